@@ -1,0 +1,145 @@
+"""Fiscal accounts: every yuan of lever money by lever, budget year, flow and recipient.
+
+Each lever with a ``budget_cny_per_year`` parameter has a budget per calendar year (prorated by the
+months of that year the horizon covers). Money is either paid at once or first *committed* (a voucher
+issued) and paid later against the year it was committed in; spending plus open commitments never
+exceed a year's budget. Receipts (equity exits) are recorded as negative flows and do not refill the
+budget.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+FLOWS = ("voucher", "grant", "equity", "equity_return", "procurement", "first_purchase", "event")
+
+
+class FiscalAccounts:
+    """Budgets, commitments and a ledger of every payment."""
+
+    def __init__(self, model):
+        self.model = model
+        cal = model.calendar
+        self.years = cal.years
+        self.budget: dict[str, np.ndarray] = {}
+        for lever in model.levers:
+            annual = lever.budget_cny_per_year
+            if annual is None:
+                continue
+            self.budget[lever.name] = np.array(
+                [annual * model.case.months_in_year(y) / 12.0 for y in self.years], dtype=float)
+        self.spent = {k: np.zeros(len(self.years)) for k in self.budget}
+        self.committed = {k: np.zeros(len(self.years)) for k in self.budget}
+        self._rows: list[tuple] = []  # (month, budget_year_idx, lever, flow, suppliers, scenarios, amounts)
+
+    def __repr__(self) -> str:
+        return f"FiscalAccounts({', '.join(f'{k}: {self.spent[k].sum():,.0f} CNY' for k in self.budget)})"
+
+    def _yi(self, year: int | None) -> int:
+        return self.years.index(self.model.year if year is None else year)
+
+    def available(self, lever: str, year: int | None = None) -> float:
+        """Budget left for new payments or commitments in ``year`` (default: the current year)."""
+        yi = self._yi(year)
+        return float(self.budget[lever][yi] - self.spent[lever][yi] - self.committed[lever][yi])
+
+    def _fit(self, lever: str, amounts: np.ndarray, yi: int) -> np.ndarray:
+        """Amounts that fit the remaining budget, taken in the given order (all or nothing each)."""
+        room = self.budget[lever][yi] - self.spent[lever][yi] - self.committed[lever][yi]
+        amounts = np.asarray(amounts, dtype=float)
+        fits = np.cumsum(amounts) <= room + 1e-6
+        # once one item does not fit, later smaller ones may; take them greedily in order
+        if not fits.all():
+            fits = np.zeros(len(amounts), dtype=bool)
+            for i, a in enumerate(amounts):
+                if a <= room + 1e-6:
+                    fits[i] = True
+                    room -= a
+        return np.where(fits, amounts, 0.0)
+
+    def commit(self, lever: str, amounts) -> np.ndarray:
+        """Reserve amounts against this year's budget; returns what was reserved (0 where it did not fit)."""
+        yi = self._yi(None)
+        ok = self._fit(lever, amounts, yi)
+        self.committed[lever][yi] += ok.sum()
+        return ok
+
+    def release(self, lever: str, amounts, years) -> None:
+        """Release unused commitments made in ``years`` (array of calendar years)."""
+        amounts = np.asarray(amounts, dtype=float)
+        for y in np.unique(years):
+            self.committed[lever][self._yi(int(y))] -= amounts[np.asarray(years) == y].sum()
+
+    def pay(self, lever: str, flow: str, amounts, suppliers, scenarios=None, committed_years=None) -> np.ndarray:
+        """Pay amounts to suppliers. Uncommitted payments are cut to the current year's budget
+        (all or nothing per payment, in order); committed ones are charged to their commitment's year.
+        Returns the amounts paid."""
+        amounts = np.asarray(amounts, dtype=float)
+        suppliers = np.asarray(suppliers, dtype=np.int64)
+        scenarios = np.full(len(amounts), -1, np.int64) if scenarios is None else np.asarray(scenarios, np.int64)
+        if len(amounts) == 0:
+            return amounts
+        if committed_years is None:
+            yi = self._yi(None)
+            paid = self._fit(lever, amounts, yi)
+            self.spent[lever][yi] += paid.sum()
+            self._record(flow, lever, np.full(len(paid), yi), suppliers, scenarios, paid)
+        else:
+            paid = amounts
+            yis = np.array([self._yi(int(y)) for y in committed_years])
+            for yi in np.unique(yis):
+                s = paid[yis == yi].sum()
+                self.committed[lever][yi] -= s
+                self.spent[lever][yi] += s
+            self._record(flow, lever, yis, suppliers, scenarios, paid)
+        return paid
+
+    def receive(self, lever: str, flow: str, amounts, suppliers, scenarios=None) -> None:
+        """Money returned to the treasury (e.g. equity sold): a negative flow, not added to budgets."""
+        amounts = np.asarray(amounts, dtype=float)
+        scenarios = np.full(len(amounts), -1, np.int64) if scenarios is None else np.asarray(scenarios, np.int64)
+        self._record(flow, lever, np.full(len(amounts), self._yi(None)), np.asarray(suppliers, np.int64),
+                     scenarios, -amounts)
+
+    def _record(self, flow, lever, yis, suppliers, scenarios, amounts):
+        keep = amounts != 0
+        if keep.any():
+            self._rows.append((self.model.t, yis[keep], lever, flow, suppliers[keep], scenarios[keep], amounts[keep]))
+
+    def over_budget(self) -> list[str]:
+        """Levers whose spending plus commitments exceed a year's budget (must always be empty)."""
+        bad = []
+        for k in self.budget:
+            if np.any(self.spent[k] + self.committed[k] > self.budget[k] + 1e-3):
+                bad.append(k)
+        return bad
+
+    def ledger(self) -> pd.DataFrame:
+        """Every payment: month, budget year, lever, flow, recipient supplier and scenario, amount."""
+        m = self.model
+        if not self._rows:
+            return pd.DataFrame({c: pd.Series(dtype=t) for c, t in LEDGER_DTYPES.items()})
+        months = np.concatenate([np.full(len(r[6]), r[0]) for r in self._rows])
+        yis = np.concatenate([r[1] for r in self._rows])
+        sup = np.concatenate([r[4] for r in self._rows])
+        scn = np.concatenate([r[5] for r in self._rows])
+        amt = np.concatenate([r[6] for r in self._rows])
+        lever = np.concatenate([np.full(len(r[6]), r[2], dtype=object) for r in self._rows])
+        flow = np.concatenate([np.full(len(r[6]), r[3], dtype=object) for r in self._rows])
+        kinds = np.array(list(m.supplier_kind_names) + ["none"], dtype=object)
+        has = sup >= 0
+        return pd.DataFrame({
+            "month": m.calendar.labels_array[months],
+            "budget_year": np.array(self.years)[yis],
+            "lever": lever.astype(str),
+            "flow": flow.astype(str),
+            "supplier_id": np.where(has, m.sup.key[np.maximum(sup, 0)], -1).astype(np.int64),
+            "supplier_kind": kinds[np.where(has, m.sup.kind[np.maximum(sup, 0)], -1)].astype(str),
+            "scenario_id": np.where(scn >= 0, m.scen.key[np.maximum(scn, 0)], -1).astype(np.int64),
+            "amount_cny": amt,
+        })
+
+
+LEDGER_DTYPES = {"month": "str", "budget_year": "int64", "lever": "str", "flow": "str", "supplier_id": "int64",
+                 "supplier_kind": "str", "scenario_id": "int64", "amount_cny": "float64"}

@@ -1,0 +1,122 @@
+"""What a lever is: a module with named parameters and hooks the model calls at fixed points.
+
+A lever subclasses :class:`Lever`, declares its parameters (``PARAMS``), and overrides only the
+hooks through which its mechanism acts. Every hook works on whole arrays (all candidate pairs, all
+landing pilots, …) and returns arrays, so levers add no Python loops over agents. Adding a lever is
+adding one module to ``sim/levers/`` and listing it in ``sim/levers/__init__.py``.
+
+Hook order within a month (see ``ScenarioMarket.step``)::
+
+    on_year_start → opening_multiplier → hold_events → aware_pairs → on_aware → bid_relief / bid_bonus
+    → risk_aversion_multiplier → at_landing → on_landed → on_pilots_concluded → on_validated
+    → adoption_hazard → on_adoptions → on_supplier_exit → on_month_end
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..params import Param
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..model import ScenarioMarket
+
+
+class Lever:
+    """Base class of a policy lever. Subclasses set ``name``, labels and ``PARAMS``."""
+
+    name: str = ""
+    label_zh: str = ""
+    label_en: str = ""
+    PARAMS: list[Param] = []
+
+    def __init__(self, model: ScenarioMarket):
+        self.model = model
+        prefix = self.name + "."
+        self.p = {k[len(prefix):]: v for k, v in model.params.items() if k.startswith(prefix)}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.p.items())})"
+
+    # -- budget ---------------------------------------------------------------------------------
+    @property
+    def budget_cny_per_year(self) -> float | None:
+        """The lever's yearly budget, if it spends fiscal money (None otherwise)."""
+        return self.p.get("budget_cny_per_year")
+
+    @property
+    def active(self) -> bool:
+        """Whether the lever acts at all (a zero budget or an off switch disables it)."""
+        b = self.budget_cny_per_year
+        return b is None or b > 0
+
+    # -- hooks (defaults: no effect) ------------------------------------------------------------
+    def on_year_start(self, year: int) -> None:
+        """A calendar year begins (budgets are renewed by the fiscal accounts)."""
+
+    def on_suppliers_added(self, n_total: int) -> None:
+        """Supplier arrays grew to ``n_total`` rows; grow any per-supplier state."""
+
+    def opening_multiplier(self) -> np.ndarray | float:
+        """Multiplier on each opener's opening rate (array over openers, or a scalar)."""
+        return 1.0
+
+    def hold_events(self) -> None:
+        """Run this month's events (matchmaking): mark firms served and aware."""
+
+    def on_aware(self, pairs) -> None:
+        """The (supplier, scenario) pairs whose supplier knows of the opportunity this month."""
+
+    def aware_pairs(self, pairs) -> np.ndarray | None:
+        """Extra awareness of (supplier, scenario) candidate pairs: a boolean array, or None."""
+        return None
+
+    def bid_relief(self, pairs) -> np.ndarray | float:
+        """Yuan by which this lever lowers a bidder's own outlay for each pair (anticipated)."""
+        return 0.0
+
+    def bid_bonus(self, pairs) -> np.ndarray | float:
+        """Other value in yuan a bidder anticipates from this lever for each pair."""
+        return 0.0
+
+    def risk_aversion_multiplier(self, owners: np.ndarray) -> np.ndarray | float:
+        """Multiplier on owners' risk aversion towards unproven suppliers."""
+        return 1.0
+
+    def at_landing(self, pilots: np.ndarray, need: np.ndarray) -> np.ndarray:
+        """Cash (yuan) the lever pays towards each landing pilot; ``need`` is the supplier's outlay.
+
+        Return an array over ``pilots``; the lever records its own fiscal flows.
+        """
+        return np.zeros(len(pilots))
+
+    def on_landed(self, pilots: np.ndarray, landed: np.ndarray) -> None:
+        """After the funding check: ``landed`` marks which of the ``pilots`` offered to at landing
+        actually started. Pay (and record) only for those."""
+
+    def on_pilots_concluded(self, pilots: np.ndarray, success: np.ndarray) -> None:
+        """Pilots reached their verdict."""
+
+    def on_validated(self, scenarios: np.ndarray) -> None:
+        """Scenarios entered the demonstration list this month."""
+
+    def adoption_hazard(self, scenarios: np.ndarray) -> np.ndarray | float:
+        """Extra adoption hazard (per year) among public adopters, for validated scenarios."""
+        return 0.0
+
+    def on_adoptions(self, scenarios: np.ndarray, n_extra: np.ndarray) -> np.ndarray:
+        """Public adoptions this lever's hazard would cause (``n_extra`` per scenario); buy them and
+        return how many were funded (by default none)."""
+        return np.zeros_like(n_extra)
+
+    def on_supplier_exit(self, suppliers: np.ndarray) -> None:
+        """Suppliers left the market (cash ran out)."""
+
+    def on_month_end(self) -> None:
+        """End of the month (expiries, exits, bookkeeping)."""
+
+    def summary(self) -> dict:
+        """Lever-specific end-of-run figures (e.g. vouchers issued vs redeemed, portfolio value)."""
+        return {}

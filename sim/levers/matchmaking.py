@@ -1,0 +1,93 @@
+"""Matchmaking events, roadshows and the one-stop platform (场景对接会、路演、一站式服务平台).
+
+Mechanism. The promotion centre releases the opportunity list every ``release_every_months``
+(Hubei: monthly release). Each month it holds ``events_per_month`` matchmaking events (the fraction
+as a chance of one more), each costing ``cost_per_event_cny`` from the yearly budget and themed on
+the domain with the most open opportunities (weighted draw); ``firms_per_event`` suppliers with a
+capability in that domain attend. Attendees are *served*, register on the capability list, and learn
+of every open opportunity in the domain this month. Suppliers registered on the capability list see
+each published opportunity in their domains through the platform with probability
+``platform_reach`` a month; a bid made through the platform counts as a matchmaking service too.
+What counts as an "enterprise served" is thus an outcome of these settings. Sources: Hunan plan
+§(五), §(十) and the target "为不少于1000家企业开展场景对接"; Hubei "月度发布、季度推介、年度评选";
+Hefei ≥1 event a week (FACTS.md).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..params import NONNEG, SHARE, Param
+from .base import Lever
+
+L, U = "lever", "uncertainty"
+
+
+class Matchmaking(Lever):
+    name = "matchmaking"
+    label_zh = "场景对接活动与一站式平台"
+    label_en = "Matchmaking events and platform"
+    PARAMS = [
+        Param("matchmaking.budget_cny_per_year", L, float, "CNY/year", NONNEG, "Events budget", "对接活动年度预算",
+              "Yearly budget for matchmaking events and roadshows."),
+        Param("matchmaking.events_per_month", L, float, "events/month", (0.0, 100.0), "Events per month",
+              "每月对接活动场次", "Matchmaking events and roadshows held per month."),
+        Param("matchmaking.firms_per_event", L, int, "firms/event", (0, 10_000), "Firms per event", "每场参与企业数",
+              "Suppliers attending each event."),
+        Param("matchmaking.platform_reach", L, float, "probability/month", SHARE, "Platform reach", "平台触达率",
+              "Chance a month that a registered supplier sees a given published opportunity in its domains."),
+        Param("matchmaking.release_every_months", L, int, "months", (1, 12), "List release cadence", "清单发布周期",
+              "Months between releases of the opportunity list (1 = monthly release)."),
+        Param("matchmaking.cost_per_event_cny", U, float, "CNY/event", NONNEG, "Cost per event", "单场活动成本",
+              "Fiscal cost of one event."),
+    ]
+
+    def __init__(self, model):
+        super().__init__(model)
+        self._event_keys = np.zeros(0, dtype=np.int64)  # supplier * n_domains + domain, this month
+        self.events_held = 0
+
+    def releases_now(self) -> bool:
+        return self.model.t % self.p["release_every_months"] == 0
+
+    def hold_events(self):
+        m = self.model
+        self._event_keys = np.zeros(0, dtype=np.int64)
+        rate = self.p["events_per_month"]
+        n = int(rate) + int(m.draws.uniform("event_extra", m.t) < rate - int(rate))
+        if n == 0 or self.p["firms_per_event"] == 0:
+            return
+        open_by_domain = np.bincount(m.scen.domain[m.open_scenarios()], minlength=m.n_domains)
+        keys = []
+        for e in range(n):
+            cost = self.p["cost_per_event_cny"]
+            if cost > 0 and m.fiscal.pay(self.name, "event", [cost], [-1])[0] <= 0:
+                break  # the year's events budget is spent
+            w = (open_by_domain + 1.0) / (open_by_domain + 1.0).sum()
+            d = int(np.searchsorted(np.cumsum(w), m.draws.uniform("event_domain", m.t, e), side="right"))
+            d = min(d, m.n_domains - 1)
+            c = m.caps.in_domain(d)
+            s = m.caps.supplier[c]
+            s = np.unique(s[m.sup.alive[s]])
+            if len(s) == 0:
+                continue
+            order = np.argsort(m.draws.uniform("event_invite", m.t, e, m.sup.key[s]))
+            came = s[order[: self.p["firms_per_event"]]]
+            m.serve(came)
+            m.sup.registered[came] = True
+            keys.append(came.astype(np.int64) * m.n_domains + d)
+            self.events_held += 1
+        if keys:
+            self._event_keys = np.unique(np.concatenate(keys))
+
+    def aware_pairs(self, pairs):
+        m = self.model
+        via_platform = m.sup.registered[pairs.s] & (
+            m.draws.uniform("platform", m.t, m.sup.key[pairs.s], m.scen.key[pairs.o]) < self.p["platform_reach"])
+        if len(self._event_keys):
+            via_event = np.isin(pairs.s.astype(np.int64) * m.n_domains + pairs.domain, self._event_keys)
+            return via_platform | via_event
+        return via_platform
+
+    def summary(self):
+        return {"events_held": self.events_held}

@@ -1,0 +1,132 @@
+"""Scenario innovation vouchers (场景创新券).
+
+Mechanism. A small supplier (startup or SME) without a voucher that learns of an open opportunity
+which a voucher would make worth bidding for (expected net value with the voucher at or above the
+bid hurdle) applies with probability ``apply_prob``; the agency approves with probability ``approval_rate`` while
+the year's budget allows, issuing a voucher with face value ``cap_cny`` that is valid
+``validity_months``. The face value is committed against the year's budget at issue. A voucher lowers
+the holder's own outlay for a pilot by ``share`` of that outlay, up to its face value: suppliers count
+this when they decide to bid, and it is redeemed (paid) when a pilot lands. A voucher is used once;
+the unused face value, and vouchers that expire unused, are released back to the budget. Sources:
+Hunan plan §(十四) "试点发放场景创新券"; Shandong 2018 subsidy rate 40–60 %, cap ¥500k per firm per year;
+Ireland: ~80 % approval, 12-month validity, value redeemed well below value issued (FACTS.md).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..params import INF, NONNEG, SHARE, Param
+from .base import Lever
+
+L, U = "lever", "uncertainty"
+ELIGIBLE = ("startup", "sme")
+
+
+class Vouchers(Lever):
+    name = "vouchers"
+    label_zh = "场景创新券"
+    label_en = "Scenario innovation vouchers"
+    PARAMS = [
+        Param("vouchers.budget_cny_per_year", L, float, "CNY/year", NONNEG, "Voucher budget", "创新券年度预算",
+              "Yearly budget for vouchers (face value committed at issue; 0 turns vouchers off)."),
+        Param("vouchers.share", L, float, "share", SHARE, "Share of outlay covered", "创新券补贴比例",
+              "Share of the holder's own pilot outlay a voucher pays, up to its face value."),
+        Param("vouchers.cap_cny", L, float, "CNY", (0.0, INF), "Face value (cap per firm)", "单张面额(每企业上限)",
+              "Face value of one voucher: the most it pays towards one pilot."),
+        Param("vouchers.validity_months", L, int, "months", (1, 60), "Validity", "有效期",
+              "Months a voucher stays valid after issue."),
+        Param("vouchers.approval_rate", L, float, "share", SHARE, "Approval rate", "审批通过率",
+              "Share of applications approved (while the budget lasts)."),
+        Param("vouchers.apply_prob", U, float, "probability/month", SHARE, "Application propensity", "申领倾向",
+              "Chance per month that an eligible supplier aware of an open opportunity applies."),
+    ]
+
+    def __init__(self, model):
+        super().__init__(model)
+        self.value = np.zeros(0)  # face value still held, per supplier
+        self.expiry = np.zeros(0, dtype=np.int32)  # last month index the voucher is valid
+        self.year = np.zeros(0, dtype=np.int32)  # budget year it was committed in
+        self.eligible_kind = np.array([k in ELIGIBLE for k in model.supplier_kind_names])
+        self.issued = self.redeemed = self.expired = 0
+        self.issued_cny = self.redeemed_cny = 0.0
+        self._offer = np.zeros(0)
+
+    def on_suppliers_added(self, n_total: int) -> None:
+        grow = n_total - len(self.value)
+        if grow > 0:
+            self.value = np.concatenate([self.value, np.zeros(grow)])
+            self.expiry = np.concatenate([self.expiry, np.full(grow, -1, np.int32)])
+            self.year = np.concatenate([self.year, np.zeros(grow, np.int32)])
+
+    def holds(self) -> np.ndarray:
+        return self.value > 0
+
+    def on_aware(self, pairs) -> None:
+        """Eligible suppliers without a voucher, aware of an opportunity that a voucher would make
+        worth bidding for, apply; approved ones get a voucher while the year's budget lasts."""
+        if not self.active or len(pairs) == 0:
+            return
+        m = self.model
+        p = m.params
+        relief = np.minimum(self.p["cap_cny"], self.p["share"] * np.maximum(pairs.outlay, 0.0))
+        worth = (-(pairs.outlay - relief) + pairs.p_success * p["bid.followon_multiple"] * pairs.budget
+                 >= p["bid.hurdle"] * pairs.budget)
+        cand = pairs.s[worth & self.eligible_kind[m.sup.kind[pairs.s]] & ~self.holds()[pairs.s]]
+        s = np.unique(cand)
+        if len(s) == 0:
+            return
+        d = m.draws
+        apply = d.uniform("voucher_apply", m.t, m.sup.key[s]) < self.p["apply_prob"]
+        approve = d.uniform("voucher_approve", m.t, m.sup.key[s]) < self.p["approval_rate"]
+        s = s[apply & approve]
+        if len(s) == 0:
+            return
+        s = s[np.argsort(d.uniform("voucher_queue", m.t, m.sup.key[s]))]  # first come, first served
+        got = m.fiscal.commit(self.name, np.full(len(s), self.p["cap_cny"])) > 0
+        s = s[got]
+        self.value[s] = self.p["cap_cny"]
+        self.expiry[s] = m.t + self.p["validity_months"] - 1
+        self.year[s] = m.year
+        self.issued += len(s)
+        self.issued_cny += float(self.p["cap_cny"]) * len(s)
+
+    def _cover(self, suppliers: np.ndarray, outlay: np.ndarray) -> np.ndarray:
+        return np.minimum(self.value[suppliers], self.p["share"] * np.maximum(outlay, 0.0))
+
+    def bid_relief(self, pairs):
+        return self._cover(pairs.s, pairs.outlay)
+
+    def at_landing(self, pilots, need):
+        self._offer = self._cover(self.model.pil.supplier[pilots], need)
+        return self._offer
+
+    def on_landed(self, pilots, landed):
+        m = self.model
+        use = landed & (self._offer > 0)
+        if not use.any():
+            return
+        s = m.pil.supplier[pilots[use]]
+        amount = self._offer[use]
+        m.fiscal.pay(self.name, "voucher", amount, s, m.pil.scenario[pilots[use]], committed_years=self.year[s])
+        m.fiscal.release(self.name, self.value[s] - amount, self.year[s])
+        self.value[s] = 0.0
+        self.redeemed += len(s)
+        self.redeemed_cny += float(amount.sum())
+
+    def _lapse(self, s: np.ndarray) -> None:
+        s = s[self.value[s] > 0]
+        if len(s):
+            self.model.fiscal.release(self.name, self.value[s], self.year[s])
+            self.value[s] = 0.0
+            self.expired += len(s)
+
+    def on_month_end(self):
+        self._lapse(np.flatnonzero((self.value > 0) & (self.expiry <= self.model.t)))
+
+    def on_supplier_exit(self, suppliers):
+        self._lapse(suppliers)
+
+    def summary(self):
+        return {"vouchers_issued": self.issued, "vouchers_redeemed": self.redeemed, "vouchers_expired": self.expired,
+                "voucher_value_issued_cny": self.issued_cny, "voucher_value_redeemed_cny": self.redeemed_cny}
