@@ -199,7 +199,8 @@ ENTRY_KEYS = ("value", "unit", "range", "source")
 
 
 def _is_entry(t) -> bool:
-    return isinstance(t, dict) and "value" in t
+    """A parameter entry is a table with any of value/unit/range/source (missing ones are reported)."""
+    return isinstance(t, dict) and any(k in t for k in ENTRY_KEYS)
 
 
 def _unknown(file, key, allowed):

@@ -98,7 +98,11 @@ class Vouchers(Lever):
         return self._cover(pairs.s, pairs.outlay)
 
     def at_landing(self, pilots, need):
-        self._offer = self._cover(self.model.pil.supplier[pilots], need)
+        s = self.model.pil.supplier[pilots]
+        self._offer = self._cover(s, need)
+        once = np.zeros(len(pilots), dtype=bool)  # a voucher pays towards one pilot only
+        once[np.unique(s, return_index=True)[1]] = True
+        self._offer[~once] = 0.0
         return self._offer
 
     def on_landed(self, pilots, landed):

@@ -1,0 +1,180 @@
+"""The ``scensim`` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import InputError
+
+DEFAULT_CASE = "scenarios/hunan_2026_2028.toml"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors are one line on stderr with exit status 2."""
+
+    def error(self, message):
+        sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        raise SystemExit(2)
+
+
+def _default_case() -> str:
+    if Path(DEFAULT_CASE).exists():
+        return DEFAULT_CASE
+    from .model import DEFAULT_CASE as packaged
+
+    return str(packaged)
+
+
+def _positive_int(name):
+    def parse(text):
+        try:
+            v = int(text)
+        except ValueError:
+            raise InputError(name, None, "expected a whole number", text) from None
+        if v < 1:
+            raise InputError(name, None, "must be at least 1", v)
+        return v
+    return parse
+
+
+def _seed(text):
+    try:
+        v = int(text)
+    except ValueError:
+        raise InputError("--seed", None, "expected a whole number >= 0", text) from None
+    if v < 0:
+        raise InputError("--seed", None, "expected a whole number >= 0", v)
+    return v
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="scensim", description="Simulate scenario-market policy: openers, suppliers and levers "
+                "against a province's targets (场景创新政策仿真).")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    r = sub.add_parser("run", help="run a case and print its target table",
+                       description="Run replicates of a case; print the target table and write tables, "
+                       "figures and a report.")
+    r.add_argument("case", nargs="?", default=None, help=f"case file (default: {DEFAULT_CASE})")
+    r.add_argument("--seed", type=str, default="0", help="seed of the run; replicate seeds derive from it (default 0)")
+    r.add_argument("--replicates", "-r", type=str, default="1", help="number of replicates (default 1)")
+    r.add_argument("--out", "-o", default=None, help="output folder (default results/<case id>/)")
+    r.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the printed table, figures and report")
+    r.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
+                   help="override a parameter, e.g. --set vouchers.share=0.6 (repeatable)")
+    r.add_argument("--no-figures", action="store_true", help="skip figures")
+    r.add_argument("--no-write", action="store_true", help="print the table only; write nothing")
+    r.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+    ps = sub.add_parser("params", help="list the parameters of a case",
+                        description="List every parameter: kind, value, unit, range and source.")
+    ps.add_argument("case", nargs="?", default=None, help=f"case file (default: {DEFAULT_CASE})")
+    ps.add_argument("--markdown", action="store_true", help="print docs/parameters.md")
+    ps.add_argument("--kind", choices=("lever", "uncertainty"), default=None)
+    return p
+
+
+def cmd_run(args) -> int:
+    from rich.console import Console
+
+    from .case import load_case, parse_assignment
+
+    seed = _seed(args.seed)
+    replicates = _positive_int("--replicates")(args.replicates)
+    overrides = dict(parse_assignment(a) for a in args.overrides)
+    case = load_case(args.case or _default_case(), overrides)
+    out = Path(args.out) if args.out else Path("results") / case.id
+    if not args.no_write and out.exists() and not out.is_dir():
+        raise InputError(out, None, "--out must be a folder, and this is a file")
+
+    from .output import fiscal_rows, part_year_note, target_rows
+    from .runner import run
+
+    err = Console(stderr=True)
+    if args.quiet:
+        results = run(case, replicates=replicates, seed=seed)
+    else:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True) as bar:
+            task = bar.add_task(f"{case.id}", total=replicates)
+            results = run(case, replicates=replicates, seed=seed, progress=lambda n: bar.update(task, completed=n))
+
+    print_tables(results, args.lang, target_rows, fiscal_rows, part_year_note)
+    if not args.no_write:
+        results.write(out, lang=args.lang, figures=not args.no_figures)
+        from .i18n import t
+
+        Console().print(f"{t('written', args.lang)} {out}/")
+    return 0
+
+
+def print_tables(results, lang, target_rows, fiscal_rows, part_year_note) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from .i18n import pick
+
+    con = Console(width=max(Console().width, 110))
+    case = results.case
+    head, rows = target_rows(results, lang)
+    tab = Table(title=f"{pick(case.name_zh, case.name_en, lang)} — seed {results.seed}, "
+                f"{results.replicates} replicate{'s' if results.replicates > 1 else ''}", title_justify="left")
+    for i, h in enumerate(head):
+        tab.add_column(h, justify="left" if i < 2 else "right")
+    for r in rows:
+        tab.add_row(*r)
+    con.print(tab)
+    note = part_year_note(case, lang)
+    if note:
+        con.print(note)
+    fh, fr = fiscal_rows(results, lang)
+    from .i18n import t
+
+    ft = Table(title=t("fiscal", lang), title_justify="left")
+    for i, h in enumerate(fh):
+        ft.add_column(h, justify="left" if i < 2 else "right")
+    for r in fr:
+        ft.add_row(*r)
+    con.print(ft)
+
+
+def cmd_params(args) -> int:
+    from .case import load_case
+    from .docs import parameters_markdown, parameters_table
+
+    case = load_case(args.case or _default_case())
+    if args.markdown:
+        sys.stdout.write(parameters_markdown(case))
+    else:
+        from rich.console import Console
+
+        Console(width=200).print(parameters_table(case, kind=args.kind))
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        if args.command == "run":
+            return cmd_run(args)
+        if args.command == "params":
+            return cmd_params(args)
+    except InputError as e:
+        sys.stderr.write(f"scensim: error: {e}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("scensim: interrupted; files already written are intact\n")
+        return 130
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

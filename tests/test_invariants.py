@@ -1,0 +1,95 @@
+"""Lifecycle invariants, checked after every month of seeded runs."""
+
+import numpy as np
+import pytest
+
+from sim.model import P_DROPPED, P_FAILED, P_MATCHED, P_RUNNING, P_SUCCEEDED, ScenarioMarket
+from sim.vocab import State
+
+STAGES = ["month_solicited", "month_selected", "month_published", "month_matched", "month_landed", "month_validated",
+          "month_scaled"]
+
+CONFIGS = {
+    "baseline": {},
+    # generous levers, tight budgets: budgets bind and clipping is exercised
+    "tight_budgets": {"vouchers.budget_cny_per_year": 2e6, "vouchers.apply_prob": 0.6,
+                      "grant_to_equity.budget_cny_per_year": 5e6, "grant_to_equity.equity_share": 0.5,
+                      "grant_to_equity.holding_months": 6, "procurement.budget_cny_per_year": 1e7,
+                      "procurement.hazard_per_year": 2.0, "matchmaking.budget_cny_per_year": 1e6},
+    # cash-starved suppliers: many exits mid-pilot, dropped matches
+    "cash_starved": {"supply.net_cashflow_cny_per_month.startup": -200_000,
+                     "supply.net_cashflow_cny_per_month.sme": -100_000, "supply.cash_median_cny.sme": 5e6,
+                     "bid.max_cash_share": 0.8, "pilot.contract_months": 2},
+}
+
+
+def check(m: ScenarioMarket, before: dict) -> dict:
+    s, pil, sup = m.scen, m.pil, m.sup
+    t = m.t
+    # stage months are ordered: a later stage is never reached before an earlier one
+    for early, late in zip(STAGES[:3], STAGES[1:3]):
+        reached = getattr(s, late) >= 0
+        assert np.all(getattr(s, early)[reached] >= 0) and np.all(getattr(s, early)[reached] <= getattr(s, late)[reached])
+    landed = s.month_landed >= 0
+    assert np.all(s.month_matched[landed] >= 0), "a scenario landed that was never matched"
+    assert np.all(s.month_published[landed] >= 0)
+    assert np.all(s.month_matched[landed] <= s.month_landed[landed])
+    val = s.month_validated >= 0
+    assert np.all(landed[val]) and np.all(s.month_landed[val] <= s.month_validated[val])
+    sc = s.month_scaled >= 0
+    assert np.all(val[sc]) and np.all(s.adopters[sc] >= m.tier_scale[s.tier[sc]])
+    assert np.all(s.adopters <= s.market)
+    # every pilot that ran was matched first
+    ran = np.isin(pil.status, (P_RUNNING, P_SUCCEEDED, P_FAILED))
+    assert np.all(pil.month_matched[ran] >= 0) and np.all(pil.month_land[ran] >= pil.month_matched[ran])
+    # states agree with pilots
+    assert np.all(s.state[pil.scenario[pil.status == P_RUNNING]] == State.LANDED)
+    assert np.all(s.state[pil.scenario[pil.status == P_MATCHED]] == State.MATCHED)
+    # cumulative counts never go backwards
+    counts = {st: int((getattr(s, st) >= 0).sum()) for st in STAGES}
+    for st, n in counts.items():
+        assert n >= before.get(st, 0), f"{st} went backwards"
+    # the recorder agrees with the register
+    for metric, col in (("landed", "month_landed"), ("validated", "month_validated"), ("scaled", "month_scaled"),
+                        ("published", "month_published")):
+        assert m.recorder.monthly(metric)[: t + 1].sum() == counts[col], metric
+    # suppliers: no negative cash; load equals open pilots; the dead carry none
+    assert np.all(sup.cash[sup.alive] >= -1e-6), "negative cash"
+    open_pilots = np.bincount(pil.supplier[np.isin(pil.status, (P_MATCHED, P_RUNNING))], minlength=len(sup))
+    assert np.array_equal(sup.load, open_pilots)
+    assert np.all(sup.load[~sup.alive] == 0)
+    # no lever over its budget, ever
+    assert m.fiscal.over_budget() == []
+    for lever, spent in m.fiscal.spent.items():
+        assert np.all(spent >= -1e-6) and np.all(m.fiscal.committed[lever] >= -1e-6)
+    return counts
+
+
+@pytest.mark.parametrize("config", list(CONFIGS))
+@pytest.mark.parametrize("seed", [1, 2])
+def test_invariants_hold_every_month(hunan, config, seed):
+    m = ScenarioMarket(hunan.with_params(CONFIGS[config]), seed=seed)
+    before = {}
+    while m.running:
+        m.step()
+        if m.t >= 0:
+            before = check(m, before)
+    assert m.t == hunan.n_months - 1
+    # the run did something in every configuration
+    assert before["month_landed"] > 50
+
+
+def test_tight_budgets_bind_and_cash_starved_runs_drop_matches(hunan):
+    m = ScenarioMarket(hunan.with_params(CONFIGS["tight_budgets"]), seed=3)
+    peak = {}
+    while m.running:
+        m.step()
+        for lever in ("vouchers", "grant_to_equity", "procurement"):
+            used = (m.fiscal.spent[lever] + m.fiscal.committed[lever]) / m.fiscal.budget[lever]
+            peak[lever] = max(peak.get(lever, 0.0), used.max())
+    for lever, used in peak.items():
+        assert 0.75 <= used <= 1.0 + 1e-9, (lever, used)
+    m = ScenarioMarket(hunan.with_params(CONFIGS["cash_starved"]), seed=3).run()
+    assert m.recorder.monthly("match_dropped").sum() > 0
+    assert m.recorder.monthly("supplier_exits").sum() > 500
+    assert (m.pil.status == P_DROPPED).sum() == m.recorder.monthly("match_dropped").sum()

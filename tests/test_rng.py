@@ -1,0 +1,58 @@
+"""Keyed random numbers: uniform, independent, and a pure function of (seed, stream, keys)."""
+
+import numpy as np
+from scipy import stats
+
+from sim.rng import KeyedDraws, run_seed
+
+
+def test_uniform_draws_are_uniform_and_in_open_interval():
+    d = KeyedDraws(12345)
+    u = d.uniform("test", np.arange(200_000))
+    assert u.min() > 0 and u.max() < 1
+    assert stats.kstest(u, "uniform").pvalue > 1e-3
+    assert abs(u.mean() - 0.5) < 0.003
+
+
+def test_streams_and_keys_are_independent():
+    d = KeyedDraws(7)
+    a = d.uniform("a", np.arange(100_000))
+    b = d.uniform("b", np.arange(100_000))
+    c = d.uniform("a", np.arange(100_000), 1)
+    assert abs(np.corrcoef(a, b)[0, 1]) < 0.02
+    assert abs(np.corrcoef(a, c)[0, 1]) < 0.02
+    # neighbouring keys are not correlated either
+    assert abs(np.corrcoef(a[:-1], a[1:])[0, 1]) < 0.02
+
+
+def test_draws_are_addressed_not_consumed():
+    d1, d2 = KeyedDraws(99), KeyedDraws(99)
+    first = d1.uniform("x", 3, np.arange(10))
+    d2.uniform("other", np.arange(1000))  # other draws in between change nothing
+    assert np.array_equal(first, d2.uniform("x", 3, np.arange(10)))
+    assert not np.array_equal(first, KeyedDraws(100).uniform("x", 3, np.arange(10)))
+    # a single element gives the same number as inside a vector
+    assert d1.uniform("x", 3, 4) == first[4]
+
+
+def test_distributions_match_their_parameters():
+    d = KeyedDraws(3)
+    keys = np.arange(100_000)
+    n = d.normal("n", keys, loc=2.0, scale=3.0)
+    assert abs(n.mean() - 2.0) < 0.05 and abs(n.std() - 3.0) < 0.05
+    p = d.poisson("p", keys, lam=2.5)
+    assert abs(p.mean() - 2.5) < 0.03 and abs(p.var() - 2.5) < 0.06
+    b = d.binomial("b", keys, n=20, p=0.3)
+    assert abs(b.mean() - 6.0) < 0.05
+    assert d.binomial("b", keys[:5], n=0, p=0.3).sum() == 0
+    ln = d.lognormal("l", keys, median=5.0, sigma=0.5)
+    assert abs(np.median(ln) - 5.0) < 0.05
+
+
+def test_run_seeds_depend_only_on_seed_and_path():
+    seeds = [run_seed(1, r) for r in range(20)]
+    assert len(set(seeds)) == 20
+    assert seeds[:5] == [run_seed(1, r) for r in range(5)]
+    assert run_seed(1, 0) != run_seed(2, 0)
+    assert run_seed(1, 3, 4) != run_seed(1, 4, 3)
+    assert all(0 <= s < 2**63 for s in seeds)
