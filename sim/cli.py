@@ -32,9 +32,9 @@ def _positive_int(name):
         try:
             v = int(text)
         except ValueError:
-            raise InputError(name, None, "expected a whole number", text) from None
+            raise InputError(None, name, "expected a whole number", text) from None
         if v < 1:
-            raise InputError(name, None, "must be at least 1", v)
+            raise InputError(None, name, "must be at least 1", v)
         return v
     return parse
 
@@ -43,9 +43,9 @@ def _seed(text):
     try:
         v = int(text)
     except ValueError:
-        raise InputError("--seed", None, "expected a whole number >= 0", text) from None
+        raise InputError(None, "--seed", "expected a whole number >= 0", text) from None
     if v < 0:
-        raise InputError("--seed", None, "expected a whole number >= 0", v)
+        raise InputError(None, "--seed", "expected a whole number >= 0", v)
     return v
 
 

@@ -12,7 +12,6 @@ recorded in every table's ``seed`` column; ``run_one(case, seed=that)`` repeats 
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -79,9 +78,7 @@ def scenario_register(m: ScenarioMarket) -> pd.DataFrame:
 
 def run_one(case: Case, seed: int, replicate: int = 0) -> RunResult:
     """Run one replicate to the end of the horizon and collect its tables."""
-    t0 = time.perf_counter()
     m = ScenarioMarket(case, seed=seed).run()
-    wall = time.perf_counter() - t0
 
     def tag(df):
         df.insert(0, "seed", np.int64(seed))
@@ -89,7 +86,7 @@ def run_one(case: Case, seed: int, replicate: int = 0) -> RunResult:
         return df
 
     run = {"replicate": replicate, "seed": seed, "months": m.calendar.n_months,
-           "suppliers_ever": int(len(m.sup)), "scenarios": int(len(m.scen)), "wall_seconds": wall}
+           "suppliers_ever": int(len(m.sup)), "scenarios": int(len(m.scen))}
     for lever in m.levers:
         run.update(lever.summary())
     return RunResult(replicate, seed, tag(m.recorder.frame(m.calendar.labels, m.calendar.year_of)),

@@ -1,0 +1,150 @@
+"""The scensim command, run as a user would: outputs, errors, reproducibility."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from .conftest import HUNAN, ROOT
+
+TABLES = ["target_summary", "targets", "series", "fiscal", "fiscal_ledger", "scenarios", "runs"]
+
+
+def scensim(*args, cwd=None, check=True):
+    env = {**os.environ, "COLUMNS": "160"}
+    r = subprocess.run([sys.executable, "-m", "sim.cli", *map(str, args)], capture_output=True, text=True,
+                       cwd=cwd or ROOT, env=env, timeout=600)
+    if check and r.returncode != 0:
+        raise AssertionError(f"exit {r.returncode}\n{r.stdout}\n{r.stderr}")
+    return r
+
+
+@pytest.fixture(scope="module")
+def one_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "out"
+    r = scensim("run", HUNAN, "--seed", 3, "--out", out, "--quiet")
+    return r, out
+
+
+def test_run_prints_target_table_and_writes_every_output(one_run):
+    r, out = one_run
+    for label in ("Scenario-innovation pilot zones", "Enterprises served", "2027", "Threshold", "Met"):
+        assert label in r.stdout
+    for name in TABLES:
+        assert (out / f"{name}.parquet").stat().st_size > 0
+        assert (out / f"{name}.csv").stat().st_size > 0
+    assert sorted(p.name for p in (out / "figures").iterdir()) == sorted(
+        f"{t}.png" for t in ["pilot_zones", "large_scale_scenarios", "major_landed", "integrated_built",
+                             "small_cut_published", "enterprises_served"])
+    assert (out / "report.md").read_text(encoding="utf-8").startswith("# ")
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp files left
+
+
+def test_tables_are_tidy_and_consistent(one_run):
+    _, out = one_run
+    series = pd.read_parquet(out / "series.parquet")
+    assert list(series.columns) == ["replicate", "seed", "month", "year", "metric", "kind", "breakdown", "group", "value"]
+    assert set(series.breakdown) == {"total", "domain", "tier", "city"}
+    landed = series[(series.metric == "landed")]
+    by = landed.groupby("breakdown")["value"].sum()
+    assert by["total"] == by["domain"] == by["tier"] == by["city"] > 0
+    targets = pd.read_csv(out / "targets.csv")
+    assert set(targets.target) == {"pilot_zones", "large_scale_scenarios", "major_landed", "integrated_built",
+                                   "small_cut_published", "enterprises_served"}
+    scen = pd.read_parquet(out / "scenarios.parquet")
+    assert (scen.month_landed.notna().sum()) == by["total"]
+    ledger = pd.read_parquet(out / "fiscal_ledger.parquet")
+    fiscal = pd.read_parquet(out / "fiscal.parquet")
+    assert ledger.amount_cny.sum() == pytest.approx(fiscal.amount_cny.sum())
+    assert set(fiscal.lever) <= {"vouchers", "grant_to_equity", "procurement", "matchmaking"}
+
+
+def test_replicates_print_probabilities_with_intervals(tmp_path):
+    r = scensim("run", HUNAN, "--replicates", 4, "--seed", 1, "--out", tmp_path / "o", "--no-figures", "--quiet",
+                "--lang", "zh")
+    assert "达标概率 [95% 区间]" in r.stdout and "场景创新试验区" in r.stdout
+    s = pd.read_csv(tmp_path / "o" / "target_summary.csv")
+    assert (s.replicates == 4).all()
+    assert ((s.p_low <= s.p_met) & (s.p_met <= s.p_high)).all()
+    runs = pd.read_csv(tmp_path / "o" / "runs.csv")
+    assert runs.seed.nunique() == 4
+
+
+def test_same_case_and_seed_give_byte_identical_tables(tmp_path):
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    scensim("run", HUNAN, "--seed", 5, "--replicates", 2, "--out", a, "--no-figures", "--quiet")
+    scensim("run", HUNAN, "--seed", 5, "--replicates", 2, "--out", b, "--no-figures", "--quiet")
+    scensim("run", HUNAN, "--seed", 6, "--replicates", 2, "--out", c, "--no-figures", "--quiet")
+    for name in TABLES:
+        for ext in ("parquet", "csv"):
+            assert (a / f"{name}.{ext}").read_bytes() == (b / f"{name}.{ext}").read_bytes(), f"{name}.{ext}"
+    assert (a / "series.csv").read_bytes() != (c / "series.csv").read_bytes()
+
+
+def test_set_overrides_a_parameter(tmp_path):
+    scensim("run", HUNAN, "--set", "matchmaking.events_per_month=0", "--set", "matchmaking.platform_reach=0",
+            "--out", tmp_path / "o", "--no-figures", "--quiet")
+    t = pd.read_csv(tmp_path / "o" / "targets.csv")
+    served = t[(t.target == "enterprises_served") & (t.period == "2027")].value.iloc[0]
+    assert served == 0
+    import json
+
+    man = json.loads((tmp_path / "o" / "manifest.json").read_text())
+    assert man["overridden"] == {"matchmaking.events_per_month": 0.0, "matchmaking.platform_reach": 0.0}
+
+
+BAD_INPUTS = [
+    (["run", "no/such/case.toml"], "no/such/case.toml: no such case file"),
+    (["run", HUNAN, "--set", "vouchers.share=1.5"], "--set: vouchers.share = 1.5: must be a number between 0 and 1"),
+    (["run", HUNAN, "--set", "vouchers.nope=1"], "--set: vouchers.nope: unknown parameter"),
+    (["run", HUNAN, "--replicates", "0"], "--replicates = 0: must be at least 1"),
+    (["run", HUNAN, "--seed", "x"], '--seed = "x": expected a whole number >= 0'),
+    (["run", HUNAN, "--lang", "fr"], "invalid choice: 'fr'"),
+]
+
+
+@pytest.mark.parametrize("args,message", BAD_INPUTS, ids=[m for _, m in BAD_INPUTS])
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, args, message):
+    out = tmp_path / "out"
+    r = scensim(*args, "--out", out, check=False, cwd=tmp_path)
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], r.stderr
+    assert "Traceback" not in r.stderr
+    assert not out.exists() and not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize("replace,message", [
+    (("[case]", "[case\n"), "TOML syntax error"),
+    (("[levers.vouchers]\nbudget_cny_per_year", "[levers.vouchers]\nbudget"), "levers.vouchers.budget: unknown parameter"),
+    (("value = 0.5, unit = \"share\", range = [0.3, 0.6]", "value = \"x\", unit = \"share\", range = [0.3, 0.6]"),
+     "expected a number"),
+    (("budget_cny_per_year = { value = 30_000_000", "budget_cny_per_year = { value = -1"), "must be a number >= 0"),
+    (("years = [2026, 2027, 2028]", "years = [2029]"), "outside the case horizon"),
+])
+def test_bad_case_file_from_the_command_line(tmp_path, write_case, replace, message):
+    path = write_case(replace=[replace])
+    r = scensim("run", path, "--out", tmp_path / "out", check=False, cwd=tmp_path)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert str(path) in r.stderr and message in r.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_earlier_results_survive_a_failed_run(tmp_path, write_case):
+    out = tmp_path / "out"
+    scensim("run", HUNAN, "--out", out, "--no-figures", "--quiet")
+    before = (out / "targets.csv").read_bytes()
+    bad = write_case(replace=[("threshold = 1000", "threshold = -3")])
+    assert scensim("run", bad, "--out", out, check=False).returncode == 2
+    assert (out / "targets.csv").read_bytes() == before
+
+
+def test_params_command_lists_every_parameter():
+    from sim.registry import REGISTRY
+
+    r = scensim("params", HUNAN, "--markdown")
+    for name in REGISTRY.names():
+        assert f"`{name}`" in r.stdout
