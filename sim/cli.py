@@ -118,7 +118,8 @@ def print_tables(results, lang, target_rows, fiscal_rows, part_year_note) -> Non
 
     from .i18n import pick
 
-    con = Console(width=max(Console().width, 110))
+    probe = Console()
+    con = Console(width=probe.width if probe.is_terminal else 150)
     case = results.case
     head, rows = target_rows(results, lang)
     tab = Table(title=f"{pick(case.name_zh, case.name_en, lang)} — seed {results.seed}, "
