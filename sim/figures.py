@@ -75,7 +75,8 @@ def target_figure(series: pd.DataFrame, summary: pd.DataFrame, case: Case, targe
             r = row.iloc[0]
             ax.annotate(f"{t('p_met', lang)} {r['p_met']:.2f}\n[{r['p_low']:.2f}, {r['p_high']:.2f}]",
                         xy=(in_year[-1], thr), xytext=(0, 6), textcoords="offset points", ha="right",
-                        va="bottom", fontsize=8, color="#67000d")
+                        va="bottom", fontsize=8, color="#67000d",
+                        bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.85))
         if target.kind == "per_year" and in_year[-1] < len(x) - 1:
             ax.axvline(in_year[-1] + 0.5, color="0.8", lw=0.8)
 
