@@ -68,12 +68,21 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-write", action="store_true", help="print the table only; write nothing")
     r.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
+    for register in _extensions():
+        register(sub)
+
     ps = sub.add_parser("params", help="list the parameters of a case",
                         description="List every parameter: kind, value, unit, range and source.")
     ps.add_argument("case", nargs="?", default=None, help=f"case file (default: {DEFAULT_CASE})")
     ps.add_argument("--markdown", action="store_true", help="print docs/parameters.md")
     ps.add_argument("--kind", choices=("lever", "uncertainty"), default=None)
     return p
+
+
+def _extensions():
+    """Other modules' subcommands: each ``register(subparsers)`` adds parsers and sets ``handler``
+    (a function taking the parsed args and returning an exit status) with ``set_defaults``."""
+    return []
 
 
 def cmd_run(args) -> int:
@@ -168,6 +177,8 @@ def main(argv=None) -> int:
             return cmd_run(args)
         if args.command == "params":
             return cmd_params(args)
+        if hasattr(args, "handler"):
+            return args.handler(args)
     except InputError as e:
         sys.stderr.write(f"scensim: error: {e}\n")
         return 2

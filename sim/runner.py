@@ -93,6 +93,35 @@ def run_one(case: Case, seed: int, replicate: int = 0) -> RunResult:
                      tag(m.target_table()), tag(m.fiscal.ledger()), tag(scenario_register(m)), run)
 
 
+def run_outcomes(m: ScenarioMarket) -> dict:
+    """A finished run's scalar outcomes as one flat dict (one row of a sweep's runs table).
+
+    Keys: ``target.<id>.<period>.value`` / ``.met`` for every target row; ``metric.<flow>`` (total over
+    the horizon) and ``metric.<flow>.<year>`` for every flow metric; ``fiscal.<lever>.spent_cny`` (net of
+    receipts); and the levers' own summaries (``lever.<name>.<key>``). Column names are stable for a
+    given case, so rows of different runs line up.
+    """
+    from .metrics import FLOWS
+
+    out: dict = {}
+    for r in m.target_table().itertuples(index=False):
+        out[f"target.{r.target}.{r.period}.value"] = float(r.value)
+        out[f"target.{r.target}.{r.period}.met"] = bool(r.met)
+    years = m.calendar.year_of
+    for metric in FLOWS:
+        monthly = m.recorder.monthly(metric)
+        out[f"metric.{metric}"] = float(monthly.sum())
+        for y in m.calendar.years:
+            out[f"metric.{metric}.{y}"] = float(monthly[years == y].sum())
+    ledger_rows = m.fiscal._rows
+    for lever in m.fiscal.budget:
+        out[f"fiscal.{lever}.spent_cny"] = float(sum(r[6].sum() for r in ledger_rows if r[2] == lever))
+    for lever in m.levers:
+        for k, v in lever.summary().items():
+            out[f"lever.{lever.name}.{k}"] = float(v)
+    return out
+
+
 def fiscal_summary(ledger: pd.DataFrame) -> pd.DataFrame:
     """Spending by replicate, budget year, lever, flow and recipient kind (receipts are negative)."""
     keys = ["replicate", "seed", "budget_year", "lever", "flow", "supplier_kind"]
