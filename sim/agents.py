@@ -120,12 +120,10 @@ class Supplier(mesa.Agent):
         return {self.model.domain_ids[d]: float(r) for d, r in zip(self.model.caps.domain[c], self.model.caps.readiness[c])}
 
     def success_chance(self, scenario: int) -> float:
-        """Chance this supplier's pilot of ``scenario`` would succeed (0 without a capability in its domain)."""
-        m = self.model
-        c = m.caps.find(np.array([self.idx]), np.array([m.scen.domain[scenario]]))[0]
-        if c < 0:
-            return 0.0
-        return float(m.success_prob(m.caps.readiness[c], m.scen.required[scenario], m.scen.tier[scenario]))
+        """Chance this supplier's pilot of ``scenario`` would succeed (0 without a capability in its
+        domain); levers that raise effective readiness (data opening) included."""
+        pairs = self.model.pairs_for(np.array([self.idx]), np.array([scenario]))
+        return float(pairs.p_success[0]) if len(pairs) else 0.0
 
     def bid_chance(self, scenario: int) -> float:
         """Chance this supplier would bid for ``scenario`` if aware of it now (levers included)."""

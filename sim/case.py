@@ -37,6 +37,8 @@ class Domain:
     en: str
     weight: float  # share of needs (city governments) and of supplier capabilities
     public_share: float  # share of potential adopters that are public bodies
+    regulated: bool = False  # regulatory friction applies (the sandbox lever relieves it)
+    data_dependent: bool = False  # public data opening acts here
 
 
 @dataclass(frozen=True)
@@ -341,14 +343,20 @@ def _columns_table(file, doc, key, cols):
 
 def _domains(file, doc) -> list[Domain]:
     rows = _table_list(file, doc, "domains", "the key domains")
-    _columns_table(file, doc, "domain_columns", ("weight", "public_share"))
+    _columns_table(file, doc, "domain_columns", ("weight", "public_share", "regulated", "data_dependent"))
     out = []
     for i, r in enumerate(rows):
         w = f"domains[{i}]."
-        _check_keys(file, r, ("id", "zh", "en", "weight", "public_share"), w)
+        _check_keys(file, r, ("id", "zh", "en", "weight", "public_share", "regulated", "data_dependent"), w)
+        flags = {}
+        for flag in ("regulated", "data_dependent"):
+            flags[flag] = r.get(flag, False)
+            if not isinstance(flags[flag], bool):
+                raise InputError(file, w + flag, "expected true or false", flags[flag])
         out.append(Domain(
             id=_ident(file, w + "id", r.get("id")), zh=_str(file, r, "zh", w), en=_str(file, r, "en", w),
-            weight=_num(file, r, "weight", w, 0.0), public_share=_num(file, r, "public_share", w, 0.0, 1.0)))
+            weight=_num(file, r, "weight", w, 0.0), public_share=_num(file, r, "public_share", w, 0.0, 1.0),
+            **flags))
     _unique(file, "domains", [d.id for d in out])
     _weights_sum(file, "domains", [d.__dict__ for d in out], "weight")
     return out

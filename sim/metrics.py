@@ -59,6 +59,23 @@ _m("supplier_entries", "flow", SUPP, "firms", "家", "Supplier entries", "新进
 _m("supplier_exits", "flow", SUPP, "firms", "家", "Supplier exits", "退出供给方", "Suppliers whose cash ran out.")
 _m("zones_designated", "flow", ("city",), "zones", "个", "Pilot zones designated", "建成场景创新试验区",
    "Scenario-innovation pilot zones designated (场景创新试验区).")
+_m("services", "flow", SUPP, "services", "次", "Scenario services to firms", "场景服务企业次数",
+   "Matchmaking services delivered: each event attendance and each bid through the platform or an event "
+   "(Hubei's target counts services, not distinct firms).")
+_m("events", "flow", (), "events", "场", "Matchmaking and promotion events", "对接推广活动",
+   "Matchmaking events and roadshows, and promotion events for demonstration-list solutions.")
+_m("trial_reports", "flow", SCEN, "reports", "份", "Trial reports", "试用报告",
+   "Try-first trials that passed: the public trial user issues a report and pays (先试用后付费).")
+_m("incidents", "flow", SCEN, "pilots", "项", "Sandbox incidents", "沙盒试点事故",
+   "Pilots failed by an incident admitted under sandbox supervision.")
+_m("poc_runs", "flow", SUPP, "runs", "次", "Proof-of-concept runs", "概念验证/中试",
+   "Early, low-stakes trials at pilot bases and proof-of-concept centres that ended this month.")
+_m("private_investment", "flow", SUPP, "CNY", "元", "Private investment raised", "社会资本投资",
+   "Venture investment by private investors into suppliers.")
+_m("guidance_investment", "flow", SUPP, "CNY", "元", "Guidance-fund co-investment", "政府引导基金跟投",
+   "Public guidance-fund money invested alongside private investors.")
+_m("attracted_suppliers", "flow", SUPP, "firms", "家", "Suppliers attracted", "场景招商引进企业",
+   "Firms from outside the province drawn in by published opportunities (场景招商).")
 _m("opportunity_list", "stock", SCEN, "scenarios", "项", "Opportunity list", "场景机会清单",
    "Published scenarios open for matching at the month's end.")
 _m("running_pilots", "stock", SCEN, "scenarios", "项", "Pilots running", "试点中", "Landed pilots not yet concluded.")

@@ -147,11 +147,13 @@ class ScenarioMarket(mesa.Model):
             "adopters": (np.int64, 0), "month_solicited": (np.int64, -1), "month_selected": (np.int64, -1),
             "month_published": (np.int64, -1), "month_matched": (np.int64, -1), "month_landed": (np.int64, -1),
             "month_validated": (np.int64, -1), "month_failed": (np.int64, -1), "month_withdrawn": (np.int64, -1),
-            "month_scaled": (np.int64, -1)}, capacity=2048)
+            "month_scaled": (np.int64, -1), "pay_factor": (np.float64, 1.0), "ready_month": (np.int64, -1)},
+            capacity=2048)
         self.pil = Table({
             "scenario": (np.int64, -1), "supplier": (np.int64, -1), "cap": (np.int64, -1),
             "month_matched": (np.int64, -1), "month_land": (np.int64, -1), "month_end": (np.int64, -1),
-            "p_success": (np.float64, 0.0), "outlay": (np.float64, 0.0), "status": (np.int64, P_MATCHED)},
+            "p_success": (np.float64, 0.0), "outlay": (np.float64, 0.0), "status": (np.int64, P_MATCHED),
+            "opener_paid": (np.float64, 0.0)},
             capacity=1024)
         self.supplier_agents: list[Supplier] = []
         self._pending = np.zeros(0, dtype=np.int64)  # open bids: supplier * 2**32 + scenario
@@ -185,6 +187,8 @@ class ScenarioMarket(mesa.Model):
         w = np.array([d.weight for d in c.domains])
         self.domain_weight = w / w.sum()
         self.domain_public_share = np.array([d.public_share for d in c.domains])
+        self.domain_regulated = np.array([d.regulated for d in c.domains])
+        self.domain_data = np.array([d.data_dependent for d in c.domains])
         cw = np.array([x.weight for x in c.cities])
         self.city_weight = cw / cw.sum()
         self.case_city_plan_named = np.array([x.plan_named for x in c.cities])
@@ -237,8 +241,13 @@ class ScenarioMarket(mesa.Model):
         cum = np.cumsum(weights)
         return np.minimum(np.searchsorted(cum, u * cum[-1], side="right"), len(weights) - 1)
 
-    def _add_suppliers(self, kinds: np.ndarray, entered: int) -> np.ndarray:
-        """Create suppliers of the given kinds with cash, a home city and capabilities."""
+    def _add_suppliers(self, kinds: np.ndarray, entered: int, first_domain: np.ndarray | None = None,
+                       source: int = 0) -> np.ndarray:
+        """Create suppliers of the given kinds with cash, a home city and capabilities.
+
+        ``first_domain`` forces each new supplier's first capability domain (entrants drawn by a
+        published opportunity); ``source`` tells apart entrants of the same month from different
+        processes (0: ordinary entry; levers use their own numbers), so their keys never collide."""
         n = len(kinds)
         if n == 0:
             return np.arange(0)
@@ -247,7 +256,8 @@ class ScenarioMarket(mesa.Model):
         if entered < 0:
             keys = np.arange(first, first + n, dtype=np.int64)
         else:  # entrants: keyed by month and order of entry, stable across twin runs
-            keys = (np.int64(entered + 1) << np.int64(32)) + np.arange(n, dtype=np.int64)
+            keys = ((np.int64(entered + 1) << np.int64(32)) + (np.int64(source) << np.int64(24))
+                    + np.arange(n, dtype=np.int64))
         med = np.array([p[f"supply.cash_median_cny.{k}"] for k in SUPPLIER_KINDS])[kinds]
         cash = d.lognormal("cash", keys, median=med, sigma=p["supply.cash_sigma"])
         city = self._pick(self.city_weight, d.uniform("supplier_city", keys))
@@ -258,6 +268,8 @@ class ScenarioMarket(mesa.Model):
         n_dom = np.minimum(1 + extra, min(MAX_DOMAINS_PER_SUPPLIER, self.n_domains))
         u = d.uniform("domain_pick", keys[:, None], np.arange(self.n_domains)[None, :])
         score = np.log(u) / np.maximum(self.domain_weight, 1e-12)[None, :]  # Efraimidis–Spirakis
+        if first_domain is not None:
+            score[np.arange(n), first_domain] = np.inf
         ranked = np.argsort(-score, axis=1)
         take = np.arange(self.n_domains)[None, :] < n_dom[:, None]
         rows, cols = np.nonzero(take)
@@ -297,13 +309,15 @@ class ScenarioMarket(mesa.Model):
         return self.openers.kind[self.scen.opener] == OPENER_KINDS.index("city")
 
     def serve(self, suppliers: np.ndarray) -> None:
-        """Mark suppliers served by matchmaking; count each firm once per calendar year."""
+        """Record matchmaking services to suppliers (each one a service); count each firm as served
+        once per calendar year."""
+        self.recorder.count(self.t, "services", len(suppliers), city=self.sup.city[suppliers])
         s = np.unique(suppliers)
         s = s[self.sup.served_year[s] != self.year]
         self.sup.served_year[s] = self.year
         self.recorder.count(self.t, "served", len(s), city=self.sup.city[s])
 
-    def _count(self, metric: str, scenarios: np.ndarray, weight=None) -> None:
+    def count(self, metric: str, scenarios: np.ndarray, weight=None) -> None:
         s = self.scen
         self.recorder.count(self.t, metric, len(scenarios), s.domain[scenarios], s.tier[scenarios], s.city[scenarios],
                             weight=weight)
@@ -331,6 +345,7 @@ class ScenarioMarket(mesa.Model):
         self.land()
         self.conclude_pilots()
         self.diffuse()
+        self.levers_act()
         self.designate_pilot_zones()
         self.settle_suppliers()
         self.withdraw_stale()
@@ -374,13 +389,29 @@ class ScenarioMarket(mesa.Model):
         city = o.city[opener].copy()
         prov = city < 0
         city[prov] = self._pick(self.city_weight, d.uniform("need_city", key[prov]))
+        # regulatory friction: in regulated domains only some needs go ahead (levers may relieve it)
+        go = ~self.domain_regulated[domain] | (d.uniform("regulation", key) < self.regulated_keep_share())
+        opener, tier, key, domain, city = opener[go], tier[go], key[go], domain[go], city[go]
+        if len(key) == 0:
+            return
         budget = d.lognormal("budget", key, median=self.tier_budget_median[tier], sigma=p["scenario.budget_sigma"])
         required = np.clip(d.normal("required", key, loc=self.tier_required[tier], scale=p["scenario.required_sd"]), 1, 9)
         idx = self.scen.add(key=key, opener=opener, domain=domain, tier=tier, city=city, budget=budget,
                             required=required, duration=self.tier_duration[tier], market=self.tier_market[tier],
                             public_share=self.domain_public_share[domain], state=int(State.SOLICITED),
                             month_solicited=self.t)
-        self._count("solicited", idx)
+        self.count("solicited", idx)
+
+    def regulatory_relief(self) -> float:
+        """Share of regulatory friction levers remove (sandbox, observation period): 0 none, 1 all."""
+        kept = 1.0
+        for lever in self.levers:
+            kept *= 1.0 - float(lever.regulatory_relief())
+        return 1.0 - kept
+
+    def regulated_keep_share(self) -> float:
+        """Chance a need in a regulated domain is put forward at all."""
+        return 1.0 - (1.0 - self.params["regulation.keep_share"]) * (1.0 - self.regulatory_relief())
 
     def screen_needs(self) -> None:
         """The promotion centre screens this month's needs (遴选)."""
@@ -391,29 +422,44 @@ class ScenarioMarket(mesa.Model):
         ok = self.draws.uniform("screen", s.key[new]) < self.tier_pass_rate[s.tier[new]]
         sel, rej = new[ok], new[~ok]
         s.state[sel], s.month_selected[sel] = State.SELECTED, self.t
+        review = int(round(self.params["regulation.review_months"] * (1.0 - self.regulatory_relief())))
+        s.ready_month[sel] = self.t + np.where(self.domain_regulated[s.domain[sel]], review, 0)
         s.state[rej] = State.REJECTED
-        self._count("selected", sel)
-        self._count("rejected", rej)
+        self.count("selected", sel)
+        self.count("rejected", rej)
 
     def publish_opportunities(self) -> None:
         """Selected needs are released on the opportunity list at each release (发布)."""
         if not self.lever["matchmaking"].releases_now():
             return
         s = self.scen
-        sel = np.flatnonzero(s.state == State.SELECTED)
+        sel = np.flatnonzero((s.state == State.SELECTED) & (s.ready_month <= self.t))
         s.state[sel], s.month_published[sel] = State.PUBLISHED, self.t
-        self._count("published", sel)
+        for lever in self.levers:
+            lever.on_published(sel)
+        self.count("published", sel)
 
     def hold_matchmaking(self) -> None:
         for lever in self.levers:
             lever.hold_events()
 
     # -- matching -------------------------------------------------------------------------------
+    def opener_payment(self, scenarios: np.ndarray) -> np.ndarray:
+        """What the owner pays a supplier at landing (CNY): its share of the budget times the scenario's
+        payment factor, which levers set at publication (0 for a free trial, less for each racer)."""
+        return self.params["pilot.opener_share"] * self.scen.budget[scenarios] * self.scen.pay_factor[scenarios]
+
     def _make_pairs(self, s: np.ndarray, o: np.ndarray, c: np.ndarray) -> Pairs:
         budget = self.scen.budget[o]
-        cost = budget * self.caps.cost_mult[c]
-        outlay = cost - self.params["pilot.opener_share"] * budget
-        p_succ = self.success_prob(self.caps.readiness[c], self.scen.required[o], self.scen.tier[o])
+        factor = np.ones(len(s))
+        bonus = np.zeros(len(s))
+        for lever in self.levers:
+            factor = factor * lever.cost_factor(s, o)
+            bonus = bonus + lever.readiness_bonus(s, o)
+        cost = budget * self.caps.cost_mult[c] * factor
+        outlay = cost - self.opener_payment(o)
+        p_succ = self.success_prob(np.minimum(self.caps.readiness[c] + bonus, 9.0), self.scen.required[o],
+                                   self.scen.tier[o])
         return Pairs(s, o, c, self.scen.domain[o], budget, p_succ, outlay)
 
     def candidate_pairs(self, scenarios: np.ndarray) -> Pairs:
@@ -443,7 +489,8 @@ class ScenarioMarket(mesa.Model):
         relief = np.minimum(relief, np.maximum(pairs.outlay, 0.0))
         ev = expected_net_value(pairs.outlay, relief, bonus, pairs.p_success, p["bid.followon_multiple"], pairs.budget)
         prob = bid_probability(ev / pairs.budget, p["bid.hurdle"], p["bid.temperature"])
-        affordable = np.maximum(pairs.outlay - relief, 0.0) <= p["bid.max_cash_share"] * self.sup.cash[pairs.s]
+        credit = sum((np.asarray(lv.credit_line(pairs), dtype=float) for lv in self.levers), np.zeros(len(pairs)))
+        affordable = np.maximum(pairs.outlay - relief - credit, 0.0) <= p["bid.max_cash_share"] * self.sup.cash[pairs.s]
         return prob * affordable
 
     def match(self) -> None:
@@ -490,14 +537,21 @@ class ScenarioMarket(mesa.Model):
             self._award(bids.take(ok))
 
     def risk_aversion(self, scenarios: np.ndarray) -> np.ndarray:
-        owners = self.scen.opener[scenarios]
-        ra = self.opener_risk[self.openers.kind[owners]]
+        """Owners' risk aversion towards unproven small suppliers, per scenario (levers may lower it)."""
+        ra = self.opener_risk[self.openers.kind[self.scen.opener[scenarios]]]
         for lever in self.levers:
-            ra = ra * lever.risk_aversion_multiplier(owners)
+            ra = ra * lever.risk_aversion_multiplier(scenarios)
         return ra
 
+    def race_size(self, scenarios: np.ndarray) -> np.ndarray:
+        """How many suppliers each scenario's owner lets pilot it (1, or more under racing)."""
+        k = np.ones(len(scenarios), dtype=np.int64)
+        for lever in self.levers:
+            k = np.maximum(k, np.asarray(lever.race_size(scenarios), dtype=np.int64))
+        return k
+
     def _award(self, bids: Pairs) -> None:
-        """Owners score bids and pick one per scenario; suppliers keep within their capacity."""
+        """Owners score bids and pick the best (several under racing); suppliers keep within capacity."""
         p, t = self.params, self.t
         skey, okey = self.sup.key[bids.s], self.scen.key[bids.o]
         seen = self.caps.readiness[bids.c] + self.draws.normal("perceive", t, skey, okey, scale=p["owner.perception_sd"])
@@ -509,8 +563,9 @@ class ScenarioMarket(mesa.Model):
         if len(bids) == 0:
             return
         order = np.lexsort((-score, bids.o))  # by scenario, best first
-        first = np.unique(bids.o[order], return_index=True)[1]
-        win = order[first]
+        so = bids.o[order]
+        rank_in_scenario = np.arange(len(order)) - np.searchsorted(so, so, side="left")
+        win = order[rank_in_scenario < self.race_size(so)]
         # capacity: a supplier chosen by several owners takes its best-scored ones
         win = win[np.argsort(-score[win], kind="stable")]
         ws = bids.s[win]
@@ -521,14 +576,17 @@ class ScenarioMarket(mesa.Model):
         rank[rank_order] = np.arange(len(win)) - starts
         free = self.kind_capacity[self.sup.kind[ws]] - self.sup.load[ws]
         win = win[rank < free]
+        win = win[np.lexsort((-score[win], bids.o[win]))]  # by scenario, best first
         w = bids.take(win)
         pil = self.pil.add(scenario=w.o, supplier=w.s, cap=w.c, month_matched=t,
                            month_land=t + p["pilot.contract_months"], p_success=w.p_success, outlay=w.outlay,
                            status=P_MATCHED)
         s = self.scen
-        s.state[w.o], s.month_matched[w.o], s.supplier[w.o], s.pilot[w.o] = State.MATCHED, t, w.s, pil
+        first = np.unique(w.o, return_index=True)[1]  # the best-scored winner leads the scenario
+        o1 = w.o[first]
+        s.state[o1], s.month_matched[o1], s.supplier[o1], s.pilot[o1] = State.MATCHED, t, w.s[first], pil[first]
         np.add.at(self.sup.load, w.s, 1)
-        self._count("matched", w.o)
+        self.count("matched", o1)
 
     # -- pilots -------------------------------------------------------------------------------
     def land(self) -> None:
@@ -537,7 +595,7 @@ class ScenarioMarket(mesa.Model):
         due = np.flatnonzero((pil.status == P_MATCHED) & (pil.month_land <= self.t))
         if len(due) == 0:
             return
-        sup_i, scn = pil.supplier[due], pil.scenario[due]
+        sup_i = pil.supplier[due]
         need = np.maximum(pil.outlay[due], 0.0)
         offers = np.zeros(len(due))
         for lever in self.levers:
@@ -554,47 +612,81 @@ class ScenarioMarket(mesa.Model):
         for lever in self.levers:
             lever.on_landed(due, funded)
         ok, bad = due[funded], due[~funded]
+        pil.opener_paid[ok] = self.opener_payment(pil.scenario[ok])
         np.add.at(self.sup.cash, sup_i[funded], offers[funded] - pil.outlay[ok])
         pil.status[ok], pil.month_end[ok] = P_RUNNING, self.t + s.duration[pil.scenario[ok]]
-        s.state[scn[funded]], s.month_landed[scn[funded]] = State.LANDED, self.t
         np.add.at(self.sup.n_pilots, sup_i[funded], 1)
-        self._count("landed", scn[funded])
+        scn = np.unique(pil.scenario[ok])
+        newly = scn[s.month_landed[scn] < 0]  # a race lands once, however many pilots start
+        s.state[newly], s.month_landed[newly] = State.LANDED, self.t
+        self.count("landed", newly)
         self._drop(bad)
 
+    def _active_pilots(self) -> np.ndarray:
+        return np.flatnonzero(np.isin(self.pil.status, (P_MATCHED, P_RUNNING)))
+
     def _drop(self, pilots: np.ndarray) -> None:
-        """Matches that fall through: the scenario returns to the opportunity list."""
+        """Matches that fall through. A scenario with no other pilot matched or running returns to the
+        opportunity list; otherwise its lead passes to a remaining pilot."""
         if len(pilots) == 0:
             return
-        scn = self.pil.scenario[pilots]
-        self.pil.status[pilots] = P_DROPPED
-        self.scen.state[scn], self.scen.supplier[scn], self.scen.pilot[scn] = State.PUBLISHED, -1, -1
-        np.add.at(self.sup.load, self.pil.supplier[pilots], -1)
-        self._count("match_dropped", scn)
+        pil, s = self.pil, self.scen
+        pil.status[pilots] = P_DROPPED
+        np.add.at(self.sup.load, pil.supplier[pilots], -1)
+        self.count("match_dropped", pil.scenario[pilots])
+        scn = np.unique(pil.scenario[pilots])
+        active = self._active_pilots()
+        alone = ~np.isin(scn, pil.scenario[active])
+        back = scn[alone]
+        s.state[back], s.supplier[back], s.pilot[back] = State.PUBLISHED, -1, -1
+        lead_gone = scn[~alone][np.isin(s.pilot[scn[~alone]], pilots)]
+        if len(lead_gone):
+            rows = active[np.isin(pil.scenario[active], lead_gone)]
+            first = rows[np.unique(pil.scenario[rows], return_index=True)[1]]
+            s.pilot[pil.scenario[first]], s.supplier[pil.scenario[first]] = first, pil.supplier[first]
+
+    def incidents(self, pilots: np.ndarray) -> np.ndarray:
+        """Pilots that fail for reasons a lever admits (e.g. incidents under a sandbox)."""
+        hit = np.zeros(len(pilots), dtype=bool)
+        for lever in self.levers:
+            hit |= np.asarray(lever.pilot_incidents(pilots), dtype=bool)
+        return hit
 
     def conclude_pilots(self) -> None:
         """Pilots at their end succeed (validated, demonstration list) or fail; suppliers learn."""
-        pil, s, p = self.pil, self.scen, self.params
+        pil, s = self.pil, self.scen
         due = np.flatnonzero((pil.status == P_RUNNING) & (pil.month_end <= self.t))
         if len(due) == 0:
             return
         scn, sup_i = pil.scenario[due], pil.supplier[due]
-        success = self.draws.uniform("outcome", s.key[scn], self.sup.key[sup_i]) < pil.p_success[due]
+        success = (self.draws.uniform("outcome", s.key[scn], self.sup.key[sup_i]) < pil.p_success[due]) \
+            & ~self.incidents(due)
         self._finish(due, success)
 
     def _finish(self, pilots: np.ndarray, success: np.ndarray) -> None:
+        """Record pilots' verdicts. A scenario is decided once none of its pilots is still running: it
+        is validated if any succeeded — the successful racer with the highest readiness continues
+        and enters the demonstration list — and failed otherwise."""
         pil, s, p = self.pil, self.scen, self.params
-        scn, sup_i, cap = pil.scenario[pilots], pil.supplier[pilots], pil.cap[pilots]
-        won, lost = scn[success], scn[~success]
+        sup_i, cap = pil.supplier[pilots], pil.cap[pilots]
         pil.status[pilots] = np.where(success, P_SUCCEEDED, P_FAILED)
-        s.state[won], s.month_validated[won], s.adopters[won] = State.VALIDATED, self.t, 1
-        s.state[lost], s.month_failed[lost] = State.FAILED, self.t
         np.add.at(self.sup.load, sup_i, -1)
-        np.add.at(self.sup.n_validated, sup_i[success], 1)
-        np.add.at(self.openers.n_validated, s.opener[won], 1)
         rate = np.where(success, p["pilot.learning_success"], p["pilot.learning_failure"])
         self.caps.readiness[cap] += rate * (9.0 - self.caps.readiness[cap])  # feedback–optimise
-        self._count("validated", won)
-        self._count("failed", lost)
+        scn = np.unique(pil.scenario[pilots])
+        done = scn[~np.isin(scn, pil.scenario[self._active_pilots()])]
+        rows = np.flatnonzero(np.isin(pil.scenario, done) & (pil.status == P_SUCCEEDED))
+        rows = rows[np.lexsort((-self.caps.readiness[pil.cap[rows]], pil.scenario[rows]))]
+        best = rows[np.unique(pil.scenario[rows], return_index=True)[1]]
+        won = pil.scenario[best]
+        lost = done[~np.isin(done, won)]
+        s.state[won], s.month_validated[won], s.adopters[won] = State.VALIDATED, self.t, 1
+        s.supplier[won], s.pilot[won] = pil.supplier[best], best
+        s.state[lost], s.month_failed[lost] = State.FAILED, self.t
+        np.add.at(self.sup.n_validated, pil.supplier[best], 1)
+        np.add.at(self.openers.n_validated, s.opener[won], 1)
+        self.count("validated", won)
+        self.count("failed", lost)
         for lever in self.levers:
             lever.on_pilots_concluded(pilots, success)
         for lever in self.levers:
@@ -611,15 +703,29 @@ class ScenarioMarket(mesa.Model):
         self.scen.adopters[scenarios] += n
         earn = self.params["diffusion.margin"] * self.price(self.scen.budget[scenarios]) * n
         np.add.at(self.sup.cash, self.scen.supplier[scenarios], earn * self.sup.alive[self.scen.supplier[scenarios]])
-        self._count("adoptions", scenarios, weight=n)
+        self.count("adoptions", scenarios, weight=n)
+
+    def adoption_hazards(self, scenarios: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Bass coefficients (per year) for each validated scenario: p plus levers' promotion, and q;
+        both scaled down for a small supplier's solution by buyers' caution, which levers may relieve."""
+        s, p = self.scen, self.params
+        extra_p = sum((np.asarray(lv.market_hazard(scenarios), dtype=float) for lv in self.levers),
+                      np.zeros(len(scenarios)))
+        small = self.kind_newness[self.sup.kind[s.supplier[scenarios]]] > 0
+        relief = np.zeros(len(scenarios))
+        for lever in self.levers:
+            relief = 1.0 - (1.0 - relief) * (1.0 - np.asarray(lever.buyer_caution_relief(scenarios), dtype=float))
+        caution = 1.0 - p["diffusion.small_supplier_factor"]
+        factor = 1.0 - small * caution * (1.0 - relief)
+        return (p["diffusion.p"] + extra_p) * factor, p["diffusion.q"] * factor
 
     def diffuse(self) -> None:
         """Validated solutions spread: Bass hazard p + q·A/M per potential adopter, plus procurement."""
-        s, p = self.scen, self.params
+        s = self.scen
         v = np.flatnonzero(np.isin(s.state, (State.VALIDATED, State.SCALED)) & (s.adopters < s.market))
         if len(v):
-            n_market = bass_adoptions(self.draws, "adopt", self.t, s.key[v], s.adopters[v], s.market[v],
-                                      p["diffusion.p"], p["diffusion.q"])
+            p_eff, q_eff = self.adoption_hazards(v)
+            n_market = bass_adoptions(self.draws, "adopt", self.t, s.key[v], s.adopters[v], s.market[v], p_eff, q_eff)
             self.adopt(v, n_market)
             for lever in self.levers:  # levers that buy for public adopters (procurement)
                 extra = np.broadcast_to(np.asarray(lever.adoption_hazard(v), dtype=float), v.shape)
@@ -630,7 +736,12 @@ class ScenarioMarket(mesa.Model):
                     self.adopt(v, lever.on_adoptions(v, want))
         up = np.flatnonzero((s.state == State.VALIDATED) & (s.adopters >= self.tier_scale[s.tier]))
         s.state[up], s.month_scaled[up] = State.SCALED, self.t
-        self._count("scaled", up)
+        self.count("scaled", up)
+
+    def levers_act(self) -> None:
+        """Levers' own processes (proof-of-concept runs, investors, investment attraction, …)."""
+        for lever in self.levers:
+            lever.act()
 
     # -- zones, suppliers, lists ---------------------------------------------------------------
     def designate_pilot_zones(self) -> None:
@@ -664,12 +775,14 @@ class ScenarioMarket(mesa.Model):
     def withdraw_stale(self) -> None:
         """Opportunities unmatched for too long leave the list (exit mechanism, 退出机制)."""
         s = self.scen
-        stale = np.flatnonzero((s.state == State.PUBLISHED)
-                               & (self.t - s.month_published >= self.params["selection.max_open_months"]))
+        limits = [m for m in (lv.exit_after_months() for lv in self.levers) if m]
+        if not limits:
+            return
+        stale = np.flatnonzero((s.state == State.PUBLISHED) & (self.t - s.month_published >= min(limits)))
         s.state[stale], s.month_withdrawn[stale] = State.WITHDRAWN, self.t
         if len(stale) and len(self._pending):
             self._pending = self._pending[~np.isin(self._pending % _CAP_KEY, stale)]
-        self._count("withdrawn", stale)
+        self.count("withdrawn", stale)
 
     def end_month(self) -> None:
         for lever in self.levers:

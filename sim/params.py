@@ -186,9 +186,12 @@ def core_params() -> list[Param]:
     ps.append(P("selection.call_months", U, int, "months", (1, 24), "Call window", "征集响应期",
                 "Months a published opportunity collects bids before its owner chooses; an unmatched "
                 "opportunity opens a new call, until it is withdrawn."))
-    ps.append(P("selection.max_open_months", U, int, "months", (1, 120), "Months on the list before exit",
-                "退出前最长挂单月数", "A published opportunity not matched within this many months is withdrawn "
-                "(exit mechanism)."))
+    # -- regulation (friction in regulated domains; the sandbox lever relieves it) ----------------
+    ps.append(P("regulation.keep_share", U, float, "share", SHARE, "Needs going ahead in regulated domains",
+                "受监管领域需求提出比例", "Share of needs in regulated domains (low altitude, healthcare…) that openers "
+                "put forward at all, given regulatory uncertainty."))
+    ps.append(P("regulation.review_months", U, int, "months", (0, 36), "Regulatory review", "监管审查期",
+                "Extra months a selected need in a regulated domain waits for approval before publication."))
     # -- scenario attributes --------------------------------------------------------------------
     ps += per(TIERS, lambda t: P(
         f"scenario.budget_median_cny.{t}", U, float, "CNY", NONNEG,
@@ -253,6 +256,9 @@ def core_params() -> list[Param]:
                 "单次推广价格", "Price an adopter pays for a validated solution, as a share of its pilot budget."))
     ps.append(P("diffusion.margin", U, float, "share", SHARE, "Supplier's margin", "供给方毛利率",
                 "Share of each adoption's price the supplier keeps as cash."))
+    ps.append(P("diffusion.small_supplier_factor", U, float, "share", SHARE, "Buyers' trust in small suppliers",
+                "采用方对中小企业的信任", "Multiplier on the adoption hazard of a solution whose supplier is a startup "
+                "or SME (buyers' caution; 1 = none)."))
     ps += per(TIERS, lambda t: P(
         f"diffusion.scale_adopters.{t}", U, int, "adopters", (1, 100_000),
         f"Adopters for large-scale application, {t}", f"大规模应用门槛({_TIER_ZH[t]})",

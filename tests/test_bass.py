@@ -14,6 +14,11 @@ from sim.rng import KeyedDraws
 from sim.vocab import State
 
 P, Q, DT = 0.03, 0.38, 1 / 12
+# everything that adds to or scales the Bass hazard: procurement, promotion and benchmark lifts, buyers'
+# caution towards small suppliers and the exemption that relieves it
+LEVERS_OFF_FOR_DIFFUSION = {"procurement.budget_cny_per_year": 0.0, "matchmaking.promotion_every_months": 0,
+                            "matchmaking.selection_every_months": 0, "diffusion.small_supplier_factor": 1.0,
+                            "diligence_exemption.on": False}
 
 
 def recursion(f0, months, p=P, q=Q):
@@ -69,8 +74,8 @@ def test_small_markets_average_to_the_recursion():
 
 def test_model_diffusion_with_levers_off_is_bass(hunan):
     """Validated scenarios injected into a model with procurement off spread as Bass predicts."""
-    case = hunan.with_params({"diffusion.p": P, "diffusion.q": Q, "procurement.budget_cny_per_year": 0.0,
-                              "diffusion.scale_adopters.small_cut": 100_000})
+    case = hunan.with_params({"diffusion.p": P, "diffusion.q": Q, "diffusion.scale_adopters.small_cut": 100_000,
+                              **LEVERS_OFF_FOR_DIFFUSION})
     m = ScenarioMarket(case, seed=11)
     n, M = 300, 5000
     sup = np.zeros(n, dtype=np.int64)

@@ -59,7 +59,10 @@ def test_tables_are_tidy_and_consistent(one_run):
     ledger = pd.read_parquet(out / "fiscal_ledger.parquet")
     fiscal = pd.read_parquet(out / "fiscal.parquet")
     assert ledger.amount_cny.sum() == pytest.approx(fiscal.amount_cny.sum())
-    assert set(fiscal.lever) <= {"vouchers", "grant_to_equity", "procurement", "matchmaking"}
+    from sim.levers import LEVERS
+
+    assert set(fiscal.lever) <= {lv.name for lv in LEVERS}
+    assert {"vouchers", "grant_to_equity", "procurement", "matchmaking"} <= set(fiscal.lever)
 
 
 def test_replicates_print_probabilities_with_intervals(tmp_path):

@@ -16,6 +16,12 @@ CONFIGS = {
                       "grant_to_equity.budget_cny_per_year": 5e6, "grant_to_equity.equity_share": 0.5,
                       "grant_to_equity.holding_months": 6, "procurement.budget_cny_per_year": 1e7,
                       "procurement.hazard_per_year": 2.0, "matchmaking.budget_cny_per_year": 1e6},
+    # every lever on and strong: races (several pilots per scenario), trials, loans, incidents, entrants
+    "all_levers": {"racing.share": 0.8, "racing.entrants": 3, "try_first.share": 0.6,
+                   "try_first.budget_cny_per_year": 5e7, "soe_duty.min_needs_per_year": 4.0,
+                   "sandbox.incident_rate": 0.1, "finance.budget_cny_per_year": 1e8,
+                   "attraction.firms_per_opportunity": 0.3, "pilot_bases.runs_per_base_per_month": 2.0,
+                   "supply.net_cashflow_cny_per_month.startup": -150_000},
     # cash-starved suppliers: many exits mid-pilot, dropped matches
     "cash_starved": {"supply.net_cashflow_cny_per_month.startup": -200_000,
                      "supply.net_cashflow_cny_per_month.sme": -100_000, "supply.cash_median_cny.sme": 5e6,
@@ -42,9 +48,14 @@ def check(m: ScenarioMarket, before: dict) -> dict:
     # every pilot that ran was matched first
     ran = np.isin(pil.status, (P_RUNNING, P_SUCCEEDED, P_FAILED))
     assert np.all(pil.month_matched[ran] >= 0) and np.all(pil.month_land[ran] >= pil.month_matched[ran])
-    # states agree with pilots
+    # states agree with pilots; a scenario's lead pilot is one of its own
     assert np.all(s.state[pil.scenario[pil.status == P_RUNNING]] == State.LANDED)
-    assert np.all(s.state[pil.scenario[pil.status == P_MATCHED]] == State.MATCHED)
+    assert np.all(np.isin(s.state[pil.scenario[pil.status == P_MATCHED]], (State.MATCHED, State.LANDED)))
+    lead = s.pilot >= 0
+    assert np.all(pil.scenario[s.pilot[lead]] == np.flatnonzero(lead))
+    assert np.all(pil.supplier[s.pilot[lead]] == s.supplier[lead])
+    validated = np.isin(s.state, (State.VALIDATED, State.SCALED))
+    assert np.all(pil.status[s.pilot[validated]] == P_SUCCEEDED)
     # cumulative counts never go backwards
     counts = {st: int((getattr(s, st) >= 0).sum()) for st in STAGES}
     for st, n in counts.items():

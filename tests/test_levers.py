@@ -85,3 +85,201 @@ def test_zero_budget_spends_nothing(hunan, name):
     m = ScenarioMarket(hunan.with_params({f"{name}.budget_cny_per_year": 0.0}), seed=1).run()
     assert m.fiscal.spent[name].sum() == 0
     assert m.fiscal.ledger().query("lever == @name").empty
+
+
+# -- levers of the provincial plans beyond the first three (issue 3) -------------------------------
+PUBLIC = ("gov", "city", "soe")
+
+
+def unproven_small_wins_in_public(m):
+    """Pilots landed by startups/SMEs without a validated pilot at the time, in public owners' scenarios."""
+    from sim.vocab import OPENER_KINDS
+
+    pil = m.pil
+    landed = np.flatnonzero(np.isin(pil.status, (1, 2, 3)))
+    owner_kind = np.array(OPENER_KINDS)[m.openers.kind[m.scen.opener[pil.scenario[landed]]]]
+    small = np.isin(m.sup.kind[pil.supplier[landed]], SMALL)
+    return int((small & np.isin(owner_kind, PUBLIC)).sum())
+
+
+def test_try_first_shifts_risk_from_owners_to_suppliers(hunan):
+    off = runs(hunan, {"try_first.budget_cny_per_year": 0.0})
+    on = runs(hunan, {"try_first.budget_cny_per_year": 1e8, "try_first.share": 0.8})
+    # owners pay nothing for trials that fail: public money lost on failed pilots falls
+    lost = lambda ms: sum(float(m.pil.opener_paid[m.pil.status == 3].sum()) for m in ms)  # noqa: E731
+    assert lost(on) < lost(off)
+    assert all(m.lever["try_first"].trials > 0 for m in on)
+    assert sum(m.lever["try_first"].reports for m in on) > 0
+    for m in on:  # a passed trial is paid from the lever's budget, once
+        paid = m.fiscal.ledger().query("flow == 'trial_payment'")
+        assert len(paid) == m.lever["try_first"].reports
+    assert sum(map(unproven_small_wins_in_public, on)) > sum(map(unproven_small_wins_in_public, off))
+
+
+def test_diligence_exemption_lowers_public_owners_risk_aversion(hunan):
+    off = runs(hunan, {"diligence_exemption.on": False})
+    on = runs(hunan, {"diligence_exemption.on": True, "diligence_exemption.risk_cut": 0.8})
+    assert sum(map(unproven_small_wins_in_public, on)) > sum(map(unproven_small_wins_in_public, off))
+    m = on[0]
+    o = np.arange(len(m.scen))
+    public = np.isin(np.array(["gov", "city", "soe", "leader", "base"])[m.openers.kind[m.scen.opener[o]]], PUBLIC)
+    ra_on = m.risk_aversion(o)
+    ra_off = off[0].risk_aversion(o[o < len(off[0].scen)])
+    assert np.all(ra_on[public] < m.opener_risk[m.openers.kind[m.scen.opener[o[public]]]])
+    assert np.all(ra_on[~public] == m.opener_risk[m.openers.kind[m.scen.opener[o[~public]]]])
+    assert len(ra_off)
+
+
+def test_sandbox_opens_regulated_domains_earlier_and_admits_incidents(hunan):
+    off = runs(hunan, {"sandbox.on": False})
+    on = runs(hunan, {"sandbox.on": True, "sandbox.relief": 0.9, "sandbox.incident_rate": 0.1})
+
+    def regulated(ms):
+        n, wait = 0, []
+        for m in ms:
+            reg = m.domain_regulated[m.scen.domain]
+            n += int((reg & (m.scen.month_solicited >= 0)).sum())
+            pub = reg & (m.scen.month_published >= 0)
+            wait += list(m.scen.month_published[pub] - m.scen.month_selected[pub])
+        return n, np.mean(wait)
+
+    (n_off, wait_off), (n_on, wait_on) = regulated(off), regulated(on)
+    assert n_on > n_off and wait_on < wait_off
+    assert sum(m.lever["sandbox"].incidents for m in on) > 0
+    assert sum(int(m.recorder.monthly("incidents").sum()) for m in off) == 0
+
+
+def test_soe_duty_makes_soes_open_more(hunan):
+    from sim.vocab import OPENER_KINDS
+
+    soe = OPENER_KINDS.index("soe")
+    opened = lambda ms: sum(int((m.openers.kind[m.scen.opener] == soe).sum()) for m in ms)  # noqa: E731
+    off = runs(hunan, {"soe_duty.min_needs_per_year": 0.0})
+    on = runs(hunan, {"soe_duty.min_needs_per_year": 6.0, "soe_duty.compliance": 1.0})
+    assert opened(on) > 1.5 * opened(off)
+
+
+def test_scenario_loans_relax_the_cash_constraint(hunan):
+    starved = {"supply.cash_median_cny.sme": 2e6, "supply.cash_median_cny.startup": 1e6, "bid.max_cash_share": 0.9,
+               "finance.budget_cny_per_year": 1e8, "finance.insurance": False, "finance.guidance_match": 0.0,
+               "finance.investors": 0}
+    off = runs(hunan, {**starved, "finance.loans": False})
+    on = runs(hunan, {**starved, "finance.loans": True, "finance.loan_share": 0.8})
+    assert sum(map(small_supplier_pilots, on)) > sum(map(small_supplier_pilots, off))
+    assert all(m.lever["finance"].summary()["loans"] > 0 for m in on)
+    assert all(m.lever["finance"].summary()["loans"] == 0 for m in off)
+
+
+def test_insurance_pays_failed_pilots_and_raises_bids(hunan):
+    base = {"finance.budget_cny_per_year": 1e8, "finance.loans": False, "finance.guidance_match": 0.0,
+            "finance.investors": 0}
+    on = ScenarioMarket(hunan.with_params({**base, "finance.insurance": True, "finance.insurance_cover": 0.8}), seed=1)
+    for _ in range(4):
+        on.step()
+    pairs = on.candidate_pairs(on.open_scenarios())
+    fin = on.lever["finance"].p
+    payout = (1 - pairs.p_success) * fin["insurance_cover"] * np.maximum(pairs.outlay, 0)
+    premium = (1 - fin["premium_subsidy"]) * fin["premium_rate"] * pairs.budget
+    pairs = pairs.take(np.isin(on.sup.kind[pairs.s], SMALL) & (payout > premium))  # insurance worth having
+    with_ins = on.bid_probabilities(pairs)
+    on.lever["finance"].p["insurance"] = False
+    without = on.bid_probabilities(pairs)
+    live = without > 0  # (pairs a supplier cannot afford stay at zero either way)
+    assert live.sum() > 20 and np.all(with_ins >= without)
+    assert np.mean(with_ins[live] > without[live]) > 0.9
+    ms = runs(hunan, {**base, "finance.insurance": True})
+    assert all(m.lever["finance"].summary()["insurance_payouts_cny"] > 0 for m in ms)
+    assert all(len(m.fiscal.ledger().query("flow == 'premium_subsidy'")) > 0 for m in ms)
+
+
+def test_investors_respond_to_signals_and_the_guidance_fund_adds_money(hunan):
+    base = {"finance.budget_cny_per_year": 1e8, "finance.loans": False, "finance.insurance": False}
+    raised = lambda ms: sum(int(m.recorder.monthly("private_investment").sum()) for m in ms)  # noqa: E731
+    blind = runs(hunan, {**base, "finance.signal_landed": 0.0, "finance.signal_validated": 0.0,
+                         "finance.signal_public_stake": 0.0, "finance.signal_grant": 0.0})
+    seeing = runs(hunan, {**base, "finance.signal_landed": 2.0, "finance.signal_validated": 3.0})
+    assert raised(seeing) > raised(blind)
+    # deals go to firms with signals more often than their share of candidates would imply
+    no_match = runs(hunan, {**base, "finance.guidance_match": 0.0})
+    match = runs(hunan, {**base, "finance.guidance_match": 1.0})
+    co = lambda ms: sum(int(m.recorder.monthly("guidance_investment").sum()) for m in ms)  # noqa: E731
+    assert co(no_match) == 0 and co(match) > 0
+    assert all(len(m.lever["finance"].investors) == 20 for m in match)
+
+
+def test_pilot_bases_raise_readiness_of_early_stage_suppliers(hunan):
+    off = ScenarioMarket(hunan.with_params({"pilot_bases.budget_cny_per_year": 0.0}), seed=2).run()
+    on = ScenarioMarket(hunan.with_params({"pilot_bases.budget_cny_per_year": 5e7,
+                                           "pilot_bases.runs_per_base_per_month": 2.0}), seed=2).run()
+    runs_ = on.lever["pilot_bases"].runs
+    assert runs_.n > 0 and off.lever["pilot_bases"].runs.n == 0
+    c = np.unique(runs_.cap)
+    c = c[c < len(off.caps)]  # capabilities that exist in both runs (the initial suppliers')
+    assert on.caps.readiness[c].mean() > off.caps.readiness[c].mean()
+
+
+def test_racing_raises_the_chance_a_landed_scenario_is_validated(hunan):
+    from sim.vocab import TIERS
+
+    race_tiers = [TIERS.index("major"), TIERS.index("integrated")]
+
+    def validated_share(ms):
+        num = den = 0
+        for m in ms:
+            landed = (m.scen.month_landed >= 0) & np.isin(m.scen.tier, race_tiers) & (m.scen.month_landed <= 20)
+            num += int((landed & (m.scen.month_validated >= 0)).sum())
+            den += int(landed.sum())
+        return num / den
+
+    off = runs(hunan, {"racing.share": 0.0})
+    on = runs(hunan, {"racing.share": 1.0, "racing.entrants": 3})
+    assert validated_share(on) > validated_share(off)
+    m = on[0]
+    per_scenario = np.bincount(m.pil.scenario[np.isin(m.pil.status, (1, 2, 3))], minlength=len(m.scen))
+    assert per_scenario.max() == 3
+
+
+def test_exit_withdraws_stalled_opportunities(hunan):
+    withdrawn = lambda ms: sum(int(m.recorder.monthly("withdrawn").sum()) for m in ms)  # noqa: E731
+    never = runs(hunan, {"racing.exit_after_months": 0})
+    soon = runs(hunan, {"racing.exit_after_months": 6})
+    assert withdrawn(never) == 0 and withdrawn(soon) > 0
+
+
+def test_attraction_draws_suppliers_in(hunan):
+    off = runs(hunan, {"attraction.budget_cny_per_year": 0.0})
+    on = runs(hunan, {"attraction.budget_cny_per_year": 1e8, "attraction.firms_per_opportunity": 0.3})
+    drawn = lambda ms: sum(int(m.recorder.monthly("attracted_suppliers").sum()) for m in ms)  # noqa: E731
+    assert drawn(off) == 0 and drawn(on) > 0
+    m = on[0]
+    new = np.flatnonzero(m.sup.key >= (1 << 32))
+    assert len(new) and all(m.sup.registered[i] for i in new if (m.sup.key[i] >> 24) & 0xFF == 1)
+
+
+def test_data_opening_lowers_cost_and_raises_success_in_data_domains(hunan):
+    m0 = ScenarioMarket(hunan.with_params({"data_opening.budget_cny_per_year": 0.0}), seed=1)
+    m1 = ScenarioMarket(hunan.with_params({"data_opening.budget_cny_per_year": 1e8, "data_opening.level": 1.0,
+                                           "data_opening.cost_cny_per_year_full": 1e8}), seed=1)
+    for m in (m0, m1):
+        for _ in range(3):
+            m.step()
+    p0 = m0.candidate_pairs(m0.open_scenarios())
+    p1 = m1.pairs_for(p0.s, p0.o)  # the same pairs under data opening (readiness is still the same)
+    assert np.array_equal(m0.caps.readiness[p0.c], m1.caps.readiness[p1.c])
+    data = m0.domain_data[p0.domain]
+    assert data.any() and (~data).any()
+    below_cap = m0.caps.readiness[p0.c] < 8.0
+    assert np.all(p1.p_success[data & below_cap] > p0.p_success[data & below_cap])
+    assert np.all(p1.outlay[data] < p0.outlay[data])
+    assert np.allclose(p1.p_success[~data], p0.p_success[~data]) and np.allclose(p1.outlay[~data], p0.outlay[~data])
+    assert m1.fiscal.spent["data_opening"].sum() > 0 == m0.fiscal.spent["data_opening"].sum()
+
+
+def test_promotion_and_benchmarks_raise_adoption(hunan):
+    adoptions = lambda ms: sum(int(m.recorder.monthly("adoptions").sum()) for m in ms)  # noqa: E731
+    off = runs(hunan, {"matchmaking.promotion_every_months": 0, "matchmaking.selection_every_months": 0})
+    on = runs(hunan, {"matchmaking.promotion_every_months": 3, "matchmaking.selection_every_months": 12,
+                      "matchmaking.promotion_lift": 0.5, "matchmaking.benchmark_lift": 0.5})
+    assert adoptions(on) > adoptions(off)
+    events = lambda ms: sum(int(m.recorder.monthly("events").sum()) for m in ms)  # noqa: E731
+    assert events(on) > events(off)

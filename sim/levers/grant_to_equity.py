@@ -25,6 +25,7 @@ import numpy as np
 
 from ..params import INF, NONNEG, SHARE, Param
 from ..table import Table
+from ._util import grow
 from .base import Lever
 
 L, U = "lever", "uncertainty"
@@ -67,6 +68,15 @@ class GrantToEquity(Lever):
             "stake": (np.float64, 0.0), "month": (np.int32, -1), "status": (np.int8, HELD),
             "proceeds": (np.float64, 0.0)})
         self._grant = self._equity = np.zeros(0)
+        self.last_grant = np.zeros(0, dtype=np.int64)  # month of each supplier's last grant
+
+    def on_suppliers_added(self, n_total):
+        self.last_grant = grow(self.last_grant, n_total, -10_000)
+
+    def holds_stake(self, suppliers: np.ndarray) -> np.ndarray:
+        """Whether the public fund holds a stake in each supplier."""
+        h = self.holdings
+        return np.isin(suppliers, h.supplier[h.status == HELD])
 
     def _support(self, budget: np.ndarray) -> np.ndarray:
         return np.minimum(self.p["support_share"] * budget, self.p["support_cap_cny"])
@@ -109,7 +119,8 @@ class GrantToEquity(Lever):
             return
         p = pilots[landed]
         s, o = m.pil.supplier[p], m.pil.scenario[p]
-        m.fiscal.pay(self.name, "grant", self._grant[landed], s, o)
+        granted = m.fiscal.pay(self.name, "grant", self._grant[landed], s, o)
+        self.last_grant[s[granted > 0]] = m.t
         eq = self._equity[landed]
         paid = m.fiscal.pay(self.name, "equity", eq, s, o)
         inv = paid > 0

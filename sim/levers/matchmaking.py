@@ -11,6 +11,14 @@ each published opportunity in their domains through the platform with probabilit
 What counts as an "enterprise served" is thus an outcome of these settings. Sources: Hunan plan
 §(五), §(十) and the target "为不少于1000家企业开展场景对接"; Hubei "月度发布、季度推介、年度评选";
 Hefei ≥1 event a week (FACTS.md).
+
+Hubei's cadence "月度发布、季度推介、年度评选" (monthly release, quarterly promotion, annual selection) is
+a setting of this lever: every ``promotion_every_months`` a promotion event (推介, one event's cost)
+presents the demonstration list to potential adopters, adding ``promotion_lift`` to the innovation
+hazard of every validated solution that month; every ``selection_every_months`` the centre selects
+the ``benchmarks_per_selection`` most-adopted validated scenarios as benchmark cases (标杆案例),
+whose innovation hazard is raised by ``benchmark_lift`` from then on. Every event counts towards
+Hubei's "≥100 matchmaking and promotion events a year".
 """
 
 from __future__ import annotations
@@ -18,6 +26,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..params import NONNEG, SHARE, Param
+from ..vocab import State
+from ._util import grow
 from .base import Lever
 
 L, U = "lever", "uncertainty"
@@ -38,21 +48,48 @@ class Matchmaking(Lever):
               "Chance a month that a registered supplier sees a given published opportunity in its domains."),
         Param("matchmaking.release_every_months", L, int, "months", (1, 12), "List release cadence", "清单发布周期",
               "Months between releases of the opportunity list (1 = monthly release)."),
+        Param("matchmaking.promotion_every_months", L, int, "months", (0, 24), "Promotion cadence", "推介周期",
+              "Months between promotion events for the demonstration list (0: none; Hubei: quarterly)."),
+        Param("matchmaking.selection_every_months", L, int, "months", (0, 36), "Benchmark selection cadence",
+              "评选周期", "Months between selections of benchmark cases (0: none; Hubei: annual)."),
+        Param("matchmaking.benchmarks_per_selection", L, int, "scenarios", (0, 1000), "Benchmarks per selection",
+              "每次评选标杆数", "Validated scenarios selected as benchmark cases at each selection."),
         Param("matchmaking.cost_per_event_cny", U, float, "CNY/event", NONNEG, "Cost per event", "单场活动成本",
               "Fiscal cost of one event."),
+        Param("matchmaking.promotion_lift", U, float, "1/year", (0.0, 10.0), "Promotion lift", "推介效应",
+              "Extra innovation hazard of demonstration-list solutions in a promotion month."),
+        Param("matchmaking.benchmark_lift", U, float, "1/year", (0.0, 10.0), "Benchmark lift", "标杆效应",
+              "Extra innovation hazard of a benchmark case from its selection on."),
     ]
 
     def __init__(self, model):
         super().__init__(model)
         self._event_keys = np.zeros(0, dtype=np.int64)  # supplier * n_domains + domain, this month
         self.events_held = 0
+        self.promotions = 0
+        self.benchmark = np.zeros(0, dtype=bool)
+        self._promoting = False
 
     def releases_now(self) -> bool:
         return self.model.t % self.p["release_every_months"] == 0
 
+    def _every(self, months: int) -> bool:
+        return months > 0 and (self.model.t + 1) % months == 0
+
+    def _pay_event(self) -> bool:
+        cost = self.p["cost_per_event_cny"]
+        ok = cost <= 0 or self.model.fiscal.pay(self.name, "event", [cost], [-1])[0] > 0
+        if ok:
+            self.model.recorder.count(self.model.t, "events", 1)
+        return ok
+
     def hold_events(self):
         m = self.model
         self._event_keys = np.zeros(0, dtype=np.int64)
+        self._promoting = self._every(self.p["promotion_every_months"]) and self._pay_event()
+        self.promotions += self._promoting
+        if self._every(self.p["selection_every_months"]):
+            self._select_benchmarks()
         rate = self.p["events_per_month"]
         n = int(rate) + int(m.draws.uniform("event_extra", m.t) < rate - int(rate))
         if n == 0 or self.p["firms_per_event"] == 0:
@@ -60,8 +97,7 @@ class Matchmaking(Lever):
         open_by_domain = np.bincount(m.scen.domain[m.open_scenarios()], minlength=m.n_domains)
         keys = []
         for e in range(n):
-            cost = self.p["cost_per_event_cny"]
-            if cost > 0 and m.fiscal.pay(self.name, "event", [cost], [-1])[0] <= 0:
+            if not self._pay_event():
                 break  # the year's events budget is spent
             w = (open_by_domain + 1.0) / (open_by_domain + 1.0).sum()
             d = int(np.searchsorted(np.cumsum(w), m.draws.uniform("event_domain", m.t, e), side="right"))
@@ -89,5 +125,24 @@ class Matchmaking(Lever):
             return via_platform | via_event
         return via_platform
 
+    def _select_benchmarks(self):
+        m = self.model
+        s = m.scen
+        self.benchmark = grow(self.benchmark, len(s), False)
+        cand = np.flatnonzero(np.isin(s.state, (State.VALIDATED, State.SCALED)) & ~self.benchmark[: len(s)])
+        k = self.p["benchmarks_per_selection"]
+        if len(cand) == 0 or k == 0:
+            return
+        best = cand[np.lexsort((s.key[cand], -s.adopters[cand]))][:k]
+        self.benchmark[best] = True
+
+    def market_hazard(self, scenarios):
+        self.benchmark = grow(self.benchmark, len(self.model.scen), False)
+        lift = self.p["benchmark_lift"] * self.benchmark[scenarios]
+        if self._promoting:
+            lift = lift + self.p["promotion_lift"]
+        return lift
+
     def summary(self):
-        return {"events_held": self.events_held}
+        return {"events_held": self.events_held, "promotions": self.promotions,
+                "benchmarks": int(self.benchmark.sum())}

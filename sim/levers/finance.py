@@ -1,0 +1,303 @@
+"""Scenario finance: scenario loans, technology insurance, and private investors with a guidance fund
+(场景贷、科技险、"政府引导基金 + 市场化风险投资 + 专项信贷").
+
+Mechanism.
+
+* **Scenario loans** (``loans`` on): a startup or SME may borrow ``loan_share`` of its own outlay when
+  a pilot lands; bidders count this credit when judging whether they can afford a pilot. Interest
+  ``loan_rate_per_year`` is paid monthly, the government paying ``interest_subsidy`` of it. The loan is
+  repaid when the pilot ends, as far as the supplier's cash allows; a shortfall, or an exit, is a
+  default of which the government's guarantee pays ``guarantee_share`` to the bank.
+* **Technology insurance** (``insurance`` on): a startup's or SME's pilot is insured for
+  ``premium_rate`` × budget, the government paying ``premium_subsidy`` of the premium; a failed pilot
+  pays ``insurance_cover`` × the supplier's own outlay back (insurers' money, not fiscal). Bidders
+  count the expected payout net of their premium.
+* **Private investors** are agents (:class:`Investor`), ``investors`` of them, each with
+  ``investor_capital_cny`` a year. Each month they look at startups and SMEs whose cash is below
+  ``raise_below_cny`` and that raised nothing in the past year, and invest ``ticket_cny`` with
+  probability logistic(``signal_base`` + the weights of the signals they observe in the past year: a
+  landed pilot, a validation, a public equity stake, a public grant). A public **guidance fund**
+  co-invests ``guidance_match`` × the ticket from this lever's budget. Whether public money crowds
+  private money in (signals) or out (a supported firm no longer needs to raise) is an outcome.
+
+Fiscal costs — interest subsidies, guarantee payouts, premium subsidies, guidance co-investment —
+come from ``budget_cny_per_year``; no new loans, policies or co-investments once it is spent.
+Sources: Hunan plan §(十四) "鼓励银行、保险等金融机构面向中小企业研发场景创新的金融产品"; Hubei §(十三)
+"政府引导基金+市场化风险投资+专项信贷支持…'场景贷''科技险'"; Shandong first-of-a-kind insurance: premium
+subsidy 80 %, premium rate capped at 3 % (FACTS.md).
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from ..params import INF, NONNEG, SHARE, Param
+from ..table import Table
+from ..vocab import SUPPLIER_KINDS
+from ._util import grow
+from .base import Lever
+
+L, U = "lever", "uncertainty"
+ELIGIBLE = ("startup", "sme")
+OPEN, REPAID, DEFAULTED = 0, 1, 2
+RUNNING_OR_DONE = (1, 2, 3)  # pilot statuses that mean the pilot landed
+
+
+class Investor(mesa.Agent):
+    """A private venture investor with a yearly amount of capital to place."""
+
+    def __init__(self, model, capital_cny: float):
+        super().__init__(model)
+        self.capital_per_year = capital_cny
+        self.capital_left = capital_cny
+        self.deals = 0
+        self.invested_cny = 0.0
+
+    def __repr__(self) -> str:
+        return f"Investor(deals={self.deals}, invested={self.invested_cny:,.0f} CNY, left={self.capital_left:,.0f})"
+
+
+class Finance(Lever):
+    name = "finance"
+    label_zh = "场景金融"
+    label_en = "Scenario finance"
+    PARAMS = [
+        Param("finance.budget_cny_per_year", L, float, "CNY/year", NONNEG, "Finance budget", "场景金融年度预算",
+              "Yearly budget for interest subsidies, guarantees, premium subsidies and guidance co-investment."),
+        Param("finance.loans", L, bool, "on/off", (False, True), "Scenario loans", "场景贷", "Whether scenario loans are offered."),
+        Param("finance.loan_share", L, float, "share", SHARE, "Loan as share of outlay", "贷款比例",
+              "Share of its own outlay a supplier may borrow when its pilot lands."),
+        Param("finance.guarantee_share", L, float, "share", SHARE, "Guarantee", "政府担保比例",
+              "Share of a defaulted loan the government repays the bank."),
+        Param("finance.interest_subsidy", L, float, "share", SHARE, "Interest subsidy", "贴息比例",
+              "Share of loan interest the government pays."),
+        Param("finance.insurance", L, bool, "on/off", (False, True), "Technology insurance", "科技险",
+              "Whether pilots of startups and SMEs are insured."),
+        Param("finance.premium_subsidy", L, float, "share", SHARE, "Premium subsidy", "保费补贴",
+              "Share of the premium the government pays."),
+        Param("finance.insurance_cover", L, float, "share", SHARE, "Cover", "保险赔付比例",
+              "Share of the supplier's own outlay a failed insured pilot pays back."),
+        Param("finance.guidance_match", L, float, "CNY per CNY", (0.0, 10.0), "Guidance-fund match", "引导基金跟投比例",
+              "Guidance-fund co-investment per yuan of private investment."),
+        Param("finance.loan_rate_per_year", U, float, "1/year", (0.0, 1.0), "Loan rate", "贷款利率", "Interest rate of scenario loans."),
+        Param("finance.premium_rate", U, float, "share of budget", SHARE, "Premium rate", "保险费率",
+              "Premium as a share of the pilot budget."),
+        Param("finance.investors", U, int, "investors", (0, 10_000), "Private investors", "社会投资机构数",
+              "Venture investors active in the province."),
+        Param("finance.investor_capital_cny", U, float, "CNY/investor/year", NONNEG, "Capital per investor",
+              "单机构年投资额度", "Capital each investor places in the province per year."),
+        Param("finance.ticket_cny", U, float, "CNY", (0.0, INF), "Ticket", "单笔投资额", "Size of one investment."),
+        Param("finance.raise_below_cny", U, float, "CNY", NONNEG, "Raises when cash below", "融资需求阈值",
+              "A supplier seeks investment when its cash is below this."),
+        Param("finance.signal_base", U, float, "logit", (-20.0, 20.0), "Investors' base propensity", "基础投资倾向",
+              "Log-odds of investing in a firm with no signal."),
+        Param("finance.signal_landed", U, float, "logit", (-10.0, 10.0), "Signal: landed pilot", "信号：试点落地",
+              "Log-odds added by a pilot landed in the past year."),
+        Param("finance.signal_validated", U, float, "logit", (-10.0, 10.0), "Signal: validation", "信号：验证成功",
+              "Log-odds added by a validated pilot in the past year."),
+        Param("finance.signal_public_stake", U, float, "logit", (-10.0, 10.0), "Signal: public stake", "信号：政府股权",
+              "Log-odds added by a public equity stake held in the firm."),
+        Param("finance.signal_grant", U, float, "logit", (-10.0, 10.0), "Signal: grant", "信号：财政补助",
+              "Log-odds added by a public grant in the past year."),
+    ]
+
+    def __init__(self, model):
+        super().__init__(model)
+        self.eligible_kind = np.array([k in ELIGIBLE for k in SUPPLIER_KINDS])
+        self.loans = Table({"supplier": (np.int64, -1), "pilot": (np.int64, -1), "principal": (np.float64, 0.0),
+                            "status": (np.int64, OPEN)}, capacity=256)
+        self.cover = np.zeros(0)  # insured payout per pilot if it fails
+        self.last_raised = np.zeros(0, dtype=np.int64)
+        self.investors = [Investor(model, self.p["investor_capital_cny"]) for _ in range(self.p["investors"])]
+        self._loan = self._premium = np.zeros(0)
+        self.defaults_cny = self.payouts_cny = 0.0
+
+    @property
+    def active(self) -> bool:
+        return self.p["budget_cny_per_year"] > 0
+
+    def _open(self) -> bool:
+        return self.active and self.model.fiscal.available(self.name) > 0
+
+    def on_suppliers_added(self, n_total):
+        self.last_raised = grow(self.last_raised, n_total, -10_000)
+
+    def on_year_start(self, year):
+        for inv in self.investors:
+            inv.capital_left = inv.capital_per_year
+
+    # -- bidding -------------------------------------------------------------------------------
+    def _eligible(self, suppliers):
+        return self.eligible_kind[self.model.sup.kind[suppliers]]
+
+    def credit_line(self, pairs):
+        if not (self.p["loans"] and self._open()):
+            return 0.0
+        return self.p["loan_share"] * np.maximum(pairs.outlay, 0.0) * self._eligible(pairs.s)
+
+    def bid_bonus(self, pairs):
+        if not self._open():
+            return 0.0
+        m = self.model
+        el = self._eligible(pairs.s)
+        own = np.maximum(pairs.outlay, 0.0)
+        value = np.zeros(len(pairs))
+        if self.p["insurance"]:
+            premium = self.p["premium_rate"] * pairs.budget * (1 - self.p["premium_subsidy"])
+            value += (1 - pairs.p_success) * self.p["insurance_cover"] * own - premium
+        if self.p["loans"]:
+            months = m.scen.duration[pairs.o]
+            value -= (self.p["loan_share"] * own * self.p["loan_rate_per_year"] * months / 12
+                      * (1 - self.p["interest_subsidy"]))
+        return value * el
+
+    # -- landing, interest, repayment ----------------------------------------------------------
+    def at_landing(self, pilots, need):
+        m = self.model
+        n = len(pilots)
+        self._loan = self._premium = np.zeros(n)
+        if not self._open() or n == 0:
+            return np.zeros(n)
+        s = m.pil.supplier[pilots]
+        el = self._eligible(s)
+        if self.p["loans"]:
+            self._loan = self.p["loan_share"] * need * el
+        if self.p["insurance"]:
+            self._premium = self.p["premium_rate"] * m.scen.budget[m.pil.scenario[pilots]] * el
+        return self._loan - (1 - self.p["premium_subsidy"]) * self._premium
+
+    def on_landed(self, pilots, landed):
+        m = self.model
+        self.cover = grow(self.cover, len(m.pil), 0.0)
+        p, s = pilots[landed], m.pil.supplier[pilots[landed]]
+        loan, premium = self._loan[landed], self._premium[landed]
+        has = loan > 0
+        if has.any():
+            self.loans.add(supplier=s[has], pilot=p[has], principal=loan[has])
+        ins = premium > 0
+        if ins.any():
+            m.fiscal.pay(self.name, "premium_subsidy", self.p["premium_subsidy"] * premium[ins], s[ins],
+                         m.pil.scenario[p[ins]])
+            self.cover[p[ins]] = self.p["insurance_cover"] * np.maximum(m.pil.outlay[p[ins]], 0.0)
+
+    def _charge_interest(self):
+        m = self.model
+        lo = self.loans
+        open_ = np.flatnonzero(lo.status == OPEN)
+        if len(open_) == 0:
+            return
+        interest = lo.principal[open_] * self.p["loan_rate_per_year"] / 12
+        s = lo.supplier[open_]
+        np.add.at(m.sup.cash, s, -(1 - self.p["interest_subsidy"]) * interest)
+        if self.p["interest_subsidy"] > 0:
+            m.fiscal.pay(self.name, "interest_subsidy", self.p["interest_subsidy"] * interest, s)
+
+    def _settle_loans(self, rows, can_pay):
+        """Repay loans ``rows`` as far as ``can_pay`` allows; the government guarantees defaults."""
+        m = self.model
+        lo = self.loans
+        repay = np.minimum(lo.principal[rows], np.maximum(can_pay, 0.0))
+        np.add.at(m.sup.cash, lo.supplier[rows], -repay)
+        short = lo.principal[rows] - repay
+        lo.status[rows] = np.where(short > 1e-6, DEFAULTED, REPAID)
+        bad = short > 1e-6
+        if bad.any():
+            self.defaults_cny += float(short[bad].sum())
+            m.fiscal.pay(self.name, "guarantee", self.p["guarantee_share"] * short[bad], lo.supplier[rows][bad])
+
+    def on_pilots_concluded(self, pilots, success):
+        m = self.model
+        self.cover = grow(self.cover, len(m.pil), 0.0)
+        failed = pilots[~success]
+        pay = self.cover[failed]
+        if (pay > 0).any():
+            np.add.at(m.sup.cash, m.pil.supplier[failed], pay * m.sup.alive[m.pil.supplier[failed]])
+            self.payouts_cny += float(pay.sum())
+            self.cover[failed] = 0.0
+        self.cover[pilots] = 0.0
+        lo = self.loans
+        rows = np.flatnonzero((lo.status == OPEN) & np.isin(lo.pilot, pilots))
+        if len(rows):
+            # a supplier with several loans due repays them in turn from the cash it has
+            order = rows[np.lexsort((rows, lo.supplier[rows]))]
+            sup = lo.supplier[order]
+            total = np.cumsum(lo.principal[order])
+            start = np.searchsorted(sup, sup, side="left")
+            group_before = np.where(start > 0, total[np.maximum(start - 1, 0)], 0.0)
+            earlier = total - lo.principal[order] - group_before  # same supplier's loans repaid first
+            self._settle_loans(order, m.sup.cash[sup] - earlier)
+
+    def on_supplier_exit(self, suppliers):
+        rows = np.flatnonzero((self.loans.status == OPEN) & np.isin(self.loans.supplier, suppliers))
+        if len(rows):
+            self._settle_loans(rows, np.zeros(len(rows)))
+
+    # -- private investors ------------------------------------------------------------------------
+    def signals(self, suppliers: np.ndarray) -> dict[str, np.ndarray]:
+        """What investors observe about each supplier over the past year (booleans)."""
+        m = self.model
+        pil, t = m.pil, m.t
+        recent = (pil.month_land >= t - 11) & np.isin(pil.status, RUNNING_OR_DONE) & (pil.month_land <= t)
+        landed = np.isin(suppliers, pil.supplier[recent])
+        won = (m.scen.month_validated >= t - 11) & (m.scen.month_validated >= 0)
+        validated = np.isin(suppliers, m.scen.supplier[won])
+        g2e = m.lever.get("grant_to_equity")
+        stake = np.zeros(len(suppliers), dtype=bool)
+        grant = np.zeros(len(suppliers), dtype=bool)
+        if g2e is not None:
+            stake = g2e.holds_stake(suppliers)
+            grant = g2e.last_grant[suppliers] >= t - 11
+        return {"landed": landed, "validated": validated, "public_stake": stake, "grant": grant}
+
+    def _invest(self):
+        m = self.model
+        ticket = self.p["ticket_cny"]
+        if not self.investors or ticket <= 0:
+            return
+        sup = m.sup
+        cand = np.flatnonzero(sup.alive & self.eligible_kind[sup.kind] & (sup.cash < self.p["raise_below_cny"])
+                              & (self.last_raised[: len(sup)] < m.t - 11))
+        if len(cand) == 0:
+            return
+        sig = self.signals(cand)
+        score = self.p["signal_base"] + sum(self.p[f"signal_{k}"] * v for k, v in sig.items())
+        want = m.draws.uniform("invest", m.t, sup.key[cand]) < 1.0 / (1.0 + np.exp(-score))
+        cand = cand[want]
+        cand = cand[np.argsort(m.draws.uniform("invest_order", m.t, sup.key[cand]))]
+        deals, who = [], []
+        j = 0
+        for s in cand:  # investors take deals in turn while they have capital
+            for _ in range(len(self.investors)):
+                inv = self.investors[j % len(self.investors)]
+                j += 1
+                if inv.capital_left >= ticket:
+                    inv.capital_left -= ticket
+                    inv.deals += 1
+                    inv.invested_cny += ticket
+                    deals.append(s)
+                    who.append(inv)
+                    break
+            else:
+                break  # no investor has capital left
+        if not deals:
+            return
+        s = np.array(deals)
+        sup.cash[s] += ticket
+        self.last_raised[s] = m.t
+        m.recorder.count(m.t, "private_investment", len(s), city=sup.city[s], weight=np.full(len(s), int(ticket)))
+        if self.p["guidance_match"] > 0 and self._open():
+            co = m.fiscal.pay(self.name, "guidance_fund", np.full(len(s), self.p["guidance_match"] * ticket), s)
+            sup.cash[s] += co
+            m.recorder.count(m.t, "guidance_investment", len(s), city=sup.city[s], weight=co.astype(np.int64))
+
+    def act(self):
+        self._charge_interest()
+        self._invest()
+
+    def summary(self):
+        lo = self.loans
+        return {"loans": int(lo.n), "loans_cny": float(lo.principal.sum()), "loan_defaults_cny": self.defaults_cny,
+                "insurance_payouts_cny": self.payouts_cny,
+                "private_deals": sum(i.deals for i in self.investors),
+                "private_investment_cny": float(sum(i.invested_cny for i in self.investors))}
