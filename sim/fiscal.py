@@ -12,7 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-FLOWS = ("voucher", "grant", "equity", "equity_return", "procurement", "first_purchase", "event")
+# every kind of fiscal flow a lever may record (receipts, such as equity_return, are negative)
+FLOWS = ("voucher", "grant", "equity", "equity_return", "procurement", "first_purchase", "event", "trial_payment",
+         "premium_subsidy", "interest_subsidy", "guarantee", "guidance_fund", "poc_subsidy", "incentive",
+         "data_platform")
 
 
 class FiscalAccounts:
@@ -103,6 +106,8 @@ class FiscalAccounts:
                      scenarios, -amounts)
 
     def _record(self, flow, lever, yis, suppliers, scenarios, amounts):
+        if flow not in FLOWS:
+            raise ValueError(f"unknown fiscal flow {flow!r}; add it to sim.fiscal.FLOWS")
         keep = amounts != 0
         if keep.any():
             self._rows.append((self.model.t, yis[keep], lever, flow, suppliers[keep], scenarios[keep], amounts[keep]))
