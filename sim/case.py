@@ -39,6 +39,7 @@ class Domain:
     public_share: float  # share of potential adopters that are public bodies
     regulated: bool = False  # regulatory friction applies (the sandbox lever relieves it)
     data_dependent: bool = False  # public data opening acts here
+    category: str = ""  # a plan's grouping of domains (Hubei: 5 categories), for reports
 
 
 @dataclass(frozen=True)
@@ -347,7 +348,7 @@ def _domains(file, doc) -> list[Domain]:
     out = []
     for i, r in enumerate(rows):
         w = f"domains[{i}]."
-        _check_keys(file, r, ("id", "zh", "en", "weight", "public_share", "regulated", "data_dependent"), w)
+        _check_keys(file, r, ("id", "zh", "en", "weight", "public_share", "regulated", "data_dependent", "category"), w)
         flags = {}
         for flag in ("regulated", "data_dependent"):
             flags[flag] = r.get(flag, False)
@@ -356,7 +357,7 @@ def _domains(file, doc) -> list[Domain]:
         out.append(Domain(
             id=_ident(file, w + "id", r.get("id")), zh=_str(file, r, "zh", w), en=_str(file, r, "en", w),
             weight=_num(file, r, "weight", w, 0.0), public_share=_num(file, r, "public_share", w, 0.0, 1.0),
-            **flags))
+            category=_str(file, r, "category", w, optional=True), **flags))
     _unique(file, "domains", [d.id for d in out])
     _weights_sum(file, "domains", [d.__dict__ for d in out], "weight")
     return out
