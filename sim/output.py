@@ -87,8 +87,12 @@ def manifest(results) -> dict:
     }
 
 
-def write_results(results, out: Path, lang: str = "en", figures: bool = True) -> Path:
-    """Write all of ``results`` into folder ``out`` (created if needed); returns ``out``."""
+def write_bundle(out: Path, tables: dict[str, pd.DataFrame], files: dict[str, object] | None = None,
+                 manifest_doc: dict | None = None) -> Path:
+    """Write tables (Parquet and CSV) and other files atomically into ``out``; the manifest last.
+
+    ``files`` maps a relative name to bytes/str, or to a function ``write(path)``.
+    """
     out.mkdir(parents=True, exist_ok=True)
     tmp = out / f".tmp-{os.getpid()}"
     if tmp.exists():
@@ -96,35 +100,51 @@ def write_results(results, out: Path, lang: str = "en", figures: bool = True) ->
     tmp.mkdir()
     try:
         names: list[str] = []
-        for name, df in results.tables().items():
+        for name, df in tables.items():
             _write_file(tmp / f"{name}.parquet", lambda p, df=df: df.to_parquet(p, index=False, engine="pyarrow"))
             _write_file(tmp / f"{name}.csv", lambda p, df=df: df.to_csv(p, index=False))
             names += [f"{name}.parquet", f"{name}.csv"]
-        if figures:
-            from .figures import target_figures
-            import matplotlib.pyplot as plt
-
-            (tmp / "figures").mkdir()
-            for tid, fig in target_figures(results.series, results.target_summary, results.case, lang).items():
-                _write_file(tmp / "figures" / f"{tid}.png", lambda p, fig=fig: fig.savefig(p, metadata={"Software": None}))
-                plt.close(fig)
-                names.append(f"figures/{tid}.png")
-        _write_file(tmp / "report.md", lambda p: p.write_text(report_markdown(results, lang, figures), encoding="utf-8"))
-        names.append("report.md")
-        _write_file(tmp / "manifest.json",
-                    lambda p: p.write_text(json.dumps(manifest(results), ensure_ascii=False, indent=2) + "\n",
-                                           encoding="utf-8"))
-        names.append("manifest.json")  # last: its presence means the set is complete
-        if figures:
-            (out / "figures").mkdir(exist_ok=True)
+        for name, content in (files or {}).items():
+            target = tmp / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if callable(content):
+                writer = content
+            elif isinstance(content, bytes):
+                writer = lambda p, c=content: p.write_bytes(c)  # noqa: E731
+            else:
+                writer = lambda p, c=content: p.write_text(c, encoding="utf-8")  # noqa: E731
+            _write_file(target, writer)
+            names.append(name)
+        if manifest_doc is not None:
+            _write_file(tmp / "manifest.json",
+                        lambda p: p.write_text(json.dumps(manifest_doc, ensure_ascii=False, indent=2) + "\n",
+                                               encoding="utf-8"))
+            names.append("manifest.json")  # last: its presence means the set is complete
+        for sub in sorted({str(Path(n).parent) for n in names} - {"."}):
+            (out / sub).mkdir(parents=True, exist_ok=True)
         for n in names:
             os.replace(tmp / n, out / n)
-        _fsync_dir(out)
-        if figures:
-            _fsync_dir(out / "figures")
+        for d in sorted({out / Path(n).parent for n in names}):
+            _fsync_dir(d)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return out
+
+
+def write_results(results, out: Path, lang: str = "en", figures: bool = True) -> Path:
+    """Write all of ``results`` into folder ``out`` (created if needed); returns ``out``."""
+    files: dict[str, object] = {}
+    if figures:
+        from .figures import target_figures
+        import matplotlib.pyplot as plt
+
+        for tid, fig in target_figures(results.series, results.target_summary, results.case, lang).items():
+            def save(p, fig=fig):
+                fig.savefig(p, metadata={"Software": None})
+                plt.close(fig)
+            files[f"figures/{tid}.png"] = save
+    files["report.md"] = report_markdown(results, lang, figures)
+    return write_bundle(out, results.tables(), files, manifest(results))
 
 
 # -- printed and written summaries ---------------------------------------------------------------

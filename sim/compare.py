@@ -1,0 +1,355 @@
+"""Budget-neutral comparison of policy mixes (``scensim compare``).
+
+An experiment file names a case, a total yearly budget, and mixes: each splits the total across the
+budgeted levers and may change other lever settings. Every mix runs with the same replicate seeds —
+common random numbers — so per-replicate differences against the baseline are the policy's effect.
+For each mix the comparison reports the probability each target is met (Wilson 95 %), the median
+value, fiscal spending by lever, and, against the baseline, the mean change in each target's value
+and in spending with 95 % intervals and the cost per additional unit (a ratio of mean changes, with a
+paired bootstrap interval).
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .case import Case, _check_keys, _coerce, _check_bounds, _spec_or_error, load_case
+from .errors import InputError
+from .levers import LEVERS
+from .rng import run_seed
+from .targets import summarize
+
+BUDGETED = [L.name for L in LEVERS if any(p.name == f"{L.name}.budget_cny_per_year" for p in L.PARAMS)]
+
+
+@dataclass(frozen=True)
+class Mix:
+    id: str
+    zh: str
+    en: str
+    params: dict  # parameter overrides by name (budgets included)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    path: str
+    id: str
+    case: Case
+    total_budget: float
+    baseline: str
+    replicates: int
+    seed: int
+    mixes: tuple[Mix, ...]
+
+    def mix_case(self, mix: Mix) -> Case:
+        return self.case.with_params(mix.params, origin=f"mix {mix.id}")
+
+
+def _read(path: Path) -> dict:
+    if not path.exists():
+        raise InputError(path, None, "no such experiment file (e.g. experiments/hunan_policy_mixes.toml)")
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(path, None, f"TOML syntax error: {e}") from None
+
+
+def load_comparison(path, replicates: int | None = None, seed: int | None = None) -> Comparison:
+    """Read and validate a policy-mix experiment; ``replicates``/``seed`` override the file's."""
+    path = Path(path)
+    doc = _read(path)
+    f = str(path)
+    _check_keys(f, doc, ("experiment", "mixes"), "")
+    e = doc.get("experiment")
+    if not isinstance(e, dict):
+        raise InputError(f, "experiment", "missing; expected an [experiment] table")
+    _check_keys(f, e, ("id", "case", "total_budget_cny_per_year", "baseline", "replicates", "seed", "notes"),
+                "experiment.")
+    for key in ("id", "case", "baseline"):
+        if not isinstance(e.get(key), str) or not e[key]:
+            raise InputError(f, f"experiment.{key}", "missing; expected a string", e.get(key, None)) if key not in e \
+                else InputError(f, f"experiment.{key}", "expected a non-empty string", e[key])
+    case = load_case((path.parent / e["case"]))
+    total = e.get("total_budget_cny_per_year")
+    if isinstance(total, bool) or not isinstance(total, (int, float)) or total < 0:
+        raise InputError(f, "experiment.total_budget_cny_per_year", "expected a number >= 0 (CNY per year)", total)
+    reps = e.get("replicates", 20) if replicates is None else replicates
+    if isinstance(reps, bool) or not isinstance(reps, int) or reps < 1:
+        raise InputError(f, "experiment.replicates", "expected a whole number >= 1", reps)
+    sd = e.get("seed", 0) if seed is None else seed
+    if isinstance(sd, bool) or not isinstance(sd, int) or sd < 0:
+        raise InputError(f, "experiment.seed", "expected a whole number >= 0", sd)
+    mixes_doc = doc.get("mixes")
+    if not isinstance(mixes_doc, dict) or not mixes_doc:
+        raise InputError(f, "mixes", "missing; expected one [mixes.<id>] table per policy mix")
+    mixes = []
+    for mid, m in mixes_doc.items():
+        w = f"mixes.{mid}."
+        if not isinstance(m, dict):
+            raise InputError(f, f"mixes.{mid}", "expected a table", m)
+        _check_keys(f, m, ("zh", "en", "budget_cny_per_year", "set"), w)
+        split = m.get("budget_cny_per_year")
+        if not isinstance(split, dict):
+            raise InputError(f, w + "budget_cny_per_year", "missing; expected a table {lever = CNY/year, …}")
+        params = {}
+        for lever, amount in split.items():
+            if lever not in BUDGETED:
+                raise InputError(f, f"{w}budget_cny_per_year.{lever}",
+                                 f"not a budgeted lever; allowed: {', '.join(BUDGETED)}")
+            name = f"{lever}.budget_cny_per_year"
+            v = _coerce(f, f"{w}budget_cny_per_year.{lever}", _spec_or_error(f, name), amount)
+            _check_bounds(f, f"{w}budget_cny_per_year.{lever}", _spec_or_error(f, name), v)
+            params[name] = v
+        for lever in BUDGETED:
+            params.setdefault(f"{lever}.budget_cny_per_year", 0.0)
+        got = sum(params[f"{lv}.budget_cny_per_year"] for lv in BUDGETED)
+        if abs(got - total) > 1.0:
+            raise InputError(f, w + "budget_cny_per_year", f"the split adds up to {got:,.0f} CNY/year, not the "
+                             f"experiment's total {total:,.0f}; every mix must spend the same total", split)
+        for name, value in (m.get("set") or {}).items():
+            spec = _spec_or_error(f, name)
+            if spec.kind != "lever":
+                raise InputError(f, f"{w}set.{name}", "is an uncertainty; a mix may only set levers "
+                                 "(uncertainties stay as in the case)")
+            if name.endswith(".budget_cny_per_year"):
+                raise InputError(f, f"{w}set.{name}", "budgets belong in budget_cny_per_year")
+            params[name] = _coerce(f, f"{w}set.{name}", spec, value)
+            _check_bounds(f, f"{w}set.{name}", spec, params[name])
+        mixes.append(Mix(mid, m.get("zh", mid), m.get("en", mid), params))
+    ids = [m.id for m in mixes]
+    if e["baseline"] not in ids:
+        raise InputError(f, "experiment.baseline", f"names no mix; mixes: {', '.join(ids)}", e["baseline"])
+    for mix in mixes:  # the overrides must make a valid case
+        case.with_params(mix.params, origin=f"{f}: mixes.{mix.id}")
+    return Comparison(f, e["id"], case, float(total), e["baseline"], reps, sd, tuple(mixes))
+
+
+# -- running ----------------------------------------------------------------------------------------
+def run_mix_replicate(case: Case, seed: int) -> tuple[pd.DataFrame, dict]:
+    """One replicate: its target rows and net fiscal spending by lever (CNY, receipts subtracted)."""
+    from .model import ScenarioMarket
+
+    m = ScenarioMarket(case, seed=seed).run()
+    spend = {lv: 0.0 for lv in m.fiscal.budget}
+    for r in m.fiscal._rows:
+        spend[r[2]] += float(r[6].sum())
+    return m.target_table(), spend
+
+
+def run_comparison(cmp: Comparison, progress=None) -> dict[str, pd.DataFrame]:
+    """Run every mix with the same replicate seeds; returns the tables (see module docstring)."""
+    seeds = [run_seed(cmp.seed, r) for r in range(cmp.replicates)]
+    target_rows, spend_rows = [], []
+    done = 0
+    for mix in cmp.mixes:
+        case = cmp.mix_case(mix)
+        for r, s in enumerate(seeds):
+            t, spend = run_mix_replicate(case, s)
+            t.insert(0, "replicate", r)
+            t.insert(0, "mix", mix.id)
+            target_rows.append(t)
+            for lever, amount in spend.items():
+                spend_rows.append({"mix": mix.id, "replicate": r, "lever": lever, "spent_cny": amount})
+            done += 1
+            if progress:
+                progress(done)
+    targets = pd.concat(target_rows, ignore_index=True)
+    spend = pd.DataFrame(spend_rows)
+    summary = summarize(targets, group_cols=["mix"])
+    fiscal = (spend.groupby(["mix", "lever"], sort=False)["spent_cny"]
+              .agg(mean_cny="mean", median_cny="median").reset_index())
+    return {"targets": targets, "spend": spend, "summary": summary, "fiscal": fiscal,
+            "versus_baseline": versus_baseline(cmp, targets, spend)}
+
+
+def _mean_ci(x: np.ndarray) -> tuple[float, float, float]:
+    m = float(np.mean(x))
+    if len(x) < 2 or np.allclose(x, x[0]):
+        return m, m, m
+    ci = stats.ttest_1samp(x, 0.0).confidence_interval(0.95)
+    return m, float(ci.low), float(ci.high)
+
+
+def _ratio_ci(dc: np.ndarray, dv: np.ndarray, seed: int) -> tuple[float, float, float]:
+    """Cost per additional unit: mean Δcost / mean Δvalue, with a paired percentile bootstrap interval.
+    NaN when the mean gain is not positive (no additional units to price)."""
+    if dv.mean() <= 0:
+        return (math.nan,) * 3
+    ratio = float(dc.mean() / dv.mean())
+    if len(dv) < 3 or np.allclose(dv, dv[0]):
+        return ratio, ratio, ratio
+    res = stats.bootstrap((dc, dv), lambda a, b, axis=-1: np.mean(a, axis=axis) / np.mean(b, axis=axis),
+                          paired=True, vectorized=True, n_resamples=2000, method="percentile",
+                          random_state=np.random.default_rng(seed))
+    lo, hi = res.confidence_interval
+    return ratio, float(lo), float(hi)
+
+
+def versus_baseline(cmp: Comparison, targets: pd.DataFrame, spend: pd.DataFrame) -> pd.DataFrame:
+    """Per mix and target period: paired changes against the baseline and the cost per extra unit."""
+    cost = spend.groupby(["mix", "replicate"])["spent_cny"].sum()
+    keys = ["target", "period", "replicate"]
+    base = targets[targets["mix"] == cmp.baseline][keys + ["value"]]
+    rows = []
+    for mix in cmp.mixes:
+        if mix.id == cmp.baseline:
+            continue
+        j = targets[targets["mix"] == mix.id][keys + ["value"]].merge(base, on=keys, suffixes=("", "_base"))
+        j["dc"] = (j["replicate"].map(cost.loc[mix.id]) - j["replicate"].map(cost.loc[cmp.baseline])).astype(float)
+        for (tid, period), g in j.groupby(["target", "period"], sort=False):
+            dv = (g["value"] - g["value_base"]).to_numpy(dtype=float)
+            dc = g["dc"].to_numpy(dtype=float)
+            d_mean, d_lo, d_hi = _mean_ci(dv)
+            c_mean, c_lo, c_hi = _mean_ci(dc)
+            r, r_lo, r_hi = _ratio_ci(dc, dv, cmp.seed)
+            rows.append({"mix": mix.id, "target": tid, "period": period, "delta_value": d_mean,
+                         "delta_value_low": d_lo, "delta_value_high": d_hi, "delta_cost_cny": c_mean,
+                         "delta_cost_low": c_lo, "delta_cost_high": c_hi, "cost_per_extra_unit_cny": r,
+                         "cost_per_extra_unit_low": r_lo, "cost_per_extra_unit_high": r_hi})
+    return pd.DataFrame(rows)
+
+
+# -- command line -----------------------------------------------------------------------------------
+def _key_periods(cmp: Comparison) -> list[tuple[str, str]]:
+    """For each target: its last evaluated year, and its all-years row if it has one."""
+    from .targets import threshold_for
+
+    out = []
+    for tg in cmp.case.targets:
+        years = [y for y in cmp.case.years if threshold_for(cmp.case, tg, y) is not None]
+        out.append((tg.id, str(years[-1])))
+        if tg.kind == "per_year" and len(years) > 1:
+            out.append((tg.id, f"{years[0]}–{years[-1]}"))
+    return out
+
+
+def tables_for_print(cmp: Comparison, res: dict, lang: str):
+    from .i18n import pick
+    from .output import num
+
+    label = {tg.id: pick(tg.zh, tg.en, lang) for tg in cmp.case.targets}
+    mixname = {m.id: pick(m.zh, m.en, lang) for m in cmp.mixes}
+    s = res["summary"].set_index(["mix", "target", "period"])
+    head = [pick("目标", "Target", lang), pick("年份", "Year", lang)] + [mixname[m.id] for m in cmp.mixes]
+    rows = []
+    for tid, period in _key_periods(cmp):
+        row = [label[tid], period]
+        for m in cmp.mixes:
+            r = s.loc[(m.id, tid, period)]
+            row.append(f"{r['p_met']:.2f} [{r['p_low']:.2f},{r['p_high']:.2f}]")
+        rows.append(row)
+    p_table = (pick("达标概率 [95% 区间]", "P(target met) [95% CI]", lang), head, rows)
+
+    fiscal = res["fiscal"].pivot(index="mix", columns="lever", values="mean_cny")
+    levers = [lv for lv in BUDGETED if lv in fiscal.columns]
+    fhead = [pick("组合", "Mix", lang)] + levers + [pick("合计", "Total", lang), pick("预算使用率", "Budget used", lang)]
+    frows = []
+    budget = cmp.total_budget * sum(cmp.case.months_in_year(y) for y in cmp.case.years) / 12
+    for m in cmp.mixes:
+        vals = fiscal.loc[m.id, levers]
+        frows.append([mixname[m.id]] + [f"{v / 1e4:,.0f}" for v in vals] + [f"{vals.sum() / 1e4:,.0f}",
+                                                                             f"{vals.sum() / budget:.0%}"])
+    f_table = (pick("平均财政支出（万元，整个期间，扣除股权退出收回）", "Mean fiscal spending (CNY 10k, whole horizon, net of equity receipts)", lang),
+               fhead, frows)
+
+    vb = res["versus_baseline"].set_index(["mix", "target", "period"])
+    vhead = [pick("组合", "Mix", lang), pick("目标", "Target", lang), pick("年份", "Year", lang),
+             pick("相对基准的变化 [95%]", "Δ value vs baseline [95%]", lang),
+             pick("支出变化（万元）", "Δ spending (CNY 10k)", lang),
+             pick("每增加一个单位的成本（万元）[95%]", "Cost per extra unit (CNY 10k) [95%]", lang)]
+    vrows = []
+    def money(x):
+        return f"{x / 1e4:,.1f}" if math.isfinite(x) else pick("无界", "unbounded", lang)
+
+    for m in cmp.mixes:
+        if m.id == cmp.baseline:
+            continue
+        for tid, period in _key_periods(cmp):
+            if not period.isdigit():
+                continue  # the all-years rows count years met; a cost per year met is not meaningful
+            r = vb.loc[(m.id, tid, period)]
+            cost = ("—" if math.isnan(r["cost_per_extra_unit_cny"]) else
+                    f"{money(r['cost_per_extra_unit_cny'])} [{money(r['cost_per_extra_unit_low'])}, "
+                    f"{money(r['cost_per_extra_unit_high'])}]")
+            vrows.append([mixname[m.id], label[tid], period,
+                          f"{num(round(r['delta_value'], 1))} [{num(round(r['delta_value_low'], 1))}, "
+                          f"{num(round(r['delta_value_high'], 1))}]",
+                          f"{r['delta_cost_cny'] / 1e4:,.0f}", cost])
+    v_table = (pick("相对基准（共同随机数，配对比较；成本为负表示以更少支出获得增量；— 表示无增量）",
+                    "Against the baseline (common random numbers, paired; a negative cost means the gain came "
+                    "with less spending; — means no gain)", lang),
+               vhead, vrows)
+    return [p_table, f_table, v_table]
+
+
+def _md(title, head, rows) -> str:
+    lines = [f"## {title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def cmd_compare(args) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from .cli import _positive_int, _seed
+    from .output import code_version, file_sha256, write_bundle
+
+    reps = _positive_int("--replicates")(args.replicates) if args.replicates is not None else None
+    seed = _seed(args.seed) if args.seed is not None else None
+    cmp = load_comparison(args.experiment, replicates=reps, seed=seed)
+    out = Path(args.out) if args.out else Path("results") / cmp.id
+    total = len(cmp.mixes) * cmp.replicates
+    if args.quiet:
+        res = run_comparison(cmp)
+    else:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task(f"{cmp.id}: {len(cmp.mixes)} mixes × {cmp.replicates} replicates", total=total)
+            res = run_comparison(cmp, progress=lambda n: bar.update(task, completed=n))
+    probe = Console()
+    con = Console(width=probe.width if probe.is_terminal else 200)
+    printed = tables_for_print(cmp, res, args.lang)
+    for title, head, rows in printed:
+        tab = Table(title=title, title_justify="left")
+        for i, h in enumerate(head):
+            tab.add_column(h, justify="left" if i < (3 if "Δ" in "".join(head) or "变化" in "".join(head) else 2)
+                           else "right")
+        for r in rows:
+            tab.add_row(*r)
+        con.print(tab)
+    tables = {"compare_summary": res["summary"], "compare_targets": res["targets"], "compare_spend": res["spend"],
+              "compare_fiscal": res["fiscal"], "compare_vs_baseline": res["versus_baseline"]}
+    report = f"# {cmp.id}\n\n{cmp.replicates} replicates per mix, seed {cmp.seed}, case {cmp.case.id}\n\n" + \
+        "\n".join(_md(*t) for t in printed)
+    man = {"experiment": cmp.id, "experiment_file": cmp.path, "experiment_sha256": file_sha256(cmp.path),
+           "case": cmp.case.id, "case_file": cmp.case.path, "seed": cmp.seed, "replicates": cmp.replicates,
+           "replicate_seeds": [run_seed(cmp.seed, r) for r in range(cmp.replicates)],
+           "mixes": {m.id: m.params for m in cmp.mixes}, "code_version": code_version()}
+    write_bundle(out, tables, {"report.md": report}, man)
+    con.print(f"{'结果已写入' if args.lang == 'zh' else 'Results written to'} {out}/")
+    return 0
+
+
+def register(sub) -> None:
+    p = sub.add_parser("compare", help="compare policy mixes at the same total budget",
+                       description="Run every policy mix of an experiment with the same replicate seeds; print and "
+                       "write P(target met), fiscal cost by lever and the cost per additional unit against the "
+                       "baseline.")
+    p.add_argument("experiment", help="experiment file, e.g. experiments/hunan_policy_mixes.toml")
+    p.add_argument("--replicates", "-r", default=None, help="replicates per mix (default: the file's)")
+    p.add_argument("--seed", default=None, help="seed (default: the file's)")
+    p.add_argument("--out", "-o", default=None, help="output folder (default results/<experiment id>/)")
+    p.add_argument("--lang", choices=("zh", "en"), default="en")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.set_defaults(handler=cmd_compare)
