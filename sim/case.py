@@ -107,6 +107,13 @@ class Case:
     def __repr__(self) -> str:
         return f"Case({self.id!r}, {self.start[0]}-{self.start[1]:02d}..{self.end[0]}-{self.end[1]:02d})"
 
+    def __reduce__(self):
+        # mapping proxies cannot be pickled: rebuild from plain dicts (worker processes receive cases)
+        state = {f: getattr(self, f) for f in self.__dataclass_fields__}
+        for f in ("opener_domains", "params", "notes"):
+            state[f] = dict(state[f])
+        return _rebuild_case, (state,)
+
     @property
     def values(self) -> dict:
         """Parameter values by name."""
@@ -139,6 +146,12 @@ class Case:
                 lo, hi = min(lo, v), max(hi, v)
             params[name] = ParamValue(v, lo, hi, f"{origin} (case: {old.source})", old.unit)
         return replace(self, params=MappingProxyType(params))
+
+
+def _rebuild_case(state: dict) -> Case:
+    for f in ("opener_domains", "params", "notes"):
+        state[f] = MappingProxyType(state[f])
+    return Case(**state)
 
 
 # ------------------------------------------------------------------------------------------------

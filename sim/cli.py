@@ -82,9 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _extensions():
     """Other modules' subcommands: each ``register(subparsers)`` adds parsers and sets ``handler``
     (a function taking the parsed args and returning an exit status) with ``set_defaults``."""
-    from . import compare
+    from . import compare, lottery
 
-    return [compare.register]
+    return [compare.register, lottery.register]
 
 
 def cmd_run(args) -> int:

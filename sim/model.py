@@ -110,10 +110,12 @@ class ScenarioMarket(mesa.Model):
         case: a :class:`~sim.case.Case`, or the path of a case file (default: the Hunan case).
         seed: the run's seed; every random number is a function of it (None: drawn fresh and kept
             in ``self.seed`` so the run can be repeated).
+        lottery: a :class:`~sim.lottery_draw.LotteryRule` to allot one lever's awards by lottery
+            (``scensim lottery``); None for the levers' usual rules.
         **params: parameter overrides by name, e.g. ``**{"vouchers.share": 0.6}``.
     """
 
-    def __init__(self, case: Case | str | Path | None = None, seed: int | None = None, **params):
+    def __init__(self, case: Case | str | Path | None = None, seed: int | None = None, lottery=None, **params):
         if seed is None:
             seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
         super().__init__(seed=int(seed))
@@ -130,6 +132,8 @@ class ScenarioMarket(mesa.Model):
         self.calendar = Calendar(case.start, case.n_months)
         self.t = -1
         self.running = True
+        self.lottery = lottery
+        self._adoptions: list[tuple] = []  # (month, scenario indices, adopters added, supplier revenue CNY)
 
         self._setup_categories()
         self._setup_openers()
@@ -489,7 +493,8 @@ class ScenarioMarket(mesa.Model):
         relief = np.minimum(relief, np.maximum(pairs.outlay, 0.0))
         ev = expected_net_value(pairs.outlay, relief, bonus, pairs.p_success, p["bid.followon_multiple"], pairs.budget)
         prob = bid_probability(ev / pairs.budget, p["bid.hurdle"], p["bid.temperature"])
-        credit = sum((np.asarray(lv.credit_line(pairs), dtype=float) for lv in self.levers), np.zeros(len(pairs)))
+        credit = sum((np.asarray(lv.credit_line(pairs), dtype=float) + np.asarray(lv.landing_cash(pairs), dtype=float)
+                      for lv in self.levers), np.zeros(len(pairs)))
         affordable = np.maximum(pairs.outlay - relief - credit, 0.0) <= p["bid.max_cash_share"] * self.sup.cash[pairs.s]
         return prob * affordable
 
@@ -702,8 +707,22 @@ class ScenarioMarket(mesa.Model):
             return
         self.scen.adopters[scenarios] += n
         earn = self.params["diffusion.margin"] * self.price(self.scen.budget[scenarios]) * n
-        np.add.at(self.sup.cash, self.scen.supplier[scenarios], earn * self.sup.alive[self.scen.supplier[scenarios]])
+        paid = earn * self.sup.alive[self.scen.supplier[scenarios]]
+        np.add.at(self.sup.cash, self.scen.supplier[scenarios], paid)
+        self._adoptions.append((self.t, scenarios.copy(), n.copy(), paid))
         self.count("adoptions", scenarios, weight=n)
+
+    def adoption_log(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every adoption batch: (month, scenario index, adopters added, revenue kept by its supplier, CNY)."""
+        if not self._adoptions:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        log = self._adoptions
+        return (np.concatenate([np.full(len(r[1]), r[0]) for r in log]), np.concatenate([r[1] for r in log]),
+                np.concatenate([r[2] for r in log]), np.concatenate([r[3] for r in log]))
+
+    def lottery_for(self, name: str):
+        """The lottery rule if one governs ``name`` (vouchers, grant, equity, first_purchase), else None."""
+        return self.lottery if self.lottery is not None and self.lottery.lever == name else None
 
     def adoption_hazards(self, scenarios: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Bass coefficients (per year) for each validated scenario: p plus levers' promotion, and q;

@@ -9,7 +9,7 @@ Hook order within a month (see ``ScenarioMarket.step``)::
 
     on_year_start → opening_multiplier, regulatory_relief (opening, screening) → on_published
     → hold_events → aware_pairs → on_aware → cost_factor / readiness_bonus / bid_relief / bid_bonus /
-    credit_line (bids) → risk_aversion_multiplier / race_size (owners' choice) → at_landing → on_landed
+    credit_line / landing_cash (bids) → risk_aversion_multiplier / race_size (owners' choice) → at_landing → on_landed
     → pilot_incidents → on_pilots_concluded → on_validated → market_hazard / buyer_caution_relief /
     adoption_hazard → on_adoptions → act → on_supplier_exit → exit_after_months → on_month_end
 """
@@ -101,6 +101,11 @@ class Lever:
     def credit_line(self, pairs) -> np.ndarray | float:
         """Borrowing (yuan) a bidder can count on to afford its outlay; it must be repaid, so it
         relaxes the cash constraint without adding value."""
+        return 0.0
+
+    def landing_cash(self, pairs) -> np.ndarray | float:
+        """Cash (yuan) a bidder expects this lever to pay it when the pilot lands (a grant): it helps
+        the bidder afford the pilot; its value is counted in ``bid_bonus``."""
         return 0.0
 
     def risk_aversion_multiplier(self, scenarios: np.ndarray) -> np.ndarray | float:

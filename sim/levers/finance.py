@@ -112,6 +112,7 @@ class Finance(Lever):
         self.investors = [Investor(model, self.p["investor_capital_cny"]) for _ in range(self.p["investors"])]
         self._loan = self._premium = np.zeros(0)
         self.defaults_cny = self.payouts_cny = 0.0
+        self.deals: list[tuple] = []  # (month, supplier indices, CNY) of private investment
 
     @property
     def active(self) -> bool:
@@ -285,6 +286,7 @@ class Finance(Lever):
         s = np.array(deals)
         sup.cash[s] += ticket
         self.last_raised[s] = m.t
+        self.deals.append((m.t, s, np.full(len(s), float(ticket))))
         m.recorder.count(m.t, "private_investment", len(s), city=sup.city[s], weight=np.full(len(s), int(ticket)))
         if self.p["guidance_match"] > 0 and self._open():
             co = m.fiscal.pay(self.name, "guidance_fund", np.full(len(s), self.p["guidance_match"] * ticket), s)

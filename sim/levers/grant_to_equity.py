@@ -14,7 +14,7 @@ the pilot budget (at most ``support_cap_cny``), while the year's budget lasts. A
 
 Suppliers anticipate support when they bid: the grant at face value, equity at
 (1 − ``equity_discount``) of its amount, weighted by acceptance, and only if they pass the screen in
-their own judgement. So grant-only (``equity_share`` = 0), equity-only (1) and mixes differ in
+their own judgement; the cash they expect at landing also helps them afford the pilot. So grant-only (``equity_share`` = 0), equity-only (1) and mixes differ in
 reach, selectivity, suppliers' incentive and net fiscal cost. Source: Hunan plan §(十四)
 "探索财政资金'补改投'改革，通过股权直投的方式投向创新场景建设"; magnitudes assumed — uncertain.
 """
@@ -81,15 +81,27 @@ class GrantToEquity(Lever):
     def _support(self, budget: np.ndarray) -> np.ndarray:
         return np.minimum(self.p["support_share"] * budget, self.p["support_cap_cny"])
 
-    def bid_bonus(self, pairs):
+    def _anticipated(self, pairs):
+        """(grant, equity) a bidder expects at landing: equity weighted by acceptance and only if it
+        passes the screen by its own judgement; nothing once the year's budget is spent."""
         m = self.model
         if not self.active or m.fiscal.available(self.name) <= 0:
-            return 0.0
+            return 0.0, 0.0
         amount = self._support(pairs.budget) * self.eligible_kind[m.sup.kind[pairs.s]]
+        lottery = m.lottery_for("grant") or m.lottery_for("equity")
+        if lottery is not None:
+            amount = amount * lottery.expected(m, pairs.s)
         e = self.p["equity_share"]
-        equity_value = (e * amount * self.p["equity_acceptance"] * (1 - self.p["equity_discount"])
-                        * (pairs.p_success >= self.p["screen_min_success"]))
-        return (1 - e) * amount + equity_value
+        equity = (e * amount * self.p["equity_acceptance"] * (pairs.p_success >= self.p["screen_min_success"]))
+        return (1 - e) * amount, equity
+
+    def bid_bonus(self, pairs):
+        grant, equity = self._anticipated(pairs)
+        return grant + equity * (1 - self.p["equity_discount"])
+
+    def landing_cash(self, pairs):
+        grant, equity = self._anticipated(pairs)
+        return grant + equity
 
     def at_landing(self, pilots, need):
         m = self.model
@@ -107,6 +119,13 @@ class GrantToEquity(Lever):
         accept = m.draws.uniform("equity_accept", m.scen.key[o], m.sup.key[s]) < self.p["equity_acceptance"]
         grant = (1 - e) * amount
         equity = e * amount * ((p_seen >= self.p["screen_min_success"]) & accept)
+        lottery = m.lottery_for("grant") or m.lottery_for("equity")
+        if lottery is not None:  # an in-silico trial: eligible applicants are allotted by lottery
+            applying = (grant + equity) > 0
+            win = np.zeros(n, dtype=bool)
+            if applying.any():
+                win[applying] = lottery.draw(m, s[applying])
+            grant, equity = grant * win, equity * win
         # offers that fit what is left of this year's budget, in order
         total = grant + equity
         fits = np.cumsum(total) <= m.fiscal.available(self.name) + 1e-6
@@ -123,6 +142,10 @@ class GrantToEquity(Lever):
         self.last_grant[s[granted > 0]] = m.t
         eq = self._equity[landed]
         paid = m.fiscal.pay(self.name, "equity", eq, s, o)
+        lottery = m.lottery_for("grant") or m.lottery_for("equity")
+        if lottery is not None:
+            got = (granted + paid) > 0
+            lottery.record(m, s[got], o[got], (granted + paid)[got])
         inv = paid > 0
         if inv.any():
             pre = self.p["valuation_multiple"] * np.maximum(m.sup.cash[s[inv]], m.scen.budget[o[inv]])

@@ -46,17 +46,24 @@ class Procurement(Lever):
         if not (self.p["first_purchase"] and self._on()):
             return 0.0
         public = m.domain_public_share[pairs.domain] > 0
-        return public * pairs.p_success * m.params["diffusion.margin"] * m.price(pairs.budget)
+        value = public * pairs.p_success * m.params["diffusion.margin"] * m.price(pairs.budget)
+        lottery = m.lottery_for("first_purchase")
+        return value * lottery.expected(m, pairs.s) if lottery is not None else value
 
     def on_validated(self, scenarios):
         m = self.model
         if not (self.p["first_purchase"] and self.active) or len(scenarios) == 0:
             return
         o = scenarios[(m.public_remaining(scenarios) > 0)]
+        lottery = m.lottery_for("first_purchase")
+        if lottery is not None and len(o):  # an in-silico trial: eligible solutions allotted by lottery
+            o = o[lottery.draw(m, m.scen.supplier[o])]
         if len(o) == 0:
             return
         paid = m.fiscal.pay(self.name, "first_purchase", m.price(m.scen.budget[o]), m.scen.supplier[o], o)
         m.adopt(o[paid > 0], np.ones(int((paid > 0).sum()), dtype=np.int64))
+        if lottery is not None:
+            lottery.record(m, m.scen.supplier[o[paid > 0]], o[paid > 0], paid[paid > 0])
 
     def adoption_hazard(self, scenarios):
         return self.p["hazard_per_year"] if self.active else 0.0

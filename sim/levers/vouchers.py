@@ -77,9 +77,12 @@ class Vouchers(Lever):
         if len(s) == 0:
             return
         d = m.draws
-        apply = d.uniform("voucher_apply", m.t, m.sup.key[s]) < self.p["apply_prob"]
-        approve = d.uniform("voucher_approve", m.t, m.sup.key[s]) < self.p["approval_rate"]
-        s = s[apply & approve]
+        s = s[d.uniform("voucher_apply", m.t, m.sup.key[s]) < self.p["apply_prob"]]
+        lottery = m.lottery_for("vouchers")
+        if lottery is not None and len(s):  # an in-silico trial: applicants are allotted by lottery
+            s = s[lottery.draw(m, s)]
+        else:
+            s = s[d.uniform("voucher_approve", m.t, m.sup.key[s]) < self.p["approval_rate"]]
         if len(s) == 0:
             return
         s = s[np.argsort(d.uniform("voucher_queue", m.t, m.sup.key[s]))]  # first come, first served
@@ -90,6 +93,8 @@ class Vouchers(Lever):
         self.year[s] = m.year
         self.issued += len(s)
         self.issued_cny += float(self.p["cap_cny"]) * len(s)
+        if lottery is not None:
+            lottery.record(m, s, np.full(len(s), -1), np.full(len(s), self.p["cap_cny"]))
 
     def _cover(self, suppliers: np.ndarray, outlay: np.ndarray) -> np.ndarray:
         return np.minimum(self.value[suppliers], self.p["share"] * np.maximum(outlay, 0.0))
