@@ -144,23 +144,42 @@ def run_mix_replicate(case: Case, seed: int) -> tuple[pd.DataFrame, dict]:
     return m.target_table(), spend
 
 
-def run_comparison(cmp: Comparison, progress=None) -> dict[str, pd.DataFrame]:
-    """Run every mix with the same replicate seeds; returns the tables (see module docstring)."""
+def _job(args):
+    mix_id, r, case, seed = args
+    t, spend = run_mix_replicate(case, seed)
+    return mix_id, r, t, spend
+
+
+def run_comparison(cmp: Comparison, progress=None, workers: int = 1) -> dict[str, pd.DataFrame]:
+    """Run every mix with the same replicate seeds (in ``workers`` processes; results do not depend
+    on how many); returns the tables (see the module docstring)."""
     seeds = [run_seed(cmp.seed, r) for r in range(cmp.replicates)]
+    jobs = [(mix.id, r, cmp.mix_case(mix), s) for mix in cmp.mixes for r, s in enumerate(seeds)]
+    results = {}
+    if workers > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for mix_id, r, t, spend in pool.map(_job, jobs, chunksize=max(1, len(jobs) // (8 * workers))):
+                results[(mix_id, r)] = (t, spend)
+                if progress:
+                    progress(len(results))
+    else:
+        for job in jobs:
+            mix_id, r, t, spend = _job(job)
+            results[(mix_id, r)] = (t, spend)
+            if progress:
+                progress(len(results))
     target_rows, spend_rows = [], []
-    done = 0
-    for mix in cmp.mixes:
-        case = cmp.mix_case(mix)
-        for r, s in enumerate(seeds):
-            t, spend = run_mix_replicate(case, s)
+    for mix in cmp.mixes:  # assemble in a fixed order, whatever order the runs finished in
+        for r in range(cmp.replicates):
+            t, spend = results[(mix.id, r)]
+            t = t.copy()
             t.insert(0, "replicate", r)
             t.insert(0, "mix", mix.id)
             target_rows.append(t)
             for lever, amount in spend.items():
                 spend_rows.append({"mix": mix.id, "replicate": r, "lever": lever, "spent_cny": amount})
-            done += 1
-            if progress:
-                progress(done)
     targets = pd.concat(target_rows, ignore_index=True)
     spend = pd.DataFrame(spend_rows)
     summary = summarize(targets, group_cols=["mix"])
@@ -247,6 +266,16 @@ def tables_for_print(cmp: Comparison, res: dict, lang: str):
             row.append(f"{r['p_met']:.2f} [{r['p_low']:.2f},{r['p_high']:.2f}]")
         rows.append(row)
     p_table = (pick("达标概率 [95% 区间]", "P(target met) [95% CI]", lang), head, rows)
+    med_rows = []
+    for tid, period in _key_periods(cmp):
+        if not period.isdigit():
+            continue
+        row = [label[tid], period]
+        for m in cmp.mixes:
+            r = s.loc[(m.id, tid, period)]
+            row.append(f"{num(r['median'])} ({num(r['q05'])}–{num(r['q95'])})")
+        med_rows.append(row)
+    m_table = (pick("目标值中位数（5%–95%）", "Median target value (5%–95%)", lang), head, med_rows)
 
     fiscal = res["fiscal"].pivot(index="mix", columns="lever", values="mean_cny")
     levers = [lv for lv in BUDGETED if lv in fiscal.columns]
@@ -287,7 +316,7 @@ def tables_for_print(cmp: Comparison, res: dict, lang: str):
                     "Against the baseline (common random numbers, paired; a negative cost means the gain came "
                     "with less spending; — means no gain)", lang),
                vhead, vrows)
-    return [p_table, f_table, v_table]
+    return [p_table, m_table, f_table, v_table]
 
 
 def _md(title, head, rows) -> str:
@@ -304,19 +333,20 @@ def cmd_compare(args) -> int:
     from .output import code_version, file_sha256, write_bundle
 
     reps = _positive_int("--replicates")(args.replicates) if args.replicates is not None else None
+    workers = _positive_int("--workers")(args.workers)
     seed = _seed(args.seed) if args.seed is not None else None
     cmp = load_comparison(args.experiment, replicates=reps, seed=seed)
     out = Path(args.out) if args.out else Path("results") / cmp.id
     total = len(cmp.mixes) * cmp.replicates
     if args.quiet:
-        res = run_comparison(cmp)
+        res = run_comparison(cmp, workers=workers)
     else:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
         with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
             task = bar.add_task(f"{cmp.id}: {len(cmp.mixes)} mixes × {cmp.replicates} replicates", total=total)
-            res = run_comparison(cmp, progress=lambda n: bar.update(task, completed=n))
+            res = run_comparison(cmp, progress=lambda n: bar.update(task, completed=n), workers=workers)
     probe = Console()
     con = Console(width=probe.width if probe.is_terminal else 200)
     printed = tables_for_print(cmp, res, args.lang)
@@ -350,6 +380,7 @@ def register(sub) -> None:
     p.add_argument("--replicates", "-r", default=None, help="replicates per mix (default: the file's)")
     p.add_argument("--seed", default=None, help="seed (default: the file's)")
     p.add_argument("--out", "-o", default=None, help="output folder (default results/<experiment id>/)")
+    p.add_argument("--workers", default="1", help="worker processes (default 1; results do not depend on it)")
     p.add_argument("--lang", choices=("zh", "en"), default="en")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(handler=cmd_compare)

@@ -69,6 +69,10 @@ def test_common_random_numbers_make_identical_mixes_identical(tmp_path):
     a = t[t.mix == "base"].drop(columns="mix").reset_index(drop=True)
     b = t[t.mix == "same"].drop(columns="mix").reset_index(drop=True)
     pd.testing.assert_frame_equal(a, b)
+    # two worker processes give the same tables
+    par = run_comparison(load_comparison(experiment(tmp_path, mixes)), workers=2)
+    for name in ("targets", "spend", "summary", "versus_baseline"):
+        pd.testing.assert_frame_equal(res[name], par[name])
 
 
 def test_compare_command_prints_and_writes(tmp_path):
