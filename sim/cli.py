@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .console import print_table, stdout_console
 from .errors import InputError
 
 DEFAULT_CASE = "scenarios/hunan_2026_2028.toml"
@@ -91,6 +92,7 @@ def cmd_run(args) -> int:
     from rich.console import Console
 
     from .case import load_case, parse_assignment
+    from .console import progress
 
     seed = _seed(args.seed)
     replicates = _positive_int("--replicates")(args.replicates)
@@ -103,16 +105,8 @@ def cmd_run(args) -> int:
     from .output import fiscal_rows, part_year_note, target_rows
     from .runner import run
 
-    err = Console(stderr=True)
-    if args.quiet:
-        results = run(case, replicates=replicates, seed=seed)
-    else:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True) as bar:
-            task = bar.add_task(f"{case.id}", total=replicates)
-            results = run(case, replicates=replicates, seed=seed, progress=lambda n: bar.update(task, completed=n))
+    with progress(case.id, replicates, args.quiet) as update:
+        results = run(case, replicates=replicates, seed=seed, progress=update)
 
     print_tables(results, args.lang, target_rows, fiscal_rows, part_year_note)
     if not args.no_write:
@@ -124,34 +118,18 @@ def cmd_run(args) -> int:
 
 
 def print_tables(results, lang, target_rows, fiscal_rows, part_year_note) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    from .i18n import pick, t
 
-    from .i18n import pick
-
-    probe = Console()
-    con = Console(width=probe.width if probe.is_terminal else 150)
+    con = stdout_console(150)
     case = results.case
     head, rows = target_rows(results, lang)
-    tab = Table(title=f"{pick(case.name_zh, case.name_en, lang)} — seed {results.seed}, "
-                f"{results.replicates} replicate{'s' if results.replicates > 1 else ''}", title_justify="left")
-    for i, h in enumerate(head):
-        tab.add_column(h, justify="left" if i < 2 else "right")
-    for r in rows:
-        tab.add_row(*r)
-    con.print(tab)
+    print_table(con, f"{pick(case.name_zh, case.name_en, lang)} — seed {results.seed}, "
+                f"{results.replicates} replicate{'s' if results.replicates > 1 else ''}", head, rows)
     note = part_year_note(case, lang)
     if note:
         con.print(note)
     fh, fr = fiscal_rows(results, lang)
-    from .i18n import t
-
-    ft = Table(title=t("fiscal", lang), title_justify="left")
-    for i, h in enumerate(fh):
-        ft.add_column(h, justify="left" if i < 2 else "right")
-    for r in fr:
-        ft.add_row(*r)
-    con.print(ft)
+    print_table(con, t("fiscal", lang), fh, fr)
 
 
 def cmd_params(args) -> int:

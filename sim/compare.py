@@ -265,7 +265,7 @@ def tables_for_print(cmp: Comparison, res: dict, lang: str):
             r = s.loc[(m.id, tid, period)]
             row.append(f"{r['p_met']:.2f} [{r['p_low']:.2f},{r['p_high']:.2f}]")
         rows.append(row)
-    p_table = (pick("达标概率 [95% 区间]", "P(target met) [95% CI]", lang), head, rows)
+    p_table = (pick("达标概率 [95% 区间]", "P(target met) [95% CI]", lang), head, rows, 2)
     med_rows = []
     for tid, period in _key_periods(cmp):
         if not period.isdigit():
@@ -275,7 +275,7 @@ def tables_for_print(cmp: Comparison, res: dict, lang: str):
             r = s.loc[(m.id, tid, period)]
             row.append(f"{num(r['median'])} ({num(r['q05'])}–{num(r['q95'])})")
         med_rows.append(row)
-    m_table = (pick("目标值中位数（5%–95%）", "Median target value (5%–95%)", lang), head, med_rows)
+    m_table = (pick("目标值中位数（5%–95%）", "Median target value (5%–95%)", lang), head, med_rows, 2)
 
     fiscal = res["fiscal"].pivot(index="mix", columns="lever", values="mean_cny")
     levers = [lv for lv in BUDGETED if lv in fiscal.columns]
@@ -287,7 +287,7 @@ def tables_for_print(cmp: Comparison, res: dict, lang: str):
         frows.append([mixname[m.id]] + [f"{v / 1e4:,.0f}" for v in vals] + [f"{vals.sum() / 1e4:,.0f}",
                                                                              f"{vals.sum() / budget:.0%}"])
     f_table = (pick("平均财政支出（万元，整个期间，扣除股权退出收回）", "Mean fiscal spending (CNY 10k, whole horizon, net of equity receipts)", lang),
-               fhead, frows)
+               fhead, frows, 1)
 
     vb = res["versus_baseline"].set_index(["mix", "target", "period"])
     vhead = [pick("组合", "Mix", lang), pick("目标", "Target", lang), pick("年份", "Year", lang),
@@ -315,21 +315,19 @@ def tables_for_print(cmp: Comparison, res: dict, lang: str):
     v_table = (pick("相对基准（共同随机数，配对比较；成本为负表示以更少支出获得增量；— 表示无增量）",
                     "Against the baseline (common random numbers, paired; a negative cost means the gain came "
                     "with less spending; — means no gain)", lang),
-               vhead, vrows)
+               vhead, vrows, 3)
     return [p_table, m_table, f_table, v_table]
 
 
-def _md(title, head, rows) -> str:
+def _md(title, head, rows, left=None) -> str:
     lines = [f"## {title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
     return "\n".join(lines) + "\n"
 
 
 def cmd_compare(args) -> int:
-    from rich.console import Console
-    from rich.table import Table
-
     from .cli import _positive_int, _seed
+    from .console import print_table, progress, stdout_console
     from .output import code_version, file_sha256, write_bundle
 
     reps = _positive_int("--replicates")(args.replicates) if args.replicates is not None else None
@@ -338,26 +336,12 @@ def cmd_compare(args) -> int:
     cmp = load_comparison(args.experiment, replicates=reps, seed=seed)
     out = Path(args.out) if args.out else Path("results") / cmp.id
     total = len(cmp.mixes) * cmp.replicates
-    if args.quiet:
-        res = run_comparison(cmp, workers=workers)
-    else:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
-            task = bar.add_task(f"{cmp.id}: {len(cmp.mixes)} mixes × {cmp.replicates} replicates", total=total)
-            res = run_comparison(cmp, progress=lambda n: bar.update(task, completed=n), workers=workers)
-    probe = Console()
-    con = Console(width=probe.width if probe.is_terminal else 200)
+    with progress(f"{cmp.id}: {len(cmp.mixes)} mixes × {cmp.replicates} replicates", total, args.quiet) as update:
+        res = run_comparison(cmp, progress=update, workers=workers)
+    con = stdout_console(200)
     printed = tables_for_print(cmp, res, args.lang)
-    for title, head, rows in printed:
-        tab = Table(title=title, title_justify="left")
-        for i, h in enumerate(head):
-            tab.add_column(h, justify="left" if i < (3 if "Δ" in "".join(head) or "变化" in "".join(head) else 2)
-                           else "right")
-        for r in rows:
-            tab.add_row(*r)
-        con.print(tab)
+    for title, head, rows, left in printed:
+        print_table(con, title, head, rows, left=left)
     tables = {"compare_summary": res["summary"], "compare_targets": res["targets"], "compare_spend": res["spend"],
               "compare_fiscal": res["fiscal"], "compare_vs_baseline": res["versus_baseline"]}
     report = f"# {cmp.id}\n\n{cmp.replicates} replicates per mix, seed {cmp.seed}, case {cmp.case.id}\n\n" + \

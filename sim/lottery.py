@@ -272,10 +272,8 @@ def summarize_lottery(lever: str, applicants: pd.DataFrame, awards: pd.DataFrame
 
 # -- command line -----------------------------------------------------------------------------------
 def cmd_lottery(args) -> int:
-    from rich.console import Console
-    from rich.table import Table
-
     from .case import load_case
+    from .console import print_table, progress, stdout_console
     from .cli import _default_case, _positive_int, _seed
     from .output import code_version, file_sha256, write_bundle
 
@@ -289,23 +287,12 @@ def cmd_lottery(args) -> int:
         raise InputError(None, "--share", "expected a number strictly between 0 and 1", args.share) from None
     case = load_case(args.case or _default_case())
     out = Path(args.out) if args.out else Path("results") / f"{case.id}_lottery_{args.lever}"
-    err = Console(stderr=True)
-    if args.quiet:
-        res = run_lottery(case, args.lever, seed, share, max_twins, workers)
-    else:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=err, transient=True) as bar:
-            task = bar.add_task(f"lottery of {args.lever}: twin runs", total=None)
-            res = run_lottery(case, args.lever, seed, share, max_twins, workers,
-                              progress=lambda n: bar.update(task, completed=n))
+    with progress(f"lottery of {args.lever}: twin runs", None, args.quiet) as update:
+        res = run_lottery(case, args.lever, seed, share, max_twins, workers, progress=update)
     s = res["lottery_summary"]
-    probe = Console()
-    con = Console(width=probe.width if probe.is_terminal else 160)
-    tab = Table(title=f"In-silico lottery of {args.lever} — {case.id}, seed {seed}, share {share}", title_justify="left")
-    for h in ("measure", "horizon", "estimate", "95% interval", "n", "note"):
-        tab.add_column(h, justify="left" if h in ("measure", "note") else "right")
+    con = stdout_console(160)
+    head = ["measure", "horizon", "estimate", "95% interval", "n", "note"]
+    rows = []
 
     def fmt(x):
         if x is None or (isinstance(x, float) and math.isnan(x)):
@@ -315,8 +302,8 @@ def cmd_lottery(args) -> int:
     for r in s.itertuples():
         hz = "" if pd.isna(r.horizon_months) else f"{int(r.horizon_months)} m"
         ci = "" if math.isnan(r.low) else f"[{fmt(r.low)}, {fmt(r.high)}]"
-        tab.add_row(r.measure, hz, fmt(r.estimate), ci, str(r.n), r.note)
-    con.print(tab)
+        rows.append([r.measure, hz, fmt(r.estimate), ci, str(r.n), r.note])
+    print_table(con, f"In-silico lottery of {args.lever} — {case.id}, seed {seed}, share {share}", head, rows, left=1)
     man = {"case": case.id, "case_file": case.path, "case_sha256": file_sha256(case.path), "lever": args.lever,
            "share": share, "seed": seed, "run_seed": run_seed(seed, 0), "max_twins": max_twins,
            "code_version": code_version()}

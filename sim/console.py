@@ -1,0 +1,39 @@
+"""Terminal output shared by the commands: a progress bar on stderr and tables on stdout."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.table import Table
+
+
+@contextmanager
+def progress(description: str, total: int | None, quiet: bool = False):
+    """A progress bar (runs done, elapsed, time left) on stderr; yields ``update(n_done)``."""
+    if quiet:
+        yield lambda n: None
+        return
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                               TimeRemainingColumn)
+
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n: bar.update(task, completed=n)
+
+
+def stdout_console(width_when_piped: int = 160) -> Console:
+    """The console for results: the terminal's width, or a wide fixed width when piped to a file."""
+    probe = Console()
+    return Console(width=probe.width if probe.is_terminal else width_when_piped)
+
+
+def print_table(con: Console, title: str, head: list[str], rows: list[list[str]], left: int = 2) -> None:
+    """A titled table; the first ``left`` columns are left-aligned, the rest right-aligned."""
+    tab = Table(title=title, title_justify="left")
+    for i, h in enumerate(head):
+        tab.add_column(h, justify="left" if i < left else "right")
+    for r in rows:
+        tab.add_row(*[str(c) for c in r])
+    con.print(tab)
