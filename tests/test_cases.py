@@ -305,6 +305,12 @@ id = "wuhan"
 zh = "武汉"
 en = "Wuhan"
 weight = 0.7
+
+[[cities]]
+id = "yichang"
+zh = "宜昌"
+en = "Yichang"
+weight = 0.3
 """
 
 OPENERS = """
@@ -334,7 +340,7 @@ def test_loader_messages_quoted_in_the_guide(tmp_path):
     assert re.search(r'openers\.soe\.domains\[0\] = "new_infrastructure": unknown domain; allowed: manufacturing, healthcare$', msg)
     # replaced cities, inherited industry zones
     msg = _message(_region(tmp_path, DOMAINS + OPENERS))
-    assert re.search(r'industry_zones\[0\]\.city = "changsha": unknown city; allowed: wuhan$', msg)
+    assert re.search(r'industry_zones\[0\]\.city = "changsha": unknown city; allowed: wuhan, yichang$', msg)
     # `industry_zones = []` written under a table header belongs to that table
     msg = _message(_region(tmp_path, DOMAINS + OPENERS + "industry_zones = []\n"))
     assert msg.endswith("openers.base.industry_zones: unknown key; allowed: domains, source")
@@ -349,7 +355,11 @@ def test_loader_messages_quoted_in_the_guide(tmp_path):
     (tmp_path / "my_region.toml").write_text(body, encoding="utf-8")
     msg = _message(tmp_path / "my_region.toml")
     assert msg.endswith("levers.vouchers.budget_cny_per_year.unit: missing; every parameter needs value, unit, range, source")
-    body = body.replace("{ value = 0 }", '{ value = 0, unit = "CNY/year", range = [0, 1e8], source = "example" }')
+    body = body.replace("{ value = 0 }", '{ value = 0, unit = "CNY/year", range = [5_000_000, 150_000_000], source = "x" }')
+    (tmp_path / "my_region.toml").write_text(body, encoding="utf-8")
+    msg = _message(tmp_path / "my_region.toml")
+    assert msg.endswith("levers.vouchers.budget_cny_per_year.value = 0: must lie inside its range [5000000, 150000000]")
+    body = body.replace("[5_000_000, 150_000_000]", "[0, 150_000_000]")
     (tmp_path / "my_region.toml").write_text(body, encoding="utf-8")
     case = load_case(tmp_path / "my_region.toml")  # now it loads …
     assert case.document == load_case(SCEN / "hunan_2026_2028.toml").document  # … with Hunan's document: replace it
