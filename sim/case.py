@@ -6,7 +6,9 @@ unit, plausible range and source. ``load_case`` turns a file into a :class:`Case
 :class:`~sim.errors.InputError` with a one-line message naming file, key, value and what is allowed.
 
 A case may start from another with ``[case] extends = "other.toml"`` (path relative to the file):
-tables merge key by key, arrays of tables (domains, cities, targets, …) replace the base's.
+tables merge key by key, but a parameter entry ``{value, unit, range, source}`` is replaced whole and
+arrays of tables (domains, cities, targets, …) replace the base's. A case that extends another must
+give its own id, names and document; an error in a part it inherits says so.
 """
 
 from __future__ import annotations
@@ -159,10 +161,38 @@ def load_case(path, overrides: dict | None = None) -> Case:
     """Read and validate a case file; apply ``overrides`` ({name: value}) if given."""
     path = Path(path)
     doc = _read_with_base(path, seen=())
-    case = _build(str(path), doc)
+    own = _read_toml(path)
+    base = own.get("case", {}).get("extends") if isinstance(own.get("case"), dict) else None
+    if base is not None:
+        for key in ("id", "name_zh", "name_en", "document"):
+            if key not in own.get("case", {}):
+                raise InputError(path, f"case.{key}", f"missing: a case that extends {base} must give its own "
+                                 f"(it would otherwise carry the base case's)")
+    try:
+        case = _build(str(path), doc)
+    except InputError as e:
+        if base is not None and e.key and not _defined_in(own, e.key):
+            raise InputError(e.file, e.key, f"{e.allowed} (inherited from {base}: this file does not set it; "
+                             "give your own)", e.value) from None
+        raise
     if overrides:
         case = case.with_params(overrides, origin="--set")
     return case
+
+
+def _defined_in(doc: dict, key: str) -> bool:
+    """Whether dotted ``key`` (array indexes allowed, e.g. ``targets[0].years[2]``) lies in a part of
+    ``doc`` the file sets itself (a parameter entry or an array counts as a whole)."""
+    node = doc
+    for part in key.replace("]", "").replace("[", ".").split("."):
+        if isinstance(node, list):
+            return True  # arrays replace the base's: anything inside one is the file's own
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+        if _is_entry(node):
+            return True
+    return True
 
 
 def _read_toml(path: Path) -> dict:
@@ -450,7 +480,9 @@ def _targets(file, doc, years, dom_ids) -> list[Target]:
         metric = r.get("metric")
         if metric not in METRICS or METRICS[metric].kind != "flow":
             flows = [m for m in METRICS if METRICS[m].kind == "flow"]
-            raise InputError(file, w + "metric", f"unknown metric; allowed: {', '.join(flows)}", metric)
+            close = difflib.get_close_matches(str(metric), flows, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise InputError(file, w + "metric", f"unknown metric{hint}; allowed: {', '.join(flows)}", metric)
         kind = r.get("kind")
         if kind not in TARGET_KINDS:
             raise InputError(file, w + "kind", f"must be one of {', '.join(TARGET_KINDS)}", kind)

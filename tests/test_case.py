@@ -126,7 +126,7 @@ def test_extends_merges_a_base_case(write_case, tmp_path):
     child = tmp_path / "child.toml"
     base = write_case(name="base.toml")
     child.write_text(
-        '[case]\nextends = "base.toml"\nid = "child"\n\n[levers.vouchers]\n'
+        '[case]\nextends = "base.toml"\nid = "child"\nname_zh = "子"\nname_en = "child"\ndocument = "test"\n\n[levers.vouchers]\n'
         'share = { value = 0.4, unit = "share", range = [0.3, 0.6], source = "test" }\n', encoding="utf-8")
     c = load_case(child)
     assert c.id == "child" and c.values["vouchers.share"] == 0.4
@@ -135,3 +135,35 @@ def test_extends_merges_a_base_case(write_case, tmp_path):
                     encoding="utf-8")
     with pytest.raises(InputError, match="extend each other in a loop"):
         load_case(child)
+
+
+def test_errors_in_inherited_parts_say_so(write_case, tmp_path):
+    write_case(name="base.toml")
+    child = tmp_path / "child.toml"
+    child.write_text('[case]\nextends = "base.toml"\nid = "c"\nname_zh = "子"\nname_en = "child"\ndocument = "test"\n\n'
+                     '[[domains]]\nid = "only"\nzh = "唯一"\nen = "Only"\nweight = 1.0\npublic_share = 0.5\n',
+                     encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load_case(child)
+    msg = str(e.value)
+    assert 'openers.soe.domains[0] = "new_infrastructure": unknown domain' in msg
+    assert "(inherited from base.toml: this file does not set it; give your own)" in msg
+    # an error in the file's own part does not claim inheritance
+    child.write_text(child.read_text(encoding="utf-8").replace("weight = 1.0", "weight = -1.0"), encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load_case(child)
+    assert "domains[0].weight = -1" in str(e.value) and "(inherited from" not in str(e.value)
+
+
+def test_extending_case_must_name_itself(write_case, tmp_path):
+    write_case(name="base.toml")
+    child = tmp_path / "child.toml"
+    child.write_text('[case]\nextends = "base.toml"\nid = "c"\nname_zh = "子"\nname_en = "child"\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"case\.document: missing: a case that extends base\.toml must give its own"):
+        load_case(child)
+
+
+def test_misspelt_metric_gets_a_suggestion(write_case):
+    path = write_case(replace=[('metric = "zones_designated"', 'metric = "zone_designated"')])
+    with pytest.raises(InputError, match="did you mean 'zones_designated'"):
+        load_case(path)

@@ -283,6 +283,7 @@ def _region(tmp_path, body: str) -> Path:
 DOMAINS = """id = "my_region"
 name_zh = "示例省"
 name_en = "Example province"
+document = "an example plan"
 start = "2025-12"
 end = "2027-12"
 
@@ -337,10 +338,12 @@ def _message(path) -> str:
 def test_loader_messages_quoted_in_the_guide(tmp_path):
     # replaced domains, inherited openers
     msg = _message(_region(tmp_path, DOMAINS))
-    assert re.search(r'openers\.soe\.domains\[0\] = "new_infrastructure": unknown domain; allowed: manufacturing, healthcare$', msg)
+    assert re.search(r'openers\.soe\.domains\[0\] = "new_infrastructure": unknown domain; allowed: manufacturing, healthcare'
+                     r' \(inherited from [^:]*hunan_2026_2028\.toml: this file does not set it; give your own\)$', msg)
     # replaced cities, inherited industry zones
     msg = _message(_region(tmp_path, DOMAINS + OPENERS))
-    assert re.search(r'industry_zones\[0\]\.city = "changsha": unknown city; allowed: wuhan, yichang$', msg)
+    assert re.search(r'industry_zones\[0\]\.city = "changsha": unknown city; allowed: wuhan, yichang'
+                     r' \(inherited from [^:]*hunan_2026_2028\.toml: this file does not set it; give your own\)$', msg)
     # `industry_zones = []` written under a table header belongs to that table
     msg = _message(_region(tmp_path, DOMAINS + OPENERS + "industry_zones = []\n"))
     assert msg.endswith("openers.base.industry_zones: unknown key; allowed: domains, source")
@@ -348,7 +351,8 @@ def test_loader_messages_quoted_in_the_guide(tmp_path):
     body = "industry_zones = []\n" + _region(tmp_path, DOMAINS + OPENERS).read_text(encoding="utf-8")
     (tmp_path / "my_region.toml").write_text(body, encoding="utf-8")
     msg = _message(tmp_path / "my_region.toml")
-    assert msg.endswith("targets[0].years[0] = 2028: outside the case horizon 2025–2027")
+    assert re.search(r"targets\[0\]\.years\[0\] = 2028: outside the case horizon 2025–2027"
+                     r" \(inherited from [^:]*hunan_2026_2028\.toml: this file does not set it; give your own\)$", msg)
     # a parameter entry is replaced whole, not merged with the base's
     body += '\n[[targets]]\nid = "t"\ntext = "x"\nzh = "x"\nen = "x"\nmetric = "published"\nkind = "cumulative"\n' \
             'threshold = 1000\nyears = [2027]\n\n[levers.vouchers]\nbudget_cny_per_year = { value = 0 }\n'
@@ -361,5 +365,9 @@ def test_loader_messages_quoted_in_the_guide(tmp_path):
     assert msg.endswith("levers.vouchers.budget_cny_per_year.value = 0: must lie inside its range [5000000, 150000000]")
     body = body.replace("[5_000_000, 150_000_000]", "[0, 150_000_000]")
     (tmp_path / "my_region.toml").write_text(body, encoding="utf-8")
-    case = load_case(tmp_path / "my_region.toml")  # now it loads …
-    assert case.document == load_case(SCEN / "hunan_2026_2028.toml").document  # … with Hunan's document: replace it
+    case = load_case(tmp_path / "my_region.toml")  # now it loads, with its own document
+    assert case.document == "an example plan"
+    no_doc = body.replace('document = "an example plan"\n', "")
+    (tmp_path / "my_region.toml").write_text(no_doc, encoding="utf-8")
+    msg = _message(tmp_path / "my_region.toml")
+    assert re.search(r"case\.document: missing: a case that extends .*hunan_2026_2028\.toml must give its own", msg)
