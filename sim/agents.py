@@ -8,6 +8,9 @@ decide; the model applies them to whole arrays, and the agents' methods apply th
 
 from __future__ import annotations
 
+import itertools
+import weakref
+
 import mesa
 import numpy as np
 
@@ -44,7 +47,30 @@ NEWNESS = {"startup": 1.0, "sme": 0.5, "leader": 0.0, "institute": 0.0}
 
 
 # -- agents ----------------------------------------------------------------------------------------
-class Opener(mesa.Agent):
+class _IdCounters(weakref.WeakKeyDictionary):
+    """Per-model agent-id counters that do not keep models alive.
+
+    Mesa 3.3.1 numbers agents from a class-level ``defaultdict`` keyed by model, which holds a strong
+    reference to every model ever created: in a process that runs thousands of models (sweeps,
+    comparisons, twin runs) none would ever be freed. Our agents count in this weak mapping instead.
+    """
+
+    def __getitem__(self, model):
+        try:
+            return super().__getitem__(model)
+        except KeyError:
+            counter = itertools.count(1)
+            self[model] = counter
+            return counter
+
+
+class ScenarioAgent(mesa.Agent):
+    """Base of the model's agents: Mesa agents whose id counters let finished models be freed."""
+
+    _ids = _IdCounters()
+
+
+class Opener(ScenarioAgent):
     """A government department, city government, SOE, chain-leader firm or pilot base that opens scenarios."""
 
     def __init__(self, model, idx: int):
@@ -83,7 +109,7 @@ class Opener(mesa.Agent):
         return np.flatnonzero(self.model.scen.opener == self.idx)
 
 
-class Supplier(mesa.Agent):
+class Supplier(ScenarioAgent):
     """A startup, little-giant SME, leading firm or institute that bids for and pilots scenarios."""
 
     def __init__(self, model, idx: int):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 _U64 = np.uint64
 _GOLDEN = _U64(0x9E3779B97F4A7C15)
@@ -71,10 +71,10 @@ class KeyedDraws:
         return (b.astype(np.float64) + 0.5) * _TO_UNIT
 
     def normal(self, stream: str, *keys, loc=0.0, scale=1.0) -> np.ndarray:
-        return loc + scale * stats.norm.ppf(self.uniform(stream, *keys))
+        return loc + scale * special.ndtri(self.uniform(stream, *keys))  # the standard normal quantile
 
     def lognormal(self, stream: str, *keys, median=1.0, sigma=1.0) -> np.ndarray:
-        return median * np.exp(sigma * stats.norm.ppf(self.uniform(stream, *keys)))
+        return median * np.exp(sigma * special.ndtri(self.uniform(stream, *keys)))
 
     def poisson(self, stream: str, *keys, lam) -> np.ndarray:
         lam = np.asarray(lam, dtype=float)

@@ -71,3 +71,23 @@ def test_figures_render_chinese_without_missing_glyphs(hunan):
     from matplotlib import font_manager
 
     font_manager.findfont(font_manager.FontProperties(family="Noto Sans CJK SC"), fallback_to_default=False)
+
+
+def test_finished_models_are_freed(hunan):
+    """Mesa 3.3.1 keeps every model in a class-level id counter; ours must not, or a process running
+    thousands of models (sweeps, comparisons, twin runs) grows without bound."""
+    import gc
+    import weakref
+
+    refs = []
+    for seed in range(3):
+        m = ScenarioMarket(hunan, seed=seed)
+        for _ in range(2):
+            m.step()
+        refs.append(weakref.ref(m))
+        del m
+    gc.collect()
+    assert all(r() is None for r in refs)
+    m = ScenarioMarket(hunan, seed=9)
+    ids = [a.unique_id for a in m.agents]
+    assert len(set(ids)) == len(ids)  # agent ids stay unique within a model

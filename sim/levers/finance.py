@@ -29,8 +29,9 @@ subsidy 80 %, premium rate capped at 3 % (FACTS.md).
 
 from __future__ import annotations
 
-import mesa
 import numpy as np
+
+from ..agents import ScenarioAgent
 
 from ..params import INF, NONNEG, SHARE, Param
 from ..table import Table
@@ -44,7 +45,7 @@ OPEN, REPAID, DEFAULTED = 0, 1, 2
 RUNNING_OR_DONE = (1, 2, 3)  # pilot statuses that mean the pilot landed
 
 
-class Investor(mesa.Agent):
+class Investor(ScenarioAgent):
     """A private venture investor with a yearly amount of capital to place."""
 
     def __init__(self, model, capital_cny: float):
