@@ -82,7 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _extensions():
     """Other modules' subcommands: each ``register(subparsers)`` adds parsers and sets ``handler``
     (a function taking the parsed args and returning an exit status) with ``set_defaults``."""
-    return []
+    from .sweep.cli import register as sweep_commands
+
+    return [sweep_commands]
 
 
 def cmd_run(args) -> int:
