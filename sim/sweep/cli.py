@@ -60,7 +60,7 @@ def cmd_summarize(args) -> int:
     summary, manifest, notes = summarize_folder(args.folder, write=not args.no_write)
     err = Console(stderr=True)
     for n in notes:
-        err.print(f"[yellow]note:[/] {n}", highlight=False)
+        err.print(f"[yellow]note:[/] {n}", highlight=False, soft_wrap=True)
     probe = Console()
     con = Console(width=probe.width if probe.is_terminal else 160)
     factors = list(manifest["varied"])

@@ -82,7 +82,7 @@ def run_sweep(spec: ExperimentSpec, out=None, workers: int | None = None, schedu
     notes = list(scan.notes)
     if console is not None:
         for n in notes:
-            console.print(f"[yellow]note:[/] {n}", highlight=False)
+            console.print(f"[yellow]note:[/] {n}", highlight=False, soft_wrap=True)
 
     params = point_params(design, spec.factors)
     todo = [(p, r, params[p]) for p in range(P) for r in range(spec.replicates) if not scan.done[p, r]]
@@ -123,7 +123,7 @@ def run_sweep(spec: ExperimentSpec, out=None, workers: int | None = None, schedu
             bar = None
         if console is not None:
             console.print(f"interrupted: {reused + writer.written} of {total} runs are in {out}/; "
-                          "run the same command again to resume", highlight=False)
+                          "run the same command again to resume", highlight=False, soft_wrap=True)
         raise
     except BaseException:
         writer.flush()  # keep what finished, then report the error
@@ -201,9 +201,10 @@ class _LocalProcesses:
     def __exit__(self, exc_type, exc, tb):
         if exc_type is None:
             self.pool.shutdown(wait=True)
-        else:  # Ctrl-C or an error: drop queued batches and stop the workers now
+        else:  # Ctrl-C or an error: drop queued batches and stop the workers now (their runs are lost)
+            procs = list((getattr(self.pool, "_processes", None) or {}).values())
             self.pool.shutdown(wait=False, cancel_futures=True)
-            for p in list(getattr(self.pool, "_processes", {}).values()):
+            for p in procs:
                 p.terminate()
         return False
 

@@ -205,6 +205,7 @@ class SweepFolder:
                 if p.name.startswith(".") and p.name.endswith(".tmp"):
                     p.unlink()
                     rep.notes.append(f"removed {p.relative_to(self.out)}: an unfinished write of an interrupted sweep")
+                    continue
                 m = re.search(r"part-(\d{6})", p.name)
                 if m:
                     numbers.append(int(m.group(1)))
@@ -252,7 +253,7 @@ class SweepFolder:
                 return "has another schema (written by another version of the spec or code)"
             del meta
         except (pa.ArrowException, OSError) as e:
-            return f"cannot be read ({type(e).__name__}: {str(e).splitlines()[0][:80]})"
+            return f"cannot be read: truncated or corrupt ({type(e).__name__})"
         return None
 
     def _read_keys(self, p: Path):
@@ -262,7 +263,7 @@ class SweepFolder:
         try:
             t = pq.read_table(p, columns=["point", "replicate"])
         except (pa.ArrowException, OSError) as e:
-            return f"cannot be read ({type(e).__name__}: {str(e).splitlines()[0][:80]})", None
+            return f"cannot be read: truncated or corrupt ({type(e).__name__})", None
         return None, (t.column("point").to_numpy(), t.column("replicate").to_numpy())
 
     def _set_aside(self, p: Path, why: str) -> str:
