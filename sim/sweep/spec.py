@@ -345,7 +345,8 @@ def _factors(file, t: dict, case: Case, fixed: dict) -> list[Factor]:
             continue
         if p.dtype is bool:
             rng = e.get("range", [False, True])
-            if rng not in ([False, True], [True, False]):
+            if not (isinstance(rng, list) and len(rng) == 2 and all(isinstance(x, bool) for x in rng)
+                    and set(rng) == {False, True}):
                 raise InputError(file, f"{key}.range", "a switch varies over [false, true]; use values = [true] "
                                  "or [fixed] to hold it", rng)
             out.append(Factor(name, p.kind, bool, values=(False, True)))
