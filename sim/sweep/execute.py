@@ -35,6 +35,7 @@ DEFAULT_CHUNK_RUNS = 500
 DEFAULT_FLUSH_SECONDS = 30.0
 SERIES_ROWS_PER_CHUNK = 500_000
 MAX_BATCH_RUNS = 16
+TASKS_PER_WORKER = 32
 BATCHES_IN_FLIGHT_PER_WORKER = 2
 
 
@@ -60,9 +61,10 @@ def default_out(spec: ExperimentSpec) -> Path:
 
 
 def batch_size(n_runs: int, workers: int) -> int:
-    """Runs per task: enough tasks to keep every worker busy to the end (about 8 per worker), at
-    most ``MAX_BATCH_RUNS`` so progress and Ctrl-C stay responsive."""
-    return max(1, min(MAX_BATCH_RUNS, math.ceil(n_runs / (workers * 8))))
+    """Runs per task: many tasks per worker (about ``TASKS_PER_WORKER``) so that workers finish
+    together, at most ``MAX_BATCH_RUNS`` so progress and Ctrl-C stay responsive; batching only
+    pays for short runs, where the cost of a task would otherwise show."""
+    return max(1, min(MAX_BATCH_RUNS, math.ceil(n_runs / (workers * TASKS_PER_WORKER))))
 
 
 def run_sweep(spec: ExperimentSpec, out=None, workers: int | None = None, scheduler: str | None = None,
