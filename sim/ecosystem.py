@@ -38,6 +38,7 @@ from .model import DEFAULT_CASE, ScenarioMarket
 from .registry import REGISTRY
 from .rng import run_seed
 from .runner import run_outcomes
+from .sweep.worker import forget_model
 
 
 def keyword(name: str) -> str:
@@ -94,9 +95,11 @@ class BatchScenarioMarket(ScenarioMarket):
         self.datacollector = mesa.DataCollector(model_reporters=reporters)
 
     def final_outcomes(self) -> dict:
-        """``run_outcomes`` of this run, computed once at its last month."""
+        """``run_outcomes`` of this run, computed once at its last month (when the model also
+        lets Mesa forget it: see :func:`sim.sweep.worker.forget_model`)."""
         if self._final is None:
             self._final = run_outcomes(self)
+            forget_model(self)
         return self._final
 
 
@@ -116,7 +119,9 @@ def _final_outcome(column: str):
 def ema_run(case: str, seed: int, **params) -> dict:
     """One run for EMA Workbench: plain keyword parameters in, ``{outcome identifier: value}`` out."""
     m = ScenarioMarket(_case(case), seed=int(seed), **_registry_params(params)).run()
-    return {outcome_identifier(k): float(v) for k, v in run_outcomes(m).items()}
+    out = {outcome_identifier(k): float(v) for k, v in run_outcomes(m).items()}
+    forget_model(m)
+    return out
 
 
 def ema_model(case: str | Path | None = None, levers=None, uncertainties=None, outcomes=None, fixed=None,

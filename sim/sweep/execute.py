@@ -23,10 +23,11 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
 from ..errors import InputError
-from .design import design_table, n_points, point_params
+from .design import design_table, n_points
 from .spec import ExperimentSpec
 from .store import SweepFolder
 from .worker import Job, init_process, run_batch, run_batch_in_process
@@ -86,23 +87,24 @@ def run_sweep(spec: ExperimentSpec, out=None, workers: int | None = None, schedu
         for n in notes:
             console.print(f"[yellow]note:[/] {n}", highlight=False, soft_wrap=True)
 
-    params = point_params(design, spec.factors)
-    todo = [(p, r, params[p]) for p in range(P) for r in range(spec.replicates) if not scan.done[p, r]]
     total = P * spec.replicates
-    reused = total - len(todo)
+    reused = scan.n_done
+    n_todo = total - reused
     job = Job(spec.case, spec.seed, folder.schema, folder.series_schema)
     n_workers = workers or os.cpu_count() or 1
     executor = None
-    if todo:  # connect or start workers before creating the folder: a bad --scheduler writes nothing
+    if n_todo:  # connect or start workers before creating the folder: a bad --scheduler writes nothing
         executor = (_DaskExecutor(scheduler, job) if scheduler else
                     _InProcess(job) if n_workers == 1 else _LocalProcesses(n_workers, job))
-    if existing is None:
-        try:
+    try:
+        if existing is None:
             folder.create(design, {})
-        except BaseException:
-            if executor is not None:
-                executor.__exit__(*sys.exc_info())
-            raise
+        elif not (out / "design.parquet").exists():  # interrupted between manifest and design
+            folder.write_design(design)
+    except BaseException:
+        if executor is not None:
+            executor.__exit__(*sys.exc_info())
+        raise
 
     computed = 0
     writer = _ChunkWriter(folder, chunk_runs, flush_seconds)
@@ -110,8 +112,7 @@ def run_sweep(spec: ExperimentSpec, out=None, workers: int | None = None, schedu
     try:
         if executor is not None:
             with executor:
-                size = batch_size(len(todo), executor.workers)
-                batches = [todo[i:i + size] for i in range(0, len(todo), size)]
+                batches = _batches(design, spec.factors, scan.done, batch_size(n_todo, executor.workers))
                 for runs, series in executor.results(batches):
                     writer.add(runs, series)
                     computed += runs.num_rows
@@ -134,6 +135,25 @@ def run_sweep(spec: ExperimentSpec, out=None, workers: int | None = None, schedu
         if bar:
             bar.close()
     return SweepReport(out, total, reused, computed, time.perf_counter() - t0, notes)
+
+
+def _batches(design, factors, done, size: int):
+    """Batches of pending runs ``(point, replicate, {parameter: value})``, point by point, made as
+    they are needed (never the whole list: a sweep may have millions of runs)."""
+    cols = [design[f.name].to_numpy() for f in factors]
+    batch = []
+    for p in range(len(design)):
+        pending = np.flatnonzero(~done[p])
+        if not len(pending):
+            continue
+        params = {f.name: cols[k][p].item() for k, f in enumerate(factors)}
+        for r in pending:
+            batch.append((p, int(r), params))
+            if len(batch) == size:
+                yield batch
+                batch = []
+    if batch:
+        yield batch
 
 
 class _ChunkWriter:

@@ -120,8 +120,8 @@ class SweepFolder:
         out = self.out
         if out.exists() and not out.is_dir():
             raise InputError(out, None, "--out must be a folder, and this is a file")
-        if not out.exists() or not any(out.iterdir()):
-            return None
+        if not out.exists() or all(p.name.startswith(".") for p in out.iterdir()):
+            return None  # new, empty, or holding only leftovers of an interrupted start
         man_path = out / MANIFEST
         if not man_path.exists():
             raise InputError(out, None, "is not empty and holds no sweep manifest.json; give an empty or new --out folder")
@@ -149,10 +149,13 @@ class SweepFolder:
         self.runs_dir.mkdir(exist_ok=True)
         if self.series_schema is not None:
             self.series_dir.mkdir(exist_ok=True)
-        write_atomic(self.out / DESIGN, lambda p: pq.write_table(pa.Table.from_pandas(design, preserve_index=False), p))
         man = self.manifest(manifest_extra)
         write_atomic(self.out / MANIFEST, lambda p: p.write_text(json.dumps(man, ensure_ascii=False, indent=2) + "\n",
                                                                  encoding="utf-8"))
+        self.write_design(design)
+
+    def write_design(self, design) -> None:
+        write_atomic(self.out / DESIGN, lambda p: pq.write_table(pa.Table.from_pandas(design, preserve_index=False), p))
 
     def manifest(self, extra: dict) -> dict:
         spec = self.spec
