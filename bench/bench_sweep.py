@@ -89,7 +89,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--replicates", type=int, default=10, help="replicates per point of the throughput grid")
     ap.add_argument("--skip-memory", action="store_true", help="skip the 20,000-run memory sweep")
+    ap.add_argument("--memory-only", action="store_true",
+                    help="only the memory sweep (the full benchmark runs it this way, in a fresh process)")
     args = ap.parse_args()
+    if args.memory_only:
+        memory_sweep()
+        return
 
     import sim
     from mesa.batchrunner import batch_run
@@ -97,6 +102,7 @@ def main() -> None:
     from sim.ecosystem import BatchScenarioMarket, keyword
     from sim.sweep import design_table, load_spec, n_points, read_runs, run_sweep
     from sim.sweep.design import point_params
+    from sim.sweep.worker import forget_model
 
     tmp = Path(tempfile.mkdtemp(prefix="bench_sweep_"))
     try:
@@ -116,7 +122,8 @@ def main() -> None:
             for p in range(P):
                 case = spec.case.with_params(params[p])
                 for r in range(R):
-                    sim.ScenarioMarket(case, seed=sim.run_seed(spec.seed, p, r)).run()
+                    m = sim.ScenarioMarket(case, seed=sim.run_seed(spec.seed, p, r)).run()
+                    forget_model(m)  # as the engine's workers do (Mesa 3.3.1 keeps models otherwise)
             return time.perf_counter() - t0
 
         def engine(workers, name):
@@ -165,22 +172,11 @@ def main() -> None:
         print(f"vs mesa.batch_run:   {vs1:.2f}× with 1 process, {vs2:.2f}× with 2   "
               f"(goal ≥ 1.2×: {'met' if min(vs1, vs2) >= 1.2 else 'NOT met'})")
 
-        if not args.skip_memory:
-            mspec = load_spec(spec_copy(ROOT / "bench" / "specs" / "memory_20k.toml", tmp))
-            total = n_points(mspec) * mspec.replicates
-            print(f"memory sweep: {mspec.id}, {total:,} runs on a three-month case with a tiny population "
-                  f"(benchmark only: short runs make 20,000 feasible), {len(mspec.outcome_columns)} outcome "
-                  "columns kept, 2 workers")
-            out = tmp / "memory"
-            with RssSampler() as rss:
-                rep = run_sweep(mspec, out=out, workers=2)
-            chunks = sorted((out / "runs").glob("part-*.parquet"))
-            size = sum(c.stat().st_size for c in chunks)
-            print(f"  {rep.computed:,} runs in {rep.seconds:.0f} s ({rep.computed / rep.seconds:.0f} runs/s), "
-                  f"{len(chunks)} chunks, {size / 2**20:.1f} MB on disk")
-            print(f"  peak RSS: parent {mb(rss.peak_parent)}, largest worker {mb(rss.peak_worker)}, "
-                  f"parent + workers together {mb(rss.peak_total)}   "
-                  f"(goal < 1 GB: {'met' if rss.peak_total < 2**30 else 'NOT met'})")
+        if not args.skip_memory:  # in a fresh process: this one holds the runs above
+            import subprocess
+            import sys
+
+            subprocess.run([sys.executable, __file__, "--memory-only"], check=True)
         print(f"load average after: {os.getloadavg()[0]:.2f}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -195,6 +191,31 @@ def worker_start_up(n: int) -> float:
     with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) as pool:
         list(pool.map(_import_worker, range(n)))
     return time.perf_counter() - t0 - 0.2  # less the hold below
+
+
+def memory_sweep() -> None:
+    """The 20,000-run sweep with 2 workers, RSS of this process and its workers sampled throughout."""
+    from sim.sweep import load_spec, n_points, run_sweep
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench_sweep_memory_"))
+    try:
+        mspec = load_spec(spec_copy(ROOT / "bench" / "specs" / "memory_20k.toml", tmp))
+        total = n_points(mspec) * mspec.replicates
+        print(f"memory sweep: {mspec.id}, {total:,} runs on a three-month case with a tiny population "
+              f"(benchmark only: short runs make 20,000 feasible), {len(mspec.outcome_columns)} outcome "
+              "columns kept, 2 workers, in a fresh process", flush=True)
+        out = tmp / "memory"
+        with RssSampler() as rss:
+            rep = run_sweep(mspec, out=out, workers=2)
+        chunks = sorted((out / "runs").glob("part-*.parquet"))
+        size = sum(c.stat().st_size for c in chunks)
+        print(f"  {rep.computed:,} runs in {rep.seconds:.0f} s ({rep.computed / rep.seconds:.0f} runs/s), "
+              f"{len(chunks)} chunks, {size / 2**20:.1f} MB on disk")
+        print(f"  peak RSS: parent {mb(rss.peak_parent)}, largest worker {mb(rss.peak_worker)}, "
+              f"parent + workers together {mb(rss.peak_total)}   "
+              f"(goal < 1 GB: {'met' if rss.peak_total < 2**30 else 'NOT met'})", flush=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _import_worker(_):
