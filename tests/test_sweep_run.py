@@ -219,7 +219,7 @@ def test_series_are_kept_in_their_own_chunked_table_when_asked(tmp_path):
 
 def test_a_worker_lets_finished_models_be_freed(spec_path):
     """Mesa 3.3.1 keeps every model in ``Agent._ids`` (keyed by model); without dropping the entry a
-    worker's memory grows with every run (1.7 MB a run on the tiny case, more on Hunan)."""
+    worker's memory grows with every run (1.7 MB a run was measured on a tiny population)."""
     import gc
     import weakref
 
