@@ -24,7 +24,7 @@ def register(sub) -> None:
 
     m = sub.add_parser("summarize", help="summarize a sweep: P(target met) per design point",
                        description="Print and write (summary.parquet, summary.csv in DIR), per design point, the "
-                       "probability each target is met with a Wilson 95 %% interval and quantiles of every outcome.")
+                       "probability each target is met with a Wilson 95 % interval and quantiles of every outcome.")
     m.add_argument("folder", metavar="DIR", help="a sweep's output folder, e.g. results/voucher_sweep")
     m.add_argument("--target", default=None, metavar="ID", help="print only this target")
     m.add_argument("--no-write", action="store_true", help="print only; write no summary files")
