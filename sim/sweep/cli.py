@@ -9,6 +9,9 @@ on local worker processes or a Dask cluster, written as Parquet chunks as runs f
 same command again resumes: finished runs are reused, the rest computed. See docs/sweeps.md."""
 
 
+MAX_FACTOR_COLUMNS = 4  # more varied parameters than this: the printed tables show point numbers only
+
+
 def register(sub) -> None:
     s = sub.add_parser("sweep", help="run (or resume) an experiment spec's sweep", description=SWEEP_HELP)
     s.add_argument("spec", help="experiment spec, e.g. experiments/voucher_sweep.toml")
@@ -64,6 +67,7 @@ def cmd_summarize(args) -> int:
     probe = Console()
     con = Console(width=probe.width if probe.is_terminal else 160)
     factors = list(manifest["varied"])
+    shown = factors if len(factors) <= MAX_FACTOR_COLUMNS else []
     targets = summary[summary["target"].notna()]
     if args.target is not None:
         known = list(dict.fromkeys(targets["target"]))
@@ -74,17 +78,20 @@ def cmd_summarize(args) -> int:
     con.print(f"[bold]{manifest['experiment']}[/] — {n_points} design points, replicates per point: "
               f"{int(summary['replicates'].min())}–{int(summary['replicates'].max())}; P(met) [Wilson 95 % interval]",
               highlight=False)
+    if not shown:
+        con.print(f"{len(factors)} varied parameters: their values at each point are in {args.folder}/design.parquet "
+                  "and in the summary files", highlight=False)
     for tid, tg in targets.groupby("target", sort=False):
         tab = Table(title=f"target {tid}", title_justify="left")
         tab.add_column("point", justify="right")
-        for f in factors:
+        for f in shown:
             tab.add_column(f, justify="right")
         periods = list(dict.fromkeys(tg["period"]))
         thresholds = tg.drop_duplicates("period").set_index("period")["threshold"]
         for per in periods:
-            tab.add_column(f"{per} (≥{_num(thresholds[per])})", justify="right")
+            tab.add_column(f"{per} (≥{_num(thresholds[per])})", justify="right", no_wrap=True)
         for point, rows in tg.groupby("point", sort=True):
-            cells = [str(point)] + [_num(rows[f].iloc[0]) for f in factors]
+            cells = [str(point)] + [_num(rows[f].iloc[0]) for f in shown]
             by = rows.set_index("period")
             for per in periods:
                 r = by.loc[per]
@@ -97,10 +104,14 @@ def cmd_summarize(args) -> int:
 
 
 def _num(x) -> str:
-    if isinstance(x, (bool,)) or str(type(x)).endswith("bool_'>"):
+    """A parameter value or threshold for people: switches as true/false, large numbers with
+    thousands separators, others to 4 significant digits."""
+    import numpy as np
+
+    if isinstance(x, (bool, np.bool_)):
         return "true" if x else "false"
     x = float(x)
-    if abs(x) >= 1e5 and x.is_integer():
+    if abs(x) >= 1e5:
         return f"{x:,.0f}"
-    return f"{x:g}"
+    return f"{x:.4g}"
 
