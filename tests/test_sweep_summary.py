@@ -81,3 +81,25 @@ def test_summarize_command_prints_and_writes_what_the_runs_say(tmp_path):
     by_hand = runs.groupby("point")["fiscal.vouchers.spent_cny"].mean()
     assert fiscal["mean"].to_numpy() == pytest.approx(by_hand.to_numpy())
     assert "target published" in r.stdout and "2027 (≥20)" in r.stdout  # 40 a year, prorated to 6 months
+
+
+def test_crossed_design_summarized_by_policy_pools_its_scenarios(tmp_path):
+    spec = write_spec(tmp_path, [('kind   = "grid"\nlevels = 2',
+                                  'kind = "crossed"\npolicies = { kind = "grid" }\nscenarios = { kind = "lhs", points = 3 }'),
+                                 ("replicates  = 3", "replicates  = 2")])
+    out = tmp_path / "o"
+    run_sweep(load_spec(spec), out=out, workers=1)
+    r = scensim("summarize", out, "--by", "policy")
+    s = pd.read_csv(out / "summary_by_policy.csv")
+    assert list(s.columns[:2]) == ["policy", "vouchers.budget_cny_per_year"]  # the levers only
+    runs = read_runs(out).merge(pd.read_parquet(out / "design.parquet")[["point", "policy"]], on="point")
+    row = s[(s.policy == 1) & (s.outcome == "target.published.2027")].iloc[0]
+    pooled = runs[runs.policy == 1]["target.published.2027.met"]
+    assert (row.replicates, row.met) == (3 * 2, int(pooled.sum()))
+    lo, hi = wilson_by_hand(int(pooled.sum()), 6)
+    assert row.p_low == pytest.approx(lo) and f"{pooled.mean():.2f} [{lo:.2f}, {hi:.2f}]" in r.stdout
+    assert "2 policies, runs per policy: 6–6" in r.stdout
+    write_spec(tmp_path, name="grid.toml")
+    run_sweep(load_spec(tmp_path / "grid.toml"), out=tmp_path / "g", workers=1)
+    refused = scensim("summarize", tmp_path / "g", "--by", "policy", check=False)
+    assert refused.returncode == 2 and "policies exist only in a crossed design" in refused.stderr

@@ -30,6 +30,9 @@ def register(sub) -> None:
                        "probability each target is met with a Wilson 95 % interval and quantiles of every outcome.")
     m.add_argument("folder", metavar="DIR", help="a sweep's output folder, e.g. results/voucher_sweep")
     m.add_argument("--target", default=None, metavar="ID", help="print only this target")
+    m.add_argument("--by", choices=("point", "policy"), default="point",
+                   help="point (default), or policy for a crossed design: every scenario and replicate of a "
+                   "policy pooled (writes summary_by_policy.parquet/.csv)")
     m.add_argument("--no-write", action="store_true", help="print only; write no summary files")
     m.set_defaults(handler=cmd_summarize)
 
@@ -60,13 +63,14 @@ def cmd_summarize(args) -> int:
 
     from .summary import summarize_folder
 
-    summary, manifest, notes = summarize_folder(args.folder, write=not args.no_write)
+    by = args.by
+    summary, manifest, notes = summarize_folder(args.folder, write=not args.no_write, by=by)
     err = Console(stderr=True)
     for n in notes:
         err.print(f"[yellow]note:[/] {n}", highlight=False, soft_wrap=True)
     probe = Console()
     con = Console(width=probe.width if probe.is_terminal else 160)
-    factors = list(manifest["varied"])
+    factors = [c for c in summary.columns[1:summary.columns.get_loc("outcome")]]
     shown = factors if len(factors) <= MAX_FACTOR_COLUMNS else []
     targets = summary[summary["target"].notna()]
     if args.target is not None:
@@ -74,8 +78,9 @@ def cmd_summarize(args) -> int:
         if args.target not in known:
             raise InputError(None, "--target", f"not a target of this sweep; one of {', '.join(known)}", args.target)
         targets = targets[targets["target"] == args.target]
-    n_points = summary["point"].nunique()
-    con.print(f"[bold]{manifest['experiment']}[/] — {n_points} design points, replicates per point: "
+    n_points = summary[by].nunique()
+    unit = "design points" if by == "point" else "policies"
+    con.print(f"[bold]{manifest['experiment']}[/] — {n_points} {unit}, runs per {by}: "
               f"{int(summary['replicates'].min())}–{int(summary['replicates'].max())}; P(met) [Wilson 95 % interval]",
               highlight=False)
     if not shown:
@@ -83,23 +88,24 @@ def cmd_summarize(args) -> int:
                   "and in the summary files", highlight=False)
     for tid, tg in targets.groupby("target", sort=False):
         tab = Table(title=f"target {tid}", title_justify="left")
-        tab.add_column("point", justify="right")
+        tab.add_column(by, justify="right")
         for f in shown:
             tab.add_column(f, justify="right")
         periods = list(dict.fromkeys(tg["period"]))
         thresholds = tg.drop_duplicates("period").set_index("period")["threshold"]
         for per in periods:
             tab.add_column(f"{per} (≥{_num(thresholds[per])})", justify="right", no_wrap=True)
-        for point, rows in tg.groupby("point", sort=True):
+        for point, rows in tg.groupby(by, sort=True):
             cells = [str(point)] + [_num(rows[f].iloc[0]) for f in shown]
-            by = rows.set_index("period")
+            per_period = rows.set_index("period")
             for per in periods:
-                r = by.loc[per]
+                r = per_period.loc[per]
                 cells.append(f"{r['p_met']:.2f} [{r['p_low']:.2f}, {r['p_high']:.2f}]")
             tab.add_row(*cells)
         con.print(tab)
     if not args.no_write:
-        con.print(f"written {args.folder}/summary.parquet and summary.csv", highlight=False)
+        stem = "summary" if by == "point" else f"summary_by_{by}"
+        con.print(f"written {args.folder}/{stem}.parquet and {stem}.csv", highlight=False)
     return 0
 
 

@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..errors import InputError
+from ..registry import REGISTRY
 from ..targets import wilson
 from .store import read_manifest, read_runs, valid_chunks, write_atomic
 
@@ -31,17 +33,20 @@ def _wilson(k: int, n: int) -> tuple[float, float]:
     return wilson(k, n)
 
 
-def summarize_runs(runs: pd.DataFrame, manifest: dict) -> pd.DataFrame:
-    """Summary per design point of a runs table (see the module docstring)."""
-    factors = list(manifest["varied"])
-    g = runs.groupby("point", sort=True)
+def summarize_runs(runs: pd.DataFrame, manifest: dict, by: str = "point", factors=None) -> pd.DataFrame:
+    """Summary per design point of a runs table (see the module docstring).
+
+    ``by="policy"`` (crossed designs, with the design's ``policy`` column joined to the runs) pools
+    every scenario and replicate of a policy instead; ``factors`` are then the varied levers."""
+    factors = list(manifest["varied"]) if factors is None else list(factors)
+    g = runs.groupby(by, sort=True)
     n = g.size()
     points = n.index.to_numpy()
     params = g[factors].first() if factors else pd.DataFrame(index=n.index)
     parts = []
 
     def block(outcome, values_col, met_col=None, target=None):
-        df = pd.DataFrame({"point": points})
+        df = pd.DataFrame({by: points})
         for f in factors:
             df[f] = params[f].to_numpy()
         df["outcome"] = outcome
@@ -77,17 +82,18 @@ def summarize_runs(runs: pd.DataFrame, manifest: dict) -> pd.DataFrame:
             continue
         block(c, c)
     if not parts:
-        return pd.DataFrame(columns=["point", *factors, *SUMMARY_COLUMNS])
+        return pd.DataFrame(columns=[by, *factors, *SUMMARY_COLUMNS])
     out = pd.concat(parts, ignore_index=True)
     order = {o: i for i, o in enumerate(dict.fromkeys(out["outcome"]))}
     out["_o"] = out["outcome"].map(order)
-    out = out.sort_values(["point", "_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
-    return out[["point", *factors, *SUMMARY_COLUMNS]]
+    out = out.sort_values([by, "_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
+    return out[[by, *factors, *SUMMARY_COLUMNS]]
 
 
-def summarize_folder(folder, write: bool = True) -> tuple[pd.DataFrame, dict, list[str]]:
-    """Summarize a sweep folder; write ``summary.parquet`` and ``summary.csv`` into it (atomically).
-    Returns the summary, the manifest and notes (unreadable chunks skipped, runs missing)."""
+def summarize_folder(folder, write: bool = True, by: str = "point") -> tuple[pd.DataFrame, dict, list[str]]:
+    """Summarize a sweep folder; write ``summary.parquet`` and ``summary.csv`` into it (atomically;
+    ``summary_by_policy.*`` with ``by="policy"``). Returns the summary, the manifest and notes
+    (unreadable chunks skipped, runs missing)."""
     folder = Path(folder)
     manifest = read_manifest(folder)
     _, notes = valid_chunks(folder)
@@ -95,9 +101,18 @@ def summarize_folder(folder, write: bool = True) -> tuple[pd.DataFrame, dict, li
     if len(runs) < manifest["runs"]:
         notes.append(f"{len(runs)} of {manifest['runs']} runs are present (the sweep is unfinished; "
                      "run it again to complete it)")
-    summary = summarize_runs(runs, manifest)
+    factors = None
+    if by == "policy":
+        if manifest["design"]["kind"] != "crossed":
+            raise InputError(None, "--by", "policies exist only in a crossed design (design.kind = \"crossed\"); "
+                             f"this sweep's design is {manifest['design']['kind']}", by)
+        design = pd.read_parquet(folder / "design.parquet", columns=["point", "policy"])
+        runs = runs.merge(design, on="point", how="left", validate="many_to_one")
+        factors = [n for n in manifest["varied"] if REGISTRY[n].kind == "lever"]
+    summary = summarize_runs(runs, manifest, by=by, factors=factors)
     if write:
-        write_atomic(folder / "summary.parquet", lambda p: summary.to_parquet(p, index=False))
-        write_atomic(folder / "summary.csv", lambda p: summary.to_csv(p, index=False))
+        stem = "summary" if by == "point" else f"summary_by_{by}"
+        write_atomic(folder / f"{stem}.parquet", lambda p: summary.to_parquet(p, index=False))
+        write_atomic(folder / f"{stem}.csv", lambda p: summary.to_csv(p, index=False))
     return summary, manifest, notes
 
