@@ -124,6 +124,10 @@ def ema_run(case: str, seed: int, **params) -> dict:
     return out
 
 
+def _mean(values) -> float:
+    return float(sum(values) / len(values))
+
+
 def ema_model(case: str | Path | None = None, levers=None, uncertainties=None, outcomes=None, fixed=None,
               seed: int = 0, replicates: int = 1, name: str = "scensim"):
     """The model as an ``ema_workbench.Model`` (``ReplicatorModel`` if ``replicates`` > 1).
@@ -138,6 +142,8 @@ def ema_model(case: str | Path | None = None, levers=None, uncertainties=None, o
         fixed: ``{registry name: value}`` held constant (EMA ``Constant``s).
         seed: the run seed (one model) or the seed replicate seeds derive from
             (``run_seed(seed, r)``); every experiment uses the same seeds (common random numbers).
+        replicates: more than 1 makes a ``ReplicatorModel``; each outcome is then the mean over the
+            replications (for a met flag: the share of replications meeting the target).
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -169,7 +175,10 @@ def ema_model(case: str | Path | None = None, levers=None, uncertainties=None, o
     model.uncertainties = params(uncertainties, "uncertainty")
     columns = list(outcomes) if outcomes is not None else [c_ for c_ in run_outcomes(ScenarioMarket(c, seed=0))
                                                            if c_.startswith("target.")]
-    model.outcomes = [ScalarOutcome(outcome_identifier(col)) for col in columns]
+    # with replications EMA hands each outcome a list: report its mean (for a met flag, the share of
+    # replications meeting the target)
+    reduce = {"function": _mean} if replicates > 1 else {}
+    model.outcomes = [ScalarOutcome(outcome_identifier(col), **reduce) for col in columns]
     constants = [Constant("case", case_path)]
     constants += [Constant(keyword(k), v) for k, v in (fixed or {}).items()]
     if replicates > 1:

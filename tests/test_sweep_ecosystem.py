@@ -76,3 +76,22 @@ def test_ema_workbench_model_from_the_registry_runs_the_model(tiny_case):
         assert outcomes["target_landed_2027_value"][i] == o["target.landed.2027.value"]
         assert outcomes["metric_landed"][i] == o["metric.landed"]
     assert len(set(outcomes["metric_landed"])) > 1  # different experiments, different outcomes
+
+
+def test_ema_replicator_model_averages_replications_with_derived_seeds(tiny_case):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from ema_workbench import SequentialEvaluator, perform_experiments
+
+    model = ema_model(case=TINY_CASE, levers=["vouchers.share"], uncertainties=["diffusion.q"], fixed=TINY,
+                      outcomes=["metric.landed", "target.published.2026.met"], seed=5, replicates=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with SequentialEvaluator(model) as ev:
+            experiments, outcomes = perform_experiments(model, scenarios=1, policies=1, evaluator=ev)
+    e = experiments.iloc[0]
+    case = tiny_case.with_params({"vouchers.share": float(e["vouchers_share"]), "diffusion.q": float(e["diffusion_q"])})
+    runs = [run_outcomes(sim.ScenarioMarket(case, seed=sim.run_seed(5, r)).run()) for r in range(3)]
+    assert outcomes["metric_landed"][0] == pytest.approx(sum(o["metric.landed"] for o in runs) / 3)
+    assert outcomes["target_published_2026_met"][0] == pytest.approx(
+        sum(o["target.published.2026.met"] for o in runs) / 3)
