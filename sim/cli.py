@@ -84,8 +84,9 @@ def _extensions():
     """Other modules' subcommands: each ``register(subparsers)`` adds parsers and sets ``handler``
     (a function taking the parsed args and returning an exit status) with ``set_defaults``."""
     from . import compare, lottery
+    from .sweep.cli import register as sweep_commands
 
-    return [compare.register, lottery.register]
+    return [compare.register, lottery.register, sweep_commands]
 
 
 def cmd_run(args) -> int:

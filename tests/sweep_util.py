@@ -1,0 +1,38 @@
+"""Helpers shared by the sweep tests: the tiny test spec, spec variants, running the CLI."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from .conftest import ROOT
+
+SPECS = ROOT / "tests" / "specs"
+TINY = SPECS / "tiny.toml"
+TINY_CASE = SPECS / "tiny_case.toml"
+
+
+def tiny_text() -> str:
+    return TINY.read_text(encoding="utf-8")
+
+
+def write_spec(folder: Path, replace=(), text=None, name="spec.toml") -> Path:
+    """Write the tiny spec (or ``text``) into ``folder`` with replacements; the case path is made
+    absolute so the spec works from anywhere."""
+    text = tiny_text() if text is None else text
+    text = text.replace('case        = "tiny_case.toml"', f'case        = "{TINY_CASE.as_posix()}"')
+    for old, new in replace:
+        assert old in text, f"helper: {old!r} not in spec text"
+        text = text.replace(old, new, 1)
+    path = Path(folder) / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def scensim(*args, cwd=None, check=True, timeout=600):
+    env = {**os.environ, "COLUMNS": "200"}
+    r = subprocess.run([sys.executable, "-m", "sim.cli", *map(str, args)], capture_output=True, text=True,
+                       cwd=cwd or ROOT, env=env, timeout=timeout)
+    if check and r.returncode != 0:
+        raise AssertionError(f"exit {r.returncode}\n{r.stdout}\n{r.stderr}")
+    return r
