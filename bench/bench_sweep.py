@@ -112,7 +112,6 @@ def main() -> None:
     from sim.ecosystem import BatchScenarioMarket, keyword
     from sim.sweep import design_table, load_spec, n_points, read_runs, run_sweep
     from sim.sweep.design import point_params
-    from sim.sweep.worker import forget_model
 
     tmp = Path(tempfile.mkdtemp(prefix="bench_sweep_"))
     try:
@@ -133,7 +132,6 @@ def main() -> None:
                 case = spec.case.with_params(params[p])
                 for r in range(R):
                     m = sim.ScenarioMarket(case, seed=sim.run_seed(spec.seed, p, r)).run()
-                    forget_model(m)  # as the engine's workers do (Mesa 3.3.1 keeps models otherwise)
             return time.perf_counter() - t0
 
         def engine(workers, name):

@@ -38,7 +38,6 @@ from .model import DEFAULT_CASE, ScenarioMarket
 from .registry import REGISTRY
 from .rng import run_seed
 from .runner import run_outcomes
-from .sweep.worker import forget_model
 
 
 def keyword(name: str) -> str:
@@ -95,11 +94,9 @@ class BatchScenarioMarket(ScenarioMarket):
         self.datacollector = mesa.DataCollector(model_reporters=reporters)
 
     def final_outcomes(self) -> dict:
-        """``run_outcomes`` of this run, computed once at its last month (when the model also
-        lets Mesa forget it: see :func:`sim.sweep.worker.forget_model`)."""
+        """``run_outcomes`` of this run, computed once at its last month."""
         if self._final is None:
             self._final = run_outcomes(self)
-            forget_model(self)
         return self._final
 
 
@@ -120,7 +117,6 @@ def ema_run(case: str, seed: int, **params) -> dict:
     """One run for EMA Workbench: plain keyword parameters in, ``{outcome identifier: value}`` out."""
     m = ScenarioMarket(_case(case), seed=int(seed), **_registry_params(params)).run()
     out = {outcome_identifier(k): float(v) for k, v in run_outcomes(m).items()}
-    forget_model(m)
     return out
 
 

@@ -61,7 +61,6 @@ def run_batch(job: Job, tasks: list[Task]) -> tuple[pa.Table, pa.Table | None]:
         seed = run_seed(job.seed, point, replicate)
         m = ScenarioMarket(case, seed=seed).run()
         row = {"point": point, "replicate": replicate, "seed": seed, **params, **run_outcomes(m)}
-        forget_model(m)
         for n in names:
             columns[n].append(row[n])  # a KeyError here means the model's outcomes changed under the spec
         if job.series_schema is not None:
@@ -69,18 +68,6 @@ def run_batch(job: Job, tasks: list[Task]) -> tuple[pa.Table, pa.Table | None]:
     runs = pa.Table.from_pydict(columns, schema=job.runs_schema)
     series = pa.concat_tables(series_parts) if series_parts else None
     return runs, series
-
-
-def forget_model(m) -> None:
-    """Let a finished model be freed. Mesa 3.3.1 numbers agents with a class-level counter keyed by
-    model (``mesa.Agent._ids``), which keeps every model that created agents alive: in a worker that
-    runs thousands of models, memory would grow with every run. The entry is only used to number
-    new agents, so dropping it after the run changes nothing in the run."""
-    from mesa import Agent
-
-    ids = getattr(Agent, "_ids", None)
-    if isinstance(ids, dict):
-        ids.pop(m, None)
 
 
 def _series(m, point: int, replicate: int, seed: int, schema: pa.Schema) -> pa.Table:
