@@ -90,7 +90,7 @@ def run_sweep(spec: ExperimentSpec, out=None, workers: int | None = None, schedu
     total = P * spec.replicates
     reused = scan.n_done
     n_todo = total - reused
-    job = Job(spec.case, spec.seed, folder.schema, folder.series_schema)
+    job = Job(spec.case, spec.seed, folder.schema, folder.series_schema, spec.common_random_numbers)
     n_workers = workers or os.cpu_count() or 1
     executor = None
     if n_todo:  # connect or start workers before creating the folder: a bad --scheduler writes nothing

@@ -28,7 +28,7 @@ DESIGNS = ("grid", "lhs", "sobol", "morris", "crossed")
 SUB_DESIGNS = ("grid", "lhs")  # what each side of a crossed design may be
 OUTCOME_GROUPS = {"targets": "target.", "metrics": "metric.", "fiscal": "fiscal.", "levers": "lever."}
 TOP_KEYS = ("experiment", "design", "vary", "fixed", "outcomes")
-EXPERIMENT_KEYS = ("id", "description", "case", "seed", "replicates")
+EXPERIMENT_KEYS = ("id", "description", "case", "seed", "replicates", "common_random_numbers")
 FACTOR_KEYS = ("range", "values", "levels")
 DESIGN_KEYS = {
     "grid": ("kind", "levels"),
@@ -134,6 +134,14 @@ class ExperimentSpec:
     fixed: dict
     outcome_columns: tuple[str, ...]  # scalar outcomes kept, in run_outcomes order
     series: bool
+    common_random_numbers: bool = False  # every point's replicate r uses the same seed
+
+    def run_seed_of(self, point: int, replicate: int) -> int:
+        """The seed of one run: from the experiment seed, the point and the replicate — or, with common
+        random numbers, the replicate only, so every point faces the same random draws."""
+        from ..rng import run_seed
+
+        return run_seed(self.seed, replicate) if self.common_random_numbers else run_seed(self.seed, point, replicate)
 
     def __repr__(self) -> str:
         return (f"ExperimentSpec({self.id!r}, {self.design.kind}, factors={[f.name for f in self.factors]}, "
@@ -151,6 +159,7 @@ class ExperimentSpec:
                              for t in self.case.targets],
             "case_horizon": [list(self.case.start), list(self.case.end), self.case.part_year],
             "seed": self.seed,
+            "common_random_numbers": self.common_random_numbers,
             "replicates": self.replicates,
             "design": self.design.as_dict(),
             "factors": [{"name": f.name, "lo": f.lo, "hi": f.hi,
@@ -190,6 +199,9 @@ def load_spec(path) -> ExperimentSpec:
                          case_rel)
     seed = _int(file, ex, "seed", "experiment.", lo=0)
     replicates = _int(file, ex, "replicates", "experiment.", lo=1, default=1)
+    crn = ex.get("common_random_numbers", False)
+    if not isinstance(crn, bool):
+        raise InputError(file, "experiment.common_random_numbers", "expected true or false", crn)
 
     case = load_case(case_path)
     fixed = _fixed(file, _table(file, doc, "fixed"))
@@ -205,7 +217,8 @@ def load_spec(path) -> ExperimentSpec:
 
     spec = ExperimentSpec(path=file, text=text, id=exp_id, description=description, case_path=str(case_path),
                           case=case, seed=seed, replicates=replicates, design=design, factors=tuple(factors),
-                          fixed=fixed, outcome_columns=tuple(outcome_columns), series=series)
+                          fixed=fixed, outcome_columns=tuple(outcome_columns), series=series,
+                          common_random_numbers=crn)
     from .design import n_points
 
     total = n_points(spec) * replicates

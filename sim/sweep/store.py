@@ -183,7 +183,9 @@ class SweepFolder:
             "replicates": spec.replicates,
             "points": self.n_points,
             "runs": self.n_points * spec.replicates,
-            "run_seed": "sim.run_seed(seed, point, replicate)",
+            "run_seed": ("sim.run_seed(seed, replicate)  # common random numbers: the same for every point"
+                         if spec.common_random_numbers else "sim.run_seed(seed, point, replicate)"),
+            "common_random_numbers": spec.common_random_numbers,
             "design": spec.design.as_dict(),
             "varied": [f.name for f in spec.factors],
             "fixed": spec.fixed,

@@ -40,6 +40,7 @@ class Job:
     seed: int
     runs_schema: pa.Schema
     series_schema: pa.Schema | None = None
+    common_random_numbers: bool = False
 
 
 Task = tuple  # (point, replicate, {parameter: value})
@@ -58,7 +59,7 @@ def run_batch(job: Job, tasks: list[Task]) -> tuple[pa.Table, pa.Table | None]:
         if point != last_point:  # replicates of a point come together: build its case once
             case = job.case.with_params(params, origin="sweep") if params else job.case
             last_point = point
-        seed = run_seed(job.seed, point, replicate)
+        seed = run_seed(job.seed, replicate) if job.common_random_numbers else run_seed(job.seed, point, replicate)
         m = ScenarioMarket(case, seed=seed).run()
         row = {"point": point, "replicate": replicate, "seed": seed, **params, **run_outcomes(m)}
         for n in names:
