@@ -131,7 +131,7 @@ def main() -> None:
             for p in range(P):
                 case = spec.case.with_params(params[p])
                 for r in range(R):
-                    m = sim.ScenarioMarket(case, seed=sim.run_seed(spec.seed, p, r)).run()
+                    sim.ScenarioMarket(case, seed=sim.run_seed(spec.seed, p, r)).run()
             return time.perf_counter() - t0
 
         def engine(workers, name):

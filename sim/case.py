@@ -25,7 +25,7 @@ from .errors import InputError
 from .metrics import METRICS
 from .params import SECTION
 from .registry import REGISTRY
-from .vocab import OPENER_KINDS, TIERS
+from .vocab import TIERS
 
 PART_YEAR_RULES = ("prorate", "full", "skip")
 TARGET_KINDS = ("per_year", "cumulative")

@@ -133,7 +133,7 @@ def core_params() -> list[Param]:
         ("pilot_bases", "中试基地/概念验证中心数", "Pilot bases and proof-of-concept centres"),
     ]:
         ps.append(P(f"population.{k}", U, int, "openers", (0, 10_000), en, zh,
-                    f"Openers of this kind (government departments are one per domain, city governments one per city)."))
+                    "Openers of this kind (government departments are one per domain, city governments one per city)."))
     ps.append(P("population.domains_per_supplier", U, float, "domains", (1.0, 6.0),
                 "Mean domains per supplier", "供给方平均能力领域数",
                 "Mean number of domains in which a supplier holds a capability (1 + Poisson, at most 4)."))

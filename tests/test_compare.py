@@ -4,7 +4,6 @@ mix identical to the baseline differ by exactly nothing."""
 import subprocess
 import sys
 
-import numpy as np
 import pandas as pd
 import pytest
 

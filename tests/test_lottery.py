@@ -6,7 +6,6 @@ import sys
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from sim.lottery import run_lottery
 from sim.lottery_draw import LotteryRule

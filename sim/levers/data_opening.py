@@ -10,7 +10,6 @@ by level × ``readiness_gain`` TRL points, raising pilots' success chance. Sourc
 
 from __future__ import annotations
 
-import numpy as np
 
 from ..params import NONNEG, SHARE, Param
 from .base import Lever

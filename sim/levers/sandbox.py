@@ -11,7 +11,6 @@ with probability ``incident_rate``. It costs no fiscal money. Sources: Hunan pla
 
 from __future__ import annotations
 
-import numpy as np
 
 from ..params import SHARE, Param
 from .base import Lever

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..params import SHARE, Param
-from ..vocab import OPENER_KINDS, TIERS
+from ..vocab import OPENER_KINDS
 from .base import Lever
 
 L, U = "lever", "uncertainty"

@@ -335,7 +335,7 @@ def _factors(file, t: dict, case: Case, fixed: dict) -> list[Factor]:
                              "(or {} for the case's range)", e)
         _check_keys(file, e, FACTOR_KEYS, key + ".")
         if name in fixed:
-            raise InputError(file, key, f"is also set under [fixed]; a parameter either varies or is fixed")
+            raise InputError(file, key, "is also set under [fixed]; a parameter either varies or is fixed")
         if "range" in e and "values" in e:
             raise InputError(file, key, "give either range or values, not both")
         levels = None

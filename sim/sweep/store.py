@@ -312,7 +312,6 @@ def read_runs(folder, columns: list[str] | None = None):
 
     Same content as ``pd.read_parquet(folder / "runs")``, but skips unreadable chunks (see
     :func:`valid_chunks`) and sorts, so tables of sweeps run with any number of workers compare equal."""
-    import pandas as pd
 
     chunks, _ = valid_chunks(Path(folder))
     if not chunks:
