@@ -139,9 +139,9 @@ class Case:
         """A copy with parameters set by name (validated like the case file; ``origin`` names them)."""
         params = dict(self.params)
         for name, value in overrides.items():
-            spec = _spec_or_error(origin, name)
-            v = _coerce(origin, name, spec, value)
-            _check_bounds(origin, name, spec, v)
+            spec = param_spec(origin, name)
+            v = coerce_param(origin, name, spec, value)
+            check_bounds(origin, name, spec, v)
             old = params[name]
             lo, hi = old.lo, old.hi
             if spec.dtype is not bool:
@@ -249,7 +249,7 @@ def _is_entry(t) -> bool:
     return isinstance(t, dict) and any(k in t for k in ENTRY_KEYS)
 
 
-def _unknown(file, key, allowed):
+def unknown_key(file, key, allowed):
     leaf = key.rsplit(".", 1)[-1]
     close = difflib.get_close_matches(leaf, allowed, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -286,10 +286,10 @@ def _num(file, doc, key, where, lo=-math.inf, hi=math.inf):
     return float(v)
 
 
-def _check_keys(file, doc: dict, allowed, where: str):
+def check_keys(file, doc: dict, allowed, where: str):
     for k in doc:
         if k not in allowed:
-            raise _unknown(file, f"{where}{k}", list(allowed))
+            raise unknown_key(file, f"{where}{k}", list(allowed))
 
 
 def _month(file, key, v) -> tuple[int, int]:
@@ -305,9 +305,9 @@ def _month(file, key, v) -> tuple[int, int]:
 
 
 def _build(file: str, doc: dict) -> Case:
-    _check_keys(file, doc, TOP_KEYS, "")
+    check_keys(file, doc, TOP_KEYS, "")
     c = _need(file, doc, "case", dict, "a [case] table")
-    _check_keys(file, c, ("id", "name_zh", "name_en", "document", "start", "end", "part_year", "notes", "extends"), "case.")
+    check_keys(file, c, ("id", "name_zh", "name_en", "document", "start", "end", "part_year", "notes", "extends"), "case.")
     cid = _str(file, c, "id", "case.")
     if not cid.replace("_", "").isalnum():
         raise InputError(file, "case.id", "must be letters, digits and underscores (it names the output folder)", cid)
@@ -376,10 +376,10 @@ def _weights_sum(file, key, rows, col):
 
 def _columns_table(file, doc, key, cols):
     t = _need(file, doc, key, dict, f"a [{key}] table giving unit and source of {', '.join(cols)}")
-    _check_keys(file, t, cols, f"{key}.")
+    check_keys(file, t, cols, f"{key}.")
     for col in cols:
         e = _need(file, t, col, dict, "a table {unit = …, source = …}", f"{key}.")
-        _check_keys(file, e, ("unit", "source"), f"{key}.{col}.")
+        check_keys(file, e, ("unit", "source"), f"{key}.{col}.")
         _str(file, e, "unit", f"{key}.{col}.")
         _str(file, e, "source", f"{key}.{col}.")
     return t
@@ -391,7 +391,7 @@ def _domains(file, doc) -> list[Domain]:
     out = []
     for i, r in enumerate(rows):
         w = f"domains[{i}]."
-        _check_keys(file, r, ("id", "zh", "en", "weight", "public_share", "regulated", "data_dependent", "category"), w)
+        check_keys(file, r, ("id", "zh", "en", "weight", "public_share", "regulated", "data_dependent", "category"), w)
         flags = {}
         for flag in ("regulated", "data_dependent"):
             flags[flag] = r.get(flag, False)
@@ -412,7 +412,7 @@ def _cities(file, doc) -> list[City]:
     out = []
     for i, r in enumerate(rows):
         w = f"cities[{i}]."
-        _check_keys(file, r, ("id", "zh", "en", "weight", "plan_named"), w)
+        check_keys(file, r, ("id", "zh", "en", "weight", "plan_named"), w)
         pn = r.get("plan_named", False)
         if not isinstance(pn, bool):
             raise InputError(file, w + "plan_named", "expected true or false", pn)
@@ -435,11 +435,11 @@ def _domain_list(file, key, v, dom_ids) -> tuple[str, ...]:
 def _openers(file, doc, dom_ids) -> dict:
     t = _need(file, doc, "openers", dict, "an [openers] table giving the domains of soe, leader and base openers")
     kinds = ("soe", "leader", "base")
-    _check_keys(file, t, kinds, "openers.")
+    check_keys(file, t, kinds, "openers.")
     out = {}
     for k in kinds:
         e = _need(file, t, k, dict, "a table {domains = [...], source = ...}", "openers.")
-        _check_keys(file, e, ("domains", "source"), f"openers.{k}.")
+        check_keys(file, e, ("domains", "source"), f"openers.{k}.")
         out[k] = _domain_list(file, f"openers.{k}.domains", e.get("domains"), dom_ids)
         _str(file, e, "source", f"openers.{k}.")
     return out
@@ -454,7 +454,7 @@ def _zones(file, doc, dom_ids, city_ids) -> list[IndustryZone]:
         w = f"industry_zones[{i}]."
         if not isinstance(r, dict):
             raise InputError(file, f"industry_zones[{i}]", "expected a table", r)
-        _check_keys(file, r, ("id", "zh", "en", "city", "domains", "plan_named"), w)
+        check_keys(file, r, ("id", "zh", "en", "city", "domains", "plan_named"), w)
         city = r.get("city")
         if city not in city_ids:
             raise InputError(file, w + "city", f"unknown city; allowed: {', '.join(city_ids)}", city)
@@ -476,7 +476,7 @@ def _targets(file, doc, years, dom_ids) -> list[Target]:
     out = []
     for i, r in enumerate(rows):
         w = f"targets[{i}]."
-        _check_keys(file, r, ("id", "text", "zh", "en", "metric", "kind", "threshold", "years", "tier", "domain"), w)
+        check_keys(file, r, ("id", "text", "zh", "en", "metric", "kind", "threshold", "years", "tier", "domain"), w)
         metric = r.get("metric")
         if metric not in METRICS or METRICS[metric].kind != "flow":
             flows = [m for m in METRICS if METRICS[m].kind == "flow"]
@@ -511,7 +511,7 @@ def _targets(file, doc, years, dom_ids) -> list[Target]:
 
 
 # -- parameters ----------------------------------------------------------------------------------
-def _spec_or_error(file, name):
+def param_spec(file, name):
     if name not in REGISTRY:
         close = difflib.get_close_matches(name, REGISTRY.names(), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -519,7 +519,7 @@ def _spec_or_error(file, name):
     return REGISTRY[name]
 
 
-def _coerce(file, key, spec, v):
+def coerce_param(file, key, spec, v):
     if spec.dtype is bool:
         if isinstance(v, bool):
             return v
@@ -542,7 +542,7 @@ def _coerce(file, key, spec, v):
     return float(v)
 
 
-def _check_bounds(file, key, spec, v):
+def check_bounds(file, key, spec, v):
     if spec.dtype is bool:
         return
     lo, hi = spec.bounds
@@ -573,7 +573,7 @@ def _params(file, doc) -> dict:
     out = {}
     for name, (kind, e) in found.items():
         key = f"{SECTION[kind]}.{name}"
-        spec = _spec_or_error(file, name) if name in REGISTRY else None
+        spec = param_spec(file, name) if name in REGISTRY else None
         if spec is None:
             close = difflib.get_close_matches(name, REGISTRY.names(kind), n=1)
             hint = f" (did you mean {spec_path(close[0])!r}?)" if close else ""
@@ -581,23 +581,23 @@ def _params(file, doc) -> dict:
         if spec.kind != kind:
             raise InputError(file, key, f"{name} is a{'n' if spec.kind[0] in 'aeiou' else ''} {spec.kind}; "
                              f"put it under [{SECTION[spec.kind]}.{name.rsplit('.', 1)[0]}]")
-        _check_keys(file, e, ENTRY_KEYS, key + ".")
+        check_keys(file, e, ENTRY_KEYS, key + ".")
         for req in ENTRY_KEYS:
             if req not in e:
                 raise InputError(file, f"{key}.{req}", f"missing; every parameter needs {', '.join(ENTRY_KEYS)}")
-        v = _coerce(file, f"{key}.value", spec, e["value"])
-        _check_bounds(file, f"{key}.value", spec, v)
+        v = coerce_param(file, f"{key}.value", spec, e["value"])
+        check_bounds(file, f"{key}.value", spec, v)
         unit = e["unit"]
         if unit != spec.unit:
             raise InputError(file, f"{key}.unit", f'does not match the parameter\'s unit "{spec.unit}"', unit)
         rng = e["range"]
         if not isinstance(rng, list) or len(rng) != 2:
             raise InputError(file, f"{key}.range", "expected [low, high]", rng)
-        lo = _coerce(file, f"{key}.range[0]", spec, rng[0])
-        hi = _coerce(file, f"{key}.range[1]", spec, rng[1])
+        lo = coerce_param(file, f"{key}.range[0]", spec, rng[0])
+        hi = coerce_param(file, f"{key}.range[1]", spec, rng[1])
         if spec.dtype is not bool:
-            _check_bounds(file, f"{key}.range[0]", spec, lo)
-            _check_bounds(file, f"{key}.range[1]", spec, hi)
+            check_bounds(file, f"{key}.range[0]", spec, lo)
+            check_bounds(file, f"{key}.range[1]", spec, hi)
             if lo > hi:
                 raise InputError(file, f"{key}.range", "low must not exceed high", rng)
             if not (lo <= v <= hi):
@@ -625,11 +625,11 @@ def parse_assignment(text: str) -> tuple[str, object]:
         raise InputError("--set", None, "expected NAME=VALUE, e.g. vouchers.share=0.6", text)
     name, raw = text.split("=", 1)
     name, raw = name.strip(), raw.strip()
-    spec = _spec_or_error("--set", name)
+    spec = param_spec("--set", name)
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
         value = raw
-    value = _coerce("--set", name, spec, value)
-    _check_bounds("--set", name, spec, value)
+    value = coerce_param("--set", name, spec, value)
+    check_bounds("--set", name, spec, value)
     return name, value

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .case import Case, _check_keys, _coerce, _check_bounds, _spec_or_error, load_case
+from .case import Case, check_keys, coerce_param, check_bounds, param_spec, load_case
 from .errors import InputError
 from .levers import LEVERS
 from .rng import run_seed
@@ -67,11 +67,11 @@ def load_comparison(path, replicates: int | None = None, seed: int | None = None
     path = Path(path)
     doc = _read(path)
     f = str(path)
-    _check_keys(f, doc, ("experiment", "mixes"), "")
+    check_keys(f, doc, ("experiment", "mixes"), "")
     e = doc.get("experiment")
     if not isinstance(e, dict):
         raise InputError(f, "experiment", "missing; expected an [experiment] table")
-    _check_keys(f, e, ("id", "case", "total_budget_cny_per_year", "baseline", "replicates", "seed", "notes"),
+    check_keys(f, e, ("id", "case", "total_budget_cny_per_year", "baseline", "replicates", "seed", "notes"),
                 "experiment.")
     for key in ("id", "case", "baseline"):
         if not isinstance(e.get(key), str) or not e[key]:
@@ -95,7 +95,7 @@ def load_comparison(path, replicates: int | None = None, seed: int | None = None
         w = f"mixes.{mid}."
         if not isinstance(m, dict):
             raise InputError(f, f"mixes.{mid}", "expected a table", m)
-        _check_keys(f, m, ("zh", "en", "budget_cny_per_year", "set"), w)
+        check_keys(f, m, ("zh", "en", "budget_cny_per_year", "set"), w)
         split = m.get("budget_cny_per_year")
         if not isinstance(split, dict):
             raise InputError(f, w + "budget_cny_per_year", "missing; expected a table {lever = CNY/year, …}")
@@ -105,8 +105,8 @@ def load_comparison(path, replicates: int | None = None, seed: int | None = None
                 raise InputError(f, f"{w}budget_cny_per_year.{lever}",
                                  f"not a budgeted lever; allowed: {', '.join(BUDGETED)}")
             name = f"{lever}.budget_cny_per_year"
-            v = _coerce(f, f"{w}budget_cny_per_year.{lever}", _spec_or_error(f, name), amount)
-            _check_bounds(f, f"{w}budget_cny_per_year.{lever}", _spec_or_error(f, name), v)
+            v = coerce_param(f, f"{w}budget_cny_per_year.{lever}", param_spec(f, name), amount)
+            check_bounds(f, f"{w}budget_cny_per_year.{lever}", param_spec(f, name), v)
             params[name] = v
         for lever in BUDGETED:
             params.setdefault(f"{lever}.budget_cny_per_year", 0.0)
@@ -115,14 +115,14 @@ def load_comparison(path, replicates: int | None = None, seed: int | None = None
             raise InputError(f, w + "budget_cny_per_year", f"the split adds up to {got:,.0f} CNY/year, not the "
                              f"experiment's total {total:,.0f}; every mix must spend the same total", split)
         for name, value in (m.get("set") or {}).items():
-            spec = _spec_or_error(f, name)
+            spec = param_spec(f, name)
             if spec.kind != "lever":
                 raise InputError(f, f"{w}set.{name}", "is an uncertainty; a mix may only set levers "
                                  "(uncertainties stay as in the case)")
             if name.endswith(".budget_cny_per_year"):
                 raise InputError(f, f"{w}set.{name}", "budgets belong in budget_cny_per_year")
-            params[name] = _coerce(f, f"{w}set.{name}", spec, value)
-            _check_bounds(f, f"{w}set.{name}", spec, params[name])
+            params[name] = coerce_param(f, f"{w}set.{name}", spec, value)
+            check_bounds(f, f"{w}set.{name}", spec, params[name])
         mixes.append(Mix(mid, m.get("zh", mid), m.get("en", mid), params))
     ids = [m.id for m in mixes]
     if e["baseline"] not in ids:

@@ -25,7 +25,7 @@ from .i18n import pick, t
 TABLE_FORMATS = ("parquet", "csv")
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:
@@ -36,7 +36,7 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _write_file(path: Path, write) -> None:
+def write_synced(path: Path, write) -> None:
     write(path)
     with open(path, "rb") as f:
         os.fsync(f.fileno())
@@ -101,8 +101,8 @@ def write_bundle(out: Path, tables: dict[str, pd.DataFrame], files: dict[str, ob
     try:
         names: list[str] = []
         for name, df in tables.items():
-            _write_file(tmp / f"{name}.parquet", lambda p, df=df: df.to_parquet(p, index=False, engine="pyarrow"))
-            _write_file(tmp / f"{name}.csv", lambda p, df=df: df.to_csv(p, index=False))
+            write_synced(tmp / f"{name}.parquet", lambda p, df=df: df.to_parquet(p, index=False, engine="pyarrow"))
+            write_synced(tmp / f"{name}.csv", lambda p, df=df: df.to_csv(p, index=False))
             names += [f"{name}.parquet", f"{name}.csv"]
         for name, content in (files or {}).items():
             target = tmp / name
@@ -113,10 +113,10 @@ def write_bundle(out: Path, tables: dict[str, pd.DataFrame], files: dict[str, ob
                 writer = lambda p, c=content: p.write_bytes(c)  # noqa: E731
             else:
                 writer = lambda p, c=content: p.write_text(c, encoding="utf-8")  # noqa: E731
-            _write_file(target, writer)
+            write_synced(target, writer)
             names.append(name)
         if manifest_doc is not None:
-            _write_file(tmp / "manifest.json",
+            write_synced(tmp / "manifest.json",
                         lambda p: p.write_text(json.dumps(manifest_doc, ensure_ascii=False, indent=2) + "\n",
                                                encoding="utf-8"))
             names.append("manifest.json")  # last: its presence means the set is complete
@@ -125,7 +125,7 @@ def write_bundle(out: Path, tables: dict[str, pd.DataFrame], files: dict[str, ob
         for n in names:
             os.replace(tmp / n, out / n)
         for d in sorted({out / Path(n).parent for n in names}):
-            _fsync_dir(d)
+            fsync_dir(d)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return out

@@ -20,7 +20,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..case import Case, _check_bounds, _coerce, _unknown, load_case
+from ..case import Case, check_bounds, check_keys, coerce_param, load_case
 from ..errors import InputError
 from ..registry import REGISTRY
 
@@ -185,9 +185,9 @@ def load_spec(path) -> ExperimentSpec:
     except tomllib.TOMLDecodeError as e:
         raise InputError(file, None, f"TOML syntax error: {e}") from None
 
-    _check_keys(file, doc, TOP_KEYS, "")
+    check_keys(file, doc, TOP_KEYS, "")
     ex = _table(file, doc, "experiment", required=True)
-    _check_keys(file, ex, EXPERIMENT_KEYS, "experiment.")
+    check_keys(file, ex, EXPERIMENT_KEYS, "experiment.")
     exp_id = _string(file, ex, "id", "experiment.")
     if not exp_id.replace("_", "").replace("-", "").isalnum():
         raise InputError(file, "experiment.id", "must be letters, digits, '-' and '_' (it names the output folder)", exp_id)
@@ -241,12 +241,6 @@ def _read_text(path: Path) -> str:
         raise InputError(path, None, "not a UTF-8 text file") from None
     except OSError as e:
         raise InputError(path, None, f"cannot read: {e.strerror}") from None
-
-
-def _check_keys(file, doc: dict, allowed, where: str) -> None:
-    for k in doc:
-        if k not in allowed:
-            raise _unknown(file, f"{where}{k}", list(allowed))
 
 
 def _table(file, doc: dict, key: str, required: bool = False, where: str = "") -> dict:
@@ -313,8 +307,8 @@ def _fixed(file, t: dict) -> dict:
     for name, v in _leaves(t, lambda v: not isinstance(v, dict)):
         key = f"fixed.{name}"
         p = _param(file, key, name)
-        value = _coerce(file, key, p, v)
-        _check_bounds(file, key, p, value)
+        value = coerce_param(file, key, p, v)
+        check_bounds(file, key, p, value)
         out[name] = value
     return out
 
@@ -333,7 +327,7 @@ def _factors(file, t: dict, case: Case, fixed: dict) -> list[Factor]:
         if not isinstance(e, dict):
             raise InputError(file, key, "expected a table { range = [low, high] } or { values = [...] } "
                              "(or {} for the case's range)", e)
-        _check_keys(file, e, FACTOR_KEYS, key + ".")
+        check_keys(file, e, FACTOR_KEYS, key + ".")
         if name in fixed:
             raise InputError(file, key, "is also set under [fixed]; a parameter either varies or is fixed")
         if "range" in e and "values" in e:
@@ -349,8 +343,8 @@ def _factors(file, t: dict, case: Case, fixed: dict) -> list[Factor]:
                 raise InputError(file, f"{key}.values", f"expected a non-empty list of values, each {p.allowed()}", vals)
             coerced = []
             for i, v in enumerate(vals):
-                c = _coerce(file, f"{key}.values[{i}]", p, v)
-                _check_bounds(file, f"{key}.values[{i}]", p, c)
+                c = coerce_param(file, f"{key}.values[{i}]", p, v)
+                check_bounds(file, f"{key}.values[{i}]", p, c)
                 coerced.append(c)
             if len(set(coerced)) != len(coerced):
                 raise InputError(file, f"{key}.values", "values must not repeat", vals)
@@ -369,10 +363,10 @@ def _factors(file, t: dict, case: Case, fixed: dict) -> list[Factor]:
             if not isinstance(rng, list) or len(rng) != 2:
                 raise InputError(file, f"{key}.range", "expected [low, high]", rng)
             try:
-                lo = _coerce(file, f"{key}.range", p, rng[0])
-                hi = _coerce(file, f"{key}.range", p, rng[1])
-                _check_bounds(file, f"{key}.range", p, lo)
-                _check_bounds(file, f"{key}.range", p, hi)
+                lo = coerce_param(file, f"{key}.range", p, rng[0])
+                hi = coerce_param(file, f"{key}.range", p, rng[1])
+                check_bounds(file, f"{key}.range", p, lo)
+                check_bounds(file, f"{key}.range", p, hi)
             except InputError:  # show the whole range, as written
                 raise InputError(file, f"{key}.range", f"must be {p.allowed()}", rng) from None
             if lo > hi:
@@ -394,7 +388,7 @@ def _design(file, t: dict, where: str, factors: list[Factor], top: bool) -> Desi
     kind = t["kind"]
     if kind not in allowed:
         raise InputError(file, f"{where}kind", f"must be one of {', '.join(allowed)}", kind)
-    _check_keys(file, t, DESIGN_KEYS[kind], where)
+    check_keys(file, t, DESIGN_KEYS[kind], where)
     if kind == "grid":
         return Design("grid", levels=_int(file, t, "levels", where, lo=2, default=DEFAULT_GRID_LEVELS))
     ranges_only = [f for f in factors if f.levels is not None]
@@ -430,7 +424,7 @@ def _design(file, t: dict, where: str, factors: list[Factor], top: bool) -> Desi
 def _outcomes(file, t: dict, case: Case) -> tuple[list[str], bool]:
     """``[outcomes]``: ``keep`` lists groups (targets, metrics, fiscal, levers) and/or column names;
     ``series = true`` keeps the monthly series too."""
-    _check_keys(file, t, ("keep", "series"), "outcomes.")
+    check_keys(file, t, ("keep", "series"), "outcomes.")
     keep = t.get("keep", list(OUTCOME_GROUPS))
     if not isinstance(keep, list) or not keep or not all(isinstance(k, str) for k in keep):
         raise InputError(file, "outcomes.keep", f"expected a non-empty list of groups ({', '.join(OUTCOME_GROUPS)}) "

@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import InputError
-from ..output import _fsync_dir, _write_file, code_version, file_sha256
+from ..output import fsync_dir, write_synced, code_version, file_sha256
 from .spec import ExperimentSpec, is_met_column, target_rows
 
 MANIFEST = "manifest.json"
@@ -66,12 +66,12 @@ def write_atomic(path: Path, write) -> None:
     move it into place and fsync the folder. On any error the temporary file is removed."""
     tmp = path.parent / f".{path.name}.{os.getpid()}.tmp"
     try:
-        _write_file(tmp, write)
+        write_synced(tmp, write)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def chunk_name(number: int) -> str:
@@ -278,7 +278,7 @@ class SweepFolder:
             target = p.with_name(f".set-aside-{k}-{p.name}")
             k += 1
         os.replace(p, target)
-        _fsync_dir(p.parent)
+        fsync_dir(p.parent)
         return (f"set aside {p.relative_to(self.out)} (it {why}) as {target.relative_to(self.out)}; "
                 "its runs will be computed again")
 
