@@ -29,11 +29,13 @@ def stdout_console(width_when_piped: int = 160) -> Console:
     return Console(width=probe.width if probe.is_terminal else width_when_piped)
 
 
-def print_table(con: Console, title: str, head: list[str], rows: list[list[str]], left: int = 2) -> None:
-    """A titled table; the first ``left`` columns are left-aligned, the rest right-aligned."""
+def print_table(con: Console, title: str, head: list[str], rows: list[list[str]], left: int | set = 2) -> None:
+    """A titled table; the first ``left`` columns (or the columns in the set ``left``) are
+    left-aligned, the rest right-aligned."""
     tab = Table(title=title, title_justify="left")
     for i, h in enumerate(head):
-        tab.add_column(h, justify="left" if i < left else "right")
+        is_left = i in left if isinstance(left, set) else i < left
+        tab.add_column(h, justify="left" if is_left else "right")
     for r in rows:
         tab.add_row(*[str(c) for c in r])
     con.print(tab)

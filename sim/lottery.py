@@ -297,13 +297,15 @@ def cmd_lottery(args) -> int:
     def fmt(x):
         if x is None or (isinstance(x, float) and math.isnan(x)):
             return "—"
+        if float(x).is_integer():
+            return f"{x:,.0f}"
         return f"{x:,.3f}" if abs(x) < 100 else f"{x:,.0f}"
 
     for r in s.itertuples():
         hz = "" if pd.isna(r.horizon_months) else f"{int(r.horizon_months)} m"
         ci = "" if math.isnan(r.low) else f"[{fmt(r.low)}, {fmt(r.high)}]"
         rows.append([r.measure, hz, fmt(r.estimate), ci, str(r.n), r.note])
-    print_table(con, f"In-silico lottery of {args.lever} — {case.id}, seed {seed}, share {share}", head, rows, left=1)
+    print_table(con, f"In-silico lottery of {args.lever} — {case.id}, seed {seed}, share {share}", head, rows, left={0, 5})
     man = {"case": case.id, "case_file": case.path, "case_sha256": file_sha256(case.path), "lever": args.lever,
            "share": share, "seed": seed, "run_seed": run_seed(seed, 0), "max_twins": max_twins,
            "code_version": code_version()}
