@@ -138,10 +138,7 @@ def run_mix_replicate(case: Case, seed: int) -> tuple[pd.DataFrame, dict]:
     from .model import ScenarioMarket
 
     m = ScenarioMarket(case, seed=seed).run()
-    spend = {lv: 0.0 for lv in m.fiscal.budget}
-    for r in m.fiscal._rows:
-        spend[r[2]] += float(r[6].sum())
-    return m.target_table(), spend
+    return m.target_table(), m.fiscal.net_spent()
 
 
 def _job(args):

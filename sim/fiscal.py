@@ -112,6 +112,17 @@ class FiscalAccounts:
         if keep.any():
             self._rows.append((self.model.t, yis[keep], lever, flow, suppliers[keep], scenarios[keep], amounts[keep]))
 
+    def net_spent(self) -> dict[str, float]:
+        """Net fiscal spending per lever over the run (CNY; receipts such as equity exits subtracted)."""
+        out = {lever: 0.0 for lever in self.budget}
+        for row in self._rows:
+            out[row[2]] += float(row[6].sum())
+        return out
+
+    def payments(self, flow: str):
+        """Every payment of one flow: (month, suppliers, scenarios, amounts) per recorded batch."""
+        return [(r[0], r[4], r[5], r[6]) for r in self._rows if r[3] == flow]
+
     def over_budget(self) -> list[str]:
         """Levers whose spending plus commitments exceed a year's budget (must always be empty)."""
         bad = []

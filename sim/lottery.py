@@ -75,12 +75,12 @@ def _funded_scenario(m: ScenarioMarket, lever: str, month: int, sup: int, scen: 
     if lever != "vouchers":
         return True, int(m.scen.key[scen])
     # a voucher is used when it pays towards a pilot: the holder's first voucher payment after issue
-    for row in m.fiscal._rows:
-        if row[3] != "voucher" or row[0] < month:
+    for t, suppliers, scenarios, _ in m.fiscal.payments("voucher"):
+        if t < month:
             continue
-        hit = np.flatnonzero(row[4] == sup)
+        hit = np.flatnonzero(suppliers == sup)
         if len(hit):
-            return True, int(m.scen.key[row[5][hit[0]]])
+            return True, int(m.scen.key[scenarios[hit[0]]])
     return False, -1
 
 

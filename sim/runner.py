@@ -113,9 +113,8 @@ def run_outcomes(m: ScenarioMarket) -> dict:
         out[f"metric.{metric}"] = float(monthly.sum())
         for y in m.calendar.years:
             out[f"metric.{metric}.{y}"] = float(monthly[years == y].sum())
-    ledger_rows = m.fiscal._rows
-    for lever in m.fiscal.budget:
-        out[f"fiscal.{lever}.spent_cny"] = float(sum(r[6].sum() for r in ledger_rows if r[2] == lever))
+    for lever, spent in m.fiscal.net_spent().items():
+        out[f"fiscal.{lever}.spent_cny"] = spent
     for lever in m.levers:
         for k, v in lever.summary().items():
             out[f"lever.{lever.name}.{k}"] = float(v)

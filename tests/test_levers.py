@@ -117,17 +117,20 @@ def test_try_first_shifts_risk_from_owners_to_suppliers(hunan):
 
 
 def test_diligence_exemption_lowers_public_owners_risk_aversion(hunan):
-    off = runs(hunan, {"diligence_exemption.on": False})
-    on = runs(hunan, {"diligence_exemption.on": True, "diligence_exemption.risk_cut": 0.8})
+    alone = {"try_first.budget_cny_per_year": 0.0}  # free trials also cut owners' risk aversion
+    off = runs(hunan, {**alone, "diligence_exemption.on": False})
+    on = runs(hunan, {**alone, "diligence_exemption.on": True, "diligence_exemption.risk_cut": 0.8})
     assert sum(map(unproven_small_wins_in_public, on)) > sum(map(unproven_small_wins_in_public, off))
     m = on[0]
     o = np.arange(len(m.scen))
     public = np.isin(np.array(["gov", "city", "soe", "leader", "base"])[m.openers.kind[m.scen.opener[o]]], PUBLIC)
+    base = m.opener_risk[m.openers.kind[m.scen.opener[o]]]
     ra_on = m.risk_aversion(o)
-    ra_off = off[0].risk_aversion(o[o < len(off[0].scen)])
-    assert np.all(ra_on[public] < m.opener_risk[m.openers.kind[m.scen.opener[o[public]]]])
-    assert np.all(ra_on[~public] == m.opener_risk[m.openers.kind[m.scen.opener[o[~public]]]])
-    assert len(ra_off)
+    assert public.any() and (~public).any()
+    assert np.all(ra_on[public] < base[public]) and np.all(ra_on[~public] == base[~public])
+    m_off = off[0]
+    o_off = np.arange(len(m_off.scen))
+    assert np.array_equal(m_off.risk_aversion(o_off), m_off.opener_risk[m_off.openers.kind[m_off.scen.opener[o_off]]])
 
 
 def test_sandbox_opens_regulated_domains_earlier_and_admits_incidents(hunan):
