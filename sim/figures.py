@@ -83,7 +83,9 @@ def target_figure(series: pd.DataFrame, summary: pd.DataFrame, case: Case, targe
     tick = [i for i, m in enumerate(months) if m.endswith("-01") or i == 0 or m.endswith("-07")]
     ax.set_xticks(tick, [months[i] for i in tick], rotation=0, fontsize=8)
     ax.set_xlim(-0.5, len(x) - 0.5)
-    ax.set_ylim(bottom=0)
+    thresholds = [threshold_for(case, target, y) for y in case.years]
+    top = max([float(np.nanmax(q[4]))] + [th for th in thresholds if th is not None])
+    ax.set_ylim(0, top * 1.22 if top > 0 else 1.0)  # room above the target line for its P(met) label
     metric = METRICS[target.metric]
     unit = pick(metric.unit_zh, metric.unit_en, lang)
     mode = t("ytd", lang) if target.kind == "per_year" else t("cumulative", lang)
@@ -93,7 +95,9 @@ def target_figure(series: pd.DataFrame, summary: pd.DataFrame, case: Case, targe
     n = int(paths["replicate"].nunique())
     title = pick(target.zh, target.en, lang)
     ax.set_title(f"{title}\n{target.text}" if lang == "zh" else title, fontsize=11)
-    ax.legend(loc="upper left", fontsize=8, frameon=False, title=f"{t('replicates', lang)}: {n}", title_fontsize=8)
+    handles, labels = ax.get_legend_handles_labels()  # below the axes, so it never hides a curve or target
+    fig.legend(handles, labels, loc="outside lower center", ncol=4, fontsize=8, frameon=False,
+               title=f"{t('replicates', lang)}: {n}", title_fontsize=8)
     ax.grid(axis="y", color="0.92")
     ax.spines[["top", "right"]].set_visible(False)
     return fig
