@@ -1,0 +1,47 @@
+"""A refactor changes no result: the Hunan baseline's tables are byte-identical to a stored hash.
+
+The hashes in ``tests/data/baseline_hashes.json`` are those of the CSV tables written by
+``scensim run --replicates 5 --seed 1``. They are updated only on purpose, when a change to the
+model is meant to change results::
+
+    python -m tests.test_regression --update
+
+and the commit that updates them says why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+from .conftest import HUNAN, ROOT
+
+HASHES = ROOT / "tests" / "data" / "baseline_hashes.json"
+TABLES = ("targets", "target_summary", "fiscal", "fiscal_ledger", "runs", "scenarios", "series")
+
+
+def baseline_hashes(out: Path) -> dict[str, str]:
+    from sim.cli import main
+
+    status = main(["run", str(HUNAN), "--replicates", "5", "--seed", "1", "--out", str(out), "--no-figures",
+                   "--quiet"])
+    assert status == 0
+    return {t: hashlib.sha256((out / f"{t}.csv").read_bytes()).hexdigest() for t in TABLES}
+
+
+def test_baseline_tables_unchanged(tmp_path):
+    stored = json.loads(HASHES.read_text(encoding="utf-8"))
+    got = baseline_hashes(tmp_path / "run")
+    changed = [t for t in TABLES if got[t] != stored[t]]
+    assert not changed, (f"tables changed: {changed}; if the model was meant to change, run "
+                         "`python -m tests.test_regression --update` and say why in the commit")
+
+
+if __name__ == "__main__" and "--update" in sys.argv:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        HASHES.write_text(json.dumps(baseline_hashes(Path(d) / "run"), indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {HASHES}")
