@@ -24,7 +24,7 @@ def main() -> None:
 
     t0 = time.perf_counter()
     import sim
-    from sim.model import ScenarioMarket
+    from sim.core.model import ScenarioMarket
 
     t_import = time.perf_counter() - t0
     case = sim.load_case(args.case)

@@ -5,7 +5,7 @@ Run: python bench/bench_sweep.py [--replicates R] [--skip-memory]
 1. Throughput on the Hunan case (full population): the voucher-sweep grid (12 points) × R replicates,
    run (a) bare — the same runs in a plain loop, no engine; (b) by the engine with 1 worker
    (in-process); (c) by the engine with 2 worker processes; (d) by ``mesa.batch_run`` with 1 and 2
-   processes on the same model (``sim.ecosystem.BatchScenarioMarket``), design and outcomes.
+   processes on the same model (``sim.adapters.ecosystem.BatchScenarioMarket``), design and outcomes.
 2. Memory: a 20,000-run sweep (``bench/specs/memory_20k.toml``: a three-month case with a tiny
    population, so that 20,000 runs take minutes) with 2 workers; the resident memory (RSS) of the
    parent and its worker processes is sampled every 0.1 s with psutil.
@@ -109,9 +109,9 @@ def main() -> None:
     import sim
     from mesa.batchrunner import batch_run
 
-    from sim.ecosystem import BatchScenarioMarket, keyword
-    from sim.sweep import design_table, load_spec, n_points, read_runs, run_sweep
-    from sim.sweep.design import point_params
+    from sim.adapters.ecosystem import BatchScenarioMarket, keyword
+    from sim.engine.sweep import design_table, load_spec, n_points, read_runs, run_sweep
+    from sim.engine.sweep.design import point_params
 
     tmp = Path(tempfile.mkdtemp(prefix="bench_sweep_"))
     try:
@@ -203,7 +203,7 @@ def worker_start_up(n: int) -> float:
 
 def memory_sweep() -> None:
     """The 20,000-run sweep with 2 workers, RSS of this process and its workers sampled throughout."""
-    from sim.sweep import load_spec, n_points, run_sweep
+    from sim.engine.sweep import load_spec, n_points, run_sweep
 
     tmp = Path(tempfile.mkdtemp(prefix="bench_sweep_memory_"))
     try:
@@ -230,7 +230,7 @@ def memory_sweep() -> None:
 
 
 def _import_worker(_):
-    import sim.sweep.worker  # noqa: F401
+    import sim.engine.sweep.worker  # noqa: F401
 
     time.sleep(0.2)  # hold the process so that each of the n calls gets its own
     return os.getpid()

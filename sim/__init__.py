@@ -8,15 +8,26 @@ Python API (the same tables the command line writes)::
     res.target_summary   # P(target met) with Wilson 95 % intervals, value quantiles
     res.series           # monthly counts by metric × domain / tier / city
     model = sim.ScenarioMarket(case, seed=7).run()   # one Mesa model, stepped to the end
+    sim.write_results(res, "results/more_vouchers")  # the files `scensim run` writes
 """
 
-__version__ = "0.1.0"
+from sim.base.errors import InputError
+from sim.base.rng import run_seed
+from sim.base.version import __version__  # noqa: F401  (sim.__version__)
+from sim.core.case import Case, load_case
+from sim.core.model import ScenarioMarket
+from sim.core.registry import REGISTRY
+from sim.engine.runner import Results, run, run_one
 
-from .case import Case, load_case  # noqa: E402
-from .errors import InputError  # noqa: E402
-from .model import ScenarioMarket  # noqa: E402
-from .registry import REGISTRY  # noqa: E402
-from .runner import Results, run, run_one  # noqa: E402
-from .rng import run_seed  # noqa: E402
 
-__all__ = ["Case", "InputError", "REGISTRY", "Results", "ScenarioMarket", "load_case", "run", "run_one", "run_seed"]
+def write_results(results: Results, out, lang: str = "en", figures: bool = True):
+    """Write ``results`` into folder ``out``: the tables, figures, report and manifest ``scensim run`` writes."""
+    from pathlib import Path
+
+    from sim.report.output import write_results as write
+
+    return write(results, Path(out), lang=lang, figures=figures)
+
+
+__all__ = ["Case", "InputError", "REGISTRY", "Results", "ScenarioMarket", "load_case", "run", "run_one", "run_seed",
+           "write_results"]

@@ -8,7 +8,7 @@ HUNAN = ROOT / "scenarios" / "hunan_2026_2028.toml"
 
 @pytest.fixture(scope="session")
 def hunan():
-    from sim.case import load_case
+    from sim.core.case import load_case
 
     return load_case(HUNAN)
 

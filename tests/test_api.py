@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.model import ScenarioMarket
+from sim.core.model import ScenarioMarket
 
 
 def test_run_replicates_and_tables(hunan):
@@ -60,7 +60,7 @@ def test_seedless_model_records_its_seed(hunan):
 
 
 def test_figures_render_chinese_without_missing_glyphs(hunan):
-    from sim.figures import target_figures
+    from sim.report.figures import target_figures
 
     res = sim.run(hunan, replicates=3, seed=1)
     with warnings.catch_warnings():

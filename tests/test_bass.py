@@ -9,9 +9,9 @@ with F = 0.461, 10 % at 2.25, 50 % at 6.55, 90 % at 11.76 years.
 import numpy as np
 import pytest
 
-from sim.model import ScenarioMarket, bass_adoptions
-from sim.rng import KeyedDraws
-from sim.vocab import State
+from sim.core.model import ScenarioMarket, bass_adoptions
+from sim.base.rng import KeyedDraws
+from sim.base.vocab import State
 
 P, Q, DT = 0.03, 0.38, 1 / 12
 # everything that adds to or scales the Bass hazard: procurement, promotion and benchmark lifts, buyers'

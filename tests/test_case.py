@@ -2,9 +2,9 @@
 
 import pytest
 
-from sim.case import load_case, parse_assignment
-from sim.errors import InputError
-from sim.registry import REGISTRY
+from sim.core.case import load_case, parse_assignment
+from sim.base.errors import InputError
+from sim.core.registry import REGISTRY
 
 
 def test_hunan_case_gives_every_parameter_with_unit_range_and_source(hunan):

@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.case import load_case
-from sim.errors import InputError
-from sim.model import ScenarioMarket
-from sim.registry import REGISTRY
-from sim.rng import run_seed
-from sim.runner import run_one
+from sim.core.case import load_case
+from sim.base.errors import InputError
+from sim.core.model import ScenarioMarket
+from sim.core.registry import REGISTRY
+from sim.base.rng import run_seed
+from sim.engine.runner import run_one
 
 from .conftest import ROOT
 

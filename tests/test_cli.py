@@ -145,7 +145,7 @@ def test_earlier_results_survive_a_failed_run(tmp_path, write_case):
 
 
 def test_params_command_lists_every_parameter():
-    from sim.registry import REGISTRY
+    from sim.core.registry import REGISTRY
 
     r = scensim("params", HUNAN, "--markdown")
     for name in REGISTRY.names():

@@ -7,8 +7,8 @@ import sys
 import pandas as pd
 import pytest
 
-from sim.compare import load_comparison, run_comparison
-from sim.errors import InputError
+from sim.analysis.compare import load_comparison, run_comparison
+from sim.base.errors import InputError
 
 from .conftest import HUNAN, ROOT
 

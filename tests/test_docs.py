@@ -2,11 +2,11 @@
 
 import re
 
-from sim.docs import parameters_markdown
+from sim.report.params_doc import parameters_markdown
 from sim.levers import LEVERS
-from sim.metrics import METRICS
-from sim.registry import REGISTRY
-from sim.vocab import OPENER_KINDS, SUPPLIER_KINDS, TIERS
+from sim.core.metrics import METRICS
+from sim.core.registry import REGISTRY
+from sim.base.vocab import OPENER_KINDS, SUPPLIER_KINDS, TIERS
 
 from .conftest import ROOT
 

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from sim.model import P_DROPPED, P_FAILED, P_MATCHED, P_RUNNING, P_SUCCEEDED, ScenarioMarket
-from sim.vocab import State
+from sim.core.model import P_DROPPED, P_FAILED, P_MATCHED, P_RUNNING, P_SUCCEEDED, ScenarioMarket
+from sim.base.vocab import State
 
 STAGES = ["month_solicited", "month_selected", "month_published", "month_matched", "month_landed", "month_validated",
           "month_scaled"]

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from sim.model import ScenarioMarket
-from sim.vocab import SUPPLIER_KINDS
+from sim.core.model import ScenarioMarket
+from sim.base.vocab import SUPPLIER_KINDS
 
 SEEDS = [1, 2, 3, 4]
 OFF = {"vouchers.budget_cny_per_year": 0.0, "grant_to_equity.budget_cny_per_year": 0.0,
@@ -93,7 +93,7 @@ PUBLIC = ("gov", "city", "soe")
 
 def unproven_small_wins_in_public(m):
     """Pilots landed by startups/SMEs without a validated pilot at the time, in public owners' scenarios."""
-    from sim.vocab import OPENER_KINDS
+    from sim.base.vocab import OPENER_KINDS
 
     pil = m.pil
     landed = np.flatnonzero(np.isin(pil.status, (1, 2, 3)))
@@ -153,7 +153,7 @@ def test_sandbox_opens_regulated_domains_earlier_and_admits_incidents(hunan):
 
 
 def test_soe_duty_makes_soes_open_more(hunan):
-    from sim.vocab import OPENER_KINDS
+    from sim.base.vocab import OPENER_KINDS
 
     soe = OPENER_KINDS.index("soe")
     opened = lambda ms: sum(int((m.openers.kind[m.scen.opener] == soe).sum()) for m in ms)  # noqa: E731
@@ -222,7 +222,7 @@ def test_pilot_bases_raise_readiness_of_early_stage_suppliers(hunan):
 
 
 def test_racing_raises_the_chance_a_landed_scenario_is_validated(hunan):
-    from sim.vocab import TIERS
+    from sim.base.vocab import TIERS
 
     race_tiers = [TIERS.index("major"), TIERS.index("integrated")]
 

@@ -7,9 +7,9 @@ import sys
 import numpy as np
 import pandas as pd
 
-from sim.lottery import run_lottery
-from sim.lottery_draw import LotteryRule
-from sim.model import ScenarioMarket
+from sim.analysis.lottery import run_lottery
+from sim.core.lottery_draw import LotteryRule
+from sim.core.model import ScenarioMarket
 
 from .conftest import HUNAN
 

@@ -23,7 +23,7 @@ TABLES = ("targets", "target_summary", "fiscal", "fiscal_ledger", "runs", "scena
 
 
 def baseline_hashes(out: Path) -> dict[str, str]:
-    from sim.cli import main
+    from sim.cli.main import main
 
     status = main(["run", str(HUNAN), "--replicates", "5", "--seed", "1", "--out", str(out), "--no-figures",
                    "--quiet"])

@@ -3,7 +3,7 @@
 import numpy as np
 from scipy import stats
 
-from sim.rng import KeyedDraws, run_seed
+from sim.base.rng import KeyedDraws, run_seed
 
 
 def test_uniform_draws_are_uniform_and_in_open_interval():

@@ -5,8 +5,8 @@ import warnings
 import pytest
 
 import sim
-from sim.ecosystem import KEYWORDS, BatchScenarioMarket, ema_model, keyword, outcome_identifier
-from sim.runner import run_outcomes
+from sim.adapters.ecosystem import KEYWORDS, BatchScenarioMarket, ema_model, keyword, outcome_identifier
+from sim.engine.runner import run_outcomes
 
 from .sweep_util import TINY_CASE
 

@@ -14,8 +14,8 @@ import pyarrow.parquet as pq
 import pytest
 
 import sim
-from sim.runner import run_outcomes
-from sim.sweep import load_spec, read_runs, run_sweep
+from sim.engine.runner import run_outcomes
+from sim.engine.sweep import load_spec, read_runs, run_sweep
 
 from .conftest import ROOT
 from .sweep_util import scensim, write_spec
@@ -88,7 +88,7 @@ def test_manifest_records_spec_case_code_and_parameters(reference, spec_path):
     spec = load_spec(spec_path)
     assert man["spec_text"] == Path(spec_path).read_text(encoding="utf-8")
     assert man["spec_sha256"] == spec.text_sha256 and man["identity_sha256"] == spec.identity_sha256()
-    from sim.output import code_version, file_sha256
+    from sim.base.files import code_version, file_sha256
 
     assert man["case_sha256"] == file_sha256(spec.case_path)
     assert man["code_version"] == code_version()
@@ -225,8 +225,8 @@ def test_a_worker_lets_finished_models_be_freed(spec_path):
 
     from mesa import Agent
 
-    from sim.sweep.store import runs_schema
-    from sim.sweep.worker import Job, run_batch
+    from sim.engine.sweep.store import runs_schema
+    from sim.engine.sweep.worker import Job, run_batch
 
     spec = load_spec(spec_path)
     job = Job(spec.case, spec.seed, runs_schema(spec))

@@ -5,9 +5,9 @@ import itertools
 import numpy as np
 import pytest
 
-from sim.errors import InputError
-from sim.sweep import design_table, load_spec, n_points
-from sim.sweep.spec import outcome_names
+from sim.base.errors import InputError
+from sim.engine.sweep import design_table, load_spec, n_points
+from sim.engine.sweep.spec import outcome_names
 
 from .conftest import ROOT
 from .sweep_util import TINY, scensim, write_spec
@@ -203,7 +203,7 @@ def test_crossed_design_tries_every_policy_against_the_same_scenarios(tmp_path):
 
 def test_outcome_names_are_those_of_a_finished_run(hunan):
     import sim
-    from sim.runner import run_outcomes
+    from sim.engine.runner import run_outcomes
 
     m = sim.ScenarioMarket(hunan.with_params({"population.startups": 30, "population.smes": 10}), seed=3).run()
     assert outcome_names(hunan) == list(run_outcomes(m))

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.sweep import load_spec, read_runs, run_sweep, summarize_runs
+from sim.analysis.sweep_summary import summarize_runs
+from sim.engine.sweep import load_spec, read_runs, run_sweep
 
 from .sweep_util import scensim, write_spec
 

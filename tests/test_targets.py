@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.case import Target
-from sim.targets import evaluate, summarize, threshold_for, wilson
+from sim.core.case import Target
+from sim.core.targets import evaluate, summarize, threshold_for, wilson
 
 
 def case_with(hunan, targets, part_year="prorate"):

@@ -1,20 +1,20 @@
 """Policy levers, one module each. To add a lever: write a module with a :class:`Lever` subclass
 (its parameters in ``PARAMS``, its mechanism in hooks) and list the class in ``LEVERS``."""
 
-from .attraction import Attraction
-from .base import Lever
-from .data_opening import DataOpening
-from .diligence_exemption import DiligenceExemption
-from .finance import Finance
-from .grant_to_equity import GrantToEquity
-from .matchmaking import Matchmaking
-from .pilot_bases import PilotBases
-from .procurement import Procurement
-from .racing import Racing
-from .sandbox import Sandbox
-from .soe_duty import SoeDuty
-from .try_first import TryFirst
-from .vouchers import Vouchers
+from sim.levers.attraction import Attraction
+from sim.levers.base import Lever
+from sim.levers.data_opening import DataOpening
+from sim.levers.diligence_exemption import DiligenceExemption
+from sim.levers.finance import Finance
+from sim.levers.grant_to_equity import GrantToEquity
+from sim.levers.matchmaking import Matchmaking
+from sim.levers.pilot_bases import PilotBases
+from sim.levers.procurement import Procurement
+from sim.levers.racing import Racing
+from sim.levers.sandbox import Sandbox
+from sim.levers.soe_duty import SoeDuty
+from sim.levers.try_first import TryFirst
+from sim.levers.vouchers import Vouchers
 
 LEVERS: list[type[Lever]] = [Matchmaking, Vouchers, GrantToEquity, Procurement, TryFirst, DiligenceExemption,
                              Sandbox, SoeDuty, Finance, PilotBases, Racing, Attraction, DataOpening]

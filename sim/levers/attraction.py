@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..params import INF, NONNEG, SHARE, Param
-from ..vocab import SUPPLIER_KINDS
-from .base import Lever
+from sim.params.registry import INF, NONNEG, SHARE, Param
+from sim.base.vocab import SUPPLIER_KINDS
+from sim.levers.base import Lever
 
 L, U = "lever", "uncertainty"
 SOURCE = 1  # key tag of attracted entrants (ordinary entry is 0)

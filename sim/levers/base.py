@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..params import Param
+from sim.params.registry import Param
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..model import ScenarioMarket
+    from sim.core.model import ScenarioMarket
 
 
 class Lever:

@@ -11,8 +11,8 @@ by level × ``readiness_gain`` TRL points, raising pilots' success chance. Sourc
 from __future__ import annotations
 
 
-from ..params import NONNEG, SHARE, Param
-from .base import Lever
+from sim.params.registry import NONNEG, SHARE, Param
+from sim.levers.base import Lever
 
 L, U = "lever", "uncertainty"
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..params import SHARE, Param
-from ..vocab import OPENER_KINDS
-from ._util import PUBLIC_OWNERS
-from .base import Lever
+from sim.params.registry import SHARE, Param
+from sim.base.vocab import OPENER_KINDS
+from sim.levers._util import PUBLIC_OWNERS
+from sim.levers.base import Lever
 
 L, U = "lever", "uncertainty"
 

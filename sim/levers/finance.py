@@ -31,13 +31,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..agents import ScenarioAgent
+from sim.base.agent import ScenarioAgent
 
-from ..params import INF, NONNEG, SHARE, Param
-from ..table import Table
-from ..vocab import SUPPLIER_KINDS
-from ._util import grow
-from .base import Lever
+from sim.params.registry import INF, NONNEG, SHARE, Param
+from sim.base.table import Table
+from sim.base.vocab import SUPPLIER_KINDS
+from sim.levers._util import grow
+from sim.levers.base import Lever
 
 L, U = "lever", "uncertainty"
 ELIGIBLE = ("startup", "sme")

@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..params import INF, NONNEG, SHARE, Param
-from ..table import Table
-from ._util import grow
-from .base import Lever
+from sim.params.registry import INF, NONNEG, SHARE, Param
+from sim.base.table import Table
+from sim.levers._util import grow
+from sim.levers.base import Lever
 
 L, U = "lever", "uncertainty"
 ELIGIBLE = ("startup", "sme")

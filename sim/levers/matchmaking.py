@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..params import NONNEG, SHARE, Param
-from ..vocab import State
-from ._util import grow
-from .base import Lever
+from sim.params.registry import NONNEG, SHARE, Param
+from sim.base.vocab import State
+from sim.levers._util import grow
+from sim.levers.base import Lever
 
 L, U = "lever", "uncertainty"
 

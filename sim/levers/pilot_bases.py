@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..params import INF, NONNEG, SHARE, TRL, Param
-from ..table import Table
-from ..vocab import OPENER_KINDS, SUPPLIER_KINDS
-from .base import Lever
+from sim.params.registry import INF, NONNEG, SHARE, TRL, Param
+from sim.base.table import Table
+from sim.base.vocab import OPENER_KINDS, SUPPLIER_KINDS
+from sim.levers.base import Lever
 
 L, U = "lever", "uncertainty"
 ELIGIBLE = ("startup", "sme", "institute")

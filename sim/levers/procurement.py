@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..params import NONNEG, Param
-from .base import Lever
+from sim.params.registry import NONNEG, Param
+from sim.levers.base import Lever
 
 L = "lever"
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..params import SHARE, Param
-from ..vocab import TIERS
-from ._util import grow
-from .base import Lever
+from sim.params.registry import SHARE, Param
+from sim.base.vocab import TIERS
+from sim.levers._util import grow
+from sim.levers.base import Lever
 
 L = "lever"
 RACE_TIERS = ("major", "integrated")

@@ -12,8 +12,8 @@ with probability ``incident_rate``. It costs no fiscal money. Sources: Hunan pla
 from __future__ import annotations
 
 
-from ..params import SHARE, Param
-from .base import Lever
+from sim.params.registry import SHARE, Param
+from sim.levers.base import Lever
 
 L, U = "lever", "uncertainty"
 

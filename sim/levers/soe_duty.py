@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..params import SHARE, Param
-from ..vocab import OPENER_KINDS
-from .base import Lever
+from sim.params.registry import SHARE, Param
+from sim.base.vocab import OPENER_KINDS
+from sim.levers.base import Lever
 
 L, U = "lever", "uncertainty"
 

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..params import NONNEG, SHARE, Param
-from ..vocab import OPENER_KINDS, State
-from ._util import PUBLIC_OWNERS, grow
-from .base import Lever
+from sim.params.registry import NONNEG, SHARE, Param
+from sim.base.vocab import OPENER_KINDS, State
+from sim.levers._util import PUBLIC_OWNERS, grow
+from sim.levers.base import Lever
 
 L, U = "lever", "uncertainty"
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..params import INF, NONNEG, SHARE, Param
-from .base import Lever
+from sim.params.registry import INF, NONNEG, SHARE, Param
+from sim.levers.base import Lever
 
 L, U = "lever", "uncertainty"
 ELIGIBLE = ("startup", "sme")

@@ -1,0 +1,269 @@
+"""An in-silico randomised trial of a lever (``scensim lottery``).
+
+The experiment a policy evaluator would run: one lever's awards — vouchers, grants, equity or first
+purchase — are allotted by lottery among eligible applicants (see :mod:`sim.lottery_draw`). From the
+main run it reports, for every applicant, winners-versus-losers differences in pilots landed,
+validations, private investment raised and adoption revenue at 6, 12 and 24 months after the
+applicant's lottery (an intention-to-treat comparison; Welch 95 % intervals). For every award it runs
+a **twin**: the same run with that single award withheld, same random numbers (the model's keyed draws
+make the twin identical up to the award). Comparing the awardee in both gives whether the funded
+project would have happened anyway (the voucher's, grant's or equity's pilot still landed; the first
+purchase's solution still found a first buyer within six months), whether the award went unused (a
+voucher that lapsed), and the award's effect on the awardee's outcomes. Nothing is set to produce a
+particular answer: the shares come from the model's mechanisms.
+"""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.core.case import Case
+from sim.base.errors import InputError
+from sim.core.lottery_draw import LOTTERY_LEVERS, LotteryRule
+from sim.core.model import P_FAILED, P_RUNNING, P_SUCCEEDED, ScenarioMarket
+from sim.base.rng import run_seed
+from sim.core.targets import wilson
+from sim.base.vocab import SUPPLIER_KINDS
+
+HORIZONS = (6, 12, 24)
+OUTCOMES = ("pilots", "validations", "private_cny", "revenue_cny")
+ANYWAY_WINDOW = 6  # months within which a first buyer would have come anyway (first purchase)
+BUDGET_PARAM = {"vouchers": "vouchers.budget_cny_per_year", "grant": "grant_to_equity.budget_cny_per_year",
+                "equity": "grant_to_equity.budget_cny_per_year", "first_purchase": "procurement.budget_cny_per_year"}
+
+
+def trial_case(case: Case, lever: str) -> Case:
+    """The case as the trial runs it: grants as grants only, equity as equity only, first purchase on."""
+    if case.values[BUDGET_PARAM[lever]] <= 0:
+        raise InputError(case.path, BUDGET_PARAM[lever], f"is 0: a lottery of {lever} needs a budget to allot", 0)
+    fixed = {"grant": {"grant_to_equity.equity_share": 0.0}, "equity": {"grant_to_equity.equity_share": 1.0},
+             "first_purchase": {"procurement.first_purchase": True}}.get(lever, {})
+    return case.with_params(fixed, origin=f"lottery of {lever}") if fixed else case
+
+
+# -- what happened to a supplier, from a finished run ---------------------------------------------
+@dataclass
+class Events:
+    """Per-supplier dated events of a finished run, addressed by supplier key."""
+
+    landed: tuple  # (supplier keys, months)
+    validated: tuple
+    private: tuple  # (supplier keys, months, CNY)
+    revenue: tuple
+
+    def outcomes(self, key: int, t0: int, h: int) -> dict:
+        """Counts and sums in months (t0, t0 + h] for one supplier."""
+        out = {}
+        for name, ev in (("pilots", self.landed), ("validations", self.validated)):
+            sel = (ev[0] == key) & (ev[1] > t0) & (ev[1] <= t0 + h)
+            out[name] = float(sel.sum())
+        for name, ev in (("private_cny", self.private), ("revenue_cny", self.revenue)):
+            sel = (ev[0] == key) & (ev[1] > t0) & (ev[1] <= t0 + h)
+            out[name] = float(ev[2][sel].sum())
+        return out
+
+
+def _funded_scenario(m: ScenarioMarket, lever: str, month: int, sup: int, scen: int) -> tuple[bool, int]:
+    """(used, scenario key of the project the award funded, or −1)."""
+    if lever != "vouchers":
+        return True, int(m.scen.key[scen])
+    # a voucher is used when it pays towards a pilot: the holder's first voucher payment after issue
+    for t, suppliers, scenarios, _ in m.fiscal.payments("voucher"):
+        if t < month:
+            continue
+        hit = np.flatnonzero(suppliers == sup)
+        if len(hit):
+            return True, int(m.scen.key[scenarios[hit[0]]])
+    return False, -1
+
+
+def adopters_by(m: ScenarioMarket, o: int, month: int) -> int:
+    """Adopters of validated scenario ``o`` (pilot site included) by the end of ``month``."""
+    if m.scen.month_validated[o] < 0 or m.scen.month_validated[o] > month:
+        return 0
+    t, scn, n, _ = m.adoption_log()
+    return 1 + int(n[(scn == o) & (t <= month)].sum())
+
+
+def project_happened(m: ScenarioMarket, lever: str, sup_key: int, scen_key: int, month: int) -> bool:
+    """In run ``m``: did the funded project happen? For vouchers, grants and equity: the awardee's pilot
+    of that scenario landed. For first purchase: the solution had a first buyer besides the pilot site
+    within ``ANYWAY_WINDOW`` months of validation."""
+    idx = np.flatnonzero(m.scen.key == scen_key)
+    if len(idx) == 0:
+        return False
+    o = int(idx[0])
+    if lever == "first_purchase":
+        return adopters_by(m, o, month + ANYWAY_WINDOW) >= 2
+    pil = m.pil
+    ran = np.isin(pil.status, (P_RUNNING, P_SUCCEEDED, P_FAILED))
+    return bool(((pil.scenario == o) & (m.sup.key[pil.supplier] == sup_key) & ran).any())
+
+
+def _events_of(m: ScenarioMarket) -> Events:
+    pil = m.pil
+    ran = np.isin(pil.status, (P_RUNNING, P_SUCCEEDED, P_FAILED))
+    landed = (m.sup.key[pil.supplier[ran]], pil.month_land[ran])
+    val = m.scen.month_validated >= 0
+    validated = (m.sup.key[m.scen.supplier[val]], m.scen.month_validated[val])
+    fin = m.lever.get("finance")
+    if fin is not None and fin.deals:
+        private = (m.sup.key[np.concatenate([d[1] for d in fin.deals])],
+                   np.concatenate([np.full(len(d[1]), d[0]) for d in fin.deals]),
+                   np.concatenate([d[2] for d in fin.deals]))
+    else:
+        private = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    t, scn, _, paid = m.adoption_log()
+    revenue = (m.sup.key[m.scen.supplier[scn]], t, paid)
+    return Events(landed, validated, private, revenue)
+
+
+# -- twins -----------------------------------------------------------------------------------------------
+def _twin(args) -> dict:
+    """Run the twin of one award and measure the awardee (runs in a worker process)."""
+    case, seed, lever, share, sup_key, month, scen_key, last_month = args
+    m = ScenarioMarket(case, seed=seed, lottery=LotteryRule(lever, share, vetoes=frozenset({(sup_key, month)})))
+    while m.running and m.t < last_month:
+        m.step()
+    return {"anyway": project_happened(m, lever, sup_key, scen_key, month) if scen_key >= 0 else None,
+            "events": _events_of(m)}
+
+
+def _interval_diff(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
+    """Difference of means a − b with a Welch 95 % interval (NaN when a group has fewer than 2)."""
+    if len(a) < 2 or len(b) < 2:
+        return (float(a.mean() - b.mean()) if len(a) and len(b) else math.nan), math.nan, math.nan
+    d = float(a.mean() - b.mean())
+    if np.allclose(a, a[0]) and np.allclose(b, b[0]):
+        return d, d, d
+    ci = stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
+    return d, float(ci.low), float(ci.high)
+
+
+def _interval_mean(x: np.ndarray) -> tuple[float, float, float]:
+    if len(x) == 0:
+        return math.nan, math.nan, math.nan
+    m = float(x.mean())
+    if len(x) < 2 or np.allclose(x, x[0]):
+        return m, (m if len(x) > 1 else math.nan), (m if len(x) > 1 else math.nan)
+    ci = stats.ttest_1samp(x, 0.0).confidence_interval(0.95)
+    return m, float(ci.low), float(ci.high)
+
+
+def run_lottery(case: Case, lever: str, seed: int = 0, share: float = 0.5, max_twins: int | None = None,
+                workers: int = 1, progress=None) -> dict[str, pd.DataFrame]:
+    """Run the trial: the main run, then one twin per award (or ``max_twins`` of them, chosen at
+    random). Returns the tables ``lottery_applicants``, ``lottery_awards`` and ``lottery_summary``."""
+    if lever not in LOTTERY_LEVERS:
+        raise InputError(None, "--lever", f"must be one of {', '.join(LOTTERY_LEVERS)}", lever)
+    case = trial_case(case, lever)
+    seed_run = run_seed(seed, 0)
+    rule = LotteryRule(lever, share)
+    m = ScenarioMarket(case, seed=seed_run, lottery=rule).run()
+    T = m.calendar.n_months
+    labels = m.calendar.labels
+    events = _events_of(m)
+    index = {int(k): i for i, k in enumerate(m.sup.key.tolist())}
+
+    app_rows = []
+    for key, (t0, win) in rule.assigned.items():
+        row = {"supplier_id": key, "supplier_kind": SUPPLIER_KINDS[m.sup.kind[index[key]]],
+               "lottery_month": labels[t0], "winner": win}
+        for h in HORIZONS:
+            o = events.outcomes(key, t0, h)
+            for k in OUTCOMES:
+                row[f"{k}_{h}m"] = o[k] if t0 + h <= T - 1 else math.nan
+        app_rows.append(row)
+    applicants = pd.DataFrame(app_rows)
+
+    awards = []
+    for t0, s, o, amount in rule.awards:
+        used, funded = _funded_scenario(m, lever, t0, s, o)
+        awards.append({"month": labels[t0], "t": t0, "supplier_id": int(m.sup.key[s]),
+                       "supplier_kind": SUPPLIER_KINDS[m.sup.kind[s]], "funded_scenario_id": funded,
+                       "amount_cny": amount, "used": used})
+    order = np.argsort(m.draws.uniform("twin_pick", np.array([a["supplier_id"] for a in awards], dtype=np.int64),
+                                       np.array([a["t"] for a in awards], dtype=np.int64))) if awards else []
+    chosen = set(order[: (len(awards) if max_twins is None else max_twins)].tolist()) if awards else set()
+    jobs = [(case, seed_run, lever, share, a["supplier_id"], a["t"], a["funded_scenario_id"],
+             min(T - 1, a["t"] + max(HORIZONS))) for i, a in enumerate(awards) if i in chosen]
+    which = [i for i in range(len(awards)) if i in chosen]
+    results = []
+    if workers > 1 and len(jobs) > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for r in pool.map(_twin, jobs, chunksize=max(1, len(jobs) // (4 * workers))):
+                results.append(r)
+                if progress:
+                    progress(len(results))
+    else:
+        for job in jobs:
+            results.append(_twin(job))
+            if progress:
+                progress(len(results))
+    for a in awards:
+        a["twin"] = False
+        a["happened_anyway"] = None
+    for i, r in zip(which, results):
+        a = awards[i]
+        a["twin"] = True
+        a["happened_anyway"] = r["anyway"] if a["used"] else None
+        for h in HORIZONS:
+            if a["t"] + h > T - 1:
+                continue
+            got = events.outcomes(a["supplier_id"], a["t"], h)
+            twin = r["events"].outcomes(a["supplier_id"], a["t"], h)
+            for k in OUTCOMES:
+                a[f"effect_{k}_{h}m"] = got[k] - twin[k]
+    award_df = pd.DataFrame(awards).drop(columns="t") if awards else pd.DataFrame(
+        columns=["month", "supplier_id", "supplier_kind", "funded_scenario_id", "amount_cny", "used", "twin",
+                 "happened_anyway"])
+    if len(award_df):
+        award_df["happened_anyway"] = award_df["happened_anyway"].astype("boolean")
+    return {"lottery_applicants": applicants, "lottery_awards": award_df,
+            "lottery_summary": summarize_lottery(lever, applicants, award_df)}
+
+
+def summarize_lottery(lever: str, applicants: pd.DataFrame, awards: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+
+    def add(measure, horizon, est, low, high, n, note=""):
+        rows.append({"lever": lever, "measure": measure, "horizon_months": horizon, "estimate": est, "low": low,
+                     "high": high, "n": n, "note": note})
+
+    win = applicants["winner"].to_numpy(dtype=bool) if len(applicants) else np.zeros(0, bool)
+    add("applicants", None, float(len(applicants)), math.nan, math.nan, len(applicants))
+    add("winners", None, float(win.sum()), math.nan, math.nan, len(applicants))
+    add("awards", None, float(len(awards)), math.nan, math.nan, len(awards))
+    if len(awards):
+        used = awards["used"].to_numpy(dtype=bool)
+        lo, hi = wilson(int((~used).sum()), len(used))
+        add("share_unused", None, float((~used).mean()), lo, hi, len(used), "awards that were never used")
+        measured = awards[awards["twin"] & awards["used"]]
+        if len(measured):
+            k = int(measured["happened_anyway"].astype(bool).sum())
+            lo, hi = wilson(k, len(measured))
+            add("share_happened_anyway", None, k / len(measured), lo, hi, len(measured),
+                "funded project happened in the twin run without the award")
+            add("additionality", None, 1 - k / len(measured), 1 - hi, 1 - lo, len(measured),
+                "funded project did not happen without the award")
+    for h in HORIZONS:
+        for k in OUTCOMES:
+            col = f"{k}_{h}m"
+            if col not in applicants:
+                continue
+            a = applicants.loc[win, col].dropna().to_numpy(dtype=float)
+            b = applicants.loc[~win, col].dropna().to_numpy(dtype=float)
+            d, lo, hi = _interval_diff(a, b)
+            add(f"winners_minus_losers.{k}", h, d, lo, hi, len(a) + len(b), f"{len(a)} winners, {len(b)} losers")
+            col = f"effect_{k}_{h}m"
+            if col in awards:
+                x = awards[col].dropna().to_numpy(dtype=float)
+                m, lo, hi = _interval_mean(x)
+                add(f"award_effect_twin.{k}", h, m, lo, hi, len(x), "awardee's outcome minus its twin's")
+    return pd.DataFrame(rows)

@@ -1,0 +1,118 @@
+"""Per design point: the probability each target is met (Wilson 95 % interval) and outcome quantiles.
+
+``summarize_runs(runs, manifest)`` returns one row per design point and outcome:
+
+    point, <varied parameters>, outcome, target, period, year, threshold,
+    replicates, met, p_met, p_low, p_high, mean, q05, median, q95
+
+For a target (``outcome = "target.<id>.<period>"``) ``met`` counts replicates meeting it, ``p_met``
+is ``met / replicates`` with the Wilson 95 % interval ``[p_low, p_high]`` (``sim.targets.wilson``),
+and the quantiles are of the target's value. For every other kept outcome (metrics, fiscal, levers)
+only the quantiles and mean are filled. Quantiles use numpy's default (linear) method.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.base.errors import InputError
+from sim.core.registry import REGISTRY
+from sim.core.targets import wilson
+from sim.engine.sweep.store import read_manifest, read_runs, valid_chunks, write_atomic
+
+SUMMARY_COLUMNS = ["outcome", "target", "period", "year", "threshold", "replicates", "met", "p_met", "p_low",
+                   "p_high", "mean", "q05", "median", "q95"]
+
+
+@lru_cache(maxsize=None)
+def _wilson(k: int, n: int) -> tuple[float, float]:
+    return wilson(k, n)
+
+
+def summarize_runs(runs: pd.DataFrame, manifest: dict, by: str = "point", factors=None) -> pd.DataFrame:
+    """Summary per design point of a runs table (see the module docstring).
+
+    ``by="policy"`` (crossed designs, with the design's ``policy`` column joined to the runs) pools
+    every scenario and replicate of a policy instead; ``factors`` are then the varied levers."""
+    factors = list(manifest["varied"]) if factors is None else list(factors)
+    g = runs.groupby(by, sort=True)
+    n = g.size()
+    points = n.index.to_numpy()
+    params = g[factors].first() if factors else pd.DataFrame(index=n.index)
+    parts = []
+
+    def block(outcome, values_col, met_col=None, target=None):
+        df = pd.DataFrame({by: points})
+        for f in factors:
+            df[f] = params[f].to_numpy()
+        df["outcome"] = outcome
+        df["target"] = target["target"] if target else None
+        df["period"] = target["period"] if target else None
+        df["year"] = pd.array([target["year"] if target else None] * len(points), dtype="Int64")
+        df["threshold"] = float(target["threshold"]) if target else np.nan
+        df["replicates"] = n.to_numpy().astype(np.int64)
+        if met_col is not None:
+            k = g[met_col].sum().to_numpy().astype(np.int64)
+            ci = np.array([_wilson(int(a), int(b)) for a, b in zip(k, df["replicates"])])
+            df["met"] = pd.array(k, dtype="Int64")
+            df["p_met"] = k / df["replicates"].to_numpy()
+            df["p_low"], df["p_high"] = ci[:, 0], ci[:, 1]
+        else:
+            df["met"] = pd.array([None] * len(points), dtype="Int64")
+            df["p_met"] = df["p_low"] = df["p_high"] = np.nan
+        if values_col is not None:
+            q = g[values_col].quantile([0.05, 0.5, 0.95]).unstack()
+            df["mean"] = g[values_col].mean().to_numpy()
+            df["q05"], df["median"], df["q95"] = q[0.05].to_numpy(), q[0.5].to_numpy(), q[0.95].to_numpy()
+        else:
+            df["mean"] = df["q05"] = df["median"] = df["q95"] = np.nan
+        parts.append(df)
+
+    for t in manifest["targets"]:
+        prefix = f"target.{t['target']}.{t['period']}"
+        met_col, val_col = f"{prefix}.met", f"{prefix}.value"
+        if met_col in runs or val_col in runs:
+            block(prefix, val_col if val_col in runs else None, met_col if met_col in runs else None, t)
+    for c in manifest["outcome_columns"]:
+        if c.startswith("target.") or c not in runs:
+            continue
+        block(c, c)
+    if not parts:
+        return pd.DataFrame(columns=[by, *factors, *SUMMARY_COLUMNS])
+    out = pd.concat(parts, ignore_index=True)
+    order = {o: i for i, o in enumerate(dict.fromkeys(out["outcome"]))}
+    out["_o"] = out["outcome"].map(order)
+    out = out.sort_values([by, "_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
+    return out[[by, *factors, *SUMMARY_COLUMNS]]
+
+
+def summarize_folder(folder, write: bool = True, by: str = "point") -> tuple[pd.DataFrame, dict, list[str]]:
+    """Summarize a sweep folder; write ``summary.parquet`` and ``summary.csv`` into it (atomically;
+    ``summary_by_policy.*`` with ``by="policy"``). Returns the summary, the manifest and notes
+    (unreadable chunks skipped, runs missing)."""
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    _, notes = valid_chunks(folder)
+    runs = read_runs(folder)
+    if len(runs) < manifest["runs"]:
+        notes.append(f"{len(runs)} of {manifest['runs']} runs are present (the sweep is unfinished; "
+                     "run it again to complete it)")
+    factors = None
+    if by == "policy":
+        if manifest["design"]["kind"] != "crossed":
+            raise InputError(None, "--by", "policies exist only in a crossed design (design.kind = \"crossed\"); "
+                             f"this sweep's design is {manifest['design']['kind']}", by)
+        design = pd.read_parquet(folder / "design.parquet", columns=["point", "policy"])
+        runs = runs.merge(design, on="point", how="left", validate="many_to_one")
+        factors = [n for n in manifest["varied"] if REGISTRY[n].kind == "lever"]
+    summary = summarize_runs(runs, manifest, by=by, factors=factors)
+    if write:
+        stem = "summary" if by == "point" else f"summary_by_{by}"
+        write_atomic(folder / f"{stem}.parquet", lambda p: summary.to_parquet(p, index=False))
+        write_atomic(folder / f"{stem}.csv", lambda p: summary.to_csv(p, index=False))
+    return summary, manifest, notes
+

@@ -1,0 +1,5 @@
+"""``python -m sim.cli`` is ``scensim``."""
+
+from sim.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,132 @@
+"""The ``scensim`` command: the parser, ``run`` and ``params``; other commands register themselves
+from their own modules (:func:`_extensions`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sim.base.errors import InputError
+from sim.cli.args import DEFAULT_CASE, Parser, default_case, positive_int, seed_arg
+from sim.report.console import print_table, stdout_console
+
+def build_parser() -> argparse.ArgumentParser:
+    p = Parser(prog="scensim", description="Simulate scenario-market policy: openers, suppliers and levers "
+                "against a province's targets (场景创新政策仿真).")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+
+    r = sub.add_parser("run", help="run a case and print its target table",
+                       description="Run replicates of a case; print the target table and write tables, "
+                       "figures and a report.")
+    r.add_argument("case", nargs="?", default=None, help=f"case file (default: {DEFAULT_CASE})")
+    r.add_argument("--seed", type=str, default="0", help="seed of the run; replicate seeds derive from it (default 0)")
+    r.add_argument("--replicates", "-r", type=str, default="1", help="number of replicates (default 1)")
+    r.add_argument("--out", "-o", default=None, help="output folder (default results/<case id>/)")
+    r.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the printed table, figures and report")
+    r.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
+                   help="override a parameter, e.g. --set vouchers.share=0.6 (repeatable)")
+    r.add_argument("--no-figures", action="store_true", help="skip figures")
+    r.add_argument("--no-write", action="store_true", help="print the table only; write nothing")
+    r.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+    for register in _extensions():
+        register(sub)
+
+    ps = sub.add_parser("params", help="list the parameters of a case",
+                        description="List every parameter: kind, value, unit, range and source.")
+    ps.add_argument("case", nargs="?", default=None, help=f"case file (default: {DEFAULT_CASE})")
+    ps.add_argument("--markdown", action="store_true", help="print docs/parameters.md")
+    ps.add_argument("--kind", choices=("lever", "uncertainty"), default=None)
+    return p
+
+
+def _extensions():
+    """Other modules' subcommands: each ``register(subparsers)`` adds parsers and sets ``handler``
+    (a function taking the parsed args and returning an exit status) with ``set_defaults``."""
+    from sim.cli.compare import register as compare
+    from sim.cli.lottery import register as lottery
+    from sim.cli.sweep import register as sweep
+
+    return [compare, lottery, sweep]
+
+
+def cmd_run(args) -> int:
+    from rich.console import Console
+
+    from sim.core.case import load_case, parse_assignment
+    from sim.report.console import progress
+
+    seed = seed_arg(args.seed)
+    replicates = positive_int("--replicates")(args.replicates)
+    overrides = dict(parse_assignment(a) for a in args.overrides)
+    case = load_case(args.case or default_case(), overrides)
+    out = Path(args.out) if args.out else Path("results") / case.id
+    if not args.no_write and out.exists() and not out.is_dir():
+        raise InputError(out, None, "--out must be a folder, and this is a file")
+
+    from sim.report.output import fiscal_rows, part_year_note, target_rows, write_results
+    from sim.engine.runner import run
+
+    with progress(case.id, replicates, args.quiet) as update:
+        results = run(case, replicates=replicates, seed=seed, progress=update)
+
+    print_tables(results, args.lang, target_rows, fiscal_rows, part_year_note)
+    if not args.no_write:
+        write_results(results, out, lang=args.lang, figures=not args.no_figures)
+        from sim.report.i18n import t
+
+        Console().print(f"{t('written', args.lang)} {out}/")
+    return 0
+
+
+def print_tables(results, lang, target_rows, fiscal_rows, part_year_note) -> None:
+    from sim.report.i18n import pick, t
+
+    con = stdout_console(150)
+    case = results.case
+    head, rows = target_rows(results, lang)
+    print_table(con, f"{pick(case.name_zh, case.name_en, lang)} — seed {results.seed}, "
+                f"{results.replicates} replicate{'s' if results.replicates > 1 else ''}", head, rows)
+    note = part_year_note(case, lang)
+    if note:
+        con.print(note)
+    fh, fr = fiscal_rows(results, lang)
+    print_table(con, t("fiscal", lang), fh, fr)
+
+
+def cmd_params(args) -> int:
+    from sim.core.case import load_case
+    from sim.report.params_doc import parameters_markdown, parameters_table
+
+    case = load_case(args.case or default_case())
+    if args.markdown:
+        sys.stdout.write(parameters_markdown(case))
+    else:
+        from rich.console import Console
+
+        Console(width=200).print(parameters_table(case, kind=args.kind))
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        if args.command == "run":
+            return cmd_run(args)
+        if args.command == "params":
+            return cmd_params(args)
+        if hasattr(args, "handler"):
+            return args.handler(args)
+    except InputError as e:
+        sys.stderr.write(f"scensim: error: {e}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("scensim: interrupted; files already written are intact\n")
+        return 130
+    return 0
+

@@ -1,0 +1,134 @@
+"""The agents: openers (who publish scenario needs) and suppliers (who pilot solutions).
+
+Their state lives in the model's arrays (``model.openers``, ``model.sup``, ``model.caps``) so that
+decisions over thousands of supplier–scenario pairs are taken in one numpy pass; these classes are
+readable views onto that state. The decision rules are the functions below, named after what they
+decide; the model applies them to whole arrays, and the agents' methods apply them to one pair.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.base.agent import ScenarioAgent
+from sim.base.vocab import OPENER_KINDS, SUPPLIER_KINDS
+
+
+# -- decision rules (vectorised) -------------------------------------------------------------------
+def success_probability(readiness, required, success_max, slope):
+    """Chance a pilot succeeds: ``success_max`` × logistic(slope × (readiness − required))."""
+    return success_max / (1.0 + np.exp(-slope * (np.asarray(readiness) - np.asarray(required))))
+
+
+def expected_net_value(outlay, relief, bonus, p_success, followon_multiple, budget):
+    """A bidder's expected net value of a pilot (yuan): −own outlay + lever relief and support
+    + chance of success × expected follow-on profit."""
+    return -(np.asarray(outlay) - relief) + bonus + p_success * followon_multiple * np.asarray(budget)
+
+
+def bid_probability(net_value_share, hurdle, temperature):
+    """Chance a supplier bids, logistic in its expected net value as a share of the pilot budget."""
+    return 1.0 / (1.0 + np.exp(-(np.asarray(net_value_share) - hurdle) / temperature))
+
+
+def owner_score(perceived_readiness, required, validated_pilots, record_bonus, risk_aversion, newness):
+    """How an owner ranks a bid (TRL points): perceived readiness over what the scenario requires,
+    plus a track-record bonus (at most three validated pilots count), minus the owner's risk aversion
+    towards an unproven supplier (``newness`` 1 for a startup, ½ for an SME, 0 once it has a validated
+    pilot or for leaders and institutes)."""
+    return (np.asarray(perceived_readiness) - required + record_bonus * np.minimum(validated_pilots, 3)
+            - risk_aversion * newness)
+
+
+NEWNESS = {"startup": 1.0, "sme": 0.5, "leader": 0.0, "institute": 0.0}
+
+
+# -- agents ----------------------------------------------------------------------------------------
+class Opener(ScenarioAgent):
+    """A government department, city government, SOE, chain-leader firm or pilot base that opens scenarios."""
+
+    def __init__(self, model, idx: int):
+        super().__init__(model)
+        self.idx = idx
+
+    def __repr__(self) -> str:
+        return f"Opener({self.kind}, domain={self.domain}, city={self.city})"
+
+    @property
+    def kind(self) -> str:
+        return OPENER_KINDS[self.model.openers.kind[self.idx]]
+
+    @property
+    def domain(self) -> str | None:
+        d = self.model.openers.domain[self.idx]
+        return self.model.domain_ids[d] if d >= 0 else None
+
+    @property
+    def city(self) -> str | None:
+        c = self.model.openers.city[self.idx]
+        return self.model.city_ids[c] if c >= 0 else None
+
+    @property
+    def validated(self) -> int:
+        """Scenarios of this opener that were validated (they raise its propensity to open more)."""
+        return int(self.model.openers.n_validated[self.idx])
+
+    def opening_rates(self) -> dict[str, float]:
+        """Expected needs per month by tier, as the model would draw them now."""
+        rates = self.model.opening_rates()[self.idx]
+        return dict(zip(self.model.tier_ids, map(float, rates)))
+
+    def scenarios(self) -> np.ndarray:
+        """Indices of the scenarios this opener owns."""
+        return np.flatnonzero(self.model.scen.opener == self.idx)
+
+
+class Supplier(ScenarioAgent):
+    """A startup, little-giant SME, leading firm or institute that bids for and pilots scenarios."""
+
+    def __init__(self, model, idx: int):
+        super().__init__(model)
+        self.idx = idx
+
+    def __repr__(self) -> str:
+        return f"Supplier({self.kind}, cash={self.cash:,.0f} CNY, pilots={self.pilots}, alive={self.alive})"
+
+    @property
+    def kind(self) -> str:
+        return SUPPLIER_KINDS[self.model.sup.kind[self.idx]]
+
+    @property
+    def cash(self) -> float:
+        return float(self.model.sup.cash[self.idx])
+
+    @property
+    def alive(self) -> bool:
+        return bool(self.model.sup.alive[self.idx])
+
+    @property
+    def pilots(self) -> int:
+        return int(self.model.sup.n_pilots[self.idx])
+
+    @property
+    def validated(self) -> int:
+        return int(self.model.sup.n_validated[self.idx])
+
+    @property
+    def capabilities(self) -> dict[str, float]:
+        """Readiness (TRL) by domain."""
+        c = self.model.caps.of_supplier(self.idx)
+        return {self.model.domain_ids[d]: float(r) for d, r in zip(self.model.caps.domain[c], self.model.caps.readiness[c])}
+
+    def success_chance(self, scenario: int) -> float:
+        """Chance this supplier's pilot of ``scenario`` would succeed (0 without a capability in its
+        domain); levers that raise effective readiness (data opening) included."""
+        pairs = self.model.pairs_for(np.array([self.idx]), np.array([scenario]))
+        return float(pairs.p_success[0]) if len(pairs) else 0.0
+
+    def bid_chance(self, scenario: int) -> float:
+        """Chance this supplier would bid for ``scenario`` if aware of it now (levers included)."""
+        m = self.model
+        pairs = m.pairs_for(np.array([self.idx]), np.array([scenario]))
+        if len(pairs) == 0:
+            return 0.0
+        return float(m.bid_probabilities(pairs)[0])

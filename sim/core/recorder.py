@@ -1,0 +1,92 @@
+"""Monthly counts by metric × domain × tier × city, and their tidy tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.core.metrics import FLOWS, METRICS, STOCKS
+
+BREAKDOWNS = ("total", "domain", "tier", "city")
+
+
+class Recorder:
+    """Counts events (flows) and month-end levels (stocks) in a dense array.
+
+    Axes: month × metric × domain × tier × city, each category axis with one extra "not applicable"
+    slot at the end (a supplier metric has no tier or domain).
+    """
+
+    def __init__(self, n_months: int, domains: list[str], tiers: list[str], cities: list[str]):
+        self.domains, self.tiers, self.cities = list(domains), list(tiers), list(cities)
+        shape = (n_months, len(FLOWS), len(domains) + 1, len(tiers) + 1, len(cities) + 1)
+        self.flows = np.zeros(shape, dtype=np.int64)
+        self.stocks = np.zeros((n_months, len(STOCKS)) + shape[2:], dtype=np.int64)
+        self._fi = {m: i for i, m in enumerate(FLOWS)}
+        self._si = {m: i for i, m in enumerate(STOCKS)}
+        self.na = (len(domains), len(tiers), len(cities))
+
+    def __repr__(self) -> str:
+        return f"Recorder({self.flows.shape[0]} months, {len(FLOWS)} flows, {len(STOCKS)} stocks)"
+
+    def _idx(self, n, domain, tier, city):
+        def axis(v, na):
+            return np.full(n, na, dtype=np.int64) if v is None else np.broadcast_to(np.asarray(v, dtype=np.int64), (n,))
+        return axis(domain, self.na[0]), axis(tier, self.na[1]), axis(city, self.na[2])
+
+    def count(self, t: int, metric: str, n: int, domain=None, tier=None, city=None, weight=None) -> None:
+        """Add ``n`` events (or ``weight`` per event) of a flow metric in month ``t``."""
+        if n == 0:
+            return
+        d, k, c = self._idx(n, domain, tier, city)
+        w = 1 if weight is None else np.asarray(weight, dtype=np.int64)
+        np.add.at(self.flows[t, self._fi[metric]], (d, k, c), w)
+
+    def level(self, t: int, metric: str, n: int, domain=None, tier=None, city=None) -> None:
+        """Set a stock metric's month-end level from ``n`` items with their categories."""
+        arr = self.stocks[t, self._si[metric]]
+        arr[...] = 0
+        if n:
+            d, k, c = self._idx(n, domain, tier, city)
+            np.add.at(arr, (d, k, c), 1)
+
+    def monthly(self, metric: str, tier: int | None = None, domain: int | None = None) -> np.ndarray:
+        """Monthly totals of a metric, optionally for one tier or domain."""
+        arr = self.flows[:, self._fi[metric]] if metric in self._fi else self.stocks[:, self._si[metric]]
+        if domain is not None:
+            arr = arr[:, domain : domain + 1]
+        if tier is not None:
+            arr = arr[:, :, tier : tier + 1]
+        return arr.sum(axis=(1, 2, 3))
+
+    def frame(self, month_labels, years) -> pd.DataFrame:
+        """Tidy table: month, year, metric, kind, breakdown, group, value — one row per
+        month × metric × group, for the total and for each breakdown the metric has."""
+        T = len(month_labels)
+        months = np.asarray(month_labels)
+        yrs = np.asarray(years)
+        parts = []
+        for metric, m in METRICS.items():
+            arr = self.flows[:, self._fi[metric]] if m.kind == "flow" else self.stocks[:, self._si[metric]]
+            blocks = [("total", ["all"], arr.sum(axis=(1, 2, 3))[:, None])]
+            if "domain" in m.dims:
+                blocks.append(("domain", self.domains, arr.sum(axis=(2, 3))[:, : len(self.domains)]))
+            if "tier" in m.dims:
+                blocks.append(("tier", self.tiers, arr.sum(axis=(1, 3))[:, : len(self.tiers)]))
+            if "city" in m.dims:
+                blocks.append(("city", self.cities, arr.sum(axis=(1, 2))[:, : len(self.cities)]))
+            for breakdown, groups, values in blocks:
+                G = len(groups)
+                parts.append(pd.DataFrame({
+                    "month": np.repeat(months, G),
+                    "year": np.repeat(yrs, G),
+                    "metric": metric,
+                    "kind": m.kind,
+                    "breakdown": breakdown,
+                    "group": np.tile(np.asarray(groups, dtype=object), T),
+                    "value": values.reshape(-1).astype(np.int64),
+                }))
+        df = pd.concat(parts, ignore_index=True)
+        for col in ("metric", "kind", "breakdown", "group", "month"):
+            df[col] = df[col].astype(str)
+        return df

@@ -1,0 +1,105 @@
+"""Targets: value, threshold and whether met — per target and per year — and across replicates.
+
+A ``per_year`` target sums its metric over each calendar year; a ``cumulative`` one sums it from the
+plan's start to the end of the year. A year the horizon covers only in part is treated by the case's
+``part_year`` rule: ``prorate`` (threshold × months covered / 12, rounded up), ``full`` (the whole
+threshold) or ``skip`` (not evaluated). For per-year targets there is also a row for the whole
+period: its value is the number of years met, its threshold the number of years evaluated.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.core.case import Case, Target
+from sim.base.vocab import TIERS
+
+TARGET_COLUMNS = ["target", "period", "year", "value", "threshold", "met"]
+
+
+def threshold_for(case: Case, target: Target, year: int) -> float | None:
+    """The threshold that applies to ``target`` in ``year`` (None: not evaluated that year)."""
+    if year not in target.years:
+        return None
+    months = case.months_in_year(year)
+    if target.kind == "per_year" and months < 12:
+        if case.part_year == "skip":
+            return None
+        if case.part_year == "prorate":
+            return float(math.ceil(target.threshold * months / 12 - 1e-9))
+    return float(target.threshold)
+
+
+def yearly_values(case: Case, target: Target, monthly: np.ndarray, year_of_month: np.ndarray) -> dict[int, float]:
+    """The target's value at each year of the horizon from its metric's monthly totals."""
+    out = {}
+    for y in case.years:
+        in_year = year_of_month == y
+        if target.kind == "per_year":
+            out[y] = float(monthly[in_year].sum())
+        else:
+            out[y] = float(monthly[year_of_month <= y].sum())
+    return out
+
+
+def evaluate(case: Case, monthly_of, year_of_month: np.ndarray) -> pd.DataFrame:
+    """Target table of one run. ``monthly_of(metric, tier, domain)`` returns a metric's monthly totals."""
+    rows = []
+    dom_index = {d.id: i for i, d in enumerate(case.domains)}
+    for tg in case.targets:
+        tier = TIERS.index(tg.tier) if tg.tier else None
+        dom = dom_index[tg.domain] if tg.domain else None
+        values = yearly_values(case, tg, monthly_of(tg.metric, tier, dom), year_of_month)
+        evaluated = []
+        for y in case.years:
+            thr = threshold_for(case, tg, y)
+            if thr is None:
+                continue
+            met = values[y] >= thr
+            evaluated.append(met)
+            rows.append((tg.id, str(y), y, values[y], thr, met))
+        if tg.kind == "per_year" and len(evaluated) > 1:
+            ys = [y for y in case.years if threshold_for(case, tg, y) is not None]
+            rows.append((tg.id, f"{ys[0]}–{ys[-1]}", None, float(sum(evaluated)), float(len(evaluated)),
+                         all(evaluated)))
+    df = pd.DataFrame(rows, columns=TARGET_COLUMNS)
+    df["year"] = df["year"].astype("Int64")
+    df["met"] = df["met"].astype(bool)
+    return df
+
+
+def wilson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for a proportion k/n (scipy's implementation)."""
+    if n == 0:
+        return float("nan"), float("nan")
+    ci = stats.binomtest(int(k), int(n)).proportion_ci(confidence_level=confidence, method="wilson")
+    return float(ci.low), float(ci.high)
+
+
+def summarize(targets: pd.DataFrame, group_cols=()) -> pd.DataFrame:
+    """Across replicates: probability each target is met (Wilson 95 %) and value quantiles.
+
+    ``targets`` has one row per replicate × target × period (as from :func:`evaluate`, with a
+    ``replicate`` column); ``group_cols`` are extra columns to keep apart (design points, mixes)."""
+    keys = list(group_cols) + ["target", "period"]
+    rows = []
+    order = targets[keys].drop_duplicates()
+    for _, key in order.iterrows():
+        sel = np.ones(len(targets), dtype=bool)
+        for k in keys:
+            sel &= (targets[k] == key[k]).to_numpy()
+        g = targets[sel]
+        n, k = len(g), int(g["met"].sum())
+        lo, hi = wilson(k, n)
+        v = g["value"].to_numpy(dtype=float)
+        rows.append({**{c: key[c] for c in keys}, "year": g["year"].iloc[0], "threshold": g["threshold"].iloc[0],
+                     "replicates": n, "met": k, "p_met": k / n, "p_low": lo, "p_high": hi,
+                     "median": float(np.median(v)), "q05": float(np.quantile(v, 0.05)),
+                     "q95": float(np.quantile(v, 0.95)), "mean": float(v.mean())})
+    out = pd.DataFrame(rows)
+    out["year"] = out["year"].astype("Int64")
+    return out

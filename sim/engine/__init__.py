@@ -1,0 +1,1 @@
+"""Running the model: replicates, the executor (local processes or Dask) and sweeps."""

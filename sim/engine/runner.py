@@ -1,0 +1,186 @@
+"""Running replicates of a case and collecting their tidy tables.
+
+    >>> import sim
+    >>> case = sim.load_case("scenarios/hunan_2026_2028.toml")
+    >>> res = sim.run(case.with_params({"vouchers.share": 0.6}), replicates=10, seed=1)
+    >>> res.target_summary            # probability each target is met, Wilson 95 % interval
+    >>> res.series, res.targets, res.fiscal, res.fiscal_ledger, res.scenarios, res.runs
+
+Replicate ``r`` of a run with seed ``N`` uses the model seed ``run_seed(N, r)`` (numpy SeedSequence),
+recorded in every table's ``seed`` column; ``run_one(case, seed=that)`` repeats it exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from sim.core.case import Case, load_case
+from sim.core.model import ScenarioMarket
+from sim.base.rng import run_seed
+from sim.core.targets import summarize
+from sim.base.vocab import OPENER_KINDS, STATE_LABELS, SUPPLIER_KINDS, TIERS, State
+
+
+@dataclass
+class RunResult:
+    """Tables of one replicate."""
+
+    replicate: int
+    seed: int
+    series: pd.DataFrame
+    targets: pd.DataFrame
+    fiscal_ledger: pd.DataFrame
+    scenarios: pd.DataFrame
+    run: dict
+
+
+def scenario_register(m: ScenarioMarket) -> pd.DataFrame:
+    """One row per scenario: its attributes, owner, lifecycle months, winner and adopters."""
+    s = m.scen
+    labels = np.array(m.calendar.labels + [""], dtype=object)
+
+    def month(col):
+        v = getattr(s, col)
+        return pd.array(np.where(v >= 0, labels[np.maximum(v, 0)], None), dtype="string")
+
+    sup = s.supplier
+    has = sup >= 0
+    states = np.array([STATE_LABELS[State(i)][1] for i in range(len(State))], dtype=object)
+    return pd.DataFrame({
+        "scenario_id": s.key.astype(np.int64),
+        "domain": np.array(m.domain_ids, dtype=object)[s.domain].astype(str),
+        "tier": np.array(TIERS, dtype=object)[s.tier].astype(str),
+        "city": np.array(m.city_ids, dtype=object)[s.city].astype(str),
+        "opener_id": s.opener.astype(np.int64),
+        "opener_kind": np.array(OPENER_KINDS, dtype=object)[m.openers.kind[s.opener]].astype(str),
+        "budget_cny": s.budget,
+        "required_trl": s.required,
+        "state": states[s.state].astype(str),
+        "month_solicited": month("month_solicited"),
+        "month_published": month("month_published"),
+        "month_matched": month("month_matched"),
+        "month_landed": month("month_landed"),
+        "month_validated": month("month_validated"),
+        "month_failed": month("month_failed"),
+        "month_withdrawn": month("month_withdrawn"),
+        "month_scaled": month("month_scaled"),
+        "supplier_id": np.where(has, m.sup.key[np.maximum(sup, 0)], -1).astype(np.int64),
+        "supplier_kind": np.where(has, np.array(SUPPLIER_KINDS + ("",), dtype=object)[m.sup.kind[np.maximum(sup, 0)]], "").astype(str),
+        "adopters": s.adopters.astype(np.int64),
+        "market_size": s.market.astype(np.int64),
+    })
+
+
+def run_one(case: Case, seed: int, replicate: int = 0) -> RunResult:
+    """Run one replicate to the end of the horizon and collect its tables."""
+    m = ScenarioMarket(case, seed=seed).run()
+
+    def tag(df):
+        df.insert(0, "seed", np.int64(seed))
+        df.insert(0, "replicate", np.int64(replicate))
+        return df
+
+    run = {"replicate": replicate, "seed": seed, "months": m.calendar.n_months,
+           "suppliers_ever": int(len(m.sup)), "scenarios": int(len(m.scen))}
+    for lever in m.levers:
+        run.update(lever.summary())
+    return RunResult(replicate, seed, tag(m.recorder.frame(m.calendar.labels, m.calendar.year_of)),
+                     tag(m.target_table()), tag(m.fiscal.ledger()), tag(scenario_register(m)), run)
+
+
+def run_outcomes(m: ScenarioMarket) -> dict:
+    """A finished run's scalar outcomes as one flat dict (one row of a sweep's runs table).
+
+    Keys: ``target.<id>.<period>.value`` / ``.met`` for every target row; ``metric.<flow>`` (total over
+    the horizon) and ``metric.<flow>.<year>`` for every flow metric; ``fiscal.<lever>.spent_cny`` (net of
+    receipts); and the levers' own summaries (``lever.<name>.<key>``). Column names are stable for a
+    given case, so rows of different runs line up.
+    """
+    from sim.core.metrics import FLOWS
+
+    out: dict = {}
+    for r in m.target_table().itertuples(index=False):
+        out[f"target.{r.target}.{r.period}.value"] = float(r.value)
+        out[f"target.{r.target}.{r.period}.met"] = bool(r.met)
+    years = m.calendar.year_of
+    for metric in FLOWS:
+        monthly = m.recorder.monthly(metric)
+        out[f"metric.{metric}"] = float(monthly.sum())
+        for y in m.calendar.years:
+            out[f"metric.{metric}.{y}"] = float(monthly[years == y].sum())
+    for lever, spent in m.fiscal.net_spent().items():
+        out[f"fiscal.{lever}.spent_cny"] = spent
+    for lever in m.levers:
+        for k, v in lever.summary().items():
+            out[f"lever.{lever.name}.{k}"] = float(v)
+    return out
+
+
+def fiscal_summary(ledger: pd.DataFrame) -> pd.DataFrame:
+    """Spending by replicate, budget year, lever, flow and recipient kind (receipts are negative)."""
+    keys = ["replicate", "seed", "budget_year", "lever", "flow", "supplier_kind"]
+    if ledger.empty:
+        return pd.DataFrame({**{k: pd.Series(dtype=ledger[k].dtype) for k in keys},
+                             "payments": pd.Series(dtype="int64"), "amount_cny": pd.Series(dtype="float64")})
+    g = ledger.groupby(keys, sort=True, observed=True)["amount_cny"]
+    out = pd.concat([g.size().rename("payments"), g.sum().rename("amount_cny")], axis=1).reset_index()
+    return out.rename(columns={"budget_year": "year", "supplier_kind": "recipient_kind"})
+
+
+@dataclass
+class Results:
+    """Tables of a set of replicates of one case (see the module docstring)."""
+
+    case: Case
+    seed: int
+    seeds: list[int]
+    series: pd.DataFrame
+    targets: pd.DataFrame
+    fiscal_ledger: pd.DataFrame
+    scenarios: pd.DataFrame
+    runs: pd.DataFrame
+    target_summary: pd.DataFrame = field(init=False)
+    fiscal: pd.DataFrame = field(init=False)
+
+    def __post_init__(self):
+        self.target_summary = summarize(self.targets)
+        self.fiscal = fiscal_summary(self.fiscal_ledger)
+
+    def __repr__(self) -> str:
+        return f"Results({self.case.id}, seed={self.seed}, replicates={len(self.seeds)})"
+
+    @property
+    def replicates(self) -> int:
+        return len(self.seeds)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"target_summary": self.target_summary, "targets": self.targets, "series": self.series,
+                "fiscal": self.fiscal, "fiscal_ledger": self.fiscal_ledger, "scenarios": self.scenarios,
+                "runs": self.runs}
+
+
+def run(case: Case | str | Path, replicates: int = 1, seed: int = 0,
+        progress: Callable[[int], None] | None = None) -> Results:
+    """Run ``replicates`` independent replicates of ``case`` (seeds derived from ``seed``)."""
+    if not isinstance(case, Case):
+        case = load_case(case)
+    if replicates < 1:
+        raise ValueError("replicates must be at least 1")
+    seeds = [run_seed(seed, r) for r in range(replicates)]
+    parts = []
+    for r, s in enumerate(seeds):
+        parts.append(run_one(case, s, r))
+        if progress:
+            progress(r + 1)
+
+    def cat(name):
+        return pd.concat([getattr(p, name) for p in parts], ignore_index=True)
+
+    return Results(case=case, seed=seed, seeds=seeds, series=cat("series"), targets=cat("targets"),
+                   fiscal_ledger=cat("fiscal_ledger"), scenarios=cat("scenarios"),
+                   runs=pd.DataFrame([p.run for p in parts]))

@@ -1,0 +1,506 @@
+"""Experiment specs: a sweep as data (TOML in ``experiments/``), validated once at the boundary.
+
+A spec names a case, the parameters that vary (registry names, with a range or a list of values),
+parameter overrides applied to every run, a design, replicates per design point, the outcomes to
+keep and a seed. :func:`load_spec` turns a file into an :class:`ExperimentSpec` or raises
+:class:`~sim.errors.InputError` with one line naming the file, the key, the value and what is
+allowed, e.g.::
+
+    experiments/x.toml: vary.vouchers.share.range = [0, 2]: must be a number between 0 and 1
+
+The full format, with every key, is in ``docs/sweeps.md``.
+
+Why this module is long: it is the whole sweep-spec schema (experiment, vary, fixed, design,
+outcomes) with its checks and one-line messages, in the order a spec is written.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sim.core.case import Case, check_bounds, check_keys, coerce_param, load_case
+from sim.base.errors import InputError
+from sim.core.registry import REGISTRY
+
+DESIGNS = ("grid", "lhs", "sobol", "morris", "crossed")
+SUB_DESIGNS = ("grid", "lhs")  # what each side of a crossed design may be
+OUTCOME_GROUPS = {"targets": "target.", "metrics": "metric.", "fiscal": "fiscal.", "levers": "lever."}
+TOP_KEYS = ("experiment", "design", "vary", "fixed", "outcomes")
+EXPERIMENT_KEYS = ("id", "description", "case", "seed", "replicates", "common_random_numbers")
+FACTOR_KEYS = ("range", "values", "levels")
+DESIGN_KEYS = {
+    "grid": ("kind", "levels"),
+    "lhs": ("kind", "points"),
+    "sobol": ("kind", "points", "second_order"),
+    "morris": ("kind", "trajectories", "levels"),
+    "crossed": ("kind", "policies", "scenarios"),
+}
+DEFAULT_GRID_LEVELS = 3
+DEFAULT_MORRIS_LEVELS = 4
+MAX_RUNS = 10_000_000
+
+
+@dataclass(frozen=True)
+class Factor:
+    """A varied parameter: a range ``[lo, hi]`` or an explicit list of ``values``."""
+
+    name: str
+    kind: str  # "lever" | "uncertainty" (from the registry)
+    dtype: type  # float | int | bool
+    lo: object = None
+    hi: object = None
+    values: tuple | None = None
+    levels: int | None = None  # grid levels over the range (None: the design's default)
+
+    def __repr__(self) -> str:
+        what = f"values={list(self.values)}" if self.values is not None else f"range=[{self.lo}, {self.hi}]"
+        return f"Factor({self.name!r}, {what})"
+
+    def from_unit(self, u):
+        """Map coordinates ``u`` in [0, 1] (an array) to parameter values of this factor's type.
+
+        A list of k values, an integer range of k integers and a bool (k = 2) are cut into k equal
+        strata, so each value is equally likely under a uniform ``u``; a float range is linear."""
+        import numpy as np
+
+        u = np.asarray(u, dtype=float)
+        if self.values is not None:
+            k = len(self.values)
+            idx = np.minimum((u * k).astype(np.int64), k - 1)
+            return np.array(self.values, dtype=object if self.dtype is bool else self.dtype)[idx].astype(self.dtype)
+        if self.dtype is bool:
+            return u >= 0.5
+        if self.dtype is int:
+            width = int(self.hi) - int(self.lo)
+            return int(self.lo) + np.minimum((u * (width + 1)).astype(np.int64), width)
+        return self.lo + u * (self.hi - self.lo)
+
+    def grid_values(self, default_levels: int) -> list:
+        """The levels of this factor in a full-factorial grid (rounded and de-duplicated for integers)."""
+        import numpy as np
+
+        if self.values is not None:
+            return list(self.values)
+        if self.dtype is bool:
+            return [False, True]
+        levels = self.levels or default_levels
+        pts = np.linspace(float(self.lo), float(self.hi), levels)
+        if self.dtype is int:
+            return list(dict.fromkeys(int(round(x)) for x in pts))
+        return [float(x) for x in pts]
+
+
+@dataclass(frozen=True)
+class Design:
+    """How design points are drawn: ``kind`` and its settings (see ``DESIGN_KEYS``)."""
+
+    kind: str
+    levels: int | None = None  # grid: default levels; morris: number of levels
+    points: int | None = None  # lhs: points; sobol: base sample N (a power of 2)
+    second_order: bool = False  # sobol
+    trajectories: int | None = None  # morris
+    policies: Design | None = None  # crossed: the design over the levers
+    scenarios: Design | None = None  # crossed: the design over the uncertainties
+
+    def as_dict(self) -> dict:
+        out = {"kind": self.kind}
+        for k in ("levels", "points", "trajectories"):
+            if getattr(self, k) is not None:
+                out[k] = getattr(self, k)
+        if self.kind == "sobol":
+            out["second_order"] = self.second_order
+        if self.kind == "crossed":
+            out["policies"] = self.policies.as_dict()
+            out["scenarios"] = self.scenarios.as_dict()
+        return out
+
+
+@dataclass(frozen=True)
+class ExperimentSpec:
+    """A validated experiment spec. ``case`` already has the ``fixed`` overrides applied."""
+
+    path: str
+    text: str
+    id: str
+    description: str
+    case_path: str
+    case: Case = field(repr=False)
+    seed: int
+    replicates: int
+    design: Design
+    factors: tuple[Factor, ...]
+    fixed: dict
+    outcome_columns: tuple[str, ...]  # scalar outcomes kept, in run_outcomes order
+    series: bool
+    common_random_numbers: bool = False  # every point's replicate r uses the same seed
+
+    def run_seed_of(self, point: int, replicate: int) -> int:
+        """The seed of one run: from the experiment seed, the point and the replicate — or, with common
+        random numbers, the replicate only, so every point faces the same random draws."""
+        from sim.base.rng import run_seed
+
+        return run_seed(self.seed, replicate) if self.common_random_numbers else run_seed(self.seed, point, replicate)
+
+    def __repr__(self) -> str:
+        return (f"ExperimentSpec({self.id!r}, {self.design.kind}, factors={[f.name for f in self.factors]}, "
+                f"replicates={self.replicates}, seed={self.seed})")
+
+    @property
+    def text_sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def identity(self) -> dict:
+        """What determines the runs: two specs with the same identity give the same runs table."""
+        return {
+            "case_parameters": {k: v.value for k, v in self.case.params.items()},
+            "case_targets": [[t.id, t.metric, t.kind, t.threshold, list(t.years), t.tier, t.domain]
+                             for t in self.case.targets],
+            "case_horizon": [list(self.case.start), list(self.case.end), self.case.part_year],
+            "seed": self.seed,
+            "common_random_numbers": self.common_random_numbers,
+            "replicates": self.replicates,
+            "design": self.design.as_dict(),
+            "factors": [{"name": f.name, "lo": f.lo, "hi": f.hi,
+                         "values": list(f.values) if f.values is not None else None, "levels": f.levels}
+                        for f in self.factors],
+            "outcomes": list(self.outcome_columns),
+            "series": self.series,
+        }
+
+    def identity_sha256(self) -> str:
+        text = json.dumps(self.identity(), sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# ------------------------------------------------------------------------------------------------
+def load_spec(path) -> ExperimentSpec:
+    """Read and validate an experiment spec (the case it names is loaded and checked too)."""
+    path = Path(path)
+    file = str(path)
+    text = _read_text(path)
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(file, None, f"TOML syntax error: {e}") from None
+
+    check_keys(file, doc, TOP_KEYS, "")
+    ex = _table(file, doc, "experiment", required=True)
+    check_keys(file, ex, EXPERIMENT_KEYS, "experiment.")
+    exp_id = _string(file, ex, "id", "experiment.")
+    if not exp_id.replace("_", "").replace("-", "").isalnum():
+        raise InputError(file, "experiment.id", "must be letters, digits, '-' and '_' (it names the output folder)", exp_id)
+    description = _string(file, ex, "description", "experiment.", optional=True)
+    case_rel = _string(file, ex, "case", "experiment.")
+    case_path = (path.parent / case_rel)
+    if not case_path.exists():
+        raise InputError(file, "experiment.case", f"no such case file {case_path} (the path is relative to the spec)",
+                         case_rel)
+    seed = _int(file, ex, "seed", "experiment.", lo=0)
+    replicates = _int(file, ex, "replicates", "experiment.", lo=1, default=1)
+    crn = ex.get("common_random_numbers", False)
+    if not isinstance(crn, bool):
+        raise InputError(file, "experiment.common_random_numbers", "expected true or false", crn)
+
+    case = load_case(case_path)
+    fixed = _fixed(file, _table(file, doc, "fixed"))
+    if fixed:
+        try:
+            case = case.with_params(fixed, origin=f"{file} [fixed]")
+        except InputError as e:  # with_params names the origin, not the key: re-point it at the spec
+            raise InputError(file, f"fixed.{e.key}", e.allowed, e.value) from None
+
+    factors = _factors(file, _table(file, doc, "vary", required=True), case, fixed)
+    design = _design(file, _table(file, doc, "design", required=True), "design.", factors, top=True)
+    outcome_columns, series = _outcomes(file, _table(file, doc, "outcomes"), case)
+
+    spec = ExperimentSpec(path=file, text=text, id=exp_id, description=description, case_path=str(case_path),
+                          case=case, seed=seed, replicates=replicates, design=design, factors=tuple(factors),
+                          fixed=fixed, outcome_columns=tuple(outcome_columns), series=series,
+                          common_random_numbers=crn)
+    total = n_points(spec) * replicates
+    if total > MAX_RUNS:
+        raise InputError(file, "experiment.replicates", f"the sweep would have {total:,} runs; at most "
+                         f"{MAX_RUNS:,} are allowed (fewer points or replicates)", replicates)
+    return spec
+
+
+def n_points(spec: ExperimentSpec) -> int:
+    """Number of design points, without drawing them."""
+    return _count(spec.design, list(spec.factors))
+
+
+def _count(d: Design, factors: list[Factor]) -> int:
+    D = len(factors)
+    if d.kind == "grid":
+        return math.prod(len(f.grid_values(d.levels)) for f in factors)
+    if d.kind == "lhs":
+        return d.points
+    if d.kind == "sobol":
+        return d.points * (2 * D + 2 if d.second_order else D + 2)
+    if d.kind == "morris":
+        return d.trajectories * (D + 1)
+    levers = [f for f in factors if f.kind == "lever"]
+    uncertainties = [f for f in factors if f.kind == "uncertainty"]
+    return _count(d.policies, levers) * _count(d.scenarios, uncertainties)
+
+
+
+# -- small readers ---------------------------------------------------------------------------------
+def _read_text(path: Path) -> str:
+    if not path.exists():
+        raise InputError(path, None, "no such experiment spec (give the path of a .toml spec, e.g. "
+                         "experiments/voucher_sweep.toml)")
+    if path.is_dir():
+        raise InputError(path, None, "is a folder, not an experiment spec (.toml)")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError(path, None, "not a UTF-8 text file") from None
+    except OSError as e:
+        raise InputError(path, None, f"cannot read: {e.strerror}") from None
+
+
+def _table(file, doc: dict, key: str, required: bool = False, where: str = "") -> dict:
+    if key not in doc:
+        if required:
+            raise InputError(file, f"{where}{key}", f"missing; expected a [{where}{key}] table (see docs/sweeps.md)")
+        return {}
+    v = doc[key]
+    if not isinstance(v, dict):
+        raise InputError(file, f"{where}{key}", "expected a table", v)
+    return v
+
+
+def _string(file, doc, key, where, optional=False) -> str:
+    if key not in doc:
+        if optional:
+            return ""
+        raise InputError(file, f"{where}{key}", "missing; expected a string")
+    v = doc[key]
+    if not isinstance(v, str) or (not v.strip() and not optional):
+        raise InputError(file, f"{where}{key}", "expected a non-empty string", v)
+    return v
+
+
+def _int(file, doc, key, where, lo=None, default=None) -> int:
+    if key not in doc:
+        if default is not None:
+            return default
+        raise InputError(file, f"{where}{key}", "missing; expected a whole number" + (f" >= {lo}" if lo is not None else ""))
+    v = doc[key]
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise InputError(file, f"{where}{key}", "expected a whole number" + (f" >= {lo}" if lo is not None else ""), v)
+    if lo is not None and v < lo:
+        raise InputError(file, f"{where}{key}", f"must be a whole number >= {lo}", v)
+    return v
+
+
+def _param(file, key: str, name: str):
+    """The registry entry for ``name``, or an error with a did-you-mean suggestion."""
+    if name not in REGISTRY:
+        close = difflib.get_close_matches(name, REGISTRY.names(), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise InputError(file, key, f"unknown parameter{hint}; see docs/parameters.md or `scensim params`")
+    return REGISTRY[name]
+
+
+def _leaves(t: dict, is_leaf, path=()) -> list[tuple[str, object]]:
+    """(dotted name, value) for every leaf of a nested table: ``vouchers.share = …`` and
+    ``"vouchers.share" = …`` both name ``vouchers.share``."""
+    out = []
+    for k, v in t.items():
+        p = path + (k,)
+        if is_leaf(v):
+            out.append((".".join(p), v))
+        else:
+            out += _leaves(v, is_leaf, p)
+    return out
+
+
+# -- sections ------------------------------------------------------------------------------------
+def _fixed(file, t: dict) -> dict:
+    """``[fixed]``: parameter overrides for every run (validated against the registry)."""
+    out = {}
+    for name, v in _leaves(t, lambda v: not isinstance(v, dict)):
+        key = f"fixed.{name}"
+        p = _param(file, key, name)
+        value = coerce_param(file, key, p, v)
+        check_bounds(file, key, p, value)
+        out[name] = value
+    return out
+
+
+def _is_factor(v) -> bool:
+    return not isinstance(v, dict) or not v or any(k in v for k in FACTOR_KEYS)
+
+
+def _factors(file, t: dict, case: Case, fixed: dict) -> list[Factor]:
+    """``[vary]``: each entry ``name = { range = [lo, hi] }``, ``{ values = [...] }`` or ``{}``
+    (the case's range); ``levels`` sets grid levels for a range."""
+    out = []
+    for name, e in _leaves(t, _is_factor):
+        key = f"vary.{name}"
+        p = _param(file, key, name)
+        if not isinstance(e, dict):
+            raise InputError(file, key, "expected a table { range = [low, high] } or { values = [...] } "
+                             "(or {} for the case's range)", e)
+        check_keys(file, e, FACTOR_KEYS, key + ".")
+        if name in fixed:
+            raise InputError(file, key, "is also set under [fixed]; a parameter either varies or is fixed")
+        if "range" in e and "values" in e:
+            raise InputError(file, key, "give either range or values, not both")
+        levels = None
+        if "levels" in e:
+            if "values" in e or p.dtype is bool:
+                raise InputError(file, f"{key}.levels", "only applies to a range of numbers", e["levels"])
+            levels = _int(file, e, "levels", key + ".", lo=2)
+        if "values" in e:
+            vals = e["values"]
+            if not isinstance(vals, list) or not vals:
+                raise InputError(file, f"{key}.values", f"expected a non-empty list of values, each {p.allowed()}", vals)
+            coerced = []
+            for i, v in enumerate(vals):
+                c = coerce_param(file, f"{key}.values[{i}]", p, v)
+                check_bounds(file, f"{key}.values[{i}]", p, c)
+                coerced.append(c)
+            if len(set(coerced)) != len(coerced):
+                raise InputError(file, f"{key}.values", "values must not repeat", vals)
+            out.append(Factor(name, p.kind, p.dtype, values=tuple(coerced)))
+            continue
+        if p.dtype is bool:
+            rng = e.get("range", [False, True])
+            if not (isinstance(rng, list) and len(rng) == 2 and all(isinstance(x, bool) for x in rng)
+                    and set(rng) == {False, True}):
+                raise InputError(file, f"{key}.range", "a switch varies over [false, true]; use values = [true] "
+                                 "or [fixed] to hold it", rng)
+            out.append(Factor(name, p.kind, bool, values=(False, True)))
+            continue
+        if "range" in e:
+            rng = e["range"]
+            if not isinstance(rng, list) or len(rng) != 2:
+                raise InputError(file, f"{key}.range", "expected [low, high]", rng)
+            try:
+                lo = coerce_param(file, f"{key}.range", p, rng[0])
+                hi = coerce_param(file, f"{key}.range", p, rng[1])
+                check_bounds(file, f"{key}.range", p, lo)
+                check_bounds(file, f"{key}.range", p, hi)
+            except InputError:  # show the whole range, as written
+                raise InputError(file, f"{key}.range", f"must be {p.allowed()}", rng) from None
+            if lo > hi:
+                raise InputError(file, f"{key}.range", "low must not exceed high", rng)
+        else:
+            lo, hi = case.params[name].lo, case.params[name].hi
+        if lo == hi:
+            raise InputError(file, key, f"the range [{lo}, {hi}] is a single value; put it under [fixed] instead")
+        out.append(Factor(name, p.kind, p.dtype, lo=lo, hi=hi, levels=levels))
+    if not out:
+        raise InputError(file, "vary", "needs at least one parameter, e.g. vouchers.share = { range = [0.3, 0.6] }")
+    return out
+
+
+def _design(file, t: dict, where: str, factors: list[Factor], top: bool) -> Design:
+    allowed = DESIGNS if top else SUB_DESIGNS
+    if "kind" not in t:
+        raise InputError(file, f"{where}kind", f"missing; one of {', '.join(allowed)}")
+    kind = t["kind"]
+    if kind not in allowed:
+        raise InputError(file, f"{where}kind", f"must be one of {', '.join(allowed)}", kind)
+    check_keys(file, t, DESIGN_KEYS[kind], where)
+    if kind == "grid":
+        return Design("grid", levels=_int(file, t, "levels", where, lo=2, default=DEFAULT_GRID_LEVELS))
+    ranges_only = [f for f in factors if f.levels is not None]
+    if ranges_only:
+        raise InputError(file, f"vary.{ranges_only[0].name}.levels", f"only applies to a grid design "
+                         f"({where}kind is \"{kind}\")", ranges_only[0].levels)
+    if kind == "lhs":
+        return Design("lhs", points=_int(file, t, "points", where, lo=1))
+    if kind == "sobol":
+        n = _int(file, t, "points", where, lo=1)
+        if n & (n - 1):
+            raise InputError(file, f"{where}points", "must be a power of 2 (the base sample N of Saltelli's "
+                             f"scheme; e.g. {1 << max(0, n.bit_length() - 1)} or {1 << n.bit_length()})", n)
+        so = t.get("second_order", False)
+        if not isinstance(so, bool):
+            raise InputError(file, f"{where}second_order", "expected true or false", so)
+        return Design("sobol", points=n, second_order=so)
+    if kind == "morris":
+        return Design("morris", trajectories=_int(file, t, "trajectories", where, lo=2),
+                      levels=_int(file, t, "levels", where, lo=2, default=DEFAULT_MORRIS_LEVELS))
+    # crossed: policies (levers) × scenarios (uncertainties)
+    for side, kind_ in (("policies", "lever"), ("scenarios", "uncertainty")):
+        if not [f for f in factors if f.kind == kind_]:
+            raise InputError(file, f"{where}kind", f"a crossed design needs at least one {kind_} under [vary] "
+                             f"for its {side}", kind)
+    pol = _design(file, _table(file, t, "policies", required=True, where=where), f"{where}policies.",
+                  [f for f in factors if f.kind == "lever"], top=False)
+    scen = _design(file, _table(file, t, "scenarios", required=True, where=where), f"{where}scenarios.",
+                   [f for f in factors if f.kind == "uncertainty"], top=False)
+    return Design("crossed", policies=pol, scenarios=scen)
+
+
+def _outcomes(file, t: dict, case: Case) -> tuple[list[str], bool]:
+    """``[outcomes]``: ``keep`` lists groups (targets, metrics, fiscal, levers) and/or column names;
+    ``series = true`` keeps the monthly series too."""
+    check_keys(file, t, ("keep", "series"), "outcomes.")
+    keep = t.get("keep", list(OUTCOME_GROUPS))
+    if not isinstance(keep, list) or not keep or not all(isinstance(k, str) for k in keep):
+        raise InputError(file, "outcomes.keep", f"expected a non-empty list of groups ({', '.join(OUTCOME_GROUPS)}) "
+                         "or outcome columns", keep)
+    series = t.get("series", False)
+    if not isinstance(series, bool):
+        raise InputError(file, "outcomes.series", "expected true or false", series)
+    columns = outcome_names(case)
+    chosen = set()
+    for i, k in enumerate(keep):
+        if k in OUTCOME_GROUPS:
+            chosen.update(c for c in columns if c.startswith(OUTCOME_GROUPS[k]))
+        elif k in columns:
+            chosen.add(k)
+        else:
+            close = difflib.get_close_matches(k, list(OUTCOME_GROUPS) + columns, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise InputError(file, f"outcomes.keep[{i}]", f"unknown outcome{hint}; allowed: the groups "
+                             f"{', '.join(OUTCOME_GROUPS)} or a column of `run_outcomes` (see docs/sweeps.md)", k)
+    return [c for c in columns if c in chosen], series
+
+
+_PROBES: dict = {}
+
+
+def _probe(case: Case) -> tuple[list[str], list[dict]]:
+    """The scalar outcome names of a case, in ``run_outcomes`` order, and its target rows (target,
+    period, year, threshold) — read off a model not yet run: both depend only on the case's
+    structure, never on a run's values."""
+    import pandas as pd
+
+    from sim.core.model import ScenarioMarket
+    from sim.engine.runner import run_outcomes
+
+    key = (case.path, case.id, tuple(t.id for t in case.targets), case.start, case.end, case.part_year)
+    if key not in _PROBES:
+        m = ScenarioMarket(case, seed=0)
+        rows = [{"target": r.target, "period": r.period, "year": None if pd.isna(r.year) else int(r.year),
+                 "threshold": float(r.threshold)} for r in m.target_table().itertuples(index=False)]
+        _PROBES[key] = (list(run_outcomes(m)), rows)
+    return _PROBES[key]
+
+
+def outcome_names(case: Case) -> list[str]:
+    """The scalar outcome columns of a case, in ``run_outcomes`` order."""
+    return _probe(case)[0]
+
+
+def target_rows(case: Case) -> list[dict]:
+    """The case's evaluated targets: ``{target, period, year, threshold}`` per target and period."""
+    return _probe(case)[1]
+
+
+def is_met_column(name: str) -> bool:
+    return name.startswith("target.") and name.endswith(".met")
+

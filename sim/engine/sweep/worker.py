@@ -1,0 +1,106 @@
+"""What a worker does: run a batch of (point, replicate) runs and return their rows as Arrow tables.
+
+The same function runs in-process (``--workers 1``), in local worker processes and on Dask workers,
+so a run's row depends only on the case, the point's parameters and the run's seed
+``run_seed(experiment_seed, point, replicate)`` — never on where or in which order it ran.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import os
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import numpy as np
+import pyarrow as pa
+
+from sim.core.case import Case
+from sim.base.rng import run_seed
+
+
+def _mappingproxy(d: dict) -> MappingProxyType:
+    return MappingProxyType(d)
+
+
+# A Case keeps read-only tables (MappingProxyType), which pickle refuses; teach pickle (and
+# cloudpickle, which Dask uses) to send them as their dict. Only makes pickling possible.
+copyreg.pickle(MappingProxyType, lambda m: (_mappingproxy, (dict(m),)))
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything a worker needs besides the tasks: the case (with ``[fixed]`` applied), the
+    experiment seed, the runs table's schema and, if series are kept, theirs."""
+
+    case: Case
+    seed: int
+    runs_schema: pa.Schema
+    series_schema: pa.Schema | None = None
+    common_random_numbers: bool = False
+
+
+Task = tuple  # (point, replicate, {parameter: value})
+
+
+def run_batch(job: Job, tasks: list[Task]) -> tuple[pa.Table, pa.Table | None]:
+    """Run ``tasks`` one after another; one row per run (and its monthly series if kept)."""
+    from sim.core.model import ScenarioMarket
+    from sim.engine.runner import run_outcomes
+
+    names = job.runs_schema.names
+    columns: dict[str, list] = {n: [] for n in names}
+    series_parts = []
+    last_point, case = None, None
+    for point, replicate, params in tasks:
+        if point != last_point:  # replicates of a point come together: build its case once
+            case = job.case.with_params(params, origin="sweep") if params else job.case
+            last_point = point
+        seed = run_seed(job.seed, replicate) if job.common_random_numbers else run_seed(job.seed, point, replicate)
+        m = ScenarioMarket(case, seed=seed).run()
+        row = {"point": point, "replicate": replicate, "seed": seed, **params, **run_outcomes(m)}
+        for n in names:
+            columns[n].append(row[n])  # a KeyError here means the model's outcomes changed under the spec
+        if job.series_schema is not None:
+            series_parts.append(_series(m, point, replicate, seed, job.series_schema))
+    runs = pa.Table.from_pydict(columns, schema=job.runs_schema)
+    series = pa.concat_tables(series_parts) if series_parts else None
+    return runs, series
+
+
+def _series(m, point: int, replicate: int, seed: int, schema: pa.Schema) -> pa.Table:
+    df = m.recorder.frame(m.calendar.labels, m.calendar.year_of)
+    n = len(df)
+    cols = {"point": np.full(n, point, np.int64), "replicate": np.full(n, replicate, np.int64),
+            "seed": np.full(n, seed, np.int64)}
+    for c in schema.names[3:]:
+        cols[c] = df[c].to_numpy()
+    return pa.Table.from_pydict(cols, schema=schema)
+
+
+# -- local worker processes ------------------------------------------------------------------------
+_JOB: Job | None = None
+
+
+def init_process(job: Job, parent_pid: int) -> None:
+    """Initializer of a local worker process: keep the job, leave Ctrl-C to the parent (which stops
+    the pool), and exit if the parent dies (a ``kill -9`` must not leave orphans running)."""
+    global _JOB
+    _JOB = job
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch():
+        while True:
+            if os.getppid() != parent_pid:
+                os._exit(1)
+            time.sleep(0.5)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
+def run_batch_in_process(tasks: list[Task]) -> tuple[pa.Table, pa.Table | None]:
+    """``run_batch`` with the job given to :func:`init_process`."""
+    return run_batch(_JOB, tasks)

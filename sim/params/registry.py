@@ -1,0 +1,266 @@
+"""The one registry of named model parameters.
+
+Each parameter is declared once, here (core mechanisms) or in its lever's module (``sim/levers/``):
+its name, whether it is a *lever* (what government chooses) or an *uncertainty* (what nobody
+controls), its type, unit, hard bounds, and Chinese and English labels. The case file supplies, for
+every parameter, a value, a plausible range and a source; the loader checks them against this
+registry. The CLI's ``--set``, the sweeps, the report and the app read the same registry.
+
+Parameter names are dotted: ``vouchers.share``. In a case file a parameter lives at
+``<kind>s.<name>``, e.g. ``[levers.vouchers] share = {...}`` or
+``[uncertainties.pilot.duration_months] major = {...}``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sim.base.vocab import OPENER_KINDS, SUPPLIER_KINDS, TIERS
+
+KINDS = ("lever", "uncertainty")
+SECTION = {"lever": "levers", "uncertainty": "uncertainties"}  # where each kind lives in a case file
+INF = float("inf")
+
+
+@dataclass(frozen=True)
+class Param:
+    """A named model parameter: its type, unit, hard bounds and labels (values come from a case)."""
+
+    name: str
+    kind: str  # "lever" | "uncertainty"
+    dtype: type  # float | int | bool
+    unit: str
+    bounds: tuple = (-INF, INF)  # inclusive hard bounds; any case value must lie inside
+    label_en: str = ""
+    label_zh: str = ""
+    doc: str = ""
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"{self.name}: kind must be one of {KINDS}")
+
+    @property
+    def toml_path(self) -> str:
+        return f"{SECTION[self.kind]}.{self.name}"
+
+    @property
+    def group(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    def allowed(self) -> str:
+        """What values are allowed, in words (for error messages)."""
+        if self.dtype is bool:
+            return "true or false"
+        what = "an integer" if self.dtype is int else "a number"
+        lo, hi = self.bounds
+        if lo == -INF and hi == INF:
+            return what
+        if hi == INF:
+            return f"{what} >= {_fmt(lo)}"
+        if lo == -INF:
+            return f"{what} <= {_fmt(hi)}"
+        return f"{what} between {_fmt(lo)} and {_fmt(hi)}"
+
+    def __repr__(self) -> str:
+        return f"Param({self.name!r}, {self.kind}, {self.dtype.__name__}, unit={self.unit!r})"
+
+
+def _fmt(x) -> str:
+    if isinstance(x, float) and x.is_integer():
+        return str(int(x))
+    return str(x)
+
+
+@dataclass
+class Registry:
+    """All parameters by name, in declaration order."""
+
+    params: dict[str, Param] = field(default_factory=dict)
+
+    def add(self, *params: Param) -> None:
+        for p in params:
+            if p.name in self.params:
+                raise ValueError(f"parameter {p.name} declared twice")
+            self.params[p.name] = p
+
+    def __getitem__(self, name: str) -> Param:
+        return self.params[name]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.params
+
+    def __iter__(self):
+        return iter(self.params.values())
+
+    def __len__(self) -> int:
+        return len(self.params)
+
+    def names(self, kind: str | None = None) -> list[str]:
+        return [p.name for p in self if kind is None or p.kind == kind]
+
+
+def per(values, make):
+    """One parameter per item of ``values`` (tiers, kinds): ``make(item) -> Param``."""
+    return [make(v) for v in values]
+
+
+U, L = "uncertainty", "lever"
+SHARE = (0.0, 1.0)
+NONNEG = (0.0, INF)
+TRL = (1.0, 9.0)
+
+_TIER_ZH = {"major": "综合性重大", "integrated": "行业集成式", "small_cut": "高价值小切口"}
+_SUP_ZH = {"startup": "初创企业", "sme": "专精特新中小企业", "leader": "龙头企业", "institute": "高校院所"}
+_OPN_ZH = {"gov": "省直部门", "city": "市州政府", "soe": "国有企业", "leader": "链主企业", "base": "中试基地"}
+
+
+def core_params() -> list[Param]:
+    """Parameters of the core mechanisms (levers declare their own in ``sim/levers``)."""
+    P = Param
+    ps: list[Param] = []
+    # -- population ---------------------------------------------------------------------------
+    for k, zh, en in [
+        ("startups", "初创企业数", "Startups"),
+        ("smes", "专精特新中小企业数", "Little-giant SMEs"),
+        ("leaders", "龙头企业(供给方)数", "Leading firms (suppliers)"),
+        ("institutes", "高校院所数", "Universities and institutes"),
+    ]:
+        ps.append(P(f"population.{k}", U, int, "firms", (0, 200_000), en, zh,
+                    f"Suppliers of kind {k} at the start, active in scenario innovation."))
+    for k, zh, en in [
+        ("soes", "开放场景的国有企业数", "SOEs opening scenarios"),
+        ("chain_leaders", "开放场景的链主企业数", "Chain-leader firms opening scenarios"),
+        ("pilot_bases", "中试基地/概念验证中心数", "Pilot bases and proof-of-concept centres"),
+    ]:
+        ps.append(P(f"population.{k}", U, int, "openers", (0, 10_000), en, zh,
+                    "Openers of this kind (government departments are one per domain, city governments one per city)."))
+    ps.append(P("population.domains_per_supplier", U, float, "domains", (1.0, 6.0),
+                "Mean domains per supplier", "供给方平均能力领域数",
+                "Mean number of domains in which a supplier holds a capability (1 + Poisson, at most 4)."))
+    ps.append(P("population.startup_entry_per_month", U, float, "firms/month", NONNEG,
+                "Startup entry", "新创企业进入", "New startups entering the province's supplier pool each month (Poisson mean)."))
+    # -- suppliers ------------------------------------------------------------------------------
+    ps += per(SUPPLIER_KINDS, lambda k: P(
+        f"supply.readiness_mean.{k}", U, float, "TRL", TRL,
+        f"Mean readiness, {k}", f"平均技术成熟度({_SUP_ZH[k]})",
+        "Mean technology-readiness level (1–9) of a supplier of this kind in each of its domains."))
+    ps.append(P("supply.readiness_sd", U, float, "TRL", (0.0, 4.0), "Readiness spread", "成熟度离散度",
+                "Standard deviation of readiness across capabilities."))
+    ps.append(P("supply.cost_sigma", U, float, "log-units", (0.0, 2.0), "Cost spread", "成本离散度",
+                "Log-sd of a capability's delivery cost relative to a scenario's budget (median 1)."))
+    ps += per(SUPPLIER_KINDS, lambda k: P(
+        f"supply.cash_median_cny.{k}", U, float, "CNY", NONNEG,
+        f"Median cash, {k}", f"现金中位数({_SUP_ZH[k]})", "Median cash at the start (lognormal)."))
+    ps.append(P("supply.cash_sigma", U, float, "log-units", (0.0, 3.0), "Cash spread", "现金离散度",
+                "Log-sd of starting cash."))
+    ps += per(SUPPLIER_KINDS, lambda k: P(
+        f"supply.net_cashflow_cny_per_month.{k}", U, float, "CNY/month", (-INF, INF),
+        f"Operating cash flow, {k}", f"月经营现金流({_SUP_ZH[k]})",
+        "Net monthly cash flow from business outside scenario pilots (negative: burn rate). "
+        "A supplier whose cash would fall below zero exits."))
+    ps += per(SUPPLIER_KINDS, lambda k: P(
+        f"supply.capacity.{k}", U, int, "pilots", (1, 100),
+        f"Pilot capacity, {k}", f"并行试点能力({_SUP_ZH[k]})",
+        "Most pilots (matched or running) a supplier of this kind handles at once."))
+    ps.append(P("supply.registration_share", U, float, "share", SHARE, "Registered on capability list",
+                "能力清单登记比例", "Share of suppliers registered on the capability list at the start; "
+                "firms served at a matchmaking event register too."))
+    ps.append(P("supply.network_awareness", U, float, "probability/month", SHARE, "Awareness by networks",
+                "非平台渠道知晓率", "Chance per month that a supplier learns of a given published opportunity in "
+                "its domain through its own network (outside the platform and events)."))
+    # -- openers --------------------------------------------------------------------------------
+    for ok in OPENER_KINDS:
+        ps += per(TIERS, lambda t, ok=ok: P(
+            f"opening.{ok}.{t}", U, float, "needs/opener/month", NONNEG,
+            f"Opening rate, {ok}, {t}", f"场景征集率({_OPN_ZH[ok]}, {_TIER_ZH[t]})",
+            f"Scenario needs of tier {t} an opener of kind {ok} puts forward per month (Poisson mean)."))
+    ps.append(P("opening.feedback", U, float, "1/validated scenario", (0.0, 5.0),
+                "Opening feedback", "开放反馈效应",
+                "Relative rise of an opener's opening rate per scenario of its own that was validated "
+                "(publish–apply–feedback–optimise)."))
+    # -- centre screening and lists -------------------------------------------------------------
+    ps += per(TIERS, lambda t: P(
+        f"selection.pass_rate.{t}", U, float, "share", SHARE,
+        f"Screening pass rate, {t}", f"遴选通过率({_TIER_ZH[t]})",
+        "Share of solicited needs that pass the centre's quality screening (遴选)."))
+    ps.append(P("selection.call_months", U, int, "months", (1, 24), "Call window", "征集响应期",
+                "Months a published opportunity collects bids before its owner chooses; an unmatched "
+                "opportunity opens a new call, until it is withdrawn."))
+    # -- regulation (friction in regulated domains; the sandbox lever relieves it) ----------------
+    ps.append(P("regulation.keep_share", U, float, "share", SHARE, "Needs going ahead in regulated domains",
+                "受监管领域需求提出比例", "Share of needs in regulated domains (low altitude, healthcare…) that openers "
+                "put forward at all, given regulatory uncertainty."))
+    ps.append(P("regulation.review_months", U, int, "months", (0, 36), "Regulatory review", "监管审查期",
+                "Extra months a selected need in a regulated domain waits for approval before publication."))
+    # -- scenario attributes --------------------------------------------------------------------
+    ps += per(TIERS, lambda t: P(
+        f"scenario.budget_median_cny.{t}", U, float, "CNY", NONNEG,
+        f"Median pilot budget, {t}", f"试点预算中位数({_TIER_ZH[t]})",
+        "Median budget of a scenario's pilot (lognormal)."))
+    ps.append(P("scenario.budget_sigma", U, float, "log-units", (0.0, 3.0), "Budget spread", "预算离散度",
+                "Log-sd of pilot budgets."))
+    ps += per(TIERS, lambda t: P(
+        f"scenario.required_readiness.{t}", U, float, "TRL", TRL,
+        f"Required readiness, {t}", f"所需成熟度({_TIER_ZH[t]})",
+        "Mean technology-readiness a scenario of this tier requires."))
+    ps.append(P("scenario.required_sd", U, float, "TRL", (0.0, 4.0), "Required readiness spread",
+                "所需成熟度离散度", "Standard deviation of required readiness."))
+    # -- pilots -----------------------------------------------------------------------------------
+    ps += per(TIERS, lambda t: P(
+        f"pilot.duration_months.{t}", U, int, "months", (1, 60),
+        f"Pilot duration, {t}", f"试点周期({_TIER_ZH[t]})", "Months from landing to the pilot's verdict."))
+    ps.append(P("pilot.contract_months", U, int, "months", (0, 12), "Contracting time", "签约周期",
+                "Months from a match to the pilot landing."))
+    ps.append(P("pilot.opener_share", U, float, "share", SHARE, "Opener's payment share", "场景方出资比例",
+                "Share of a pilot's budget the opener pays the supplier at landing."))
+    ps += per(TIERS, lambda t: P(
+        f"pilot.success_max.{t}", U, float, "probability", SHARE,
+        f"Best-case success, {t}", f"最高成功率({_TIER_ZH[t]})",
+        "Success probability of a pilot by a supplier far above the required readiness."))
+    ps.append(P("pilot.success_slope", U, float, "1/TRL", (0.0, 10.0), "Success slope", "成功率斜率",
+                "Logistic slope of success probability in (supplier readiness − required readiness)."))
+    ps.append(P("pilot.learning_success", U, float, "share", SHARE, "Learning from success", "成功学习率",
+                "Share of the gap to TRL 9 a supplier closes in a domain after a validated pilot."))
+    ps.append(P("pilot.learning_failure", U, float, "share", SHARE, "Learning from failure", "失败学习率",
+                "Share of the gap to TRL 9 a supplier closes in a domain after a failed pilot."))
+    # -- bidding ----------------------------------------------------------------------------------
+    ps.append(P("bid.hurdle", U, float, "share of budget", (-5.0, 5.0), "Bid hurdle", "投标门槛",
+                "Expected net value, as a share of the pilot budget, at which a supplier is indifferent to bidding."))
+    ps.append(P("bid.temperature", U, float, "share of budget", (1e-6, 5.0), "Bid noise", "投标随机性",
+                "Logit scale of the bid decision: larger means bids depend less on expected value."))
+    ps.append(P("bid.followon_multiple", U, float, "× budget", (0.0, 50.0), "Expected follow-on value",
+                "预期后续收益倍数", "Follow-on profit a supplier expects from a validated pilot, as a multiple of its budget."))
+    ps.append(P("bid.max_cash_share", U, float, "share", SHARE, "Most cash put at stake", "最大现金投入比例",
+                "Largest share of its cash a supplier commits to one pilot's own outlay."))
+    # -- owners' choice ---------------------------------------------------------------------------
+    ps += per(OPENER_KINDS, lambda k: P(
+        f"owner.risk_aversion.{k}", U, float, "TRL", (0.0, 9.0),
+        f"Risk aversion, {k}", f"风险规避({_OPN_ZH[k]})",
+        "Penalty (in TRL points) an owner of this kind puts on an unproven startup (half on an SME)."))
+    ps.append(P("owner.perception_sd", U, float, "TRL", (0.0, 5.0), "Owner's perception noise",
+                "场景方评估误差", "Standard deviation of an owner's error in judging a bidder's readiness."))
+    ps.append(P("owner.min_score", U, float, "TRL", (-9.0, 9.0), "Owner's reservation score", "最低接受分",
+                "Lowest score (perceived readiness − required − risk penalty) an owner accepts."))
+    ps.append(P("owner.record_bonus", U, float, "TRL/validated pilot", (0.0, 5.0), "Track-record bonus",
+                "业绩加分", "Score an owner adds per pilot the bidder has had validated (at most 3 counted)."))
+    # -- diffusion --------------------------------------------------------------------------------
+    ps.append(P("diffusion.p", U, float, "1/year", (0.0, 5.0), "Innovation coefficient p", "创新系数 p",
+                "Bass innovation coefficient: adoption hazard per potential adopter independent of others."))
+    ps.append(P("diffusion.q", U, float, "1/year", (0.0, 10.0), "Imitation coefficient q", "模仿系数 q",
+                "Bass imitation coefficient: adoption hazard per unit share of adopters."))
+    ps += per(TIERS, lambda t: P(
+        f"diffusion.market_size.{t}", U, int, "adopters", (1, 100_000),
+        f"Potential adopters, {t}", f"潜在采用方数({_TIER_ZH[t]})",
+        "Potential adopters of a validated solution of this tier in the province (the pilot site is one)."))
+    ps.append(P("diffusion.price_share", U, float, "share of budget", (0.0, 10.0), "Price per adoption",
+                "单次推广价格", "Price an adopter pays for a validated solution, as a share of its pilot budget."))
+    ps.append(P("diffusion.margin", U, float, "share", SHARE, "Supplier's margin", "供给方毛利率",
+                "Share of each adoption's price the supplier keeps as cash."))
+    ps.append(P("diffusion.small_supplier_factor", U, float, "share", SHARE, "Buyers' trust in small suppliers",
+                "采用方对中小企业的信任", "Multiplier on the adoption hazard of a solution whose supplier is a startup "
+                "or SME (buyers' caution; 1 = none)."))
+    ps += per(TIERS, lambda t: P(
+        f"diffusion.scale_adopters.{t}", U, int, "adopters", (1, 100_000),
+        f"Adopters for large-scale application, {t}", f"大规模应用门槛({_TIER_ZH[t]})",
+        "Adopters (pilot site included) at which a validated scenario counts as in large-scale application."))
+    return ps
