@@ -32,3 +32,25 @@ def write_case(tmp_path):
         return path
 
     return make
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session (see ``tests/browser.py``)."""
+    from .browser import launch
+
+    with launch() as b:
+        yield b
+
+
+@pytest.fixture
+def browser_page(browser):
+    """A fresh page in its own context (own cookies and storage); console errors collected in
+    ``page.console_errors``."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda msg: page.console_errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
+    yield page
+    context.close()
