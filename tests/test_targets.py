@@ -77,3 +77,28 @@ def test_summary_across_replicates():
     s = summarize(t).iloc[0]
     assert (s.replicates, s.met, s.p_met, s["median"]) == (4, 3, 0.75, 11.5)
     assert (s.p_low, s.p_high) == pytest.approx(wilson(3, 4))
+
+
+def test_joint_attainment_against_a_hand_computation():
+    """P(all targets) per year and overall, computed by hand on a small table."""
+    import pandas as pd
+
+    from sim.core.targets import joint_attainment
+
+    rows = []
+    # replicate 0: everything met; 1: target b fails in 2027 only; 2: a fails in 2028
+    met = {(0, "a", 2027): True, (0, "a", 2028): True, (0, "b", 2027): True, (0, "b", 2028): True,
+           (1, "a", 2027): True, (1, "a", 2028): True, (1, "b", 2027): False, (1, "b", 2028): True,
+           (2, "a", 2027): True, (2, "a", 2028): False, (2, "b", 2027): True, (2, "b", 2028): True}
+    for (r, t, y), m in met.items():
+        rows.append({"replicate": r, "target": t, "period": str(y), "year": y, "value": 1.0, "threshold": 1.0,
+                     "met": m})
+    rows.append({"replicate": 0, "target": "a", "period": "2027–2028", "year": None, "value": 2.0,
+                 "threshold": 2.0, "met": True})  # whole-period rows are not counted twice
+    df = pd.DataFrame(rows)
+    df["year"] = df["year"].astype("Int64")
+    j = joint_attainment(df).set_index("period")
+    assert j.loc["2027", "met"] == 2 and j.loc["2028", "met"] == 2 and j.loc["all", "met"] == 1
+    assert j.loc["all", "p_met"] == 1 / 3 and j.loc["all", "threshold"] == 4
+    assert (j["target"] == "all_targets").all() and (j["replicates"] == 3).all()
+    assert j.loc["all", "p_low"] < 1 / 3 < j.loc["all", "p_high"]

@@ -103,3 +103,40 @@ def summarize(targets: pd.DataFrame, group_cols=()) -> pd.DataFrame:
     out = pd.DataFrame(rows)
     out["year"] = out["year"].astype("Int64")
     return out
+
+
+ALL_TARGETS = "all_targets"
+
+
+def joint_attainment(targets: pd.DataFrame, group_cols=()) -> pd.DataFrame:
+    """P(all targets met together), per year and over the whole horizon, across replicates.
+
+    A replicate meets "all targets" in a year when every target evaluated that year is met there;
+    over the horizon (period ``"all"``) when every target is met in every year it is evaluated. Returns
+    rows shaped like :func:`summarize`'s: ``target`` is ``"all_targets"``, the value quantiles count the
+    (target, year) rows met, ``threshold`` is the number evaluated; ``p_met`` with its Wilson
+    95 % interval. ``targets`` has one row per replicate × target × period, as from :func:`evaluate`."""
+    keys = list(group_cols) + ["replicate"]
+    yearly = targets[targets["year"].notna()]
+    parts = []
+    for period, rows in [(str(int(y)), yearly[yearly["year"] == y]) for y in sorted(yearly["year"].unique())] \
+            + [("all", yearly)]:
+        g = rows.groupby(keys, sort=True)["met"].agg(["sum", "size", "all"]).reset_index()
+        g["period"] = period
+        g["year"] = int(period) if period != "all" else None
+        parts.append(g)
+    per_rep = pd.concat(parts, ignore_index=True)
+    out_rows = []
+    for key, g in per_rep.groupby(list(group_cols) + ["period"], sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        n, k = len(g), int(g["all"].sum())
+        lo, hi = wilson(k, n)
+        v = g["sum"].to_numpy(dtype=float)
+        out_rows.append({**dict(zip(list(group_cols) + ["period"], key)), "target": ALL_TARGETS,
+                         "year": g["year"].iloc[0], "threshold": float(g["size"].iloc[0]), "replicates": n, "met": k,
+                         "p_met": k / n, "p_low": lo, "p_high": hi, "median": float(np.median(v)),
+                         "q05": float(np.quantile(v, 0.05)), "q95": float(np.quantile(v, 0.95)),
+                         "mean": float(v.mean())})
+    out = pd.DataFrame(out_rows)
+    out["year"] = out["year"].astype("Int64")
+    return out
