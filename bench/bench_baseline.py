@@ -39,7 +39,7 @@ def main() -> None:
         supplier_months = 0
         while m.running:
             m.step()
-            supplier_months += int(m.sup.alive.sum())
+            supplier_months += int(m.suppliers.alive.sum())
         t2 = time.perf_counter()
         init.append(t1 - t0)
         step.append(t2 - t1)

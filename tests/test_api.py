@@ -47,9 +47,9 @@ def test_agent_decisions_agree_with_the_vectorised_rules(hunan):
     idx = np.arange(0, len(pairs), max(1, len(pairs) // 20))
     vec = m.bid_probabilities(pairs)
     for i in idx:
-        agent = m.supplier_agents[pairs.s[i]]
-        assert agent.bid_chance(int(pairs.o[i])) == pytest.approx(vec[i])
-        assert agent.success_chance(int(pairs.o[i])) == pytest.approx(pairs.p_success[i])
+        agent = m.supplier_agents[pairs.supplier[i]]
+        assert agent.bid_chance(int(pairs.scenario[i])) == pytest.approx(vec[i])
+        assert agent.success_chance(int(pairs.scenario[i])) == pytest.approx(pairs.p_success[i])
 
 
 def test_seedless_model_records_its_seed(hunan):

@@ -79,12 +79,12 @@ def test_model_diffusion_with_levers_off_is_bass(hunan):
     m = ScenarioMarket(case, seed=11)
     n, M = 300, 5000
     sup = np.zeros(n, dtype=np.int64)
-    idx = m.scen.add(key=10**12 + np.arange(n), opener=0, domain=0, tier=2, city=0, budget=1e6, required=6.0,
+    idx = m.scenarios.add(key=10**12 + np.arange(n), opener=0, domain=0, tier=2, city=0, budget=1e6, required=6.0,
                      duration=6, market=M, public_share=0.5, state=int(State.VALIDATED), supplier=sup, adopters=1)
     for t in range(m.calendar.n_months):
         m.t = t
         m.diffuse()
-    F = m.scen.adopters[idx].mean() / M
+    F = m.scenarios.adopters[idx].mean() / M
     R = recursion(1 / M, m.calendar.n_months)[-1]
     assert F == pytest.approx(R, rel=0.03)
-    assert m.recorder.monthly("adoptions").sum() == m.scen.adopters[idx].sum() - n
+    assert m.recorder.monthly("adoptions").sum() == m.scenarios.adopters[idx].sum() - n

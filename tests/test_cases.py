@@ -267,9 +267,9 @@ def test_synthetic_sets_its_values_with_synthetic_sources_and_inherits_the_rest(
 
 def test_synthetic_runs_small(synthetic):
     m = ScenarioMarket(synthetic, seed=run_seed(1, 0))
-    assert len(m.sup) == 300 and m.n_domains == 3 and m.n_cities == 3
+    assert len(m.suppliers) == 300 and m.n_domains == 3 and m.n_cities == 3
     m.run()
-    assert m.t == 23 and 0 < len(m.scen) < 1000
+    assert m.t == 23 and 0 < len(m.scenarios) < 1000
     assert m.recorder.monthly("published").sum() > 0 and m.recorder.monthly("validated").sum() > 0
 
 

@@ -30,7 +30,7 @@ CONFIGS = {
 
 
 def check(m: ScenarioMarket, before: dict) -> dict:
-    s, pil, sup = m.scen, m.pil, m.sup
+    s, pil, sup = m.scenarios, m.pilots, m.suppliers
     t = m.t
     # stage months are ordered: a later stage is never reached before an earlier one
     for early, late in zip(STAGES[:3], STAGES[1:3]):
@@ -103,4 +103,4 @@ def test_tight_budgets_bind_and_cash_starved_runs_drop_matches(hunan):
     m = ScenarioMarket(hunan.with_params(CONFIGS["cash_starved"]), seed=3).run()
     assert m.recorder.monthly("match_dropped").sum() > 0
     assert m.recorder.monthly("supplier_exits").sum() > 500
-    assert (m.pil.status == P_DROPPED).sum() == m.recorder.monthly("match_dropped").sum()
+    assert (m.pilots.status == P_DROPPED).sum() == m.recorder.monthly("match_dropped").sum()

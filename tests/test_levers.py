@@ -17,8 +17,8 @@ def runs(case, params):
 
 
 def small_supplier_pilots(m):
-    landed = m.pil.month_land[(m.pil.status >= 1) & (m.pil.status <= 3)]
-    kinds = m.sup.kind[m.pil.supplier[(m.pil.status >= 1) & (m.pil.status <= 3)]]
+    landed = m.pilots.month_land[(m.pilots.status >= 1) & (m.pilots.status <= 3)]
+    kinds = m.suppliers.kind[m.pilots.supplier[(m.pilots.status >= 1) & (m.pilots.status <= 3)]]
     return int(np.isin(kinds, SMALL).sum()) if len(landed) else 0
 
 
@@ -33,11 +33,11 @@ def test_vouchers_bring_more_pilots_by_small_suppliers(hunan):
     for _ in range(4):
         m.step()
     o = m.open_scenarios()
-    sup = np.flatnonzero(m.sup.alive & np.isin(m.sup.kind, SMALL))
+    sup = np.flatnonzero(m.suppliers.alive & np.isin(m.suppliers.kind, SMALL))
     pairs = m.candidate_pairs(o)
-    pairs = pairs.take(np.isin(pairs.s, sup) & (pairs.outlay > 0))
+    pairs = pairs.take(np.isin(pairs.supplier, sup) & (pairs.outlay > 0))
     before = m.bid_probabilities(pairs)
-    m.lever["vouchers"].value[pairs.s] = 5e5
+    m.lever["vouchers"].value[pairs.supplier] = 5e5
     after = m.bid_probabilities(pairs)
     assert np.all(after >= before) and np.mean(after > before) > 0.5
 
@@ -67,7 +67,7 @@ def test_procurement_and_first_purchase_raise_adoption(hunan):
     for m in fp:
         bought = m.fiscal.ledger().query("flow == 'first_purchase'")
         assert len(bought) > 0
-        assert len(bought) <= int((m.scen.month_validated >= 0).sum())
+        assert len(bought) <= int((m.scenarios.month_validated >= 0).sum())
 
 
 def test_matchmaking_events_serve_more_firms(hunan):
@@ -95,10 +95,10 @@ def unproven_small_wins_in_public(m):
     """Pilots landed by startups/SMEs without a validated pilot at the time, in public owners' scenarios."""
     from sim.base.vocab import OPENER_KINDS
 
-    pil = m.pil
+    pil = m.pilots
     landed = np.flatnonzero(np.isin(pil.status, (1, 2, 3)))
-    owner_kind = np.array(OPENER_KINDS)[m.openers.kind[m.scen.opener[pil.scenario[landed]]]]
-    small = np.isin(m.sup.kind[pil.supplier[landed]], SMALL)
+    owner_kind = np.array(OPENER_KINDS)[m.openers.kind[m.scenarios.opener[pil.scenario[landed]]]]
+    small = np.isin(m.suppliers.kind[pil.supplier[landed]], SMALL)
     return int((small & np.isin(owner_kind, PUBLIC)).sum())
 
 
@@ -106,7 +106,7 @@ def test_try_first_shifts_risk_from_owners_to_suppliers(hunan):
     off = runs(hunan, {"try_first.budget_cny_per_year": 0.0})
     on = runs(hunan, {"try_first.budget_cny_per_year": 1e8, "try_first.share": 0.8})
     # owners pay nothing for trials that fail: public money lost on failed pilots falls
-    lost = lambda ms: sum(float(m.pil.opener_paid[m.pil.status == 3].sum()) for m in ms)  # noqa: E731
+    lost = lambda ms: sum(float(m.pilots.opener_paid[m.pilots.status == 3].sum()) for m in ms)  # noqa: E731
     assert lost(on) < lost(off)
     assert all(m.lever["try_first"].trials > 0 for m in on)
     assert sum(m.lever["try_first"].reports for m in on) > 0
@@ -122,15 +122,15 @@ def test_diligence_exemption_lowers_public_owners_risk_aversion(hunan):
     on = runs(hunan, {**alone, "diligence_exemption.on": True, "diligence_exemption.risk_cut": 0.8})
     assert sum(map(unproven_small_wins_in_public, on)) > sum(map(unproven_small_wins_in_public, off))
     m = on[0]
-    o = np.arange(len(m.scen))
-    public = np.isin(np.array(["gov", "city", "soe", "leader", "base"])[m.openers.kind[m.scen.opener[o]]], PUBLIC)
-    base = m.opener_risk[m.openers.kind[m.scen.opener[o]]]
+    o = np.arange(len(m.scenarios))
+    public = np.isin(np.array(["gov", "city", "soe", "leader", "base"])[m.openers.kind[m.scenarios.opener[o]]], PUBLIC)
+    base = m.opener_risk[m.openers.kind[m.scenarios.opener[o]]]
     ra_on = m.risk_aversion(o)
     assert public.any() and (~public).any()
     assert np.all(ra_on[public] < base[public]) and np.all(ra_on[~public] == base[~public])
     m_off = off[0]
-    o_off = np.arange(len(m_off.scen))
-    assert np.array_equal(m_off.risk_aversion(o_off), m_off.opener_risk[m_off.openers.kind[m_off.scen.opener[o_off]]])
+    o_off = np.arange(len(m_off.scenarios))
+    assert np.array_equal(m_off.risk_aversion(o_off), m_off.opener_risk[m_off.openers.kind[m_off.scenarios.opener[o_off]]])
 
 
 def test_sandbox_opens_regulated_domains_earlier_and_admits_incidents(hunan):
@@ -140,10 +140,10 @@ def test_sandbox_opens_regulated_domains_earlier_and_admits_incidents(hunan):
     def regulated(ms):
         n, wait = 0, []
         for m in ms:
-            reg = m.domain_regulated[m.scen.domain]
-            n += int((reg & (m.scen.month_solicited >= 0)).sum())
-            pub = reg & (m.scen.month_published >= 0)
-            wait += list(m.scen.month_published[pub] - m.scen.month_selected[pub])
+            reg = m.domain_regulated[m.scenarios.domain]
+            n += int((reg & (m.scenarios.month_solicited >= 0)).sum())
+            pub = reg & (m.scenarios.month_published >= 0)
+            wait += list(m.scenarios.month_published[pub] - m.scenarios.month_selected[pub])
         return n, np.mean(wait)
 
     (n_off, wait_off), (n_on, wait_on) = regulated(off), regulated(on)
@@ -156,7 +156,7 @@ def test_soe_duty_makes_soes_open_more(hunan):
     from sim.base.vocab import OPENER_KINDS
 
     soe = OPENER_KINDS.index("soe")
-    opened = lambda ms: sum(int((m.openers.kind[m.scen.opener] == soe).sum()) for m in ms)  # noqa: E731
+    opened = lambda ms: sum(int((m.openers.kind[m.scenarios.opener] == soe).sum()) for m in ms)  # noqa: E731
     off = runs(hunan, {"soe_duty.min_needs_per_year": 0.0})
     on = runs(hunan, {"soe_duty.min_needs_per_year": 6.0, "soe_duty.compliance": 1.0})
     assert opened(on) > 1.5 * opened(off)
@@ -183,7 +183,7 @@ def test_insurance_pays_failed_pilots_and_raises_bids(hunan):
     fin = on.lever["finance"].p
     payout = (1 - pairs.p_success) * fin["insurance_cover"] * np.maximum(pairs.outlay, 0)
     premium = (1 - fin["premium_subsidy"]) * fin["premium_rate"] * pairs.budget
-    pairs = pairs.take(np.isin(on.sup.kind[pairs.s], SMALL) & (payout > premium))  # insurance worth having
+    pairs = pairs.take(np.isin(on.suppliers.kind[pairs.supplier], SMALL) & (payout > premium))  # insurance worth having
     with_ins = on.bid_probabilities(pairs)
     on.lever["finance"].p["insurance"] = False
     without = on.bid_probabilities(pairs)
@@ -217,8 +217,8 @@ def test_pilot_bases_raise_readiness_of_early_stage_suppliers(hunan):
     runs_ = on.lever["pilot_bases"].runs
     assert runs_.n > 0 and off.lever["pilot_bases"].runs.n == 0
     c = np.unique(runs_.cap)
-    c = c[c < len(off.caps)]  # capabilities that exist in both runs (the initial suppliers')
-    assert on.caps.readiness[c].mean() > off.caps.readiness[c].mean()
+    c = c[c < len(off.capabilities)]  # capabilities that exist in both runs (the initial suppliers')
+    assert on.capabilities.readiness[c].mean() > off.capabilities.readiness[c].mean()
 
 
 def test_racing_raises_the_chance_a_landed_scenario_is_validated(hunan):
@@ -229,8 +229,8 @@ def test_racing_raises_the_chance_a_landed_scenario_is_validated(hunan):
     def validated_share(ms):
         num = den = 0
         for m in ms:
-            landed = (m.scen.month_landed >= 0) & np.isin(m.scen.tier, race_tiers) & (m.scen.month_landed <= 20)
-            num += int((landed & (m.scen.month_validated >= 0)).sum())
+            landed = (m.scenarios.month_landed >= 0) & np.isin(m.scenarios.tier, race_tiers) & (m.scenarios.month_landed <= 20)
+            num += int((landed & (m.scenarios.month_validated >= 0)).sum())
             den += int(landed.sum())
         return num / den
 
@@ -238,7 +238,7 @@ def test_racing_raises_the_chance_a_landed_scenario_is_validated(hunan):
     on = runs(hunan, {"racing.share": 1.0, "racing.entrants": 3})
     assert validated_share(on) > validated_share(off)
     m = on[0]
-    per_scenario = np.bincount(m.pil.scenario[np.isin(m.pil.status, (1, 2, 3))], minlength=len(m.scen))
+    per_scenario = np.bincount(m.pilots.scenario[np.isin(m.pilots.status, (1, 2, 3))], minlength=len(m.scenarios))
     assert per_scenario.max() == 3
 
 
@@ -255,8 +255,8 @@ def test_attraction_draws_suppliers_in(hunan):
     drawn = lambda ms: sum(int(m.recorder.monthly("attracted_suppliers").sum()) for m in ms)  # noqa: E731
     assert drawn(off) == 0 and drawn(on) > 0
     m = on[0]
-    new = np.flatnonzero(m.sup.key >= (1 << 32))
-    assert len(new) and all(m.sup.registered[i] for i in new if (m.sup.key[i] >> 24) & 0xFF == 1)
+    new = np.flatnonzero(m.suppliers.key >= (1 << 32))
+    assert len(new) and all(m.suppliers.registered[i] for i in new if (m.suppliers.key[i] >> 24) & 0xFF == 1)
 
 
 def test_data_opening_lowers_cost_and_raises_success_in_data_domains(hunan):

@@ -21,7 +21,7 @@ def test_lottery_assigns_each_applicant_once_and_only_winners_get_awards(hunan):
     wins = np.array([w for _, w in rule.assigned.values()])
     assert 0.4 < wins.mean() < 0.6
     winners = {k for k, (_, w) in rule.assigned.items() if w}
-    awarded = {int(m.sup.key[s]) for _, s, _, _ in rule.awards}
+    awarded = {int(m.suppliers.key[s]) for _, s, _, _ in rule.awards}
     assert awarded and awarded <= winners
     assert m.lever["vouchers"].issued == len(rule.awards)
 
@@ -31,7 +31,7 @@ def test_twin_is_identical_until_the_withheld_award(hunan):
     case = hunan.with_params({"grant_to_equity.equity_share": 0.0})
     main = ScenarioMarket(case, seed=5, lottery=rule).run()
     t0, s, o, amount = rule.awards[len(rule.awards) // 2]
-    key = int(main.sup.key[s])
+    key = int(main.suppliers.key[s])
     twin = ScenarioMarket(case, seed=5, lottery=LotteryRule("grant", 0.5, vetoes=frozenset({(key, t0)}))).run()
     assert np.array_equal(main.recorder.flows[:t0], twin.recorder.flows[:t0])
     paid_main = main.fiscal.ledger().query("flow == 'grant' and supplier_id == @key")

@@ -72,20 +72,20 @@ class Events:
 def _funded_scenario(m: ScenarioMarket, lever: str, month: int, sup: int, scen: int) -> tuple[bool, int]:
     """(used, scenario key of the project the award funded, or −1)."""
     if lever != "vouchers":
-        return True, int(m.scen.key[scen])
+        return True, int(m.scenarios.key[scen])
     # a voucher is used when it pays towards a pilot: the holder's first voucher payment after issue
     for t, suppliers, scenarios, _ in m.fiscal.payments("voucher"):
         if t < month:
             continue
         hit = np.flatnonzero(suppliers == sup)
         if len(hit):
-            return True, int(m.scen.key[scenarios[hit[0]]])
+            return True, int(m.scenarios.key[scenarios[hit[0]]])
     return False, -1
 
 
 def adopters_by(m: ScenarioMarket, o: int, month: int) -> int:
     """Adopters of validated scenario ``o`` (pilot site included) by the end of ``month``."""
-    if m.scen.month_validated[o] < 0 or m.scen.month_validated[o] > month:
+    if m.scenarios.month_validated[o] < 0 or m.scenarios.month_validated[o] > month:
         return 0
     t, scn, n, _ = m.adoption_log()
     return 1 + int(n[(scn == o) & (t <= month)].sum())
@@ -95,32 +95,32 @@ def project_happened(m: ScenarioMarket, lever: str, sup_key: int, scen_key: int,
     """In run ``m``: did the funded project happen? For vouchers, grants and equity: the awardee's pilot
     of that scenario landed. For first purchase: the solution had a first buyer besides the pilot site
     within ``ANYWAY_WINDOW`` months of validation."""
-    idx = np.flatnonzero(m.scen.key == scen_key)
+    idx = np.flatnonzero(m.scenarios.key == scen_key)
     if len(idx) == 0:
         return False
     o = int(idx[0])
     if lever == "first_purchase":
         return adopters_by(m, o, month + ANYWAY_WINDOW) >= 2
-    pil = m.pil
+    pil = m.pilots
     ran = np.isin(pil.status, (P_RUNNING, P_SUCCEEDED, P_FAILED))
-    return bool(((pil.scenario == o) & (m.sup.key[pil.supplier] == sup_key) & ran).any())
+    return bool(((pil.scenario == o) & (m.suppliers.key[pil.supplier] == sup_key) & ran).any())
 
 
 def _events_of(m: ScenarioMarket) -> Events:
-    pil = m.pil
+    pil = m.pilots
     ran = np.isin(pil.status, (P_RUNNING, P_SUCCEEDED, P_FAILED))
-    landed = (m.sup.key[pil.supplier[ran]], pil.month_land[ran])
-    val = m.scen.month_validated >= 0
-    validated = (m.sup.key[m.scen.supplier[val]], m.scen.month_validated[val])
-    fin = m.lever.get("finance")
+    landed = (m.suppliers.key[pil.supplier[ran]], pil.month_land[ran])
+    val = m.scenarios.month_validated >= 0
+    validated = (m.suppliers.key[m.scenarios.supplier[val]], m.scenarios.month_validated[val])
+    fin = m.levers["finance"] if "finance" in m.levers else None
     if fin is not None and fin.deals:
-        private = (m.sup.key[np.concatenate([d[1] for d in fin.deals])],
+        private = (m.suppliers.key[np.concatenate([d[1] for d in fin.deals])],
                    np.concatenate([np.full(len(d[1]), d[0]) for d in fin.deals]),
                    np.concatenate([d[2] for d in fin.deals]))
     else:
         private = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
     t, scn, _, paid = m.adoption_log()
-    revenue = (m.sup.key[m.scen.supplier[scn]], t, paid)
+    revenue = (m.suppliers.key[m.scenarios.supplier[scn]], t, paid)
     return Events(landed, validated, private, revenue)
 
 
@@ -169,11 +169,11 @@ def run_lottery(case: Case, lever: str, seed: int = 0, share: float = 0.5, max_t
     T = m.calendar.n_months
     labels = m.calendar.labels
     events = _events_of(m)
-    index = {int(k): i for i, k in enumerate(m.sup.key.tolist())}
+    index = {int(k): i for i, k in enumerate(m.suppliers.key.tolist())}
 
     app_rows = []
     for key, (t0, win) in rule.assigned.items():
-        row = {"supplier_id": key, "supplier_kind": SUPPLIER_KINDS[m.sup.kind[index[key]]],
+        row = {"supplier_id": key, "supplier_kind": SUPPLIER_KINDS[m.suppliers.kind[index[key]]],
                "lottery_month": labels[t0], "winner": win}
         for h in HORIZONS:
             o = events.outcomes(key, t0, h)
@@ -185,8 +185,8 @@ def run_lottery(case: Case, lever: str, seed: int = 0, share: float = 0.5, max_t
     awards = []
     for t0, s, o, amount in rule.awards:
         used, funded = _funded_scenario(m, lever, t0, s, o)
-        awards.append({"month": labels[t0], "t": t0, "supplier_id": int(m.sup.key[s]),
-                       "supplier_kind": SUPPLIER_KINDS[m.sup.kind[s]], "funded_scenario_id": funded,
+        awards.append({"month": labels[t0], "t": t0, "supplier_id": int(m.suppliers.key[s]),
+                       "supplier_kind": SUPPLIER_KINDS[m.suppliers.kind[s]], "funded_scenario_id": funded,
                        "amount_cny": amount, "used": used})
     order = np.argsort(m.draws.uniform("twin_pick", np.array([a["supplier_id"] for a in awards], dtype=np.int64),
                                        np.array([a["t"] for a in awards], dtype=np.int64))) if awards else []

@@ -1,6 +1,6 @@
 """The agents: openers (who publish scenario needs) and suppliers (who pilot solutions).
 
-Their state lives in the model's arrays (``model.openers``, ``model.sup``, ``model.caps``) so that
+Their state lives in the model's arrays (``model.openers``, ``model.suppliers``, ``model.capabilities``) so that
 decisions over thousands of supplier–scenario pairs are taken in one numpy pass; these classes are
 readable views onto that state. The decision rules are the functions below, named after what they
 decide; the model applies them to whole arrays, and the agents' methods apply them to one pair.
@@ -80,7 +80,7 @@ class Opener(ScenarioAgent):
 
     def scenarios(self) -> np.ndarray:
         """Indices of the scenarios this opener owns."""
-        return np.flatnonzero(self.model.scen.opener == self.idx)
+        return np.flatnonzero(self.model.scenarios.opener == self.idx)
 
 
 class Supplier(ScenarioAgent):
@@ -95,29 +95,29 @@ class Supplier(ScenarioAgent):
 
     @property
     def kind(self) -> str:
-        return SUPPLIER_KINDS[self.model.sup.kind[self.idx]]
+        return SUPPLIER_KINDS[self.model.suppliers.kind[self.idx]]
 
     @property
     def cash(self) -> float:
-        return float(self.model.sup.cash[self.idx])
+        return float(self.model.suppliers.cash[self.idx])
 
     @property
     def alive(self) -> bool:
-        return bool(self.model.sup.alive[self.idx])
+        return bool(self.model.suppliers.alive[self.idx])
 
     @property
     def pilots(self) -> int:
-        return int(self.model.sup.n_pilots[self.idx])
+        return int(self.model.suppliers.n_pilots[self.idx])
 
     @property
     def validated(self) -> int:
-        return int(self.model.sup.n_validated[self.idx])
+        return int(self.model.suppliers.n_validated[self.idx])
 
     @property
     def capabilities(self) -> dict[str, float]:
         """Readiness (TRL) by domain."""
-        c = self.model.caps.of_supplier(self.idx)
-        return {self.model.domain_ids[d]: float(r) for d, r in zip(self.model.caps.domain[c], self.model.caps.readiness[c])}
+        c = self.model.capabilities.of_supplier(self.idx)
+        return {self.model.domain_ids[d]: float(r) for d, r in zip(self.model.capabilities.domain[c], self.model.capabilities.readiness[c])}
 
     def success_chance(self, scenario: int) -> float:
         """Chance this supplier's pilot of ``scenario`` would succeed (0 without a capability in its

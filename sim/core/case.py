@@ -31,6 +31,7 @@ from sim.params.registry import SECTION
 from sim.core.registry import REGISTRY
 from sim.base.vocab import TIERS
 
+DEFAULT_CASE = Path(__file__).resolve().parents[2] / "scenarios" / "hunan_2026_2028.toml"  # the Hunan case
 PART_YEAR_RULES = ("prorate", "full", "skip")
 TARGET_KINDS = ("per_year", "cumulative")
 MAX_MONTHS = 240

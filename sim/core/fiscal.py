@@ -150,9 +150,9 @@ class FiscalAccounts:
             "budget_year": np.array(self.years)[yis],
             "lever": lever.astype(str),
             "flow": flow.astype(str),
-            "supplier_id": np.where(has, m.sup.key[np.maximum(sup, 0)], -1).astype(np.int64),
-            "supplier_kind": kinds[np.where(has, m.sup.kind[np.maximum(sup, 0)], -1)].astype(str),
-            "scenario_id": np.where(scn >= 0, m.scen.key[np.maximum(scn, 0)], -1).astype(np.int64),
+            "supplier_id": np.where(has, m.suppliers.key[np.maximum(sup, 0)], -1).astype(np.int64),
+            "supplier_kind": kinds[np.where(has, m.suppliers.kind[np.maximum(sup, 0)], -1)].astype(str),
+            "scenario_id": np.where(scn >= 0, m.scenarios.key[np.maximum(scn, 0)], -1).astype(np.int64),
             "amount_cny": amt,
         })
 

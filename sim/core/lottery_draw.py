@@ -35,7 +35,7 @@ class LotteryRule:
 
     def draw(self, model, suppliers: np.ndarray) -> np.ndarray:
         """Which of these applicants (supplier indices) may receive the award now."""
-        keys = model.sup.key[suppliers]
+        keys = model.suppliers.key[suppliers]
         u = model.draws.uniform("lottery", keys)  # one draw per supplier, whenever it first applies
         out = np.zeros(len(suppliers), dtype=bool)
         for i, k in enumerate(keys.tolist()):
@@ -48,7 +48,7 @@ class LotteryRule:
         """Chance each supplier expects to receive the award: 1 for a winner, 0 for a loser, ``share``
         before its first application."""
         out = np.full(len(suppliers), float(self.share))
-        for i, k in enumerate(model.sup.key[suppliers].tolist()):
+        for i, k in enumerate(model.suppliers.key[suppliers].tolist()):
             if k in self.assigned:
                 out[i] = float(self.assigned[k][1])
         return out

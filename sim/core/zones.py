@@ -72,11 +72,11 @@ class PilotZones:
         """Apply the rule; returns the indices of candidates designated now."""
         m = self.model
         n_cities, n_dom = m.n_cities, m.n_domains
-        landed = m.scen.month_landed >= 0
-        lc, ld = m.scen.city[landed], m.scen.domain[landed]
+        landed = m.scenarios.month_landed >= 0
+        lc, ld = m.scenarios.city[landed], m.scenarios.domain[landed]
         counts = np.zeros((n_cities, n_dom), dtype=np.int64)
         np.add.at(counts, (lc, ld), 1)
-        opened_by_city = np.bincount(m.scen.city[(m.scen.month_published >= 0) & m.scen_opened_by_city],
+        opened_by_city = np.bincount(m.scenarios.city[(m.scenarios.month_published >= 0) & m.opened_by_city],
                                      minlength=n_cities)
         support_city = m.case_city_plan_named | (opened_by_city >= self.p["min_city_opened"])
         in_focus = (counts[self.city] * self.focus).sum(axis=1)

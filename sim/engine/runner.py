@@ -41,7 +41,7 @@ class RunResult:
 
 def scenario_register(m: ScenarioMarket) -> pd.DataFrame:
     """One row per scenario: its attributes, owner, lifecycle months, winner and adopters."""
-    s = m.scen
+    s = m.scenarios
     labels = np.array(m.calendar.labels + [""], dtype=object)
 
     def month(col):
@@ -69,8 +69,8 @@ def scenario_register(m: ScenarioMarket) -> pd.DataFrame:
         "month_failed": month("month_failed"),
         "month_withdrawn": month("month_withdrawn"),
         "month_scaled": month("month_scaled"),
-        "supplier_id": np.where(has, m.sup.key[np.maximum(sup, 0)], -1).astype(np.int64),
-        "supplier_kind": np.where(has, np.array(SUPPLIER_KINDS + ("",), dtype=object)[m.sup.kind[np.maximum(sup, 0)]], "").astype(str),
+        "supplier_id": np.where(has, m.suppliers.key[np.maximum(sup, 0)], -1).astype(np.int64),
+        "supplier_kind": np.where(has, np.array(SUPPLIER_KINDS + ("",), dtype=object)[m.suppliers.kind[np.maximum(sup, 0)]], "").astype(str),
         "adopters": s.adopters.astype(np.int64),
         "market_size": s.market.astype(np.int64),
     })
@@ -86,7 +86,7 @@ def run_one(case: Case, seed: int, replicate: int = 0) -> RunResult:
         return df
 
     run = {"replicate": replicate, "seed": seed, "months": m.calendar.n_months,
-           "suppliers_ever": int(len(m.sup)), "scenarios": int(len(m.scen))}
+           "suppliers_ever": int(len(m.suppliers)), "scenarios": int(len(m.scenarios))}
     for lever in m.levers:
         run.update(lever.summary())
     return RunResult(replicate, seed, tag(m.recorder.frame(m.calendar.labels, m.calendar.year_of)),

@@ -43,10 +43,10 @@ class Attraction(Lever):
         m = self.model
         if not self.active or self.p["firms_per_opportunity"] <= 0:
             return
-        new = np.flatnonzero(m.scen.month_published == m.t)
+        new = np.flatnonzero(m.scenarios.month_published == m.t)
         if len(new) == 0:
             return
-        per_domain = np.bincount(m.scen.domain[new], minlength=m.n_domains)
+        per_domain = np.bincount(m.scenarios.domain[new], minlength=m.n_domains)
         n = m.draws.poisson("attract", m.t, np.arange(m.n_domains), lam=self.p["firms_per_opportunity"] * per_domain)
         domains = np.repeat(np.arange(m.n_domains), n)
         if len(domains) == 0:
@@ -58,14 +58,14 @@ class Attraction(Lever):
             return
         leader = m.draws.uniform("attract_kind", m.t, np.arange(len(domains))) < self.p["leader_share"]
         kinds = np.where(leader, SUPPLIER_KINDS.index("leader"), SUPPLIER_KINDS.index("sme"))
-        idx = m._add_suppliers(kinds, entered=m.t, first_domain=domains, source=SOURCE)
-        m.sup.registered[idx] = True
+        idx = m.add_suppliers(kinds, entered=m.t, first_domain=domains, source=SOURCE)
+        m.register_suppliers(idx)
         if incentive > 0:
             paid = m.fiscal.pay(self.name, "incentive", np.full(len(idx), incentive), idx)
-            m.sup.cash[idx] += paid
+            m.pay_suppliers(idx, paid)
         self.attracted += len(idx)
-        m.recorder.count(m.t, "attracted_suppliers", len(idx), city=m.sup.city[idx])
-        m.recorder.count(m.t, "supplier_entries", len(idx), city=m.sup.city[idx])
+        m.recorder.count(m.t, "attracted_suppliers", len(idx), city=m.suppliers.city[idx])
+        m.recorder.count(m.t, "supplier_entries", len(idx), city=m.suppliers.city[idx])
 
     def summary(self):
         return {"attracted": self.attracted}

@@ -42,7 +42,7 @@ class DataOpening(Lever):
 
     def _data(self, scenarios):
         m = self.model
-        return m.domain_data[m.scen.domain[scenarios]]
+        return m.domain_data[m.scenarios.domain[scenarios]]
 
     def cost_factor(self, suppliers, scenarios):
         return 1.0 - self.level * self.p["cost_cut"] * self._data(scenarios)

@@ -45,7 +45,7 @@ class DiligenceExemption(Lever):
 
     def _public(self, scenarios):
         m = self.model
-        return self.public_kind[m.openers.kind[m.scen.opener[scenarios]]]
+        return self.public_kind[m.openers.kind[m.scenarios.opener[scenarios]]]
 
     def risk_aversion_multiplier(self, scenarios):
         if not self.active:
@@ -60,4 +60,4 @@ class DiligenceExemption(Lever):
     def buyer_caution_relief(self, scenarios):
         if not self.active:
             return 0.0
-        return self.p["buyer_relief"] * self.model.scen.public_share[scenarios]
+        return self.p["buyer_relief"] * self.model.scenarios.public_share[scenarios]

@@ -131,25 +131,25 @@ class Finance(Lever):
 
     # -- bidding -------------------------------------------------------------------------------
     def _eligible(self, suppliers):
-        return self.eligible_kind[self.model.sup.kind[suppliers]]
+        return self.eligible_kind[self.model.suppliers.kind[suppliers]]
 
     def credit_line(self, pairs):
         if not (self.p["loans"] and self._open()):
             return 0.0
-        return self.p["loan_share"] * np.maximum(pairs.outlay, 0.0) * self._eligible(pairs.s)
+        return self.p["loan_share"] * np.maximum(pairs.outlay, 0.0) * self._eligible(pairs.supplier)
 
     def bid_bonus(self, pairs):
         if not self._open():
             return 0.0
         m = self.model
-        el = self._eligible(pairs.s)
+        el = self._eligible(pairs.supplier)
         own = np.maximum(pairs.outlay, 0.0)
         value = np.zeros(len(pairs))
         if self.p["insurance"]:
             premium = self.p["premium_rate"] * pairs.budget * (1 - self.p["premium_subsidy"])
             value += (1 - pairs.p_success) * self.p["insurance_cover"] * own - premium
         if self.p["loans"]:
-            months = m.scen.duration[pairs.o]
+            months = m.scenarios.duration[pairs.scenario]
             value -= (self.p["loan_share"] * own * self.p["loan_rate_per_year"] * months / 12
                       * (1 - self.p["interest_subsidy"]))
         return value * el
@@ -161,18 +161,18 @@ class Finance(Lever):
         self._loan = self._premium = np.zeros(n)
         if not self._open() or n == 0:
             return np.zeros(n)
-        s = m.pil.supplier[pilots]
+        s = m.pilots.supplier[pilots]
         el = self._eligible(s)
         if self.p["loans"]:
             self._loan = self.p["loan_share"] * need * el
         if self.p["insurance"]:
-            self._premium = self.p["premium_rate"] * m.scen.budget[m.pil.scenario[pilots]] * el
+            self._premium = self.p["premium_rate"] * m.scenarios.budget[m.pilots.scenario[pilots]] * el
         return self._loan - (1 - self.p["premium_subsidy"]) * self._premium
 
     def on_landed(self, pilots, landed):
         m = self.model
-        self.cover = grow(self.cover, len(m.pil), 0.0)
-        p, s = pilots[landed], m.pil.supplier[pilots[landed]]
+        self.cover = grow(self.cover, len(m.pilots), 0.0)
+        p, s = pilots[landed], m.pilots.supplier[pilots[landed]]
         loan, premium = self._loan[landed], self._premium[landed]
         has = loan > 0
         if has.any():
@@ -180,8 +180,8 @@ class Finance(Lever):
         ins = premium > 0
         if ins.any():
             m.fiscal.pay(self.name, "premium_subsidy", self.p["premium_subsidy"] * premium[ins], s[ins],
-                         m.pil.scenario[p[ins]])
-            self.cover[p[ins]] = self.p["insurance_cover"] * np.maximum(m.pil.outlay[p[ins]], 0.0)
+                         m.pilots.scenario[p[ins]])
+            self.cover[p[ins]] = self.p["insurance_cover"] * np.maximum(m.pilots.outlay[p[ins]], 0.0)
 
     def _charge_interest(self):
         m = self.model
@@ -191,7 +191,7 @@ class Finance(Lever):
             return
         interest = lo.principal[open_] * self.p["loan_rate_per_year"] / 12
         s = lo.supplier[open_]
-        np.add.at(m.sup.cash, s, -(1 - self.p["interest_subsidy"]) * interest)
+        m.pay_suppliers(s, -(1 - self.p["interest_subsidy"]) * interest)
         if self.p["interest_subsidy"] > 0:
             m.fiscal.pay(self.name, "interest_subsidy", self.p["interest_subsidy"] * interest, s)
 
@@ -200,7 +200,7 @@ class Finance(Lever):
         m = self.model
         lo = self.loans
         repay = np.minimum(lo.principal[rows], np.maximum(can_pay, 0.0))
-        np.add.at(m.sup.cash, lo.supplier[rows], -repay)
+        m.pay_suppliers(lo.supplier[rows], -repay)
         short = lo.principal[rows] - repay
         lo.status[rows] = np.where(short > 1e-6, DEFAULTED, REPAID)
         bad = short > 1e-6
@@ -210,11 +210,11 @@ class Finance(Lever):
 
     def on_pilots_concluded(self, pilots, success):
         m = self.model
-        self.cover = grow(self.cover, len(m.pil), 0.0)
+        self.cover = grow(self.cover, len(m.pilots), 0.0)
         failed = pilots[~success]
         pay = self.cover[failed]
         if (pay > 0).any():
-            np.add.at(m.sup.cash, m.pil.supplier[failed], pay * m.sup.alive[m.pil.supplier[failed]])
+            m.pay_suppliers(m.pilots.supplier[failed], pay * m.suppliers.alive[m.pilots.supplier[failed]])
             self.payouts_cny += float(pay.sum())
             self.cover[failed] = 0.0
         self.cover[pilots] = 0.0
@@ -228,7 +228,7 @@ class Finance(Lever):
             start = np.searchsorted(sup, sup, side="left")
             group_before = np.where(start > 0, total[np.maximum(start - 1, 0)], 0.0)
             earlier = total - lo.principal[order] - group_before  # same supplier's loans repaid first
-            self._settle_loans(order, m.sup.cash[sup] - earlier)
+            self._settle_loans(order, m.suppliers.cash[sup] - earlier)
 
     def on_supplier_exit(self, suppliers):
         rows = np.flatnonzero((self.loans.status == OPEN) & np.isin(self.loans.supplier, suppliers))
@@ -239,25 +239,22 @@ class Finance(Lever):
     def signals(self, suppliers: np.ndarray) -> dict[str, np.ndarray]:
         """What investors observe about each supplier over the past year (booleans)."""
         m = self.model
-        pil, t = m.pil, m.t
+        pil, t = m.pilots, m.t
         recent = (pil.month_land >= t - 11) & np.isin(pil.status, RUNNING_OR_DONE) & (pil.month_land <= t)
         landed = np.isin(suppliers, pil.supplier[recent])
-        won = (m.scen.month_validated >= t - 11) & (m.scen.month_validated >= 0)
-        validated = np.isin(suppliers, m.scen.supplier[won])
-        g2e = m.lever.get("grant_to_equity")
-        stake = np.zeros(len(suppliers), dtype=bool)
-        grant = np.zeros(len(suppliers), dtype=bool)
-        if g2e is not None:
-            stake = g2e.holds_stake(suppliers)
-            grant = g2e.last_grant[suppliers] >= t - 11
-        return {"landed": landed, "validated": validated, "public_stake": stake, "grant": grant}
+        won = (m.scenarios.month_validated >= t - 11) & (m.scenarios.month_validated >= 0)
+        validated = np.isin(suppliers, m.scenarios.supplier[won])
+        public = m.public_signals(suppliers)  # what other levers make public (grant-to-equity: stakes, grants)
+        none = np.zeros(len(suppliers), dtype=bool)
+        return {"landed": landed, "validated": validated, "public_stake": public.get("public_stake", none),
+                "grant": public.get("grant", none)}
 
     def _invest(self):
         m = self.model
         ticket = self.p["ticket_cny"]
         if not self.investors or ticket <= 0:
             return
-        sup = m.sup
+        sup = m.suppliers
         cand = np.flatnonzero(sup.alive & self.eligible_kind[sup.kind] & (sup.cash < self.p["raise_below_cny"])
                               & (self.last_raised[: len(sup)] < m.t - 11))
         if len(cand) == 0:

@@ -78,6 +78,11 @@ class GrantToEquity(Lever):
         h = self.holdings
         return np.isin(suppliers, h.supplier[h.status == HELD])
 
+    def public_signals(self, suppliers: np.ndarray) -> dict[str, np.ndarray]:
+        """Investors can see whether the public fund holds a stake in a supplier and whether it had a
+        grant in the past year."""
+        return {"public_stake": self.holds_stake(suppliers), "grant": self.last_grant[suppliers] >= self.model.t - 11}
+
     def _support(self, budget: np.ndarray) -> np.ndarray:
         return np.minimum(self.p["support_share"] * budget, self.p["support_cap_cny"])
 
@@ -87,10 +92,10 @@ class GrantToEquity(Lever):
         m = self.model
         if not self.active or m.fiscal.available(self.name) <= 0:
             return 0.0, 0.0
-        amount = self._support(pairs.budget) * self.eligible_kind[m.sup.kind[pairs.s]]
+        amount = self._support(pairs.budget) * self.eligible_kind[m.suppliers.kind[pairs.supplier]]
         lottery = m.lottery_for("grant") or m.lottery_for("equity")
         if lottery is not None:
-            amount = amount * lottery.expected(m, pairs.s)
+            amount = amount * lottery.expected(m, pairs.supplier)
         e = self.p["equity_share"]
         equity = (e * amount * self.p["equity_acceptance"] * (pairs.p_success >= self.p["screen_min_success"]))
         return (1 - e) * amount, equity
@@ -109,14 +114,14 @@ class GrantToEquity(Lever):
         self._grant = self._equity = np.zeros(n)
         if not self.active or n == 0:
             return np.zeros(n)
-        s = m.pil.supplier[pilots]
-        o = m.pil.scenario[pilots]
-        amount = self._support(m.scen.budget[o]) * self.eligible_kind[m.sup.kind[s]]
+        s = m.pilots.supplier[pilots]
+        o = m.pilots.scenario[pilots]
+        amount = self._support(m.scenarios.budget[o]) * self.eligible_kind[m.suppliers.kind[s]]
         e = self.p["equity_share"]
-        readiness_seen = m.caps.readiness[m.pil.cap[pilots]] + m.draws.normal(
-            "diligence", m.scen.key[o], m.sup.key[s], scale=self.p["diligence_sd"])
-        p_seen = m.success_prob(readiness_seen, m.scen.required[o], m.scen.tier[o])
-        accept = m.draws.uniform("equity_accept", m.scen.key[o], m.sup.key[s]) < self.p["equity_acceptance"]
+        readiness_seen = m.capabilities.readiness[m.pilots.cap[pilots]] + m.draws.normal(
+            "diligence", m.scenarios.key[o], m.suppliers.key[s], scale=self.p["diligence_sd"])
+        p_seen = m.success_prob(readiness_seen, m.scenarios.required[o], m.scenarios.tier[o])
+        accept = m.draws.uniform("equity_accept", m.scenarios.key[o], m.suppliers.key[s]) < self.p["equity_acceptance"]
         grant = (1 - e) * amount
         equity = e * amount * ((p_seen >= self.p["screen_min_success"]) & accept)
         lottery = m.lottery_for("grant") or m.lottery_for("equity")
@@ -137,7 +142,7 @@ class GrantToEquity(Lever):
         if not landed.any():
             return
         p = pilots[landed]
-        s, o = m.pil.supplier[p], m.pil.scenario[p]
+        s, o = m.pilots.supplier[p], m.pilots.scenario[p]
         granted = m.fiscal.pay(self.name, "grant", self._grant[landed], s, o)
         self.last_grant[s[granted > 0]] = m.t
         eq = self._equity[landed]
@@ -148,14 +153,14 @@ class GrantToEquity(Lever):
             lottery.record(m, s[got], o[got], (granted + paid)[got])
         inv = paid > 0
         if inv.any():
-            pre = self.p["valuation_multiple"] * np.maximum(m.sup.cash[s[inv]], m.scen.budget[o[inv]])
+            pre = self.p["valuation_multiple"] * np.maximum(m.suppliers.cash[s[inv]], m.scenarios.budget[o[inv]])
             stake = paid[inv] / np.maximum(pre + paid[inv], 1.0)
             self.holdings.add(supplier=s[inv], scenario=o[inv], amount=paid[inv], stake=stake, month=m.t)
 
     def _value(self, rows: np.ndarray) -> np.ndarray:
         m = self.model
         s = self.holdings.supplier[rows]
-        return self.holdings.stake[rows] * self.p["valuation_multiple"] * np.maximum(m.sup.cash[s], 0.0)
+        return self.holdings.stake[rows] * self.p["valuation_multiple"] * np.maximum(m.suppliers.cash[s], 0.0)
 
     def on_month_end(self):
         h = self.holdings

@@ -94,7 +94,7 @@ class Matchmaking(Lever):
         n = int(rate) + int(m.draws.uniform("event_extra", m.t) < rate - int(rate))
         if n == 0 or self.p["firms_per_event"] == 0:
             return
-        open_by_domain = np.bincount(m.scen.domain[m.open_scenarios()], minlength=m.n_domains)
+        open_by_domain = np.bincount(m.scenarios.domain[m.open_scenarios()], minlength=m.n_domains)
         keys = []
         for e in range(n):
             if not self._pay_event():
@@ -102,15 +102,15 @@ class Matchmaking(Lever):
             w = (open_by_domain + 1.0) / (open_by_domain + 1.0).sum()
             d = int(np.searchsorted(np.cumsum(w), m.draws.uniform("event_domain", m.t, e), side="right"))
             d = min(d, m.n_domains - 1)
-            c = m.caps.in_domain(d)
-            s = m.caps.supplier[c]
-            s = np.unique(s[m.sup.alive[s]])
+            c = m.capabilities.in_domain(d)
+            s = m.capabilities.supplier[c]
+            s = np.unique(s[m.suppliers.alive[s]])
             if len(s) == 0:
                 continue
-            order = np.argsort(m.draws.uniform("event_invite", m.t, e, m.sup.key[s]))
+            order = np.argsort(m.draws.uniform("event_invite", m.t, e, m.suppliers.key[s]))
             came = s[order[: self.p["firms_per_event"]]]
             m.serve(came)
-            m.sup.registered[came] = True
+            m.register_suppliers(came)
             keys.append(came.astype(np.int64) * m.n_domains + d)
             self.events_held += 1
         if keys:
@@ -118,16 +118,16 @@ class Matchmaking(Lever):
 
     def aware_pairs(self, pairs):
         m = self.model
-        via_platform = m.sup.registered[pairs.s] & (
-            m.draws.uniform("platform", m.t, m.sup.key[pairs.s], m.scen.key[pairs.o]) < self.p["platform_reach"])
+        via_platform = m.suppliers.registered[pairs.supplier] & (
+            m.draws.uniform("platform", m.t, m.suppliers.key[pairs.supplier], m.scenarios.key[pairs.scenario]) < self.p["platform_reach"])
         if len(self._event_keys):
-            via_event = np.isin(pairs.s.astype(np.int64) * m.n_domains + pairs.domain, self._event_keys)
+            via_event = np.isin(pairs.supplier.astype(np.int64) * m.n_domains + pairs.domain, self._event_keys)
             return via_platform | via_event
         return via_platform
 
     def _select_benchmarks(self):
         m = self.model
-        s = m.scen
+        s = m.scenarios
         self.benchmark = grow(self.benchmark, len(s), False)
         cand = np.flatnonzero(np.isin(s.state, (State.VALIDATED, State.SCALED)) & ~self.benchmark[: len(s)])
         k = self.p["benchmarks_per_selection"]
@@ -137,7 +137,7 @@ class Matchmaking(Lever):
         self.benchmark[best] = True
 
     def market_hazard(self, scenarios):
-        self.benchmark = grow(self.benchmark, len(self.model.scen), False)
+        self.benchmark = grow(self.benchmark, len(self.model.scenarios), False)
         lift = self.p["benchmark_lift"] * self.benchmark[scenarios]
         if self._promoting:
             lift = lift + self.p["promotion_lift"]

@@ -61,14 +61,14 @@ class PilotBases(Lever):
             k = int(rate) + int(m.draws.uniform("poc_extra", m.t, m.openers.key[b]) < rate - int(rate))
             if k == 0:
                 continue
-            c = m.caps.in_domain(int(m.openers.domain[b]))
-            s = m.caps.supplier[c]
-            ok = (m.sup.alive[s] & self.eligible_kind[m.sup.kind[s]]
-                  & (m.caps.readiness[c] < self.p["max_readiness"]) & ~np.isin(c, busy))
+            c = m.capabilities.in_domain(int(m.openers.domain[b]))
+            s = m.capabilities.supplier[c]
+            ok = (m.suppliers.alive[s] & self.eligible_kind[m.suppliers.kind[s]]
+                  & (m.capabilities.readiness[c] < self.p["max_readiness"]) & ~np.isin(c, busy))
             c, s = c[ok], s[ok]
             if len(c) == 0:
                 continue
-            pick = np.argsort(m.draws.uniform("poc_pick", m.t, m.openers.key[b], m.sup.key[s]))[:k]
+            pick = np.argsort(m.draws.uniform("poc_pick", m.t, m.openers.key[b], m.suppliers.key[s]))[:k]
             c, s = c[pick], s[pick]
             if self.p["subsidy_cny"] > 0:
                 paid = m.fiscal.pay(self.name, "poc_subsidy", np.full(len(s), self.p["subsidy_cny"]), s)
@@ -83,13 +83,13 @@ class PilotBases(Lever):
         if len(due) == 0:
             return
         r.done[due] = True
-        alive = m.sup.alive[r.supplier[due]]
-        ok = alive & (m.draws.uniform("poc_result", m.t, m.sup.key[r.supplier[due]], r.cap[due]) < self.p["success"])
+        alive = m.suppliers.alive[r.supplier[due]]
+        ok = alive & (m.draws.uniform("poc_result", m.t, m.suppliers.key[r.supplier[due]], r.cap[due]) < self.p["success"])
         c = r.cap[due][ok]
-        m.caps.readiness[c] = np.minimum(m.caps.readiness[c] + self.p["readiness_gain"], 9.0)
+        m.raise_readiness(c, self.p["readiness_gain"])
         self.succeeded += int(ok.sum())
         s = r.supplier[due][alive]
-        m.recorder.count(m.t, "poc_runs", len(s), city=m.sup.city[s])
+        m.recorder.count(m.t, "poc_runs", len(s), city=m.suppliers.city[s])
 
     def summary(self):
         return {"poc_runs": int(self.runs.n), "poc_succeeded": self.succeeded}

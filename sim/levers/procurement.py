@@ -48,7 +48,7 @@ class Procurement(Lever):
         public = m.domain_public_share[pairs.domain] > 0
         value = public * pairs.p_success * m.params["diffusion.margin"] * m.price(pairs.budget)
         lottery = m.lottery_for("first_purchase")
-        return value * lottery.expected(m, pairs.s) if lottery is not None else value
+        return value * lottery.expected(m, pairs.supplier) if lottery is not None else value
 
     def on_validated(self, scenarios):
         m = self.model
@@ -57,13 +57,13 @@ class Procurement(Lever):
         o = scenarios[(m.public_remaining(scenarios) > 0)]
         lottery = m.lottery_for("first_purchase")
         if lottery is not None and len(o):  # an in-silico trial: eligible solutions allotted by lottery
-            o = o[lottery.draw(m, m.scen.supplier[o])]
+            o = o[lottery.draw(m, m.scenarios.supplier[o])]
         if len(o) == 0:
             return
-        paid = m.fiscal.pay(self.name, "first_purchase", m.price(m.scen.budget[o]), m.scen.supplier[o], o)
+        paid = m.fiscal.pay(self.name, "first_purchase", m.price(m.scenarios.budget[o]), m.scenarios.supplier[o], o)
         m.adopt(o[paid > 0], np.ones(int((paid > 0).sum()), dtype=np.int64))
         if lottery is not None:
-            lottery.record(m, m.scen.supplier[o[paid > 0]], o[paid > 0], paid[paid > 0])
+            lottery.record(m, m.scenarios.supplier[o[paid > 0]], o[paid > 0], paid[paid > 0])
 
     def adoption_hazard(self, scenarios):
         return self.p["hazard_per_year"] if self.active else 0.0
@@ -74,7 +74,7 @@ class Procurement(Lever):
         funded = np.zeros_like(n_extra)
         if want.any():
             o = scenarios[want]
-            paid = m.fiscal.pay(self.name, "procurement", m.price(m.scen.budget[o]) * n_extra[want],
-                                m.scen.supplier[o], o)
+            paid = m.fiscal.pay(self.name, "procurement", m.price(m.scenarios.budget[o]) * n_extra[want],
+                                m.scenarios.supplier[o], o)
             funded[want] = np.where(paid > 0, n_extra[want], 0)
         return funded

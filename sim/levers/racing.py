@@ -44,18 +44,18 @@ class Racing(Lever):
         self.races = 0
 
     def _is_race(self, scenarios):
-        self.race = grow(self.race, len(self.model.scen), False)
+        self.race = grow(self.race, len(self.model.scenarios), False)
         return self.race[scenarios]
 
     def on_published(self, scenarios):
         m = self.model
-        self.race = grow(self.race, len(m.scen), False)
+        self.race = grow(self.race, len(m.scenarios), False)
         if self.p["share"] <= 0 or self.p["entrants"] < 2 or len(scenarios) == 0:
             return
-        new = scenarios[~self.race[scenarios] & (m.scen.month_matched[scenarios] < 0)]
-        pick = new[self.eligible_tier[m.scen.tier[new]] & (m.draws.uniform("race", m.scen.key[new]) < self.p["share"])]
+        new = scenarios[~self.race[scenarios] & (m.scenarios.month_matched[scenarios] < 0)]
+        pick = new[self.eligible_tier[m.scenarios.tier[new]] & (m.draws.uniform("race", m.scenarios.key[new]) < self.p["share"])]
         self.race[pick] = True
-        m.scen.pay_factor[pick] *= self.p["contract_share"]
+        m.scale_owner_payment(pick, self.p["contract_share"])
         self.races += len(pick)
 
     def race_size(self, scenarios):

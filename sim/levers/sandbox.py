@@ -46,9 +46,9 @@ class Sandbox(Lever):
         if not self.active or len(pilots) == 0:
             return False
         m = self.model
-        o = m.pil.scenario[pilots]
-        hit = m.domain_regulated[m.scen.domain[o]] & (
-            m.draws.uniform("incident", m.scen.key[o], m.sup.key[m.pil.supplier[pilots]]) < self.p["incident_rate"])
+        o = m.pilots.scenario[pilots]
+        hit = m.domain_regulated[m.scenarios.domain[o]] & (
+            m.draws.uniform("incident", m.scenarios.key[o], m.suppliers.key[m.pilots.supplier[pilots]]) < self.p["incident_rate"])
         if hit.any():
             self.incidents += int(hit.sum())
             m.count("incidents", o[hit])

@@ -45,7 +45,7 @@ class SoeDuty(Lever):
         year = m.year
         months_left = int(((cal.year_of == year) & (np.arange(cal.n_months) >= m.t)).sum())
         duty = self.p["min_needs_per_year"] * m.case.months_in_year(year) / 12.0
-        s = m.scen
+        s = m.scenarios
         this_year = (s.month_solicited >= 0) & (cal.year_of[np.maximum(s.month_solicited, 0)] == year)
         opened = np.bincount(s.opener[this_year], minlength=len(self.soe))
         base = m.opening_base[m.openers.kind].sum(axis=1)  # needs per month at base rates

@@ -48,28 +48,28 @@ class TryFirst(Lever):
         self.reports = self.trials = 0
 
     def _grow(self):
-        n = len(self.model.scen)
+        n = len(self.model.scenarios)
         self.trial, self.committed = grow(self.trial, n, False), grow(self.committed, n, 0.0)
         self.year = grow(self.year, n, 0)
 
     def _payment(self, scenarios):
         m = self.model
-        return self.p["pay_multiple"] * m.params["pilot.opener_share"] * m.scen.budget[scenarios]
+        return self.p["pay_multiple"] * m.params["pilot.opener_share"] * m.scenarios.budget[scenarios]
 
     def on_published(self, scenarios):
         self._grow()
         m = self.model
         if not self.active or len(scenarios) == 0:
             return
-        owner_public = self.public_kind[m.openers.kind[m.scen.opener[scenarios]]]
-        pick = scenarios[owner_public & (m.draws.uniform("try_first", m.scen.key[scenarios]) < self.p["share"])]
+        owner_public = self.public_kind[m.openers.kind[m.scenarios.opener[scenarios]]]
+        pick = scenarios[owner_public & (m.draws.uniform("try_first", m.scenarios.key[scenarios]) < self.p["share"])]
         pick = pick[~self.trial[pick]]  # a scenario back on the list keeps its terms
         if len(pick) == 0:
             return
         got = m.fiscal.commit(self.name, self._payment(pick))
         pick, amount = pick[got > 0], got[got > 0]
         self.trial[pick], self.committed[pick], self.year[pick] = True, amount, m.year
-        m.scen.pay_factor[pick] = 0.0
+        m.scenarios.pay_factor[pick] = 0.0
         self.trials += len(pick)
 
     def _is_trial(self, scenarios):
@@ -77,7 +77,7 @@ class TryFirst(Lever):
         return self.trial[scenarios]
 
     def bid_bonus(self, pairs):
-        return self._is_trial(pairs.o) * pairs.p_success * self._payment(pairs.o)
+        return self._is_trial(pairs.scenario) * pairs.p_success * self._payment(pairs.scenario)
 
     def risk_aversion_multiplier(self, scenarios):
         return 1.0 - self.p["risk_relief"] * self._is_trial(scenarios)
@@ -87,7 +87,7 @@ class TryFirst(Lever):
         o = scenarios[self._is_trial(scenarios)]
         if len(o) == 0:
             return
-        m.fiscal.pay(self.name, "trial_payment", self.committed[o], m.scen.supplier[o], o, committed_years=self.year[o])
+        m.fiscal.pay(self.name, "trial_payment", self.committed[o], m.scenarios.supplier[o], o, committed_years=self.year[o])
         self.committed[o] = 0.0
         self.reports += len(o)
         m.count("trial_reports", o)
@@ -95,7 +95,7 @@ class TryFirst(Lever):
     def on_month_end(self):
         self._grow()
         m = self.model
-        done = np.flatnonzero((self.committed > 0) & np.isin(m.scen.state, (State.FAILED, State.WITHDRAWN)))
+        done = np.flatnonzero((self.committed > 0) & np.isin(m.scenarios.state, (State.FAILED, State.WITHDRAWN)))
         if len(done):
             m.fiscal.release(self.name, self.committed[done], self.year[done])
             self.committed[done] = 0.0

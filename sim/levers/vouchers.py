@@ -72,20 +72,20 @@ class Vouchers(Lever):
         relief = np.minimum(self.p["cap_cny"], self.p["share"] * np.maximum(pairs.outlay, 0.0))
         worth = (-(pairs.outlay - relief) + pairs.p_success * p["bid.followon_multiple"] * pairs.budget
                  >= p["bid.hurdle"] * pairs.budget)
-        cand = pairs.s[worth & self.eligible_kind[m.sup.kind[pairs.s]] & ~self.holds()[pairs.s]]
+        cand = pairs.supplier[worth & self.eligible_kind[m.suppliers.kind[pairs.supplier]] & ~self.holds()[pairs.supplier]]
         s = np.unique(cand)
         if len(s) == 0:
             return
         d = m.draws
-        s = s[d.uniform("voucher_apply", m.t, m.sup.key[s]) < self.p["apply_prob"]]
+        s = s[d.uniform("voucher_apply", m.t, m.suppliers.key[s]) < self.p["apply_prob"]]
         lottery = m.lottery_for("vouchers")
         if lottery is not None and len(s):  # an in-silico trial: applicants are allotted by lottery
             s = s[lottery.draw(m, s)]
         else:
-            s = s[d.uniform("voucher_approve", m.t, m.sup.key[s]) < self.p["approval_rate"]]
+            s = s[d.uniform("voucher_approve", m.t, m.suppliers.key[s]) < self.p["approval_rate"]]
         if len(s) == 0:
             return
-        s = s[np.argsort(d.uniform("voucher_queue", m.t, m.sup.key[s]))]  # first come, first served
+        s = s[np.argsort(d.uniform("voucher_queue", m.t, m.suppliers.key[s]))]  # first come, first served
         got = m.fiscal.commit(self.name, np.full(len(s), self.p["cap_cny"])) > 0
         s = s[got]
         self.value[s] = self.p["cap_cny"]
@@ -100,10 +100,10 @@ class Vouchers(Lever):
         return np.minimum(self.value[suppliers], self.p["share"] * np.maximum(outlay, 0.0))
 
     def bid_relief(self, pairs):
-        return self._cover(pairs.s, pairs.outlay)
+        return self._cover(pairs.supplier, pairs.outlay)
 
     def at_landing(self, pilots, need):
-        s = self.model.pil.supplier[pilots]
+        s = self.model.pilots.supplier[pilots]
         self._offer = self._cover(s, need)
         once = np.zeros(len(pilots), dtype=bool)  # a voucher pays towards one pilot only
         once[np.unique(s, return_index=True)[1]] = True
@@ -115,9 +115,9 @@ class Vouchers(Lever):
         use = landed & (self._offer > 0)
         if not use.any():
             return
-        s = m.pil.supplier[pilots[use]]
+        s = m.pilots.supplier[pilots[use]]
         amount = self._offer[use]
-        m.fiscal.pay(self.name, "voucher", amount, s, m.pil.scenario[pilots[use]], committed_years=self.year[s])
+        m.fiscal.pay(self.name, "voucher", amount, s, m.pilots.scenario[pilots[use]], committed_years=self.year[s])
         m.fiscal.release(self.name, self.value[s] - amount, self.year[s])
         self.value[s] = 0.0
         self.redeemed += len(s)

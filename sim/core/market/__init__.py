@@ -1,0 +1,4 @@
+"""The market's processes, one module each, as mixins of :class:`~sim.core.model.ScenarioMarket`:
+``population`` (openers, suppliers, capabilities; cash, exit, entry), ``opening`` (needs, screening,
+the opportunity list), ``matching`` (awareness, bids, owners' choice), ``pilots`` (landing, verdicts,
+learning), ``diffusion`` (adoption and large-scale application)."""

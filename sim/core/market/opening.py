@@ -1,0 +1,110 @@
+"""Needs and the opportunity list: openers put forward needs (征集), the promotion centre screens them
+(遴选) and releases them at each release (发布); matchmaking events run; stale opportunities leave the
+list (退出机制). Regulatory friction in regulated domains holds needs back (levers may relieve it).
+
+Part of :class:`~sim.core.model.ScenarioMarket` (a mixin).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.base.vocab import TIERS, State
+from sim.core.market.population import CAP_KEY
+
+
+class Opening:
+    """From needs to published opportunities, and their withdrawal."""
+
+    def opening_rates(self) -> np.ndarray:
+        """Expected needs per opener and tier this month (levers may scale them)."""
+        o = self.openers
+        mult = 1.0 + self.params["opening.feedback"] * o.n_validated
+        mult = self.levers.combine("opening_multiplier", start=mult)
+        return self.opening_base[o.kind] * np.asarray(mult, dtype=float)[:, None]
+
+    def open_needs(self) -> None:
+        """Openers put forward scenario needs (征集): Poisson counts per opener and tier."""
+        rates = self.opening_rates()
+        o = self.openers
+        counts = self.draws.poisson("open", self.t, o.key[:, None], np.arange(len(TIERS))[None, :], lam=rates)
+        opener, tier = np.nonzero(counts)
+        reps = counts[opener, tier]
+        opener, tier = np.repeat(opener, reps), np.repeat(tier, reps)
+        n = len(opener)
+        if n == 0:
+            return
+        j = np.arange(n) - np.repeat(np.cumsum(reps) - reps, reps)
+        key = ((np.int64(self.t) * (1 << 20) + opener) * 4 + tier) * 1024 + np.minimum(j, 1023)
+        d, p = self.draws, self.params
+        domain = o.domain[opener].copy()
+        anyd = domain < 0
+        domain[anyd] = self._pick(self.domain_weight, d.uniform("need_domain", key[anyd]))
+        city = o.city[opener].copy()
+        prov = city < 0
+        city[prov] = self._pick(self.city_weight, d.uniform("need_city", key[prov]))
+        # regulatory friction: in regulated domains only some needs go ahead (levers may relieve it)
+        go = ~self.domain_regulated[domain] | (d.uniform("regulation", key) < self.regulated_keep_share())
+        opener, tier, key, domain, city = opener[go], tier[go], key[go], domain[go], city[go]
+        if len(key) == 0:
+            return
+        budget = d.lognormal("budget", key, median=self.tier_budget_median[tier], sigma=p["scenario.budget_sigma"])
+        required = np.clip(d.normal("required", key, loc=self.tier_required[tier], scale=p["scenario.required_sd"]), 1, 9)
+        idx = self.scenarios.add(key=key, opener=opener, domain=domain, tier=tier, city=city, budget=budget,
+                            required=required, duration=self.tier_duration[tier], market=self.tier_market[tier],
+                            public_share=self.domain_public_share[domain], state=int(State.SOLICITED),
+                            month_solicited=self.t)
+        self.count("solicited", idx)
+
+    def regulatory_relief(self) -> float:
+        """Share of regulatory friction levers remove (sandbox, observation period): 0 none, 1 all."""
+        return float(self.levers.combine("regulatory_relief"))
+
+    def regulated_keep_share(self) -> float:
+        """Chance a need in a regulated domain is put forward at all."""
+        return 1.0 - (1.0 - self.params["regulation.keep_share"]) * (1.0 - self.regulatory_relief())
+
+    def screen_needs(self) -> None:
+        """The promotion centre screens this month's needs (遴选)."""
+        s = self.scenarios
+        new = np.flatnonzero(s.state == State.SOLICITED)
+        if len(new) == 0:
+            return
+        ok = self.draws.uniform("screen", s.key[new]) < self.tier_pass_rate[s.tier[new]]
+        sel, rej = new[ok], new[~ok]
+        s.state[sel], s.month_selected[sel] = State.SELECTED, self.t
+        review = int(round(self.params["regulation.review_months"] * (1.0 - self.regulatory_relief())))
+        s.ready_month[sel] = self.t + np.where(self.domain_regulated[s.domain[sel]], review, 0)
+        s.state[rej] = State.REJECTED
+        self.count("selected", sel)
+        self.count("rejected", rej)
+
+    def publish_opportunities(self) -> None:
+        """Selected needs are released on the opportunity list at each release (发布)."""
+        if not self.levers.combine("releases_now"):
+            return
+        s = self.scenarios
+        sel = np.flatnonzero((s.state == State.SELECTED) & (s.ready_month <= self.t))
+        s.state[sel], s.month_published[sel] = State.PUBLISHED, self.t
+        self.levers.notify("on_published", sel)
+        self.count("published", sel)
+
+    def hold_matchmaking(self) -> None:
+        """This month's matchmaking events and roadshows (对接会、路演), run by the levers that hold them."""
+        self.levers.notify("hold_events")
+
+    def withdraw_stale(self) -> None:
+        """Opportunities unmatched for too long leave the list (exit mechanism, 退出机制)."""
+        s = self.scenarios
+        limit = self.levers.combine("exit_after_months")
+        if limit is None:
+            return
+        stale = np.flatnonzero((s.state == State.PUBLISHED) & (self.t - s.month_published >= limit))
+        s.state[stale], s.month_withdrawn[stale] = State.WITHDRAWN, self.t
+        if len(stale) and len(self._pending):
+            self._pending = self._pending[~np.isin(self._pending % CAP_KEY, stale)]
+        self.count("withdrawn", stale)
+
+    def scale_owner_payment(self, scenarios: np.ndarray, factor: float) -> None:
+        """Scale what owners pay at landing for ``scenarios`` (a free trial pays 0, each racer a share)."""
+        self.scenarios.pay_factor[scenarios] *= factor

@@ -1,0 +1,209 @@
+"""Who is in the market: the categories of a case, the openers, the suppliers and their capabilities,
+and suppliers' cash over time (operating cash flow, exit when cash runs out, entry of startups).
+
+Part of :class:`~sim.core.model.ScenarioMarket` (a mixin: the methods run on the model's state tables).
+The methods at the end are those through which levers change suppliers and capabilities.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.base.table import Table
+from sim.base.vocab import OPENER_KINDS, SUPPLIER_KINDS, TIERS
+from sim.core.agents import NEWNESS, Opener, Supplier
+from sim.core.market.pilots import P_MATCHED, P_RUNNING
+
+MAX_DOMAINS_PER_SUPPLIER = 4
+CAP_KEY = np.int64(1) << np.int64(32)  # keys of (domain, supplier) and (supplier, scenario) pairs
+
+
+class Capabilities:
+    """The capability list: one entry per (supplier, domain) with readiness and relative cost."""
+
+    def __init__(self, n_domains: int):
+        self.n_domains = n_domains
+        self.t = Table({"supplier": (np.int64, -1), "domain": (np.int64, -1), "readiness": (np.float64, 0.0),
+                        "cost_mult": (np.float64, 1.0)}, capacity=8192)
+        self._reindex()
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+    def __getattr__(self, name):
+        if name in ("supplier", "domain", "readiness", "cost_mult"):
+            return getattr(self.t, name)
+        raise AttributeError(name)
+
+    def add(self, supplier, domain, readiness, cost_mult) -> None:
+        self.t.add(supplier=supplier, domain=domain, readiness=readiness, cost_mult=cost_mult)
+        self._reindex()
+
+    def _reindex(self) -> None:
+        key = self.t.domain * CAP_KEY + self.t.supplier
+        self.order = np.argsort(key, kind="stable")
+        self.sorted_key = key[self.order]
+        counts = np.bincount(self.t.domain, minlength=self.n_domains) if len(self.t) else np.zeros(self.n_domains, int)
+        self.dcount = counts
+        self.dstart = np.concatenate([[0], np.cumsum(counts)[:-1]])
+
+    def in_domain(self, d: int) -> np.ndarray:
+        return self.order[self.dstart[d] : self.dstart[d] + self.dcount[d]]
+
+    def find(self, suppliers: np.ndarray, domains: np.ndarray) -> np.ndarray:
+        """Capability index of each (supplier, domain), or −1 where the supplier has none."""
+        key = np.asarray(domains, np.int64) * CAP_KEY + np.asarray(suppliers, np.int64)
+        pos = np.searchsorted(self.sorted_key, key)
+        pos = np.minimum(pos, len(self.sorted_key) - 1)
+        hit = self.sorted_key[pos] == key
+        return np.where(hit, self.order[pos], -1)
+
+    def of_supplier(self, s: int) -> np.ndarray:
+        return np.flatnonzero(self.t.supplier == s)
+
+
+class Population:
+    """Set-up of categories, openers and suppliers; suppliers' cash, exit and entry."""
+
+    # ------------------------------------------------------------------------------------ set-up
+    def _setup_categories(self) -> None:
+        c = self.case
+        self.domain_ids = [d.id for d in c.domains]
+        self.city_ids = [x.id for x in c.cities]
+        self.tier_ids = list(TIERS)
+        self.supplier_kind_names = list(SUPPLIER_KINDS)
+        self.n_domains, self.n_cities = len(self.domain_ids), len(self.city_ids)
+        w = np.array([d.weight for d in c.domains])
+        self.domain_weight = w / w.sum()
+        self.domain_public_share = np.array([d.public_share for d in c.domains])
+        self.domain_regulated = np.array([d.regulated for d in c.domains])
+        self.domain_data = np.array([d.data_dependent for d in c.domains])
+        cw = np.array([x.weight for x in c.cities])
+        self.city_weight = cw / cw.sum()
+        self.case_city_plan_named = np.array([x.plan_named for x in c.cities])
+        p = self.params
+        per_tier = lambda name: np.array([p[f"{name}.{t}"] for t in TIERS])  # noqa: E731
+        per_kind = lambda name: np.array([p[f"{name}.{k}"] for k in SUPPLIER_KINDS])  # noqa: E731
+        self.tier_pass_rate = per_tier("selection.pass_rate")
+        self.tier_budget_median = per_tier("scenario.budget_median_cny")
+        self.tier_required = per_tier("scenario.required_readiness")
+        self.tier_duration = per_tier("pilot.duration_months").astype(np.int64)
+        self.tier_success_max = per_tier("pilot.success_max")
+        self.tier_market = per_tier("diffusion.market_size").astype(np.int64)
+        self.tier_scale = per_tier("diffusion.scale_adopters").astype(np.int64)
+        self.kind_capacity = per_kind("supply.capacity").astype(np.int64)
+        self.kind_cashflow = per_kind("supply.net_cashflow_cny_per_month")
+        self.kind_newness = np.array([NEWNESS[k] for k in SUPPLIER_KINDS])
+        self.opener_risk = np.array([p[f"owner.risk_aversion.{k}"] for k in OPENER_KINDS])
+        self.opening_base = np.array([[p[f"opening.{k}.{t}"] for t in TIERS] for k in OPENER_KINDS])
+
+    def _setup_openers(self) -> None:
+        c, p = self.case, self.params
+        kind, domain, city = [], [], []
+        dom_index = {d: i for i, d in enumerate(self.domain_ids)}
+        for d in range(self.n_domains):  # one provincial department per domain
+            kind.append(0), domain.append(d), city.append(-1)
+        for x in range(self.n_cities):  # one government per city, any domain
+            kind.append(1), domain.append(-1), city.append(x)
+        for k, count in (("soe", p["population.soes"]), ("leader", p["population.chain_leaders"]),
+                         ("base", p["population.pilot_bases"])):
+            doms = [dom_index[d] for d in c.opener_domains[k]]
+            ki = OPENER_KINDS.index(k)
+            for i in range(count):  # main business spread evenly over the kind's domains
+                kind.append(ki), domain.append(doms[i % len(doms)]), city.append(-2)
+        n = len(kind)
+        self.openers = Table({"key": (np.int64, -1), "kind": (np.int64, 0), "domain": (np.int64, -1),
+                              "city": (np.int64, -1), "n_validated": (np.int64, 0)}, capacity=n)
+        idx = self.openers.add(key=np.arange(n), kind=np.array(kind), domain=np.array(domain), city=np.array(city))
+        located = np.flatnonzero(self.openers.city == -2)  # firms: a home city drawn by city weight
+        self.openers.city[located] = self._pick(self.city_weight, self.draws.uniform("opener_city", located))
+        self.opener_agents = [Opener(self, int(i)) for i in idx]
+
+    def _initial_supplier_kinds(self) -> np.ndarray:
+        p = self.params
+        counts = [p["population.startups"], p["population.smes"], p["population.leaders"], p["population.institutes"]]
+        return np.repeat(np.arange(len(SUPPLIER_KINDS)), counts)
+
+    @staticmethod
+    def _pick(weights: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Categorical draw by inverse CDF: index i with probability weights[i]."""
+        cum = np.cumsum(weights)
+        return np.minimum(np.searchsorted(cum, u * cum[-1], side="right"), len(weights) - 1)
+
+    def add_suppliers(self, kinds: np.ndarray, entered: int, first_domain: np.ndarray | None = None,
+                       source: int = 0) -> np.ndarray:
+        """Create suppliers of the given kinds with cash, a home city and capabilities.
+
+        ``first_domain`` forces each new supplier's first capability domain (entrants drawn by a
+        published opportunity); ``source`` tells apart entrants of the same month from different
+        processes (0: ordinary entry; levers use their own numbers), so their keys never collide."""
+        n = len(kinds)
+        if n == 0:
+            return np.arange(0)
+        p, d = self.params, self.draws
+        first = len(self.suppliers)
+        if entered < 0:
+            keys = np.arange(first, first + n, dtype=np.int64)
+        else:  # entrants: keyed by month and order of entry, stable across twin runs
+            keys = ((np.int64(entered + 1) << np.int64(32)) + (np.int64(source) << np.int64(24))
+                    + np.arange(n, dtype=np.int64))
+        med = np.array([p[f"supply.cash_median_cny.{k}"] for k in SUPPLIER_KINDS])[kinds]
+        cash = d.lognormal("cash", keys, median=med, sigma=p["supply.cash_sigma"])
+        city = self._pick(self.city_weight, d.uniform("supplier_city", keys))
+        registered = d.uniform("registered", keys) < p["supply.registration_share"]
+        idx = self.suppliers.add(key=keys, kind=kinds, city=city, cash=cash, registered=registered, entered=entered)
+        # capabilities: 1 + Poisson(mean − 1) domains, chosen by domain weight without replacement
+        extra = d.poisson("n_domains", keys, lam=max(p["population.domains_per_supplier"] - 1.0, 0.0))
+        n_dom = np.minimum(1 + extra, min(MAX_DOMAINS_PER_SUPPLIER, self.n_domains))
+        u = d.uniform("domain_pick", keys[:, None], np.arange(self.n_domains)[None, :])
+        score = np.log(u) / np.maximum(self.domain_weight, 1e-12)[None, :]  # Efraimidis–Spirakis
+        if first_domain is not None:
+            score[np.arange(n), first_domain] = np.inf
+        ranked = np.argsort(-score, axis=1)
+        take = np.arange(self.n_domains)[None, :] < n_dom[:, None]
+        rows, cols = np.nonzero(take)
+        cap_sup = idx[rows]
+        cap_dom = ranked[rows, cols]
+        mean = np.array([p[f"supply.readiness_mean.{k}"] for k in SUPPLIER_KINDS])[kinds[rows]]
+        readiness = np.clip(d.normal("readiness", keys[rows], cap_dom, loc=mean, scale=p["supply.readiness_sd"]), 1, 9)
+        cost = d.lognormal("cost", keys[rows], cap_dom, median=1.0, sigma=p["supply.cost_sigma"])
+        self.capabilities.add(cap_sup, cap_dom, readiness, cost)
+        self.supplier_agents += [Supplier(self, int(i)) for i in idx]
+        self.levers.notify("on_suppliers_added", len(self.suppliers))
+        return idx
+
+    # ------------------------------------------------------------------------------ each month
+    def settle_suppliers(self) -> None:
+        """Operating cash flow; suppliers out of cash exit (their pilots fail); new startups enter."""
+        sup = self.suppliers
+        alive = np.flatnonzero(sup.alive)
+        sup.cash[alive] += self.kind_cashflow[sup.kind[alive]]
+        broke = alive[sup.cash[alive] < 0]
+        if len(broke):
+            sup.alive[broke], sup.cash[broke], sup.exited[broke] = False, 0.0, self.t
+            mine = np.isin(self.pilots.supplier, broke)
+            self._drop(np.flatnonzero(mine & (self.pilots.status == P_MATCHED)))
+            running = np.flatnonzero(mine & (self.pilots.status == P_RUNNING))
+            if len(running):
+                self._finish(running, np.zeros(len(running), dtype=bool))
+            sup.load[broke] = 0
+            self.levers.notify("on_supplier_exit", broke)
+            self.recorder.count(self.t, "supplier_exits", len(broke), city=sup.city[broke])
+        n_new = int(self.draws.poisson("entry", self.t, lam=self.params["population.startup_entry_per_month"]))
+        if n_new:
+            new = self.add_suppliers(np.zeros(n_new, dtype=np.int64), entered=self.t)
+            self.recorder.count(self.t, "supplier_entries", n_new, city=sup.city[new])
+
+    # ---------------------------------------------------------- how levers change suppliers
+    def register_suppliers(self, suppliers: np.ndarray) -> None:
+        """Put suppliers on the capability list (an event's attendees, firms drawn in by attraction)."""
+        self.suppliers.registered[suppliers] = True
+
+    def pay_suppliers(self, suppliers: np.ndarray, amounts) -> None:
+        """Add ``amounts`` (CNY; negative: a charge) to suppliers' cash; a supplier listed twice gets both."""
+        np.add.at(self.suppliers.cash, suppliers, amounts)
+
+    def raise_readiness(self, capabilities: np.ndarray, gain: float) -> None:
+        """Raise the readiness (TRL) of capabilities by ``gain``, capped at 9 (a proof-of-concept run)."""
+        r = self.capabilities.readiness
+        r[capabilities] = np.minimum(r[capabilities] + gain, 9.0)
