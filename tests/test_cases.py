@@ -194,7 +194,7 @@ def test_hubei_events_are_near_but_not_above_100_a_year(hubei, hubei_run):
     m = ScenarioMarket(hubei, seed=run_seed(1, 0)).run()
     events = m.recorder.monthly("events")
     assert events[0] in (7, 8)  # December 2025: no promotion yet (the first falls in February)
-    assert m.lever["matchmaking"].promotions == 8  # quarterly, over 2026–2027
+    assert m.levers["matchmaking"].promotions == 8  # quarterly, over 2026–2027
 
 
 def test_hubei_publishes_on_the_order_of_1000_demands(hubei_run):
@@ -225,7 +225,7 @@ def test_shandong_case(shandong):
 
 def test_shandong_vouchers_are_used_in_a_run(shandong):
     m = ScenarioMarket(shandong, seed=run_seed(1, 0)).run()
-    s = m.lever["vouchers"].summary()
+    s = m.levers["vouchers"].summary()
     assert s["vouchers_issued"] > 0 and 0 < s["voucher_value_redeemed_cny"] < s["voucher_value_issued_cny"]
 
 

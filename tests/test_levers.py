@@ -26,8 +26,8 @@ def test_vouchers_bring_more_pilots_by_small_suppliers(hunan):
     off = runs(hunan, {})
     on = runs(hunan, {"vouchers.budget_cny_per_year": 1.5e8, "vouchers.share": 0.6, "vouchers.cap_cny": 1e6})
     assert sum(map(small_supplier_pilots, on)) > sum(map(small_supplier_pilots, off))
-    assert all(m.lever["vouchers"].redeemed > 0 for m in on)
-    assert all(m.lever["vouchers"].issued == 0 for m in off)
+    assert all(m.levers["vouchers"].redeemed > 0 for m in on)
+    assert all(m.levers["vouchers"].issued == 0 for m in off)
     # the lever acts on suppliers' bids: a voucher holder's bid chance is higher than without it
     m = ScenarioMarket(hunan.with_params({"vouchers.budget_cny_per_year": 1.5e8}), seed=1)
     for _ in range(4):
@@ -37,7 +37,7 @@ def test_vouchers_bring_more_pilots_by_small_suppliers(hunan):
     pairs = m.candidate_pairs(o)
     pairs = pairs.take(np.isin(pairs.supplier, sup) & (pairs.outlay > 0))
     before = m.bid_probabilities(pairs)
-    m.lever["vouchers"].value[pairs.supplier] = 5e5
+    m.levers["vouchers"].value[pairs.supplier] = 5e5
     after = m.bid_probabilities(pairs)
     assert np.all(after >= before) and np.mean(after > before) > 0.5
 
@@ -52,7 +52,7 @@ def test_grant_support_brings_more_small_supplier_pilots_and_equity_is_selective
     g_paid = [m.fiscal.ledger().query("flow == 'grant'").shape[0] for m in grant]
     e_paid = [m.fiscal.ledger().query("flow == 'equity'").shape[0] for m in equity]
     assert sum(e_paid) < sum(g_paid)  # screening and acceptance: fewer pilots supported
-    assert all(m.lever["grant_to_equity"].summary()["equity_proceeds_cny"] > 0 for m in equity)
+    assert all(m.levers["grant_to_equity"].summary()["equity_proceeds_cny"] > 0 for m in equity)
     spent = lambda ms: sum(m.fiscal.spent["grant_to_equity"].sum() for m in ms)  # noqa: E731
     assert spent(equity) < spent(grant)
 
@@ -108,11 +108,11 @@ def test_try_first_shifts_risk_from_owners_to_suppliers(hunan):
     # owners pay nothing for trials that fail: public money lost on failed pilots falls
     lost = lambda ms: sum(float(m.pilots.opener_paid[m.pilots.status == 3].sum()) for m in ms)  # noqa: E731
     assert lost(on) < lost(off)
-    assert all(m.lever["try_first"].trials > 0 for m in on)
-    assert sum(m.lever["try_first"].reports for m in on) > 0
+    assert all(m.levers["try_first"].trials > 0 for m in on)
+    assert sum(m.levers["try_first"].reports for m in on) > 0
     for m in on:  # a passed trial is paid from the lever's budget, once
         paid = m.fiscal.ledger().query("flow == 'trial_payment'")
-        assert len(paid) == m.lever["try_first"].reports
+        assert len(paid) == m.levers["try_first"].reports
     assert sum(map(unproven_small_wins_in_public, on)) > sum(map(unproven_small_wins_in_public, off))
 
 
@@ -148,7 +148,7 @@ def test_sandbox_opens_regulated_domains_earlier_and_admits_incidents(hunan):
 
     (n_off, wait_off), (n_on, wait_on) = regulated(off), regulated(on)
     assert n_on > n_off and wait_on < wait_off
-    assert sum(m.lever["sandbox"].incidents for m in on) > 0
+    assert sum(m.levers["sandbox"].incidents for m in on) > 0
     assert sum(int(m.recorder.monthly("incidents").sum()) for m in off) == 0
 
 
@@ -169,8 +169,8 @@ def test_scenario_loans_relax_the_cash_constraint(hunan):
     off = runs(hunan, {**starved, "finance.loans": False})
     on = runs(hunan, {**starved, "finance.loans": True, "finance.loan_share": 0.8})
     assert sum(map(small_supplier_pilots, on)) > sum(map(small_supplier_pilots, off))
-    assert all(m.lever["finance"].summary()["loans"] > 0 for m in on)
-    assert all(m.lever["finance"].summary()["loans"] == 0 for m in off)
+    assert all(m.levers["finance"].summary()["loans"] > 0 for m in on)
+    assert all(m.levers["finance"].summary()["loans"] == 0 for m in off)
 
 
 def test_insurance_pays_failed_pilots_and_raises_bids(hunan):
@@ -180,18 +180,18 @@ def test_insurance_pays_failed_pilots_and_raises_bids(hunan):
     for _ in range(4):
         on.step()
     pairs = on.candidate_pairs(on.open_scenarios())
-    fin = on.lever["finance"].p
+    fin = on.levers["finance"].p
     payout = (1 - pairs.p_success) * fin["insurance_cover"] * np.maximum(pairs.outlay, 0)
     premium = (1 - fin["premium_subsidy"]) * fin["premium_rate"] * pairs.budget
     pairs = pairs.take(np.isin(on.suppliers.kind[pairs.supplier], SMALL) & (payout > premium))  # insurance worth having
     with_ins = on.bid_probabilities(pairs)
-    on.lever["finance"].p["insurance"] = False
+    on.levers["finance"].p["insurance"] = False
     without = on.bid_probabilities(pairs)
     live = without > 0  # (pairs a supplier cannot afford stay at zero either way)
     assert live.sum() > 20 and np.all(with_ins >= without)
     assert np.mean(with_ins[live] > without[live]) > 0.9
     ms = runs(hunan, {**base, "finance.insurance": True})
-    assert all(m.lever["finance"].summary()["insurance_payouts_cny"] > 0 for m in ms)
+    assert all(m.levers["finance"].summary()["insurance_payouts_cny"] > 0 for m in ms)
     assert all(len(m.fiscal.ledger().query("flow == 'premium_subsidy'")) > 0 for m in ms)
 
 
@@ -207,15 +207,15 @@ def test_investors_respond_to_signals_and_the_guidance_fund_adds_money(hunan):
     match = runs(hunan, {**base, "finance.guidance_match": 1.0})
     co = lambda ms: sum(int(m.recorder.monthly("guidance_investment").sum()) for m in ms)  # noqa: E731
     assert co(no_match) == 0 and co(match) > 0
-    assert all(len(m.lever["finance"].investors) == 20 for m in match)
+    assert all(len(m.levers["finance"].investors) == 20 for m in match)
 
 
 def test_pilot_bases_raise_readiness_of_early_stage_suppliers(hunan):
     off = ScenarioMarket(hunan.with_params({"pilot_bases.budget_cny_per_year": 0.0}), seed=2).run()
     on = ScenarioMarket(hunan.with_params({"pilot_bases.budget_cny_per_year": 5e7,
                                            "pilot_bases.runs_per_base_per_month": 2.0}), seed=2).run()
-    runs_ = on.lever["pilot_bases"].runs
-    assert runs_.n > 0 and off.lever["pilot_bases"].runs.n == 0
+    runs_ = on.levers["pilot_bases"].runs
+    assert runs_.n > 0 and off.levers["pilot_bases"].runs.n == 0
     c = np.unique(runs_.cap)
     c = c[c < len(off.capabilities)]  # capabilities that exist in both runs (the initial suppliers')
     assert on.capabilities.readiness[c].mean() > off.capabilities.readiness[c].mean()

@@ -23,7 +23,7 @@ def test_lottery_assigns_each_applicant_once_and_only_winners_get_awards(hunan):
     winners = {k for k, (_, w) in rule.assigned.items() if w}
     awarded = {int(m.suppliers.key[s]) for _, s, _, _ in rule.awards}
     assert awarded and awarded <= winners
-    assert m.lever["vouchers"].issued == len(rule.awards)
+    assert m.levers["vouchers"].issued == len(rule.awards)
 
 
 def test_twin_is_identical_until_the_withheld_award(hunan):

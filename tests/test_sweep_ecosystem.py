@@ -20,9 +20,19 @@ def tiny_case():
     return sim.load_case(TINY_CASE).with_params(TINY)
 
 
-def test_keywords_map_every_registry_name_both_ways():
-    assert KEYWORDS["vouchers_share"] == "vouchers.share"
-    assert all(KEYWORDS[keyword(n)] == n for n in sim.REGISTRY.names())
+def test_a_keyword_sets_its_registry_parameter_on_the_model(tiny_case):
+    """Plain keywords reach the model as the registry parameters they name, and nothing else."""
+    m = BatchScenarioMarket(case=str(TINY_CASE), seed=1, vouchers_share=0.37, pilot_success_slope=1.23,
+                            **{keyword(k): v for k, v in TINY.items()})
+    assert m.params["vouchers.share"] == 0.37 and m.levers["vouchers"].p["share"] == 0.37
+    assert m.params["pilot.success_slope"] == 1.23
+    assert m.params["population.startups"] == 20
+    base = sim.load_case(TINY_CASE).values
+    changed = {k for k in base if m.params[k] != base[k]}
+    assert changed == {"vouchers.share", "pilot.success_slope", *TINY}
+    assert len(KEYWORDS) == len(sim.REGISTRY)  # one keyword per parameter, so none is unreachable
+    with pytest.raises(sim.InputError, match="vouchers_shares"):
+        BatchScenarioMarket(case=str(TINY_CASE), seed=1, vouchers_shares=0.5)
     assert outcome_identifier("target.major_landed.2026–2028.met") == "target_major_landed_2026_2028_met"
 
 

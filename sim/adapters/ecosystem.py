@@ -4,11 +4,11 @@ Both tools pass parameters as Python keywords, so registry names take a plain ke
 become underscores (``vouchers.share`` → ``vouchers_share``; :data:`KEYWORDS` maps them back).
 
 **Mesa batch_run** — :class:`BatchScenarioMarket` takes a case, a seed and plain keyword parameters,
-and reports the run's outcomes (``sim.runner.run_outcomes`` columns) through its DataCollector at
+and reports the run's outcomes (``sim.engine.runner.run_outcomes`` columns) through its DataCollector at
 the last month, which is where ``batch_run`` reads them::
 
     from mesa.batch_run import batch_run     # mesa.batchrunner in 3.3.1
-    from sim.ecosystem import BatchScenarioMarket
+    from sim.adapters.ecosystem import BatchScenarioMarket
     rows = batch_run(BatchScenarioMarket,
                      {"vouchers_share": [0.3, 0.6], "seed": [1, 2, 3]},
                      number_processes=1, iterations=1, display_progress=False)
@@ -46,7 +46,9 @@ def keyword(name: str) -> str:
 
 
 KEYWORDS: dict[str, str] = {keyword(n): n for n in REGISTRY.names()}
-assert len(KEYWORDS) == len(REGISTRY), "two parameters share a keyword form"
+if len(KEYWORDS) != len(REGISTRY):  # a registry that breaks the keyword convention is a bug in the package
+    raise RuntimeError("two parameters share a keyword form: " + ", ".join(
+        sorted(n for n in REGISTRY.names() if sum(keyword(m) == keyword(n) for m in REGISTRY.names()) > 1)))
 
 
 def outcome_identifier(column: str) -> str:
@@ -71,7 +73,7 @@ def _registry_params(params: dict) -> dict:
 
 # -- Mesa batch_run -------------------------------------------------------------------------------
 class BatchScenarioMarket(ScenarioMarket):
-    """:class:`~sim.model.ScenarioMarket` for ``mesa.batch_run``: plain keyword parameters and the
+    """:class:`~sim.core.model.ScenarioMarket` for ``mesa.batch_run``: plain keyword parameters and the
     run's outcomes in the DataCollector.
 
     Args:

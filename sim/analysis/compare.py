@@ -141,32 +141,24 @@ def run_mix_replicate(case: Case, seed: int) -> tuple[pd.DataFrame, dict]:
     return m.target_table(), m.fiscal.net_spent()
 
 
-def _job(args):
-    mix_id, r, case, seed = args
+def _mix_replicate(context, item):
+    """A task of the executor: replicate ``r`` of one mix."""
+    mix_id, r, case, seed = item
     t, spend = run_mix_replicate(case, seed)
     return mix_id, r, t, spend
 
 
-def run_comparison(cmp: Comparison, progress=None, workers: int = 1) -> dict[str, pd.DataFrame]:
-    """Run every mix with the same replicate seeds (in ``workers`` processes; results do not depend
-    on how many); returns the tables (see the module docstring)."""
+def run_comparison(cmp: Comparison, progress=None, workers: int = 1, scheduler: str | None = None
+                   ) -> dict[str, pd.DataFrame]:
+    """Run every mix with the same replicate seeds (on ``workers`` processes or a Dask ``scheduler``;
+    results do not depend on how many); returns the tables (see the module docstring)."""
+    from sim.engine.executor import Executor
+
     seeds = [run_seed(cmp.seed, r) for r in range(cmp.replicates)]
     jobs = [(mix.id, r, cmp.mix_case(mix), s) for mix in cmp.mixes for r, s in enumerate(seeds)]
-    results = {}
-    if workers > 1:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for mix_id, r, t, spend in pool.map(_job, jobs, chunksize=max(1, len(jobs) // (8 * workers))):
-                results[(mix_id, r)] = (t, spend)
-                if progress:
-                    progress(len(results))
-    else:
-        for job in jobs:
-            mix_id, r, t, spend = _job(job)
-            results[(mix_id, r)] = (t, spend)
-            if progress:
-                progress(len(results))
+    with Executor(workers, scheduler) as ex:
+        done = ex.map(_mix_replicate, jobs, progress=progress)
+    results = {(mix_id, r): (t, spend) for mix_id, r, t, spend in done}
     target_rows, spend_rows = [], []
     for mix in cmp.mixes:  # assemble in a fixed order, whatever order the runs finished in
         for r in range(cmp.replicates):

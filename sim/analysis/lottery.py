@@ -1,7 +1,7 @@
 """An in-silico randomised trial of a lever (``scensim lottery``).
 
 The experiment a policy evaluator would run: one lever's awards — vouchers, grants, equity or first
-purchase — are allotted by lottery among eligible applicants (see :mod:`sim.lottery_draw`). From the
+purchase — are allotted by lottery among eligible applicants (see :mod:`sim.core.lottery_draw`). From the
 main run it reports, for every applicant, winners-versus-losers differences in pilots landed,
 validations, private investment raised and adoption revenue at 6, 12 and 24 months after the
 applicant's lottery (an intention-to-treat comparison; Welch 95 % intervals). For every award it runs
@@ -16,7 +16,6 @@ particular answer: the shares come from the model's mechanisms.
 from __future__ import annotations
 
 import math
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +28,7 @@ from sim.core.lottery_draw import LOTTERY_LEVERS, LotteryRule
 from sim.core.model import P_FAILED, P_RUNNING, P_SUCCEEDED, ScenarioMarket
 from sim.base.rng import run_seed
 from sim.core.targets import wilson
+from sim.engine.executor import Executor
 from sim.base.vocab import SUPPLIER_KINDS
 
 HORIZONS = (6, 12, 24)
@@ -125,8 +125,8 @@ def _events_of(m: ScenarioMarket) -> Events:
 
 
 # -- twins -----------------------------------------------------------------------------------------------
-def _twin(args) -> dict:
-    """Run the twin of one award and measure the awardee (runs in a worker process)."""
+def _twin(context, args) -> dict:
+    """A task of the executor: run the twin of one award and measure the awardee."""
     case, seed, lever, share, sup_key, month, scen_key, last_month = args
     m = ScenarioMarket(case, seed=seed, lottery=LotteryRule(lever, share, vetoes=frozenset({(sup_key, month)})))
     while m.running and m.t < last_month:
@@ -157,7 +157,7 @@ def _interval_mean(x: np.ndarray) -> tuple[float, float, float]:
 
 
 def run_lottery(case: Case, lever: str, seed: int = 0, share: float = 0.5, max_twins: int | None = None,
-                workers: int = 1, progress=None) -> dict[str, pd.DataFrame]:
+                workers: int = 1, progress=None, scheduler: str | None = None) -> dict[str, pd.DataFrame]:
     """Run the trial: the main run, then one twin per award (or ``max_twins`` of them, chosen at
     random). Returns the tables ``lottery_applicants``, ``lottery_awards`` and ``lottery_summary``."""
     if lever not in LOTTERY_LEVERS:
@@ -194,18 +194,8 @@ def run_lottery(case: Case, lever: str, seed: int = 0, share: float = 0.5, max_t
     jobs = [(case, seed_run, lever, share, a["supplier_id"], a["t"], a["funded_scenario_id"],
              min(T - 1, a["t"] + max(HORIZONS))) for i, a in enumerate(awards) if i in chosen]
     which = [i for i in range(len(awards)) if i in chosen]
-    results = []
-    if workers > 1 and len(jobs) > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for r in pool.map(_twin, jobs, chunksize=max(1, len(jobs) // (4 * workers))):
-                results.append(r)
-                if progress:
-                    progress(len(results))
-    else:
-        for job in jobs:
-            results.append(_twin(job))
-            if progress:
-                progress(len(results))
+    with Executor(workers if len(jobs) > 1 else 1, scheduler) as ex:
+        results = ex.map(_twin, jobs, progress=progress)
     for a in awards:
         a["twin"] = False
         a["happened_anyway"] = None

@@ -6,7 +6,7 @@
     replicates, met, p_met, p_low, p_high, mean, q05, median, q95
 
 For a target (``outcome = "target.<id>.<period>"``) ``met`` counts replicates meeting it, ``p_met``
-is ``met / replicates`` with the Wilson 95 % interval ``[p_low, p_high]`` (``sim.targets.wilson``),
+is ``met / replicates`` with the Wilson 95 % interval ``[p_low, p_high]`` (``sim.core.targets.wilson``),
 and the quantiles are of the target's value. For every other kept outcome (metrics, fiscal, levers)
 only the quantiles and mean are filled. Quantiles use numpy's default (linear) method.
 """

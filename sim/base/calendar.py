@@ -26,6 +26,3 @@ class Calendar:
 
     def month(self, t: int) -> int:
         return int(self.month_of[t])
-
-    def is_year_end(self, t: int) -> bool:
-        return self.month(t) == 12 or t == self.n_months - 1

@@ -30,9 +30,6 @@ class Table:
             return cols[name][: self.n]
         raise AttributeError(name)
 
-    def column(self, name: str) -> np.ndarray:
-        return self._cols[name][: self.n]
-
     @property
     def columns(self) -> list[str]:
         return list(self._schema)

@@ -60,3 +60,22 @@ def open_share(text, name: str = "--share") -> float:
     if not 0 < v < 1:
         raise InputError(None, name, "expected a number strictly between 0 and 1", text)
     return v
+
+
+def add_executor_args(p, workers_default: str | None = "1", what: str = "runs") -> None:
+    """``--workers N`` and ``--scheduler ADDRESS``: every command runs its tasks on the one executor
+    (:class:`~sim.engine.executor.Executor`), so they all scale the same way."""
+    default = f"default {workers_default}" if workers_default else "default: one per core"
+    p.add_argument("--workers", "-w", default=workers_default, metavar="N",
+                   help=f"local worker processes for the {what} ({default}; results do not depend on it)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786 (instead of local workers)")
+
+
+def executor_args(args) -> tuple[int | None, str | None]:
+    """(workers, scheduler) from ``--workers`` and ``--scheduler``, checked: not both at once."""
+    workers = positive_int("--workers")(args.workers) if args.workers is not None else None
+    if args.scheduler is not None and workers is not None and str(args.workers) != "1":
+        raise InputError(None, "--workers", "the Dask cluster's workers run the tasks; give --workers or "
+                         "--scheduler, not both", workers)
+    return workers, args.scheduler

@@ -7,7 +7,7 @@ from pathlib import Path
 from sim.analysis.compare import load_comparison, run_comparison
 from sim.base.files import code_version, file_sha256, write_bundle
 from sim.base.rng import run_seed
-from sim.cli.args import positive_int, seed_arg
+from sim.cli.args import add_executor_args, executor_args, positive_int, seed_arg
 from sim.report.compare_tables import markdown_table, tables_for_print
 from sim.report.console import print_table, progress, stdout_console
 
@@ -15,13 +15,13 @@ from sim.report.console import print_table, progress, stdout_console
 def cmd_compare(args) -> int:
 
     reps = positive_int("--replicates")(args.replicates) if args.replicates is not None else None
-    workers = positive_int("--workers")(args.workers)
+    workers, scheduler = executor_args(args)
     seed = seed_arg(args.seed) if args.seed is not None else None
     cmp = load_comparison(args.experiment, replicates=reps, seed=seed)
     out = Path(args.out) if args.out else Path("results") / cmp.id
     total = len(cmp.mixes) * cmp.replicates
     with progress(f"{cmp.id}: {len(cmp.mixes)} mixes × {cmp.replicates} replicates", total, args.quiet) as update:
-        res = run_comparison(cmp, progress=update, workers=workers)
+        res = run_comparison(cmp, progress=update, workers=workers or 1, scheduler=scheduler)
     con = stdout_console(200)
     printed = tables_for_print(cmp, res, args.lang)
     for title, head, rows, left in printed:
@@ -48,7 +48,7 @@ def register(sub) -> None:
     p.add_argument("--replicates", "-r", default=None, help="replicates per mix (default: the file's)")
     p.add_argument("--seed", default=None, help="seed (default: the file's)")
     p.add_argument("--out", "-o", default=None, help="output folder (default results/<experiment id>/)")
-    p.add_argument("--workers", default="1", help="worker processes (default 1; results do not depend on it)")
+    add_executor_args(p, what="replicates")
     p.add_argument("--lang", choices=("zh", "en"), default="en")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(handler=cmd_compare)

@@ -10,7 +10,7 @@ import pandas as pd
 from sim.analysis.lottery import run_lottery
 from sim.base.files import code_version, file_sha256, write_bundle
 from sim.base.rng import run_seed
-from sim.cli.args import default_case, open_share, positive_int, seed_arg
+from sim.cli.args import add_executor_args, default_case, executor_args, open_share, positive_int, seed_arg
 from sim.core.case import load_case
 from sim.core.lottery_draw import LOTTERY_LEVERS
 from sim.report.console import print_table, progress, stdout_console
@@ -19,13 +19,14 @@ from sim.report.console import print_table, progress, stdout_console
 def cmd_lottery(args) -> int:
 
     seed = seed_arg(args.seed)
-    workers = positive_int("--workers")(args.workers)
+    workers, scheduler = executor_args(args)
     max_twins = positive_int("--max-twins")(args.max_twins) if args.max_twins is not None else None
     share = open_share(args.share)
     case = load_case(args.case or default_case())
     out = Path(args.out) if args.out else Path("results") / f"{case.id}_lottery_{args.lever}"
     with progress(f"lottery of {args.lever}: twin runs", None, args.quiet) as update:
-        res = run_lottery(case, args.lever, seed, share, max_twins, workers, progress=update)
+        res = run_lottery(case, args.lever, seed, share, max_twins, workers or 1, progress=update,
+                          scheduler=scheduler)
     s = res["lottery_summary"]
     con = stdout_console(160)
     head = ["measure", "horizon", "estimate", "95% interval", "n", "note"]
@@ -62,7 +63,7 @@ def register(sub) -> None:
     p.add_argument("--seed", default="0", help="seed of the trial (default 0)")
     p.add_argument("--max-twins", default=None, help="twin runs for at most this many awards, chosen at random "
                    "(default: every award)")
-    p.add_argument("--workers", default="1", help="processes for the twin runs (default 1)")
+    add_executor_args(p, what="twin runs")
     p.add_argument("--out", "-o", default=None, help="output folder (default results/<case>_lottery_<lever>/)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(handler=cmd_lottery)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from sim.base.errors import InputError
-from sim.cli.args import DEFAULT_CASE, Parser, default_case, positive_int, seed_arg
+from sim.cli.args import DEFAULT_CASE, Parser, add_executor_args, default_case, executor_args, positive_int, seed_arg
 from sim.report.console import print_table, stdout_console
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-figures", action="store_true", help="skip figures")
     r.add_argument("--no-write", action="store_true", help="print the table only; write nothing")
     r.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    add_executor_args(r, what="replicates")
 
     for register in _extensions():
         register(sub)
@@ -59,6 +60,7 @@ def cmd_run(args) -> int:
 
     seed = seed_arg(args.seed)
     replicates = positive_int("--replicates")(args.replicates)
+    workers, scheduler = executor_args(args)
     overrides = dict(parse_assignment(a) for a in args.overrides)
     case = load_case(args.case or default_case(), overrides)
     out = Path(args.out) if args.out else Path("results") / case.id
@@ -69,7 +71,8 @@ def cmd_run(args) -> int:
     from sim.engine.runner import run
 
     with progress(case.id, replicates, args.quiet) as update:
-        results = run(case, replicates=replicates, seed=seed, progress=update)
+        results = run(case, replicates=replicates, seed=seed, progress=update, workers=workers or 1,
+                      scheduler=scheduler)
 
     print_tables(results, args.lang, target_rows, fiscal_rows, part_year_note)
     if not args.no_write:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sim.base.errors import InputError
-from sim.cli.args import positive_int
+from sim.cli.args import add_executor_args, executor_args, positive_int
 
 SWEEP_HELP = """Run the sweep an experiment spec describes (experiments/*.toml): every design point × replicate,
 on local worker processes or a Dask cluster, written as Parquet chunks as runs finish. Running the
@@ -16,10 +16,7 @@ MAX_FACTOR_COLUMNS = 4  # more varied parameters than this: the printed tables s
 def register(sub) -> None:
     s = sub.add_parser("sweep", help="run (or resume) an experiment spec's sweep", description=SWEEP_HELP)
     s.add_argument("spec", help="experiment spec, e.g. experiments/voucher_sweep.toml")
-    s.add_argument("--workers", "-w", default=None, metavar="N",
-                   help="local worker processes (default: all cores; 1 runs in this process)")
-    s.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                   help="address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786 (instead of local workers)")
+    add_executor_args(s, workers_default=None, what="sweep's runs")
     s.add_argument("--out", "-o", default=None, metavar="DIR", help="output folder (default results/<experiment id>/)")
     s.add_argument("--chunk-runs", default=None, metavar="N",
                    help="runs per Parquet chunk (default 500; a chunk is also written every 30 s)")
@@ -44,14 +41,11 @@ def cmd_sweep(args) -> int:
     from sim.engine.sweep.execute import DEFAULT_CHUNK_RUNS, run_sweep
     from sim.engine.sweep.spec import load_spec
 
-    workers = positive_int("--workers")(args.workers) if args.workers is not None else None
+    workers, scheduler = executor_args(args)
     chunk_runs = positive_int("--chunk-runs")(args.chunk_runs) if args.chunk_runs is not None else DEFAULT_CHUNK_RUNS
-    if args.scheduler is not None and workers is not None:
-        raise InputError(None, "--workers", "the Dask cluster's workers run the sweep; give --workers or "
-                         "--scheduler, not both", workers)
     spec = load_spec(args.spec)
     err = Console(stderr=True)
-    report = run_sweep(spec, out=args.out, workers=workers, scheduler=args.scheduler,
+    report = run_sweep(spec, out=args.out, workers=workers, scheduler=scheduler,
                        progress=not args.quiet, chunk_runs=chunk_runs, console=err)
     print(f"{spec.id}: {report}")
     return 0

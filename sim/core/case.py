@@ -3,7 +3,7 @@
 A case gives the horizon, the domains, the cities, the openers' domains, candidate pilot zones,
 the targets in the plan's own words, and — for every parameter in the registry — a value with its
 unit, plausible range and source. ``load_case`` turns a file into a :class:`Case` or raises
-:class:`~sim.errors.InputError` with a one-line message naming file, key, value and what is allowed.
+:class:`~sim.base.errors.InputError` with a one-line message naming file, key, value and what is allowed.
 
 A case may start from another with ``[case] extends = "other.toml"`` (path relative to the file):
 tables merge key by key, but a parameter entry ``{value, unit, range, source}`` is replaced whole and

@@ -107,7 +107,7 @@ class FiscalAccounts:
 
     def _record(self, flow, lever, yis, suppliers, scenarios, amounts):
         if flow not in FLOWS:
-            raise ValueError(f"unknown fiscal flow {flow!r}; add it to sim.fiscal.FLOWS")
+            raise ValueError(f"unknown fiscal flow {flow!r}; add it to sim.core.fiscal.FLOWS")
         keep = amounts != 0
         if keep.any():
             self._rows.append((self.model.t, yis[keep], lever, flow, suppliers[keep], scenarios[keep], amounts[keep]))

@@ -47,10 +47,10 @@ class ScenarioMarket(Population, Opening, Matching, Pilots, Diffusion, mesa.Mode
     """Agent-based model of a province's scenario market under policy levers.
 
     Args:
-        case: a :class:`~sim.case.Case`, or the path of a case file (default: the Hunan case).
+        case: a :class:`~sim.core.case.Case`, or the path of a case file (default: the Hunan case).
         seed: the run's seed; every random number is a function of it (None: drawn fresh and kept
             in ``self.seed`` so the run can be repeated).
-        lottery: a :class:`~sim.lottery_draw.LotteryRule` to allot one lever's awards by lottery
+        lottery: a :class:`~sim.core.lottery_draw.LotteryRule` to allot one lever's awards by lottery
             (``scensim lottery``); None for the levers' usual rules.
         **params: parameter overrides by name, e.g. ``**{"vouchers.share": 0.6}``.
     """
@@ -175,7 +175,7 @@ class ScenarioMarket(Population, Opening, Matching, Pilots, Diffusion, mesa.Mode
         return self
 
     def target_table(self):
-        """Value, threshold and met, per target and year (see :mod:`sim.targets`)."""
+        """Value, threshold and met, per target and year (see :mod:`sim.core.targets`)."""
         from sim.core.targets import evaluate
 
         return evaluate(self.case, self.recorder.monthly, self.calendar.year_of)

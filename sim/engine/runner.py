@@ -164,19 +164,25 @@ class Results:
                 "runs": self.runs}
 
 
+def _replicate(case: Case, item: tuple[int, int]) -> RunResult:
+    """A task of the executor: replicate ``r`` with seed ``seed`` of ``case``."""
+    r, seed = item
+    return run_one(case, seed, r)
+
+
 def run(case: Case | str | Path, replicates: int = 1, seed: int = 0,
-        progress: Callable[[int], None] | None = None) -> Results:
-    """Run ``replicates`` independent replicates of ``case`` (seeds derived from ``seed``)."""
+        progress: Callable[[int], None] | None = None, workers: int = 1, scheduler: str | None = None) -> Results:
+    """Run ``replicates`` independent replicates of ``case`` (seeds derived from ``seed``), on
+    ``workers`` local processes or a Dask ``scheduler`` (the tables are the same either way)."""
+    from sim.engine.executor import Executor
+
     if not isinstance(case, Case):
         case = load_case(case)
     if replicates < 1:
         raise ValueError("replicates must be at least 1")
     seeds = [run_seed(seed, r) for r in range(replicates)]
-    parts = []
-    for r, s in enumerate(seeds):
-        parts.append(run_one(case, s, r))
-        if progress:
-            progress(r + 1)
+    with Executor(min(workers, replicates), scheduler, context=case) as ex:
+        parts = ex.map(_replicate, list(enumerate(seeds)), progress=progress)
 
     def cat(name):
         return pd.concat([getattr(p, name) for p in parts], ignore_index=True)

@@ -1,13 +1,13 @@
 """Running a sweep: design points × replicates, in batches, on local processes or a Dask cluster,
 written in chunks as runs finish, resumable.
 
-    >>> from sim.sweep import load_spec, run_sweep
+    >>> from sim.engine.sweep import load_spec, run_sweep
     >>> report = run_sweep(load_spec("experiments/voucher_sweep.toml"), workers=2)
     >>> report.reused, report.computed
 
-``workers=1`` runs in this process; ``workers=N`` starts N local worker processes (spawned: Mesa
-sets the start method); ``scheduler="tcp://host:8786"`` sends batches to an existing Dask cluster
-with ``client.submit(..., pure=False)`` (identical calls would otherwise share one cached result).
+Batches run on the project's one executor (:class:`~sim.engine.executor.Executor`): ``workers=1``
+in this process, ``workers=N`` on N local worker processes, ``scheduler="tcp://host:8786"`` on an
+existing Dask cluster.
 Whatever runs them, run ``(point, replicate)`` uses ``run_seed(seed, point, replicate)``, so the
 runs table is the same. At most a few batches per worker are in flight and finished rows are
 written every ``chunk_runs`` runs (or ``flush_seconds``), so memory stays bounded.
@@ -19,26 +19,24 @@ import math
 import os
 import sys
 import time
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
-from sim.base.errors import InputError
 from sim.engine.sweep.design import design_table
 from sim.engine.sweep.spec import n_points
 from sim.engine.sweep.spec import ExperimentSpec
 from sim.engine.sweep.store import SweepFolder
-from sim.engine.sweep.worker import Job, init_process, run_batch, run_batch_in_process
+from sim.engine.executor import Executor
+from sim.engine.sweep.worker import Job, run_batch
 
 DEFAULT_CHUNK_RUNS = 500
 DEFAULT_FLUSH_SECONDS = 30.0
 SERIES_ROWS_PER_CHUNK = 500_000
 MAX_BATCH_RUNS = 16
 TASKS_PER_WORKER = 32
-BATCHES_IN_FLIGHT_PER_WORKER = 2
 
 
 @dataclass
@@ -74,7 +72,7 @@ def run_sweep(spec: ExperimentSpec, out=None, workers: int | None = None, schedu
               flush_seconds: float = DEFAULT_FLUSH_SECONDS, console=None) -> SweepReport:
     """Run (or resume) the sweep of ``spec`` into ``out`` (default ``results/<id>/``).
 
-    Raises :class:`~sim.errors.InputError` before writing anything if ``out`` holds another
+    Raises :class:`~sim.base.errors.InputError` before writing anything if ``out`` holds another
     experiment. On Ctrl-C, finished runs are written and ``KeyboardInterrupt`` propagates."""
     t0 = time.perf_counter()
     out = Path(out) if out is not None else default_out(spec)
@@ -95,8 +93,7 @@ def run_sweep(spec: ExperimentSpec, out=None, workers: int | None = None, schedu
     n_workers = workers or os.cpu_count() or 1
     executor = None
     if n_todo:  # connect or start workers before creating the folder: a bad --scheduler writes nothing
-        executor = (_DaskExecutor(scheduler, job) if scheduler else
-                    _InProcess(job) if n_workers == 1 else _LocalProcesses(n_workers, job))
+        executor = Executor(n_workers, scheduler, context=job)
     try:
         if existing is None:
             folder.create(design, {})
@@ -114,7 +111,7 @@ def run_sweep(spec: ExperimentSpec, out=None, workers: int | None = None, schedu
         if executor is not None:
             with executor:
                 batches = _batches(design, spec.factors, scan.done, batch_size(n_todo, executor.workers))
-                for runs, series in executor.results(batches):
+                for runs, series in executor.stream(run_batch, batches):
                     writer.add(runs, series)
                     computed += runs.num_rows
                     if bar:
@@ -188,120 +185,6 @@ class _ChunkWriter:
         self.folder.write_chunk(pa.concat_tables(self.runs), series)
         self.written += self.n_runs
         self.runs, self.series, self.n_runs, self.n_series = [], [], 0, 0
-
-
-# -- executors: each yields (runs, series) per batch as batches finish ------------------------------
-class _InProcess:
-    workers = 1
-
-    def __init__(self, job: Job):
-        self.job = job
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def results(self, batches):
-        for b in batches:
-            yield run_batch(self.job, b)
-
-
-class _LocalProcesses:
-    """Local worker processes (``concurrent.futures`` with the spawn start method Mesa sets)."""
-
-    def __init__(self, workers: int, job: Job):
-        import multiprocessing
-
-        self.workers = workers
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=init_process, initargs=(job, os.getpid()))
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is None:
-            self.pool.shutdown(wait=True)
-        else:  # Ctrl-C or an error: drop queued batches and stop the workers now (their runs are lost)
-            procs = list((getattr(self.pool, "_processes", None) or {}).values())
-            self.pool.shutdown(wait=False, cancel_futures=True)
-            for p in procs:
-                p.terminate()
-        return False
-
-    def results(self, batches):
-        pending = set()
-        it = iter(batches)
-        window = self.workers * BATCHES_IN_FLIGHT_PER_WORKER
-        for b in it:
-            pending.add(self.pool.submit(run_batch_in_process, b))
-            if len(pending) >= window:
-                break
-        while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for f in finished:
-                yield f.result()
-                nxt = next(it, None)
-                if nxt is not None:
-                    pending.add(self.pool.submit(run_batch_in_process, nxt))
-
-
-class _DaskExecutor:
-    """Batches on an existing Dask distributed cluster (``dask scheduler`` + ``dask worker``)."""
-
-    def __init__(self, address: str, job: Job):
-        from distributed import Client
-
-        try:
-            self.client = Client(address, timeout="20s")
-        except (OSError, TimeoutError, ValueError) as e:
-            raise InputError(None, "--scheduler", f"cannot reach a Dask scheduler there ({type(e).__name__}); "
-                             "is `dask scheduler` running at this address?", address) from None
-        self.workers = max(1, sum(self.client.nthreads().values()))
-        self.job = self.client.scatter(job, broadcast=True, hash=False)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        try:
-            if exc_type is not None:
-                self.client.cancel(list(self._pending), force=True)
-        finally:
-            self.client.close()
-        return False
-
-    _pending: set = set()
-
-    def results(self, batches):
-        from distributed import as_completed
-
-        it = iter(batches)
-        window = self.workers * BATCHES_IN_FLIGHT_PER_WORKER
-        first = [self.client.submit(run_batch, self.job, b, pure=False) for b in _take(it, window)]
-        self._pending = set(first)
-        ac = as_completed(first)
-        for f in ac:
-            self._pending.discard(f)
-            result = f.result()
-            f.release()
-            yield result
-            nxt = next(it, None)
-            if nxt is not None:
-                nf = self.client.submit(run_batch, self.job, nxt, pure=False)
-                self._pending.add(nf)
-                ac.add(nf)
-
-
-def _take(it, n):
-    out = []
-    for x in it:
-        out.append(x)
-        if len(out) >= n:
-            break
-    return out
 
 
 class _Bar:

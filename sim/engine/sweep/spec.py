@@ -3,7 +3,7 @@
 A spec names a case, the parameters that vary (registry names, with a range or a list of values),
 parameter overrides applied to every run, a design, replicates per design point, the outcomes to
 keep and a seed. :func:`load_spec` turns a file into an :class:`ExperimentSpec` or raises
-:class:`~sim.errors.InputError` with one line naming the file, the key, the value and what is
+:class:`~sim.base.errors.InputError` with one line naming the file, the key, the value and what is
 allowed, e.g.::
 
     experiments/x.toml: vary.vouchers.share.range = [0, 2]: must be a number between 0 and 1
@@ -139,13 +139,6 @@ class ExperimentSpec:
     outcome_columns: tuple[str, ...]  # scalar outcomes kept, in run_outcomes order
     series: bool
     common_random_numbers: bool = False  # every point's replicate r uses the same seed
-
-    def run_seed_of(self, point: int, replicate: int) -> int:
-        """The seed of one run: from the experiment seed, the point and the replicate — or, with common
-        random numbers, the replicate only, so every point faces the same random draws."""
-        from sim.base.rng import run_seed
-
-        return run_seed(self.seed, replicate) if self.common_random_numbers else run_seed(self.seed, point, replicate)
 
     def __repr__(self) -> str:
         return (f"ExperimentSpec({self.id!r}, {self.design.kind}, factors={[f.name for f in self.factors]}, "

@@ -8,10 +8,6 @@ so a run's row depends only on the case, the point's parameters and the run's se
 from __future__ import annotations
 
 import copyreg
-import os
-import signal
-import threading
-import time
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -79,28 +75,3 @@ def _series(m, point: int, replicate: int, seed: int, schema: pa.Schema) -> pa.T
     for c in schema.names[3:]:
         cols[c] = df[c].to_numpy()
     return pa.Table.from_pydict(cols, schema=schema)
-
-
-# -- local worker processes ------------------------------------------------------------------------
-_JOB: Job | None = None
-
-
-def init_process(job: Job, parent_pid: int) -> None:
-    """Initializer of a local worker process: keep the job, leave Ctrl-C to the parent (which stops
-    the pool), and exit if the parent dies (a ``kill -9`` must not leave orphans running)."""
-    global _JOB
-    _JOB = job
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def watch():
-        while True:
-            if os.getppid() != parent_pid:
-                os._exit(1)
-            time.sleep(0.5)
-
-    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
-
-
-def run_batch_in_process(tasks: list[Task]) -> tuple[pa.Table, pa.Table | None]:
-    """``run_batch`` with the job given to :func:`init_process`."""
-    return run_batch(_JOB, tasks)

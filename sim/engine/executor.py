@@ -1,0 +1,210 @@
+"""One executor for every command: tasks run in this process, in local worker processes, or on a
+Dask cluster — and give the same results wherever they ran.
+
+    >>> from sim.engine.executor import Executor
+    >>> def square(context, x):          # a task: a top-level function of (context, item)
+    ...     return context * x * x
+    >>> with Executor(workers=1, context=2) as ex:
+    ...     ex.map(square, [1, 2, 3])
+    [2, 8, 18]
+
+``workers=1`` runs tasks here, one after another; ``workers=N`` starts N local processes (spawned:
+Mesa sets that start method for the whole process); ``scheduler="tcp://host:8786"`` sends them to an
+existing Dask cluster (``client.submit(..., pure=False)``: identical calls would otherwise share one
+cached result). The *context* — what every task needs besides its own item (a case, a sweep's job) —
+is sent once per worker: as the pool's initializer argument, or scattered to the cluster.
+
+:meth:`Executor.stream` yields results as tasks finish, with a bounded number in flight (memory stays
+bounded however many tasks there are); :meth:`Executor.map` returns them in the order of the items.
+Results never depend on the number of workers because every task's randomness comes from its own
+item (a seed), never from where or when it ran.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+from sim.base.errors import InputError
+
+IN_FLIGHT_PER_WORKER = 2
+
+_CONTEXT = None  # the context of a local worker process (set by its initializer)
+_END = object()
+
+
+def _init_process(context, parent_pid: int) -> None:
+    """Initializer of a local worker process: keep the context, leave Ctrl-C to the parent (which
+    stops the pool), and exit if the parent dies (a ``kill -9`` must not leave orphans running)."""
+    global _CONTEXT
+    _CONTEXT = context
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch():
+        while True:
+            if os.getppid() != parent_pid:
+                os._exit(1)
+            time.sleep(0.5)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
+def _in_process(fn, item):
+    return fn(_CONTEXT, item)
+
+
+def _indexed(fn, context, pair):
+    i, item = pair
+    return i, fn(context, item)
+
+
+def _indexed_in_process(fn, pair):
+    i, item = pair
+    return i, fn(_CONTEXT, item)
+
+
+class Executor:
+    """Runs ``fn(context, item)`` for many items here, on local processes or on a Dask cluster.
+
+    Args:
+        workers: local processes (1: run here). Ignored with ``scheduler``.
+        scheduler: address of a Dask scheduler (``tcp://127.0.0.1:8786``); its workers' threads count.
+        context: what every task receives as its first argument (sent once per worker).
+    """
+
+    def __init__(self, workers: int = 1, scheduler: str | None = None, context=None):
+        self.context = context
+        self.scheduler = scheduler
+        self._pool = self._client = None
+        self._pending: set = set()
+        if scheduler:
+            from distributed import Client
+
+            try:
+                self._client = Client(scheduler, timeout="20s")
+            except (OSError, TimeoutError, ValueError) as e:
+                raise InputError(None, "--scheduler", f"cannot reach a Dask scheduler there ({type(e).__name__}); "
+                                 "is `dask scheduler` running at this address?", scheduler) from None
+            self.workers = max(1, sum(self._client.nthreads().values()))
+            self._context_future = self._client.scatter(context, broadcast=True, hash=False)
+        else:
+            self.workers = max(1, int(workers))
+            if self.workers > 1:
+                import multiprocessing
+
+                self._pool = ProcessPoolExecutor(max_workers=self.workers,
+                                                 mp_context=multiprocessing.get_context("spawn"),
+                                                 initializer=_init_process, initargs=(context, os.getpid()))
+
+    def __repr__(self) -> str:
+        where = f"Dask at {self.scheduler}" if self.scheduler else "local processes" if self._pool else "this process"
+        return f"Executor({self.workers} worker{'s' if self.workers > 1 else ''}, {where})"
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self.close(cancel=exc_type is not None)
+        return False
+
+    def close(self, cancel: bool = False) -> None:
+        """Stop the workers. ``cancel``: drop queued tasks and stop at once (Ctrl-C, an error)."""
+        if self._pool is not None:
+            if not cancel:
+                self._pool.shutdown(wait=True)
+            else:  # running tasks are lost; queued ones never start
+                procs = list((getattr(self._pool, "_processes", None) or {}).values())
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                for p in procs:
+                    p.terminate()
+            self._pool = None
+        if self._client is not None:
+            try:
+                if cancel and self._pending:
+                    self._client.cancel(list(self._pending), force=True)
+            finally:
+                self._client.close()
+                self._client = None
+
+    def stream(self, fn: Callable, items: Iterable) -> Iterator:
+        """``fn(context, item)`` for each item, yielded as tasks finish (in any order), with at most a
+        few tasks per worker in flight."""
+        it = iter(items)
+        if self._client is not None:
+            yield from self._stream_dask(fn, it)
+        elif self._pool is not None:
+            yield from self._stream_pool(fn, it)
+        else:
+            for item in it:
+                yield fn(self.context, item)
+
+    def map(self, fn: Callable, items: Iterable, progress: Callable[[int], None] | None = None) -> list:
+        """``[fn(context, item) for item in items]``, computed by the workers; ``progress(k)`` is called
+        with the number of finished tasks."""
+        items = list(items)
+        out: list = [None] * len(items)
+        if self._client is None and self._pool is None:
+            for i, item in enumerate(items):
+                out[i] = fn(self.context, item)
+                if progress:
+                    progress(i + 1)
+            return out
+        done = 0
+        for i, result in self._stream_indexed(fn, enumerate(items)):
+            out[i] = result
+            done += 1
+            if progress:
+                progress(done)
+        return out
+
+    # -- back ends ----------------------------------------------------------------------------------
+    def _stream_indexed(self, fn, pairs):
+        if self._client is not None:
+            yield from self._stream_dask(fn, pairs, indexed=True)
+        else:
+            yield from self._stream_pool(fn, pairs, indexed=True)
+
+    def _stream_pool(self, fn, it, indexed: bool = False):
+        call = _indexed_in_process if indexed else _in_process
+        window = self.workers * IN_FLIGHT_PER_WORKER
+        pending = set()
+        for item in it:
+            pending.add(self._pool.submit(call, fn, item))
+            if len(pending) >= window:
+                break
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for f in finished:
+                yield f.result()
+                nxt = next(it, _END)
+                if nxt is not _END:
+                    pending.add(self._pool.submit(call, fn, nxt))
+
+    def _stream_dask(self, fn, it, indexed: bool = False):
+        from distributed import as_completed
+
+        def submit(item):
+            f = (self._client.submit(_indexed, fn, self._context_future, item, pure=False) if indexed else
+                 self._client.submit(fn, self._context_future, item, pure=False))
+            self._pending.add(f)
+            return f
+
+        window = self.workers * IN_FLIGHT_PER_WORKER
+        first = []
+        for item in it:
+            first.append(submit(item))
+            if len(first) >= window:
+                break
+        ac = as_completed(first)
+        for f in ac:
+            self._pending.discard(f)
+            result = f.result()
+            f.release()
+            yield result
+            nxt = next(it, _END)
+            if nxt is not _END:
+                ac.add(submit(nxt))
