@@ -38,6 +38,7 @@ from sim.core.model import DEFAULT_CASE, ScenarioMarket
 from sim.core.registry import REGISTRY
 from sim.base.rng import run_seed
 from sim.engine.runner import run_outcomes
+from sim.engine.sweep.spec import outcome_names
 
 
 def keyword(name: str) -> str:
@@ -87,7 +88,7 @@ class BatchScenarioMarket(ScenarioMarket):
         super().__init__(_case(str(case or DEFAULT_CASE)), seed=seed, **_registry_params(params))
         self._final: dict | None = None
         self.outcome_columns = tuple(outcomes) if outcomes is not None else tuple(
-            c for c in run_outcomes(self) if c.startswith("target."))
+            c for c in outcome_names(self.case) if c.startswith("target."))
         reporters = dict(self.datacollector.model_reporters)
         for col in self.outcome_columns:
             reporters[col] = _final_outcome(col)
@@ -171,8 +172,7 @@ def ema_model(case: str | Path | None = None, levers=None, uncertainties=None, o
     model = model_cls(name, function=ema_run)
     model.levers = params(levers, "lever")
     model.uncertainties = params(uncertainties, "uncertainty")
-    columns = list(outcomes) if outcomes is not None else [c_ for c_ in run_outcomes(ScenarioMarket(c, seed=0))
-                                                           if c_.startswith("target.")]
+    columns = list(outcomes) if outcomes is not None else [c_ for c_ in outcome_names(c) if c_.startswith("target.")]
     # with replications EMA hands each outcome a list: report its mean (for a met flag, the share of
     # replications meeting the target)
     reduce = {"function": _mean} if replicates > 1 else {}
