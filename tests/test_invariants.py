@@ -42,11 +42,13 @@ def check(m: ScenarioMarket, before: dict) -> dict:
     assert np.all(s.month_matched[landed] <= s.month_landed[landed])
     val = s.month_validated >= 0
     assert np.all(landed[val]) and np.all(s.month_landed[val] <= s.month_validated[val])
+    pre = s.month_solicited < 0  # solutions proven before the plan (the warm start): validated, never solicited
+    assert np.all(np.isin(s.state[pre], (State.VALIDATED, State.SCALED)))
     sc = s.month_scaled >= 0
-    assert np.all(val[sc]) and np.all(s.adopters[sc] >= m.tier_scale[s.tier[sc]])
+    assert np.all((val | pre)[sc]) and np.all(s.adopters[sc] >= m.tier_scale[s.tier[sc]])
     assert np.all(s.adopters <= s.market)
-    # every pilot that ran was matched first
-    ran = np.isin(pil.status, (P_RUNNING, P_SUCCEEDED, P_FAILED))
+    # every pilot of the plan that ran was matched first
+    ran = np.isin(pil.status, (P_RUNNING, P_SUCCEEDED, P_FAILED)) & ~pre[pil.scenario]
     assert np.all(pil.month_matched[ran] >= 0) and np.all(pil.month_land[ran] >= pil.month_matched[ran])
     # states agree with pilots; a scenario's lead pilot is one of its own
     assert np.all(s.state[pil.scenario[pil.status == P_RUNNING]] == State.LANDED)

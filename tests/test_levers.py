@@ -267,11 +267,11 @@ def test_data_opening_lowers_cost_and_raises_success_in_data_domains(hunan):
         for _ in range(3):
             m.step()
     p0 = m0.candidate_pairs(m0.open_scenarios())
-    p1 = m1.pairs_for(p0.s, p0.o)  # the same pairs under data opening (readiness is still the same)
-    assert np.array_equal(m0.caps.readiness[p0.c], m1.caps.readiness[p1.c])
+    p1 = m1.pairs_for(p0.supplier, p0.scenario)  # the same pairs under data opening (readiness is still the same)
+    assert np.array_equal(m0.capabilities.readiness[p0.capability], m1.capabilities.readiness[p1.capability])
     data = m0.domain_data[p0.domain]
     assert data.any() and (~data).any()
-    below_cap = m0.caps.readiness[p0.c] < 8.0
+    below_cap = m0.capabilities.readiness[p0.capability] < 8.0
     assert np.all(p1.p_success[data & below_cap] > p0.p_success[data & below_cap])
     assert np.all(p1.outlay[data] < p0.outlay[data])
     assert np.allclose(p1.p_success[~data], p0.p_success[~data]) and np.allclose(p1.outlay[~data], p0.outlay[~data])
