@@ -42,11 +42,13 @@ def check(m: ScenarioMarket, before: dict) -> dict:
     assert np.all(s.month_matched[landed] <= s.month_landed[landed])
     val = s.month_validated >= 0
     assert np.all(landed[val]) and np.all(s.month_landed[val] <= s.month_validated[val])
+    pre = s.month_solicited < 0  # solutions proven before the plan (the warm start): validated, never solicited
+    assert np.all(np.isin(s.state[pre], (State.VALIDATED, State.SCALED)))
     sc = s.month_scaled >= 0
-    assert np.all(val[sc]) and np.all(s.adopters[sc] >= m.tier_scale[s.tier[sc]])
+    assert np.all((val | pre)[sc]) and np.all(s.adopters[sc] >= m.tier_scale[s.tier[sc]])
     assert np.all(s.adopters <= s.market)
-    # every pilot that ran was matched first
-    ran = np.isin(pil.status, (P_RUNNING, P_SUCCEEDED, P_FAILED))
+    # every pilot of the plan that ran was matched first
+    ran = np.isin(pil.status, (P_RUNNING, P_SUCCEEDED, P_FAILED)) & ~pre[pil.scenario]
     assert np.all(pil.month_matched[ran] >= 0) and np.all(pil.month_land[ran] >= pil.month_matched[ran])
     # states agree with pilots; a scenario's lead pilot is one of its own
     assert np.all(s.state[pil.scenario[pil.status == P_RUNNING]] == State.LANDED)
@@ -69,6 +71,14 @@ def check(m: ScenarioMarket, before: dict) -> dict:
     open_pilots = np.bincount(pil.supplier[np.isin(pil.status, (P_MATCHED, P_RUNNING))], minlength=len(sup))
     assert np.array_equal(sup.load, open_pilots)
     assert np.all(sup.load[~sup.alive] == 0)
+    # no supplier carries more pilots than its capacity
+    assert np.all(sup.load <= m.kind_capacity[sup.kind]), "load above capacity"
+    # money is conserved: suppliers' cash is what the ledger says flowed in, all accounts sum to zero, and
+    # every yuan a lever's ledger records left its treasury account
+    assert m.money.check() == []
+    for lever, spent in m.fiscal.net_spent().items():
+        moved = m.money.total(f"treasury:{lever}") - m.money.total(None, f"treasury:{lever}")
+        assert abs(moved - spent) <= 1e-6 * max(1.0, abs(spent)), (lever, moved, spent)
     # no lever over its budget, ever
     assert m.fiscal.over_budget() == []
     for lever, spent in m.fiscal.spent.items():
@@ -104,3 +114,42 @@ def test_tight_budgets_bind_and_cash_starved_runs_drop_matches(hunan):
     assert m.recorder.monthly("match_dropped").sum() > 0
     assert m.recorder.monthly("supplier_exits").sum() > 500
     assert (m.pilots.status == P_DROPPED).sum() == m.recorder.monthly("match_dropped").sum()
+
+
+def _lever_switches(case) -> list[tuple[str, dict]]:
+    """Every lever switched off (budget 0, or its on/off switches false) and on at twice its budget."""
+    from sim.levers import LEVERS
+
+    out = []
+    for cls in LEVERS:
+        names = [p.name for p in cls.PARAMS]
+        budget = f"{cls.name}.budget_cny_per_year"
+        switches = [p.name for p in cls.PARAMS if p.dtype is bool]
+        off = {budget: 0.0} if budget in names else {n: False for n in switches}
+        if not off:
+            continue
+        on = {budget: 2 * case.values[budget]} if budget in names else {n: True for n in switches}
+        out += [(f"{cls.name}-off", off), (f"{cls.name}-on", on)]
+    return out
+
+
+@pytest.mark.parametrize("case_name", ["synthetic_small", "hubei_2025_2027", "shandong_2026_2028"])
+def test_money_is_conserved_every_month_in_every_case_with_every_lever_on_and_off(case_name):
+    """The accounts balance after every month, for each case, each lever off and on (synthetic case), and
+    every lever's ledger equals what left its treasury."""
+    from sim.core.case import load_case
+
+    from .conftest import ROOT
+
+    case = load_case(ROOT / "scenarios" / f"{case_name}.toml")
+    settings = _lever_switches(case) if case_name == "synthetic_small" else [("as published", {})]
+    for label, params in settings:
+        m = ScenarioMarket(case.with_params(params), seed=4)
+        while m.running:
+            m.step()
+            if m.t >= 0:
+                assert m.money.check() == [], (label, m.t)
+        for lever, spent in m.fiscal.net_spent().items():
+            moved = m.money.total(f"treasury:{lever}") - m.money.total(None, f"treasury:{lever}")
+            assert abs(moved - spent) <= 1e-6 * max(1.0, abs(spent)), (label, lever)
+        assert m.fiscal.over_budget() == [], label

@@ -27,6 +27,7 @@ from sim.base.rng import run_seed
 from sim.core.targets import summarize
 
 BUDGETED = [L.name for L in LEVERS if any(p.name == f"{L.name}.budget_cny_per_year" for p in L.PARAMS)]
+PUBLIC_OWNERS = "public_owners"  # not a lever: public owners' pilot payments, in the spend table for total public cost
 
 
 @dataclass(frozen=True)
@@ -134,11 +135,14 @@ def load_comparison(path, replicates: int | None = None, seed: int | None = None
 
 # -- running ----------------------------------------------------------------------------------------
 def run_mix_replicate(case: Case, seed: int) -> tuple[pd.DataFrame, dict]:
-    """One replicate: its target rows and net fiscal spending by lever (CNY, receipts subtracted)."""
+    """One replicate: its target rows and its spending (CNY): net fiscal spending by lever (receipts
+    subtracted) and, under ``public_owners``, what government departments and city governments paid
+    for pilots as owners (so that the total public cost can be compared too)."""
     from sim.core.model import ScenarioMarket
 
     m = ScenarioMarket(case, seed=seed).run()
-    return m.target_table(), m.fiscal.net_spent()
+    return m.target_table(), {**m.fiscal.net_spent(), PUBLIC_OWNERS: float(m.money.public_cost()
+                                                                           ["public_owner_spending_cny"].sum())}
 
 
 def _mix_replicate(context, item):
@@ -202,8 +206,11 @@ def _ratio_ci(dc: np.ndarray, dv: np.ndarray, seed: int) -> tuple[float, float, 
 
 
 def versus_baseline(cmp: Comparison, targets: pd.DataFrame, spend: pd.DataFrame) -> pd.DataFrame:
-    """Per mix and target period: paired changes against the baseline and the cost per extra unit."""
-    cost = spend.groupby(["mix", "replicate"])["spent_cny"].sum()
+    """Per mix and target period: paired changes against the baseline and the cost per extra unit, on
+    lever spending and on the total public cost (lever spending + public owners' pilot payments)."""
+    levers = spend[spend["lever"] != PUBLIC_OWNERS]
+    cost = levers.groupby(["mix", "replicate"])["spent_cny"].sum()
+    public = spend.groupby(["mix", "replicate"])["spent_cny"].sum()
     keys = ["target", "period", "replicate"]
     base = targets[targets["mix"] == cmp.baseline][keys + ["value"]]
     rows = []
@@ -212,14 +219,19 @@ def versus_baseline(cmp: Comparison, targets: pd.DataFrame, spend: pd.DataFrame)
             continue
         j = targets[targets["mix"] == mix.id][keys + ["value"]].merge(base, on=keys, suffixes=("", "_base"))
         j["dc"] = (j["replicate"].map(cost.loc[mix.id]) - j["replicate"].map(cost.loc[cmp.baseline])).astype(float)
+        j["dp"] = (j["replicate"].map(public.loc[mix.id]) - j["replicate"].map(public.loc[cmp.baseline])).astype(float)
         for (tid, period), g in j.groupby(["target", "period"], sort=False):
             dv = (g["value"] - g["value_base"]).to_numpy(dtype=float)
             dc = g["dc"].to_numpy(dtype=float)
             d_mean, d_lo, d_hi = _mean_ci(dv)
             c_mean, c_lo, c_hi = _mean_ci(dc)
             r, r_lo, r_hi = _ratio_ci(dc, dv, cmp.seed)
+            dp = g["dp"].to_numpy(dtype=float)
+            pr, pr_lo, pr_hi = _ratio_ci(dp, dv, cmp.seed)
             rows.append({"mix": mix.id, "target": tid, "period": period, "delta_value": d_mean,
                          "delta_value_low": d_lo, "delta_value_high": d_hi, "delta_cost_cny": c_mean,
                          "delta_cost_low": c_lo, "delta_cost_high": c_hi, "cost_per_extra_unit_cny": r,
-                         "cost_per_extra_unit_low": r_lo, "cost_per_extra_unit_high": r_hi})
+                         "cost_per_extra_unit_low": r_lo, "cost_per_extra_unit_high": r_hi,
+                         "delta_public_cost_cny": float(dp.mean()), "public_cost_per_extra_unit_cny": pr,
+                         "public_cost_per_extra_unit_low": pr_lo, "public_cost_per_extra_unit_high": pr_hi})
     return pd.DataFrame(rows)

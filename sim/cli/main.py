@@ -96,6 +96,12 @@ def print_tables(results, lang, target_rows, fiscal_rows, part_year_note) -> Non
         con.print(note)
     fh, fr = fiscal_rows(results, lang)
     print_table(con, t("fiscal", lang), fh, fr)
+    from sim.report.money_tables import end_of_run_lines, public_cost_rows
+
+    title, ch, cr = public_cost_rows(results, lang)
+    print_table(con, title, ch, cr)
+    for line in end_of_run_lines(results, lang):
+        con.print(line, highlight=False)
 
 
 def cmd_params(args) -> int:

@@ -30,7 +30,9 @@ from sim.core import zones as zones_mod
 from sim.core.agents import Supplier, success_probability
 from sim.core.case import DEFAULT_CASE, Case, load_case
 from sim.core.fiscal import FiscalAccounts
+from sim.core.money import Money
 from sim.core.market.diffusion import Diffusion, bass_adoptions
+from sim.core.market.initial import InitialStock
 from sim.core.market.matching import Matching, Pairs
 from sim.core.market.opening import Opening
 from sim.core.market.pilots import P_DROPPED, P_FAILED, P_MATCHED, P_RUNNING, P_SUCCEEDED, Pilots
@@ -43,7 +45,7 @@ __all__ = ["DEFAULT_CASE", "P_DROPPED", "P_FAILED", "P_MATCHED", "P_RUNNING", "P
            "bass_adoptions"]
 
 
-class ScenarioMarket(Population, Opening, Matching, Pilots, Diffusion, mesa.Model):
+class ScenarioMarket(Population, InitialStock, Opening, Matching, Pilots, Diffusion, mesa.Model):
     """Agent-based model of a province's scenario market under policy levers.
 
     Args:
@@ -102,9 +104,11 @@ class ScenarioMarket(Population, Opening, Matching, Pilots, Diffusion, mesa.Mode
         self.supplier_agents: list[Supplier] = []
         self._pending = np.zeros(0, dtype=np.int64)  # open bids: supplier * 2**32 + scenario
 
+        self.money = Money(self)
         self.levers = LeverSet([cls(self) for cls in LEVERS])
         self.fiscal = FiscalAccounts(self)
         self.add_suppliers(self._initial_supplier_kinds(), entered=-1)
+        self._setup_initial_stock()
         self.zones = zones_mod.PilotZones(self)
         self.recorder = Recorder(case.n_months, self.domain_ids, self.tier_ids, self.city_ids)
         self.datacollector = mesa.DataCollector(model_reporters={
@@ -183,6 +187,7 @@ class ScenarioMarket(Population, Opening, Matching, Pilots, Diffusion, mesa.Mode
     def begin_month(self) -> None:
         self.t += 1
         if self.t == 0 or self.calendar.month(self.t) == 1:
+            self.fiscal.on_year_start(self.year)
             self.levers.notify("on_year_start", self.year)
 
     def levers_act(self) -> None:

@@ -37,6 +37,8 @@ class RunResult:
     fiscal_ledger: pd.DataFrame
     scenarios: pd.DataFrame
     run: dict
+    accounts: pd.DataFrame
+    public_cost: pd.DataFrame
 
 
 def scenario_register(m: ScenarioMarket) -> pd.DataFrame:
@@ -89,8 +91,23 @@ def run_one(case: Case, seed: int, replicate: int = 0) -> RunResult:
            "suppliers_ever": int(len(m.suppliers)), "scenarios": int(len(m.scenarios))}
     for lever in m.levers:
         run.update(lever.summary())
+    run.update(money_summary(m))
     return RunResult(replicate, seed, tag(m.recorder.frame(m.calendar.labels, m.calendar.year_of)),
-                     tag(m.target_table()), tag(m.fiscal.ledger()), tag(scenario_register(m)), run)
+                     tag(m.target_table()), tag(m.fiscal.ledger()), tag(scenario_register(m)), run,
+                     tag(m.money.frame()), tag(m.money.public_cost()))
+
+
+def money_summary(m: ScenarioMarket) -> dict:
+    """End-of-run money figures (CNY): public cost over the horizon (lever spending net of receipts,
+    public owners' pilot payments, their sum; SOEs' apart), commitments still open, the insurer's result."""
+    cost = m.money.public_cost()
+    out = {"lever_spending_cny": float(cost["lever_spending_cny"].sum()),
+           "public_owner_spending_cny": float(cost["public_owner_spending_cny"].sum()),
+           "total_public_cost_cny": float(cost["total_public_cost_cny"].sum()),
+           "soe_owner_spending_cny": float(cost["soe_owner_spending_cny"].sum()),
+           "open_commitments_cny": float(sum(m.fiscal.open_commitments().values())),
+           "insurer_balance_cny": float(m.money.balance["insurer"])}
+    return out
 
 
 def run_outcomes(m: ScenarioMarket) -> dict:
@@ -115,6 +132,8 @@ def run_outcomes(m: ScenarioMarket) -> dict:
             out[f"metric.{metric}.{y}"] = float(monthly[years == y].sum())
     for lever, spent in m.fiscal.net_spent().items():
         out[f"fiscal.{lever}.spent_cny"] = spent
+    for k, v in money_summary(m).items():
+        out[f"cost.{k}"] = v
     for lever in m.levers:
         for k, v in lever.summary().items():
             out[f"lever.{lever.name}.{k}"] = float(v)
@@ -144,6 +163,8 @@ class Results:
     fiscal_ledger: pd.DataFrame
     scenarios: pd.DataFrame
     runs: pd.DataFrame
+    accounts: pd.DataFrame = None
+    public_cost: pd.DataFrame = None
     target_summary: pd.DataFrame = field(init=False)
     fiscal: pd.DataFrame = field(init=False)
 
@@ -161,7 +182,7 @@ class Results:
     def tables(self) -> dict[str, pd.DataFrame]:
         return {"target_summary": self.target_summary, "targets": self.targets, "series": self.series,
                 "fiscal": self.fiscal, "fiscal_ledger": self.fiscal_ledger, "scenarios": self.scenarios,
-                "runs": self.runs}
+                "runs": self.runs, "accounts": self.accounts, "public_cost": self.public_cost}
 
 
 def _replicate(case: Case, item: tuple[int, int]) -> RunResult:
@@ -189,4 +210,4 @@ def run(case: Case | str | Path, replicates: int = 1, seed: int = 0,
 
     return Results(case=case, seed=seed, seeds=seeds, series=cat("series"), targets=cat("targets"),
                    fiscal_ledger=cat("fiscal_ledger"), scenarios=cat("scenarios"),
-                   runs=pd.DataFrame([p.run for p in parts]))
+                   runs=pd.DataFrame([p.run for p in parts]), accounts=cat("accounts"), public_cost=cat("public_cost"))

@@ -61,8 +61,7 @@ class Attraction(Lever):
         idx = m.add_suppliers(kinds, entered=m.t, first_domain=domains, source=SOURCE)
         m.register_suppliers(idx)
         if incentive > 0:
-            paid = m.fiscal.pay(self.name, "incentive", np.full(len(idx), incentive), idx)
-            m.pay_suppliers(idx, paid)
+            m.fiscal.pay(self.name, "incentive", np.full(len(idx), incentive), idx)
         self.attracted += len(idx)
         m.recorder.count(m.t, "attracted_suppliers", len(idx), city=m.suppliers.city[idx])
         m.recorder.count(m.t, "supplier_entries", len(idx), city=m.suppliers.city[idx])

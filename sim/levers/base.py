@@ -10,8 +10,9 @@ The hooks are declared once, in :data:`HOOKS`, in the order the model calls them
 the levers through :class:`LeverSet` (``model.levers.combine(name, ...)`` for questions,
 ``model.levers.notify(name, ...)`` for events), which calls only the levers that override the hook, in
 the order of ``LEVERS``. A lever reads model state freely but changes it only through the methods
-the model offers for it (``add_suppliers``, ``register_suppliers``, ``pay_suppliers``,
-``raise_readiness``, ``scale_owner_payment``, ``serve``, ``adopt`` and the fiscal accounts), and never
+the model offers for it (``add_suppliers``, ``register_suppliers``, ``raise_readiness``,
+``scale_owner_payment``, ``serve``, ``adopt``, the fiscal accounts ``fiscal`` and the money ledger
+``money``: every yuan a lever moves goes through them, so money is conserved), and never
 calls another lever: what one lever tells others (e.g. the public fund's stakes, which investors
 observe) goes through a hook (``public_signals``).
 
@@ -116,6 +117,11 @@ class Lever:
     def budget_cny_per_year(self) -> float | None:
         """The lever's yearly budget, if it spends fiscal money (None otherwise)."""
         return self.p["budget_cny_per_year"] if self.has_budget else None
+
+    def budget_lines(self) -> dict[str, float]:
+        """The lever's budget lines and their shares of its yearly budget: one line, the lever's own, unless
+        a lever with several instruments gives each its own line, named ``<lever>.<flow>``."""
+        return {self.name: 1.0}
 
     @property
     def active(self) -> bool:

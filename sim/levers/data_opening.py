@@ -53,7 +53,7 @@ class DataOpening(Lever):
     def act(self):
         cost = self.level * self.p["cost_cny_per_year_full"] / 12.0
         if cost > 0:
-            self.model.fiscal.pay(self.name, "data_platform", [cost], [-1])
+            self.model.fiscal.pay(self.name, "data_platform", [cost], [-1], to="economy")
 
     def summary(self):
         return {"data_level": self.level}

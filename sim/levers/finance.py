@@ -8,10 +8,14 @@ Mechanism.
   ``loan_rate_per_year`` is paid monthly, the government paying ``interest_subsidy`` of it. The loan is
   repaid when the pilot ends, as far as the supplier's cash allows; a shortfall, or an exit, is a
   default of which the government's guarantee pays ``guarantee_share`` to the bank.
-* **Technology insurance** (``insurance`` on): a startup's or SME's pilot is insured for
-  ``premium_rate`` × budget, the government paying ``premium_subsidy`` of the premium; a failed pilot
-  pays ``insurance_cover`` × the supplier's own outlay back (insurers' money, not fiscal). Bidders
-  count the expected payout net of their premium.
+* **Technology insurance** (``insurance`` on): a startup's or SME's pilot is insured by a scheme (the
+  ``insurer`` account) that collects a premium and pays claims: a failed pilot gets
+  ``insurance_cover`` × the supplier's own outlay back. The premium mixes a flat rate and a rate on
+  the risk the insurer can observe: (1 − ``premium_rating``) × ``premium_rate`` × budget +
+  ``premium_rating`` × (1 + ``premium_loading``) × expected claim (the pilot's failure chance from its
+  readiness, × the cover); ``premium_rating`` = 0 is the flat premium of most schemes. The government
+  pays ``premium_subsidy`` of the premium to the insurer. Bidders count the expected payout net of
+  their premium. The insurer's profit or loss (premiums − claims) is reported.
 * **Private investors** are agents (:class:`Investor`), ``investors`` of them, each with
   ``investor_capital_cny`` a year. Each month they look at startups and SMEs whose cash is below
   ``raise_below_cny`` and that raised nothing in the past year, and invest ``ticket_cny`` with
@@ -21,7 +25,11 @@ Mechanism.
   private money in (signals) or out (a supported firm no longer needs to raise) is an outcome.
 
 Fiscal costs — interest subsidies, guarantee payouts, premium subsidies, guidance co-investment —
-come from ``budget_cny_per_year``; no new loans, policies or co-investments once it is spent.
+come from ``budget_cny_per_year``, split into a budget line per instrument by the shares
+``line_share.*`` (normalised to sum to 1), so one instrument cannot use up another's money; no new
+loans, policies or co-investments once their line is spent. Every yuan moves between accounts
+(:mod:`sim.core.money`): loans from and repayments, interest and guarantees to the ``lenders``,
+premiums to and claims from the ``insurer``, private tickets from the ``investors``.
 Sources: Hunan plan §(十四) "鼓励银行、保险等金融机构面向中小企业研发场景创新的金融产品"; Hubei §(十三)
 "政府引导基金+市场化风险投资+专项信贷支持…'场景贷''科技险'"; Shandong first-of-a-kind insurance: premium
 subsidy 80 %, premium rate capped at 3 % (FACTS.md).
@@ -42,6 +50,7 @@ from sim.levers.base import Lever
 L, U = "lever", "uncertainty"
 ELIGIBLE = ("startup", "sme")
 OPEN, REPAID, DEFAULTED = 0, 1, 2
+INSTRUMENTS = ("interest_subsidy", "guarantee", "premium_subsidy", "guidance_fund")  # one budget line each
 RUNNING_OR_DONE = (1, 2, 3)  # pilot statuses that mean the pilot landed
 
 
@@ -66,6 +75,12 @@ class Finance(Lever):
     PARAMS = [
         Param("finance.budget_cny_per_year", L, float, "CNY/year", NONNEG, "Finance budget", "场景金融年度预算",
               "Yearly budget for interest subsidies, guarantees, premium subsidies and guidance co-investment."),
+        *[Param(f"finance.line_share.{k}", L, float, "share", SHARE, f"Budget share: {lab_en}", f"预算占比：{lab_zh}",
+                f"Share of the finance budget on the line for {lab_en.lower()} (shares are normalised to sum to 1).")
+          for k, lab_en, lab_zh in (("interest_subsidy", "Interest subsidies", "贴息"),
+                                    ("guarantee", "Loan guarantees", "担保代偿"),
+                                    ("premium_subsidy", "Premium subsidies", "保费补贴"),
+                                    ("guidance_fund", "Guidance-fund co-investment", "引导基金跟投"))],
         Param("finance.loans", L, bool, "on/off", (False, True), "Scenario loans", "场景贷", "Whether scenario loans are offered."),
         Param("finance.loan_share", L, float, "share", SHARE, "Loan as share of outlay", "贷款比例",
               "Share of its own outlay a supplier may borrow when its pilot lands."),
@@ -84,6 +99,11 @@ class Finance(Lever):
         Param("finance.loan_rate_per_year", U, float, "1/year", (0.0, 1.0), "Loan rate", "贷款利率", "Interest rate of scenario loans."),
         Param("finance.premium_rate", U, float, "share of budget", SHARE, "Premium rate", "保险费率",
               "Premium as a share of the pilot budget."),
+        Param("finance.premium_rating", U, float, "share", SHARE, "Risk rating of premiums", "保费风险定价程度",
+              "0: a flat premium (premium_rate × budget); 1: premiums priced on the failure risk the insurer "
+              "observes; between: a mix."),
+        Param("finance.premium_loading", U, float, "share", (0.0, 5.0), "Insurer's loading", "保险附加费率",
+              "What a risk-rated premium adds to the expected claim (costs and profit)."),
         Param("finance.investors", U, int, "investors", (0, 10_000), "Private investors", "社会投资机构数",
               "Venture investors active in the province."),
         Param("finance.investor_capital_cny", U, float, "CNY/investor/year", NONNEG, "Capital per investor",
@@ -112,15 +132,24 @@ class Finance(Lever):
         self.last_raised = np.zeros(0, dtype=np.int64)
         self.investors = [Investor(model, self.p["investor_capital_cny"]) for _ in range(self.p["investors"])]
         self._loan = self._premium = np.zeros(0)
-        self.defaults_cny = self.payouts_cny = 0.0
+        self.defaults_cny = self.payouts_cny = self.premiums_cny = 0.0
         self.deals: list[tuple] = []  # (month, supplier indices, CNY) of private investment
 
     @property
     def active(self) -> bool:
         return self.p["budget_cny_per_year"] > 0
 
-    def _open(self) -> bool:
-        return self.active and self.model.fiscal.available(self.name) > 0
+    def _open(self, instrument: str) -> bool:
+        return self.active and self.model.fiscal.available(self.name, flow=instrument) > 0
+
+    def budget_lines(self) -> dict[str, float]:
+        return {f"{self.name}.{k}": self.p[f"line_share.{k}"] for k in INSTRUMENTS}
+
+    def _premium_of(self, budget, own, p_success):
+        """The premium of insuring a pilot: flat, risk-rated on the failure chance, or a mix."""
+        flat = self.p["premium_rate"] * budget
+        rated = (1 + self.p["premium_loading"]) * (1 - p_success) * self.p["insurance_cover"] * own
+        return (1 - self.p["premium_rating"]) * flat + self.p["premium_rating"] * rated
 
     def on_suppliers_added(self, n_total):
         self.last_raised = grow(self.last_raised, n_total, -10_000)
@@ -134,21 +163,21 @@ class Finance(Lever):
         return self.eligible_kind[self.model.suppliers.kind[suppliers]]
 
     def credit_line(self, pairs):
-        if not (self.p["loans"] and self._open()):
+        if not (self.p["loans"] and self._open("interest_subsidy")):
             return 0.0
         return self.p["loan_share"] * np.maximum(pairs.outlay, 0.0) * self._eligible(pairs.supplier)
 
     def bid_bonus(self, pairs):
-        if not self._open():
+        if not self.active:
             return 0.0
         m = self.model
         el = self._eligible(pairs.supplier)
         own = np.maximum(pairs.outlay, 0.0)
         value = np.zeros(len(pairs))
-        if self.p["insurance"]:
-            premium = self.p["premium_rate"] * pairs.budget * (1 - self.p["premium_subsidy"])
+        if self.p["insurance"] and self._open("premium_subsidy"):
+            premium = self._premium_of(pairs.budget, own, pairs.p_success) * (1 - self.p["premium_subsidy"])
             value += (1 - pairs.p_success) * self.p["insurance_cover"] * own - premium
-        if self.p["loans"]:
+        if self.p["loans"] and self._open("interest_subsidy"):
             months = m.scenarios.duration[pairs.scenario]
             value -= (self.p["loan_share"] * own * self.p["loan_rate_per_year"] * months / 12
                       * (1 - self.p["interest_subsidy"]))
@@ -159,14 +188,15 @@ class Finance(Lever):
         m = self.model
         n = len(pilots)
         self._loan = self._premium = np.zeros(n)
-        if not self._open() or n == 0:
+        if not self.active or n == 0:
             return np.zeros(n)
         s = m.pilots.supplier[pilots]
         el = self._eligible(s)
-        if self.p["loans"]:
+        if self.p["loans"] and self._open("interest_subsidy"):
             self._loan = self.p["loan_share"] * need * el
-        if self.p["insurance"]:
-            self._premium = self.p["premium_rate"] * m.scenarios.budget[m.pilots.scenario[pilots]] * el
+        if self.p["insurance"] and self._open("premium_subsidy"):
+            budget = m.scenarios.budget[m.pilots.scenario[pilots]]
+            self._premium = self._premium_of(budget, need, m.pilots.p_success[pilots]) * el
         return self._loan - (1 - self.p["premium_subsidy"]) * self._premium
 
     def on_landed(self, pilots, landed):
@@ -177,10 +207,14 @@ class Finance(Lever):
         has = loan > 0
         if has.any():
             self.loans.add(supplier=s[has], pilot=p[has], principal=loan[has])
+            m.money.to_suppliers("lenders", s[has], loan[has])
         ins = premium > 0
         if ins.any():
-            m.fiscal.pay(self.name, "premium_subsidy", self.p["premium_subsidy"] * premium[ins], s[ins],
-                         m.pilots.scenario[p[ins]])
+            m.money.from_suppliers("insurer", s[ins], (1 - self.p["premium_subsidy"]) * premium[ins])
+            due = self.p["premium_subsidy"] * premium[ins]
+            paid = m.fiscal.pay(self.name, "premium_subsidy", due, s[ins], m.pilots.scenario[p[ins]], to="insurer")
+            m.money.from_suppliers("insurer", s[ins], due - paid)  # a subsidy the line cannot pay: the firm pays
+            self.premiums_cny += float(premium[ins].sum())
             self.cover[p[ins]] = self.p["insurance_cover"] * np.maximum(m.pilots.outlay[p[ins]], 0.0)
 
     def _charge_interest(self):
@@ -191,22 +225,24 @@ class Finance(Lever):
             return
         interest = lo.principal[open_] * self.p["loan_rate_per_year"] / 12
         s = lo.supplier[open_]
-        m.pay_suppliers(s, -(1 - self.p["interest_subsidy"]) * interest)
-        if self.p["interest_subsidy"] > 0:
-            m.fiscal.pay(self.name, "interest_subsidy", self.p["interest_subsidy"] * interest, s)
+        m.money.from_suppliers("lenders", s, (1 - self.p["interest_subsidy"]) * interest)
+        if self.p["interest_subsidy"] > 0:  # the subsidy is owed on open loans even once its line is spent
+            paid = m.fiscal.pay(self.name, "interest_subsidy", self.p["interest_subsidy"] * interest, s, to="lenders")
+            m.money.from_suppliers("lenders", s, self.p["interest_subsidy"] * interest - paid)
 
     def _settle_loans(self, rows, can_pay):
         """Repay loans ``rows`` as far as ``can_pay`` allows; the government guarantees defaults."""
         m = self.model
         lo = self.loans
         repay = np.minimum(lo.principal[rows], np.maximum(can_pay, 0.0))
-        m.pay_suppliers(lo.supplier[rows], -repay)
+        m.money.from_suppliers("lenders", lo.supplier[rows], repay)
         short = lo.principal[rows] - repay
         lo.status[rows] = np.where(short > 1e-6, DEFAULTED, REPAID)
         bad = short > 1e-6
         if bad.any():
             self.defaults_cny += float(short[bad].sum())
-            m.fiscal.pay(self.name, "guarantee", self.p["guarantee_share"] * short[bad], lo.supplier[rows][bad])
+            m.fiscal.pay(self.name, "guarantee", self.p["guarantee_share"] * short[bad], lo.supplier[rows][bad],
+                         to="lenders")
 
     def on_pilots_concluded(self, pilots, success):
         m = self.model
@@ -214,8 +250,9 @@ class Finance(Lever):
         failed = pilots[~success]
         pay = self.cover[failed]
         if (pay > 0).any():
-            m.pay_suppliers(m.pilots.supplier[failed], pay * m.suppliers.alive[m.pilots.supplier[failed]])
-            self.payouts_cny += float(pay.sum())
+            claim = pay * m.suppliers.alive[m.pilots.supplier[failed]]
+            m.money.to_suppliers("insurer", m.pilots.supplier[failed], claim)
+            self.payouts_cny += float(claim.sum())
             self.cover[failed] = 0.0
         self.cover[pilots] = 0.0
         lo = self.loans
@@ -282,13 +319,12 @@ class Finance(Lever):
         if not deals:
             return
         s = np.array(deals)
-        sup.cash[s] += ticket
+        m.money.to_suppliers("investors", s, np.full(len(s), float(ticket)))
         self.last_raised[s] = m.t
         self.deals.append((m.t, s, np.full(len(s), float(ticket))))
         m.recorder.count(m.t, "private_investment", len(s), city=sup.city[s], weight=np.full(len(s), int(ticket)))
-        if self.p["guidance_match"] > 0 and self._open():
+        if self.p["guidance_match"] > 0 and self._open("guidance_fund"):
             co = m.fiscal.pay(self.name, "guidance_fund", np.full(len(s), self.p["guidance_match"] * ticket), s)
-            sup.cash[s] += co
             m.recorder.count(m.t, "guidance_investment", len(s), city=sup.city[s], weight=co.astype(np.int64))
 
     def act(self):
@@ -298,6 +334,7 @@ class Finance(Lever):
     def summary(self):
         lo = self.loans
         return {"loans": int(lo.n), "loans_cny": float(lo.principal.sum()), "loan_defaults_cny": self.defaults_cny,
-                "insurance_payouts_cny": self.payouts_cny,
+                "insurance_payouts_cny": self.payouts_cny, "insurance_premiums_cny": self.premiums_cny,
+                "insurer_result_cny": self.premiums_cny - self.payouts_cny,
                 "private_deals": sum(i.deals for i in self.investors),
                 "private_investment_cny": float(sum(i.invested_cny for i in self.investors))}

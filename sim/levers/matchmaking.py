@@ -78,7 +78,7 @@ class Matchmaking(Lever):
 
     def _pay_event(self) -> bool:
         cost = self.p["cost_per_event_cny"]
-        ok = cost <= 0 or self.model.fiscal.pay(self.name, "event", [cost], [-1])[0] > 0
+        ok = cost <= 0 or self.model.fiscal.pay(self.name, "event", [cost], [-1], to="economy")[0] > 0
         if ok:
             self.model.recorder.count(self.model.t, "events", 1)
         return ok

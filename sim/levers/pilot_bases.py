@@ -71,7 +71,7 @@ class PilotBases(Lever):
             pick = np.argsort(m.draws.uniform("poc_pick", m.t, m.openers.key[b], m.suppliers.key[s]))[:k]
             c, s = c[pick], s[pick]
             if self.p["subsidy_cny"] > 0:
-                paid = m.fiscal.pay(self.name, "poc_subsidy", np.full(len(s), self.p["subsidy_cny"]), s)
+                paid = m.fiscal.pay(self.name, "poc_subsidy", np.full(len(s), self.p["subsidy_cny"]), s, to="economy")
                 c, s = c[paid > 0], s[paid > 0]
             self.runs.add(supplier=s, cap=c, base=b, end=m.t + self.p["months"])
             busy = np.concatenate([busy, c])

@@ -61,7 +61,7 @@ class Procurement(Lever):
         if len(o) == 0:
             return
         paid = m.fiscal.pay(self.name, "first_purchase", m.price(m.scenarios.budget[o]), m.scenarios.supplier[o], o)
-        m.adopt(o[paid > 0], np.ones(int((paid > 0).sum()), dtype=np.int64))
+        m.adopt(o[paid > 0], np.ones(int((paid > 0).sum()), dtype=np.int64), lever_paid=True)
         if lottery is not None:
             lottery.record(m, m.scenarios.supplier[o[paid > 0]], o[paid > 0], paid[paid > 0])
 

@@ -8,7 +8,8 @@ product enters the demonstration list, and the owner pays ``pay_multiple`` × th
 (``pilot.opener_share`` × budget) from this lever's budget. Owners, who risk no money on a failed
 trial, discount their risk aversion towards unproven suppliers by ``risk_relief``; suppliers weigh
 the later payment by their chance of passing. The potential payment is committed at publication and
-released if the trial fails or the opportunity is withdrawn. Source: Hunan plan §(八)
+released if the trial fails or the opportunity is withdrawn; a commitment still open at a year's end
+carries over to the next year's budget (see :mod:`sim.core.fiscal`). Source: Hunan plan §(八)
 "探索先试用后付费等机制，征集免费试用的新技术、新产品，支持政府部门、国资平台率先试用并择优出具报告".
 """
 
@@ -44,13 +45,11 @@ class TryFirst(Lever):
         self.public_kind = np.array([k in PUBLIC_OWNERS for k in OPENER_KINDS])
         self.trial = np.zeros(0, dtype=bool)
         self.committed = np.zeros(0)
-        self.year = np.zeros(0, dtype=np.int64)
         self.reports = self.trials = 0
 
     def _grow(self):
         n = len(self.model.scenarios)
         self.trial, self.committed = grow(self.trial, n, False), grow(self.committed, n, 0.0)
-        self.year = grow(self.year, n, 0)
 
     def _payment(self, scenarios):
         m = self.model
@@ -68,8 +67,8 @@ class TryFirst(Lever):
             return
         got = m.fiscal.commit(self.name, self._payment(pick))
         pick, amount = pick[got > 0], got[got > 0]
-        self.trial[pick], self.committed[pick], self.year[pick] = True, amount, m.year
-        m.scenarios.pay_factor[pick] = 0.0
+        self.trial[pick], self.committed[pick] = True, amount
+        m.scale_owner_payment(pick, 0.0)
         self.trials += len(pick)
 
     def _is_trial(self, scenarios):
@@ -87,7 +86,8 @@ class TryFirst(Lever):
         o = scenarios[self._is_trial(scenarios)]
         if len(o) == 0:
             return
-        m.fiscal.pay(self.name, "trial_payment", self.committed[o], m.scenarios.supplier[o], o, committed_years=self.year[o])
+        # the owner's deferred payment, from this lever's budget, into the supplier's cash
+        m.fiscal.pay(self.name, "trial_payment", self.committed[o], m.scenarios.supplier[o], o, committed=True)
         self.committed[o] = 0.0
         self.reports += len(o)
         m.count("trial_reports", o)
@@ -97,7 +97,7 @@ class TryFirst(Lever):
         m = self.model
         done = np.flatnonzero((self.committed > 0) & np.isin(m.scenarios.state, (State.FAILED, State.WITHDRAWN)))
         if len(done):
-            m.fiscal.release(self.name, self.committed[done], self.year[done])
+            m.fiscal.release(self.name, self.committed[done])
             self.committed[done] = 0.0
 
     def summary(self):

@@ -3,13 +3,17 @@
 Mechanism. A small supplier (startup or SME) without a voucher that learns of an open opportunity
 which a voucher would make worth bidding for (expected net value with the voucher at or above the
 bid hurdle) applies with probability ``apply_prob``; the agency approves with probability ``approval_rate`` while
-the year's budget allows, issuing a voucher with face value ``cap_cny`` that is valid
-``validity_months``. The face value is committed against the year's budget at issue. A voucher lowers
-the holder's own outlay for a pilot by ``share`` of that outlay, up to its face value: suppliers count
-this when they decide to bid, and it is redeemed (paid) when a pilot lands. A voucher is used once;
-the unused face value, and vouchers that expire unused, are released back to the budget. Sources:
-Hunan plan §(十四) "试点发放场景创新券"; Shandong 2018 subsidy rate 40–60 %, cap ¥500k per firm per year;
-Ireland: ~80 % approval, 12-month validity, value redeemed well below value issued (FACTS.md).
+the year's budget allows, issuing a voucher valid ``validity_months`` whose face value is what it
+would pay towards the opportunity it was applied for — ``share`` of the supplier's own outlay there,
+at most ``cap_cny`` (Chinese vouchers are claimed against a contract) — and committing that amount
+against the year's budget. A voucher lowers the holder's own outlay for a pilot by ``share`` of that
+outlay, up to its face value: suppliers count this when they decide to bid, and it is redeemed (paid
+into the supplier's cash) when a pilot lands. A voucher is used once; the unused face value, and
+vouchers that expire unused, are released to the current year's budget (commitments still open at a
+year's end carry over to the next year: :mod:`sim.core.fiscal`). Sources: Hunan plan §(十四)
+"试点发放场景创新券"; Shandong 2018 subsidy rate 40–60 %, cap ¥500k per firm per year; Ireland: ~80 %
+approval, 12-month validity, value redeemed well below value issued; vouchers claimed against a
+contract in most Chinese schemes (public evaluations and scheme rules).
 """
 
 from __future__ import annotations
@@ -46,7 +50,6 @@ class Vouchers(Lever):
         super().__init__(model)
         self.value = np.zeros(0)  # face value still held, per supplier
         self.expiry = np.zeros(0, dtype=np.int32)  # last month index the voucher is valid
-        self.year = np.zeros(0, dtype=np.int32)  # budget year it was committed in
         self.eligible_kind = np.array([k in ELIGIBLE for k in model.supplier_kind_names])
         self.issued = self.redeemed = self.expired = 0
         self.issued_cny = self.redeemed_cny = 0.0
@@ -57,7 +60,6 @@ class Vouchers(Lever):
         if grow > 0:
             self.value = np.concatenate([self.value, np.zeros(grow)])
             self.expiry = np.concatenate([self.expiry, np.full(grow, -1, np.int32)])
-            self.year = np.concatenate([self.year, np.zeros(grow, np.int32)])
 
     def holds(self) -> np.ndarray:
         return self.value > 0
@@ -72,29 +74,32 @@ class Vouchers(Lever):
         relief = np.minimum(self.p["cap_cny"], self.p["share"] * np.maximum(pairs.outlay, 0.0))
         worth = (-(pairs.outlay - relief) + pairs.p_success * p["bid.followon_multiple"] * pairs.budget
                  >= p["bid.hurdle"] * pairs.budget)
-        cand = pairs.supplier[worth & self.eligible_kind[m.suppliers.kind[pairs.supplier]] & ~self.holds()[pairs.supplier]]
-        s = np.unique(cand)
+        want = worth & self.eligible_kind[m.suppliers.kind[pairs.supplier]] & ~self.holds()[pairs.supplier]
+        s, first = np.unique(pairs.supplier[want], return_index=True)
+        claim = relief[want][first]  # what the voucher would pay towards the opportunity it is claimed for
         if len(s) == 0:
             return
         d = m.draws
-        s = s[d.uniform("voucher_apply", m.t, m.suppliers.key[s]) < self.p["apply_prob"]]
+        keep = d.uniform("voucher_apply", m.t, m.suppliers.key[s]) < self.p["apply_prob"]
+        s, claim = s[keep], claim[keep]
         lottery = m.lottery_for("vouchers")
         if lottery is not None and len(s):  # an in-silico trial: applicants are allotted by lottery
-            s = s[lottery.draw(m, s)]
+            keep = lottery.draw(m, s)
         else:
-            s = s[d.uniform("voucher_approve", m.t, m.suppliers.key[s]) < self.p["approval_rate"]]
+            keep = d.uniform("voucher_approve", m.t, m.suppliers.key[s]) < self.p["approval_rate"]
+        s, claim = s[keep], claim[keep]
         if len(s) == 0:
             return
-        s = s[np.argsort(d.uniform("voucher_queue", m.t, m.suppliers.key[s]))]  # first come, first served
-        got = m.fiscal.commit(self.name, np.full(len(s), self.p["cap_cny"])) > 0
-        s = s[got]
-        self.value[s] = self.p["cap_cny"]
+        order = np.argsort(d.uniform("voucher_queue", m.t, m.suppliers.key[s]))  # first come, first served
+        s, claim = s[order], claim[order]
+        got = m.fiscal.commit(self.name, claim)
+        s, claim = s[got > 0], got[got > 0]
+        self.value[s] = claim
         self.expiry[s] = m.t + self.p["validity_months"] - 1
-        self.year[s] = m.year
         self.issued += len(s)
-        self.issued_cny += float(self.p["cap_cny"]) * len(s)
+        self.issued_cny += float(claim.sum())
         if lottery is not None:
-            lottery.record(m, s, np.full(len(s), -1), np.full(len(s), self.p["cap_cny"]))
+            lottery.record(m, s, np.full(len(s), -1), claim)
 
     def _cover(self, suppliers: np.ndarray, outlay: np.ndarray) -> np.ndarray:
         return np.minimum(self.value[suppliers], self.p["share"] * np.maximum(outlay, 0.0))
@@ -117,8 +122,8 @@ class Vouchers(Lever):
             return
         s = m.pilots.supplier[pilots[use]]
         amount = self._offer[use]
-        m.fiscal.pay(self.name, "voucher", amount, s, m.pilots.scenario[pilots[use]], committed_years=self.year[s])
-        m.fiscal.release(self.name, self.value[s] - amount, self.year[s])
+        m.fiscal.pay(self.name, "voucher", amount, s, m.pilots.scenario[pilots[use]], committed=True)
+        m.fiscal.release(self.name, self.value[s] - amount)
         self.value[s] = 0.0
         self.redeemed += len(s)
         self.redeemed_cny += float(amount.sum())
@@ -126,7 +131,7 @@ class Vouchers(Lever):
     def _lapse(self, s: np.ndarray) -> None:
         s = s[self.value[s] > 0]
         if len(s):
-            self.model.fiscal.release(self.name, self.value[s], self.year[s])
+            self.model.fiscal.release(self.name, self.value[s])
             self.value[s] = 0.0
             self.expired += len(s)
 

@@ -263,4 +263,13 @@ def core_params() -> list[Param]:
         f"diffusion.scale_adopters.{t}", U, int, "adopters", (1, 100_000),
         f"Adopters for large-scale application, {t}", f"大规模应用门槛({_TIER_ZH[t]})",
         "Adopters (pilot site included) at which a validated scenario counts as in large-scale application."))
+    # -- the market at the plan's start (warm start) ----------------------------------------------
+    ps += per(TIERS, lambda t: P(
+        f"initial.validated.{t}", U, int, "solutions", (0, 10_000),
+        f"Validated solutions at the start, {t}", f"期初示范清单({_TIER_ZH[t]})",
+        "Solutions already proven in a scenario of this tier before the plan starts (demonstration and "
+        "first-of-a-kind lists), with their suppliers' track records; they can be bought and spread from month 1."))
+    ps.append(P("initial.scale_progress", U, float, "share", SHARE, "Progress towards scale at the start",
+                "期初推广进度", "Adopters an initial solution already has, as a share of the large-scale threshold "
+                "(each drawn uniformly up to this share; at least the pilot site)."))
     return ps

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from sim.analysis.compare import BUDGETED, Comparison
+from sim.analysis.compare import BUDGETED, PUBLIC_OWNERS, Comparison
 from sim.core.targets import threshold_for
 from sim.report.i18n import pick
 from sim.report.output import num
@@ -46,14 +46,20 @@ def tables_for_print(cmp: Comparison, res: dict, lang: str):
     m_table = (pick("目标值中位数（5%–95%）", "Median target value (5%–95%)", lang), head, med_rows, 2)
 
     fiscal = res["fiscal"].pivot(index="mix", columns="lever", values="mean_cny")
+    owners = fiscal[PUBLIC_OWNERS] if PUBLIC_OWNERS in fiscal.columns else None
     levers = [lv for lv in BUDGETED if lv in fiscal.columns]
-    fhead = [pick("组合", "Mix", lang)] + levers + [pick("合计", "Total", lang), pick("预算使用率", "Budget used", lang)]
+    fhead = [pick("组合", "Mix", lang)] + levers + [pick("合计", "Total", lang), pick("预算使用率", "Budget used", lang),
+                                                  pick("公共业主支付", "Public owners paid", lang),
+                                                  pick("公共总成本", "Total public cost", lang)]
     frows = []
     budget = cmp.total_budget * sum(cmp.case.months_in_year(y) for y in cmp.case.years) / 12
     for m in cmp.mixes:
         vals = fiscal.loc[m.id, levers]
+        own = float(owners.loc[m.id]) if owners is not None else 0.0
         frows.append([mixname[m.id]] + [f"{v / 1e4:,.0f}" for v in vals] + [f"{vals.sum() / 1e4:,.0f}",
-                                                                             f"{vals.sum() / budget:.0%}"])
+                                                                             f"{vals.sum() / budget:.0%}",
+                                                                             f"{own / 1e4:,.0f}",
+                                                                             f"{(vals.sum() + own) / 1e4:,.0f}"])
     f_table = (pick("平均财政支出（万元，整个期间，扣除股权退出收回）", "Mean fiscal spending (CNY 10k, whole horizon, net of equity receipts)", lang),
                fhead, frows, 1)
 
@@ -61,7 +67,8 @@ def tables_for_print(cmp: Comparison, res: dict, lang: str):
     vhead = [pick("组合", "Mix", lang), pick("目标", "Target", lang), pick("年份", "Year", lang),
              pick("相对基准的变化 [95%]", "Δ value vs baseline [95%]", lang),
              pick("支出变化（万元）", "Δ spending (CNY 10k)", lang),
-             pick("每增加一个单位的成本（万元）[95%]", "Cost per extra unit (CNY 10k) [95%]", lang)]
+             pick("每增加一个单位的成本（万元）[95%]", "Cost per extra unit (CNY 10k) [95%]", lang),
+             pick("按公共总成本（万元）[95%]", "On total public cost (CNY 10k) [95%]", lang)]
     vrows = []
     def money(x):
         return f"{x / 1e4:,.1f}" if math.isfinite(x) else pick("无界", "unbounded", lang)
@@ -73,13 +80,15 @@ def tables_for_print(cmp: Comparison, res: dict, lang: str):
             if not period.isdigit():
                 continue  # the all-years rows count years met; a cost per year met is not meaningful
             r = vb.loc[(m.id, tid, period)]
-            cost = ("—" if math.isnan(r["cost_per_extra_unit_cny"]) else
-                    f"{money(r['cost_per_extra_unit_cny'])} [{money(r['cost_per_extra_unit_low'])}, "
-                    f"{money(r['cost_per_extra_unit_high'])}]")
+            def per_unit(prefix):
+                return ("—" if math.isnan(r[f"{prefix}_cny"]) else
+                        f"{money(r[f'{prefix}_cny'])} [{money(r[f'{prefix}_low'])}, {money(r[f'{prefix}_high'])}]")
+
+            cost, public = per_unit("cost_per_extra_unit"), per_unit("public_cost_per_extra_unit")
             vrows.append([mixname[m.id], label[tid], period,
                           f"{num(round(r['delta_value'], 1))} [{num(round(r['delta_value_low'], 1))}, "
                           f"{num(round(r['delta_value_high'], 1))}]",
-                          f"{r['delta_cost_cny'] / 1e4:,.0f}", cost])
+                          f"{r['delta_cost_cny'] / 1e4:,.0f}", cost, public])
     v_table = (pick("相对基准（共同随机数，配对比较；成本为负表示以更少支出获得增量；— 表示无增量）",
                     "Against the baseline (common random numbers, paired; a negative cost means the gain came "
                     "with less spending; — means no gain)", lang),

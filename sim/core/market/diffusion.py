@@ -25,17 +25,26 @@ class Diffusion:
         left = self.scenarios.market[scenarios] - self.scenarios.adopters[scenarios]
         return np.floor(self.scenarios.public_share[scenarios] * left).astype(np.int64)
 
-    def adopt(self, scenarios: np.ndarray, n: np.ndarray) -> None:
-        """Add ``n`` adopters to each validated scenario; its supplier earns the margin on each."""
+    def adopt(self, scenarios: np.ndarray, n: np.ndarray, lever_paid: bool = False) -> None:
+        """Add ``n`` adopters to each validated scenario. Each adopter pays the price to the scenario's
+        supplier (``lever_paid``: a lever has already paid it, e.g. public procurement), who pays the cost
+        of delivering it and keeps the margin."""
         n = np.minimum(n, self.scenarios.market[scenarios] - self.scenarios.adopters[scenarios])
         keep = n > 0
         scenarios, n = scenarios[keep], n[keep]
         if len(scenarios) == 0:
             return
         self.scenarios.adopters[scenarios] += n
-        earn = self.params["diffusion.margin"] * self.price(self.scenarios.budget[scenarios]) * n
-        paid = earn * self.suppliers.alive[self.scenarios.supplier[scenarios]]
-        np.add.at(self.suppliers.cash, self.scenarios.supplier[scenarios], paid)
+        margin = self.params["diffusion.margin"]
+        revenue = self.price(self.scenarios.budget[scenarios]) * n
+        sup = self.scenarios.supplier[scenarios]
+        alive = self.suppliers.alive[sup]
+        if not lever_paid:  # market buyers pay a supplier still in business
+            self.money.to_suppliers("adopters", sup, revenue * alive)
+            self.money.from_suppliers("economy", sup, (1.0 - margin) * revenue * alive)
+        else:
+            self.money.from_suppliers("economy", sup, (1.0 - margin) * revenue)
+        paid = margin * revenue * alive
         self._adoptions.append((self.t, scenarios.copy(), n.copy(), paid))
         self.count("adoptions", scenarios, weight=n)
 
@@ -72,7 +81,7 @@ class Diffusion:
                     n_pub = self.public_remaining(v)
                     want = self.draws.binomial(f"adopt_{lever.name}", self.t, s.key[v], n=n_pub,
                                                p=1 - np.exp(-extra / 12.0))
-                    self.adopt(v, lever.on_adoptions(v, want))
+                    self.adopt(v, lever.on_adoptions(v, want), lever_paid=True)
         up = np.flatnonzero((s.state == State.VALIDATED) & (s.adopters >= self.tier_scale[s.tier]))
         s.state[up], s.month_scaled[up] = State.SCALED, self.t
         self.count("scaled", up)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.base.vocab import State
+from sim.base.vocab import OPENER_KINDS, State
 
 # pilot statuses
 P_MATCHED, P_RUNNING, P_SUCCEEDED, P_FAILED, P_DROPPED = range(5)
@@ -39,7 +39,13 @@ class Pilots:
         self.levers.notify("on_landed", due, funded)
         ok, bad = due[funded], due[~funded]
         pil.opener_paid[ok] = self.opener_payment(pil.scenario[ok])
-        np.add.at(self.suppliers.cash, sup_i[funded], offers[funded] - pil.outlay[ok])
+        # money: the owner pays its share to the supplier, who pays the pilot's whole cost (the levers'
+        # offers were paid by the levers themselves in on_landed)
+        owner_kind = self.openers.kind[s.opener[pil.scenario[ok]]]
+        for k in np.unique(owner_kind):
+            mine = owner_kind == k
+            self.money.to_suppliers(f"owners:{OPENER_KINDS[k]}", sup_i[funded][mine], pil.opener_paid[ok][mine])
+        self.money.from_suppliers("economy", sup_i[funded], pil.outlay[ok] + pil.opener_paid[ok])
         pil.status[ok], pil.month_end[ok] = P_RUNNING, self.t + s.duration[pil.scenario[ok]]
         np.add.at(self.suppliers.n_pilots, sup_i[funded], 1)
         scn = np.unique(pil.scenario[ok])

@@ -151,7 +151,8 @@ class Population:
         cash = d.lognormal("cash", keys, median=med, sigma=p["supply.cash_sigma"])
         city = self._pick(self.city_weight, d.uniform("supplier_city", keys))
         registered = d.uniform("registered", keys) < p["supply.registration_share"]
-        idx = self.suppliers.add(key=keys, kind=kinds, city=city, cash=cash, registered=registered, entered=entered)
+        idx = self.suppliers.add(key=keys, kind=kinds, city=city, cash=0.0, registered=registered, entered=entered)
+        self.money.to_suppliers("founders", idx, cash)
         # capabilities: 1 + Poisson(mean − 1) domains, chosen by domain weight without replacement
         extra = d.poisson("n_domains", keys, lam=max(p["population.domains_per_supplier"] - 1.0, 0.0))
         n_dom = np.minimum(1 + extra, min(MAX_DOMAINS_PER_SUPPLIER, self.n_domains))
@@ -177,10 +178,11 @@ class Population:
         """Operating cash flow; suppliers out of cash exit (their pilots fail); new startups enter."""
         sup = self.suppliers
         alive = np.flatnonzero(sup.alive)
-        sup.cash[alive] += self.kind_cashflow[sup.kind[alive]]
+        self.money.to_suppliers("operations", alive, self.kind_cashflow[sup.kind[alive]])  # either sign
         broke = alive[sup.cash[alive] < 0]
         if len(broke):
-            sup.alive[broke], sup.cash[broke], sup.exited[broke] = False, 0.0, self.t
+            self.money.to_suppliers("write_offs", broke, -sup.cash[broke])  # creditors absorb what is owed
+            sup.alive[broke], sup.exited[broke] = False, self.t
             mine = np.isin(self.pilots.supplier, broke)
             self._drop(np.flatnonzero(mine & (self.pilots.status == P_MATCHED)))
             running = np.flatnonzero(mine & (self.pilots.status == P_RUNNING))
@@ -198,10 +200,6 @@ class Population:
     def register_suppliers(self, suppliers: np.ndarray) -> None:
         """Put suppliers on the capability list (an event's attendees, firms drawn in by attraction)."""
         self.suppliers.registered[suppliers] = True
-
-    def pay_suppliers(self, suppliers: np.ndarray, amounts) -> None:
-        """Add ``amounts`` (CNY; negative: a charge) to suppliers' cash; a supplier listed twice gets both."""
-        np.add.at(self.suppliers.cash, suppliers, amounts)
 
     def raise_readiness(self, capabilities: np.ndarray, gain: float) -> None:
         """Raise the readiness (TRL) of capabilities by ``gain``, capped at 9 (a proof-of-concept run)."""
