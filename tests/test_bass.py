@@ -18,7 +18,9 @@ P, Q, DT = 0.03, 0.38, 1 / 12
 # caution towards small suppliers and the exemption that relieves it
 LEVERS_OFF_FOR_DIFFUSION = {"procurement.budget_cny_per_year": 0.0, "matchmaking.promotion_every_months": 0,
                             "matchmaking.selection_every_months": 0, "diffusion.small_supplier_factor": 1.0,
-                            "diligence_exemption.on": False}
+                            "diligence_exemption.on": False,  # and no solutions from before the plan
+                            "initial.validated.major": 0, "initial.validated.integrated": 0,
+                            "initial.validated.small_cut": 0}
 
 
 def recursion(f0, months, p=P, q=Q):

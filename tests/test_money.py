@@ -105,3 +105,32 @@ def test_public_owners_spending_is_counted_in_the_public_cost(hunan):
     assert np.allclose(cost["total_public_cost_cny"], cost["lever_spending_cny"] + cost["public_owner_spending_cny"])
     assert cost["lever_spending_cny"].sum() == pytest.approx(sum(m.fiscal.net_spent().values()))
     assert cost["soe_owner_spending_cny"].sum() == pytest.approx(flow(m, "owners:soe", "suppliers"))
+
+
+def test_public_cost_by_year_reports_the_insurer_open_commitments_and_the_portfolio(hunan):
+    m = ScenarioMarket(hunan.with_params({"grant_to_equity.equity_share": 0.5}), seed=7).run()
+    pc = m.money.public_cost().set_index("year")
+    fin = m.levers["finance"].summary()
+    assert pc["insurer_result_cny"].sum() == pytest.approx(fin["insurer_result_cny"])
+    last = m.calendar.years[-1]
+    assert pc.loc[last, "open_commitments_cny"] == pytest.approx(sum(m.fiscal.open_commitments().values()))
+    assert pc.loc[last, "equity_portfolio_value_cny"] == pytest.approx(
+        m.levers["grant_to_equity"].summary()["equity_portfolio_value_cny"])
+    assert pc["open_commitments_cny"].notna().all() and (pc["equity_portfolio_value_cny"] > 0).any()
+
+
+def test_with_the_warm_start_procurement_acts_from_the_first_months(hunan):
+    """Solutions proven before the plan can be bought from month 1 (the first model started empty and
+    procurement spent ¥2 m of its ¥150 m 2026 budget)."""
+    def early_procurement(params):
+        m = ScenarioMarket(hunan.with_params(params), seed=3)
+        for _ in range(3):
+            m.step()
+        return sum(float(a.sum()) for _, _, _, a in m.fiscal.payments("procurement")), m
+
+    warm, m = early_procurement({})
+    assert (m.scenarios.month_solicited < 0).sum() == sum(hunan.values[f"initial.validated.{t}"]
+                                                          for t in ("major", "integrated", "small_cut"))
+    cold, m0 = early_procurement({f"initial.validated.{t}": 0 for t in ("major", "integrated", "small_cut")})
+    assert warm > 0 and cold == 0
+    assert len(m0.scenarios) == 0 or (m0.scenarios.month_solicited >= 0).all()

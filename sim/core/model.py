@@ -105,6 +105,7 @@ class ScenarioMarket(Population, InitialStock, Opening, Matching, Pilots, Diffus
         self._pending = np.zeros(0, dtype=np.int64)  # open bids: supplier * 2**32 + scenario
 
         self.money = Money(self)
+        self.year_end: dict[int, dict] = {}  # per calendar year: what is owed or held at its end
         self.levers = LeverSet([cls(self) for cls in LEVERS])
         self.fiscal = FiscalAccounts(self)
         self.add_suppliers(self._initial_supplier_kinds(), entered=-1)
@@ -202,10 +203,18 @@ class ScenarioMarket(Population, InitialStock, Opening, Matching, Pilots, Diffus
 
     def end_month(self) -> None:
         self.levers.notify("on_month_end")
+        if self.calendar.month(self.t) == 12 or self.t + 1 >= self.calendar.n_months:
+            self._close_year()
         self._record_stocks()
         self.datacollector.collect(self)
         if self.t + 1 >= self.calendar.n_months:
             self.running = False
+
+    def _close_year(self) -> None:
+        """What is still owed or held at a year's end: open commitments and the public equity portfolio."""
+        value = sum(v for lv in self.levers for k, v in lv.summary().items() if k.endswith("portfolio_value_cny"))
+        self.year_end[self.year] = {"open_commitments_cny": sum(self.fiscal.open_commitments().values()),
+                                    "equity_portfolio_value_cny": float(value)}
 
     def _record_stocks(self) -> None:
         s, r, t = self.scenarios, self.recorder, self.t

@@ -117,11 +117,19 @@ class Money:
 
     def public_cost(self) -> pd.DataFrame:
         """Public cost by year: lever spending (net of receipts), public owners' pilot payments (government
-        departments and city governments), their sum, and SOEs' pilot payments (reported apart)."""
+        departments and city governments), their sum, and SOEs' pilot payments (reported apart); with the
+        insurance scheme's result that year (premiums and subsidies in − claims out), and at the year's end
+        (as recorded by the model then) the commitments still open and the public equity portfolio's value."""
         rows = []
+        ends = getattr(self.model, "year_end", {})
         for y in self.years:
             lever = (self.total("treasury:", None, y) - self.total(None, "treasury:", y))
             owners = sum(self.total(f"owners:{k}", None, y) for k in PUBLIC_OWNERS)
+            end = ends.get(y, {})
             rows.append({"year": y, "lever_spending_cny": lever, "public_owner_spending_cny": owners,
-                         "total_public_cost_cny": lever + owners, "soe_owner_spending_cny": self.total("owners:soe", None, y)})
+                         "total_public_cost_cny": lever + owners,
+                         "soe_owner_spending_cny": self.total("owners:soe", None, y),
+                         "insurer_result_cny": self.total(None, "insurer", y) - self.total("insurer", None, y),
+                         "open_commitments_cny": end.get("open_commitments_cny", float("nan")),
+                         "equity_portfolio_value_cny": end.get("equity_portfolio_value_cny", float("nan"))})
         return pd.DataFrame(rows)

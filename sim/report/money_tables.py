@@ -12,14 +12,18 @@ def public_cost_rows(results, lang: str) -> tuple[str, list[str], list[list[str]
     pc = results.public_cost
     head = [pick("年份", "Year", lang), pick("政策工具支出", "Lever spending", lang),
             pick("政府业主支付", "Public owners paid", lang), pick("公共总成本", "Total public cost", lang),
-            pick("国企业主支付", "SOE owners paid", lang)]
-    cols = ["lever_spending_cny", "public_owner_spending_cny", "total_public_cost_cny", "soe_owner_spending_cny"]
+            pick("国企业主支付", "SOE owners paid", lang), pick("科技险损益", "Insurer result", lang),
+            pick("年末未兑付承诺", "Open commitments (year end)", lang),
+            pick("年末股权估值", "Equity value (year end)", lang)]
+    cols = ["lever_spending_cny", "public_owner_spending_cny", "total_public_cost_cny", "soe_owner_spending_cny",
+            "insurer_result_cny", "open_commitments_cny", "equity_portfolio_value_cny"]
+    flows = cols[:5]
     rows = []
     by_year = pc.groupby("year")[cols].median()
     for year, r in by_year.iterrows():
         rows.append([str(year)] + [f"{r[c] / 1e4:,.0f}" for c in cols])
-    total = pc.groupby("replicate")[cols].sum().median()
-    rows.append([pick("合计", "All years", lang)] + [f"{total[c] / 1e4:,.0f}" for c in cols])
+    total = pc.groupby("replicate")[flows].sum().median()
+    rows.append([pick("合计", "All years", lang)] + [f"{total[c] / 1e4:,.0f}" for c in flows] + ["", ""])
     title = pick("公共成本（万元，各重复中位数；政府业主＝省直部门与市州政府作为场景业主支付的试点费用）",
                  "Public cost (CNY 10k, median over replicates; public owners = government departments and city "
                  "governments paying for pilots as scenario owners)", lang)
