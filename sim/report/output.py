@@ -84,8 +84,11 @@ def target_rows(results, lang: str) -> tuple[list[str], list[list[str]]]:
     for _, r in results.target_summary.iterrows():
         all_years = pd.isna(r["year"])
         thr = t("all_years", lang).format(n=int(r["threshold"])) if all_years else num(r["threshold"])
+        med, q = num(r["median"]), f"{num(r['q05'])}–{num(r['q95'])}"
+        if all_years:  # these rows count years met, and say so
+            med, q = t("years_met", lang).format(v=med), t("years_met", lang).format(v=q)
         rows.append([label[r["target"]], r["period"], thr, f"{r['p_met']:.2f} [{r['p_low']:.2f}, {r['p_high']:.2f}]",
-                     num(r["median"]), f"{num(r['q05'])}–{num(r['q95'])}"])
+                     med, q])
     return head, rows
 
 
@@ -97,16 +100,14 @@ def part_year_note(case, lang: str) -> str | None:
     return None
 
 
-def fiscal_rows(results, lang: str) -> tuple[list[str], list[list[str]]]:
-    """Median spending per lever and year (CNY 10k), against the budget."""
-    from sim.core.model import ScenarioMarket  # noqa: F401  (levers' labels)
+def fiscal_values(results, lang: str) -> list[tuple[str, int, float, float]]:
+    """(lever label, year, median spending in CNY over replicates, budget in CNY) per budgeted lever and year."""
     from sim.levers import LEVERS
 
     label = {L.name: pick(L.label_zh, L.label_en, lang) for L in LEVERS}
     f = results.fiscal
     case = results.case
-    head = [t("lever", lang), t("col_period", lang), t("spent", lang), t("budget", lang)]
-    rows = []
+    out = []
     per = f.groupby(["replicate", "year", "lever"], observed=True)["amount_cny"].sum().reset_index()
     for L in LEVERS:
         key = f"{L.name}.budget_cny_per_year"
@@ -116,8 +117,15 @@ def fiscal_rows(results, lang: str) -> tuple[list[str], list[list[str]]]:
         for y in case.years:
             v = per[(per["lever"] == L.name) & (per["year"] == y)].set_index("replicate")["amount_cny"]
             v = v.reindex(range(results.replicates), fill_value=0.0)
-            budget = annual * case.months_in_year(y) / 12
-            rows.append([label[L.name], str(y), f"{np.median(v) / 1e4:,.0f}", f"{budget / 1e4:,.0f}"])
+            out.append((label[L.name], y, float(np.median(v)), annual * case.months_in_year(y) / 12))
+    return out
+
+
+def fiscal_rows(results, lang: str) -> tuple[list[str], list[list[str]]]:
+    """Median spending per lever and year (CNY 10k), against the budget."""
+    head = [t("lever", lang), t("col_period", lang), t("spent", lang), t("budget", lang)]
+    rows = [[lever, str(y), f"{spent / 1e4:,.0f}", f"{budget / 1e4:,.0f}"]
+            for lever, y, spent, budget in fiscal_values(results, lang)]
     return head, rows
 
 
