@@ -14,17 +14,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.base.files import TABLE_FORMATS, code_version, file_sha256, write_bundle
+from sim.base.files import code_version, file_sha256, table_formats, write_bundle
 from sim.report.i18n import pick, t
 
 
-def manifest(results) -> dict:
+def manifest(results, csv: bool | None = None, lang: str = "en") -> dict:
     case = results.case
     import mesa
 
     return {
+        "command": "run",
+        "lang": lang,
         "case": case.id,
         "case_file": case.path,
+        "case_file_abs": str(Path(case.path).resolve()) if case.path else None,
         "case_sha256": file_sha256(case.path) if Path(case.path).exists() else None,
         "seed": results.seed,
         "replicates": results.replicates,
@@ -36,24 +39,27 @@ def manifest(results) -> dict:
         "mesa": mesa.__version__,
         "numpy": np.__version__,
         "pandas": pd.__version__,
-        "tables": {name: [f"{name}.{fmt}" for fmt in TABLE_FORMATS] for name in results.tables()},
+        "tables": {name: [f"{name}.{fmt}" for fmt in table_formats(name, csv)] for name in results.tables()},
     }
 
 
-def write_results(results, out: Path, lang: str = "en", figures: bool = True) -> Path:
-    """Write all of ``results`` into folder ``out`` (created if needed); returns ``out``."""
+def write_results(results, out: Path, lang: str = "en", figures: bool = True, csv: bool | None = None,
+                  report: bool = False):
+    """Write all of ``results`` into folder ``out`` (created if needed): tables (Parquet; CSV for all
+    but the large per-replicate tables unless ``csv`` says otherwise), figures as PNG and SVG, the
+    manifest, and with ``report`` the HTML and PDF report. Returns ``out``, or with ``report`` the
+    :class:`sim.report.build.Report`."""
     files: dict[str, object] = {}
     if figures:
-        from sim.report.figures import target_figures
-        import matplotlib.pyplot as plt
+        from sim.report.figures import figure_writers, target_figures
 
-        for tid, fig in target_figures(results.series, results.target_summary, results.case, lang).items():
-            def save(p, fig=fig):
-                fig.savefig(p, metadata={"Software": None})
-                plt.close(fig)
-            files[f"figures/{tid}.png"] = save
-    files["report.md"] = report_markdown(results, lang, figures)
-    return write_bundle(out, results.tables(), files, manifest(results))
+        files.update(figure_writers(target_figures(results.series, results.target_summary, results.case, lang)))
+    write_bundle(out, results.tables(), files, manifest(results, csv, lang), csv=csv)
+    if report:
+        from sim.report.build import build_report
+
+        return build_report([out], lang=lang, out=Path(out) / "report.html")
+    return out
 
 
 # -- printed and written summaries ---------------------------------------------------------------
@@ -127,27 +133,3 @@ def fiscal_rows(results, lang: str) -> tuple[list[str], list[list[str]]]:
     rows = [[lever, str(y), f"{spent / 1e4:,.0f}", f"{budget / 1e4:,.0f}"]
             for lever, y, spent, budget in fiscal_values(results, lang)]
     return head, rows
-
-
-def _md_table(head, rows) -> str:
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(lines)
-
-
-def report_markdown(results, lang: str, figures: bool) -> str:
-    case = results.case
-    head, rows = target_rows(results, lang)
-    parts = [f"# {pick(case.name_zh, case.name_en, lang)}", "",
-             f"{t('replicates', lang)}: {results.replicates} · {t('seed', lang)}: {results.seed} · "
-             f"{case.start[0]}-{case.start[1]:02d} – {case.end[0]}-{case.end[1]:02d}", "",
-             _md_table(head, rows), ""]
-    note = part_year_note(case, lang)
-    if note:
-        parts += [note, ""]
-    fh, fr = fiscal_rows(results, lang)
-    parts += [f"## {t('fiscal', lang)}", "", _md_table(fh, fr), ""]
-    if figures:
-        for tg in case.targets:
-            parts += [f"![{pick(tg.zh, tg.en, lang)}](figures/{tg.id}.png)", ""]
-    return "\n".join(parts)

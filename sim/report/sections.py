@@ -17,7 +17,7 @@ from sim.core.case import Case, load_case
 from sim.core.metrics import METRICS
 from sim.core.registry import REGISTRY
 from sim.core.targets import ALL_TARGETS, joint_attainment, threshold_for
-from sim.report.document import Section, Table, figure
+from sim.report.document import Figure, Section, Table, figure
 from sim.report.i18n import count, money, pick, t
 from sim.report.sources import Source
 
@@ -34,6 +34,7 @@ class RunView:
     targets: pd.DataFrame
     series: pd.DataFrame
     fiscal: pd.DataFrame
+    folder: Path | None = None
 
 
 def load_run(src: Source) -> RunView:
@@ -48,7 +49,7 @@ def load_run(src: Source) -> RunView:
     if man.get("overridden"):
         case = case.with_params(man["overridden"], origin="--set")
     return RunView(case, man, int(man.get("seed", 0)), int(man.get("replicates", 1)), src.table("target_summary"),
-                   src.table("targets"), src.table("series"), src.table("fiscal"))
+                   src.table("targets"), src.table("series"), src.table("fiscal"), src.folder)
 
 
 def _fmt_value(v) -> str:
@@ -118,12 +119,20 @@ def attainment_section(run: RunView, lang: str) -> Section:
 def fans_section(run: RunView, lang: str) -> Section:
     from sim.report.figures import overview_figure, target_figure
 
+    def drawn(name, caption, make):
+        """The run's own figure file if it was drawn in this language (``scensim run`` just drew it), else draw."""
+        svg, png = (run.folder / "figures" / f"{name}.svg", run.folder / "figures" / f"{name}.png") \
+            if run.folder else (None, None)
+        if svg and svg.exists() and png.exists() and run.manifest.get("lang") == lang:
+            return Figure(f"target_{name}" if name != "overview" else name, caption, svg.read_bytes(), png.read_bytes())
+        return figure(f"target_{name}" if name != "overview" else name, caption, make())
+
     sec = Section(t("r_fans", lang)).add(t("r_fans_text", lang))
-    sec.add(figure("overview", t("r_overview", lang),
-                   overview_figure(run.series, run.target_summary, run.case, lang)))
+    sec.add(drawn("overview", t("r_overview", lang),
+                  lambda: overview_figure(run.series, run.target_summary, run.case, lang)))
     for tg in run.case.targets:
-        sec.add(figure(f"target_{tg.id}", pick(tg.zh, tg.en, lang),
-                       target_figure(run.series, run.target_summary, run.case, tg, lang)))
+        sec.add(drawn(tg.id, pick(tg.zh, tg.en, lang),
+                      lambda tg=tg: target_figure(run.series, run.target_summary, run.case, tg, lang)))
     return sec
 
 
