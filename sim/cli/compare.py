@@ -20,7 +20,10 @@ def cmd_compare(args) -> int:
     cmp = load_comparison(args.experiment, replicates=reps, seed=seed)
     out = Path(args.out) if args.out else Path("results") / cmp.id
     total = len(cmp.mixes) * cmp.replicates
-    with progress(f"{cmp.id}: {len(cmp.mixes)} mixes × {cmp.replicates} replicates", total, args.quiet) as update:
+    from sim.report.i18n import t
+
+    label = t("compare_progress", args.lang).format(id=cmp.id, mixes=len(cmp.mixes), n=cmp.replicates)
+    with progress(label, total, args.quiet) as update:
         res = run_comparison(cmp, progress=update, workers=workers)
     con = stdout_console(200)
     printed = tables_for_print(cmp, res, args.lang)
@@ -28,14 +31,15 @@ def cmd_compare(args) -> int:
         print_table(con, title, head, rows, left=left)
     tables = {"compare_summary": res["summary"], "compare_targets": res["targets"], "compare_spend": res["spend"],
               "compare_fiscal": res["fiscal"], "compare_vs_baseline": res["versus_baseline"]}
-    report = f"# {cmp.id}\n\n{cmp.replicates} replicates per mix, seed {cmp.seed}, case {cmp.case.id}\n\n" + \
+    report = f"# {cmp.id}\n\n" + t("compare_header", args.lang).format(n=cmp.replicates, seed=cmp.seed, case=cmp.case.id) + \
+        "\n\n" + \
         "\n".join(markdown_table(*t) for t in printed)
-    man = {"experiment": cmp.id, "experiment_file": cmp.path, "experiment_sha256": file_sha256(cmp.path),
+    man = {"command": "compare", "lang": args.lang, "experiment": cmp.id, "experiment_file": cmp.path, "experiment_sha256": file_sha256(cmp.path),
            "case": cmp.case.id, "case_file": cmp.case.path, "seed": cmp.seed, "replicates": cmp.replicates,
            "replicate_seeds": [run_seed(cmp.seed, r) for r in range(cmp.replicates)],
            "mixes": {m.id: m.params for m in cmp.mixes}, "code_version": code_version()}
     write_bundle(out, tables, {"report.md": report}, man)
-    con.print(f"{'结果已写入' if args.lang == 'zh' else 'Results written to'} {out}/")
+    con.print(f"{t('written', args.lang)} {out}/", highlight=False)
     return 0
 
 
@@ -49,6 +53,6 @@ def register(sub) -> None:
     p.add_argument("--seed", default=None, help="seed (default: the file's)")
     p.add_argument("--out", "-o", default=None, help="output folder (default results/<experiment id>/)")
     p.add_argument("--workers", default="1", help="worker processes (default 1; results do not depend on it)")
-    p.add_argument("--lang", choices=("zh", "en"), default="en")
+    p.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the printed tables and report.md")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(handler=cmd_compare)
