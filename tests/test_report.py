@@ -184,3 +184,29 @@ def test_figures_have_integer_count_ticks_svg_and_agreeing_labels(tmp_path):
     import numpy as np
 
     assert max(np.max(line.get_ydata()) for line in ax.get_lines()) < top / 1.3  # headroom for P(met) labels
+
+
+def test_report_of_run_lottery_and_sweep_folders(tmp_path, run_dir):
+    """Folders of lottery and sweep are recognised from their manifests and get their own sections."""
+    from sim.cli.main import main
+
+    from .sweep_util import write_spec
+
+    spec = write_spec(tmp_path)
+    assert main(["sweep", str(spec), "--workers", "1", "--out", str(tmp_path / "sweep"), "--quiet"]) == 0
+    assert main(["lottery", str(SMALL), "--max-twins", "2", "--out", str(tmp_path / "lot"), "--quiet",
+                 "--lang", "zh"]) == 0
+    out = tmp_path / "all" / "r.html"
+    assert main(["report", str(run_dir), str(tmp_path / "lot"), str(tmp_path / "sweep"), "--lang", "zh",
+                 "--out", str(out)]) == 0
+    text = pdf_text(out.with_suffix(".pdf"))
+    assert "抽签试验：政策的额外性" in text and "参数扫描（tiny）" in text and "中签者减未中签者" in text
+    html = out.read_text(encoding="utf-8")
+    assert html.count("<section>") == 9  # six of the run, lottery, sweep, method notes
+
+
+def test_numbers_in_chinese_use_wan_and_yi():
+    from sim.report.i18n import count, money
+
+    assert money(35e6, "zh") == "3,500万元" and money(1.23e8, "zh") == "1.23亿元" and money(35e6, "en") == "CNY 35 m"
+    assert count(1237, "zh") == "1,237" and count(123456, "zh") == "12.3万" and count(2.5e8, "zh") == "2.5亿"
