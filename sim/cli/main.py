@@ -69,7 +69,8 @@ def cmd_run(args) -> int:
     if not args.no_write and out.exists() and not out.is_dir():
         raise InputError(out, None, "--out must be a folder, and this is a file")
 
-    from sim.report.output import fiscal_rows, part_year_note, target_rows, write_results
+    from sim.report.output import write_results
+    from sim.report.tables import fiscal_rows, part_year_note, target_rows
     from sim.engine.runner import run
 
     from sim.report.i18n import pick, t

@@ -97,7 +97,7 @@ def levers_section(run: RunView, lang: str) -> Section:
 
 
 def attainment_section(run: RunView, lang: str) -> Section:
-    from sim.report.output import part_year_note, target_rows
+    from sim.report.tables import part_year_note, target_rows
 
     head, rows = target_rows(run, lang)
     sec = Section(t("r_attainment", lang)).add(t("r_attainment_text", lang))
@@ -151,7 +151,7 @@ def funnel_section(run: RunView, lang: str) -> Section:
 
 def fiscal_section(run: RunView, lang: str) -> Section:
     from sim.report.charts import fiscal_figure
-    from sim.report.output import fiscal_values
+    from sim.report.tables import fiscal_values
 
     sec = Section(t("r_fiscal", lang))
     f = run.fiscal
