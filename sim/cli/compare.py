@@ -38,9 +38,23 @@ def cmd_compare(args) -> int:
            "case": cmp.case.id, "case_file": cmp.case.path, "seed": cmp.seed, "replicates": cmp.replicates,
            "replicate_seeds": [run_seed(cmp.seed, r) for r in range(cmp.replicates)],
            "mixes": {m.id: m.params for m in cmp.mixes}, "code_version": code_version()}
-    write_bundle(out, tables, {"report.md": report}, man)
+    write_bundle(out, tables, {"report.md": report, **compare_figures(cmp, res, args.lang)}, man)
     con.print(f"{t('written', args.lang)} {out}/", highlight=False)
     return 0
+
+
+def compare_figures(cmp, res, lang: str) -> dict:
+    """P(met) by mix and spending by lever per mix, as ``figures/*.png`` and ``.svg`` (the report's figures)."""
+    from sim.report.charts import compare_p_figure, compare_spend_figure
+    from sim.report.compare_tables import _key_periods
+    from sim.report.figures import figure_writers
+    from sim.report.i18n import pick
+
+    mixes = [(m.id, pick(m.zh, m.en, lang)) for m in cmp.mixes]
+    labels = {tg.id: pick(tg.zh, tg.en, lang) for tg in cmp.case.targets}
+    last = [(tid, p) for tid, p in _key_periods(cmp) if p.isdigit()]
+    return figure_writers({"compare_p_met": compare_p_figure(res["summary"], last, mixes, labels, lang),
+                           "compare_spend": compare_spend_figure(res["fiscal"], mixes, lang)})
 
 
 def register(sub) -> None:
