@@ -86,7 +86,7 @@ def compare_p_figure(summary: pd.DataFrame, periods: list[tuple[str, str]], mixe
                      target_labels: dict[str, str], lang: str = "en") -> Figure:
     """P(target met) with Wilson 95 % intervals, one row per (target, period), one marker per mix."""
     s = summary.set_index(["mix", "target", "period"])
-    fig, ax = plt.subplots(figsize=(8.0, 0.45 * len(periods) * max(1, len(mixes)) ** 0.5 + 1.6), dpi=110,
+    fig, ax = plt.subplots(figsize=(8.0, 0.3 * len(periods) * max(1, len(mixes)) ** 0.5 + 1.8), dpi=110,
                            layout="constrained")
     cmap = plt.get_cmap("tab10")
     offsets = np.linspace(-0.3, 0.3, len(mixes)) if len(mixes) > 1 else [0.0]
