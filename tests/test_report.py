@@ -122,23 +122,6 @@ def test_all_years_rows_say_what_the_median_counts(english):
     assert len(all_rows) and all_rows["Median"].str.endswith("yrs met").all()
 
 
-def test_generic_folder_of_another_command_is_shown(tmp_path, run_dir):
-    """A folder whose manifest names its command (e.g. sensitivity) appears with its tables and figures."""
-    from sim.cli.main import main
-
-    other = tmp_path / "sens"
-    other.mkdir()
-    (other / "manifest.json").write_text(json.dumps({"command": "sensitivity", "seed": 1}), encoding="utf-8")
-    pd.DataFrame({"parameter": ["vouchers.share", "<i>p</i>"], "ST": [0.4, 0.1]}).to_csv(other / "indices.csv", index=False)
-    shutil.copy(run_dir / "figures" / "overview.svg", other / "morris.svg")
-    out = tmp_path / "r" / "both.html"
-    assert main(["report", str(run_dir), str(other), "--out", str(out)]) == 0
-    html = out.read_text(encoding="utf-8")
-    assert "Results of sensitivity (sens)" in html and "vouchers.share" in html and "&lt;i&gt;p&lt;/i&gt;" in html
-    assert 'id="figure-sensitivity_morris"' in html
-    assert (tmp_path / "r" / "both.pdf").exists() and (tmp_path / "r" / "both_files" / "tables" / "sensitivity_indices.csv").exists()
-
-
 def test_not_a_results_folder_is_one_line_exit_2(tmp_path, capsys):
     from sim.cli.main import main
 
@@ -186,8 +169,9 @@ def test_figures_have_integer_count_ticks_svg_and_agreeing_labels(tmp_path):
     assert max(np.max(line.get_ydata()) for line in ax.get_lines()) < top / 1.3  # headroom for P(met) labels
 
 
-def test_report_of_run_lottery_and_sweep_folders(tmp_path, run_dir):
-    """Folders of lottery and sweep are recognised from their manifests and get their own sections."""
+def test_report_of_run_lottery_sweep_and_other_commands_folders(tmp_path, run_dir, capsys):
+    """Folders of lottery and sweep are recognised from their manifests and get their own sections; a
+    folder whose manifest names another command (here sensitivity) appears with its tables and figures."""
     from sim.cli.main import main
 
     from .sweep_util import write_spec
@@ -196,13 +180,22 @@ def test_report_of_run_lottery_and_sweep_folders(tmp_path, run_dir):
     assert main(["sweep", str(spec), "--workers", "1", "--out", str(tmp_path / "sweep"), "--quiet"]) == 0
     assert main(["lottery", str(SMALL), "--max-twins", "2", "--out", str(tmp_path / "lot"), "--quiet",
                  "--lang", "zh"]) == 0
+    assert "中签者减未中签者" in capsys.readouterr().out  # the printed table is in Chinese too
+    other = tmp_path / "sens"
+    other.mkdir()
+    (other / "manifest.json").write_text(json.dumps({"command": "sensitivity", "seed": 1}), encoding="utf-8")
+    pd.DataFrame({"parameter": ["vouchers.share", "<i>p</i>"], "ST": [0.4, 0.1]}).to_csv(other / "indices.csv", index=False)
+    shutil.copy(run_dir / "figures" / "overview.svg", other / "morris.svg")
     out = tmp_path / "all" / "r.html"
-    assert main(["report", str(run_dir), str(tmp_path / "lot"), str(tmp_path / "sweep"), "--lang", "zh",
+    assert main(["report", str(run_dir), str(tmp_path / "lot"), str(tmp_path / "sweep"), str(other), "--lang", "zh",
                  "--out", str(out)]) == 0
     text = pdf_text(out.with_suffix(".pdf"))
     assert "抽签试验：政策的额外性" in text and "参数扫描（tiny）" in text and "中签者减未中签者" in text
     html = out.read_text(encoding="utf-8")
-    assert html.count("<section>") == 9  # six of the run, lottery, sweep, method notes
+    assert html.count("<section>") == 10  # six of the run, lottery, sweep, sensitivity, method notes
+    assert "sensitivity结果（sens）" in html and "vouchers.share" in html and "&lt;i&gt;p&lt;/i&gt;" in html
+    assert 'id="figure-sensitivity_morris"' in html
+    assert (tmp_path / "all" / "r_files" / "tables" / "sensitivity_indices.csv").exists()
 
 
 def test_numbers_in_chinese_use_wan_and_yi():
