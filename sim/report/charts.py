@@ -25,7 +25,6 @@ _PALETTE = plt.get_cmap("tab20").colors
 LEVER_COLORS: dict[str, tuple] = {L.name: _PALETTE[(2 * i) % 20 if i < 10 else (2 * i - 19) % 20]
                                   for i, L in enumerate(LEVERS)}
 LEVER_LABELS = {L.name: (L.label_zh, L.label_en) for L in LEVERS}
-YEAR_COLORS = ("#c6dbef", "#9ecae1", "#4292c6", "#08519c", "#08306b")
 
 
 def lever_label(name: str, lang: str) -> str:
@@ -40,8 +39,7 @@ def funnel_figure(fun: pd.DataFrame, lang: str = "en") -> Figure:
     fig, ax = plt.subplots(figsize=(8.0, 4.4), dpi=110, layout="constrained")
     width = 0.8 / len(years)
     x = np.arange(len(STAGES))
-    colors = YEAR_COLORS[-len(years):] if len(years) <= len(YEAR_COLORS) else plt.get_cmap("Blues")(
-        np.linspace(0.3, 0.95, len(years)))
+    colors = plt.get_cmap("Blues")(np.linspace(0.35, 0.95, len(years)) if len(years) > 1 else [0.7])
     for i, y in enumerate(years):
         g = fun[fun["year"] == y].set_index("stage").reindex(list(STAGES))
         pos = x - 0.4 + width * (i + 0.5)

@@ -142,6 +142,14 @@ def funnel_section(run: RunView, lang: str) -> Section:
     fun = funnel(run.series)
     sec = Section(t("r_funnel", lang)).add(t("r_funnel_text", lang))
     sec.add(figure("funnel", t("funnel_title", lang), funnel_figure(fun, lang)))
+    label = {s: pick(METRICS[s].label_zh, METRICS[s].label_en, lang) for s in fun["stage"].unique()}
+    for year, g in fun.groupby("year", sort=True):
+        g = g.reset_index(drop=True)
+        shares = g["share_of_previous"]
+        if shares.notna().any():
+            i = int(shares.idxmin())
+            sec.add(t("r_bottleneck", lang).format(year=year, a=label[g.loc[i - 1, "stage"]], b=label[g.loc[i, "stage"]],
+                                                   share=f"{shares[i]:.0%}"))
     rows = [[str(r.year), pick(METRICS[r.stage].label_zh, METRICS[r.stage].label_en, lang), f"{r.mean:,.1f}",
              f"{count(r.q05, lang)}–{count(r.q95, lang)}",
              "" if np.isnan(r.share_of_previous) else f"{r.share_of_previous:.0%}"] for r in fun.itertuples()]
