@@ -56,8 +56,7 @@ def sweep_section(src: Source, lang: str) -> Section:
 
     summary, man, notes = summarize_folder(src.folder, write=False)
     varied = list(man.get("varied", []))
-    reps = man.get("replicates", man.get("spec", {}).get("replicates", "?")) if isinstance(man.get("spec"), dict) \
-        else man.get("replicates", "?")
+    reps = man.get("replicates", "?")
     sec = Section(t("r_sweep", lang).format(id=man.get("experiment", src.folder.name)))
     sec.add(t("r_sweep_text", lang).format(kind=man.get("design", {}).get("kind", "?"),
                                            points=summary["point"].nunique(), reps=reps,
