@@ -181,6 +181,8 @@ def test_report_of_run_lottery_sweep_and_other_commands_folders(tmp_path, run_di
     assert main(["lottery", str(SMALL), "--max-twins", "2", "--out", str(tmp_path / "lot"), "--quiet",
                  "--lang", "zh"]) == 0
     assert "中签者减未中签者" in capsys.readouterr().out  # the printed table is in Chinese too
+    assert main(["summarize", str(tmp_path / "sweep"), "--lang", "zh", "--no-write"]) == 0
+    assert "个设计点" in capsys.readouterr().out
     other = tmp_path / "sens"
     other.mkdir()
     (other / "manifest.json").write_text(json.dumps({"command": "sensitivity", "seed": 1}), encoding="utf-8")

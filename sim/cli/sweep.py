@@ -57,7 +57,10 @@ def cmd_sweep(args) -> int:
                        progress=not args.quiet, chunk_runs=chunk_runs, console=err)
     from sim.report.i18n import t
 
-    print(t("sweep_done", args.lang).format(id=spec.id, report=report))
+    rate = t("sweep_rate", args.lang).format(r=report.computed / report.seconds) \
+        if report.computed and report.seconds > 0 else ""
+    print(t("sweep_done", args.lang).format(id=spec.id, total=report.total, reused=report.reused,
+                                            computed=report.computed, seconds=report.seconds, rate=rate, out=report.out))
     return 0
 
 
