@@ -47,7 +47,8 @@ def funnel_figure(fun: pd.DataFrame, lang: str = "en") -> Figure:
         ax.errorbar(pos, g["mean"], yerr=[g["mean"] - g["q05"], g["q95"] - g["mean"]], fmt="none",
                     ecolor="0.35", elinewidth=0.8, capsize=2)
     ax.set_xticks(x, ["\n".join(textwrap.wrap(pick(METRICS[s].label_zh, METRICS[s].label_en, lang),
-                                                  14 if lang != "zh" else 5)) for s in STAGES], fontsize=8)
+                                                  14 if lang != "zh" else 6)) for s in STAGES], fontsize=8,
+                  linespacing=1.5)
     ax.set_ylabel(t("funnel_axis", lang))
     ax.set_title(t("funnel_title", lang), fontsize=11)
     count_axis(ax, "scenarios")
@@ -98,7 +99,7 @@ def compare_p_figure(summary: pd.DataFrame, periods: list[tuple[str, str]], mixe
             hi.append(r["p_high"] - r["p_met"])
         ax.errorbar(ps, ys, xerr=[lo, hi], fmt="o", ms=4, color=cmap(j % 10), elinewidth=1, capsize=2, label=mname)
     ax.set_yticks(range(len(periods)), ["\n".join(textwrap.wrap(f"{target_labels[tid]} {p}", 40 if lang != "zh" else 20))
-                                        for tid, p in periods], fontsize=8)
+                                        for tid, p in periods], fontsize=8, linespacing=1.5)
     ax.invert_yaxis()
     ax.set_xlim(-0.02, 1.02)
     ax.set_xlabel(t("p_met_axis", lang))

@@ -151,10 +151,10 @@ def target_figure(series: pd.DataFrame, summary: pd.DataFrame, case: Case, targe
     """A target's fan chart against its target lines, with P(met) per year (see :func:`draw_target`)."""
     fig, ax = plt.subplots(figsize=(8.0, 4.8), dpi=110, layout="constrained")
     draw_target(ax, series, summary, case, target, lang)
-    ax.set_ylabel(axis_label(target, lang), fontsize=9)
+    ax.set_ylabel(axis_label(target, lang), fontsize=9, linespacing=1.6 if lang == "zh" else 1.25)
     ax.set_xlabel(t("month", lang))
     title = pick(target.zh, target.en, lang)
-    ax.set_title("\n".join(textwrap.wrap(title, 70 if lang != "zh" else 36)), fontsize=11)
+    ax.set_title("\n".join(textwrap.wrap(title, 70 if lang != "zh" else 36)), fontsize=11, linespacing=1.5)
     n = int(series["replicate"].nunique())
     handles, labels = ax.get_legend_handles_labels()  # below the axes, so it never hides a curve or target
     fig.legend(handles, labels, loc="outside lower center", ncol=4, fontsize=8, frameon=False,
@@ -175,7 +175,7 @@ def overview_figure(series: pd.DataFrame, summary: pd.DataFrame, case: Case, lan
         unit = pick(metric.unit_zh, metric.unit_en, lang)
         title = pick(tg.zh, tg.en, lang)
         ax.set_title("\n".join(textwrap.wrap(f"{title} ({unit})" if lang != "zh" else f"{title}（{unit}）",
-                                             52 if lang != "zh" else 26)), fontsize=9)
+                                             52 if lang != "zh" else 26)), fontsize=9, linespacing=1.5)
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
     handles, labels = axes.flat[0].get_legend_handles_labels()
