@@ -39,7 +39,8 @@ def test_run_prints_target_table_and_writes_every_output(one_run):
         assert (out / f"{name}.csv").exists() == (name not in LARGE_TABLES)  # large tables: CSV only with --csv
     assert sorted(p.name for p in (out / "figures").iterdir()) == sorted(
         f"{t}.{ext}" for t in ["pilot_zones", "large_scale_scenarios", "major_landed", "integrated_built",
-                               "small_cut_published", "enterprises_served", "overview"] for ext in ("png", "svg"))
+                               "small_cut_published", "enterprises_served", "overview", "funnel", "fiscal"]
+        for ext in ("png", "svg"))
     assert (out / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp files left

@@ -51,9 +51,15 @@ def write_results(results, out: Path, lang: str = "en", figures: bool = True, cs
     :class:`sim.report.build.Report`."""
     files: dict[str, object] = {}
     if figures:
+        from sim.analysis.funnel import funnel
+        from sim.report.charts import fiscal_figure, funnel_figure
         from sim.report.figures import figure_writers, target_figures
 
-        files.update(figure_writers(target_figures(results.series, results.target_summary, results.case, lang)))
+        figs = target_figures(results.series, results.target_summary, results.case, lang)
+        figs["funnel"] = funnel_figure(funnel(results.series), lang)
+        if len(results.fiscal) and results.fiscal["amount_cny"].abs().sum() > 0:
+            figs["fiscal"] = fiscal_figure(results.fiscal, results.replicates, lang)
+        files.update(figure_writers(figs))
     write_bundle(out, results.tables(), files, manifest(results, csv, lang), csv=csv)
     if report:
         from sim.report.build import build_report

@@ -116,16 +116,21 @@ def attainment_section(run: RunView, lang: str) -> Section:
     return sec
 
 
+def reuse_or_draw(run: RunView, lang: str, file_stem: str, name: str, caption: str, make) -> Figure:
+    """The run's own figure ``figures/<file_stem>.svg/.png`` if it was drawn in this language (``scensim run``
+    just drew it with the same function), else ``make()`` drawn now."""
+    if run.folder is not None and run.manifest.get("lang") == lang:
+        svg, png = run.folder / "figures" / f"{file_stem}.svg", run.folder / "figures" / f"{file_stem}.png"
+        if svg.exists() and png.exists():
+            return Figure(name, caption, svg.read_bytes(), png.read_bytes())
+    return figure(name, caption, make())
+
+
 def fans_section(run: RunView, lang: str) -> Section:
     from sim.report.figures import overview_figure, target_figure
 
     def drawn(name, caption, make):
-        """The run's own figure file if it was drawn in this language (``scensim run`` just drew it), else draw."""
-        svg, png = (run.folder / "figures" / f"{name}.svg", run.folder / "figures" / f"{name}.png") \
-            if run.folder else (None, None)
-        if svg and svg.exists() and png.exists() and run.manifest.get("lang") == lang:
-            return Figure(f"target_{name}" if name != "overview" else name, caption, svg.read_bytes(), png.read_bytes())
-        return figure(f"target_{name}" if name != "overview" else name, caption, make())
+        return reuse_or_draw(run, lang, name, f"target_{name}" if name != "overview" else name, caption, make)
 
     sec = Section(t("r_fans", lang)).add(t("r_fans_text", lang))
     sec.add(drawn("overview", t("r_overview", lang),
@@ -141,7 +146,7 @@ def funnel_section(run: RunView, lang: str) -> Section:
 
     fun = funnel(run.series)
     sec = Section(t("r_funnel", lang)).add(t("r_funnel_text", lang))
-    sec.add(figure("funnel", t("funnel_title", lang), funnel_figure(fun, lang)))
+    sec.add(reuse_or_draw(run, lang, "funnel", "funnel", t("funnel_title", lang), lambda: funnel_figure(fun, lang)))
     label = {s: pick(METRICS[s].label_zh, METRICS[s].label_en, lang) for s in fun["stage"].unique()}
     for year, g in fun.groupby("year", sort=True):
         g = g.reset_index(drop=True)
@@ -167,7 +172,8 @@ def fiscal_section(run: RunView, lang: str) -> Section:
     sec.add(t("r_total_fiscal", lang).format(mean=money(per_rep.mean(), lang), lo=money(per_rep.quantile(0.05), lang),
                                              hi=money(per_rep.quantile(0.95), lang)))
     if len(f) and f["amount_cny"].abs().sum() > 0:
-        sec.add(figure("fiscal", t("fiscal_title", lang), fiscal_figure(f, run.replicates, lang)))
+        sec.add(reuse_or_draw(run, lang, "fiscal", "fiscal", t("fiscal_title", lang),
+                              lambda: fiscal_figure(f, run.replicates, lang)))
     rows = [[lever, str(y), money(spent, lang), money(budget, lang)] for lever, y, spent, budget in fiscal_values(run, lang)]
     sec.add(Table("fiscal", t("fiscal", lang).split("（")[0].split(" (")[0], list(t("r_fiscal_cols", lang)), rows, left=2))
     mean_spend = float(per_rep.mean())
