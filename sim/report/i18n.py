@@ -108,6 +108,7 @@ TEXT = {
                      "{year}: the smallest ratio between consecutive stages is {a} → {b} ({share})."),
     "r_funnel_cols": (("年份", "环节", "均值", "5%–95%", "占上一环节"), ("Year", "Stage", "Mean", "5%–95%", "Share of previous")),
     "r_fiscal": ("财政成本", "Fiscal cost"),
+    "r_fiscal_table": ("各政策工具各年的财政支出（各重复中位数）与预算", "Fiscal spending by lever and year (median over replicates) against the budget"),
     "r_fiscal_cols": (("政策工具", "年份", "支出（中位数）", "预算"), ("Lever", "Year", "Spent (median)", "Budget")),
     "r_unit_cost": ("单位目标的平均财政成本", "Fiscal cost per unit of target"),
     "r_unit_cost_text": ("整个期间的平均财政净支出除以该目标在整个期间的平均达成量（每年目标按各年相加）。这是平均成本，不是政策的边际效果；边际成本见政策组合比较。",
