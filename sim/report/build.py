@@ -70,8 +70,9 @@ def table_files(doc: Document) -> dict[str, object]:
         name = tab.name if k == 1 else f"{tab.name}_{k}"
         df = tab.frame()
         files[f"tables/{name}.csv"] = df.to_csv(index=False)
+        align = "".join("l" if i in tab.text_columns() else "r" for i in range(len(tab.head)))
         files[f"tables/{name}.tex"] = df.to_latex(index=False, caption=tab.title, label=f"tab:{name}", escape=True,
-                                                   column_format="".join("l" if i in tab.text_columns() else "r" for i in range(len(tab.head))))
+                                                   column_format=align)
     for fig in doc.figures():
         if fig.svg:
             files[f"figures/{fig.name}.svg"] = fig.svg
