@@ -42,7 +42,7 @@ TEXT = {
     "yes": ("是", "yes"),
     "no": ("否", "no"),
     "all_years": ("{n}年均达标", "all {n} years"),
-    "years_met": ("{v}年达标", "{v} yrs met"),
+    "years_met": ("{v}年达标", "years met: {v}"),
     "all_years_note": ("“N年均达标”各行：中位数与 5%–95% 列为达标的年数。",
                        "Rows “all N years”: the Median and 5%–95% columns count the years met."),
     "fiscal": ("财政支出（万元，各重复中位数）", "Fiscal spending (CNY 10k, median over replicates)"),
