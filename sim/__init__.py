@@ -20,13 +20,15 @@ from sim.core.registry import REGISTRY
 from sim.engine.runner import Results, run, run_one
 
 
-def write_results(results: Results, out, lang: str = "en", figures: bool = True):
-    """Write ``results`` into folder ``out``: the tables, figures, report and manifest ``scensim run`` writes."""
+def write_results(results: Results, out, lang: str = "en", figures: bool = True, report: bool = False,
+                  csv: bool | None = None):
+    """Write ``results`` into folder ``out``: the tables, figures and manifest ``scensim run`` writes, and
+    with ``report=True`` its report.html and report.pdf (``csv=True``: every table also as CSV)."""
     from pathlib import Path
 
     from sim.report.output import write_results as write
 
-    return write(results, Path(out), lang=lang, figures=figures)
+    return write(results, Path(out), lang=lang, figures=figures, report=report, csv=csv)
 
 
 __all__ = ["Case", "InputError", "REGISTRY", "Results", "ScenarioMarket", "load_case", "run", "run_one", "run_seed",

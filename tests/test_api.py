@@ -60,6 +60,8 @@ def test_seedless_model_records_its_seed(hunan):
 
 
 def test_figures_render_chinese_without_missing_glyphs(hunan):
+    import matplotlib.pyplot as plt
+
     from sim.report.figures import target_figures
 
     res = sim.run(hunan, replicates=3, seed=1)
@@ -68,6 +70,7 @@ def test_figures_render_chinese_without_missing_glyphs(hunan):
         for lang in ("zh", "en"):
             for fig in target_figures(res.series, res.target_summary, hunan, lang).values():
                 fig.savefig(io.BytesIO(), format="png")
+                plt.close(fig)
     from matplotlib import font_manager
 
     font_manager.findfont(font_manager.FontProperties(family="Noto Sans CJK SC"), fallback_to_default=False)

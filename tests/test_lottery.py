@@ -68,7 +68,7 @@ def test_lottery_command_writes_its_tables(tmp_path):
     r = subprocess.run([sys.executable, "-m", "sim.cli", "lottery", HUNAN, "--lever", "first_purchase",
                         "--max-twins", "2", "--out", out, "--quiet"], capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
-    assert "share_happened_anyway" in r.stdout and "winners_minus_losers" in r.stdout
+    assert "share that happened anyway" in r.stdout and "winners minus losers" in r.stdout
     for name in ("lottery_applicants", "lottery_awards", "lottery_summary"):
         assert (out / f"{name}.csv").exists()
     aw = pd.read_csv(out / "lottery_awards.csv")

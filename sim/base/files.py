@@ -18,6 +18,16 @@ import pandas as pd
 from sim.base.version import __version__
 
 TABLE_FORMATS = ("parquet", "csv")
+# Per-replicate tables that grow with replicates (a 50-replicate Hunan run's series is ~84 MB as CSV):
+# written as Parquet only, unless CSV is asked for (``scensim run --csv``).
+LARGE_TABLES = ("series", "scenarios", "fiscal_ledger")
+
+
+def table_formats(name: str, csv: bool | None = None) -> tuple[str, ...]:
+    """The formats table ``name`` is written in: Parquet always; CSV if ``csv`` is true, or by default
+    (``csv=None``) for every table but the large per-replicate ones."""
+    want_csv = csv if csv is not None else name not in LARGE_TABLES
+    return TABLE_FORMATS if want_csv else ("parquet",)
 
 
 def fsync_dir(path: Path) -> None:
@@ -61,8 +71,9 @@ def file_sha256(path) -> str:
 
 
 def write_bundle(out: Path, tables: dict[str, pd.DataFrame], files: dict[str, object] | None = None,
-                 manifest_doc: dict | None = None) -> Path:
-    """Write tables (Parquet and CSV) and other files atomically into ``out``; the manifest last.
+                 manifest_doc: dict | None = None, csv: bool | None = True) -> Path:
+    """Write tables (Parquet, and CSV as :func:`table_formats` says) and other files atomically into
+    ``out``; the manifest last.
 
     ``files`` maps a relative name to bytes/str, or to a function ``write(path)``.
     """
@@ -75,8 +86,10 @@ def write_bundle(out: Path, tables: dict[str, pd.DataFrame], files: dict[str, ob
         names: list[str] = []
         for name, df in tables.items():
             write_synced(tmp / f"{name}.parquet", lambda p, df=df: df.to_parquet(p, index=False, engine="pyarrow"))
-            write_synced(tmp / f"{name}.csv", lambda p, df=df: df.to_csv(p, index=False))
-            names += [f"{name}.parquet", f"{name}.csv"]
+            names.append(f"{name}.parquet")
+            if "csv" in table_formats(name, csv):
+                write_synced(tmp / f"{name}.csv", lambda p, df=df: df.to_csv(p, index=False))
+                names.append(f"{name}.csv")
         for name, content in (files or {}).items():
             target = tmp / name
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,10 @@ def cmd_compare(args) -> int:
     cmp = load_comparison(args.experiment, replicates=reps, seed=seed)
     out = Path(args.out) if args.out else Path("results") / cmp.id
     total = len(cmp.mixes) * cmp.replicates
-    with progress(f"{cmp.id}: {len(cmp.mixes)} mixes × {cmp.replicates} replicates", total, args.quiet) as update:
+    from sim.report.i18n import t
+
+    label = t("compare_progress", args.lang).format(id=cmp.id, mixes=len(cmp.mixes), n=cmp.replicates)
+    with progress(label, total, args.quiet) as update:
         res = run_comparison(cmp, progress=update, workers=workers or 1, scheduler=scheduler)
     con = stdout_console(200)
     printed = tables_for_print(cmp, res, args.lang)
@@ -28,15 +31,30 @@ def cmd_compare(args) -> int:
         print_table(con, title, head, rows, left=left)
     tables = {"compare_summary": res["summary"], "compare_targets": res["targets"], "compare_spend": res["spend"],
               "compare_fiscal": res["fiscal"], "compare_vs_baseline": res["versus_baseline"]}
-    report = f"# {cmp.id}\n\n{cmp.replicates} replicates per mix, seed {cmp.seed}, case {cmp.case.id}\n\n" + \
+    report = f"# {cmp.id}\n\n" + t("compare_header", args.lang).format(n=cmp.replicates, seed=cmp.seed, case=cmp.case.id) + \
+        "\n\n" + \
         "\n".join(markdown_table(*t) for t in printed)
-    man = {"experiment": cmp.id, "experiment_file": cmp.path, "experiment_sha256": file_sha256(cmp.path),
+    man = {"command": "compare", "lang": args.lang, "experiment": cmp.id, "experiment_file": cmp.path, "experiment_sha256": file_sha256(cmp.path),
            "case": cmp.case.id, "case_file": cmp.case.path, "seed": cmp.seed, "replicates": cmp.replicates,
            "replicate_seeds": [run_seed(cmp.seed, r) for r in range(cmp.replicates)],
            "mixes": {m.id: m.params for m in cmp.mixes}, "code_version": code_version()}
-    write_bundle(out, tables, {"report.md": report}, man)
-    con.print(f"{'结果已写入' if args.lang == 'zh' else 'Results written to'} {out}/")
+    write_bundle(out, tables, {"report.md": report, **compare_figures(cmp, res, args.lang)}, man)
+    con.print(f"{t('written', args.lang)} {out}/", highlight=False)
     return 0
+
+
+def compare_figures(cmp, res, lang: str) -> dict:
+    """P(met) by mix and spending by lever per mix, as ``figures/*.png`` and ``.svg`` (the report's figures)."""
+    from sim.report.charts import compare_p_figure, compare_spend_figure
+    from sim.report.compare_tables import _key_periods
+    from sim.report.figures import figure_writers
+    from sim.report.i18n import pick
+
+    mixes = [(m.id, pick(m.zh, m.en, lang)) for m in cmp.mixes]
+    labels = {tg.id: pick(tg.zh, tg.en, lang) for tg in cmp.case.targets}
+    last = [(tid, p) for tid, p in _key_periods(cmp) if p.isdigit()]
+    return figure_writers({"compare_p_met": compare_p_figure(res["summary"], last, mixes, labels, lang),
+                           "compare_spend": compare_spend_figure(res["fiscal"], mixes, lang)})
 
 
 def register(sub) -> None:
@@ -49,6 +67,6 @@ def register(sub) -> None:
     p.add_argument("--seed", default=None, help="seed (default: the file's)")
     p.add_argument("--out", "-o", default=None, help="output folder (default results/<experiment id>/)")
     add_executor_args(p, what="replicates")
-    p.add_argument("--lang", choices=("zh", "en"), default="en")
+    p.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the printed tables and report.md")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(handler=cmd_compare)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
-
-import pandas as pd
 
 from sim.analysis.lottery import run_lottery
 from sim.base.files import code_version, file_sha256, write_bundle
@@ -24,31 +21,23 @@ def cmd_lottery(args) -> int:
     share = open_share(args.share)
     case = load_case(args.case or default_case())
     out = Path(args.out) if args.out else Path("results") / f"{case.id}_lottery_{args.lever}"
-    with progress(f"lottery of {args.lever}: twin runs", None, args.quiet) as update:
+    from sim.report.i18n import t
+
+    with progress(t("lottery_progress", args.lang).format(lever=args.lever), None, args.quiet) as update:
         res = run_lottery(case, args.lever, seed, share, max_twins, workers or 1, progress=update,
                           scheduler=scheduler)
-    s = res["lottery_summary"]
+    from sim.report.lottery_tables import lottery_rows
+
     con = stdout_console(160)
-    head = ["measure", "horizon", "estimate", "95% interval", "n", "note"]
-    rows = []
-
-    def fmt(x):
-        if x is None or (isinstance(x, float) and math.isnan(x)):
-            return "—"
-        if float(x).is_integer():
-            return f"{x:,.0f}"
-        return f"{x:,.3f}" if abs(x) < 100 else f"{x:,.0f}"
-
-    for r in s.itertuples():
-        hz = "" if pd.isna(r.horizon_months) else f"{int(r.horizon_months)} m"
-        ci = "" if math.isnan(r.low) else f"[{fmt(r.low)}, {fmt(r.high)}]"
-        rows.append([r.measure, hz, fmt(r.estimate), ci, str(r.n), r.note])
-    print_table(con, f"In-silico lottery of {args.lever} — {case.id}, seed {seed}, share {share}", head, rows, left={0, 5})
-    man = {"case": case.id, "case_file": case.path, "case_sha256": file_sha256(case.path), "lever": args.lever,
+    head, rows = lottery_rows(res["lottery_summary"], args.lang)
+    print_table(con, t("lottery_title", args.lang).format(lever=args.lever, case=case.id, seed=seed, share=share),
+                head, rows, left={0, 5})
+    man = {"command": "lottery", "lang": args.lang, "case": case.id, "case_file": case.path,
+           "case_sha256": file_sha256(case.path), "lever": args.lever,
            "share": share, "seed": seed, "run_seed": run_seed(seed, 0), "max_twins": max_twins,
            "code_version": code_version()}
     write_bundle(out, res, {}, man)
-    con.print(f"Results written to {out}/")
+    con.print(f"{t('written', args.lang)} {out}/", highlight=False)
     return 0
 
 
@@ -65,5 +54,6 @@ def register(sub) -> None:
                    "(default: every award)")
     add_executor_args(p, what="twin runs")
     p.add_argument("--out", "-o", default=None, help="output folder (default results/<case>_lottery_<lever>/)")
+    p.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the printed table")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(handler=cmd_lottery)

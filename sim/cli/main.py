@@ -26,7 +26,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the printed table, figures and report")
     r.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
                    help="override a parameter, e.g. --set vouchers.share=0.6 (repeatable)")
-    r.add_argument("--no-figures", action="store_true", help="skip figures")
+    r.add_argument("--csv", action="store_true", help="also write the large per-replicate tables (series, scenarios, "
+                   "fiscal_ledger) as CSV; by default they are Parquet only (the other tables are both)")
+    r.add_argument("--no-figures", action="store_true", help="skip figures (and the report)")
+    r.add_argument("--no-report", action="store_true", help="skip report.html and report.pdf")
     r.add_argument("--no-write", action="store_true", help="print the table only; write nothing")
     r.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     add_executor_args(r, what="replicates")
@@ -47,9 +50,10 @@ def _extensions():
     (a function taking the parsed args and returning an exit status) with ``set_defaults``."""
     from sim.cli.compare import register as compare
     from sim.cli.lottery import register as lottery
+    from sim.cli.report import register as report
     from sim.cli.sweep import register as sweep
 
-    return [compare, lottery, sweep]
+    return [compare, lottery, sweep, report]
 
 
 def cmd_run(args) -> int:
@@ -67,19 +71,27 @@ def cmd_run(args) -> int:
     if not args.no_write and out.exists() and not out.is_dir():
         raise InputError(out, None, "--out must be a folder, and this is a file")
 
-    from sim.report.output import fiscal_rows, part_year_note, target_rows, write_results
+    from sim.report.output import write_results
+    from sim.report.tables import fiscal_rows, part_year_note, target_rows
     from sim.engine.runner import run
 
-    with progress(case.id, replicates, args.quiet) as update:
+    from sim.report.i18n import pick, t
+
+    with progress(pick(case.name_zh, case.name_en, args.lang), replicates, args.quiet) as update:
         results = run(case, replicates=replicates, seed=seed, progress=update, workers=workers or 1,
                       scheduler=scheduler)
 
     print_tables(results, args.lang, target_rows, fiscal_rows, part_year_note)
     if not args.no_write:
-        write_results(results, out, lang=args.lang, figures=not args.no_figures)
-        from sim.report.i18n import t
-
-        Console().print(f"{t('written', args.lang)} {out}/")
+        report = not (args.no_figures or args.no_report)
+        rep = write_results(results, out, lang=args.lang, figures=not args.no_figures, csv=True if args.csv else None,
+                            report=report)
+        Console().print(f"{t('written', args.lang)} {out}/", highlight=False)
+        if report:
+            for w in rep.warnings:
+                sys.stderr.write(f"scensim: warning: typst: {w}\n")
+            Console().print(f"{t('report_written', args.lang)} {rep.html} , {rep.pdf} "
+                            f"({t('report_time', args.lang).format(s=rep.seconds)})", highlight=False)
     return 0
 
 
@@ -89,11 +101,13 @@ def print_tables(results, lang, target_rows, fiscal_rows, part_year_note) -> Non
     con = stdout_console(150)
     case = results.case
     head, rows = target_rows(results, lang)
-    print_table(con, f"{pick(case.name_zh, case.name_en, lang)} — seed {results.seed}, "
-                f"{results.replicates} replicate{'s' if results.replicates > 1 else ''}", head, rows)
+    print_table(con, t("run_title", lang).format(name=pick(case.name_zh, case.name_en, lang), seed=results.seed,
+                                                n=results.replicates), head, rows)
     note = part_year_note(case, lang)
     if note:
         con.print(note)
+    if any(not str(r[1]).isdigit() for r in rows) and results.replicates > 1:
+        con.print(t("all_years_note", lang))
     fh, fr = fiscal_rows(results, lang)
     print_table(con, t("fiscal", lang), fh, fr)
     from sim.report.money_tables import end_of_run_lines, public_cost_rows

@@ -20,6 +20,7 @@ def register(sub) -> None:
     s.add_argument("--out", "-o", default=None, metavar="DIR", help="output folder (default results/<experiment id>/)")
     s.add_argument("--chunk-runs", default=None, metavar="N",
                    help="runs per Parquet chunk (default 500; a chunk is also written every 30 s)")
+    s.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the printed summary line")
     s.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     s.set_defaults(handler=cmd_sweep)
 
@@ -32,6 +33,7 @@ def register(sub) -> None:
                    help="point (default), or policy for a crossed design: every scenario and replicate of a "
                    "policy pooled (writes summary_by_policy.parquet/.csv)")
     m.add_argument("--no-write", action="store_true", help="print only; write no summary files")
+    m.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the printed tables")
     m.set_defaults(handler=cmd_summarize)
 
 
@@ -47,7 +49,12 @@ def cmd_sweep(args) -> int:
     err = Console(stderr=True)
     report = run_sweep(spec, out=args.out, workers=workers, scheduler=scheduler,
                        progress=not args.quiet, chunk_runs=chunk_runs, console=err)
-    print(f"{spec.id}: {report}")
+    from sim.report.i18n import t
+
+    rate = t("sweep_rate", args.lang).format(r=report.computed / report.seconds) \
+        if report.computed and report.seconds > 0 else ""
+    print(t("sweep_done", args.lang).format(id=spec.id, total=report.total, reused=report.reused,
+                                            computed=report.computed, seconds=report.seconds, rate=rate, out=report.out))
     return 0
 
 
@@ -56,12 +63,14 @@ def cmd_summarize(args) -> int:
     from rich.table import Table
 
     from sim.analysis.sweep_summary import summarize_folder
+    from sim.report.i18n import t
 
+    lang = args.lang
     by = args.by
     summary, manifest, notes = summarize_folder(args.folder, write=not args.no_write, by=by)
     err = Console(stderr=True)
     for n in notes:
-        err.print(f"[yellow]note:[/] {n}", highlight=False, soft_wrap=True)
+        err.print(f"[yellow]{t('sum_note', lang)}[/] {n}", highlight=False, soft_wrap=True)
     probe = Console()
     con = Console(width=probe.width if probe.is_terminal else 160)
     factors = [c for c in summary.columns[1:summary.columns.get_loc("outcome")]]
@@ -73,15 +82,14 @@ def cmd_summarize(args) -> int:
             raise InputError(None, "--target", f"not a target of this sweep; one of {', '.join(known)}", args.target)
         targets = targets[targets["target"] == args.target]
     n_points = summary[by].nunique()
-    unit = "design points" if by == "point" else "policies"
-    con.print(f"[bold]{manifest['experiment']}[/] — {n_points} {unit}, runs per {by}: "
-              f"{int(summary['replicates'].min())}–{int(summary['replicates'].max())}; P(met) [Wilson 95 % interval]",
-              highlight=False)
+    unit = t("sum_points" if by == "point" else "sum_policies", lang)
+    con.print(t("sum_title", lang).format(exp=f"[bold]{manifest['experiment']}[/]", n=n_points, unit=unit,
+                                          by=unit if lang == "zh" else by, lo=int(summary['replicates'].min()),
+                                          hi=int(summary['replicates'].max())), highlight=False)
     if not shown:
-        con.print(f"{len(factors)} varied parameters: their values at each point are in {args.folder}/design.parquet "
-                  "and in the summary files", highlight=False)
+        con.print(t("sum_many", lang).format(n=len(factors), folder=args.folder), highlight=False)
     for tid, tg in targets.groupby("target", sort=False):
-        tab = Table(title=f"target {tid}", title_justify="left")
+        tab = Table(title=t("sum_target", lang).format(id=tid), title_justify="left")
         tab.add_column(by, justify="right")
         for f in shown:
             tab.add_column(f, justify="right")
@@ -99,7 +107,7 @@ def cmd_summarize(args) -> int:
         con.print(tab)
     if not args.no_write:
         stem = "summary" if by == "point" else f"summary_by_{by}"
-        con.print(f"written {args.folder}/{stem}.parquet and {stem}.csv", highlight=False)
+        con.print(t("sum_written", lang).format(folder=args.folder, stem=stem), highlight=False)
     return 0
 
 

@@ -90,3 +90,16 @@ class Recorder:
         for col in ("metric", "kind", "breakdown", "group", "month"):
             df[col] = df[col].astype(str)
         return df
+
+
+SERIES_CATEGORIES = ("month", "metric", "kind", "breakdown", "group")
+
+
+def compact_series(df: pd.DataFrame) -> pd.DataFrame:
+    """The series table with its repeated labels as categoricals (a few bytes a row instead of a
+    Python string each); categories are the sorted labels, so replicates of one case share them and
+    concatenate without losing the categorical type. Values and their CSV rendering are unchanged."""
+    for col in SERIES_CATEGORIES:
+        if col in df.columns:
+            df[col] = pd.Categorical(df[col], categories=sorted(df[col].unique()))
+    return df

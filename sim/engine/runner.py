@@ -21,6 +21,7 @@ import pandas as pd
 
 from sim.core.case import Case, load_case
 from sim.core.model import ScenarioMarket
+from sim.core.recorder import compact_series
 from sim.base.rng import run_seed
 from sim.core.targets import summarize
 from sim.base.vocab import OPENER_KINDS, STATE_LABELS, SUPPLIER_KINDS, TIERS, State
@@ -92,7 +93,7 @@ def run_one(case: Case, seed: int, replicate: int = 0) -> RunResult:
     for lever in m.levers:
         run.update(lever.summary())
     run.update(money_summary(m))
-    return RunResult(replicate, seed, tag(m.recorder.frame(m.calendar.labels, m.calendar.year_of)),
+    return RunResult(replicate, seed, tag(compact_series(m.recorder.frame(m.calendar.labels, m.calendar.year_of))),
                      tag(m.target_table()), tag(m.fiscal.ledger()), tag(scenario_register(m)), run,
                      tag(m.money.frame()), tag(m.money.public_cost()))
 

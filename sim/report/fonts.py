@@ -28,3 +28,43 @@ def use_cjk_font() -> str:
     matplotlib.rcParams["font.sans-serif"] = [CJK_FAMILY, "DejaVu Sans"]
     matplotlib.rcParams["axes.unicode_minus"] = False
     return found
+
+
+def cjk_font_file() -> str:
+    """The Noto Sans CJK collection file (.ttc) installed with the package."""
+    import noto_cjk_sans_otc
+
+    return str(noto_cjk_sans_otc.FONT_PATH)
+
+
+def cjk_font_dir() -> str:
+    """The folder holding the Noto Sans CJK file: Typst's ``font_paths`` takes folders (a file path is
+    silently ignored and Chinese comes out as empty boxes)."""
+    from pathlib import Path
+
+    return str(Path(cjk_font_file()).parent)
+
+
+def subset_woff2(text: str) -> bytes:
+    """The Simplified Chinese face of Noto Sans CJK, cut down to the characters of ``text`` (and
+    printable ASCII), as WOFF2 — embedded in a self-contained HTML page, Chinese renders with no
+    font installed. HarfBuzz subsets in ~0.05 s (fontTools alone takes seconds on this 65k-glyph face)."""
+    import io
+
+    import uharfbuzz as hb
+    from fontTools.ttLib import TTCollection, TTFont
+
+    path = cjk_font_file()
+    coll = TTCollection(path, lazy=True)
+    number = next(i for i, f in enumerate(coll.fonts) if f["name"].getDebugName(1) == CJK_FAMILY)
+    face = hb.Face(hb.Blob.from_file_path(path), number)
+    keep = hb.SubsetInput()
+    chars = set(text) | {chr(c) for c in range(0x20, 0x7F)}
+    for c in sorted(chars):
+        if c.isprintable():
+            keep.unicode_set.add(ord(c))
+    font = TTFont(io.BytesIO(bytes(hb.subset(face, keep).blob.data)))
+    font.flavor = "woff2"
+    buf = io.BytesIO()
+    font.save(buf)
+    return buf.getvalue()

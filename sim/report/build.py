@@ -1,0 +1,98 @@
+"""``scensim report``: result folders → one :class:`Document` → a self-contained HTML file, a PDF, and
+every table as CSV and LaTeX (for papers) and every figure as SVG and PNG.
+
+    build_report(["results/hunan_2026_2028", "results/hunan_policy_mixes"], lang="zh",
+                 out="results/hunan_2026_2028/report.html")
+
+writes ``report.html``, ``report.pdf`` and ``report_files/{tables,figures}/`` next to it, each file
+atomically (a temporary name, then renamed).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sim.base.files import code_version, write_bundle
+from sim.report.document import Document, Section
+from sim.report.i18n import pick, t
+from sim.report.sources import Source, detect
+
+
+@dataclass
+class Report:
+    html: Path
+    pdf: Path
+    files: Path
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def make_document(sources: list[Source], lang: str) -> Document:
+    """The report's content from result folders, in order: run sections first, then compare, lottery,
+    sweep and other commands' folders, then the method notes."""
+    from sim.report.sections import method_section, run_sections
+    from sim.report.sections_more import compare_section, generic_section, lottery_section, sweep_section
+
+    sections: list[Section] = []
+    title = None
+    for src in [s for s in sources if s.kind == "run"]:
+        secs, run = run_sections(src, lang)
+        sections += secs
+        title = title or t("r_title", lang).format(name=pick(run.case.name_zh, run.case.name_en, lang))
+    builders = {"compare": compare_section, "lottery": lottery_section, "sweep": sweep_section,
+                "generic": generic_section}
+    for kind in ("compare", "lottery", "sweep", "generic"):
+        for src in [s for s in sources if s.kind == kind]:
+            sections.append(builders[kind](src, lang))
+    sections.append(method_section(sources, lang))
+    if title is None:
+        m = sources[0].manifest
+        title = t("r_title", lang).format(name=str(m.get("experiment") or m.get("case") or sources[0].folder.name))
+    return Document(title, t("r_generated", lang).format(version=code_version()), lang, sections)
+
+
+def report_paths(folders: list, out=None) -> tuple[Path, Path, Path]:
+    """(html, pdf, files folder) for ``--out`` (a .html or .pdf name, or a stem), default ``<first folder>/report``."""
+    stem = Path(out) if out else Path(folders[0]) / "report"
+    if stem.suffix.lower() in (".html", ".htm", ".pdf"):
+        stem = stem.with_suffix("")
+    return stem.with_suffix(".html"), stem.with_suffix(".pdf"), stem.parent / f"{stem.name}_files"
+
+
+def table_files(doc: Document) -> dict[str, object]:
+    """Each table the report shows as ``tables/<name>.csv`` and ``tables/<name>.tex`` (pandas ``to_latex``)."""
+    files: dict[str, object] = {}
+    seen: dict[str, int] = {}
+    for tab in doc.tables():
+        k = seen[tab.name] = seen.get(tab.name, 0) + 1
+        name = tab.name if k == 1 else f"{tab.name}_{k}"
+        df = tab.frame()
+        files[f"tables/{name}.csv"] = df.to_csv(index=False)
+        align = "".join("l" if i in tab.text_columns() else "r" for i in range(len(tab.head)))
+        files[f"tables/{name}.tex"] = df.to_latex(index=False, caption=tab.title, label=f"tab:{name}", escape=True,
+                                                   column_format=align)
+    for fig in doc.figures():
+        if fig.svg:
+            files[f"figures/{fig.name}.svg"] = fig.svg
+        if fig.png:
+            files[f"figures/{fig.name}.png"] = fig.png
+    return files
+
+
+def build_report(folders: list, lang: str = "en", out=None) -> Report:
+    """Write the report of ``folders`` (see the module docstring); returns the paths and Typst's warnings."""
+    from sim.report.html import render_html
+    from sim.report.pdf import render_pdf
+
+    start = time.perf_counter()
+    sources = [detect(f) for f in folders]
+    doc = make_document(sources, lang)
+    html_path, pdf_path, files_dir = report_paths(folders, out)
+    pdf, warnings = render_pdf(doc)
+    html = render_html(doc)
+    html_path.parent.mkdir(parents=True, exist_ok=True)
+    write_bundle(files_dir, {}, table_files(doc), None)
+    write_bundle(html_path.parent, {}, {html_path.name: html, pdf_path.name: pdf}, None)
+    return Report(html_path, pdf_path, files_dir, warnings, time.perf_counter() - start)

@@ -1,0 +1,67 @@
+"""The lottery's summary table as people read it, in Chinese or English (``scensim lottery`` and the report)."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pandas as pd
+
+from sim.report.i18n import pick
+
+MEASURES = {
+    "applicants": ("申请者", "applicants"),
+    "winners": ("中签者", "winners"),
+    "awards": ("资助项数", "awards"),
+    "share_unused": ("未使用的资助占比", "share of awards unused"),
+    "share_happened_anyway": ("没有资助也会发生的占比", "share that happened anyway"),
+    "additionality": ("额外性（没有资助就不会发生）", "additionality (would not have happened)"),
+    "winners_minus_losers": ("中签者减未中签者", "winners minus losers"),
+    "award_effect_twin": ("资助效果（相对孪生模拟）", "award effect (vs twin run)"),
+}
+OUTCOMES = {"pilots": ("试点", "pilots"), "validations": ("验证", "validations"),
+            "private_cny": ("社会投资（元）", "private investment (CNY)"), "revenue_cny": ("收入（元）", "revenue (CNY)")}
+NOTES = {
+    "awards that were never used": "从未使用的资助",
+    "funded project happened in the twin run without the award": "孪生模拟中没有资助时项目也发生了",
+    "funded project did not happen without the award": "没有资助时项目没有发生",
+    "awardee's outcome minus its twin's": "获资助者结果减去其孪生模拟结果",
+}
+
+
+def measure_label(measure: str, lang: str) -> str:
+    head, _, tail = measure.partition(".")
+    zh, en = MEASURES.get(head, (head, head))
+    if tail:
+        ozh, oen = OUTCOMES.get(tail, (tail, tail))
+        return pick(f"{zh}：{ozh}", f"{en}: {oen}", lang)
+    return pick(zh, en, lang)
+
+
+def note_label(note: str, lang: str) -> str:
+    if lang != "zh" or not note:
+        return note
+    m = re.fullmatch(r"(\d+) winners, (\d+) losers", note)
+    if m:
+        return f"中签 {m[1]}，未中签 {m[2]}"
+    return NOTES.get(note, note)
+
+
+def _fmt(x) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    if float(x).is_integer():
+        return f"{x:,.0f}"
+    return f"{x:,.3f}" if abs(x) < 100 else f"{x:,.0f}"
+
+
+def lottery_rows(summary: pd.DataFrame, lang: str) -> tuple[list[str], list[list[str]]]:
+    head = [pick("指标", "measure", lang), pick("时长", "horizon", lang), pick("估计", "estimate", lang),
+            pick("95% 区间", "95% interval", lang), "n", pick("说明", "note", lang)]
+    rows = []
+    for r in summary.itertuples():
+        hz = "" if pd.isna(r.horizon_months) else pick(f"{int(r.horizon_months)} 个月", f"{int(r.horizon_months)} m", lang)
+        ci = "" if pd.isna(r.low) else f"[{_fmt(r.low)}, {_fmt(r.high)}]"
+        rows.append([measure_label(r.measure, lang), hz, _fmt(r.estimate), ci, str(r.n),
+                     note_label(r.note if isinstance(r.note, str) else "", lang)])
+    return head, rows

@@ -1,0 +1,103 @@
+"""The report as PDF, compiled by Typst from the same :class:`~sim.report.document.Document` as the HTML.
+
+The document goes to the template as JSON through ``sys.inputs`` and is read with ``json(bytes(...))``,
+so user text (``# * _ $ <b>``) stays literal; figures are SVG (vector in the PDF). Fonts: Typst's own
+Libertinus Serif for Latin text and Noto Sans CJK SC, found through ``font_paths`` — the *folder* of
+the font file (a path to the file itself is silently ignored). Every Typst warning (an unknown font, a
+missing glyph) is returned to the caller, who treats it as an error in tests.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+from sim.report.document import Document, Figure, Table
+from sim.report.fonts import cjk_font_dir
+
+TEMPLATE = r"""
+#let d = json(bytes(sys.inputs.data))
+#set document(title: d.title)
+#set page(paper: "a4", margin: (x: 1.7cm, y: 1.9cm), numbering: "1")
+#set text(font: ("Libertinus Serif", "Noto Sans CJK SC"), size: 9.5pt, lang: d.lang, region: d.region)
+#set par(justify: true, leading: 0.7em)
+#show heading: set text(stroke: 0.02em)
+#show heading.where(level: 1): set block(above: 1.6em, below: 0.9em)
+#set heading(numbering: "1.")
+#set figure(gap: 0.6em)
+#show figure.where(kind: table): set block(breakable: true)
+#show figure.caption: set text(size: 8.5pt)
+#let bold(s) = text(stroke: 0.015em, s)
+
+#text(size: 17pt, stroke: 0.02em, d.title)
+#v(0.2em)
+#text(fill: luma(90), d.subtitle)
+#v(0.6em)
+#outline(title: d.contents, depth: 1)
+
+#for s in d.sections {
+  heading(level: 1, s.title)
+  for b in s.blocks {
+    if b.type == "p" {
+      par(b.text)
+    } else if b.type == "table" {
+      let n = b.head.len()
+      let size = if n > 5 { 7pt } else { 8pt }
+      figure(
+        kind: table,
+        caption: figure.caption(position: top, b.title),
+        text(size: size, table(
+          columns: n,
+          align: (x, y) => if y == 0 or b.textcols.contains(x) { left } else { right },
+          stroke: (x, y) => if y == 0 { (bottom: 0.6pt) } else { (bottom: 0.2pt + luma(200)) },
+          fill: (x, y) => if y == 0 { luma(240) },
+          inset: (x: 4pt, y: 3pt),
+          table.header(..b.head.map(h => bold(h))),
+          ..b.rows.flatten(),
+        )),
+      )
+      if b.note != none { text(size: 8pt, fill: luma(80), b.note) }
+    } else if b.type == "figure" {
+      figure(image(b.file, width: 100%), caption: b.caption)
+    }
+  }
+}
+"""
+
+
+def _blocks(doc: Document, folder: Path) -> dict:
+    sections = []
+    for i, sec in enumerate(doc.sections):
+        blocks = []
+        for j, b in enumerate(sec.blocks):
+            if isinstance(b, Table):
+                blocks.append({"type": "table", "title": b.title, "head": [str(h) for h in b.head],
+                               "rows": [[str(c) for c in r] + [""] * (len(b.head) - len(r)) for r in b.rows],
+                               "note": b.note, "textcols": b.text_columns()})
+            elif isinstance(b, Figure):
+                ext = "svg" if b.svg else "png"
+                name = f"fig-{i}-{j}.{ext}"
+                (folder / name).write_bytes(b.svg if b.svg else b.png)
+                blocks.append({"type": "figure", "file": name, "caption": b.caption})
+            else:
+                blocks.append({"type": "p", "text": str(b)})
+        sections.append({"title": sec.title, "blocks": blocks})
+    from sim.report.i18n import t
+
+    return {"title": doc.title, "subtitle": doc.subtitle, "lang": doc.lang, "region": "cn" if doc.lang == "zh" else "gb",
+            "contents": t("r_contents", doc.lang), "sections": sections}
+
+
+def render_pdf(doc: Document) -> tuple[bytes, list[str]]:
+    """The PDF's bytes and Typst's warnings (as text; empty when all is well)."""
+    import typst
+
+    with tempfile.TemporaryDirectory(prefix="scensim-report-") as tmp:
+        folder = Path(tmp)
+        data = _blocks(doc, folder)
+        (folder / "report.typ").write_text(TEMPLATE, encoding="utf-8")
+        pdf, warnings = typst.compile_with_warnings(str(folder / "report.typ"), root=str(folder),
+                                                    font_paths=[cjk_font_dir()], ignore_system_fonts=True,
+                                                    sys_inputs={"data": json.dumps(data, ensure_ascii=False)})
+    return pdf, [str(w) for w in warnings]

@@ -1,0 +1,127 @@
+"""Report sections from the folders of ``compare``, ``lottery`` and ``sweep``, and a generic section
+for any other command's folder (its tables and figures), so new commands appear without changes here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from sim.report.document import Figure, Section, Table, figure, safe_name
+from sim.report.i18n import pick, t
+from sim.report.sources import Source
+
+MAX_ROWS = 40  # rows of a generic or sweep table shown in the report (all rows are in the folder's files)
+
+
+def compare_section(src: Source, lang: str) -> Section:
+    from sim.analysis.compare import load_comparison
+    from sim.report.charts import compare_p_figure, compare_spend_figure
+    from sim.report.compare_tables import _key_periods, tables_for_print
+
+    man = src.manifest
+    cmp = load_comparison(man["experiment_file"], replicates=int(man["replicates"]), seed=int(man["seed"]))
+    res = {"summary": src.table("compare_summary"), "targets": src.table("compare_targets"),
+           "spend": src.table("compare_spend"), "fiscal": src.table("compare_fiscal"),
+           "versus_baseline": src.table("compare_vs_baseline")}
+    sec = Section(t("r_compare", lang).format(id=cmp.id)).add(t("r_compare_text", lang).format(n=cmp.replicates))
+    mixes = [(m.id, pick(m.zh, m.en, lang)) for m in cmp.mixes]
+    labels = {tg.id: pick(tg.zh, tg.en, lang) for tg in cmp.case.targets}
+    last = [(tid, p) for tid, p in _key_periods(cmp) if p.isdigit()]
+    sec.add(figure(f"compare_p_{safe_name(cmp.id)}", t("r_compare_p_fig", lang),
+                   compare_p_figure(res["summary"], last, mixes, labels, lang)))
+    sec.add(figure(f"compare_spend_{safe_name(cmp.id)}", t("r_compare_spend_fig", lang),
+                   compare_spend_figure(res["fiscal"], mixes, lang)))
+    for i, (title, head, rows, left) in enumerate(tables_for_print(cmp, res, lang)):
+        sec.add(Table(f"compare_{safe_name(cmp.id)}_{i + 1}", title, head, rows, left=left))
+    return sec
+
+
+def lottery_section(src: Source, lang: str) -> Section:
+    from sim.report.charts import lever_label
+    from sim.report.lottery_tables import lottery_rows
+
+    man = src.manifest
+    lever = str(man.get("lever", "?"))
+    sec = Section(t("r_lottery", lang).format(lever=lever_label(lever, lang) if lever != "first_purchase" else lever))
+    sec.add(t("r_lottery_text", lang).format(case=man.get("case", "?"), seed=man.get("seed", "?"),
+                                             share=man.get("share", "?")))
+    head, rows = lottery_rows(src.table("lottery_summary"), lang)
+    sec.add(Table(f"lottery_{safe_name(lever)}", sec.title, head, rows, left=2))
+    return sec
+
+
+def sweep_section(src: Source, lang: str) -> Section:
+    from sim.analysis.sweep_summary import summarize_folder
+
+    summary, man, notes = summarize_folder(src.folder, write=False)
+    varied = list(man.get("varied", []))
+    reps = man.get("replicates", "?")
+    sec = Section(t("r_sweep", lang).format(id=man.get("experiment", src.folder.name)))
+    sec.add(t("r_sweep_text", lang).format(kind=man.get("design", {}).get("kind", "?"),
+                                           points=summary["point"].nunique(), reps=reps,
+                                           varied=", ".join(varied) or "—", cap=MAX_ROWS))
+    sec.add(*notes)
+    tg = summary[summary["target"].notna()]
+    if len(tg):
+        last = tg.groupby("target")["period"].apply(lambda p: max(x for x in p if str(x).isdigit()) if any(
+            str(x).isdigit() for x in p) else p.iloc[0])
+        cols = [(tid, per) for tid, per in last.items()]
+        head = [pick("设计点", "point", lang)] + varied[:4] + [f"{tid} {per}" for tid, per in cols]
+        rows = []
+        for point, g in tg.groupby("point", sort=True):
+            if len(rows) >= MAX_ROWS:
+                break
+            g = g.set_index(["target", "period"])
+            first = g.iloc[0]
+            cells = [str(point)] + [_short(first[v]) for v in varied[:4] if v in g.columns]
+            for tid, per in cols:
+                r = g.loc[(tid, per)]
+                cells.append(f"{r['p_met']:.2f} [{r['p_low']:.2f}, {r['p_high']:.2f}]")
+            rows.append(cells)
+        sec.add(Table(f"sweep_{safe_name(src.folder.name)}", sec.title, head, rows, left=1))
+    return sec
+
+
+def _short(x) -> str:
+    if isinstance(x, bool):
+        return "true" if x else "false"
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return str(x)
+    return f"{v:,.0f}" if abs(v) >= 1e5 else f"{v:.4g}"
+
+
+def generic_section(src: Source, lang: str) -> Section:
+    """Every table (CSV, else Parquet; first rows) and figure (SVG, else PNG) found in the folder."""
+    command = src.command
+    sec = Section(t("r_generic", lang).format(command=command, folder=src.folder.name))
+    sec.add(t("r_generic_text", lang).format(command=command))
+    names = sorted({p.stem for p in src.folder.glob("*.csv")} | {p.stem for p in src.folder.glob("*.parquet")})
+    for name in names:
+        df = src.table(name)
+        shown = df.head(MAX_ROWS)
+        note = t("r_generic_rows", lang).format(n=len(df), k=len(shown)) if len(df) > len(shown) else None
+        rows = [[_cell(v) for v in r] for r in shown.itertuples(index=False)]
+        sec.add(Table(f"{safe_name(command)}_{safe_name(name)}", name, [str(c) for c in df.columns], rows, note=note))
+    for p in sorted(_figure_files(src.folder)):
+        svg = p.with_suffix(".svg")
+        png = p.with_suffix(".png")
+        sec.add(Figure(f"{safe_name(command)}_{safe_name(p.stem)}", p.stem,
+                       svg.read_bytes() if svg.exists() else b"", png.read_bytes() if png.exists() else b""))
+    return sec
+
+
+def _figure_files(folder: Path) -> set[Path]:
+    files = [p for p in folder.rglob("*") if p.suffix in (".svg", ".png") and not p.name.startswith(".")
+             and "report_files" not in p.parts]
+    return {p.with_suffix("") for p in files}
+
+
+def _cell(v) -> str:
+    if isinstance(v, float):
+        if pd.isna(v):
+            return "—"
+        return f"{v:,.4g}" if abs(v) < 1e5 else f"{v:,.0f}"
+    return str(v)

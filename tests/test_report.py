@@ -1,0 +1,217 @@
+"""``scensim report`` and the report ``scensim run`` writes: PDF and self-contained HTML in Chinese and
+English, no missing glyph (Typst warnings are errors), no broken link or missing figure, user text
+shown literally, every table also as CSV and LaTeX; and the figures' promises (SVG, integer ticks)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shutil
+import subprocess
+
+import pandas as pd
+import pytest
+
+from .conftest import ROOT
+
+SMALL = ROOT / "scenarios" / "synthetic_small.toml"
+MARKUP = "<b>x</b> #set $y$ _z_ *w*"
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    """A 3-replicate run of the small case whose name carries markup, run in Chinese (writes its report)."""
+    from sim.cli.main import main
+
+    d = tmp_path_factory.mktemp("report")
+    text = SMALL.read_text(encoding="utf-8")
+    text = text.replace('extends = "hunan_2026_2028.toml"', f'extends = "{ROOT / "scenarios" / "hunan_2026_2028.toml"}"')
+    text = re.sub(r'name_zh = ".*"', f'name_zh = "合成 {MARKUP}"', text, count=1)
+    text = re.sub(r'name_en = ".*"', f'name_en = "Synthetic {MARKUP}"', text, count=1)
+    case = d / "case.toml"
+    case.write_text(text, encoding="utf-8")
+    out = d / "run"
+    assert main(["run", str(case), "--replicates", "3", "--seed", "2", "--out", str(out), "--lang", "zh", "--quiet"]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def english(run_dir, tmp_path_factory):
+    from sim.report.build import build_report
+
+    out = tmp_path_factory.mktemp("en") / "paper.html"
+    return build_report([run_dir], lang="en", out=out)
+
+
+def pdf_text(path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_run_writes_the_report_in_chinese_with_every_glyph(run_dir):
+    html, pdf = run_dir / "report.html", run_dir / "report.pdf"
+    assert html.stat().st_size > 0 and pdf.read_bytes().startswith(b"%PDF")
+    assert not (run_dir / "report.md").exists()
+    text = pdf_text(pdf)
+    assert "情景仿真报告" in text and "各年目标达成情况" in text and "场景在哪个环节流失" in text
+    assert "\ufffd" not in text  # no replacement character: every glyph came from a font
+
+
+def test_typst_warnings_are_errors(run_dir, english):
+    from sim.report.build import make_document
+    from sim.report.pdf import render_pdf
+    from sim.report.sources import detect
+
+    assert english.warnings == []
+    pdf, warnings = render_pdf(make_document([detect(run_dir)], "zh"))
+    assert warnings == [] and pdf.startswith(b"%PDF")
+
+
+def test_english_report_has_every_section(english):
+    text = pdf_text(english.pdf)
+    for heading in ("The question and the case", "Levers and assumptions", "Target attainment per year",
+                    "Probability that all targets are met together", "Fan charts", "Where the pipeline loses",
+                    "Fiscal cost", "Method notes and run metadata"):
+        assert heading in text, heading
+
+
+@pytest.mark.parametrize("which", ["zh", "en"])
+def test_user_text_appears_literally(run_dir, english, which):
+    html = (run_dir / "report.html" if which == "zh" else english.html).read_text(encoding="utf-8")
+    assert "&lt;b&gt;x&lt;/b&gt; #set $y$ _z_ *w*" in html
+    assert "<b>x</b>" not in html
+    pdf = pdf_text(run_dir / "report.pdf" if which == "zh" else english.pdf)
+    assert "<b>x</b> #set $y$ _z_ *w*" in re.sub(r"\s+", " ", pdf)
+
+
+@pytest.mark.parametrize("which", ["zh", "en"])
+def test_html_is_self_contained_with_no_broken_link_or_missing_figure(run_dir, english, which):
+    html = (run_dir / "report.html" if which == "zh" else english.html).read_text(encoding="utf-8")
+    ids = set(re.findall(r'id="([^"]+)"', html))
+    links = re.findall(r'href="([^"]*)"', html)
+    assert links and all(h.startswith("#") and h[1:] in ids for h in links), [h for h in links if h[1:] not in ids]
+    srcs = re.findall(r'src="([^"]*)"', html)
+    n_figures = len(re.findall(r"<figure ", html))
+    assert n_figures >= 6 and len(srcs) == n_figures  # the overview, one per target, funnel, fiscal
+    for s in srcs:
+        head, _, data = s.partition(",")
+        assert head in ("data:image/svg+xml;base64", "data:image/png;base64")
+        raw = base64.b64decode(data, validate=True)
+        assert raw.lstrip().startswith((b"<?xml", b"<svg", b"\x89PNG"))
+    assert "@font-face" in html and "data:font/woff2;base64," in html
+    # the embedded font has a glyph for every character the page shows: Chinese renders with no font installed
+    import io
+    from html import unescape
+
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(io.BytesIO(base64.b64decode(re.search(r"data:font/woff2;base64,([A-Za-z0-9+/=]+)", html)[1])))
+    shown = set(unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<style>.*?</style>", "", html, flags=re.S))))
+    missing = {c for c in shown if not c.isspace() and ord(c) not in font.getBestCmap()}
+    assert not missing, sorted(missing)[:20]
+    assert not re.search(r"""(src|href)=["']?(https?:|//)""", html)
+
+
+def test_every_table_also_as_csv_and_latex(english):
+    tables = english.files / "tables"
+    csvs = sorted(tables.glob("*.csv"))
+    assert {p.stem for p in csvs} == {p.stem for p in tables.glob("*.tex")}
+    html = english.html.read_text(encoding="utf-8")
+    assert len(csvs) == html.count("<table ")
+    att = pd.read_csv(tables / "target_attainment.csv")
+    assert list(att.columns) == ["Target", "Year", "Threshold", "P(met) [95% CI]", "Median", "5%–95%"]
+    tex = (tables / "target_attainment.tex").read_text(encoding="utf-8")
+    assert "\\begin{tabular}" in tex and "\\caption{" in tex
+    figs = english.files / "figures"
+    assert (figs / "funnel.svg").exists() and (figs / "overview.svg").exists()
+
+
+def test_all_years_rows_say_what_the_median_counts(english):
+    att = pd.read_csv(english.files / "tables" / "target_attainment.csv")
+    all_rows = att[~att["Year"].astype(str).str.fullmatch(r"\d{4}")]
+    assert len(all_rows) and all_rows["Median"].str.startswith("years met: ").all()
+
+
+def test_not_a_results_folder_is_one_line_exit_2(tmp_path, capsys):
+    from sim.cli.main import main
+
+    (tmp_path / "empty").mkdir()
+    assert main(["report", str(tmp_path / "empty")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "manifest.json" in err
+    assert not list(tmp_path.glob("empty/*"))
+
+
+def test_browser_opens_the_report_without_errors(run_dir, browser_page):
+    from .browser import artefact_dir
+
+    page = browser_page
+    page.goto((run_dir / "report.html").as_uri())
+    page.wait_for_load_state("load")
+    assert page.console_errors == []
+    broken = page.evaluate("[...document.images].filter(i => !i.complete || i.naturalWidth === 0).length")
+    assert broken == 0 and page.evaluate("document.images.length") >= 6
+    loaded = page.evaluate("document.fonts.load('16px ReportCJK', '情景仿真报告').then(f => f.map(x => x.status))")
+    assert loaded == ["loaded"]  # the embedded face, not a system font
+    page.screenshot(path=str(artefact_dir() / "report_zh_top.png"))
+    page.locator("#sec-5").scroll_into_view_if_needed()
+    page.screenshot(path=str(artefact_dir() / "report_zh_funnel.png"))
+    page.goto((run_dir / "report.html").as_uri() + "#sec-3")
+    assert page.evaluate("document.getElementById('sec-3').getBoundingClientRect().top") < 100
+
+
+def test_figures_have_integer_count_ticks_svg_and_agreeing_labels(tmp_path):
+    import sim
+    from sim.report.figures import save_figure, target_figure
+
+    case = sim.load_case(SMALL)
+    res = sim.run(case, replicates=2, seed=3)
+    tg = case.targets[0]
+    fig = target_figure(res.series, res.target_summary, case, tg, "en")
+    ax = fig.axes[0]
+    assert tg.en.split(" (")[0] in ax.get_ylabel().replace("\n", " ")
+    assert all(float(v).is_integer() for v in ax.get_yticks())
+    png, svg = save_figure(fig, tmp_path / "f")
+    assert png.stat().st_size > 0 and svg.read_text(encoding="utf-8").count("<path") > 10
+    top = ax.get_ylim()[1]
+    import numpy as np
+
+    assert max(np.max(line.get_ydata()) for line in ax.get_lines()) < top / 1.3  # headroom for P(met) labels
+
+
+def test_report_of_run_lottery_sweep_and_other_commands_folders(tmp_path, run_dir, capsys):
+    """Folders of lottery and sweep are recognised from their manifests and get their own sections; a
+    folder whose manifest names another command (here sensitivity) appears with its tables and figures."""
+    from sim.cli.main import main
+
+    from .sweep_util import write_spec
+
+    spec = write_spec(tmp_path)
+    assert main(["sweep", str(spec), "--workers", "1", "--out", str(tmp_path / "sweep"), "--quiet"]) == 0
+    assert main(["lottery", str(SMALL), "--max-twins", "2", "--out", str(tmp_path / "lot"), "--quiet",
+                 "--lang", "zh"]) == 0
+    assert "中签者减未中签者" in capsys.readouterr().out  # the printed table is in Chinese too
+    assert main(["summarize", str(tmp_path / "sweep"), "--lang", "zh", "--no-write"]) == 0
+    assert "个设计点" in capsys.readouterr().out
+    other = tmp_path / "sens"
+    other.mkdir()
+    (other / "manifest.json").write_text(json.dumps({"command": "sensitivity", "seed": 1}), encoding="utf-8")
+    pd.DataFrame({"parameter": ["vouchers.share", "<i>p</i>"], "ST": [0.4, 0.1]}).to_csv(other / "indices.csv", index=False)
+    shutil.copy(run_dir / "figures" / "overview.svg", other / "morris.svg")
+    out = tmp_path / "all" / "r.html"
+    assert main(["report", str(run_dir), str(tmp_path / "lot"), str(tmp_path / "sweep"), str(other), "--lang", "zh",
+                 "--out", str(out)]) == 0
+    text = pdf_text(out.with_suffix(".pdf"))
+    assert "抽签试验：政策的额外性" in text and "参数扫描（tiny）" in text and "中签者减未中签者" in text
+    html = out.read_text(encoding="utf-8")
+    assert html.count("<section>") == 10  # six of the run, lottery, sweep, sensitivity, method notes
+    assert "sensitivity结果（sens）" in html and "vouchers.share" in html and "&lt;i&gt;p&lt;/i&gt;" in html
+    assert 'id="figure-sensitivity_morris"' in html
+    assert (tmp_path / "all" / "r_files" / "tables" / "sensitivity_indices.csv").exists()
+
+
+def test_numbers_in_chinese_use_wan_and_yi():
+    from sim.report.i18n import count, money
+
+    assert money(35e6, "zh") == "3,500万元" and money(1.23e8, "zh") == "1.23亿元" and money(35e6, "en") == "CNY 35 m"
+    assert count(1237, "zh") == "1,237" and count(123456, "zh") == "12.3万" and count(2.5e8, "zh") == "2.5亿"
