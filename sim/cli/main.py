@@ -46,10 +46,11 @@ def _extensions():
     (a function taking the parsed args and returning an exit status) with ``set_defaults``."""
     from sim.cli.compare import register as compare
     from sim.cli.lottery import register as lottery
+    from sim.cli.discover import register as discover
     from sim.cli.sensitivity import register as sensitivity
     from sim.cli.sweep import register as sweep
 
-    return [compare, lottery, sweep, sensitivity]
+    return [compare, lottery, sweep, sensitivity, discover]
 
 
 def cmd_run(args) -> int:

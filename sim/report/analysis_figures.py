@@ -150,3 +150,82 @@ def tornado(oat: pd.DataFrame, outcome: str, case, lang: str = "en", top: int = 
                  fontsize=10)
     ax.legend(fontsize=8, loc="lower right", frameon=False)
     return fig
+
+
+# -- scenario discovery ---------------------------------------------------------------------------
+def _y_label(y_name: str, case, lang: str) -> str:
+    if y_name == "all_targets_met":
+        return pick("全部目标均达成", "all targets met", lang)
+    tid = y_name.split("_fails")[0]
+    labels = {tg.id: pick(tg.zh, tg.en, lang) for tg in case.targets} if case is not None else {}
+    return pick(f"未达成：{labels.get(tid, tid)}", f"fails: {labels.get(tid, tid)}", lang)
+
+
+def prim_tradeoff(traj: pd.DataFrame, y_name: str, case, lang: str = "en") -> Figure:
+    """PRIM's peeling trajectory: coverage against density, coloured by restricted dimensions."""
+    fig, ax = plt.subplots(figsize=(7.6, 5.4), dpi=110, layout="constrained")
+    sc = ax.scatter(traj["coverage"], traj["density"], c=traj["res_dim"], cmap="viridis", s=22, zorder=3)
+    cb = fig.colorbar(sc, ax=ax)
+    cb.set_label(pick("受限参数个数", "restricted parameters", lang))
+    cb.locator = __import__("matplotlib").ticker.MaxNLocator(integer=True)
+    cb.update_ticks()
+    c = traj[traj["chosen"]]
+    ax.scatter(c["coverage"], c["density"], s=140, facecolors="none", edgecolors="#cb181d", lw=1.6, zorder=4,
+               label=pick("所选区域", "chosen box", lang))
+    ax.set_xlabel(pick("覆盖率（结果出现的运行中落在区域内的比例）", "coverage (share of the outcome's runs inside the box)", lang))
+    ax.set_ylabel(pick("密度（区域内出现结果的比例）", "density (share of the box's runs with the outcome)", lang))
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.set_title(pick("PRIM 覆盖率–密度权衡：", "PRIM coverage–density trade-off: ", lang) + _y_label(y_name, case, lang),
+                 fontsize=10)
+    ax.legend(loc="lower left", fontsize=8, frameon=False)
+    return fig
+
+
+def box_limits(limits: pd.DataFrame, stats: dict, y_name: str, case, lang: str = "en") -> Figure:
+    """The chosen box: each restricted parameter's range within its full sweep range, with limits
+    and the quasi-p-value of each restriction."""
+    d = limits.iloc[::-1].reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(8.4, 0.6 * len(d) + 2.0), dpi=110, layout="constrained")
+    for k, r in d.iterrows():
+        span = (r["full_max"] - r["full_min"]) or 1.0
+        lo, hi = (r["min"] - r["full_min"]) / span, (r["max"] - r["full_min"]) / span
+        ax.barh(k, 1.0, color="#f0f0f0", edgecolor="#bdbdbd", height=0.5)
+        ax.barh(k, hi - lo, left=lo, color="#2171b5", height=0.5)
+        qp = np.nanmin([r["qp_low"], r["qp_high"]])
+        ax.text(1.02, k, f"{r['min']:.3g} – {r['max']:.3g}  (qp {qp:.1g})", va="center", fontsize=8)
+    ax.set_yticks(range(len(d)), [factor_label(p, lang) for p in d["parameter"]], fontsize=8)
+    ax.set_xlim(0, 1.6)
+    ax.set_xticks([0, 0.5, 1], ["0", "0.5", "1"])
+    ax.set_xlabel(pick("在扫描范围内的位置（0 = 下端，1 = 上端）", "position within the swept range (0 = low end, 1 = high end)", lang))
+    ax.set_title(pick("PRIM 区域：", "PRIM box: ", lang) + _y_label(y_name, case, lang) +
+                 pick(f"（覆盖率 {stats['coverage']:.2f}，密度 {stats['density']:.2f}）",
+                      f" (coverage {stats['coverage']:.2f}, density {stats['density']:.2f})", lang), fontsize=10)
+    return fig
+
+
+def heatmap(binned: pd.DataFrame, y_name: str, case, lang: str = "en") -> Figure:
+    """P(outcome) over two parameters (binned), with the number of runs in each cell."""
+    a, b = binned["a"].iloc[0], binned["b"].iloc[0]
+    P = binned.pivot(index="j", columns="i", values="p").to_numpy()
+    N = binned.pivot(index="j", columns="i", values="n").to_numpy()
+
+    def labels(lo, hi):
+        return [f"{x:.3g}" if x == y else f"{x:.3g}–{y:.3g}" for x, y in zip(lo, hi)]
+
+    la = labels(*binned.drop_duplicates("i").sort_values("i")[["a_lo", "a_hi"]].to_numpy().T)
+    lb = labels(*binned.drop_duplicates("j").sort_values("j")[["b_lo", "b_hi"]].to_numpy().T)
+    fig, ax = plt.subplots(figsize=(8.0, 5.8), dpi=110, layout="constrained")
+    im = ax.imshow(P, origin="lower", cmap="RdYlGn", vmin=0, vmax=1, aspect="auto")
+    for j in range(P.shape[0]):
+        for i in range(P.shape[1]):
+            if N[j, i] > 0:
+                ax.text(i, j, f"{P[j, i]:.2f}\nn={int(N[j, i])}", ha="center", va="center", fontsize=7)
+    ax.set_xticks(range(len(la)), la, fontsize=7, rotation=20)
+    ax.set_yticks(range(len(lb)), lb, fontsize=7)
+    ax.set_xlabel(factor_label(a, lang))
+    ax.set_ylabel(factor_label(b, lang))
+    fig.colorbar(im, ax=ax).set_label(pick("概率：", "P: ", lang) + _y_label(y_name, case, lang))
+    ax.set_title(pick("按两个参数分组的概率：", "Probability over two parameters: ", lang) + _y_label(y_name, case, lang),
+                 fontsize=10)
+    return fig
