@@ -47,10 +47,11 @@ def _extensions():
     from sim.cli.compare import register as compare
     from sim.cli.lottery import register as lottery
     from sim.cli.discover import register as discover
+    from sim.cli.optimise import register as optimise
     from sim.cli.sensitivity import register as sensitivity
     from sim.cli.sweep import register as sweep
 
-    return [compare, lottery, sweep, sensitivity, discover]
+    return [compare, lottery, sweep, sensitivity, discover, optimise]
 
 
 def cmd_run(args) -> int:

@@ -7,6 +7,7 @@ Thin over the libraries made for it:
 * ``sobol`` — Saltelli's scheme for Sobol indices, SALib ``ProblemSpec.sample_sobol`` (N a power of 2;
   N·(D+2) points, N·(2D+2) with second-order indices);
 * ``morris`` — Morris trajectories, SALib ``ProblemSpec.sample_morris`` (r·(D+1) points);
+* ``table`` — explicit points given by a program (``Design("table", table=rows)``), not by a spec file;
 * ``oat`` — one at a time: the case's own values (point 0), then each factor alone at the low and the
   high end of its range (points 2k+1 and 2k+2), 1 + 2·D points;
 * ``crossed`` — EMA Workbench's "policies × scenarios": a grid or LHS over the varied levers crossed
@@ -54,6 +55,9 @@ def design_table(spec: ExperimentSpec) -> pd.DataFrame:
             src, idx = (pol, i) if f.kind == "lever" else (scen, j)
             cols[f.name] = src[f.name].to_numpy()[idx]
         out = pd.DataFrame(cols)
+    elif d.kind == "table":  # explicit points, in factor order (programs such as scensim optimise)
+        out = _typed(pd.DataFrame([list(r) for r in d.table], columns=[f.name for f in factors]), factors)
+        out.insert(0, "point", np.arange(len(out), dtype=np.int64))
     elif d.kind == "oat":
         out = _one_at_a_time(factors, spec.case)
         out.insert(0, "point", np.arange(len(out), dtype=np.int64))

@@ -111,11 +111,14 @@ class Design:
     policies: Design | None = None  # crossed: the design over the levers
     scenarios: Design | None = None  # crossed: the design over the uncertainties
     dummy: bool = False  # lhs, sobol, morris: sample one more factor, "dummy", that no run reads
+    table: tuple | None = None  # "table" (made by programs, e.g. scensim optimise): the points' values
 
     def as_dict(self) -> dict:
         out = {"kind": self.kind}
         if self.dummy:
             out["dummy"] = True
+        if self.table is not None:
+            out["table"] = [list(r) for r in self.table]
         for k in ("levels", "points", "trajectories"):
             if getattr(self, k) is not None:
                 out[k] = getattr(self, k)
@@ -264,6 +267,8 @@ def _count(d: Design, factors: list[Factor]) -> int:
         return d.trajectories * (D + 1)
     if d.kind == "oat":
         return 1 + 2 * D
+    if d.kind == "table":
+        return len(d.table)
     levers = [f for f in factors if f.kind == "lever"]
     uncertainties = [f for f in factors if f.kind == "uncertainty"]
     return _count(d.policies, levers) * _count(d.scenarios, uncertainties)
