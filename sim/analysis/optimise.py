@@ -61,11 +61,13 @@ def settings_of(spec) -> Settings:
     if spec.design.kind != "crossed":
         raise InputError(f, "design.kind", "scensim optimise needs a crossed design: its policies are the first "
                          "candidates, its scenarios the uncertain futures every candidate faces", spec.design.kind)
-    known = {tg.id for tg in spec.case.targets}
+    known = {tg.id for tg in spec.case.targets} | {"all"}
+    years = {str(y) for y in spec.case.years}
     tg = t.get("targets", ["all"])
-    if not isinstance(tg, list) or not tg or any(x != "all" and x not in known for x in tg):
-        raise InputError(f, "optimise.targets", f"expected a list of target ids ({', '.join(sorted(known))}) or "
-                         "[\"all\"]", tg)
+    if not isinstance(tg, list) or not tg or not all(isinstance(x, str) and x.split(":")[0] in known and
+                                                     (":" not in x or x.split(":", 1)[1] in years) for x in tg):
+        raise InputError(f, "optimise.targets", f"expected a list of target ids ({', '.join(sorted(known))}), each "
+                         f"optionally with one year (e.g. \"all:{max(years)}\")", tg)
     p = t.get("probability", 0.8)
     if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 < p < 1:
         raise InputError(f, "optimise.probability", "expected a number strictly between 0 and 1", p)
@@ -84,13 +86,16 @@ def settings_of(spec) -> Settings:
 
 
 def met_flag(runs: pd.DataFrame, targets: tuple[str, ...]) -> np.ndarray:
-    """Per run: every chosen target met in every year it is evaluated (``all``: every target)."""
-    if "all" in targets:
-        return runs[joint_column("all")].to_numpy(dtype=bool)
+    """Per run: every chosen target met in every year it is evaluated (``all``: every target), or in
+    one year (``id:year``, ``all:year``)."""
     ok = np.ones(len(runs), dtype=bool)
-    for tid in targets:
+    for entry in targets:
+        tid, _, year = entry.partition(":")
+        if tid == "all":
+            ok &= runs[joint_column(year or "all")].to_numpy(dtype=bool)
+            continue
         cols = [c for c in runs.columns if c.startswith(f"target.{tid}.") and c.endswith(".met")
-                and c.split(".")[2].isdigit()]
+                and c.split(".")[2].isdigit() and (not year or c.split(".")[2] == year)]
         ok &= runs[cols].to_numpy(dtype=bool).all(axis=1)
     return ok
 
@@ -115,7 +120,7 @@ def judge(runs: pd.DataFrame, group: np.ndarray, targets: tuple[str, ...]) -> pd
     return pd.DataFrame(rows)
 
 
-def pareto(table: pd.DataFrame, cost: str = "cost_cny", p: str = "p_all") -> pd.Series:
+def pareto(table: pd.DataFrame, cost: str = "cost_cny", p: str = "p_met") -> pd.Series:
     """True for rows no other row beats on both (lower cost, higher probability)."""
     c, q = table[cost].to_numpy(), table[p].to_numpy()
     return pd.Series([not np.any(((c <= c[i]) & (q >= q[i])) & ((c < c[i]) | (q > q[i]))) for i in range(len(c))],

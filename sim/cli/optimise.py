@@ -45,7 +45,8 @@ def cmd_optimise(args) -> int:
     ev = sweep_evaluate(spec, out, workers=workers, scheduler=args.scheduler, console=err)
     res = optimise(spec, ev, st)
     con = stdout_console(170)
-    what = "all targets" if "all" in st.targets else ", ".join(st.targets)
+    what = ", ".join("all targets" + (f" in {x[4:]}" if x.startswith("all:") else "") if x.startswith("all") else x
+                     for x in st.targets)
     con.print(f"[bold]{spec.id}[/]: cheapest mix with P({what} met) ≥ {st.probability} (Wilson 95 % lower bound), "
               f"{ev.n_scenarios} scenarios × {spec.replicates} replicates per candidate in the search, "
               f"× {st.final_replicates} for finalists and hand-made mixes", highlight=False)
@@ -68,7 +69,8 @@ def cmd_optimise(args) -> int:
     con.print(verdict(res), highlight=False)
     files = {}
     if not args.no_figures:
-        files = figure_files({"pareto_front": pareto_front(res.trials, res.finals, res.mixes, st.probability, args.lang)})
+        files = figure_files({"pareto_front": pareto_front(res.trials, res.finals, res.mixes, st.probability, args.lang,
+                                                                   st.targets)})
     man = {"experiment": spec.id, "spec_file": spec.path, "spec_sha256": spec.text_sha256, "settings": repr(st),
            "chosen": res.chosen, "verdict": verdict(res), "code_version": code_version()}
     write_bundle(out, res.tables(), files, man)

@@ -233,34 +233,44 @@ def heatmap(binned: pd.DataFrame, y_name: str, case, lang: str = "en") -> Figure
 
 # -- optimisation ----------------------------------------------------------------------------------
 def pareto_front(trials: pd.DataFrame, finals: pd.DataFrame, mixes: pd.DataFrame, probability: float | None,
-                 lang: str = "en") -> Figure:
-    """Cost against P(all targets met): every candidate tried (search estimate), the Pareto front,
+                 lang: str = "en", targets=("all",)) -> Figure:
+    """Cost against P(chosen targets met) — by default all targets in every year: every candidate tried
+    (search estimate), the Pareto front,
     the finalists and the hand-made mixes re-evaluated with many replicates (Wilson 95 % intervals)."""
     from sim.analysis.optimise import pareto
 
     fig, ax = plt.subplots(figsize=(8.6, 5.6), dpi=110, layout="constrained")
     s = 1e8
-    ax.scatter(trials["cost_cny"] / s, trials["p_all"], s=18, color="#bdbdbd", label=pick("候选（搜索估计）", "candidates (search estimate)", lang))
+    ax.scatter(trials["cost_cny"] / s, trials["p_met"], s=18, color="#bdbdbd", label=pick("候选（搜索估计）", "candidates (search estimate)", lang))
     front = trials[pareto(trials)].sort_values("cost_cny")
-    ax.step(front["cost_cny"] / s, front["p_all"], where="post", color="#636363", lw=1.2,
+    ax.step(front["cost_cny"] / s, front["p_met"], where="post", color="#636363", lw=1.2,
             label=pick("帕累托前沿（搜索）", "Pareto front (search)", lang))
     for d, color, marker, lab in ((finals, "#08519c", "o", pick("入围方案（复算）", "finalists (re-evaluated)", lang)),
                                   (mixes, "#cb181d", "s", pick("人工组合（复算）", "hand-made mixes (re-evaluated)", lang))):
         if d is None or not len(d):
             continue
-        ax.errorbar(d["cost_cny"] / s, d["p_all"], yerr=[d["p_all"] - d["p_all_low"], d["p_all_high"] - d["p_all"]],
+        ax.errorbar(d["cost_cny"] / s, d["p_met"], yerr=[d["p_met"] - d["p_low"], d["p_high"] - d["p_met"]],
                     xerr=[(d["cost_cny"] - d["cost_low"]) / s, (d["cost_high"] - d["cost_cny"]) / s], fmt=marker,
                     color=color, ms=6, lw=1, capsize=2, label=lab)
         if "mix" in d:
             for _, r in d.iterrows():
-                ax.annotate(r["mix"], (r["cost_cny"] / s, r["p_all"]), fontsize=7, xytext=(4, -9), textcoords="offset points")
+                ax.annotate(r["mix"], (r["cost_cny"] / s, r["p_met"]), fontsize=7, xytext=(4, -9), textcoords="offset points")
     if probability is not None:
         ax.axhline(probability, ls="--", color="#cb181d", lw=0.8)
         ax.text(ax.get_xlim()[0], probability, pick(f" 要求 p = {probability:g}", f" required p = {probability:g}", lang),
                 va="bottom", fontsize=8, color="#cb181d")
     ax.set_ylim(-0.02, 1.08)
     ax.set_xlabel(pick("财政总支出（亿元，各次运行均值）", "total public cost (CNY 100 m, mean over runs)", lang))
-    ax.set_ylabel(pick("全部目标均达成的概率", "P(all targets met)", lang))
-    ax.set_title(pick("成本与全部目标达成概率：帕累托前沿", "Cost against P(all targets met): the Pareto front", lang), fontsize=10)
+    what = "; ".join(_targets_label(x, lang) for x in targets)
+    ax.set_ylabel(pick("达标概率：", "P(met): ", lang) + what)
+    ax.set_title(pick("成本与达标概率：帕累托前沿", "Cost against the probability of meeting the targets: Pareto front", lang),
+                 fontsize=10)
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, frameon=False)
     return fig
+
+
+def _targets_label(entry: str, lang: str) -> str:
+    tid, _, year = entry.partition(":")
+    if tid == "all":
+        return pick(f"{year}年全部目标", f"all targets in {year}", lang) if year else pick("全部目标（每年）", "all targets, every year", lang)
+    return f"{tid} {year}".strip()
