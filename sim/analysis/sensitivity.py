@@ -158,7 +158,9 @@ def noise_table(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
     all runs), ``var_within`` (mean within-point variance: the model's own noise), ``noise_share`` =
     within / total (in [0, 1]); ``noise_var`` the unbiased estimate of the noise variance; and
     ``noise_in_mean`` = noise_var / R / the variance of the R-replicate point means — the share of
-    what the indices are computed on that is still noise (independent seeds assumed)."""
+    what the indices are computed on that is still noise (independent seeds assumed); and
+    ``replicates_for_10pct`` = 9 · noise_var / signal, the replicates per point that would bring it to
+    10 %, where signal = variance of the means − noise_var / R (NaN when no signal is measurable)."""
     g = runs.groupby("point", sort=True)
     reps = int(g.size().min())
     rows = []
@@ -168,9 +170,11 @@ def noise_table(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
         within = float(g[o].var(ddof=0).mean())
         noise_var = within * reps / (reps - 1) if reps > 1 else np.nan
         means = float(np.var(g[o].mean().to_numpy(dtype=float), ddof=1))
+        signal = means - noise_var / reps if reps > 1 else np.nan  # variance of the point means without noise
         rows.append({"outcome": o, "replicates": reps, "var_total": total, "var_within": within,
                      "noise_share": within / total if total > 0 else np.nan, "noise_var": noise_var,
-                     "noise_in_mean": noise_var / reps / means if means > 0 else np.nan})
+                     "noise_in_mean": noise_var / reps / means if means > 0 else np.nan,
+                     "replicates_for_10pct": (int(np.ceil(9 * noise_var / signal)) if signal > 0 else np.nan)})
     return pd.DataFrame(rows)
 
 
@@ -262,7 +266,8 @@ def convergence(sobol: pd.DataFrame) -> pd.DataFrame:
     for o, g in sobol.groupby("outcome", sort=False):
         a = g[g["n_base"] == n_half].set_index("factor")
         b = g[g["n_base"] == n].set_index("factor").reindex(a.index)
-        rho = spearmanr(a["ST"], b["ST"]).statistic if len(a) > 2 else np.nan
+        varied = len(a) > 2 and a["ST"].nunique() > 1 and b["ST"].nunique() > 1
+        rho = spearmanr(a["ST"], b["ST"]).statistic if varied else np.nan
         rows.append({"outcome": o, "n_half": int(n_half), "n": int(n),
                      "max_change_S1": float((a["S1"] - b["S1"]).abs().max()),
                      "max_change_ST": float((a["ST"] - b["ST"]).abs().max()),

@@ -94,6 +94,8 @@ def print_results(con, res, spec, st, lang) -> None:
             r = noise.loc[o]
             title += (f" — noise: {r['noise_share']:.0%} of the variance over runs, {r['noise_in_mean']:.0%} of the "
                       f"variance of the {int(r['replicates'])}-replicate means")
+            if r["replicates_for_10pct"] == r["replicates_for_10pct"]:  # not NaN
+                title += f" (about {int(r['replicates_for_10pct'])} replicates would bring it to 10 %)"
         if res.sobol is not None and (res.sobol["outcome"] == o).any():
             d = res.sobol[res.sobol["outcome"] == o]
             ns = sorted(d["n_base"].unique())

@@ -138,10 +138,10 @@ def tornado(oat: pd.DataFrame, outcome: str, case, lang: str = "en", top: int = 
     d = d.nlargest(top, "swing").iloc[::-1]
     fig, ax = plt.subplots(figsize=(8.4, 0.42 * len(d) + 1.9), dpi=110, layout="constrained")
     y = np.arange(len(d))
-    ax.barh(y, d["lo"], color="#9ecae1", label=pick("取区间下端", "factor at its low end", lang),
-            xerr=2 * d["low_se"] / s, error_kw={"lw": 0.8})
-    ax.barh(y, d["hi"], color="#08519c", label=pick("取区间上端", "factor at its high end", lang),
-            xerr=2 * d["high_se"] / s, error_kw={"lw": 0.8}, alpha=0.85)
+    ax.barh(y - 0.2, d["lo"], height=0.38, color="#9ecae1", label=pick("取区间下端", "factor at its low end", lang),
+            xerr=2 * d["low_se"] / s, error_kw={"lw": 0.8, "ecolor": "#636363"})
+    ax.barh(y + 0.2, d["hi"], height=0.38, color="#08519c", label=pick("取区间上端", "factor at its high end", lang),
+            xerr=2 * d["high_se"] / s, error_kw={"lw": 0.8, "ecolor": "#636363"})
     ax.set_yticks(y, [factor_label(f, lang) for f in d["factor"]], fontsize=8)
     ax.axvline(0, color="k", lw=0.8)
     base = float(d["base"].iloc[0]) / s if len(d) else float("nan")
