@@ -50,7 +50,10 @@ def case_table(runs: pd.DataFrame, factors: list[str], target: str | None = None
         if x[c].dtype == bool:
             x[c] = x[c].astype(np.int64)
     if target is None:
-        return x, runs["all_targets.all.met"].to_numpy(dtype=bool), "all_targets_met"
+        col = f"all_targets.{period or 'all'}.met"
+        if col not in runs:
+            raise InputError(None, "--period", "not a year the targets are evaluated in", period)
+        return x, runs[col].to_numpy(dtype=bool), "all_targets_met" + (f"_{period}" if period else "")
     rows = [t for t in (targets or []) if t["target"] == target and t.get("year") is not None
             and not pd.isna(t.get("year"))]
     if not rows:
@@ -71,6 +74,7 @@ def prim_boxes(x: pd.DataFrame, y: np.ndarray, threshold: float = 0.8, peel_alph
     restricted parameter: min, max, quasi-p-values of the chosen box) and ``stats``."""
     if y.sum() == 0:
         raise InputError(None, "y", "no run has the outcome; PRIM has nothing to find", 0)
+    x = x.astype("float64")  # EMA's pasting writes float limits into the box table: int64 columns refuse them
     with _quiet_ema():
         from ema_workbench.analysis import prim
 

@@ -18,7 +18,8 @@ def register(sub) -> None:
     s.add_argument("folder", metavar="DIR", help="a sweep's output folder, e.g. results/hunan_discovery")
     s.add_argument("--target", default=None, metavar="ID", help="find where this target fails (default: where "
                    "all targets are met)")
-    s.add_argument("--period", default=None, metavar="YEAR", help="with --target: fails in this year only")
+    s.add_argument("--period", default=None, metavar="YEAR", help="this year only (all targets met that year, or "
+                   "with --target, the target fails that year)")
     s.add_argument("--method", choices=("prim", "cart"), default="prim")
     s.add_argument("--threshold", default="0.8", metavar="P", help="PRIM: density a box must reach (default 0.8)")
     s.add_argument("--seed", default="0", help="seed of the tree methods (default 0)")
@@ -74,6 +75,9 @@ def cmd_discover(args) -> int:
         print_table(con, f"PRIM box {res['chosen']}: coverage {st['coverage']:.2f}, density {st['density']:.2f}, "
                     f"mass {st['mass']:.2f} (threshold {threshold})",
                     ["parameter", "min", "max", "swept range", "qp (min)", "qp (max)"], rows, left=1)
+        if not len(res["limits"]):
+            con.print(f"PRIM found no box with density ≥ {threshold}: the outcome is too rare or spread out "
+                      f"({int(y.sum())} of {len(y)} runs); the whole swept space is box 0.", highlight=False)
         traj = res["trajectory"]
         show = traj.iloc[:: max(1, len(traj) // 12)]
         print_table(con, "Peeling trajectory (every few boxes)", ["box", "coverage", "density", "mass", "restricted"],

@@ -30,6 +30,11 @@ def factor_label(name: str, lang: str) -> str:
     return name
 
 
+def _with_unit(name: str, lang: str) -> str:
+    unit = REGISTRY[name].unit if name in REGISTRY else ""
+    return f"{factor_label(name, lang)} ({unit})" if unit else factor_label(name, lang)
+
+
 def outcome_label(outcome: str, case, lang: str) -> str:
     parts = outcome.split(".")
     labels = {tg.id: pick(tg.zh, tg.en, lang) for tg in case.targets} if case is not None else {}
@@ -154,8 +159,10 @@ def tornado(oat: pd.DataFrame, outcome: str, case, lang: str = "en", top: int = 
 
 # -- scenario discovery ---------------------------------------------------------------------------
 def _y_label(y_name: str, case, lang: str) -> str:
-    if y_name == "all_targets_met":
-        return pick("全部目标均达成", "all targets met", lang)
+    if y_name.startswith("all_targets_met"):
+        year = y_name.removeprefix("all_targets_met").strip("_")
+        return (pick(f"{year}年全部目标均达成", f"all targets met in {year}", lang) if year
+                else pick("全部目标每年均达成", "all targets met every year", lang))
     tid = y_name.split("_fails")[0]
     labels = {tg.id: pick(tg.zh, tg.en, lang) for tg in case.targets} if case is not None else {}
     return pick(f"未达成：{labels.get(tid, tid)}", f"fails: {labels.get(tid, tid)}", lang)
@@ -223,8 +230,8 @@ def heatmap(binned: pd.DataFrame, y_name: str, case, lang: str = "en") -> Figure
                 ax.text(i, j, f"{P[j, i]:.2f}\nn={int(N[j, i])}", ha="center", va="center", fontsize=7)
     ax.set_xticks(range(len(la)), la, fontsize=7, rotation=20)
     ax.set_yticks(range(len(lb)), lb, fontsize=7)
-    ax.set_xlabel(factor_label(a, lang))
-    ax.set_ylabel(factor_label(b, lang))
+    ax.set_xlabel(_with_unit(a, lang))
+    ax.set_ylabel(_with_unit(b, lang))
     fig.colorbar(im, ax=ax).set_label(pick("概率：", "P: ", lang) + _y_label(y_name, case, lang))
     ax.set_title(pick("按两个参数分组的概率：", "Probability over two parameters: ", lang) + _y_label(y_name, case, lang),
                  fontsize=10)
