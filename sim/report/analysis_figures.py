@@ -89,6 +89,10 @@ def morris_scatter(morris: pd.DataFrame, outcome: str, case, lang: str = "en") -
     ax.errorbar(d["mu_star"] / s, d["sigma"] / s, xerr=d["mu_star_conf"] / s, fmt="none", ecolor="#bdbdbd", lw=1)
     ax.scatter(d["mu_star"] / s, d["sigma"] / s, c=[KIND_COLOR.get(k, "k") for k in d["kind"]], s=36, zorder=3)
     top = d.nlargest(8, "mu_star")
+    dummy = d[d["kind"] == "dummy"]
+    if len(dummy):  # label only factors whose μ* stands above the dummy's (the noise floor)
+        floor = float(dummy["mu_star"].iloc[0] + dummy["mu_star_conf"].iloc[0])
+        top = top[(top["mu_star"] > floor) | (top["kind"] == "dummy")]
     for _, r in top.iterrows():
         ax.annotate(factor_label(r["factor"], lang), (r["mu_star"] / s, r["sigma"] / s), fontsize=8,
                     xytext=(4, 3), textcoords="offset points")
