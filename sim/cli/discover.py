@@ -24,6 +24,8 @@ def register(sub) -> None:
     s.add_argument("--threshold", default="0.8", metavar="P", help="PRIM: density a box must reach (default 0.8)")
     s.add_argument("--seed", default="0", help="seed of the tree methods (default 0)")
     s.add_argument("--out", "-o", default=None, metavar="DIR", help="output folder (default DIR/discover/)")
+    s.add_argument("--heatmap", default=None, metavar="A,B", help="the two parameters of the P(outcome) heatmap "
+                   "(default: the two highest-scoring levers, or parameters if fewer than two levers vary)")
     s.add_argument("--lang", choices=("zh", "en"), default="en")
     s.add_argument("--no-figures", action="store_true")
     s.set_defaults(handler=cmd_discover)
@@ -96,9 +98,19 @@ def cmd_discover(args) -> int:
         print_table(con, "CART leaves that predict the outcome", ["leaf", "coverage", "density", "mass", "parameter",
                                                                     "min", "max"], rows, left={4})
     if len(scores) >= 2 and not args.no_figures:
+        from sim.core.registry import REGISTRY
         from sim.report.analysis_figures import heatmap
 
-        a, b = scores["parameter"].iloc[0], scores["parameter"].iloc[1]
+        if args.heatmap:
+            pair = [p.strip() for p in args.heatmap.split(",")]
+            if len(pair) != 2 or any(p not in factors for p in pair):
+                raise InputError(None, "--heatmap", f"expected two varied parameters A,B; varied: {', '.join(factors)}",
+                                 args.heatmap)
+            a, b = pair
+        else:
+            ranked = list(scores["parameter"])
+            levers = [p for p in ranked if p in REGISTRY and REGISTRY[p].kind == "lever"]
+            a, b = (levers if len(levers) >= 2 else ranked)[:2]
         binned = binned_probability(x, y, a, b)
         tables["heatmap"] = binned
         figs[f"heatmap_{y_name}"] = heatmap(binned, y_name, _case(manifest), args.lang)

@@ -221,8 +221,11 @@ def heatmap(binned: pd.DataFrame, y_name: str, case, lang: str = "en") -> Figure
     P = binned.pivot(index="j", columns="i", values="p").to_numpy()
     N = binned.pivot(index="j", columns="i", values="n").to_numpy()
 
+    def fmt(x):
+        return f"{x / 1e6:,.0f} m" if abs(x) >= 1e6 else f"{x:.3g}"
+
     def labels(lo, hi):
-        return [f"{x:.3g}" if x == y else f"{x:.3g}–{y:.3g}" for x, y in zip(lo, hi)]
+        return [fmt(x) if x == y else f"{fmt(x)}–{fmt(y)}" for x, y in zip(lo, hi)]
 
     la = labels(*binned.drop_duplicates("i").sort_values("i")[["a_lo", "a_hi"]].to_numpy().T)
     lb = labels(*binned.drop_duplicates("j").sort_values("j")[["b_lo", "b_hi"]].to_numpy().T)
