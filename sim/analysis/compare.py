@@ -24,7 +24,7 @@ from sim.core.case import Case, check_keys, coerce_param, check_bounds, param_sp
 from sim.base.errors import InputError
 from sim.levers import LEVERS
 from sim.base.rng import run_seed
-from sim.core.targets import summarize
+from sim.core.targets import joint_attainment, summarize
 
 BUDGETED = [L.name for L in LEVERS if any(p.name == f"{L.name}.budget_cny_per_year" for p in L.PARAMS)]
 PUBLIC_OWNERS = "public_owners"  # not a lever: public owners' pilot payments, in the spend table for total public cost
@@ -176,9 +176,10 @@ def run_comparison(cmp: Comparison, progress=None, workers: int = 1, scheduler: 
     targets = pd.concat(target_rows, ignore_index=True)
     spend = pd.DataFrame(spend_rows)
     summary = summarize(targets, group_cols=["mix"])
+    joint = joint_attainment(targets, group_cols=["mix"])
     fiscal = (spend.groupby(["mix", "lever"], sort=False)["spent_cny"]
               .agg(mean_cny="mean", median_cny="median").reset_index())
-    return {"targets": targets, "spend": spend, "summary": summary, "fiscal": fiscal,
+    return {"targets": targets, "spend": spend, "summary": summary, "joint": joint, "fiscal": fiscal,
             "versus_baseline": versus_baseline(cmp, targets, spend)}
 
 

@@ -116,3 +116,22 @@ def summarize_folder(folder, write: bool = True, by: str = "point") -> tuple[pd.
         write_atomic(folder / f"{stem}.csv", lambda p: summary.to_csv(p, index=False))
     return summary, manifest, notes
 
+
+
+def joint_by_point(runs: pd.DataFrame, manifest: dict, by: str = "point") -> pd.DataFrame:
+    """P(all targets met together) per design point (or ``by``), per year and over the horizon:
+    :func:`sim.core.targets.joint_attainment` on the runs' per-year met columns."""
+    from sim.core.targets import joint_attainment
+
+    parts = []
+    for t in manifest["targets"]:
+        col = f"target.{t['target']}.{t['period']}.met"
+        if t.get("year") is None or col not in runs:
+            continue
+        parts.append(pd.DataFrame({by: runs[by].to_numpy(), "replicate": runs["replicate"].to_numpy(),
+                                   "target": t["target"], "period": t["period"],
+                                   "year": pd.array([int(t["year"])] * len(runs), dtype="Int64"),
+                                   "met": runs[col].to_numpy(dtype=bool)}))
+    if not parts:
+        return pd.DataFrame()
+    return joint_attainment(pd.concat(parts, ignore_index=True), group_cols=[by])

@@ -29,7 +29,7 @@ def cmd_compare(args) -> int:
     printed = tables_for_print(cmp, res, args.lang)
     for title, head, rows, left in printed:
         print_table(con, title, head, rows, left=left)
-    tables = {"compare_summary": res["summary"], "compare_targets": res["targets"], "compare_spend": res["spend"],
+    tables = {"compare_summary": res["summary"], "compare_joint": res["joint"], "compare_targets": res["targets"], "compare_spend": res["spend"],
               "compare_fiscal": res["fiscal"], "compare_vs_baseline": res["versus_baseline"]}
     report = f"# {cmp.id}\n\n" + t("compare_header", args.lang).format(n=cmp.replicates, seed=cmp.seed, case=cmp.case.id) + \
         "\n\n" + \

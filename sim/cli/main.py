@@ -50,10 +50,13 @@ def _extensions():
     (a function taking the parsed args and returning an exit status) with ``set_defaults``."""
     from sim.cli.compare import register as compare
     from sim.cli.lottery import register as lottery
+    from sim.cli.discover import register as discover
+    from sim.cli.optimise import register as optimise
     from sim.cli.report import register as report
+    from sim.cli.sensitivity import register as sensitivity
     from sim.cli.sweep import register as sweep
 
-    return [compare, lottery, sweep, report]
+    return [compare, lottery, sweep, sensitivity, discover, optimise, report]
 
 
 def cmd_run(args) -> int:

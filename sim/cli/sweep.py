@@ -105,10 +105,40 @@ def cmd_summarize(args) -> int:
                 cells.append(f"{r['p_met']:.2f} [{r['p_low']:.2f}, {r['p_high']:.2f}]")
             tab.add_row(*cells)
         con.print(tab)
+    if args.target is None:
+        _print_joint(con, args.folder, manifest, by, summary)
     if not args.no_write:
         stem = "summary" if by == "point" else f"summary_by_{by}"
         con.print(t("sum_written", lang).format(folder=args.folder, stem=stem), highlight=False)
     return 0
+
+
+def _print_joint(con, folder, manifest, by, summary) -> None:
+    """P(all targets met together) per point (or policy), per year and over the horizon."""
+    from rich.table import Table
+
+    from sim.analysis.sweep_summary import joint_by_point
+    from sim.engine.sweep.store import read_runs
+
+    runs = read_runs(folder)
+    if by == "policy":
+        import pandas as pd
+
+        design = pd.read_parquet(f"{folder}/design.parquet", columns=["point", "policy"])
+        runs = runs.merge(design, on="point", how="left", validate="many_to_one")
+    joint = joint_by_point(runs, manifest, by)
+    if not len(joint):
+        return
+    tab = Table(title="all targets met together", title_justify="left")
+    tab.add_column(by, justify="right")
+    periods = list(dict.fromkeys(joint["period"]))
+    for per in periods:
+        tab.add_column("all years" if per == "all" else per, justify="right", no_wrap=True)
+    for point, rows in joint.groupby(by, sort=True):
+        r = rows.set_index("period")
+        tab.add_row(str(point), *[f"{r.at[p, 'p_met']:.2f} [{r.at[p, 'p_low']:.2f}, {r.at[p, 'p_high']:.2f}]"
+                                  for p in periods])
+    con.print(tab)
 
 
 def _num(x) -> str:

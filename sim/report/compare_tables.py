@@ -33,6 +33,12 @@ def tables_for_print(cmp: Comparison, res: dict, lang: str):
             r = s.loc[(m.id, tid, period)]
             row.append(f"{r['p_met']:.2f} [{r['p_low']:.2f},{r['p_high']:.2f}]")
         rows.append(row)
+    j = res["joint"].set_index(["mix", "period"])  # all targets met together (joint_attainment)
+    for period in dict.fromkeys(res["joint"]["period"]):
+        rows.append([pick("全部目标同时达成", "All targets met together", lang),
+                     pick("全期", "all years", lang) if period == "all" else period]
+                    + [f"{j.loc[(m.id, period), 'p_met']:.2f} [{j.loc[(m.id, period), 'p_low']:.2f},"
+                       f"{j.loc[(m.id, period), 'p_high']:.2f}]" for m in cmp.mixes])
     p_table = (pick("达标概率 [95% 区间]", "P(target met) [95% CI]", lang), head, rows, 2)
     med_rows = []
     for tid, period in _key_periods(cmp):

@@ -28,7 +28,7 @@ def target_rows(results, lang: str) -> tuple[list[str], list[list[str]]]:
             value = f"{num(r['value'])}/{num(r['threshold'])}" if all_years else num(r["value"])
             rows.append([label[r["target"]], r["period"], thr, value,
                          t("yes", lang) if r["met"] else t("no", lang)])
-        return head, rows
+        return head, rows + joint_rows(results, lang)
     head = [t("col_target", lang), t("col_period", lang), t("col_threshold", lang), t("col_p", lang),
             t("col_median", lang), t("col_q", lang)]
     rows = []
@@ -40,7 +40,28 @@ def target_rows(results, lang: str) -> tuple[list[str], list[list[str]]]:
             med, q = t("years_met", lang).format(v=med), t("years_met", lang).format(v=q)
         rows.append([label[r["target"]], r["period"], thr, f"{r['p_met']:.2f} [{r['p_low']:.2f}, {r['p_high']:.2f}]",
                      med, q])
-    return head, rows
+    return head, rows + joint_rows(results, lang)
+
+
+def joint_rows(results, lang: str) -> list[list[str]]:
+    """Rows of the target table for all targets met together, per year and over the horizon
+    (:func:`sim.core.targets.joint_attainment`), in the target table's columns."""
+    from sim.core.targets import joint_attainment
+
+    label = pick("全部目标同时达成", "All targets met together", lang)
+    rows = []
+    for _, r in joint_attainment(results.targets).iterrows():
+        period = pick("全期", "all years", lang) if r["period"] == "all" else r["period"]
+        n = int(r["threshold"])  # targets evaluated that year; over the horizon, target-years
+        thr = (pick(f"{n}项", f"{n} targets", lang) if r["period"] != "all"
+               else pick(f"{n}项（目标×年）", f"{n} target-years", lang))
+        if results.replicates == 1:
+            rows.append([label, period, thr, f"{num(r['median'])}/{int(r['threshold'])}",
+                         t("yes", lang) if r["met"] else t("no", lang)])
+        else:
+            rows.append([label, period, thr, f"{r['p_met']:.2f} [{r['p_low']:.2f}, {r['p_high']:.2f}]",
+                         num(r["median"]), f"{num(r['q05'])}–{num(r['q95'])}"])
+    return rows
 
 
 def part_year_note(case, lang: str) -> str | None:

@@ -13,10 +13,10 @@ Summaries are in :mod:`sim.analysis.sweep_summary`, the commands in :mod:`sim.cl
 Documentation: ``docs/sweeps.md``.
 """
 
-from sim.engine.sweep.design import design_table, salib_problem
+from sim.engine.sweep.design import design_table, salib_problem, unit_sample
 from sim.engine.sweep.execute import SweepReport, run_sweep
 from sim.engine.sweep.spec import ExperimentSpec, Factor, load_spec, n_points
 from sim.engine.sweep.store import read_manifest, read_runs
 
 __all__ = ["ExperimentSpec", "Factor", "SweepReport", "design_table", "load_spec", "n_points", "read_manifest",
-           "read_runs", "run_sweep", "salib_problem"]
+           "read_runs", "run_sweep", "salib_problem", "unit_sample"]

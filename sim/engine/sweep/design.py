@@ -7,6 +7,9 @@ Thin over the libraries made for it:
 * ``sobol`` — Saltelli's scheme for Sobol indices, SALib ``ProblemSpec.sample_sobol`` (N a power of 2;
   N·(D+2) points, N·(2D+2) with second-order indices);
 * ``morris`` — Morris trajectories, SALib ``ProblemSpec.sample_morris`` (r·(D+1) points);
+* ``table`` — explicit points given by a program (``Design("table", table=rows)``), not by a spec file;
+* ``oat`` — one at a time: the case's own values (point 0), then each factor alone at the low and the
+  high end of its range (points 2k+1 and 2k+2), 1 + 2·D points;
 * ``crossed`` — EMA Workbench's "policies × scenarios": a grid or LHS over the varied levers crossed
   with a grid or LHS over the varied uncertainties; point = policy × n_scenarios + scenario.
 
@@ -52,6 +55,12 @@ def design_table(spec: ExperimentSpec) -> pd.DataFrame:
             src, idx = (pol, i) if f.kind == "lever" else (scen, j)
             cols[f.name] = src[f.name].to_numpy()[idx]
         out = pd.DataFrame(cols)
+    elif d.kind == "table":  # explicit points, in factor order (programs such as scensim optimise)
+        out = _typed(pd.DataFrame([list(r) for r in d.table], columns=[f.name for f in factors]), factors)
+        out.insert(0, "point", np.arange(len(out), dtype=np.int64))
+    elif d.kind == "oat":
+        out = _one_at_a_time(factors, spec.case)
+        out.insert(0, "point", np.arange(len(out), dtype=np.int64))
     else:
         out = _sample(d, factors, design_seed(spec.seed, _PART_MAIN))
         out.insert(0, "point", np.arange(len(out), dtype=np.int64))
@@ -72,12 +81,35 @@ def _sample(d: Design, factors: list[Factor], seed: int) -> pd.DataFrame:
     return _typed(pd.DataFrame({f.name: f.from_unit(unit[:, k]) for k, f in enumerate(factors)}), factors)
 
 
+def _one_at_a_time(factors: list[Factor], case) -> pd.DataFrame:
+    """Point 0: every factor at the case's value; then each factor at its low and its high end."""
+    def ends(f):
+        if f.values is not None:
+            return min(f.values), max(f.values)
+        return (False, True) if f.dtype is bool else (f.lo, f.hi)
+
+    base = {f.name: (case.params[f.name].value if f.kind != "dummy" else 0.5) for f in factors}
+    rows = [dict(base)]
+    for f in factors:
+        for end in ends(f):
+            rows.append({**base, f.name: end})
+    return _typed(pd.DataFrame(rows, columns=[f.name for f in factors]), factors)
+
+
 def salib_problem(factors) -> "ProblemSpec":  # noqa: F821
     """The SALib problem of a sweep's factors over the unit cube (the engine maps to values)."""
     from SALib import ProblemSpec
 
     return ProblemSpec({"names": [f.name for f in factors], "bounds": [[0.0, 1.0]] * len(factors),
                         "num_vars": len(factors)})
+
+
+def unit_sample(spec) -> np.ndarray:
+    """The unit-cube sample behind a ``sobol`` or ``morris`` design (rows in point order), as SALib
+    drew it: what its analysers take as ``X``."""
+    if spec.design.kind not in ("sobol", "morris"):
+        raise ValueError(f"unit_sample: a {spec.design.kind} design has no SALib sample")
+    return _salib(spec.design, list(spec.factors), design_seed(spec.seed, _PART_MAIN))
 
 
 def _salib(d: Design, factors: list[Factor], seed: int) -> np.ndarray:

@@ -28,17 +28,20 @@ from sim.core.case import Case, check_bounds, check_keys, coerce_param, load_cas
 from sim.base.errors import InputError
 from sim.core.registry import REGISTRY
 
-DESIGNS = ("grid", "lhs", "sobol", "morris", "crossed")
+DESIGNS = ("grid", "lhs", "sobol", "morris", "crossed", "oat")
 SUB_DESIGNS = ("grid", "lhs")  # what each side of a crossed design may be
 OUTCOME_GROUPS = {"targets": "target.", "metrics": "metric.", "fiscal": "fiscal.", "levers": "lever."}
-TOP_KEYS = ("experiment", "design", "vary", "fixed", "outcomes")
+TOP_KEYS = ("experiment", "design", "vary", "fixed", "outcomes", "sensitivity", "optimise")
+ANALYSIS_KEYS = ("sensitivity", "optimise")  # settings of analysis commands: kept raw, validated there
+DUMMY = "dummy"  # a factor sampled with the others that no run reads (design.dummy = true)
 EXPERIMENT_KEYS = ("id", "description", "case", "seed", "replicates", "common_random_numbers")
 FACTOR_KEYS = ("range", "values", "levels")
 DESIGN_KEYS = {
     "grid": ("kind", "levels"),
-    "lhs": ("kind", "points"),
-    "sobol": ("kind", "points", "second_order"),
-    "morris": ("kind", "trajectories", "levels"),
+    "lhs": ("kind", "points", "dummy"),
+    "sobol": ("kind", "points", "second_order", "dummy"),
+    "morris": ("kind", "trajectories", "levels", "dummy"),
+    "oat": ("kind",),
     "crossed": ("kind", "policies", "scenarios"),
 }
 DEFAULT_GRID_LEVELS = 3
@@ -51,7 +54,7 @@ class Factor:
     """A varied parameter: a range ``[lo, hi]`` or an explicit list of ``values``."""
 
     name: str
-    kind: str  # "lever" | "uncertainty" (from the registry)
+    kind: str  # "lever" | "uncertainty" (from the registry) | "dummy" (read by no run)
     dtype: type  # float | int | bool
     lo: object = None
     hi: object = None
@@ -107,9 +110,15 @@ class Design:
     trajectories: int | None = None  # morris
     policies: Design | None = None  # crossed: the design over the levers
     scenarios: Design | None = None  # crossed: the design over the uncertainties
+    dummy: bool = False  # lhs, sobol, morris: sample one more factor, "dummy", that no run reads
+    table: tuple | None = None  # "table" (made by programs, e.g. scensim optimise): the points' values
 
     def as_dict(self) -> dict:
         out = {"kind": self.kind}
+        if self.dummy:
+            out["dummy"] = True
+        if self.table is not None:
+            out["table"] = [list(r) for r in self.table]
         for k in ("levels", "points", "trajectories"):
             if getattr(self, k) is not None:
                 out[k] = getattr(self, k)
@@ -139,6 +148,12 @@ class ExperimentSpec:
     outcome_columns: tuple[str, ...]  # scalar outcomes kept, in run_outcomes order
     series: bool
     common_random_numbers: bool = False  # every point's replicate r uses the same seed
+    analysis: dict = field(default_factory=dict, repr=False, compare=False)  # raw [sensitivity], [optimise]
+
+    @property
+    def model_factors(self) -> tuple[Factor, ...]:
+        """The factors runs read (every factor but the dummy)."""
+        return tuple(f for f in self.factors if f.kind != "dummy")
 
     def __repr__(self) -> str:
         return (f"ExperimentSpec({self.id!r}, {self.design.kind}, factors={[f.name for f in self.factors]}, "
@@ -210,12 +225,17 @@ def load_spec(path) -> ExperimentSpec:
 
     factors = _factors(file, _table(file, doc, "vary", required=True), case, fixed)
     design = _design(file, _table(file, doc, "design", required=True), "design.", factors, top=True)
+    if design.dummy:
+        if any(f.name == DUMMY for f in factors):
+            raise InputError(file, "design.dummy", f"a factor is already named {DUMMY!r}", True)
+        factors.append(Factor(DUMMY, "dummy", float, lo=0.0, hi=1.0))
     outcome_columns, series = _outcomes(file, _table(file, doc, "outcomes"), case)
+    analysis = {k: _table(file, doc, k) for k in ANALYSIS_KEYS if k in doc}
 
     spec = ExperimentSpec(path=file, text=text, id=exp_id, description=description, case_path=str(case_path),
                           case=case, seed=seed, replicates=replicates, design=design, factors=tuple(factors),
                           fixed=fixed, outcome_columns=tuple(outcome_columns), series=series,
-                          common_random_numbers=crn)
+                          common_random_numbers=crn, analysis=analysis)
     total = n_points(spec) * replicates
     if total > MAX_RUNS:
         raise InputError(file, "experiment.replicates", f"the sweep would have {total:,} runs; at most "
@@ -238,6 +258,10 @@ def _count(d: Design, factors: list[Factor]) -> int:
         return d.points * (2 * D + 2 if d.second_order else D + 2)
     if d.kind == "morris":
         return d.trajectories * (D + 1)
+    if d.kind == "oat":
+        return 1 + 2 * D
+    if d.kind == "table":
+        return len(d.table)
     levers = [f for f in factors if f.kind == "lever"]
     uncertainties = [f for f in factors if f.kind == "uncertainty"]
     return _count(d.policies, levers) * _count(d.scenarios, uncertainties)
@@ -411,8 +435,13 @@ def _design(file, t: dict, where: str, factors: list[Factor], top: bool) -> Desi
     if ranges_only:
         raise InputError(file, f"vary.{ranges_only[0].name}.levels", f"only applies to a grid design "
                          f"({where}kind is \"{kind}\")", ranges_only[0].levels)
+    if kind == "oat":
+        return Design("oat")
+    dummy = t.get("dummy", False)
+    if not isinstance(dummy, bool):
+        raise InputError(file, f"{where}dummy", "expected true or false", dummy)
     if kind == "lhs":
-        return Design("lhs", points=_int(file, t, "points", where, lo=1))
+        return Design("lhs", points=_int(file, t, "points", where, lo=1), dummy=dummy)
     if kind == "sobol":
         n = _int(file, t, "points", where, lo=1)
         if n & (n - 1):
@@ -421,10 +450,10 @@ def _design(file, t: dict, where: str, factors: list[Factor], top: bool) -> Desi
         so = t.get("second_order", False)
         if not isinstance(so, bool):
             raise InputError(file, f"{where}second_order", "expected true or false", so)
-        return Design("sobol", points=n, second_order=so)
+        return Design("sobol", points=n, second_order=so, dummy=dummy)
     if kind == "morris":
         return Design("morris", trajectories=_int(file, t, "trajectories", where, lo=2),
-                      levels=_int(file, t, "levels", where, lo=2, default=DEFAULT_MORRIS_LEVELS))
+                      levels=_int(file, t, "levels", where, lo=2, default=DEFAULT_MORRIS_LEVELS), dummy=dummy)
     # crossed: policies (levers) × scenarios (uncertainties)
     for side, kind_ in (("policies", "lever"), ("scenarios", "uncertainty")):
         if not [f for f in factors if f.kind == kind_]:

@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from sim.core.case import Case
 from sim.base.rng import run_seed
+from sim.engine.sweep.spec import DUMMY
 
 
 def _mappingproxy(d: dict) -> MappingProxyType:
@@ -53,7 +54,8 @@ def run_batch(job: Job, tasks: list[Task]) -> tuple[pa.Table, pa.Table | None]:
     last_point, case = None, None
     for point, replicate, params in tasks:
         if point != last_point:  # replicates of a point come together: build its case once
-            case = job.case.with_params(params, origin="sweep") if params else job.case
+            read = {k: v for k, v in params.items() if k != DUMMY}  # the dummy factor is read by no run
+            case = job.case.with_params(read, origin="sweep") if read else job.case
             last_point = point
         seed = run_seed(job.seed, replicate) if job.common_random_numbers else run_seed(job.seed, point, replicate)
         m = ScenarioMarket(case, seed=seed).run()

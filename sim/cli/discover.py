@@ -1,0 +1,138 @@
+"""``scensim discover DIR``: scenario discovery (PRIM or CART, and feature scores) on a sweep folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sim.base.errors import InputError
+
+HELP = """Scenario discovery on a finished sweep: where, in the levers and uncertainties it varied, all
+targets are met (or, with --target, where that target fails). PRIM (EMA Workbench) prints the
+coverage-density trade-off and the chosen box with quasi-p-values; --method cart uses a classification
+tree; feature scores rank the parameters. Writes tables and figures into DIR/discover/. See
+docs/analysis.md."""
+
+
+def register(sub) -> None:
+    s = sub.add_parser("discover", help="scenario discovery (PRIM/CART) on a sweep folder", description=HELP)
+    s.add_argument("folder", metavar="DIR", help="a sweep's output folder, e.g. results/hunan_discovery")
+    s.add_argument("--target", default=None, metavar="ID", help="find where this target fails (default: where "
+                   "all targets are met)")
+    s.add_argument("--period", default=None, metavar="YEAR", help="this year only (all targets met that year, or "
+                   "with --target, the target fails that year)")
+    s.add_argument("--method", choices=("prim", "cart"), default="prim")
+    s.add_argument("--threshold", default="0.8", metavar="P", help="PRIM: density a box must reach (default 0.8)")
+    s.add_argument("--seed", default="0", help="seed of the tree methods (default 0)")
+    s.add_argument("--out", "-o", default=None, metavar="DIR", help="output folder (default DIR/discover/)")
+    s.add_argument("--heatmap", default=None, metavar="A,B", help="the two parameters of the P(outcome) heatmap "
+                   "(default: the two highest-scoring levers, or parameters if fewer than two levers vary)")
+    s.add_argument("--lang", choices=("zh", "en"), default="en")
+    s.add_argument("--no-figures", action="store_true")
+    s.set_defaults(handler=cmd_discover)
+
+
+def cmd_discover(args) -> int:
+    from rich.console import Console
+
+    from sim.analysis.discover import binned_probability, cart_boxes, case_table, feature_scores, prim_boxes
+    from sim.analysis.outcomes import add_derived
+    from sim.base.files import code_version, write_bundle
+    from sim.cli.args import open_share, seed_arg
+    from sim.engine.sweep.store import read_manifest, read_runs
+    from sim.report.analysis_figures import factor_label, figure_files
+    from sim.report.console import print_table, stdout_console
+
+    threshold = open_share(args.threshold, "--threshold")
+    seed = seed_arg(args.seed)
+    folder = Path(args.folder)
+    manifest = read_manifest(folder)
+    runs = read_runs(folder)
+    if len(runs) < 2:
+        raise InputError(folder, None, "has fewer than 2 runs; run the sweep first (scensim sweep SPEC)")
+    targets = manifest["targets"]
+    runs = add_derived(runs, targets, where=folder / "manifest.json")
+    factors = [f for f in manifest["varied"] if f != "dummy"]
+    x, y, y_name = case_table(runs, factors, args.target, args.period, targets)
+    seeds = runs["seed"].nunique()
+    err = Console(stderr=True)
+    if seeds < len(runs):
+        err.print(f"[yellow]note:[/] {len(runs)} runs share {seeds} seeds (common random numbers): the boxes describe "
+                  "those draws only", highlight=False, soft_wrap=True)
+    con = stdout_console(160)
+    con.print(f"[bold]{manifest['experiment']}[/]: {len(runs)} runs, {len(factors)} parameters; outcome {y_name}: "
+              f"{int(y.sum())} runs ({y.mean():.0%})", highlight=False)
+    tables, figs = {}, {}
+    scores = feature_scores(x, y, seed)
+    tables["feature_scores"] = scores
+    print_table(con, "Feature scores (extra trees)", ["parameter", "score"],
+                [[factor_label(p, args.lang), f"{s:.3f}"] for p, s in scores.itertuples(index=False)], left=1)
+    if args.method == "prim":
+        res = prim_boxes(x, y, threshold=threshold)
+        tables["prim_trajectory"] = res["trajectory"]
+        tables["prim_box"] = res["limits"]
+        st = res["stats"]
+        rows = [[factor_label(r.parameter, args.lang), f"{r.min:.4g}", f"{r.max:.4g}", f"{r.full_min:.4g}–{r.full_max:.4g}",
+                 _qp(r.qp_low), _qp(r.qp_high)] for r in res["limits"].itertuples(index=False)]
+        print_table(con, f"PRIM box {res['chosen']}: coverage {st['coverage']:.2f}, density {st['density']:.2f}, "
+                    f"mass {st['mass']:.2f} (threshold {threshold})",
+                    ["parameter", "min", "max", "swept range", "qp (min)", "qp (max)"], rows, left=1)
+        if not len(res["limits"]):
+            con.print(f"PRIM found no box with density ≥ {threshold}: the outcome is too rare or spread out "
+                      f"({int(y.sum())} of {len(y)} runs); the whole swept space is box 0.", highlight=False)
+        traj = res["trajectory"]
+        show = traj.iloc[:: max(1, len(traj) // 12)]
+        print_table(con, "Peeling trajectory (every few boxes)", ["box", "coverage", "density", "mass", "restricted"],
+                    [[str(int(r.id)), f"{r.coverage:.2f}", f"{r.density:.2f}", f"{r.mass:.2f}", str(int(r.res_dim))]
+                     for r in show.itertuples(index=False)], left=0)
+        if not args.no_figures:
+            from sim.report.analysis_figures import box_limits, prim_tradeoff
+
+            figs[f"prim_tradeoff_{y_name}"] = prim_tradeoff(traj, y_name, _case(manifest), args.lang)
+            figs[f"prim_box_{y_name}"] = box_limits(res["limits"], st, y_name, _case(manifest), args.lang)
+    else:
+        boxes = cart_boxes(x, y, seed=seed)
+        tables["cart_leaves"] = boxes
+        rows = [[str(r.leaf), f"{r.coverage:.2f}", f"{r.density:.2f}", f"{r.mass:.2f}", factor_label(r.parameter, args.lang),
+                 f"{r.min:.4g}", f"{r.max:.4g}"] for r in boxes[boxes["predicts_outcome"]].itertuples(index=False)]
+        print_table(con, "CART leaves that predict the outcome", ["leaf", "coverage", "density", "mass", "parameter",
+                                                                    "min", "max"], rows, left={4})
+    if len(scores) >= 2 and not args.no_figures:
+        from sim.core.registry import REGISTRY
+        from sim.report.analysis_figures import heatmap
+
+        if args.heatmap:
+            pair = [p.strip() for p in args.heatmap.split(",")]
+            if len(pair) != 2 or any(p not in factors for p in pair):
+                raise InputError(None, "--heatmap", f"expected two varied parameters A,B; varied: {', '.join(factors)}",
+                                 args.heatmap)
+            a, b = pair
+        else:
+            ranked = list(scores["parameter"])
+            levers = [p for p in ranked if p in REGISTRY and REGISTRY[p].kind == "lever"]
+            a, b = (levers if len(levers) >= 2 else ranked)[:2]
+        binned = binned_probability(x, y, a, b)
+        tables["heatmap"] = binned
+        figs[f"heatmap_{y_name}"] = heatmap(binned, y_name, _case(manifest), args.lang)
+    out = Path(args.out) if args.out else folder / "discover"
+    man = {"sweep": str(folder), "experiment": manifest["experiment"], "outcome": y_name, "method": args.method,
+           "threshold": threshold, "seed": seed, "runs": len(runs), "code_version": code_version()}
+    write_bundle(out, tables, figure_files(figs), man)
+    con.print(f"{'结果已写入' if args.lang == 'zh' else 'Results written to'} {out}/")
+    return 0
+
+
+def _qp(v) -> str:
+    import math
+
+    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.2g}"
+
+
+def _case(manifest):
+    """The sweep's case, for target labels (None if its file moved)."""
+    from sim.core.case import load_case
+
+    path = manifest.get("case_file")
+    try:
+        return load_case(path) if path else None
+    except InputError:
+        return None

@@ -1,0 +1,107 @@
+"""``scensim optimise SPEC``: the cheapest lever mix meeting chosen targets with probability ≥ p."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sim.base.errors import InputError
+from sim.cli.args import positive_int
+
+HELP = """Search the levers a crossed experiment spec varies for the cheapest mix (mean total public
+spending) whose probability of meeting the chosen targets, over the spec's scenarios of the
+uncertainties, is at least p on the Wilson 95 % lower bound ([optimise] in the spec). Optuna
+ask-and-tell, batches run by the sweep engine (resumable); finalists and the hand-made mixes are
+re-evaluated with many replicates. See docs/analysis.md."""
+
+
+def register(sub) -> None:
+    s = sub.add_parser("optimise", aliases=["optimize"], help="cheapest lever mix meeting targets with probability >= p",
+                       description=HELP)
+    s.add_argument("spec", help="crossed experiment spec with an [optimise] table, e.g. experiments/hunan_optimise.toml")
+    s.add_argument("--workers", "-w", default=None, metavar="N", help="local worker processes (default: all cores)")
+    s.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a running Dask scheduler instead")
+    s.add_argument("--out", "-o", default=None, metavar="DIR", help="output folder (default results/<id>/optimise/)")
+    s.add_argument("--lang", choices=("zh", "en"), default="en")
+    s.add_argument("--no-figures", action="store_true")
+    s.set_defaults(handler=cmd_optimise)
+
+
+def cmd_optimise(args) -> int:
+    from rich.console import Console
+
+    from sim.analysis.optimise import optimise, settings_of, sweep_evaluate
+    from sim.base.files import code_version, write_bundle
+    from sim.engine.sweep.spec import load_spec
+    from sim.report.analysis_figures import factor_label, figure_files, pareto_front
+    from sim.report.console import print_table, stdout_console
+
+    workers = positive_int("--workers")(args.workers) if args.workers is not None else None
+    if args.scheduler is not None and workers is not None:
+        raise InputError(None, "--workers", "give --workers or --scheduler, not both", workers)
+    spec = load_spec(args.spec)
+    st = settings_of(spec)
+    out = Path(args.out) if args.out else Path("results") / spec.id / "optimise"
+    err = Console(stderr=True)
+    ev = sweep_evaluate(spec, out, workers=workers, scheduler=args.scheduler, console=err)
+    res = optimise(spec, ev, st)
+    con = stdout_console(170)
+    what = ", ".join("all targets" + (f" in {x[4:]}" if x.startswith("all:") else "") if x.startswith("all") else x
+                     for x in st.targets)
+    con.print(f"[bold]{spec.id}[/]: cheapest mix with P({what} met) ≥ {st.probability} (Wilson 95 % lower bound), "
+              f"{ev.n_scenarios} scenarios × {spec.replicates} replicates per candidate in the search, "
+              f"× {st.final_replicates} for finalists and hand-made mixes", highlight=False)
+
+    def cny(x):
+        return f"{x / 1e8:,.2f}"
+
+    lev = res.levers
+    head = ["trial", "P(met) [95%]", "search low", "cost (CNY 100 m) [95%]", "meets"] + [factor_label(n, args.lang) for n in lev]
+    rows = [[str(int(r["trial"])), f"{r['p_met']:.2f} [{r['p_low']:.2f}, {r['p_high']:.2f}]", f"{r['search_p_low']:.2f}",
+             f"{cny(r['cost_cny'])} [{cny(r['cost_low'])}, {cny(r['cost_high'])}]", "yes" if r["meets"] else "no"]
+            + [_v(r[n]) for n in lev] for _, r in res.finals.iterrows()]
+    print_table(con, "Finalists re-evaluated", head, rows, left=0)
+    if len(res.mixes):
+        rows = [[r["mix"], f"{r['p_met']:.2f} [{r['p_low']:.2f}, {r['p_high']:.2f}]",
+                 f"{cny(r['cost_cny'])} [{cny(r['cost_low'])}, {cny(r['cost_high'])}]", "yes" if r["meets"] else "no"]
+                for _, r in res.mixes.iterrows()]
+        print_table(con, "Hand-made mixes, same scenarios and seeds", ["mix", "P(met) [95%]", "cost (CNY 100 m) [95%]",
+                                                                       "meets"], rows, left=1)
+    con.print(verdict(res), highlight=False)
+    files = {}
+    if not args.no_figures:
+        files = figure_files({"pareto_front": pareto_front(res.trials, res.finals, res.mixes, st.probability, args.lang,
+                                                                   st.targets)})
+    man = {"experiment": spec.id, "spec_file": spec.path, "spec_sha256": spec.text_sha256, "settings": repr(st),
+           "chosen": res.chosen, "verdict": verdict(res), "code_version": code_version()}
+    write_bundle(out, res.tables(), files, man)
+    con.print(f"{'结果已写入' if args.lang == 'zh' else 'Results written to'} {out}/")
+    return 0
+
+
+def verdict(res) -> str:
+    """One sentence: the chosen mix against the cheapest hand-made mix meeting the same bound."""
+    p = res.settings.probability
+    if res.chosen is None:
+        return (f"No mix found: no finalist's re-evaluated Wilson lower bound reached {p} in the searched space "
+                f"({len(res.trials)} candidates).")
+    c = res.chosen
+    s = f"Chosen: trial {int(c['trial'])}, mean cost {c['cost_cny'] / 1e8:,.2f} (CNY 100 m), P(met) {c['p_met']:.2f} " \
+        f"[{c['p_low']:.2f}, {c['p_high']:.2f}]."
+    m = res.mixes
+    if len(m):
+        ok = m[m["meets"]]
+        if not len(ok):
+            s += f" No hand-made mix meets the bound {p}."
+        else:
+            best = ok.sort_values("cost_cny").iloc[0]
+            rel = "cheaper than" if c["cost_cny"] < best["cost_cny"] else "not cheaper than"
+            s += (f" It is {rel} the cheapest hand-made mix meeting the bound, {best['mix']} "
+                  f"({best['cost_cny'] / 1e8:,.2f}).")
+    return s
+
+
+def _v(x) -> str:
+    if isinstance(x, bool) or type(x).__name__ == "bool_":
+        return "on" if x else "off"
+    x = float(x)
+    return f"{x / 1e6:,.1f} m" if abs(x) >= 1e5 else f"{x:.3g}"

@@ -1,0 +1,133 @@
+"""``scensim sensitivity SPEC``: Morris screening, Sobol indices and one-at-a-time effects of a sweep spec.
+
+The runs go through the sweep engine (``results/<id>/sensitivity/{morris,sobol,oat}/``, resumable,
+local workers or ``--scheduler``); the tables and figures are written next to them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sim.base.errors import InputError
+from sim.cli.args import positive_int
+
+HELP = """Global sensitivity analysis of an experiment spec whose design is sobol (or morris): Morris
+screening ([sensitivity] morris), Sobol first-order and total indices with bootstrap intervals at base
+N/2 and N, one-at-a-time effects ([sensitivity] oat = true), the share of variance that is the model's
+own noise. Runs go through the sweep engine (resumable). See docs/analysis.md."""
+
+STAGES = ("morris", "sobol", "oat")
+
+
+def register(sub) -> None:
+    s = sub.add_parser("sensitivity", help="Morris and Sobol sensitivity of an experiment spec", description=HELP)
+    s.add_argument("spec", help="experiment spec with design.kind = \"sobol\" or \"morris\", e.g. "
+                   "experiments/hunan_sensitivity_quick.toml")
+    s.add_argument("--workers", "-w", default=None, metavar="N", help="local worker processes (default: all cores)")
+    s.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a running Dask scheduler instead")
+    s.add_argument("--out", "-o", default=None, metavar="DIR", help="output folder (default results/<id>/sensitivity/)")
+    s.add_argument("--stage", action="append", choices=STAGES, default=None,
+                   help="run only this stage (repeatable; default: every stage the spec asks for)")
+    s.add_argument("--lang", choices=("zh", "en"), default="en")
+    s.add_argument("--no-figures", action="store_true")
+    s.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    s.set_defaults(handler=cmd_sensitivity)
+
+
+def cmd_sensitivity(args) -> int:
+    from rich.console import Console
+
+    from sim.analysis.sensitivity import run_sensitivity, settings_of, sweep_evaluator
+    from sim.base.files import code_version, write_bundle
+    from sim.engine.sweep.spec import load_spec
+    from sim.report.console import stdout_console
+
+    workers = positive_int("--workers")(args.workers) if args.workers is not None else None
+    if args.scheduler is not None and workers is not None:
+        raise InputError(None, "--workers", "give --workers or --scheduler, not both", workers)
+    spec = load_spec(args.spec)
+    st = settings_of(spec)
+    out = Path(args.out) if args.out else Path("results") / spec.id / "sensitivity"
+    err = Console(stderr=True)
+    ev = sweep_evaluator(spec, out, workers=workers, scheduler=args.scheduler, console=err, progress=not args.quiet)
+    res = run_sensitivity(spec, ev, stages=tuple(args.stage or STAGES))
+    con = stdout_console(160)
+    for n in res.notes:
+        err.print(f"[yellow]note:[/] {n}", highlight=False, soft_wrap=True)
+    print_results(con, res, spec, st, args.lang)
+    files = {}
+    if not args.no_figures:
+        files = figures(res, spec, st, args.lang)
+    man = {"experiment": spec.id, "spec_file": spec.path, "spec_sha256": spec.text_sha256,
+           "identity_sha256": spec.identity_sha256(), "settings": repr(st), "stages": sorted(res.runs),
+           "runs": {k: len(v) for k, v in res.runs.items()}, "code_version": code_version()}
+    write_bundle(out, res.tables(), files, man)
+    con.print(f"{'结果已写入' if args.lang == 'zh' else 'Results written to'} {out}/")
+    return 0
+
+
+def figures(res, spec, st, lang) -> dict:
+    from sim.report.analysis_figures import figure_files, morris_scatter, sobol_bars, tornado
+
+    figs = {}
+    for o in st.figures:
+        stem = o.replace(".", "_")
+        if res.morris is not None and (res.morris["outcome"] == o).any():
+            figs[f"morris_{stem}"] = morris_scatter(res.morris, o, spec.case, lang)
+        if res.sobol is not None and (res.sobol["outcome"] == o).any():
+            figs[f"sobol_{stem}"] = sobol_bars(res.sobol, o, spec.case, lang)
+        if res.oat is not None and (res.oat["outcome"] == o).any():
+            figs[f"tornado_{stem}"] = tornado(res.oat, o, spec.case, lang)
+    return figure_files(figs)
+
+
+def print_results(con, res, spec, st, lang) -> None:
+    from rich.table import Table
+
+    from sim.analysis.sensitivity import convergence
+    from sim.report.analysis_figures import factor_label, outcome_label
+
+    noise = res.noise.set_index("outcome") if res.noise is not None else None
+    for o in st.figures:
+        title = outcome_label(o, spec.case, lang)
+        if noise is not None and o in noise.index:
+            r = noise.loc[o]
+            title += (f" — noise: {r['noise_share']:.0%} of the variance over runs, {r['noise_in_mean']:.0%} of the "
+                      f"variance of the {int(r['replicates'])}-replicate means")
+            if r["replicates_for_10pct"] == r["replicates_for_10pct"]:  # not NaN
+                title += f" (about {int(r['replicates_for_10pct'])} replicates would bring it to 10 %)"
+        if res.sobol is not None and (res.sobol["outcome"] == o).any():
+            d = res.sobol[res.sobol["outcome"] == o]
+            ns = sorted(d["n_base"].unique())
+            tab = Table(title="Sobol " + title, title_justify="left")
+            tab.add_column("factor")
+            for n in ns:
+                tab.add_column(f"S1 (N={n})", justify="right")
+                tab.add_column(f"ST (N={n})", justify="right")
+            full = d[d["n_base"] == ns[-1]].sort_values("ST", ascending=False)
+            for f in full["factor"]:
+                cells = [factor_label(f, lang)]
+                for n in ns:
+                    r = d[(d["n_base"] == n) & (d["factor"] == f)].iloc[0]
+                    cells += [f"{r['S1']:.2f} ±{r['S1_conf']:.2f}", f"{r['ST']:.2f} ±{r['ST_conf']:.2f}"]
+                tab.add_row(*cells)
+            con.print(tab)
+        if res.morris is not None and (res.morris["outcome"] == o).any():
+            d = res.morris[res.morris["outcome"] == o].sort_values("mu_star", ascending=False)
+            tab = Table(title="Morris " + title, title_justify="left")
+            for c in ("factor", "μ*", "±", "μ", "σ"):
+                tab.add_column(c, justify="left" if c == "factor" else "right")
+            for _, r in d.iterrows():
+                tab.add_row(factor_label(r["factor"], lang), f"{r['mu_star']:.3g}", f"{r['mu_star_conf']:.2g}",
+                            f"{r['mu']:.3g}", f"{r['sigma']:.3g}")
+            con.print(tab)
+    conv = convergence(res.sobol)
+    if len(conv):
+        tab = Table(title="Convergence: Sobol indices at base N/2 against N", title_justify="left")
+        for c in ("outcome", "N/2", "N", "max |ΔS1|", "max |ΔST|", "Spearman ST", "top 3 same", "max ST ±"):
+            tab.add_column(c, justify="left" if c == "outcome" else "right")
+        for _, r in conv.iterrows():
+            tab.add_row(outcome_label(r["outcome"], spec.case, lang), str(r["n_half"]), str(r["n"]),
+                        f"{r['max_change_S1']:.2f}", f"{r['max_change_ST']:.2f}", f"{r['spearman_ST']:.2f}",
+                        "yes" if r["top3_same"] else "no", f"{r['max_ST_conf']:.2f}")
+        con.print(tab)

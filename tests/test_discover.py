@@ -1,0 +1,68 @@
+"""scensim discover: PRIM and CART find a known box in a synthetic table; the command runs on a sweep."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.analysis.discover import binned_probability, cart_boxes, feature_scores, prim_boxes
+
+from .conftest import ROOT
+from .sweep_util import scensim
+
+
+@pytest.fixture(scope="module")
+def known_box():
+    """y = 1 inside a ≥ 0.6 and b ≤ 0.5 (c irrelevant), with 5 % of labels flipped."""
+    rng = np.random.default_rng(7)
+    x = pd.DataFrame(rng.random((1500, 3)), columns=["a", "b", "c"])
+    y = ((x["a"] >= 0.6) & (x["b"] <= 0.5)).to_numpy()
+    flip = rng.random(len(y)) < 0.05
+    return x, y ^ flip
+
+
+def test_prim_finds_the_known_box(known_box):
+    x, y = known_box
+    res = prim_boxes(x, y, threshold=0.93)  # the true box has density 0.95 (5 % flipped)
+    lims = res["limits"].set_index("parameter")
+    assert set(lims.index) == {"a", "b"}  # c is not restricted
+    assert lims.at["a", "min"] == pytest.approx(0.6, abs=0.05)
+    assert lims.at["b", "max"] == pytest.approx(0.5, abs=0.05)
+    assert res["stats"]["density"] >= 0.93 and res["stats"]["coverage"] > 0.7
+    assert (lims[["qp_low", "qp_high"]].min(axis=1) < 1e-6).all()  # both restrictions are significant
+    traj = res["trajectory"]
+    assert traj["chosen"].sum() == 1 and traj.loc[traj["chosen"], "density"].iloc[0] >= 0.93
+
+
+def test_cart_and_feature_scores_find_the_known_box(known_box):
+    x, y = known_box
+    boxes = cart_boxes(x, y, max_depth=2, seed=0)
+    best = boxes[boxes["predicts_outcome"]]
+    assert set(best["parameter"]) == {"a", "b"}
+    lims = best.set_index("parameter")
+    assert lims.at["a", "min"] == pytest.approx(0.6, abs=0.05) and lims.at["b", "max"] == pytest.approx(0.5, abs=0.05)
+    scores = feature_scores(x, y, seed=0)
+    assert list(scores["parameter"][:2]) in (["a", "b"], ["b", "a"]) and scores["score"].iloc[2] < 0.1
+    assert scores.equals(feature_scores(x, y, seed=0))  # seeded: the same again
+    binned = binned_probability(x, y, "a", "b", bins=5)
+    assert binned["n"].sum() == len(y)
+    inside = binned[(binned["a_lo"] >= 0.59) & (binned["b_hi"] <= 0.41)]  # cells wholly inside the box
+    outside = binned[binned["a_hi"] <= 0.41]  # cells wholly outside
+    assert len(inside) == 4 and inside["p"].min() > 0.8 and outside["p"].max() < 0.2
+
+
+def test_discover_command_on_a_small_sweep(tmp_path):
+    spec = ROOT / "tests" / "specs" / "discover_small.toml"
+    out = tmp_path / "sweep"
+    scensim("sweep", spec, "--workers", "1", "--out", out, "--quiet")
+    r = scensim("discover", out, "--target", "published_per_year", "--threshold", "0.6")
+    assert "PRIM box" in r.stdout and "Feature scores" in r.stdout
+    for stem in ("prim_tradeoff_published_per_year_fails", "prim_box_published_per_year_fails",
+                 "heatmap_published_per_year_fails"):
+        assert (out / "discover" / "figures" / f"{stem}.png").exists()
+        assert (out / "discover" / "figures" / f"{stem}.svg").exists()
+    box = pd.read_parquet(out / "discover" / "prim_box.parquet")
+    assert {"parameter", "min", "max", "qp_low", "qp_high"} <= set(box.columns)
+    r = scensim("discover", out, "--method", "cart", "--target", "published_per_year", "--no-figures")
+    assert "CART leaves" in r.stdout
+    bad = scensim("discover", out, "--target", "nonesuch", check=False)
+    assert bad.returncode == 2 and "--target = 'nonesuch'" in bad.stderr or "nonesuch" in bad.stderr

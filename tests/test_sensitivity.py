@@ -1,0 +1,105 @@
+"""scensim sensitivity: the sample → evaluate → analyse chain recovers analytic Sobol indices
+(Ishigami), a factor no run reads gets zero indices through the real model and sweep engine, and the
+command writes its tables and figures."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.analysis.sensitivity import Problem, Settings, analyse, noise_table
+from sim.engine.sweep.design import design_table, unit_sample
+from sim.engine.sweep.spec import Design, Factor
+
+from .conftest import ROOT
+from .sweep_util import scensim
+
+SMALL = ROOT / "scenarios" / "synthetic_small.toml"
+
+
+def ishigami_evaluator(replicates_noise=0.0):
+    """An evaluator of the Ishigami function (a = 7, b = 0.1) on the design's values, optionally with
+    noise per replicate (seeded by point and replicate)."""
+    def evaluate(problem, design):
+        rows = []
+        x1, x2, x3 = (design[f"x{i}"].to_numpy() for i in (1, 2, 3))
+        y = np.sin(x1) + 7 * np.sin(x2) ** 2 + 0.1 * x3 ** 4 * np.sin(x1)
+        for r in range(problem.replicates):
+            noise = np.array([np.random.default_rng([p, r]).normal() for p in design["point"]]) * replicates_noise
+            rows.append(pd.DataFrame({"point": design["point"], "replicate": r, "y": y + noise}))
+        return pd.concat(rows, ignore_index=True)
+    return evaluate
+
+
+def ishigami_problem(n=1024, replicates=1):
+    factors = tuple(Factor(f"x{i}", "uncertainty", float, lo=-math.pi, hi=math.pi) for i in (1, 2, 3))
+    return Problem("ishigami", factors, Design("sobol", points=n), seed=3, replicates=replicates)
+
+
+def test_ishigami_sobol_indices_are_recovered_through_the_chain():
+    s, _, info = analyse(ishigami_problem(), ishigami_evaluator(), Settings(bootstrap=200))
+    full = s[s["n_base"] == 1024].set_index("factor")
+    # analytic: S1 = 0.314, 0.442, 0; ST = 0.558, 0.442, 0.244
+    assert np.allclose(full["S1"], [0.314, 0.442, 0.0], atol=0.05)
+    assert np.allclose(full["ST"], [0.558, 0.442, 0.244], atol=0.05)
+    half = s[s["n_base"] == 512]
+    assert len(half) == 3  # the convergence check analyses the first half too
+    assert (full["ST_conf"] > 0).all()
+
+
+def test_sobol_sample_at_n_is_the_first_rows_of_the_sample_at_2n():
+    a = unit_sample(ishigami_problem(64))
+    b = unit_sample(ishigami_problem(128))
+    assert np.array_equal(a, b[: len(a)])
+
+
+def test_noise_share_measures_within_point_variance():
+    p = ishigami_problem(64, replicates=4)
+    design = design_table(p)
+    runs = ishigami_evaluator(replicates_noise=3.0)(p, design)
+    n = noise_table(runs, ["y"]).iloc[0]
+    assert n["noise_var"] == pytest.approx(9.0, rel=0.2)  # the added noise has variance 9
+    assert 0 < n["noise_share"] < 1 and 0 < n["noise_in_mean"] < 1
+    assert n["var_within"] + np.var(runs.groupby("point")["y"].mean()) == pytest.approx(n["var_total"])
+    quiet = noise_table(ishigami_evaluator(0.0)(p, design), ["y"]).iloc[0]
+    assert quiet["var_within"] == 0 and quiet["noise_share"] == 0
+
+
+def test_command_on_the_model_gives_a_dummy_factor_zero_indices(tmp_path):
+    """Through the real model and the sweep engine: with common random numbers, the runs at two points
+    that differ only in the dummy are identical, so its Morris and Sobol indices are exactly zero; the
+    command writes its tables and figures and resumes without recomputing."""
+    spec = ROOT / "tests" / "specs" / "sensitivity_small.toml"
+    out = tmp_path / "sens"
+    r = scensim("sensitivity", spec, "--workers", "1", "--out", out, "--quiet")
+    assert "Convergence" in r.stdout
+    sobol = pd.read_parquet(out / "sobol_indices.parquet")
+    dummy = sobol[sobol["factor"] == "dummy"]
+    assert len(dummy) and (dummy["S1"].abs() < 1e-12).all() and (dummy["ST"].abs() < 1e-12).all()
+    real = sobol[(sobol["factor"] != "dummy") & (sobol["n_base"] == 8)]
+    assert (real["ST"] > 0.01).any()  # the levers do move some outcome
+    morris = pd.read_parquet(out / "morris_indices.parquet")
+    assert (morris.loc[morris["factor"] == "dummy", "mu_star"] == 0).all()
+    oat = pd.read_parquet(out / "oat_effects.parquet")
+    assert set(oat["factor"]) == {"vouchers.budget_cny_per_year", "opening.gov.small_cut"}
+    noise = pd.read_parquet(out / "noise.parquet")
+    assert noise["noise_share"].dropna().between(0, 1).all()
+    for stem in ("sobol_cost_total_cny", "morris_cost_total_cny", "tornado_cost_total_cny"):
+        assert (out / "figures" / f"{stem}.png").stat().st_size > 5000
+        assert (out / "figures" / f"{stem}.svg").exists()
+    again = scensim("sensitivity", spec, "--workers", "1", "--out", out, "--quiet", "--no-figures", "--lang", "zh")
+    assert "80 runs: 80 reused, 0 computed" in again.stdout + again.stderr
+    assert pd.read_parquet(out / "sobol_indices.parquet").equals(sobol)
+
+
+def test_bad_sensitivity_settings_are_one_line_errors(tmp_path):
+    text = (ROOT / "tests" / "specs" / "sensitivity_small.toml").read_text(encoding="utf-8")
+    text = text.replace('"../../scenarios/synthetic_small.toml"', f'"{SMALL.as_posix()}"')
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace("bootstrap = 50", "bootstrap = 3"), encoding="utf-8")
+    r = scensim("sensitivity", bad, check=False)
+    assert r.returncode == 2 and "sensitivity.bootstrap = 3" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    bad.write_text(text.replace("bootstrap = 50", "colour = 1"), encoding="utf-8")
+    r = scensim("sensitivity", bad, check=False)
+    assert r.returncode == 2 and "sensitivity.colour" in r.stderr
