@@ -14,6 +14,7 @@ redrawing everything. The baseline (the case as published) is computed once per 
 from __future__ import annotations
 
 import functools
+import os
 import threading
 
 import solara
@@ -94,7 +95,8 @@ def _warm_up():
     shared().baseline()
 
 
-threading.Thread(target=_warm_up, name="scensim-baseline", daemon=True).start()  # the first visitor waits less
+if os.environ.get("SCENSIM_APP_WARMUP") == "1":  # set by `scensim app`: the first visitor waits less
+    threading.Thread(target=_warm_up, name="scensim-baseline", daemon=True).start()
 
 
 def redraw(S: Shared, values: dict, lang: str, cancel: threading.Event, publish) -> None:

@@ -44,11 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _extensions():
     """Other modules' subcommands: each ``register(subparsers)`` adds parsers and sets ``handler``
     (a function taking the parsed args and returning an exit status) with ``set_defaults``."""
+    from sim.cli.app import register as app
     from sim.cli.compare import register as compare
     from sim.cli.lottery import register as lottery
     from sim.cli.sweep import register as sweep
 
-    return [compare, lottery, sweep]
+    return [compare, lottery, sweep, app]
 
 
 def cmd_run(args) -> int:
