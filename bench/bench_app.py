@@ -134,7 +134,7 @@ def main() -> None:
     ap.add_argument("--moves", type=int, default=10)
     ap.add_argument("--sessions", default="1,2,4,8")
     ap.add_argument("--replicates", type=int, default=8)
-    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
     from tests.browser import launch
 
@@ -172,6 +172,7 @@ def main() -> None:
                 f, g = move_and_time([(page, slider, "ArrowRight")])
                 firsts.append(f[0])
                 fulls.append(g[0])
+                print(f"move: first {f[0]}, full {g[0]}", file=sys.stderr, flush=True)
             cpu_per_move = (group_cpu_seconds(pgid) - cpu0) / args.moves if pgid else float("nan")
             page.context.close()
 
@@ -194,6 +195,7 @@ def main() -> None:
                 first, fin = move_and_time(jobs)
                 used += 2 * n + 1
                 rows.append((n, first, fin))
+                print(f"{n} sessions: first {first}, full {fin}", file=sys.stderr, flush=True)
                 for p in pages:
                     p.context.close()
     finally:

@@ -38,7 +38,7 @@ def app_url(tmp_path_factory):
     port = free_port()
     log = tmp_path_factory.mktemp("app") / "server.log"
     cmd = [sys.executable, "-m", "sim.cli", "app", "--case", str(SMALL), "--port", str(port), "--lang", "en",
-           "--replicates", "2"]
+           "--replicates", "2", "--workers", "1"]
     env = {**os.environ, "SCENSIM_APP_QUICK": "1"}
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)

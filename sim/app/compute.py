@@ -139,16 +139,23 @@ class Runner:
         else:
             from concurrent.futures import FIRST_COMPLETED, wait
 
+            # at most `workers` jobs of this call in the queue at a time: a session's full set does not
+            # hold up another session's quick preview behind a long queue (first come, first served per job)
             t0 = time.perf_counter()
-            futures = {pool.submit(_digest_job, (case, r, seed)): r for r in todo}
-            pending = set(futures)
-            while pending:
+            queue = list(todo)
+            futures, pending = {}, set()
+            while queue or pending:
+                while queue and len(pending) < self.workers:
+                    r = queue.pop(0)
+                    f = pool.submit(_digest_job, (case, r, seed))
+                    futures[f] = r
+                    pending.add(f)
                 done, pending = wait(pending, timeout=0.05, return_when=FIRST_COMPLETED)
                 for f in done:
                     r = futures[f]
                     out[r] = f.result()
                     self._put((ck, seed, r), out[r])
-                if cancel is not None and cancel.is_set() and pending:
+                if cancel is not None and cancel.is_set() and (pending or queue):
                     for f in pending:
                         f.cancel()
                     raise Cancelled()

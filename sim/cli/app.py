@@ -110,8 +110,9 @@ def register(sub) -> None:
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language the page opens in (default zh)")
     p.add_argument("--case", default=None, help="case file (default scenarios/hunan_2026_2028.toml)")
     p.add_argument("--replicates", "-r", default="8", help="replicates of the full set (default 8)")
-    p.add_argument("--workers", default="1",
-                   help="worker processes shared by all sessions (default 1: runs in the server process)")
+    p.add_argument("--workers", default="2",
+                   help="worker processes that run the simulations, shared by all sessions (default 2; "
+                   "1 runs them in the server process)")
     p.add_argument("--mixes", default=None,
                    help="policy-mix experiment for the presets (default experiments/hunan_policy_mixes.toml)")
     p.set_defaults(handler=cmd_app)
