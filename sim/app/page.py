@@ -150,8 +150,6 @@ def Page():
     values = solara.use_reactive(dict(S.initial))
     active = solara.use_reactive("published")
     panel = solara.use_reactive("levers")
-    shown = solara.use_reactive(None)  # the last drawing: dict from redraw()
-    error = solara.use_reactive("")
     L = lang.value
 
     def on_change(name, v):
@@ -165,19 +163,6 @@ def Page():
 
     def reset_uncertainties():
         values.set({**values.value, **{c.name: S.initial[c.name] for c in S.uncertainties}})
-
-    key = tuple(sorted(values.value.items()))
-
-    def work(cancel: threading.Event):
-        try:
-            redraw(S, dict(values.value), L, cancel, shown.set)
-            error.set("")
-        except Cancelled:
-            pass
-        except Exception as e:  # shown on the page; the student can move on
-            error.set(t("error", L).format(e=e))
-
-    result = solara.use_thread(work, dependencies=[key, L], intrusive_cancel=False)
 
     solara.Title(t("title", L))
     solara.Style(S.css)
@@ -210,7 +195,27 @@ def Page():
                     solara.Button(t("reset_unc", L), on_click=reset_uncertainties, small=True, text=True)
                     ControlPanel(S.uncertainties, values.value, L, on_change)
             with solara.Column():
-                Results(shown.value, error.value, result.state, L, S)
+                ResultsPane(S, values.value, L)
+
+
+@solara.component
+def ResultsPane(S: Shared, values: dict, lang: str):
+    """Owns the computation and its drawings: a new drawing re-renders this pane, not the controls."""
+    shown = solara.use_reactive(None)  # the last drawing: dict from redraw()
+    error = solara.use_reactive("")
+    key = tuple(sorted(values.items()))
+
+    def work(cancel: threading.Event):
+        try:
+            redraw(S, dict(values), lang, cancel, shown.set)
+            error.set("")
+        except Cancelled:
+            pass
+        except Exception as e:  # shown on the page; the student can move on
+            error.set(t("error", lang).format(e=e))
+
+    result = solara.use_thread(work, dependencies=[key, lang], intrusive_cancel=False)
+    Results(shown.value, error.value, result.state, lang, S)
 
 
 @solara.component
