@@ -219,3 +219,15 @@ def test_app_command_checks_its_arguments(capsys, monkeypatch):
     assert "warning" not in capsys.readouterr().err
     assert main(["app", "--case", str(SMALL), "--host", "0.0.0.0"]) == 0
     assert "warning: serving on 0.0.0.0" in capsys.readouterr().err
+
+
+def test_a_lever_s_other_controls_are_idle_while_its_budget_or_switch_is_off(small):
+    from sim.app.controls import no_levers
+    from sim.app.widgets import lever_switch
+
+    off = no_levers(small)
+    assert lever_switch("vouchers", off) == "vouchers.budget_cny_per_year" and not off["vouchers.budget_cny_per_year"]
+    assert lever_switch("sandbox", off) == "sandbox.on" and off["sandbox.on"] is False
+    assert lever_switch("racing", off) == "racing.share" and off["racing.share"] == 0
+    assert lever_switch("soe_duty", off) is None and lever_switch("zones", off) is None  # always live
+    assert lever_switch("try_first", off) == "try_first.budget_cny_per_year"  # its share is not the switch

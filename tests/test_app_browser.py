@@ -117,9 +117,11 @@ def test_page_loads_without_console_errors(browser, app_url):
         page.get_by_role("button", name="Uncertainties").click()
         page.get_by_role("slider", name="Startups", exact=True).wait_for(state="attached")
         page.screenshot(path=artefact_dir() / "app_uncertainties.png")
+        imgs = images(page)
         page.get_by_role("button", name="中文").click()
         page.get_by_role("button", name="政策工具", exact=True).wait_for()
-        page.wait_for_selector(FINAL, timeout=60_000)
+        page.get_by_text("全部目标同时达标").wait_for(timeout=90_000)  # the scoreboard redrawn in Chinese
+        wait_for_change(page, imgs, scoreboard(page))  # and the charts
         page.screenshot(path=artefact_dir() / "app_zh.png")
         assert page.console_errors == []
     finally:
@@ -156,6 +158,7 @@ def test_a_preset_sets_every_lever_control(browser, app_url):
     try:
         for pid, button in [("no_levers", "No levers"), ("published", "As published")]:
             btn = page.get_by_role("button", name=button, exact=True)
+            imgs = images(page)
             btn.click()
             expect(btn).not_to_have_class(re.compile("v-btn--outlined"), timeout=30_000)  # the preset is active
             want = ps[pid].values
@@ -170,7 +173,7 @@ def test_a_preset_sets_every_lever_control(browser, app_url):
                 if not ok:
                     wrong.append((c.name, got, want[c.name]))
             assert not wrong, f"preset {pid}: controls not set: {wrong}"
-            page.wait_for_selector(FINAL, timeout=90_000)
+            wait_for_change(page, imgs, scoreboard(page))
             page.screenshot(path=artefact_dir() / f"app_preset_{pid}.png")
         assert page.console_errors == []
     finally:

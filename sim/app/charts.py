@@ -183,9 +183,9 @@ def market_png(case, view, base, lang: str) -> bytes:
                                    ec=TARGET if pz >= 0.5 else "white", lw=2.2 if pz >= 0.5 else 0.5))
         name = c.zh if lang == "zh" else c.en
         ink = "white" if val > 0.6 * vmax else "black"
-        for dy, text, size in [(0.7, name if len(name) <= 10 else name[:9] + "…", 7),
-                               (0.45, f"{tr('landed', lang)} {val:.0f}", 6.5),
-                               (0.2, f"{tr('zone', lang)} {pz:.0%}", 6.5)]:
+        for dy, text, size in [(0.68, _wrap(name, 7 if lang == "zh" else 13), 6.5),
+                               (0.38, f"{tr('landed', lang)} {val:.0f}", 6.5),
+                               (0.17, f"{tr('zone', lang)} {pz:.0%}", 6.5)]:
             ax.text(q + 0.47, rows_n - 1 - r + dy, text, ha="center", va="center", fontsize=size, color=ink)
     ax.set_xlim(0, cols)
     ax.set_ylim(0, rows_n)

@@ -5,6 +5,7 @@ from __future__ import annotations
 TEXT = {
     "title": ("场景创新政策课堂模拟器", "Scenario-policy classroom simulator"),
     "levers": ("政策工具", "Policy levers"),
+    "lever_off": ("未启用", "off"),
     "uncertainties": ("不确定性", "Uncertainties"),
     "unc_note": ("这些是假设，不是政策选择：没有人能控制它们。改变它们，看结论是否依赖于假设。",
                  "These are assumptions, not choices: nobody controls them. Move them to see whether a conclusion "

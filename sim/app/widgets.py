@@ -15,31 +15,48 @@ LABEL_STYLE = {"font-size": "12px", "color": "#555", "margin": "-6px 0 6px 0"}
 
 
 @solara.component
-def ControlRow(c: Control, value, lang: str, on_change):
-    """One slider or switch with its value and unit underneath."""
+def ControlRow(c: Control, value, lang: str, on_change, idle: bool = False):
+    """One slider or switch with its value and unit underneath; ``idle``: greyed out, because its
+    lever is off (a zero budget, a switch off) and moving it would change nothing."""
     label = c.label(lang)
     if c.dtype is bool:
-        solara.Switch(label=label, value=bool(value), on_value=lambda v: on_change(c.name, bool(v)))
+        solara.Switch(label=label, value=bool(value), on_value=lambda v: on_change(c.name, bool(v)), disabled=idle)
         return
     if c.dtype is int:
         solara.SliderInt(label, value=int(value), min=int(c.lo), max=int(c.hi), step=int(c.step),
-                         on_value=lambda v: on_change(c.name, int(v)), thumb_label=False)
+                         on_value=lambda v: on_change(c.name, int(v)), thumb_label=False, disabled=idle)
     else:
         solara.SliderFloat(label, value=float(value), min=c.lo, max=c.hi, step=c.step,
-                           on_value=lambda v: on_change(c.name, float(v)), thumb_label=False)
+                           on_value=lambda v: on_change(c.name, float(v)), thumb_label=False, disabled=idle)
     solara.Text(fmt_value(c, value, lang), style=LABEL_STYLE)
+
+
+# the control that switches a lever on: while it is zero (or off) the lever's other controls do nothing
+SWITCHES = ("budget_cny_per_year", "on", "share")
+
+
+def lever_switch(group: str, values: dict) -> str | None:
+    for key in SWITCHES:
+        name = f"{group}.{key}"
+        if name in values and (key != "share" or group == "racing"):
+            return name
+    return None
 
 
 @solara.component
 def ControlPanel(controls: list, values: dict, lang: str, on_change):
-    """Controls grouped under their lever's (or mechanism's) name."""
+    """Controls grouped under their lever's (or mechanism's) name; a lever's other controls are greyed
+    out while its budget is zero or its switch is off."""
     group = None
     for c in controls:
         if c.group != group:
             group = c.group
-            solara.Text(group_label(group, lang), style={"font-weight": "bold", "margin-top": "10px",
-                                                          "display": "block", "color": "#08306b"})
-        ControlRow(c, values[c.name], lang, on_change)
+            switch = lever_switch(group, values) if c.kind == "lever" else None
+            off = switch is not None and not values[switch]
+            title = group_label(group, lang) + (f" · {t('lever_off', lang)}" if off else "")
+            solara.Text(title, style={"font-weight": "bold", "margin-top": "10px", "display": "block",
+                                      "color": "#888" if off else "#08306b"})
+        ControlRow(c, values[c.name], lang, on_change, idle=off and c.name != switch)
 
 
 def _cell_color(p: float) -> str:
