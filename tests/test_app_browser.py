@@ -75,6 +75,7 @@ def open_app(browser, url, name):
     page.on("pageerror", lambda e: page.console_errors.append(str(e)))
     page.goto(url)
     page.wait_for_selector(FINAL, timeout=120_000)
+    page.wait_for_timeout(1000)  # the page fades in
     page.screenshot(path=artefact_dir() / f"app_{name}.png")
     return page
 
