@@ -196,6 +196,14 @@ def test_app_command_checks_its_arguments(capsys, monkeypatch):
     assert main(["app", "--case", "no/such.toml"]) == 2
     assert "no/such.toml" in capsys.readouterr().err
 
+    import socket
+
+    with socket.socket() as busy:  # a port in use is a one-line error, not a server that fails later
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        assert main(["app", "--case", str(SMALL), "--port", str(busy.getsockname()[1])]) == 2
+        assert "cannot listen" in capsys.readouterr().err
+
     started = []
 
     class FakeServer:
@@ -211,13 +219,16 @@ def test_app_command_checks_its_arguments(capsys, monkeypatch):
             return 0
 
     monkeypatch.setattr(app_cli.subprocess, "Popen", FakeServer)
-    assert main(["app", "--case", str(SMALL), "--port", "8999", "--lang", "en"]) == 0
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = str(s.getsockname()[1])
+    assert main(["app", "--case", str(SMALL), "--port", port, "--lang", "en"]) == 0
     cmd, env, kw = started[-1]
-    assert cmd[cmd.index("--host") + 1] == "127.0.0.1" and cmd[cmd.index("--port") + 1] == "8999"
+    assert cmd[cmd.index("--host") + 1] == "127.0.0.1" and cmd[cmd.index("--port") + 1] == port
     assert env["SCENSIM_APP_CASE"] == str(SMALL) and env["SCENSIM_APP_LANG"] == "en"
     assert kw["start_new_session"] is True
     assert "warning" not in capsys.readouterr().err
-    assert main(["app", "--case", str(SMALL), "--host", "0.0.0.0"]) == 0
+    assert main(["app", "--case", str(SMALL), "--host", "0.0.0.0", "--port", port]) == 0
     assert "warning: serving on 0.0.0.0" in capsys.readouterr().err
 
 

@@ -36,6 +36,19 @@ def app_environment(case: str, lang: str, replicates: int, workers: int, quick: 
     return env
 
 
+def check_port_free(host: str, port: int) -> None:
+    """A one-line error now rather than a server that fails after printing its address."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as s:
+        try:
+            s.bind((host, port))
+        except OSError as e:
+            raise InputError(None, "--port", f"cannot listen on {host}:{port} ({e.strerror}); choose another port",
+                             port) from None
+
+
 def _die_with_parent():  # pragma: no cover - runs in the child between fork and exec
     """Linux: the server gets SIGTERM if this command dies without stopping it (e.g. SIGKILL)."""
     try:
@@ -78,6 +91,7 @@ def cmd_app(args) -> int:
         sys.stderr.write(f"scensim app: warning: serving on {args.host}: anyone who can reach port {port} on this "
                          "address can use the app (there is no login); use the default 127.0.0.1 on a shared "
                          "network unless you mean it\n")
+    check_port_free(args.host, port)
     env = app_environment(case_path, args.lang, replicates, workers, mixes=args.mixes)
     proc = subprocess.Popen(solara_command(args.host, port), env=env, start_new_session=True,
                             preexec_fn=_die_with_parent if sys.platform == "linux" else None)
