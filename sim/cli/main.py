@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _extensions():
     """Other modules' subcommands: each ``register(subparsers)`` adds parsers and sets ``handler``
     (a function taking the parsed args and returning an exit status) with ``set_defaults``."""
+    from sim.cli.app import register as app
     from sim.cli.compare import register as compare
     from sim.cli.lottery import register as lottery
     from sim.cli.discover import register as discover
@@ -56,7 +57,7 @@ def _extensions():
     from sim.cli.sensitivity import register as sensitivity
     from sim.cli.sweep import register as sweep
 
-    return [compare, lottery, sweep, sensitivity, discover, optimise, report]
+    return [compare, lottery, sweep, sensitivity, discover, optimise, report, app]
 
 
 def cmd_run(args) -> int:

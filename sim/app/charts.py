@@ -1,0 +1,217 @@
+"""The app's figures, drawn to PNG bytes: targets over time against their target lines with the
+baseline overlaid, the market (funnel, domains × stages, cities), and fiscal cost by lever.
+
+Each function takes the case, the current :class:`~sim.app.compute.View` and the baseline's, and
+returns PNG bytes (figures are closed here: the server draws thousands of them).
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+
+from sim.app.compute import FUNNEL
+from sim.app.controls import LEVER_LABELS
+from sim.base.vocab import STATE_LABELS, State
+from sim.core.metrics import METRICS
+from sim.core.targets import threshold_for
+from sim.report.fonts import use_cjk_font
+
+use_cjk_font()
+import matplotlib.pyplot as plt  # noqa: E402
+
+CURRENT, BASE, TARGET = "#08519c", "#737373", "#cb181d"
+STAGE_STATE = {"solicited": State.SOLICITED, "selected": State.SELECTED, "published": State.PUBLISHED,
+               "matched": State.MATCHED, "landed": State.LANDED, "validated": State.VALIDATED,
+               "scaled": State.SCALED}
+TEXT = {
+    "current": ("当前设置", "your settings"), "baseline": ("基准（方案原值）", "baseline (as published)"),
+    "band": ("当前设置 5–95% 区间", "your settings, 5–95% band"), "target": ("目标线", "target"),
+    "funnel": ("场景漏斗（全期合计，各重复均值）", "Scenario funnel (whole horizon, mean)"),
+    "domains": ("各领域 × 阶段（全期合计，当前设置）", "Domains × stages (whole horizon, your settings)"),
+    "cities": ("市州：落地场景数与试验区认定概率\n（红框：概率≥50%）",
+               "Cities: scenarios landed and P(pilot zone)\n(red frame: P ≥ 50%)"),
+    "scenarios": ("场景（项）", "scenarios"), "fiscal": ("财政净支出（全期，各重复均值）",
+                                                         "Net fiscal spending (whole horizon, mean)"),
+    "wan": ("万元", "CNY m"), "landed": ("落地", "landed"), "zone": ("试验区", "zone"),
+    "plan_named": ("方案点名", "named in plan"),
+}
+
+
+def tr(key: str, lang: str) -> str:
+    zh, en = TEXT[key]
+    return zh if lang == "zh" else en
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=fig.dpi)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _month_ticks(ax, months: list[str]):
+    ticks = [i for i, m in enumerate(months) if m.endswith("-01") or i == 0]
+    ax.set_xticks(ticks, [months[i][:4] if months[i].endswith("-01") else months[i] for i in ticks], fontsize=8)
+    ax.set_xlim(-0.5, len(months) - 0.5)
+
+
+def targets_png(case, view, base, lang: str) -> bytes:
+    """One small panel per target: your settings (median and 5–95 % band), the baseline's median
+    (dashed grey) and the target line of each evaluated year."""
+    targets = list(case.targets)
+    cols = 3 if len(targets) > 4 else max(1, len(targets))
+    rows = int(np.ceil(len(targets) / cols))
+    height = 2.45 * rows + 0.5
+    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, height), dpi=84, squeeze=False)
+    # fixed margins (a constrained layout would double the drawing time); checked on both cases' screenshots
+    fig.subplots_adjust(left=0.055 * 3 / cols, right=0.99, top=1 - 0.42 / height, bottom=0.62 / height,
+                        wspace=0.28, hspace=0.62 * 2.45 / 2.45)
+    months = case_months(case)
+    years = np.array([int(m[:4]) for m in months])
+    x = np.arange(len(months))
+    for ax, tg in zip(axes.flat, targets):
+        cur, bas = view.paths[tg.id], base.paths[tg.id]
+        segs = [np.flatnonzero(years == y) for y in case.years] if tg.kind == "per_year" else [x]
+        qc = np.quantile(cur, [0.05, 0.5, 0.95], axis=0)
+        qb = np.quantile(bas, 0.5, axis=0)
+        for i, seg in enumerate(segs):
+            first = i == 0
+            ax.fill_between(x[seg], qc[0][seg], qc[2][seg], color=CURRENT, alpha=0.18, lw=0,
+                            label=tr("band", lang) if first else None)
+            ax.plot(x[seg], qb[seg], color=BASE, lw=1.4, ls="--", label=tr("baseline", lang) if first else None)
+            ax.plot(x[seg], qc[1][seg], color=CURRENT, lw=2, label=tr("current", lang) if first else None)
+        top = float(max(np.max(qc[2]), np.max(qb)))
+        first_line = True
+        for y in case.years:
+            thr = threshold_for(case, tg, y)
+            if thr is None:
+                continue
+            idx = np.flatnonzero(years == y)
+            xs = [idx[0] - 0.5, idx[-1] + 0.5] if tg.kind == "per_year" else [-0.5, idx[-1] + 0.5]
+            ax.plot(xs, [thr, thr], color=TARGET, ls=":", lw=1.6, label=tr("target", lang) if first_line else None)
+            first_line = False
+            top = max(top, thr)
+        ax.set_ylim(0, top * 1.12 if top > 0 else 1.0)
+        metric = METRICS[tg.metric]
+        unit = metric.unit_zh if lang == "zh" else metric.unit_en
+        ax.set_title(_wrap(tg.zh if lang == "zh" else tg.en, 22 if lang == "zh" else 44), fontsize=9)
+        ax.set_ylabel(unit, fontsize=8)
+        _month_ticks(ax, months)
+        ax.tick_params(axis="y", labelsize=8)
+        if metric.unit_en not in ("CNY",):
+            ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.grid(axis="y", color="0.92")
+        ax.spines[["top", "right"]].set_visible(False)
+    for ax in list(axes.flat)[len(targets):]:
+        ax.set_axis_off()
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False)
+    return _png(fig)
+
+
+def _wrap(text: str, width: int) -> str:
+    if len(text) <= width:
+        return text
+    if " " in text:
+        import textwrap
+
+        return "\n".join(textwrap.wrap(text, width)[:2])
+    return text[:width] + "\n" + text[width:2 * width]
+
+
+def case_months(case) -> list[str]:
+    y, m = case.start
+    out = []
+    for _ in range(case.n_months):
+        out.append(f"{y}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def _stage_label(stage: str, lang: str) -> str:
+    zh, en = STATE_LABELS[STAGE_STATE[stage]]
+    return zh if lang == "zh" else en
+
+
+def market_png(case, view, base, lang: str) -> bytes:
+    """The funnel (yours against the baseline), domains × stages, and the cities as a grid."""
+    n_dom = len(case.domains)
+    height = 3.0 + 0.17 * max(n_dom, 6)
+    fig = plt.figure(figsize=(11.5, height), dpi=84)
+    gs = fig.add_gridspec(1, 3, width_ratios=[1.0, 1.3, 1.1], left=0.1, right=0.99, top=1 - 0.35 / height,
+                          bottom=0.85 / height, wspace=0.55)
+    # funnel
+    ax = fig.add_subplot(gs[0])
+    stages = list(FUNNEL)
+    y = np.arange(len(stages))[::-1]
+    ax.barh(y + 0.2, [base.funnel[s] for s in stages], height=0.4, color=BASE, alpha=0.55, label=tr("baseline", lang))
+    ax.barh(y - 0.2, [view.funnel[s] for s in stages], height=0.4, color=CURRENT, label=tr("current", lang))
+    ax.set_yticks(y, [_stage_label(s, lang) for s in stages], fontsize=8)
+    ax.set_xlabel(tr("scenarios", lang), fontsize=8)
+    ax.tick_params(axis="x", labelsize=8)
+    ax.set_title(tr("funnel", lang), fontsize=9)
+    ax.legend(fontsize=7, frameon=False, loc="lower right")
+    ax.spines[["top", "right"]].set_visible(False)
+    # domains × stages
+    ax = fig.add_subplot(gs[1])
+    m = view.domain_stage.to_numpy(dtype=float)
+    ax.imshow(np.log1p(m), aspect="auto", cmap="Blues")
+    ax.set_xticks(range(len(stages)), [_stage_label(s, lang) for s in stages], fontsize=7, rotation=35, ha="right")
+    names = [d.zh if lang == "zh" else d.en for d in case.domains]
+    ax.set_yticks(range(n_dom), [nm if len(nm) <= 16 else nm[:15] + "…" for nm in names], fontsize=7)
+    hi = np.log1p(m.max()) if m.size else 1
+    for i in range(m.shape[0]):
+        for j in range(m.shape[1]):
+            ax.text(j, i, f"{m[i, j]:.0f}", ha="center", va="center", fontsize=6.5,
+                    color="white" if np.log1p(m[i, j]) > 0.6 * hi else "black")
+    ax.set_title(tr("domains", lang), fontsize=9)
+    # cities as a grid of tiles
+    ax = fig.add_subplot(gs[2])
+    cities = list(case.cities)
+    cols = int(np.ceil(np.sqrt(len(cities))))
+    rows_n = int(np.ceil(len(cities) / cols))
+    landed = view.cities["landed"].to_numpy(dtype=float)
+    vmax = max(1.0, float(landed.max()))
+    cmap = plt.get_cmap("Blues")
+    for k, c in enumerate(cities):
+        r, q = divmod(k, cols)
+        val = landed[k]
+        pz = float(view.cities["p_zone"].iloc[k])
+        ax.add_patch(plt.Rectangle((q, rows_n - 1 - r), 0.94, 0.9, color=cmap(0.15 + 0.75 * val / vmax),
+                                   ec=TARGET if pz >= 0.5 else "white", lw=2.2 if pz >= 0.5 else 0.5))
+        name = c.zh if lang == "zh" else c.en
+        ink = "white" if val > 0.6 * vmax else "black"
+        for dy, text, size in [(0.68, _wrap(name, 7 if lang == "zh" else 13), 6.5),
+                               (0.38, f"{tr('landed', lang)} {val:.0f}", 6.5),
+                               (0.17, f"{tr('zone', lang)} {pz:.0%}", 6.5)]:
+            ax.text(q + 0.47, rows_n - 1 - r + dy, text, ha="center", va="center", fontsize=size, color=ink)
+    ax.set_xlim(0, cols)
+    ax.set_ylim(0, rows_n)
+    ax.set_axis_off()
+    ax.set_title(tr("cities", lang), fontsize=9)
+    return _png(fig)
+
+
+def fiscal_png(case, view, base, lang: str) -> bytes:
+    """Net fiscal spending by lever over the horizon: yours against the baseline."""
+    levers = sorted(set(view.fiscal_by_lever.index) | set(base.fiscal_by_lever.index))
+    levers = [lv for lv in levers if abs(view.fiscal_by_lever.get(lv, 0)) > 0 or abs(base.fiscal_by_lever.get(lv, 0)) > 0]
+    scale = 1e4 if lang == "zh" else 1e6
+    height = 1.0 + 0.3 * max(len(levers), 3)
+    fig, ax = plt.subplots(figsize=(5.6, height), dpi=84)
+    fig.subplots_adjust(left=0.42, right=0.97, top=1 - 0.35 / height, bottom=0.5 / height)
+    y = np.arange(len(levers))[::-1]
+    ax.barh(y + 0.2, [base.fiscal_by_lever.get(lv, 0) / scale for lv in levers], height=0.4, color=BASE, alpha=0.55,
+            label=tr("baseline", lang))
+    ax.barh(y - 0.2, [view.fiscal_by_lever.get(lv, 0) / scale for lv in levers], height=0.4, color=CURRENT,
+            label=tr("current", lang))
+    labels = [LEVER_LABELS.get(lv, (lv, lv))[0 if lang == "zh" else 1] for lv in levers]
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_xlabel(tr("wan", lang), fontsize=8)
+    ax.tick_params(axis="x", labelsize=8)
+    ax.set_title(tr("fiscal", lang), fontsize=9)
+    ax.legend(fontsize=7, frameon=False, loc="lower right")
+    ax.spines[["top", "right"]].set_visible(False)
+    return _png(fig)

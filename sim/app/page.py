@@ -1,0 +1,244 @@
+"""The classroom app's page (Solara): ``solara run sim.app.page`` — started by ``scensim app``.
+
+Each browser session renders its own ``Page``: its settings, results and language live in component
+state (``solara.use_reactive``), never at module level, so two students never see each other's
+settings. What the module keeps is read-only or pure: the case, the controls and presets, and a cache
+of replicate digests keyed by the parameter values (:mod:`sim.app.compute`).
+
+A change of any control starts a background computation (``solara.use_thread``; a newer change
+cancels it between replicates): first a *quick* set of replicates — as many as fit in about half a
+second, measured on the baseline — redrawing the targets and the scoreboard, then the full set,
+redrawing everything. The baseline (the case as published) is computed once per server.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from collections import OrderedDict
+
+import solara
+
+from sim.app import charts
+from sim.app.compute import Cancelled, Runner, aggregate, case_key
+from sim.app.controls import controls, env_settings, presets
+from sim.app.text import t
+from sim.app.webfont import font_css
+from sim.app.widgets import ControlPanel, costs_html, scoreboard_html
+from sim.core.case import load_case
+
+SETTINGS = env_settings()
+QUICK_SECONDS = 0.5  # budget of the quick pass
+# slider labels above their sliders (long labels would squeeze the slider); the controls column scrolls
+CSS = """
+.scensim-controls .v-input__slot { flex-wrap: wrap; }
+.scensim-controls .v-input__slot > .v-label { flex: 1 0 100%; white-space: normal; font-size: 14px;
+  margin: 0 0 -4px 0 !important; max-width: 100%; }
+.scensim-controls .v-input { margin-top: 2px; }
+"""
+
+
+class Shared:
+    """Read-only things every session uses: the case, its controls and presets, the runner and the
+    baseline (computed once)."""
+
+    def __init__(self, settings: dict):
+        self.settings = settings
+        self.case = load_case(settings["case"])
+        self.presets = presets(self.case, settings["mixes"])
+        self.levers = controls(self.case, "lever", self.presets)
+        self.uncertainties = controls(self.case, "uncertainty")
+        self.initial = {c.name: c.snap(self.case.values[c.name]) for c in self.levers + self.uncertainties}
+        self.runner = Runner(workers=settings["workers"])
+        self.full = max(1, settings["replicates"])
+        self.seed = settings["seed"]
+        self._base = None
+        self._base_lock = threading.Lock()
+        self.css = CSS + font_css(self.page_text())
+
+    def page_text(self) -> str:
+        """Every Chinese word the page may show (for the web font)."""
+        from sim.app.controls import GROUP_LABELS, LEVER_LABELS, UNIT_ZH
+        from sim.app.text import TEXT
+
+        c = self.case
+        parts = [zh for zh, _ in TEXT.values()] + [zh for zh, _ in GROUP_LABELS.values()]
+        parts += [zh for zh, _ in LEVER_LABELS.values()] + list(UNIT_ZH.values())
+        parts += [x.label_zh for x in self.levers + self.uncertainties] + [p.zh for p in self.presets]
+        parts += [c.name_zh, "中文开关万元亿：，（）—…"] + [tg.zh for tg in c.targets]
+        return "".join(parts)
+
+    def baseline(self):
+        """The case as published, full set of replicates (computed by the first session that asks)."""
+        with self._base_lock:
+            if self._base is None:
+                self._base = aggregate(self.runner.digests(self.case, self.full, self.seed))
+            return self._base
+
+    def quick(self) -> int:
+        if self.settings["quick"] > 0:
+            return min(self.settings["quick"], self.full)
+        spr = self.runner.seconds_per_replicate or 1.0
+        return max(1, min(self.full, int(QUICK_SECONDS * max(1, self.settings["workers"]) / spr)))
+
+    def case_for(self, values: dict):
+        changed = {k: v for k, v in values.items() if v != self.initial[k]}
+        return self.case.with_params(changed, origin="app") if changed else self.case
+
+
+@functools.cache
+def shared() -> Shared:
+    return Shared(SETTINGS)
+
+
+def _warm_up():
+    shared().baseline()
+
+
+if os.environ.get("SCENSIM_APP_WARMUP") == "1":  # set by `scensim app`: the first visitor waits less
+    threading.Thread(target=_warm_up, name="scensim-baseline", daemon=True).start()
+
+
+def redraw(S: Shared, values: dict, lang: str, cancel: threading.Event, publish) -> None:
+    """Compute and draw: quick set (targets and scoreboard), then the full set (everything)."""
+    base = S.baseline()
+    case = S.case_for(values)
+    quick = S.quick()
+    steps = [quick, S.full] if quick < S.full else [S.full]
+    ck = case_key(case)
+    last = {}
+    for n in steps:
+        if cancel.is_set():
+            raise Cancelled()
+        drawn = _drawn.get((ck, n, lang))
+        if drawn is not None:  # another session (or this one, earlier) drew exactly this
+            last = drawn
+            publish(drawn)
+            continue
+        view = aggregate(S.runner.digests(case, n, S.seed, cancel))
+        if cancel.is_set():
+            raise Cancelled()
+        out = {"n": n, "final": n == S.full, "scoreboard": scoreboard_html(S.case, view, base, lang),
+               "costs": costs_html(view, base, lang), "targets": charts.targets_png(S.case, view, base, lang)}
+        if out["final"] or "market" not in last:
+            out["market"] = charts.market_png(S.case, view, base, lang)
+            out["fiscal"] = charts.fiscal_png(S.case, view, base, lang)
+            _remember((ck, n, lang), out)
+        else:
+            out["market"], out["fiscal"] = last["market"], last["fiscal"]
+        last = out
+        publish(out)
+
+
+_drawn: OrderedDict = OrderedDict()  # (case key, replicates, lang) -> complete drawing; pure, so shareable
+_drawn_lock = threading.Lock()
+DRAWN_KEEP = 64  # ~0.3 MB each
+
+
+def _remember(key, out):
+    with _drawn_lock:
+        _drawn[key] = out
+        while len(_drawn) > DRAWN_KEEP:
+            _drawn.popitem(last=False)
+
+
+@solara.component
+def Page():
+    S = shared()
+    lang = solara.use_reactive(SETTINGS["lang"] if SETTINGS["lang"] in ("zh", "en") else "zh")
+    values = solara.use_reactive(dict(S.initial))
+    active = solara.use_reactive("published")
+    panel = solara.use_reactive("levers")
+    L = lang.value
+
+    def on_change(name, v):
+        values.set({**values.value, name: v})
+        if name in {c.name for c in S.levers}:
+            active.set("")
+
+    def apply(preset):
+        values.set({**values.value, **{c.name: c.snap(preset.values[c.name]) for c in S.levers}})
+        active.set(preset.id)
+
+    def reset_uncertainties():
+        values.set({**values.value, **{c.name: S.initial[c.name] for c in S.uncertainties}})
+
+    solara.Title(t("title", L))
+    solara.Style(S.css)
+    with solara.Column(style={"padding": "6px 14px", "gap": "6px"}):
+        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap", "gap": "6px"}):
+            solara.Text(t("title", L), style={"font-size": "20px", "font-weight": "bold", "margin-right": "12px"})
+            solara.Text(f"{t('case', L)}: {S.case.name_zh if L == 'zh' else S.case.name_en}",
+                        style={"font-size": "13px", "color": "#555"})
+            solara.v.Spacer()
+            solara.Button("中文", on_click=lambda: lang.set("zh"), outlined=L != "zh", color="primary", small=True)
+            solara.Button("English", on_click=lambda: lang.set("en"), outlined=L != "en", color="primary", small=True)
+        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap", "gap": "4px"}):
+            solara.Text(t("presets", L) + ":", style={"font-weight": "bold"})
+            for p in S.presets:
+                solara.Button(p.label(L), on_click=functools.partial(apply, p), small=True,
+                              outlined=active.value != p.id, color="primary")
+        with solara.Columns([1, 3], style={"align-items": "flex-start"}):
+            with solara.Column(classes=["scensim-controls"],
+                               style={"max-height": "calc(100vh - 130px)", "overflow-y": "auto",
+                                      "padding-right": "10px"}):
+                with solara.Row(style={"gap": "4px"}):
+                    solara.Button(t("levers", L), on_click=lambda: panel.set("levers"), small=True,
+                                  outlined=panel.value != "levers", color="primary")
+                    solara.Button(t("uncertainties", L), on_click=lambda: panel.set("uncertainties"), small=True,
+                                  outlined=panel.value != "uncertainties", color="primary")
+                if panel.value == "levers":
+                    ControlPanel(S.levers, values.value, L, on_change)
+                else:
+                    solara.Text(t("unc_note", L), style={"font-size": "12px", "color": "#555"})
+                    solara.Button(t("reset_unc", L), on_click=reset_uncertainties, small=True, text=True)
+                    ControlPanel(S.uncertainties, values.value, L, on_change)
+            with solara.Column():
+                ResultsPane(S, values.value, L)
+
+
+@solara.component
+def ResultsPane(S: Shared, values: dict, lang: str):
+    """Owns the computation and its drawings: a new drawing re-renders this pane, not the controls."""
+    shown = solara.use_reactive(None)  # the last drawing: dict from redraw()
+    error = solara.use_reactive("")
+    key = tuple(sorted(values.items()))
+
+    def work(cancel: threading.Event):
+        try:
+            redraw(S, dict(values), lang, cancel, shown.set)
+            error.set("")
+        except Cancelled:
+            pass
+        except Exception as e:  # shown on the page; the student can move on
+            error.set(t("error", lang).format(e=e))
+
+    result = solara.use_thread(work, dependencies=[key, lang], intrusive_cancel=False)
+    Results(shown.value, error.value, result.state, lang, S)
+
+
+@solara.component
+def Results(out, error: str, state, lang: str, S: Shared):
+    running = state in (solara.ResultState.RUNNING, solara.ResultState.STARTING, solara.ResultState.WAITING)
+    if error:
+        solara.Error(error)
+    if out is None:
+        solara.Text(t("computing", lang).format(n=S.full), style={"color": "#555"})
+        solara.ProgressLinear(True)
+        return
+    status = (t("full", lang).format(n=out["n"], seed=S.seed) if out["final"]
+              else t("quick", lang).format(n=out["n"], full=S.full))
+    solara.HTML(tag="div", unsafe_innerHTML=f"<span data-testid='status' data-final='{int(out['final'])}' "
+                f"data-busy='{int(running)}'>{status}</span>", style={"font-size": "12px", "color": "#555"})
+    solara.ProgressLinear(running)
+    with solara.Row(style={"gap": "24px", "flex-wrap": "wrap", "align-items": "flex-start"}):
+        solara.HTML(tag="div", unsafe_innerHTML=out["scoreboard"])
+        with solara.Column(style={"gap": "4px"}):
+            solara.Text(t("cost_title", lang), style={"font-weight": "bold"})
+            solara.HTML(tag="div", unsafe_innerHTML=out["costs"])
+            solara.Image(out["fiscal"], width="470px")
+    solara.Text(t("targets_title", lang), style={"font-weight": "bold"})
+    solara.Image(out["targets"], width="100%")
+    solara.Text(t("market_title", lang), style={"font-weight": "bold"})
+    solara.Image(out["market"], width="100%")

@@ -1,0 +1,45 @@
+"""The app's words in Chinese and English."""
+
+from __future__ import annotations
+
+TEXT = {
+    "title": ("场景创新政策课堂模拟器", "Scenario-policy classroom simulator"),
+    "levers": ("政策工具", "Policy levers"),
+    "lever_off": ("未启用", "off"),
+    "uncertainties": ("不确定性", "Uncertainties"),
+    "unc_note": ("这些是假设，不是政策选择：没有人能控制它们。改变它们，看结论是否依赖于假设。",
+                 "These are assumptions, not choices: nobody controls them. Move them to see whether a conclusion "
+                 "rests on an assumption."),
+    "presets": ("预设方案", "Presets"),
+    "reset_unc": ("不确定性恢复为案例取值", "Reset uncertainties to the case's values"),
+    "p_met_title": ("达标概率 P(met)", "P(target met)"),
+    "base_short": ("基准", "base"),
+    "all_targets": ("全部目标同时达标", "All targets met"),
+    "all_targets_all_years": ("全部目标、全部年份均达标", "All targets, every year"),
+    "current": ("当前设置", "Your settings"),
+    "baseline": ("基准", "Baseline"),
+    "fiscal_cost": ("财政净支出", "Net fiscal spending"),
+    "owner_cost": ("公共场景方自付试点费用", "Public owners' own pilot payments"),
+    "public_cost": ("公共支出合计", "Total public cost"),
+    "cost_note": ("全期合计，各重复均值。财政净支出：各政策工具支出减股权退出收回；公共场景方自付：省直部门、市州政府和国企"
+                  "为自己落地试点支付的份额（试点预算 × 场景方出资比例）。",
+                  "Whole horizon, mean over replicates. Net fiscal spending: every lever's payments less equity "
+                  "proceeds. Public owners' own payments: the share of their own landed pilots that departments, "
+                  "city governments and SOEs pay (pilot budget × opener's payment share)."),
+    "computing": ("计算中：{n} 次重复（拖动时先算少量重复）…", "Computing: {n} replicates (fewer while you drag)…"),
+    "quick": ("快速预览：{n} 次重复；完整结果（{full} 次）计算中…",
+              "Quick preview: {n} replicates; full set ({full}) on its way…"),
+    "full": ("{n} 次重复，随机种子 {seed}（与基准使用相同随机数）",
+             "{n} replicates, seed {seed} (same random draws as the baseline)"),
+    "targets_title": ("各目标随时间变化（实线：当前设置；虚线：基准；点线：目标）",
+                      "Targets over time (solid: your settings; dashed: baseline; dotted: target)"),
+    "market_title": ("场景市场", "The scenario market"),
+    "cost_title": ("成本", "Cost"),
+    "case": ("案例", "Case"),
+    "error": ("计算出错：{e}", "Computation failed: {e}"),
+}
+
+
+def t(key: str, lang: str) -> str:
+    zh, en = TEXT[key]
+    return zh if lang == "zh" else en

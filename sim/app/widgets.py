@@ -1,0 +1,121 @@
+"""Solara components of the app: a control (slider or switch) per parameter, grouped panels, the
+scoreboard and the cost summary. Components hold no model; the page passes values and callbacks."""
+
+from __future__ import annotations
+
+import html
+import math
+
+import solara
+
+from sim.app.controls import Control, fmt_value, group_label
+from sim.app.text import t
+
+LABEL_STYLE = {"font-size": "12px", "color": "#555", "margin": "-6px 0 6px 0"}
+
+
+@solara.component
+def ControlRow(c: Control, value, lang: str, on_change, idle: bool = False):
+    """One slider or switch with its value and unit underneath; ``idle``: greyed out, because its
+    lever is off (a zero budget, a switch off) and moving it would change nothing."""
+    label = c.label(lang)
+    if c.dtype is bool:
+        solara.Switch(label=label, value=bool(value), on_value=lambda v: on_change(c.name, bool(v)), disabled=idle)
+        return
+    if c.dtype is int:
+        solara.SliderInt(label, value=int(value), min=int(c.lo), max=int(c.hi), step=int(c.step),
+                         on_value=lambda v: on_change(c.name, int(v)), thumb_label=False, disabled=idle)
+    else:
+        solara.SliderFloat(label, value=float(value), min=c.lo, max=c.hi, step=c.step,
+                           on_value=lambda v: on_change(c.name, float(v)), thumb_label=False, disabled=idle)
+    solara.Text(fmt_value(c, value, lang), style=LABEL_STYLE)
+
+
+# the control that switches a lever on: while it is zero (or off) the lever's other controls do nothing
+SWITCHES = ("budget_cny_per_year", "on", "share")
+
+
+def lever_switch(group: str, values: dict) -> str | None:
+    for key in SWITCHES:
+        name = f"{group}.{key}"
+        if name in values and (key != "share" or group == "racing"):
+            return name
+    return None
+
+
+@solara.component
+def ControlPanel(controls: list, values: dict, lang: str, on_change):
+    """Controls grouped under their lever's (or mechanism's) name; a lever's other controls are greyed
+    out while its budget is zero or its switch is off."""
+    group = None
+    for c in controls:
+        if c.group != group:
+            group = c.group
+            switch = lever_switch(group, values) if c.kind == "lever" else None
+            off = switch is not None and not values[switch]
+            title = group_label(group, lang) + (f" · {t('lever_off', lang)}" if off else "")
+            solara.Text(title, style={"font-weight": "bold", "margin-top": "10px", "display": "block",
+                                      "color": "#888" if off else "#08306b"})
+        ControlRow(c, values[c.name], lang, on_change, idle=off and c.name != switch)
+
+
+def _cell_color(p: float) -> str:
+    if math.isnan(p):
+        return "#ffffff"
+    # red (unlikely) → yellow → green (likely)
+    if p < 0.5:
+        r, g = 230, int(120 + 220 * p)
+    else:
+        r, g = int(230 - 300 * (p - 0.5)), 230
+    return f"rgb({r},{g},140)"
+
+
+def scoreboard_html(case, view, base, lang: str) -> str:
+    """P(met) per target and year (yours; the baseline's underneath), and P(all targets met)."""
+    years = [str(y) for y in case.years]
+    s, b = view.summary, base.summary
+
+    def cell(df_cur, df_base, tid, period, testid):
+        cur = df_cur[(df_cur["target"] == tid) & (df_cur["period"] == period)]
+        if cur.empty:
+            return "<td style='background:#f4f4f4;text-align:center;color:#aaa'>—</td>"
+        bas = df_base[(df_base["target"] == tid) & (df_base["period"] == period)]
+        p = float(cur["p_met"].iloc[0])
+        pb = float(bas["p_met"].iloc[0]) if len(bas) else float("nan")
+        return (f"<td data-testid='{testid}' data-p='{p:.4f}' style='background:{_cell_color(p)};"
+                f"text-align:center;padding:3px 8px'><b>{p:.2f}</b><br><span style='font-size:11px;color:#444'>"
+                f"{t('base_short', lang)} {pb:.2f}</span></td>")
+
+    head = "".join(f"<th style='padding:3px 8px'>{y}</th>" for y in years)
+    rows = []
+    for tg in case.targets:
+        name = html.escape(tg.zh if lang == "zh" else tg.en)
+        cells = "".join(cell(s, b, tg.id, y, f"p-{tg.id}-{y}") for y in years)
+        rows.append(f"<tr><td style='padding:3px 8px'>{name}</td>{cells}</tr>")
+    jc = "".join(cell(view.joint, base.joint, "all_targets", y, f"p-all-{y}") for y in years)
+    rows.append(f"<tr style='border-top:2px solid #333'><td style='padding:3px 8px'><b>{t('all_targets', lang)}</b>"
+                f"</td>{jc}</tr>")
+    overall = cell(view.joint, base.joint, "all_targets", "all", "p-all-all")
+    rows.append(f"<tr><td style='padding:3px 8px'><b>{t('all_targets_all_years', lang)}</b></td>{overall}</tr>")
+    return ("<table data-testid='scoreboard' style='border-collapse:collapse;font-size:13px'>"
+            f"<tr><th style='text-align:left;padding:3px 8px'>{t('p_met_title', lang)}</th>{head}</tr>"
+            + "".join(rows) + "</table>")
+
+
+def money(cny: float, lang: str) -> str:
+    return f"{cny / 1e8:,.2f} 亿元" if lang == "zh" else f"CNY {cny / 1e6:,.0f} m"
+
+
+def costs_html(view, base, lang: str) -> str:
+    """Net fiscal spending, public owners' own pilot payments and their sum (whole horizon, mean)."""
+    rows = [("fiscal_cost", view.fiscal_cny, base.fiscal_cny),
+            ("owner_cost", view.public_owner_cny, base.public_owner_cny),
+            ("public_cost", view.total_public_cny, base.total_public_cny)]
+    body = "".join(
+        f"<tr><td style='padding:2px 8px'>{t(k, lang)}</td><td data-testid='cost-{k}' style='padding:2px 8px;"
+        f"text-align:right'><b>{money(v, lang)}</b></td><td style='padding:2px 8px;text-align:right;color:#555'>"
+        f"{money(bv, lang)}</td></tr>" for k, v, bv in rows)
+    return ("<table style='border-collapse:collapse;font-size:13px'>"
+            f"<tr><th></th><th style='padding:2px 8px'>{t('current', lang)}</th><th style='padding:2px 8px'>"
+            f"{t('baseline', lang)}</th></tr>{body}</table>"
+            f"<div style='font-size:11px;color:#555;max-width:420px'>{t('cost_note', lang)}</div>")

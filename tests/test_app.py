@@ -1,0 +1,244 @@
+"""The classroom app without a browser: controls and presets from the registry, the two-pass redraw,
+the shared digest cache, the web font, and the ``scensim app`` command's checks."""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import pytest
+
+from .conftest import ROOT
+
+SMALL = ROOT / "scenarios" / "synthetic_small.toml"
+MIXES = ROOT / "experiments" / "hunan_policy_mixes.toml"
+
+
+@pytest.fixture(scope="module")
+def small():
+    from sim.core.case import load_case
+
+    return load_case(SMALL)
+
+
+def test_every_registry_parameter_has_one_control_in_its_panel(small):
+    from sim.app.controls import controls
+    from sim.core.registry import REGISTRY
+
+    levers, unc = controls(small, "lever"), controls(small, "uncertainty")
+    assert [c.name for c in levers] == REGISTRY.names("lever")
+    assert [c.name for c in unc] == REGISTRY.names("uncertainty")
+    for c in levers + unc:
+        p = small.params[c.name]
+        if c.dtype is not bool:
+            assert c.lo <= p.value <= c.hi and c.lo <= p.lo and p.hi <= c.hi, c
+            assert c.step > 0 and (c.dtype is not int or float(c.step).is_integer())
+        assert c.label("zh") and c.label("en") and c.label("zh") != c.label("en")
+
+
+def test_no_levers_preset_turns_every_lever_off(small):
+    from sim.app.controls import OFF_VALUES, presets
+    from sim.core.registry import REGISTRY
+
+    ps = {p.id: p for p in presets(small, mixes_file=str(MIXES))}
+    assert set(ps) == {"published", "no_levers"}  # the Hunan mixes are not offered for another case
+    off = ps["no_levers"].values
+    for name, v in off.items():
+        if name.endswith(".budget_cny_per_year"):
+            assert v == 0
+        elif REGISTRY[name].dtype is bool:
+            assert v is False
+        elif name in OFF_VALUES:
+            assert v == OFF_VALUES[name]
+        else:
+            assert v == small.values[name]
+    assert ps["published"].values == {n: small.values[n] for n in REGISTRY.names("lever")}
+
+
+def test_policy_mix_presets_are_the_experiment_mixes_and_fit_the_sliders(hunan):
+    from sim.analysis.compare import load_comparison
+    from sim.app.controls import controls, presets
+
+    ps = presets(hunan, mixes_file=str(MIXES))
+    cmp = load_comparison(MIXES)
+    mixes = {p.id[4:]: p for p in ps if p.id.startswith("mix:")}
+    assert list(mixes) == [m.id for m in cmp.mixes]
+    for m in cmp.mixes:
+        for name, v in m.params.items():
+            assert mixes[m.id].values[name] == v
+    for c in controls(hunan, "lever", ps):  # a preset never sets a slider outside its range
+        if c.dtype is not bool:
+            assert all(c.lo <= p.values[c.name] <= c.hi for p in ps), c.name
+
+
+def test_values_are_shown_with_units():
+    from sim.app.controls import Control, fmt_value
+
+    budget = Control("x.budget_cny_per_year", "lever", "x", float, 0, 1e8, 1e6, "CNY/year", "预算", "Budget")
+    share = Control("x.share", "lever", "x", float, 0, 1, 0.01, "share", "比例", "Share")
+    switch = Control("x.on", "lever", "x", bool, 0, 1, 1, "on/off", "开关", "On")
+    assert fmt_value(budget, 3e7, "zh") == "3,000 万元/年"
+    assert fmt_value(budget, 3e7, "en") == "CNY 30.00 m/yr"
+    assert fmt_value(share, 0.25, "en") == "25%"
+    assert fmt_value(switch, True, "zh") == "开" and fmt_value(switch, False, "en") == "off"
+
+
+class CountingRunner:
+    """Counts digests computed (wraps ``sim.app.compute.digest``)."""
+
+    def __init__(self, monkeypatch):
+        import sim.app.compute as compute
+
+        self.calls = []
+        real = compute.digest
+
+        def counted(case, replicate, seed):
+            self.calls.append(replicate)
+            return real(case, replicate, seed)
+
+        monkeypatch.setattr(compute, "digest", counted)
+
+
+def test_digests_are_cached_and_the_quick_set_is_a_prefix_of_the_full_set(small, monkeypatch):
+    from sim.app.compute import Runner, aggregate
+
+    count = CountingRunner(monkeypatch)
+    r = Runner()
+    quick = r.digests(small, 1, seed=3)
+    full = r.digests(small, 3, seed=3)
+    assert count.calls == [0, 1, 2]  # replicate 0 computed once
+    assert full[0] is quick[0]
+    again = r.digests(small, 3, seed=3)
+    assert count.calls == [0, 1, 2] and all(a is b for a, b in zip(again, full))
+    view = aggregate(full)
+    assert view.replicates == 3
+    assert set(view.summary["target"]) == {t.id for t in small.targets}
+    assert set(view.joint["period"]) == {str(y) for y in small.years} | {"all"}
+    assert math.isclose(view.total_public_cny, view.fiscal_cny + view.public_owner_cny)
+    for tid, paths in view.paths.items():
+        assert paths.shape == (3, small.n_months)
+
+
+def test_a_cancelled_computation_stops_before_the_next_replicate(small):
+    from sim.app.compute import Cancelled, Runner
+
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(Cancelled):
+        Runner().digests(small, 2, seed=1, cancel=cancel)
+
+
+def test_worker_processes_give_the_same_digests(small):
+    from sim.app.compute import Runner, aggregate
+
+    pool = Runner(workers=2)
+    try:
+        a = aggregate(pool.digests(small, 2, seed=5))
+    finally:
+        pool.close()
+    b = aggregate(Runner().digests(small, 2, seed=5))
+    assert a.summary.equals(b.summary)
+    assert all((a.paths[k] == b.paths[k]).all() for k in a.paths)
+
+
+@pytest.fixture(scope="module")
+def shared_small():
+    """The page's shared state for the small case (its web font comes from the user's cache, as the
+    server's does, so the slow subsetting happens once per machine)."""
+    import sim.app.page as page
+
+    settings = {**page.SETTINGS, "case": str(SMALL), "replicates": 2, "quick": 1, "workers": 1, "mixes": None}
+    return page.Shared(settings)
+
+
+def test_redraw_publishes_a_quick_preview_then_the_full_set(shared_small):
+    import sim.app.page as page
+
+    S = shared_small
+    values = dict(S.initial)
+    values["matchmaking.events_per_month"] = 3.0
+    shown = []
+    page.redraw(S, values, "zh", threading.Event(), shown.append)
+    assert [(o["n"], o["final"]) for o in shown] == [(1, False), (2, True)]
+    for o in shown:
+        assert o["targets"][:8] == b"\x89PNG\r\n\x1a\n" and o["market"][:4] == b"\x89PNG"
+        assert "data-testid='scoreboard'" in o["scoreboard"] and "全部目标同时达标" in o["scoreboard"]
+    assert S.case_for(values).values["matchmaking.events_per_month"] == 3.0
+    assert S.case_for(dict(S.initial)) is S.case  # unchanged settings reuse the baseline's runs
+
+
+def test_web_font_covers_every_chinese_character_of_the_page(shared_small):
+    import base64
+    import io
+    import re
+
+    from fontTools.ttLib import TTFont
+
+    from sim.app.webfont import cache_dir, font_css
+
+    S = shared_small
+    data = base64.b64decode(re.search(r"base64,([A-Za-z0-9+/=]+)", S.css).group(1))
+    cmap = TTFont(io.BytesIO(data)).getBestCmap()
+    text = S.page_text()
+    assert "场景创新" in text and "全部目标同时达标" in text
+    assert all(ord(c) in cmap for c in text if ord(c) > 127)
+    assert ord("A") not in cmap  # Latin text keeps the page's own font
+    assert list(cache_dir().glob("app-font-*.woff"))  # cached for the next start
+    assert font_css(text) in S.css
+
+
+def test_app_command_checks_its_arguments(capsys, monkeypatch):
+    import sim.cli.app as app_cli
+    from sim.cli.main import main
+
+    assert main(["app", "--port", "70000"]) == 2
+    assert "--port" in capsys.readouterr().err
+    assert main(["app", "--case", "no/such.toml"]) == 2
+    assert "no/such.toml" in capsys.readouterr().err
+
+    import socket
+
+    with socket.socket() as busy:  # a port in use is a one-line error, not a server that fails later
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        assert main(["app", "--case", str(SMALL), "--port", str(busy.getsockname()[1])]) == 2
+        assert "cannot listen" in capsys.readouterr().err
+
+    started = []
+
+    class FakeServer:
+        pid = -1
+
+        def __init__(self, cmd, env, **kw):
+            started.append((cmd, env, kw))
+
+        def wait(self, timeout=None):
+            return 0
+
+        def poll(self):
+            return 0
+
+    monkeypatch.setattr(app_cli.subprocess, "Popen", FakeServer)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = str(s.getsockname()[1])
+    assert main(["app", "--case", str(SMALL), "--port", port, "--lang", "en"]) == 0
+    cmd, env, kw = started[-1]
+    assert cmd[cmd.index("--host") + 1] == "127.0.0.1" and cmd[cmd.index("--port") + 1] == port
+    assert env["SCENSIM_APP_CASE"] == str(SMALL) and env["SCENSIM_APP_LANG"] == "en"
+    assert kw["start_new_session"] is True
+    assert "warning" not in capsys.readouterr().err
+    assert main(["app", "--case", str(SMALL), "--host", "0.0.0.0", "--port", port]) == 0
+    assert "warning: serving on 0.0.0.0" in capsys.readouterr().err
+
+
+def test_a_lever_s_other_controls_are_idle_while_its_budget_or_switch_is_off(small):
+    from sim.app.controls import no_levers
+    from sim.app.widgets import lever_switch
+
+    off = no_levers(small)
+    assert lever_switch("vouchers", off) == "vouchers.budget_cny_per_year" and not off["vouchers.budget_cny_per_year"]
+    assert lever_switch("sandbox", off) == "sandbox.on" and off["sandbox.on"] is False
+    assert lever_switch("racing", off) == "racing.share" and off["racing.share"] == 0
+    assert lever_switch("soe_duty", off) is None and lever_switch("zones", off) is None  # always live
+    assert lever_switch("try_first", off) == "try_first.budget_cny_per_year"  # its share is not the switch

@@ -1,0 +1,209 @@
+"""The classroom app in a browser (Debian chromium through Playwright): ``scensim app`` serves the small
+case; the page loads without console errors, a slider redraws the charts and the scoreboard, a preset
+sets every lever control, and two sessions do not see each other's settings. Screenshots of each
+state go to ``tests/browser.py:artefact_dir()``."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from playwright.sync_api import expect
+
+from .browser import artefact_dir
+from .conftest import ROOT
+
+SMALL = ROOT / "scenarios" / "synthetic_small.toml"
+SLIDER = "Events per month"  # matchmaking.events_per_month: more events serve more firms
+FINAL = "[data-testid=status][data-final='1'][data-busy='0']"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    """``scensim app`` on the small case (2 replicates, quick pass of 1), stopped with Ctrl-C (SIGINT)
+    to its process group; the test checks the server is gone afterwards."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("app") / "server.log"
+    cmd = [sys.executable, "-m", "sim.cli", "app", "--case", str(SMALL), "--port", str(port), "--lang", "en",
+           "--replicates", "2", "--workers", "1"]
+    env = {**os.environ, "SCENSIM_APP_QUICK": "1"}
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            os.killpg(proc.pid, signal.SIGKILL)
+            pytest.fail(f"the app did not start: {log.read_text(errors='replace')[-2000:]}")
+        time.sleep(0.5)
+    yield url
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail("scensim app did not stop on Ctrl-C")
+    time.sleep(0.5)
+    with pytest.raises(OSError):  # the server went with it
+        urllib.request.urlopen(url, timeout=2)
+
+
+def open_app(browser, url, name):
+    context = browser.new_context(viewport={"width": 1400, "height": 1100})
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+    page.goto(url)
+    page.wait_for_selector(FINAL, timeout=120_000)
+    page.wait_for_timeout(1000)  # the page fades in
+    page.screenshot(path=artefact_dir() / f"app_{name}.png")
+    return page
+
+
+def scoreboard(page) -> dict:
+    return {c.get_attribute("data-testid"): c.get_attribute("data-p")
+            for c in page.locator("[data-testid^='p-']").all()}
+
+
+def control_values(page) -> dict:
+    """Every slider's aria-valuenow and every switch's aria-checked, by its label (one round trip)."""
+    return dict(page.eval_on_selector_all(
+        "[role=slider], [role=switch]",
+        """els => els.map(e => e.getAttribute('role') === 'slider'
+              ? [e.getAttribute('aria-label'), e.getAttribute('aria-valuenow')]
+              : [e.labels && e.labels[0] ? e.labels[0].innerText.trim() : null, e.getAttribute('aria-checked')])"""))
+
+
+def images(page) -> list:
+    return [i.get_attribute("src") for i in page.locator("img").all()]
+
+
+def wait_for_change(page, before_imgs, before_scores, timeout=90):
+    """Wait until the full set is drawn and the charts differ from ``before_imgs``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(300)
+        if page.locator(FINAL).count() and images(page) != before_imgs:
+            return
+    pytest.fail(f"no redraw within {timeout} s (scoreboard before {before_scores}, now {scoreboard(page)})")
+
+
+def test_page_loads_without_console_errors(browser, app_url):
+    page = open_app(browser, app_url, "loaded")
+    try:
+        assert page.get_by_role("button", name="Policy levers").count() == 1
+        scores = scoreboard(page)
+        assert "p-all-all" in scores and all(0.0 <= float(p) <= 1.0 for p in scores.values())
+        assert len(images(page)) == 3  # targets, fiscal, market
+        page.get_by_role("button", name="Uncertainties").click()
+        page.get_by_role("slider", name="Startups", exact=True).wait_for(state="attached")
+        page.screenshot(path=artefact_dir() / "app_uncertainties.png")
+        imgs = images(page)
+        page.get_by_role("button", name="中文").click()
+        page.get_by_role("button", name="政策工具", exact=True).wait_for()
+        page.get_by_text("全部目标同时达标").wait_for(timeout=90_000)  # the scoreboard redrawn in Chinese
+        wait_for_change(page, imgs, scoreboard(page))  # and the charts
+        page.screenshot(path=artefact_dir() / "app_zh.png")
+        assert page.console_errors == []
+    finally:
+        page.context.close()
+
+
+def test_moving_a_slider_redraws_charts_and_scoreboard(browser, app_url):
+    page = open_app(browser, app_url, "before_slider")
+    try:
+        slider = page.get_by_role("slider", name=SLIDER, exact=True)
+        before = float(slider.get_attribute("aria-valuenow"))
+        imgs, scores = images(page), scoreboard(page)
+        slider.focus()
+        slider.press("End")
+        assert float(slider.get_attribute("aria-valuenow")) > before
+        wait_for_change(page, imgs, scores)
+        after = scoreboard(page)
+        page.screenshot(path=artefact_dir() / "app_after_slider.png")
+        changed = [k for k in scores if scores[k] != after.get(k)]
+        assert images(page)[0] != imgs[0], "the targets chart did not change"
+        assert changed or images(page) != imgs
+        assert page.console_errors == []
+    finally:
+        page.context.close()
+
+
+def test_a_preset_sets_every_lever_control(browser, app_url):
+    from sim.app.controls import controls, presets
+    from sim.core.case import load_case
+
+    case = load_case(SMALL)
+    ps = {p.id: p for p in presets(case)}
+    page = open_app(browser, app_url, "before_preset")
+    try:
+        for pid, button in [("no_levers", "No levers"), ("published", "As published")]:
+            btn = page.get_by_role("button", name=button, exact=True)
+            imgs = images(page)
+            btn.click()
+            expect(btn).not_to_have_class(re.compile("v-btn--outlined"), timeout=30_000)  # the preset is active
+            want = ps[pid].values
+            shown = control_values(page)
+            wrong = []
+            for c in controls(case, "lever", list(ps.values())):
+                got = shown.get(c.label_en)
+                if c.dtype is bool:
+                    ok = got == ("true" if want[c.name] else "false")
+                else:
+                    ok = got is not None and abs(float(got) - float(want[c.name])) <= 1e-9 * max(1.0, abs(float(want[c.name])))
+                if not ok:
+                    wrong.append((c.name, got, want[c.name]))
+            assert not wrong, f"preset {pid}: controls not set: {wrong}"
+            wait_for_change(page, imgs, scoreboard(page))
+            page.screenshot(path=artefact_dir() / f"app_preset_{pid}.png")
+        assert page.console_errors == []
+    finally:
+        page.context.close()
+
+
+def test_two_sessions_do_not_share_settings(browser, app_url):
+    a = open_app(browser, app_url, "session_a_before")
+    b = open_app(browser, app_url, "session_b_before")
+    try:
+        sa, sb = (p.get_by_role("slider", name=SLIDER, exact=True) for p in (a, b))
+        start = sb.get_attribute("aria-valuenow")
+        b_imgs, b_scores = images(b), scoreboard(b)
+        a_imgs = images(a)
+        sa.focus()
+        sa.press("End")
+        wait_for_change(a, a_imgs, scoreboard(a))
+        a.screenshot(path=artefact_dir() / "app_session_a_moved.png")
+        b.wait_for_timeout(1500)
+        assert sb.get_attribute("aria-valuenow") == start
+        assert scoreboard(b) == b_scores and images(b) == b_imgs
+        b.screenshot(path=artefact_dir() / "app_session_b_untouched.png")
+        # and the other way round: a preset in B leaves A's slider where A put it
+        moved = sa.get_attribute("aria-valuenow")
+        b.get_by_role("button", name="No levers", exact=True).click()
+        b.wait_for_selector(FINAL, timeout=90_000)
+        a.wait_for_timeout(1000)
+        assert sa.get_attribute("aria-valuenow") == moved
+        assert a.console_errors == [] and b.console_errors == []
+    finally:
+        a.context.close()
+        b.context.close()
