@@ -18,7 +18,7 @@ from sim.engine.runner import run_outcomes
 from sim.engine.sweep import load_spec, read_runs, run_sweep
 
 from .conftest import ROOT
-from .sweep_util import scensim, write_spec
+from .sweep_util import scensim, write_spec, write_tiny_case
 
 POINTS, REPLICATES = 4, 3
 
@@ -240,8 +240,8 @@ def test_a_worker_lets_finished_models_be_freed(spec_path):
 def test_common_random_numbers_give_every_point_the_same_draws(tmp_path):
     """With common random numbers, points that differ only in a parameter that does nothing here (the
     voucher share, with no voucher budget) give identical outcomes; with independent seeds they do not."""
-    base = (ROOT / "tests" / "specs").resolve()
-    text = (f'[experiment]\nid = "crn"\ncase = "{(base / "tiny_case.toml").as_posix()}"\nseed = 3\nreplicates = 2\n'
+    write_tiny_case(tmp_path)
+    text = (f'[experiment]\nid = "crn"\ncase = "tiny_case.toml"\nseed = 3\nreplicates = 2\n'
             'common_random_numbers = true\n\n[design]\nkind = "grid"\n\n[vary]\n'
             '"vouchers.share" = { values = [0.3, 0.6] }\n\n[fixed]\n"vouchers.budget_cny_per_year" = 0.0\n'
             '"population.startups" = 150\n"population.smes" = 80\n"population.leaders" = 15\n"population.institutes" = 15\n'

@@ -10,10 +10,11 @@ import pandas as pd
 from sim.analysis.lottery import run_lottery
 from sim.base.files import code_version, file_sha256, write_bundle
 from sim.base.rng import run_seed
-from sim.cli.args import default_case, open_share, positive_int, seed_arg
+from sim.cli.args import add_path_flag, default_case, input_path, open_share, out_folder, positive_int, seed_arg
 from sim.core.case import load_case
 from sim.core.lottery_draw import LOTTERY_LEVERS
 from sim.report.console import print_table, progress, stdout_console
+from sim.report.escape import term
 
 
 def cmd_lottery(args) -> int:
@@ -22,8 +23,8 @@ def cmd_lottery(args) -> int:
     workers = positive_int("--workers")(args.workers)
     max_twins = positive_int("--max-twins")(args.max_twins) if args.max_twins is not None else None
     share = open_share(args.share)
-    case = load_case(args.case or default_case())
-    out = Path(args.out) if args.out else Path("results") / f"{case.id}_lottery_{args.lever}"
+    case = load_case(input_path(args.case or default_case(), "CASE"), allow_outside=args.allow_outside_paths)
+    out = out_folder(args.out, Path("results") / f"{case.id}_lottery_{args.lever}")
     with progress(f"lottery of {args.lever}: twin runs", None, args.quiet) as update:
         res = run_lottery(case, args.lever, seed, share, max_twins, workers, progress=update)
     s = res["lottery_summary"]
@@ -47,7 +48,7 @@ def cmd_lottery(args) -> int:
            "share": share, "seed": seed, "run_seed": run_seed(seed, 0), "max_twins": max_twins,
            "code_version": code_version()}
     write_bundle(out, res, {}, man)
-    con.print(f"Results written to {out}/")
+    con.print(f"Results written to {term(out)}/")
     return 0
 
 
@@ -65,4 +66,5 @@ def register(sub) -> None:
     p.add_argument("--workers", default="1", help="processes for the twin runs (default 1)")
     p.add_argument("--out", "-o", default=None, help="output folder (default results/<case>_lottery_<lever>/)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    add_path_flag(p)
     p.set_defaults(handler=cmd_lottery)

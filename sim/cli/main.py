@@ -7,8 +7,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.base.errors import InputError
-from sim.cli.args import DEFAULT_CASE, Parser, default_case, positive_int, seed_arg
+from sim.base.errors import EnvironmentFailure, InputError, printable
+from sim.cli.args import (DEFAULT_CASE, Parser, add_path_flag, default_case, input_path, out_folder, positive_int,
+                          seed_arg)
 from sim.report.console import print_table, stdout_console
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-figures", action="store_true", help="skip figures")
     r.add_argument("--no-write", action="store_true", help="print the table only; write nothing")
     r.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    add_path_flag(r)
 
     for register in _extensions():
         register(sub)
@@ -38,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     ps.add_argument("case", nargs="?", default=None, help=f"case file (default: {DEFAULT_CASE})")
     ps.add_argument("--markdown", action="store_true", help="print docs/parameters.md")
     ps.add_argument("--kind", choices=("lever", "uncertainty"), default=None)
+    add_path_flag(ps)
     return p
 
 
@@ -60,10 +63,11 @@ def cmd_run(args) -> int:
     seed = seed_arg(args.seed)
     replicates = positive_int("--replicates")(args.replicates)
     overrides = dict(parse_assignment(a) for a in args.overrides)
-    case = load_case(args.case or default_case(), overrides)
-    out = Path(args.out) if args.out else Path("results") / case.id
-    if not args.no_write and out.exists() and not out.is_dir():
-        raise InputError(out, None, "--out must be a folder, and this is a file")
+    case = load_case(input_path(args.case or default_case(), "CASE"), overrides,
+                     allow_outside=args.allow_outside_paths)
+    out = Path("results") / case.id
+    if not args.no_write:  # checked before the run: a bad --out must not cost an hour of simulation
+        out = out_folder(args.out, out)
 
     from sim.report.output import fiscal_rows, part_year_note, target_rows, write_results
     from sim.engine.runner import run
@@ -76,7 +80,9 @@ def cmd_run(args) -> int:
         write_results(results, out, lang=args.lang, figures=not args.no_figures)
         from sim.report.i18n import t
 
-        Console().print(f"{t('written', args.lang)} {out}/")
+        from sim.report.escape import term
+
+        Console().print(f"{t('written', args.lang)} {term(out)}/")
     return 0
 
 
@@ -99,7 +105,7 @@ def cmd_params(args) -> int:
     from sim.core.case import load_case
     from sim.report.params_doc import parameters_markdown, parameters_table
 
-    case = load_case(args.case or default_case())
+    case = load_case(input_path(args.case or default_case(), "CASE"), allow_outside=args.allow_outside_paths)
     if args.markdown:
         sys.stdout.write(parameters_markdown(case))
     else:
@@ -125,6 +131,14 @@ def main(argv=None) -> int:
     except InputError as e:
         sys.stderr.write(f"scensim: error: {e}\n")
         return 2
+    except EnvironmentFailure as e:  # the machine failed (disk full, …): not the user's input
+        sys.stderr.write(f"scensim: error: {printable(str(e))}\n")
+        return 1
+    except (OSError, MemoryError) as e:  # any other failure of the machine: one line, never a traceback
+        what = getattr(e, "strerror", None) or type(e).__name__
+        where = getattr(e, "filename", None)
+        sys.stderr.write(f"scensim: error: {printable(f'{where}: {what}' if where else what)}\n")
+        return 1
     except KeyboardInterrupt:
         sys.stderr.write("scensim: interrupted; files already written are intact\n")
         return 130

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sim.base.errors import InputError
-from sim.cli.args import positive_int
+from sim.base.errors import InputError, printable
+from sim.report.escape import term
+from sim.cli.args import add_path_flag, input_path, out_folder, positive_int
 
 SWEEP_HELP = """Run the sweep an experiment spec describes (experiments/*.toml): every design point × replicate,
 on local worker processes or a Dask cluster, written as Parquet chunks as runs finish. Running the
@@ -24,6 +25,10 @@ def register(sub) -> None:
     s.add_argument("--chunk-runs", default=None, metavar="N",
                    help="runs per Parquet chunk (default 500; a chunk is also written every 30 s)")
     s.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    s.add_argument("--wait", action="store_true",
+                   help="if another process is running a sweep into the same folder, wait for it to finish "
+                   "(default: refuse)")
+    add_path_flag(s)
     s.set_defaults(handler=cmd_sweep)
 
     m = sub.add_parser("summarize", help="summarize a sweep: P(target met) per design point",
@@ -49,11 +54,14 @@ def cmd_sweep(args) -> int:
     if args.scheduler is not None and workers is not None:
         raise InputError(None, "--workers", "the Dask cluster's workers run the sweep; give --workers or "
                          "--scheduler, not both", workers)
-    spec = load_spec(args.spec)
+    spec = load_spec(input_path(args.spec, "SPEC"), allow_outside=args.allow_outside_paths)
+    from sim.engine.sweep.execute import default_out
+
+    out = out_folder(args.out, default_out(spec))
     err = Console(stderr=True)
-    report = run_sweep(spec, out=args.out, workers=workers, scheduler=args.scheduler,
-                       progress=not args.quiet, chunk_runs=chunk_runs, console=err)
-    print(f"{spec.id}: {report}")
+    report = run_sweep(spec, out=out, workers=workers, scheduler=args.scheduler,
+                       progress=not args.quiet, chunk_runs=chunk_runs, console=err, wait=args.wait)
+    print(printable(f"{spec.id}: {report}"))
     return 0
 
 
@@ -64,10 +72,10 @@ def cmd_summarize(args) -> int:
     from sim.analysis.sweep_summary import summarize_folder
 
     by = args.by
-    summary, manifest, notes = summarize_folder(args.folder, write=not args.no_write, by=by)
+    summary, manifest, notes = summarize_folder(input_path(args.folder, "DIR"), write=not args.no_write, by=by)
     err = Console(stderr=True)
     for n in notes:
-        err.print(f"[yellow]note:[/] {n}", highlight=False, soft_wrap=True)
+        err.print(f"[yellow]note:[/] {term(n)}", highlight=False, soft_wrap=True)
     probe = Console()
     con = Console(width=probe.width if probe.is_terminal else 160)
     factors = [c for c in summary.columns[1:summary.columns.get_loc("outcome")]]
@@ -80,14 +88,14 @@ def cmd_summarize(args) -> int:
         targets = targets[targets["target"] == args.target]
     n_points = summary[by].nunique()
     unit = "design points" if by == "point" else "policies"
-    con.print(f"[bold]{manifest['experiment']}[/] — {n_points} {unit}, runs per {by}: "
+    con.print(f"[bold]{term(manifest['experiment'])}[/] — {n_points} {unit}, runs per {by}: "
               f"{int(summary['replicates'].min())}–{int(summary['replicates'].max())}; P(met) [Wilson 95 % interval]",
               highlight=False)
     if not shown:
-        con.print(f"{len(factors)} varied parameters: their values at each point are in {args.folder}/design.parquet "
+        con.print(f"{len(factors)} varied parameters: their values at each point are in {term(args.folder)}/design.parquet "
                   "and in the summary files", highlight=False)
     for tid, tg in targets.groupby("target", sort=False):
-        tab = Table(title=f"target {tid}", title_justify="left")
+        tab = Table(title=f"target {term(tid)}", title_justify="left")
         tab.add_column(by, justify="right")
         for f in shown:
             tab.add_column(f, justify="right")
@@ -105,7 +113,7 @@ def cmd_summarize(args) -> int:
         con.print(tab)
     if not args.no_write:
         stem = "summary" if by == "point" else f"summary_by_{by}"
-        con.print(f"written {args.folder}/{stem}.parquet and {stem}.csv", highlight=False)
+        con.print(f"written {term(args.folder)}/{stem}.parquet and {stem}.csv", highlight=False)
     return 0
 
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sim.base.files import TABLE_FORMATS, code_version, file_sha256, write_bundle
+from sim.report.escape import md
 from sim.report.i18n import pick, t
 
 
@@ -130,7 +131,8 @@ def _md_table(head, rows) -> str:
 def report_markdown(results, lang: str, figures: bool) -> str:
     case = results.case
     head, rows = target_rows(results, lang)
-    parts = [f"# {pick(case.name_zh, case.name_en, lang)}", "",
+    rows = [[md(r[0]), *r[1:]] for r in rows]  # target labels come from the case file
+    parts = [f"# {md(pick(case.name_zh, case.name_en, lang))}", "",
              f"{t('replicates', lang)}: {results.replicates} · {t('seed', lang)}: {results.seed} · "
              f"{case.start[0]}-{case.start[1]:02d} – {case.end[0]}-{case.end[1]:02d}", "",
              _md_table(head, rows), ""]
@@ -141,5 +143,5 @@ def report_markdown(results, lang: str, figures: bool) -> str:
     parts += [f"## {t('fiscal', lang)}", "", _md_table(fh, fr), ""]
     if figures:
         for tg in case.targets:
-            parts += [f"![{pick(tg.zh, tg.en, lang)}](figures/{tg.id}.png)", ""]
+            parts += [f"![{md(pick(tg.zh, tg.en, lang))}](figures/{tg.id}.png)", ""]
     return "\n".join(parts)
