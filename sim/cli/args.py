@@ -72,9 +72,15 @@ def input_path(text, name: str) -> Path:
     return check_path(text, None, name, "a path")
 
 
-def out_folder(text, default: Path) -> Path:
-    """The output folder: ``--out`` or ``default``, checked to be creatable and writable before work starts."""
-    return output_folder(text if text is not None else default, "--out")
+def out_folder(text, default: Path, replaced: bool = True) -> Path:
+    """The output folder: ``--out`` or ``default``, checked before work starts to be creatable and
+    writable, and (``replaced``: a result set replaces it whole) to hold nothing but an earlier set."""
+    from sim.base.files import check_replaceable
+
+    out = output_folder(text if text is not None else default, "--out")
+    if replaced:
+        check_replaceable(out)
+    return out
 
 
 def open_share(text, name: str = "--share") -> float:

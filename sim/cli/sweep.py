@@ -57,7 +57,7 @@ def cmd_sweep(args) -> int:
     spec = load_spec(input_path(args.spec, "SPEC"), allow_outside=args.allow_outside_paths)
     from sim.engine.sweep.execute import default_out
 
-    out = out_folder(args.out, default_out(spec))
+    out = out_folder(args.out, default_out(spec), replaced=False)
     err = Console(stderr=True)
     report = run_sweep(spec, out=out, workers=workers, scheduler=args.scheduler,
                        progress=not args.quiet, chunk_runs=chunk_runs, console=err, wait=args.wait)
