@@ -141,7 +141,7 @@ def test_a_truncated_chunk_is_set_aside_and_its_runs_recomputed(reference, spec_
     (out / "runs" / ".part-000009.parquet.999.tmp").write_bytes(b"half a chunk")
     r = scensim("sweep", spec_path, "--workers", 1, "--out", out)
     assert f"{POINTS * REPLICATES} runs: {POINTS * REPLICATES - lost} reused, {lost} computed" in r.stdout
-    assert "set aside runs/part-000001.parquet" in r.stderr and "truncated or corrupt" in r.stderr
+    assert "set aside runs/part-000001.parquet" in r.stderr and "does not match the checksum" in r.stderr
     assert "removed runs/.part-000009.parquet.999.tmp" in r.stderr
     assert (out / "runs" / ".set-aside-part-000001.parquet").read_bytes() == data[: len(data) // 2]
     pd.testing.assert_frame_equal(read_runs(out), reference[1])

@@ -8,6 +8,7 @@ the previous set in one step by :func:`write_bundle`, so a reader never sees a m
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import json
 import os
@@ -54,6 +55,26 @@ def code_version() -> str:
     except (OSError, subprocess.SubprocessError):
         pass
     return __version__
+
+
+# What determines a run's numbers: the model, its levers and parameters, the base utilities they use,
+# and the code that runs one replicate and records its outcomes.
+MODEL_CODE = ("base", "params", "levers", "core", "engine/runner.py", "engine/sweep/worker.py")
+
+
+@functools.lru_cache(maxsize=1)
+def model_code_sha256() -> str:
+    """A hash of the source of everything that determines a run (``MODEL_CODE`` under ``sim/``): two
+    checkouts with the same hash compute the same runs; a change to the docs or the report does not
+    change it, a change to the model does."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for part in MODEL_CODE:
+        p = root / part
+        for f in sorted(p.rglob("*.py")) if p.is_dir() else [p]:
+            h.update(str(f.relative_to(root)).encode("utf-8") + b"\0")
+            h.update(f.read_bytes() + b"\0")
+    return h.hexdigest()
 
 
 def file_sha256(path) -> str:

@@ -23,7 +23,7 @@ def register(sub) -> None:
                    help="address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786 (instead of local workers)")
     s.add_argument("--out", "-o", default=None, metavar="DIR", help="output folder (default results/<experiment id>/)")
     s.add_argument("--chunk-runs", default=None, metavar="N",
-                   help="runs per Parquet chunk (default 500; a chunk is also written every 30 s)")
+                   help="runs per Parquet chunk (default 500; finished runs are also written every 5 s)")
     s.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     s.add_argument("--wait", action="store_true",
                    help="if another process is running a sweep into the same folder, wait for it to finish "

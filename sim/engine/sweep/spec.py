@@ -168,12 +168,14 @@ class ExperimentSpec:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
     def identity(self) -> dict:
-        """What determines the runs: two specs with the same identity give the same runs table."""
+        """What determines the runs — the whole resolved case (every section, every parameter value), the
+        spec's settings and the model's code (:func:`~sim.base.files.model_code_sha256`): two specs with
+        the same identity give the same runs table, and a resume with another identity is refused."""
+        from sim.base.files import model_code_sha256
+
         return {
-            "case_parameters": {k: v.value for k, v in self.case.params.items()},
-            "case_targets": [[t.id, t.metric, t.kind, t.threshold, list(t.years), t.tier, t.domain]
-                             for t in self.case.targets],
-            "case_horizon": [list(self.case.start), list(self.case.end), self.case.part_year],
+            "case": case_identity(self.case),
+            "model_code": model_code_sha256(),
             "seed": self.seed,
             "common_random_numbers": self.common_random_numbers,
             "replicates": self.replicates,
@@ -188,6 +190,27 @@ class ExperimentSpec:
     def identity_sha256(self) -> str:
         text = json.dumps(self.identity(), sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def case_identity(case: Case) -> dict:
+    """Every part of a case that can change a run, section by section (names and sources too: a
+    different case is a different experiment)."""
+    import dataclasses
+
+    def rows(items):
+        return [dataclasses.asdict(x) for x in items]
+
+    return {
+        "id": case.id,
+        "horizon": [list(case.start), list(case.end), case.part_year],
+        "domains": rows(case.domains),
+        "cities": rows(case.cities),
+        "openers": {k: list(v) for k, v in case.opener_domains.items()},
+        "industry_zones": rows(case.industry_zones),
+        "targets": rows(case.targets),
+        "parameters": {k: v.value for k, v in case.params.items()},
+        "notes": dict(case.notes),
+    }
 
 
 # ------------------------------------------------------------------------------------------------

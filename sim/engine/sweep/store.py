@@ -10,6 +10,11 @@ Layout of ``results/<experiment id>/``::
     series/part-000000.parquet, …   (only if the spec keeps series) monthly series of the same runs
     summary.parquet, summary.csv    written by ``scensim summarize``
 
+Beside each chunk, ``.part-N.parquet.sha256`` holds the SHA-256 of its bytes, written before the chunk
+is moved into place; a resume (and ``scensim summarize``) sets aside a chunk that does not match its
+checksum. While a sweep writes, it holds an advisory lock on ``.lock``: a second process on the same
+folder refuses (or waits, ``--wait``).
+
 Every chunk is written to a hidden temporary name in its folder, flushed and fsynced, then moved to a
 new zero-padded name with ``os.replace`` and the folder fsynced: a chunk under a final name is always
 complete. ``runs/part-N`` and ``series/part-N`` hold the same runs; the runs chunk is written last, so
@@ -25,6 +30,7 @@ import os
 import platform
 import re
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +43,7 @@ from sim.base.files import code_version, file_sha256, fsync_dir, write_synced
 from sim.engine.sweep.spec import ExperimentSpec, is_met_column, target_rows
 
 MANIFEST = "manifest.json"
+LOCK = ".lock"
 DESIGN = "design.parquet"
 RUNS, SERIES = "runs", "series"
 CHUNK_RE = re.compile(r"^part-(\d{6})\.parquet$")
@@ -61,17 +68,37 @@ def series_schema(spec: ExperimentSpec) -> pa.Schema | None:
                       ("breakdown", pa.string()), ("group", pa.string()), ("value", pa.int64())])
 
 
-def write_atomic(path: Path, write) -> None:
+def write_atomic(path: Path, write, checksum: bool = False) -> None:
     """Write ``path`` via a hidden temporary name in the same folder (``write(tmp_path)``), fsync it,
-    move it into place and fsync the folder. On any error the temporary file is removed."""
+    move it into place and fsync the folder. On any error the temporary file is removed. With
+    ``checksum``, the file's SHA-256 is written first beside it (:func:`checksum_path`)."""
     tmp = path.parent / f".{path.name}.{os.getpid()}.tmp"
     try:
         write_synced(tmp, write)
+        if checksum:
+            digest = file_sha256(tmp)
+            write_atomic(checksum_path(path), lambda p: p.write_text(digest + "\n", encoding="ascii"))
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     fsync_dir(path.parent)
+
+
+def checksum_path(chunk: Path) -> Path:
+    """Where a chunk's SHA-256 lives: a hidden file beside it (readers of the folder skip it)."""
+    return chunk.with_name(f".{chunk.name}.sha256")
+
+
+def checksum_problem(chunk: Path) -> str | None:
+    """None if ``chunk`` matches the checksum written with it, else what is wrong."""
+    try:
+        expected = checksum_path(chunk).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return "has no checksum beside it (written by an older version, or its checksum file was lost)"
+    if file_sha256(chunk) != expected:
+        return "does not match the checksum written with it (the file changed or is corrupt on disk)"
+    return None
 
 
 def chunk_name(number: int) -> str:
@@ -133,15 +160,37 @@ class SweepFolder:
         if theirs != self.spec.identity_sha256():
             what = self._difference(man)
             raise InputError(out, None, f"holds the results of a different experiment ({man.get('spec_file', '?')}, "
-                             f"{what}); resume only with the same spec and case, or give another --out folder")
+                             f"{what}); resume only with the same spec, case and model code, or give another "
+                             "--out folder")
         return man
 
     def _difference(self, man: dict) -> str:
+        """What changed, in words: top-level parts, and inside the case its sections and parameters."""
         ours = self.spec.identity()
-        theirs = man.get("identity", {})
-        changed = [k for k in ours if json.dumps(ours[k], sort_keys=True, default=str)
-                   != json.dumps(theirs.get(k), sort_keys=True, default=str)]
-        return "differs in " + ", ".join(changed) if changed else "a different identity"
+        theirs = man.get("identity", {}) if isinstance(man.get("identity"), dict) else {}
+
+        def same(a, b):
+            return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+
+        changed = []
+        for k in ours:
+            if same(ours[k], theirs.get(k)):
+                continue
+            if k == "model_code":
+                changed.append("the model's code (model_code)")
+            elif k == "case" and isinstance(theirs.get(k), dict):
+                for sec, v in ours[k].items():
+                    old = theirs[k].get(sec)
+                    if same(v, old):
+                        continue
+                    if sec == "parameters" and isinstance(old, dict):
+                        names = [n for n in v if not same(v[n], old.get(n))]
+                        changed.append("case parameters " + ", ".join(names[:3]) + (" …" if len(names) > 3 else ""))
+                    else:
+                        changed.append(f"case {sec}")
+            else:
+                changed.append(k)
+        return "differs in " + "; ".join(changed) if changed else "a different identity"
 
     def create(self, design, manifest_extra: dict) -> None:
         """Write the manifest and the design table of a new sweep (atomically)."""
@@ -195,6 +244,36 @@ class SweepFolder:
             "targets": target_rows(spec.case),
             **extra,
         }
+
+    # -- one writer at a time ---------------------------------------------------------------------
+    @contextmanager
+    def lock(self, wait: bool = False, console=None):
+        """Hold ``.lock`` in the folder (an advisory ``flock``, released by the kernel even on
+        ``kill -9``) while this process writes: a second process refuses with one line — or, with
+        ``wait``, waits for the first to finish. Creates the folder if needed."""
+        import fcntl
+
+        self.out.mkdir(parents=True, exist_ok=True)
+        path = self.out / LOCK
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "?"
+                if not wait:
+                    raise InputError(self.out, None, f"another scensim sweep (process {holder}) is writing into "
+                                     "this folder; wait for it to finish, pass --wait to wait, or give another "
+                                     "--out folder") from None
+                if console is not None:
+                    console.print(f"waiting for process {holder}, which is writing into {self.out} …",
+                                  highlight=False, markup=False)
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
 
     # -- chunks -----------------------------------------------------------------------------------
     def scan(self) -> ScanReport:
@@ -252,6 +331,9 @@ class SweepFolder:
         return {int(m.group(1)): d / m.group(0) for p in sorted(d.iterdir()) if (m := CHUNK_RE.match(p.name))}
 
     def _check_file(self, p: Path, schema: pa.Schema) -> str | None:
+        problem = checksum_problem(p)
+        if problem:
+            return problem
         try:
             meta = pq.read_metadata(p)
             if not pq.read_schema(p).remove_metadata().equals(schema.remove_metadata()):
@@ -287,8 +369,9 @@ class SweepFolder:
         name = chunk_name(self.next_chunk)
         self.next_chunk += 1
         if self.series_schema is not None:
-            write_atomic(self.series_dir / name, lambda p: pq.write_table(series.cast(self.series_schema), p))
-        write_atomic(self.runs_dir / name, lambda p: pq.write_table(runs.cast(self.schema), p))
+            write_atomic(self.series_dir / name, lambda p: pq.write_table(series.cast(self.series_schema), p),
+                         checksum=True)
+        write_atomic(self.runs_dir / name, lambda p: pq.write_table(runs.cast(self.schema), p), checksum=True)
         return self.runs_dir / name
 
 
@@ -298,6 +381,10 @@ def valid_chunks(folder: Path) -> tuple[list[Path], list[str]]:
     good, notes = [], []
     for p in sorted(d.glob("part-*.parquet")) if d.exists() else []:
         if not CHUNK_RE.match(p.name):
+            continue
+        problem = checksum_problem(p)
+        if problem:
+            notes.append(f"skipped {p.relative_to(folder)}: it {problem} (run the sweep again to recompute it)")
             continue
         try:
             pq.read_metadata(p)
