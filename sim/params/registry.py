@@ -215,7 +215,7 @@ def core_params() -> list[Param]:
     ps.append(P("supply.cash_sigma", U, float, "log-units", (0.0, 3.0), "Cash spread", "现金离散度",
                 "Log-sd of starting cash."))
     ps += per(SUPPLIER_KINDS, lambda k: P(
-        f"supply.net_cashflow_cny_per_month.{k}", U, float, "CNY/month", (-INF, INF),
+        f"supply.net_cashflow_cny_per_month.{k}", U, float, "CNY/month", (-1e10, 1e10),  # ±10 bn a month: any firm
         f"Operating cash flow, {k}", f"月经营现金流({_SUP_ZH[k]})",
         "Net monthly cash flow from business outside scenario pilots (negative: burn rate). "
         "A supplier whose cash would fall below zero exits."))
