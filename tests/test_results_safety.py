@@ -4,14 +4,15 @@ detect a flipped bit, and Ctrl-C never writes the same runs twice."""
 
 from __future__ import annotations
 
+import io
 import json
-import os
 import random
 import signal
 import subprocess
 import sys
 import threading
 import time
+from contextlib import redirect_stdout
 from pathlib import Path
 
 import pandas as pd
@@ -22,7 +23,7 @@ from sim.base.errors import InputError
 from sim.engine.sweep import load_spec, read_runs, run_sweep
 
 from .conftest import ROOT
-from .sweep_util import scensim, write_spec
+from .sweep_util import write_spec
 
 SMALL = ROOT / "scenarios" / "synthetic_small.toml"
 
@@ -50,10 +51,16 @@ sys.exit(main(sys.argv[2:]))
 """
 
 
-def _run(out: Path, seed: int, kill_at: str | None = None):
+def _run(out: Path, seed: int, kill_at: str | None = None) -> int:
+    """``scensim run`` of the small case: in this process, or in a child killed at ``kill_at``."""
     args = ["run", str(SMALL), "--out", str(out), "--no-figures", "--quiet", "--seed", str(seed)]
-    cmd = [sys.executable, "-c", KILLER, kill_at, *args] if kill_at else [sys.executable, "-m", "sim.cli", *args]
-    return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=600)
+    if kill_at is None:
+        from sim.cli.main import main
+
+        with redirect_stdout(io.StringIO()):
+            return main(args)
+    return subprocess.run([sys.executable, "-c", KILLER, kill_at, *args], capture_output=True, text=True, cwd=ROOT,
+                          timeout=600).returncode
 
 
 def _set_seed(out: Path) -> int:
@@ -71,26 +78,23 @@ def _set_seed(out: Path) -> int:
 
 def test_kill_during_the_final_swap_leaves_the_old_set_or_the_new_never_a_mix(tmp_path):
     out = tmp_path / "out"
-    assert _run(out, 1).returncode == 0
+    assert _run(out, 1) == 0
     assert _set_seed(out) == 1
-    r = _run(out, 2, "before-exchange")
-    assert r.returncode == -signal.SIGKILL
+    assert _run(out, 2, "before-exchange") == -signal.SIGKILL
     assert _set_seed(out) == 1  # the old set, whole
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.tmp-")]  # the new set, left behind
-    r = _run(out, 3, "after-exchange")
-    assert r.returncode == -signal.SIGKILL
+    assert _run(out, 3, "after-exchange") == -signal.SIGKILL
     assert _set_seed(out) == 3  # the new set, whole
     # the next run cleans up what the killed ones left
-    assert _run(out, 4).returncode == 0
+    assert _run(out, 4) == 0
     assert _set_seed(out) == 4
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
 def test_without_an_atomic_exchange_a_kill_between_renames_is_repaired_by_the_next_run(tmp_path):
     out = tmp_path / "out"
-    assert _run(out, 1).returncode == 0
-    r = _run(out, 2, "no-exchange")
-    assert r.returncode == -signal.SIGKILL
+    assert _run(out, 1) == 0
+    assert _run(out, 2, "no-exchange") == -signal.SIGKILL
     assert not out.exists()  # set aside, new set not yet in place: no mix, but no folder for now
     from sim.base.files import clean_stale
 
@@ -127,14 +131,14 @@ def test_a_second_sweep_on_the_same_folder_refuses_or_waits(tiny, tmp_path):
         assert first.poll() is None, first.communicate()
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    second = scensim("sweep", spec, "--workers", 1, "--out", out, "-q", check=False)
-    if first.poll() is None:  # the first still runs (it should: 24 runs take seconds): the second refuses
-        assert second.returncode == 2, second.stderr
-        line = second.stderr.strip().splitlines()
-        assert len(line) == 1 and "another scensim sweep (process" in line[0] and "--wait" in line[0]
-    waiting = scensim("sweep", spec, "--workers", 1, "--out", out, "-q", "--wait")
+    loaded = load_spec(spec)
+    with pytest.raises(InputError) as e:  # the first still runs (24 runs with a chunk each take seconds)
+        run_sweep(loaded, out=out, workers=1)
+    assert f"another scensim sweep (process {first.pid})" in str(e.value) and "--wait" in str(e.value)
+    assert first.poll() is None, "the first sweep ended too soon for the test"
+    waiting = run_sweep(loaded, out=out, workers=1, wait=True)
     assert first.wait(timeout=300) == 0
-    assert "24 runs: 24 reused, 0 computed" in waiting.stdout  # it waited for the first to finish
+    assert (waiting.reused, waiting.computed) == (24, 0)  # it waited for the first to finish
     keys = _keys_per_chunk(out)
     assert len(keys) == len(set(keys)) == 24
     pd.testing.assert_frame_equal(read_runs(out), ref)
@@ -159,12 +163,11 @@ def test_a_changed_case_structure_or_model_code_is_refused_on_resume(tiny, tmp_p
                      f'plan_named = {"false" if c.id == named[0].id else str(c.plan_named).lower()}\n'
                      for c in hunan.cities)
     case.write_text(text + cities, encoding="utf-8")
-    before = sorted(p.name for p in (out / "runs").iterdir())
-    r = scensim("sweep", spec, "--workers", 1, "--out", out, check=False)
-    assert r.returncode == 2, r.stderr
-    line = r.stderr.strip().splitlines()
-    assert len(line) == 1 and "different experiment" in line[0] and "case cities" in line[0], r.stderr
-    assert sorted(p.name for p in (out / "runs").iterdir()) == before
+    before = {p.name: p.stat().st_mtime_ns for p in out.rglob("*")}
+    with pytest.raises(InputError) as e:
+        run_sweep(load_spec(spec), out=out, workers=1)
+    assert "different experiment" in str(e.value) and "differs in case cities" in str(e.value), str(e.value)
+    assert {p.name: p.stat().st_mtime_ns for p in out.rglob("*")} == before  # nothing touched
     # the model's code changed
     case.write_text(text, encoding="utf-8")
     import sim.base.files as files
