@@ -74,7 +74,7 @@ def load_comparison(path, replicates: int | None = None, seed: int | None = None
                 else InputError(f, f"experiment.{key}", "expected a non-empty string", e[key])
     check_path(e["case"], f, "experiment.case", "the path of a case file")
     case_path = path.parent / e["case"]
-    confine(case_path, path, f, "experiment.case", allow_outside)
+    confine(case_path, path, f, "experiment.case", allow_outside, e["case"])
     if not case_path.is_file():
         raise InputError(f, "experiment.case", "no such case file (the path is relative to the experiment file)",
                          e["case"])

@@ -46,7 +46,7 @@ def check_path(text, file=None, key: str | None = None, what: str = "a path") ->
     return Path(text)
 
 
-def confine(target: Path, naming_file: Path, file, key: str, allow_outside: bool) -> Path:
+def confine(target: Path, naming_file: Path, file, key: str, allow_outside: bool, shown=None) -> Path:
     """``target`` resolved; InputError unless it lies in ``naming_file``'s folder tree, the project's
     ``scenarios/`` or ``./scenarios`` — or ``allow_outside`` is set."""
     resolved = target.resolve()
@@ -56,7 +56,8 @@ def confine(target: Path, naming_file: Path, file, key: str, allow_outside: bool
     if any(resolved.is_relative_to(r) for r in roots):
         return resolved
     raise InputError(file, key, "must name a file in this file's folder (or below it) or in the project's "
-                     "scenarios/ folder; pass --allow-outside-paths to read files elsewhere", str(target))
+                     "scenarios/ folder; pass --allow-outside-paths to read files elsewhere",
+                     str(target) if shown is None else shown)
 
 
 def read_text(path: Path, what: str, example: str) -> str:

@@ -210,7 +210,7 @@ def _read_with_base(path: Path, seen: tuple, allow_outside: bool = False) -> dic
     if base is None:
         return doc
     check_path(base, path, "case.extends", "the path of another case file")
-    base_path = confine(path.parent / base, path, path, "case.extends", allow_outside)
+    base_path = confine(path.parent / base, path, path, "case.extends", allow_outside, base)
     if base_path in seen or base_path == path.resolve():
         raise InputError(path, "case.extends", "cases extend each other in a loop", base)
     if len(seen) >= MAX_EXTENDS:

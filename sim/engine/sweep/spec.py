@@ -233,7 +233,7 @@ def load_spec(path, allow_outside: bool = False) -> ExperimentSpec:
     case_rel = _string(file, ex, "case", "experiment.")
     check_path(case_rel, file, "experiment.case", "the path of a case file")
     case_path = path.parent / case_rel
-    confine(case_path, path, file, "experiment.case", allow_outside)
+    confine(case_path, path, file, "experiment.case", allow_outside, case_rel)
     if not case_path.is_file():
         raise InputError(file, "experiment.case", "no such case file (the path is relative to the spec)", case_rel)
     seed = _int(file, ex, "seed", "experiment.", lo=0, hi=MAX_SEED)
