@@ -134,7 +134,7 @@ def _run_locked(folder, spec, workers, scheduler, progress, chunk_runs, flush_se
         if executor is not None:
             with executor:
                 batches = _batches(design, spec.factors, scan.done, batch_size(n_todo, executor.workers))
-                for item in executor.results(batches, tick=max(0.05, flush_seconds / 2)):
+                for item in executor.results(batches, tick=max(0.05, min(1.0, flush_seconds / 5))):
                     if item is None:  # no batch finished lately: write what waits if it is due
                         writer.flush_if_due()
                         continue
