@@ -172,3 +172,35 @@ def test_fuzzed_inputs_load_or_are_refused_in_one_line(tmp_path, monkeypatch):
     assert outcomes["loaded"] >= 20 and outcomes["refused"] >= 200, outcomes  # both sides exercised
     assert len(runnable) == N_END_TO_END
     assert elapsed < BUDGET_S * 3, f"the fuzz took {elapsed:.0f} s; keep it near {BUDGET_S} s"
+
+
+@pytest.mark.parametrize("what", ["case", "spec"])
+def test_every_key_given_a_value_of_the_wrong_shape_is_a_one_line_error(tmp_path, what):
+    """Systematic, not random: every ``key = value`` line of the synthetic case (and of the tiny spec)
+    gets a list, a table, a string and a switch in turn (this found ``metric = [1, 2]`` raising
+    ``TypeError: unhashable type``)."""
+    from sim.base.errors import InputError
+    from sim.core.case import load_case
+    from sim.engine.sweep import load_spec
+
+    if what == "case":
+        text = SMALL.read_text(encoding="utf-8").replace('extends = "hunan_2026_2028.toml"',
+                                                         f'extends = "{HUNAN.as_posix()}"')
+        path, load, values = tmp_path / "case.toml", load_case, ["[1, 2]", "{ a = 1 }", '"x"', "true"]
+    else:
+        path = write_spec(tmp_path)
+        text, load, values = path.read_text(encoding="utf-8"), load_spec, ["[1, 2]", "{}"]
+    lines = text.split("\n")
+    tried = 0
+    for i, line in enumerate(lines):
+        m = re.match(r'^\s*([\w."]+)\s*=', line)
+        if not m:
+            continue
+        for v in values:
+            path.write_text("\n".join(lines[:i] + [f"{m.group(1)} = {v}"] + lines[i + 1:]), encoding="utf-8")
+            tried += 1
+            try:
+                load(path)
+            except InputError as e:
+                assert "\n" not in str(e)
+    assert tried >= 30

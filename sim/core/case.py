@@ -470,7 +470,7 @@ def _targets(file, doc, years, dom_ids) -> list[Target]:
         w = f"targets[{i}]."
         check_keys(file, r, ("id", "text", "zh", "en", "metric", "kind", "threshold", "years", "tier", "domain"), w)
         metric = r.get("metric")
-        if metric not in METRICS or METRICS[metric].kind != "flow":
+        if not isinstance(metric, str) or metric not in METRICS or METRICS[metric].kind != "flow":
             flows = [m for m in METRICS if METRICS[m].kind == "flow"]
             hint = did_you_mean(metric, flows)
             raise InputError(file, w + "metric", f"unknown metric{hint}; allowed: {', '.join(flows)}", metric)
