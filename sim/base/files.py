@@ -7,6 +7,7 @@ the previous set in one step by :func:`write_bundle`, so a reader never sees a m
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import hashlib
@@ -75,6 +76,52 @@ def model_code_sha256() -> str:
             h.update(str(f.relative_to(root)).encode("utf-8") + b"\0")
             h.update(f.read_bytes() + b"\0")
     return h.hexdigest()
+
+
+def checksum_path(chunk: Path) -> Path:
+    """Where a file's SHA-256 lives: a hidden file beside it (readers of the folder skip it)."""
+    return chunk.with_name(f".{chunk.name}.sha256")
+
+
+def checksum_problem(chunk: Path) -> str | None:
+    """None if ``chunk`` matches the checksum written with it, else what is wrong."""
+    try:
+        expected = checksum_path(chunk).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return "has no checksum beside it (written by an older version, or its checksum file was lost)"
+    if file_sha256(chunk) != expected:
+        return "does not match the checksum written with it (the file changed or is corrupt on disk)"
+    return None
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path, name: str, who: str, wait: bool = False, console=None):
+    """Hold an advisory ``flock`` on ``folder/name`` (the kernel releases it when the process ends, even
+    on ``kill -9``). If another process holds it: :class:`InputError` naming its pid — or, with
+    ``wait``, wait for it. Creates ``folder`` if needed. Local file systems only (not across NFS)."""
+    import fcntl
+
+    from sim.base.errors import InputError
+
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / name, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "?"
+            if not wait:
+                raise InputError(folder, None, f"{who} (process {holder}) is writing into this folder; wait for it "
+                                 "to finish, pass --wait to wait, or give another --out folder") from None
+            if console is not None:
+                console.print(f"waiting for process {holder}, which is writing into {folder} …",
+                              highlight=False, markup=False)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def file_sha256(path) -> str:

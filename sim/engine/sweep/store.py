@@ -30,7 +30,6 @@ import os
 import platform
 import re
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,7 +38,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.base.errors import InputError
-from sim.base.files import code_version, file_sha256, fsync_dir, write_synced
+from sim.base.files import (checksum_path, checksum_problem, code_version, file_sha256, folder_lock, fsync_dir,
+                            write_synced)
 from sim.engine.sweep.spec import ExperimentSpec, is_met_column, target_rows
 
 MANIFEST = "manifest.json"
@@ -83,22 +83,6 @@ def write_atomic(path: Path, write, checksum: bool = False) -> None:
         tmp.unlink(missing_ok=True)
         raise
     fsync_dir(path.parent)
-
-
-def checksum_path(chunk: Path) -> Path:
-    """Where a chunk's SHA-256 lives: a hidden file beside it (readers of the folder skip it)."""
-    return chunk.with_name(f".{chunk.name}.sha256")
-
-
-def checksum_problem(chunk: Path) -> str | None:
-    """None if ``chunk`` matches the checksum written with it, else what is wrong."""
-    try:
-        expected = checksum_path(chunk).read_text(encoding="ascii").strip()
-    except (OSError, UnicodeDecodeError):
-        return "has no checksum beside it (written by an older version, or its checksum file was lost)"
-    if file_sha256(chunk) != expected:
-        return "does not match the checksum written with it (the file changed or is corrupt on disk)"
-    return None
 
 
 def chunk_name(number: int) -> str:
@@ -246,34 +230,10 @@ class SweepFolder:
         }
 
     # -- one writer at a time ---------------------------------------------------------------------
-    @contextmanager
     def lock(self, wait: bool = False, console=None):
-        """Hold ``.lock`` in the folder (an advisory ``flock``, released by the kernel even on
-        ``kill -9``) while this process writes: a second process refuses with one line — or, with
-        ``wait``, waits for the first to finish. Creates the folder if needed."""
-        import fcntl
-
-        self.out.mkdir(parents=True, exist_ok=True)
-        path = self.out / LOCK
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "?"
-                if not wait:
-                    raise InputError(self.out, None, f"another scensim sweep (process {holder}) is writing into "
-                                     "this folder; wait for it to finish, pass --wait to wait, or give another "
-                                     "--out folder") from None
-                if console is not None:
-                    console.print(f"waiting for process {holder}, which is writing into {self.out} …",
-                                  highlight=False, markup=False)
-                fcntl.flock(fd, fcntl.LOCK_EX)
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
-            yield
-        finally:
-            os.close(fd)  # releases the lock
+        """Hold ``.lock`` while this process writes the folder (see :func:`sim.base.files.folder_lock`):
+        a second process refuses with one line, or with ``wait`` waits. Creates the folder if needed."""
+        return folder_lock(self.out, LOCK, "another scensim sweep", wait, console)
 
     # -- chunks -----------------------------------------------------------------------------------
     def scan(self) -> ScanReport:
