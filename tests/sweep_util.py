@@ -46,3 +46,13 @@ def write_tiny_case(folder: Path) -> Path:
     path = Path(folder) / "tiny_case.toml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def reference_sweep(folder: Path, replicates: int):
+    """The tiny spec with ``replicates`` replicates written into ``folder``, and its runs table run
+    without interruption (in this process): (spec path, runs DataFrame)."""
+    from sim.engine.sweep import load_spec, read_runs, run_sweep
+
+    spec = write_spec(folder, [("replicates  = 3", f"replicates  = {replicates}")])
+    run_sweep(load_spec(spec), out=Path(folder) / "ref", workers=1)
+    return spec, read_runs(Path(folder) / "ref")

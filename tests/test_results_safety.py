@@ -23,7 +23,7 @@ from sim.base.errors import InputError
 from sim.engine.sweep import load_spec, read_runs, run_sweep
 
 from .conftest import ROOT
-from .sweep_util import write_spec
+from .sweep_util import reference_sweep, write_spec
 
 SMALL = ROOT / "scenarios" / "synthetic_small.toml"
 
@@ -106,10 +106,7 @@ def test_without_an_atomic_exchange_a_kill_between_renames_is_repaired_by_the_ne
 # -- sweeps -------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    d = tmp_path_factory.mktemp("tiny")
-    spec = write_spec(d, [("replicates  = 3", "replicates  = 6")])
-    run_sweep(load_spec(spec), out=d / "ref", workers=1)
-    return spec, read_runs(d / "ref")
+    return reference_sweep(tmp_path_factory.mktemp("tiny"), 6)
 
 
 def _keys_per_chunk(out: Path) -> list[tuple[int, int]]:
