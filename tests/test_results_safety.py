@@ -134,7 +134,8 @@ def test_a_second_sweep_on_the_same_folder_refuses_or_waits(tiny, tmp_path):
     assert f"another scensim sweep (process {first.pid})" in str(e.value) and "--wait" in str(e.value)
     assert first.poll() is None, "the first sweep ended too soon for the test"
     waiting = run_sweep(loaded, out=out, workers=1, wait=True)
-    assert first.wait(timeout=300) == 0
+    _, first_err = first.communicate(timeout=300)  # also closes its pipes
+    assert first.returncode == 0, first_err
     assert (waiting.reused, waiting.computed) == (24, 0)  # it waited for the first to finish
     keys = _keys_per_chunk(out)
     assert len(keys) == len(set(keys)) == 24
