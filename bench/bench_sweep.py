@@ -207,7 +207,7 @@ def memory_sweep() -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="bench_sweep_memory_"))
     try:
-        mspec = load_spec(spec_copy(ROOT / "bench" / "specs" / "memory_20k.toml", tmp))
+        mspec = load_spec(spec_copy(ROOT / "bench" / "specs" / "memory_20k.toml", tmp), allow_outside=True)
         total = n_points(mspec) * mspec.replicates
         print(f"memory sweep: {mspec.id}, {total:,} runs on a three-month case with a tiny population "
               f"(benchmark only: short runs make 20,000 feasible), {len(mspec.outcome_columns)} outcome "

@@ -17,10 +17,10 @@ def tiny_text() -> str:
 
 
 def write_spec(folder: Path, replace=(), text=None, name="spec.toml") -> Path:
-    """Write the tiny spec (or ``text``) into ``folder`` with replacements; the case path is made
-    absolute so the spec works from anywhere."""
+    """Write the tiny spec (or ``text``) into ``folder`` with replacements, and the tiny case beside it
+    (a spec may only name a case in its own folder tree or the project's scenarios/)."""
     text = tiny_text() if text is None else text
-    text = text.replace('case        = "tiny_case.toml"', f'case        = "{TINY_CASE.as_posix()}"')
+    write_tiny_case(folder)
     for old, new in replace:
         assert old in text, f"helper: {old!r} not in spec text"
         text = text.replace(old, new, 1)
@@ -36,3 +36,23 @@ def scensim(*args, cwd=None, check=True, timeout=600):
     if check and r.returncode != 0:
         raise AssertionError(f"exit {r.returncode}\n{r.stdout}\n{r.stderr}")
     return r
+
+
+def write_tiny_case(folder: Path) -> Path:
+    """The tiny case, copied into ``folder``; its ``extends`` points at the project's Hunan case."""
+    hunan = (ROOT / "scenarios" / "hunan_2026_2028.toml").as_posix()
+    text = TINY_CASE.read_text(encoding="utf-8").replace('extends = "../../scenarios/hunan_2026_2028.toml"',
+                                                         f'extends = "{hunan}"')
+    path = Path(folder) / "tiny_case.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def reference_sweep(folder: Path, replicates: int):
+    """The tiny spec with ``replicates`` replicates written into ``folder``, and its runs table run
+    without interruption (in this process): (spec path, runs DataFrame)."""
+    from sim.engine.sweep import load_spec, read_runs, run_sweep
+
+    spec = write_spec(folder, [("replicates  = 3", f"replicates  = {replicates}")])
+    run_sweep(load_spec(spec), out=Path(folder) / "ref", workers=1)
+    return spec, read_runs(Path(folder) / "ref")

@@ -129,7 +129,7 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, args, message
     (("[levers.vouchers]\nbudget_cny_per_year", "[levers.vouchers]\nbudget"), "levers.vouchers.budget: unknown parameter"),
     (("value = 0.5, unit = \"share\", range = [0.3, 0.6]", "value = \"x\", unit = \"share\", range = [0.3, 0.6]"),
      "expected a number"),
-    (("budget_cny_per_year = { value = 30_000_000", "budget_cny_per_year = { value = -1"), "must be a number >= 0"),
+    (("budget_cny_per_year = { value = 30_000_000", "budget_cny_per_year = { value = -1"), "must be a number between 0 and 1e+13"),
     (("years = [2026, 2027, 2028]", "years = [2029]"), "outside the case horizon"),
 ])
 def test_bad_case_file_from_the_command_line(tmp_path, write_case, replace, message):

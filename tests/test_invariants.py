@@ -4,7 +4,11 @@ import numpy as np
 import pytest
 
 from sim.core.model import P_DROPPED, P_FAILED, P_MATCHED, P_RUNNING, P_SUCCEEDED, ScenarioMarket
-from sim.base.vocab import State
+from sim.base.vocab import SUPPLIER_KINDS, State
+
+from .conftest import ROOT
+
+CASE_FOR_CHECK = ROOT / "scenarios" / "synthetic_small.toml"
 
 STAGES = ["month_solicited", "month_selected", "month_published", "month_matched", "month_landed", "month_validated",
           "month_scaled"]
@@ -71,8 +75,7 @@ def check(m: ScenarioMarket, before: dict) -> dict:
     open_pilots = np.bincount(pil.supplier[np.isin(pil.status, (P_MATCHED, P_RUNNING))], minlength=len(sup))
     assert np.array_equal(sup.load, open_pilots)
     assert np.all(sup.load[~sup.alive] == 0)
-    # no supplier carries more pilots than its capacity
-    assert np.all(sup.load <= m.kind_capacity[sup.kind]), "load above capacity"
+    assert_load_within_capacity(m)
     # money is conserved: suppliers' cash is what the ledger says flowed in, all accounts sum to zero, and
     # every yuan a lever's ledger records left its treasury account
     assert m.money.check() == []
@@ -84,6 +87,26 @@ def check(m: ScenarioMarket, before: dict) -> dict:
     for lever, spent in m.fiscal.spent.items():
         assert np.all(spent >= -1e-6) and np.all(m.fiscal.committed[lever] >= -1e-6)
     return counts
+
+
+def assert_load_within_capacity(m: ScenarioMarket) -> None:
+    """No supplier holds more open pilots (matched or running) than its kind's capacity
+    (``supply.capacity.<kind>`` of the case), racing included."""
+    capacity = np.array([m.case.values[f"supply.capacity.{k}"] for k in SUPPLIER_KINDS])
+    over = m.sup.load > capacity[m.sup.kind]
+    assert not over.any(), (f"{int(over.sum())} suppliers over capacity, e.g. load {m.sup.load[over][:3]} "
+                            f"> capacity {capacity[m.sup.kind[over]][:3]}")
+
+
+def test_the_capacity_check_can_fail():
+    """The check is not vacuous: a supplier given one pilot more than its capacity is caught."""
+    m = ScenarioMarket(CASE_FOR_CHECK, seed=1)
+    for _ in range(3):
+        m.step()
+    cap = m.case.values[f"supply.capacity.{SUPPLIER_KINDS[int(m.sup.kind[0])]}"]
+    m.sup.load[0] = cap + 1
+    with pytest.raises(AssertionError, match="over capacity"):
+        assert_load_within_capacity(m)
 
 
 @pytest.mark.parametrize("config", list(CONFIGS))

@@ -18,7 +18,7 @@ from sim.engine.runner import run_outcomes
 from sim.engine.sweep import load_spec, read_runs, run_sweep
 
 from .conftest import ROOT
-from .sweep_util import scensim, write_spec
+from .sweep_util import scensim, write_spec, write_tiny_case
 
 POINTS, REPLICATES = 4, 3
 
@@ -141,7 +141,7 @@ def test_a_truncated_chunk_is_set_aside_and_its_runs_recomputed(reference, spec_
     (out / "runs" / ".part-000009.parquet.999.tmp").write_bytes(b"half a chunk")
     r = scensim("sweep", spec_path, "--workers", 1, "--out", out)
     assert f"{POINTS * REPLICATES} runs: {POINTS * REPLICATES - lost} reused, {lost} computed" in r.stdout
-    assert "set aside runs/part-000001.parquet" in r.stderr and "truncated or corrupt" in r.stderr
+    assert "set aside runs/part-000001.parquet" in r.stderr and "does not match the checksum" in r.stderr
     assert "removed runs/.part-000009.parquet.999.tmp" in r.stderr
     assert (out / "runs" / ".set-aside-part-000001.parquet").read_bytes() == data[: len(data) // 2]
     pd.testing.assert_frame_equal(read_runs(out), reference[1])
@@ -240,8 +240,8 @@ def test_a_worker_lets_finished_models_be_freed(spec_path):
 def test_common_random_numbers_give_every_point_the_same_draws(tmp_path):
     """With common random numbers, points that differ only in a parameter that does nothing here (the
     voucher share, with no voucher budget) give identical outcomes; with independent seeds they do not."""
-    base = (ROOT / "tests" / "specs").resolve()
-    text = (f'[experiment]\nid = "crn"\ncase = "{(base / "tiny_case.toml").as_posix()}"\nseed = 3\nreplicates = 2\n'
+    write_tiny_case(tmp_path)
+    text = ('[experiment]\nid = "crn"\ncase = "tiny_case.toml"\nseed = 3\nreplicates = 2\n'
             'common_random_numbers = true\n\n[design]\nkind = "grid"\n\n[vary]\n'
             '"vouchers.share" = { values = [0.3, 0.6] }\n\n[fixed]\n"vouchers.budget_cny_per_year" = 0.0\n'
             '"population.startups" = 150\n"population.smes" = 80\n"population.leaders" = 15\n"population.institutes" = 15\n'

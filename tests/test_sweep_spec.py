@@ -10,7 +10,7 @@ from sim.engine.sweep import design_table, load_spec, n_points
 from sim.engine.sweep.spec import outcome_names
 
 from .conftest import ROOT
-from .sweep_util import TINY, scensim, write_spec
+from .sweep_util import write_tiny_case, TINY, scensim, write_spec
 
 
 def test_shipped_specs_load_and_have_the_documented_sizes():
@@ -111,7 +111,7 @@ def _spec(tmp_path, design: str, vary: str, replicates=1, fixed="population.star
     text = f"""
 [experiment]
 id = "d"
-case = "{(ROOT / 'tests' / 'specs' / 'tiny_case.toml').as_posix()}"
+case = "{write_tiny_case(tmp_path).name}"
 seed = 5
 replicates = {replicates}
 [design]

@@ -33,7 +33,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from sim.core.case import Case, load_case
-from sim.base.errors import InputError
+from sim.base.errors import InputError, did_you_mean
 from sim.core.model import DEFAULT_CASE, ScenarioMarket
 from sim.core.registry import REGISTRY
 from sim.base.rng import run_seed
@@ -67,8 +67,10 @@ def _registry_params(params: dict) -> dict:
     for k, v in params.items():
         if k not in KEYWORDS:
             raise InputError("model argument", k, "unknown parameter keyword; use a registry name with dots as "
-                             "underscores, e.g. vouchers_share (see `scensim params`)")
-        out[KEYWORDS[k]] = v
+                             f"underscores, e.g. vouchers_share{did_you_mean(k, KEYWORDS)} (see `scensim params`)")
+        if hasattr(v, "item") and not isinstance(v, (list, tuple, dict)):
+            v = v.item()  # numpy scalars (EMA Workbench hands them over) as Python numbers
+        out[KEYWORDS[k]] = REGISTRY[KEYWORDS[k]].parse(v, "model argument", k)
     return out
 
 
@@ -157,9 +159,7 @@ def ema_model(case: str | Path | None = None, levers=None, uncertainties=None, o
             names = [n for n in REGISTRY.names(kind) if REGISTRY[n].dtype is bool or c.params[n].lo != c.params[n].hi]
         out = []
         for n in names:
-            if n not in REGISTRY:
-                raise InputError("ema_model", n, "unknown parameter (see `scensim params`)")
-            p, v = REGISTRY[n], c.params[n]
+            p, v = REGISTRY.lookup(n, "ema_model"), c.params[n]
             if p.dtype is bool:
                 out.append(BooleanParameter(keyword(n)))
             elif p.dtype is int:
@@ -178,7 +178,7 @@ def ema_model(case: str | Path | None = None, levers=None, uncertainties=None, o
     reduce = {"function": _mean} if replicates > 1 else {}
     model.outcomes = [ScalarOutcome(outcome_identifier(col), **reduce) for col in columns]
     constants = [Constant("case", case_path)]
-    constants += [Constant(keyword(k), v) for k, v in (fixed or {}).items()]
+    constants += [Constant(keyword(k), REGISTRY.parse(k, v, "ema_model", f"fixed.{k}")) for k, v in (fixed or {}).items()]
     if replicates > 1:
         model.replications = [{"seed": run_seed(seed, r)} for r in range(replicates)]
     else:

@@ -12,20 +12,22 @@ paired bootstrap interval).
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.core.case import Case, check_keys, coerce_param, check_bounds, param_spec, load_case
+from sim.core.case import Case, check_keys, load_case
 from sim.base.errors import InputError
+from sim.base.tomlfile import check_path, confine, read_toml
+from sim.core.registry import REGISTRY
 from sim.levers import LEVERS
 from sim.base.rng import run_seed
 from sim.core.targets import joint_attainment, summarize
 
+MAX_REPLICATES = 100_000  # replicates of every mix: checked before any run
+MAX_TOTAL_CNY = 1e13  # the budget bound of every lever (see sim.params.registry.MONEY)
 BUDGETED = [L.name for L in LEVERS if any(p.name == f"{L.name}.budget_cny_per_year" for p in L.PARAMS)]
 PUBLIC_OWNERS = "public_owners"  # not a lever: public owners' pilot payments, in the spend table for total public cost
 
@@ -53,20 +55,13 @@ class Comparison:
         return self.case.with_params(mix.params, origin=f"mix {mix.id}")
 
 
-def _read(path: Path) -> dict:
-    if not path.exists():
-        raise InputError(path, None, "no such experiment file (e.g. experiments/hunan_policy_mixes.toml)")
-    try:
-        with open(path, "rb") as f:
-            return tomllib.load(f)
-    except tomllib.TOMLDecodeError as e:
-        raise InputError(path, None, f"TOML syntax error: {e}") from None
-
-
-def load_comparison(path, replicates: int | None = None, seed: int | None = None) -> Comparison:
-    """Read and validate a policy-mix experiment; ``replicates``/``seed`` override the file's."""
-    path = Path(path)
-    doc = _read(path)
+def load_comparison(path, replicates: int | None = None, seed: int | None = None,
+                    allow_outside: bool = False) -> Comparison:
+    """Read and validate a policy-mix experiment; ``replicates``/``seed`` override the file's.
+    ``allow_outside`` lets ``experiment.case`` name a file outside the experiment's folder tree and
+    the project's ``scenarios/``."""
+    path = check_path(path, None, None, "the path of an experiment file")
+    doc = read_toml(path, "experiment file", "experiments/hunan_policy_mixes.toml")[0]
     f = str(path)
     check_keys(f, doc, ("experiment", "mixes"), "")
     e = doc.get("experiment")
@@ -78,16 +73,23 @@ def load_comparison(path, replicates: int | None = None, seed: int | None = None
         if not isinstance(e.get(key), str) or not e[key]:
             raise InputError(f, f"experiment.{key}", "missing; expected a string", e.get(key, None)) if key not in e \
                 else InputError(f, f"experiment.{key}", "expected a non-empty string", e[key])
-    case = load_case((path.parent / e["case"]))
+    check_path(e["case"], f, "experiment.case", "the path of a case file")
+    case_path = path.parent / e["case"]
+    confine(case_path, path, f, "experiment.case", allow_outside, e["case"])
+    if not case_path.is_file():
+        raise InputError(f, "experiment.case", "no such case file (the path is relative to the experiment file)",
+                         e["case"])
+    case = load_case(case_path, allow_outside=allow_outside)
     total = e.get("total_budget_cny_per_year")
-    if isinstance(total, bool) or not isinstance(total, (int, float)) or total < 0:
-        raise InputError(f, "experiment.total_budget_cny_per_year", "expected a number >= 0 (CNY per year)", total)
+    if isinstance(total, bool) or not isinstance(total, (int, float)) or not 0 <= total <= MAX_TOTAL_CNY:
+        raise InputError(f, "experiment.total_budget_cny_per_year",
+                         f"expected a number between 0 and {MAX_TOTAL_CNY:g} (CNY per year)", total)
     reps = e.get("replicates", 20) if replicates is None else replicates
-    if isinstance(reps, bool) or not isinstance(reps, int) or reps < 1:
-        raise InputError(f, "experiment.replicates", "expected a whole number >= 1", reps)
+    if isinstance(reps, bool) or not isinstance(reps, int) or not 1 <= reps <= MAX_REPLICATES:
+        raise InputError(f, "experiment.replicates", f"expected a whole number between 1 and {MAX_REPLICATES:,}", reps)
     sd = e.get("seed", 0) if seed is None else seed
-    if isinstance(sd, bool) or not isinstance(sd, int) or sd < 0:
-        raise InputError(f, "experiment.seed", "expected a whole number >= 0", sd)
+    if isinstance(sd, bool) or not isinstance(sd, int) or not 0 <= sd < 2 ** 63:
+        raise InputError(f, "experiment.seed", "expected a whole number >= 0 (64 bits)", sd)
     mixes_doc = doc.get("mixes")
     if not isinstance(mixes_doc, dict) or not mixes_doc:
         raise InputError(f, "mixes", "missing; expected one [mixes.<id>] table per policy mix")
@@ -106,24 +108,27 @@ def load_comparison(path, replicates: int | None = None, seed: int | None = None
                 raise InputError(f, f"{w}budget_cny_per_year.{lever}",
                                  f"not a budgeted lever; allowed: {', '.join(BUDGETED)}")
             name = f"{lever}.budget_cny_per_year"
-            v = coerce_param(f, f"{w}budget_cny_per_year.{lever}", param_spec(f, name), amount)
-            check_bounds(f, f"{w}budget_cny_per_year.{lever}", param_spec(f, name), v)
-            params[name] = v
+            params[name] = REGISTRY.parse(name, amount, f, f"{w}budget_cny_per_year.{lever}")
         for lever in BUDGETED:
             params.setdefault(f"{lever}.budget_cny_per_year", 0.0)
         got = sum(params[f"{lv}.budget_cny_per_year"] for lv in BUDGETED)
         if abs(got - total) > 1.0:
             raise InputError(f, w + "budget_cny_per_year", f"the split adds up to {got:,.0f} CNY/year, not the "
                              f"experiment's total {total:,.0f}; every mix must spend the same total", split)
-        for name, value in (m.get("set") or {}).items():
-            spec = param_spec(f, name)
+        sets = m.get("set") or {}
+        if not isinstance(sets, dict):
+            raise InputError(f, w + "set", "expected a table {parameter = value, …}", sets)
+        for name, value in sets.items():
+            spec = REGISTRY.lookup(name, f, f"{w}set.{name}")
             if spec.kind != "lever":
                 raise InputError(f, f"{w}set.{name}", "is an uncertainty; a mix may only set levers "
                                  "(uncertainties stay as in the case)")
             if name.endswith(".budget_cny_per_year"):
                 raise InputError(f, f"{w}set.{name}", "budgets belong in budget_cny_per_year")
-            params[name] = coerce_param(f, f"{w}set.{name}", spec, value)
-            check_bounds(f, f"{w}set.{name}", spec, params[name])
+            params[name] = spec.parse(value, f, f"{w}set.{name}")
+        for lang in ("zh", "en"):
+            if not isinstance(m.get(lang, mid), str):
+                raise InputError(f, w + lang, "expected a string (the mix's name)", m[lang])
         mixes.append(Mix(mid, m.get("zh", mid), m.get("en", mid), params))
     ids = [m.id for m in mixes]
     if e["baseline"] not in ids:

@@ -98,6 +98,11 @@ def summarize_folder(folder, write: bool = True, by: str = "point") -> tuple[pd.
     manifest = read_manifest(folder)
     _, notes = valid_chunks(folder)
     runs = read_runs(folder)
+    dup = runs.duplicated(["point", "replicate"])
+    if dup.any():  # two processes wrote this folder (older versions had no lock): count each run once
+        notes.append(f"{int(dup.sum())} runs appear in more than one chunk (the folder was written twice at "
+                     "once); each is counted once")
+        runs = runs[~dup].reset_index(drop=True)
     if len(runs) < manifest["runs"]:
         notes.append(f"{len(runs)} of {manifest['runs']} runs are present (the sweep is unfinished; "
                      "run it again to complete it)")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
+import unicodedata
+
 
 class InputError(Exception):
     """Bad input: names the file, the key, the value given and what is allowed.
@@ -23,27 +26,66 @@ class InputError(Exception):
     def __str__(self) -> str:
         parts = []
         if self.file:
-            parts.append(self.file)
+            parts.append(printable(self.file, 240))
         head = self.key or ""
         if self.value is not self._NO_VALUE:
             head = f"{head} = {_show(self.value)}" if head else _show(self.value)
         if head:
             parts.append(head)
         parts.append(self.allowed)
-        return ": ".join(parts).replace("\n", " ")
+        return printable(": ".join(parts))
+
+
+def printable(text: str, limit: int | None = None) -> str:
+    """``text`` safe for one terminal line: control characters (escape sequences, newlines, NUL, bidi
+    overrides) shown as ``\\xNN``/``\\uNNNN``; cut to ``limit`` characters with "…"."""
+    out = []
+    for ch in str(text):
+        cat = unicodedata.category(ch)
+        if ch == "\n" or ch == "\t":
+            out.append(" ")
+        elif cat in ("Cc", "Cf", "Zl", "Zp") and ch not in "\u200d":
+            out.append(f"\\x{ord(ch):02x}" if ord(ch) < 256 else f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    text = "".join(out)
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text
 
 
 def _show(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return f'"{value}"'
+        return '"' + printable(value, 80) + '"'
+    if isinstance(value, int) and abs(value) >= 10**18:
+        return f"a whole number of about {int(value.bit_length() * 0.30103) + 1} digits"
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     if isinstance(value, dict):
         return "{…}"
-    text = repr(value)
+    text = printable(repr(value))
     return text if len(text) <= 60 else text[:57] + "…"
+
+
+def did_you_mean(name, options, show=None) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``options`` to ``name``, or "" (``show`` maps the
+    match to how the user would write it). The one place the project suggests names."""
+    close = difflib.get_close_matches(str(name), [str(o) for o in options], n=1)
+    if not close:
+        return ""
+    return f" (did you mean {(show or str)(close[0])!r}?)"
+
+
+class EnvironmentFailure(Exception):
+    """The machine, not the input, failed (disk full, file too large, permission denied while writing):
+    one line on stderr, exit status 1."""
+
+    def __init__(self, path, what: str, err: OSError | None = None):
+        self.path = str(path)
+        reason = (err.strerror or str(err)) if err is not None else ""
+        super().__init__(f"{self.path}: {what}" + (f": {reason}" if reason else ""))
 
 
 # Kept for readability at call sites that deal with case files.

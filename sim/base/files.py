@@ -1,20 +1,26 @@
 """Files that survive a crash: atomic writes, fsync, hashes, the code version.
 
 Every result file is written to a hidden temporary name, flushed to disk and renamed into place, so a
-reader never sees half a file; a set of files is written together by :func:`write_bundle`.
+reader never sees half a file; a set of files is written into a hidden sibling folder and swapped with
+the previous set in one step by :func:`write_bundle`, so a reader never sees a mix of two sets.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import functools
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pandas as pd
 
+from sim.base.errors import EnvironmentFailure
 from sim.base.version import __version__
 
 TABLE_FORMATS = ("parquet", "csv")
@@ -62,6 +68,72 @@ def code_version() -> str:
     return __version__
 
 
+# What determines a run's numbers: the model, its levers and parameters, the base utilities they use,
+# and the code that runs one replicate and records its outcomes.
+MODEL_CODE = ("base", "params", "levers", "core", "engine/runner.py", "engine/sweep/worker.py")
+
+
+@functools.lru_cache(maxsize=1)
+def model_code_sha256() -> str:
+    """A hash of the source of everything that determines a run (``MODEL_CODE`` under ``sim/``): two
+    checkouts with the same hash compute the same runs; a change to the docs or the report does not
+    change it, a change to the model does."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for part in MODEL_CODE:
+        p = root / part
+        for f in sorted(p.rglob("*.py")) if p.is_dir() else [p]:
+            h.update(str(f.relative_to(root)).encode("utf-8") + b"\0")
+            h.update(f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def checksum_path(chunk: Path) -> Path:
+    """Where a file's SHA-256 lives: a hidden file beside it (readers of the folder skip it)."""
+    return chunk.with_name(f".{chunk.name}.sha256")
+
+
+def checksum_problem(chunk: Path) -> str | None:
+    """None if ``chunk`` matches the checksum written with it, else what is wrong."""
+    try:
+        expected = checksum_path(chunk).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return "has no checksum beside it (written by an older version, or its checksum file was lost)"
+    if file_sha256(chunk) != expected:
+        return "does not match the checksum written with it (the file changed or is corrupt on disk)"
+    return None
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path, name: str, who: str, wait: bool = False, console=None):
+    """Hold an advisory ``flock`` on ``folder/name`` (the kernel releases it when the process ends, even
+    on ``kill -9``). If another process holds it: :class:`InputError` naming its pid — or, with
+    ``wait``, wait for it. Creates ``folder`` if needed. Local file systems only (not across NFS)."""
+    import fcntl
+
+    from sim.base.errors import InputError
+
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / name, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "?"
+            if not wait:
+                raise InputError(folder, None, f"{who} (process {holder}) is writing into this folder; wait for it "
+                                 "to finish, pass --wait to wait, or give another --out folder") from None
+            if console is not None:
+                console.print(f"waiting for process {holder}, which is writing into {folder} …",
+                              highlight=False, markup=False)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
 def file_sha256(path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -72,26 +144,35 @@ def file_sha256(path) -> str:
 
 def write_bundle(out: Path, tables: dict[str, pd.DataFrame], files: dict[str, object] | None = None,
                  manifest_doc: dict | None = None, csv: bool | None = True) -> Path:
-    """Write tables (Parquet, and CSV as :func:`table_formats` says) and other files atomically into
-    ``out``; the manifest last.
+    """Write tables (Parquet, and CSV as :func:`table_formats` says), other files and the manifest as one
+    set that replaces ``out``.
 
-    ``files`` maps a relative name to bytes/str, or to a function ``write(path)``.
+    ``files`` maps a relative name to bytes/str, or to a function ``write(path)``. The set is written
+    into a hidden sibling folder ``.<name>.tmp-<pid>`` and swapped with ``out`` in one step
+    (:func:`replace_folder`), so a reader sees the old set or the new one, never a mix. An existing
+    ``out`` must be an earlier set (it holds ``manifest.json``) or empty: other files are never
+    deleted. A write error (disk full, file too large) raises :class:`EnvironmentFailure` and leaves
+    ``out`` as it was.
     """
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = out / f".tmp-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
+    out = Path(out)
+    parent, name = out.absolute().parent, out.absolute().name
+    check_replaceable(out)
     try:
-        names: list[str] = []
-        for name, df in tables.items():
-            write_synced(tmp / f"{name}.parquet", lambda p, df=df: df.to_parquet(p, index=False, engine="pyarrow"))
-            names.append(f"{name}.parquet")
-            if "csv" in table_formats(name, csv):
-                write_synced(tmp / f"{name}.csv", lambda p, df=df: df.to_csv(p, index=False))
-                names.append(f"{name}.csv")
-        for name, content in (files or {}).items():
-            target = tmp / name
+        parent.mkdir(parents=True, exist_ok=True)
+        clean_stale(parent, name)
+        tmp = parent / f".{name}.tmp-{os.getpid()}"
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir()
+    except OSError as e:
+        raise EnvironmentFailure(out, "cannot create the output folder", e) from None
+    try:
+        for tname, df in tables.items():
+            write_synced(tmp / f"{tname}.parquet", lambda p, df=df: df.to_parquet(p, index=False, engine="pyarrow"))
+            if "csv" in table_formats(tname, csv):
+                write_synced(tmp / f"{tname}.csv", lambda p, df=df: df.to_csv(p, index=False))
+        for fname, content in (files or {}).items():
+            target = tmp / fname
             target.parent.mkdir(parents=True, exist_ok=True)
             if callable(content):
                 writer = content
@@ -100,18 +181,112 @@ def write_bundle(out: Path, tables: dict[str, pd.DataFrame], files: dict[str, ob
             else:
                 writer = lambda p, c=content: p.write_text(c, encoding="utf-8")  # noqa: E731
             write_synced(target, writer)
-            names.append(name)
         if manifest_doc is not None:
             write_synced(tmp / "manifest.json",
-                        lambda p: p.write_text(json.dumps(manifest_doc, ensure_ascii=False, indent=2) + "\n",
-                                               encoding="utf-8"))
-            names.append("manifest.json")  # last: its presence means the set is complete
-        for sub in sorted({str(Path(n).parent) for n in names} - {"."}):
-            (out / sub).mkdir(parents=True, exist_ok=True)
-        for n in names:
-            os.replace(tmp / n, out / n)
-        for d in sorted({out / Path(n).parent for n in names}):
+                         lambda p: p.write_text(json.dumps(manifest_doc, ensure_ascii=False, indent=2) + "\n",
+                                                encoding="utf-8"))
+        for d in [tmp, *(p for p in tmp.rglob("*") if p.is_dir())]:
             fsync_dir(d)
-    finally:
+        replace_folder(tmp, out.absolute())
+    except OSError as e:
         shutil.rmtree(tmp, ignore_errors=True)
+        raise EnvironmentFailure(out, "could not write the results (nothing was replaced)", e) from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return out
+
+
+# -- replacing a folder in one step ------------------------------------------------------------------
+_AT_FDCWD, _RENAME_EXCHANGE = -100, 2
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux ``renameat2(RENAME_EXCHANGE)``); False where unsupported."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if fn(_AT_FDCWD, os.fsencode(str(a)), _AT_FDCWD, os.fsencode(str(b)), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):  # this file system cannot exchange
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def replace_folder(new: Path, out: Path) -> None:
+    """Put folder ``new`` in the place of ``out`` in one step and delete the old set.
+
+    On Linux the two folders are exchanged atomically; elsewhere ``out`` is first renamed aside
+    (``.<name>.old-<pid>``), then ``new`` renamed into place — a reader may then find no folder for an
+    instant but never a mix, and :func:`clean_stale` puts the old set back if the process died in
+    between."""
+    parent = out.parent
+    if not out.exists():
+        os.rename(new, out)
+        fsync_dir(parent)
+        return
+    if _exchange(new, out):
+        fsync_dir(parent)
+        shutil.rmtree(new, ignore_errors=True)  # ``new`` now holds the old set
+        return
+    old = parent / f".{out.name}.old-{os.getpid()}"
+    os.rename(out, old)
+    os.rename(new, out)
+    fsync_dir(parent)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+_STALE = re.compile(r"^\.(?P<name>.+)\.(?P<what>tmp|old)-(?P<pid>\d+)$")
+
+
+def clean_stale(parent: Path, name: str) -> list[str]:
+    """Remove the temporary folders dead processes left beside ``parent/name`` (a killed run); if a
+    killed run had set the old results aside and not yet put the new ones in place, put them back.
+    Returns what was done, for the user."""
+    done = []
+    legacy = parent / name
+    for p in sorted(parent.iterdir()) if parent.is_dir() else []:
+        m = _STALE.match(p.name)
+        if not m or m["name"] != name or pid_alive(int(m["pid"])):
+            continue
+        if m["what"] == "old" and not (parent / name).exists():
+            os.rename(p, parent / name)
+            done.append(f"restored {parent / name} from {p.name} (a run was killed while replacing it)")
+        else:
+            shutil.rmtree(p, ignore_errors=True)
+            done.append(f"removed {p} (left by a killed run)")
+    if legacy.is_dir():  # earlier versions wrote into ``out/.tmp-<pid>``
+        for p in legacy.glob(".tmp-*"):
+            if p.name[5:].isdigit() and not pid_alive(int(p.name[5:])):
+                shutil.rmtree(p, ignore_errors=True)
+                done.append(f"removed {p} (left by a killed run)")
+    return done
+
+
+def check_replaceable(out: Path) -> None:
+    """``out`` will be replaced whole: refuse a folder holding anything but an earlier result set."""
+    from sim.base.errors import InputError
+
+    if out.exists() and not out.is_dir():
+        raise InputError(None, "--out", "must be a folder, and this is a file", str(out))
+    if out.is_dir() and not (out / "manifest.json").exists():
+        visible = [p.name for p in out.iterdir() if not p.name.startswith(".")]
+        if visible:
+            raise InputError(None, "--out", "holds files that are not a result set of this tool (no "
+                             "manifest.json); it would be replaced whole: give a new or empty folder", str(out))

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from sim.base.errors import InputError
+from sim.base.tomlfile import check_path, output_folder
 from sim.core.model import DEFAULT_CASE as PACKAGED_CASE
 
 DEFAULT_CASE = "scenarios/hunan_2026_2028.toml"
@@ -27,28 +28,59 @@ def default_case() -> str:
     return DEFAULT_CASE if Path(DEFAULT_CASE).exists() else str(PACKAGED_CASE)
 
 
-def positive_int(name: str):
-    """A parser of whole numbers ≥ 1 for the flag ``name``."""
+# Upper bounds of counts given on the command line: each is a promise of time or memory.
+MAX_COUNT = {"--replicates": 100_000, "--workers": 512, "--chunk-runs": 1_000_000, "--max-twins": 1_000_000}
+
+
+def positive_int(name: str, hi: int | None = None):
+    """A parser of whole numbers from 1 to ``hi`` (default ``MAX_COUNT[name]``) for the flag ``name``."""
+    hi = hi if hi is not None else MAX_COUNT.get(name, 10**9)
+
     def parse(text):
         try:
-            v = int(text)
+            v = int(str(text).strip().replace("_", ""))
         except (TypeError, ValueError):
-            raise InputError(None, name, "expected a whole number", text) from None
+            raise InputError(None, name, f"expected a whole number from 1 to {hi:,}", text) from None
         if v < 1:
             raise InputError(None, name, "must be at least 1", v)
+        if v > hi:
+            raise InputError(None, name, f"must be at most {hi:,}", v)
         return v
     return parse
 
 
 def seed_arg(text, name: str = "--seed") -> int:
-    """A seed: a whole number ≥ 0."""
+    """A seed: a whole number from 0 to 2^63 − 1."""
     try:
-        v = int(text)
+        v = int(str(text).strip())
     except (TypeError, ValueError):
         raise InputError(None, name, "expected a whole number >= 0", text) from None
-    if v < 0:
-        raise InputError(None, name, "expected a whole number >= 0", v)
+    if not 0 <= v < 2 ** 63:
+        raise InputError(None, name, "expected a whole number from 0 to 2^63 - 1", v)
     return v
+
+
+def add_path_flag(parser) -> None:
+    """``--allow-outside-paths``: let ``extends`` and ``experiment.case`` name files anywhere."""
+    parser.add_argument("--allow-outside-paths", action="store_true",
+                        help="let a case's `extends` and an experiment's `case` name files outside the naming "
+                        "file's folder tree and the project's scenarios/ (off by default)")
+
+
+def input_path(text, name: str) -> Path:
+    """A path given on the command line (length, NUL and control characters checked)."""
+    return check_path(text, None, name, "a path")
+
+
+def out_folder(text, default: Path, replaced: bool = True) -> Path:
+    """The output folder: ``--out`` or ``default``, checked before work starts to be creatable and
+    writable, and (``replaced``: a result set replaces it whole) to hold nothing but an earlier set."""
+    from sim.base.files import check_replaceable
+
+    out = output_folder(text if text is not None else default, "--out")
+    if replaced:
+        check_replaceable(out)
+    return out
 
 
 def open_share(text, name: str = "--share") -> float:

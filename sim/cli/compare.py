@@ -7,9 +7,10 @@ from pathlib import Path
 from sim.analysis.compare import load_comparison, run_comparison
 from sim.base.files import code_version, file_sha256, write_bundle
 from sim.base.rng import run_seed
-from sim.cli.args import add_executor_args, executor_args, positive_int, seed_arg
+from sim.cli.args import add_executor_args, add_path_flag, executor_args, input_path, out_folder, positive_int, seed_arg
 from sim.report.compare_tables import markdown_table, tables_for_print
 from sim.report.console import print_table, progress, stdout_console
+from sim.report.escape import md, term
 
 
 def cmd_compare(args) -> int:
@@ -17,8 +18,9 @@ def cmd_compare(args) -> int:
     reps = positive_int("--replicates")(args.replicates) if args.replicates is not None else None
     workers, scheduler = executor_args(args)
     seed = seed_arg(args.seed) if args.seed is not None else None
-    cmp = load_comparison(args.experiment, replicates=reps, seed=seed)
-    out = Path(args.out) if args.out else Path("results") / cmp.id
+    cmp = load_comparison(input_path(args.experiment, "EXPERIMENT"), replicates=reps, seed=seed,
+                          allow_outside=args.allow_outside_paths)
+    out = out_folder(args.out, Path("results") / cmp.id)
     total = len(cmp.mixes) * cmp.replicates
     from sim.report.i18n import t
 
@@ -31,7 +33,7 @@ def cmd_compare(args) -> int:
         print_table(con, title, head, rows, left=left)
     tables = {"compare_summary": res["summary"], "compare_joint": res["joint"], "compare_targets": res["targets"], "compare_spend": res["spend"],
               "compare_fiscal": res["fiscal"], "compare_vs_baseline": res["versus_baseline"]}
-    report = f"# {cmp.id}\n\n" + t("compare_header", args.lang).format(n=cmp.replicates, seed=cmp.seed, case=cmp.case.id) + \
+    report = f"# {md(cmp.id)}\n\n" + t("compare_header", args.lang).format(n=cmp.replicates, seed=cmp.seed, case=cmp.case.id) + \
         "\n\n" + \
         "\n".join(markdown_table(*t) for t in printed)
     man = {"command": "compare", "lang": args.lang, "experiment": cmp.id, "experiment_file": cmp.path, "experiment_sha256": file_sha256(cmp.path),
@@ -39,7 +41,7 @@ def cmd_compare(args) -> int:
            "replicate_seeds": [run_seed(cmp.seed, r) for r in range(cmp.replicates)],
            "mixes": {m.id: m.params for m in cmp.mixes}, "code_version": code_version()}
     write_bundle(out, tables, {"report.md": report, **compare_figures(cmp, res, args.lang)}, man)
-    con.print(f"{t('written', args.lang)} {out}/", highlight=False)
+    con.print(f"{t('written', args.lang)} {term(out)}/", highlight=False)
     return 0
 
 
@@ -69,4 +71,5 @@ def register(sub) -> None:
     add_executor_args(p, what="replicates")
     p.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the printed tables and report.md")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    add_path_flag(p)
     p.set_defaults(handler=cmd_compare)

@@ -7,10 +7,11 @@ from pathlib import Path
 from sim.analysis.lottery import run_lottery
 from sim.base.files import code_version, file_sha256, write_bundle
 from sim.base.rng import run_seed
-from sim.cli.args import add_executor_args, default_case, executor_args, open_share, positive_int, seed_arg
+from sim.cli.args import add_executor_args, add_path_flag, default_case, executor_args, input_path, open_share, out_folder, positive_int, seed_arg
 from sim.core.case import load_case
 from sim.core.lottery_draw import LOTTERY_LEVERS
 from sim.report.console import print_table, progress, stdout_console
+from sim.report.escape import term
 
 
 def cmd_lottery(args) -> int:
@@ -19,8 +20,8 @@ def cmd_lottery(args) -> int:
     workers, scheduler = executor_args(args)
     max_twins = positive_int("--max-twins")(args.max_twins) if args.max_twins is not None else None
     share = open_share(args.share)
-    case = load_case(args.case or default_case())
-    out = Path(args.out) if args.out else Path("results") / f"{case.id}_lottery_{args.lever}"
+    case = load_case(input_path(args.case or default_case(), "CASE"), allow_outside=args.allow_outside_paths)
+    out = out_folder(args.out, Path("results") / f"{case.id}_lottery_{args.lever}")
     from sim.report.i18n import t
 
     with progress(t("lottery_progress", args.lang).format(lever=args.lever), None, args.quiet) as update:
@@ -37,7 +38,7 @@ def cmd_lottery(args) -> int:
            "share": share, "seed": seed, "run_seed": run_seed(seed, 0), "max_twins": max_twins,
            "code_version": code_version()}
     write_bundle(out, res, {}, man)
-    con.print(f"{t('written', args.lang)} {out}/", highlight=False)
+    con.print(f"{t('written', args.lang)} {term(out)}/", highlight=False)
     return 0
 
 
@@ -56,4 +57,5 @@ def register(sub) -> None:
     p.add_argument("--out", "-o", default=None, help="output folder (default results/<case>_lottery_<lever>/)")
     p.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the printed table")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    add_path_flag(p)
     p.set_defaults(handler=cmd_lottery)

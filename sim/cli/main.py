@@ -7,8 +7,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.base.errors import InputError
-from sim.cli.args import DEFAULT_CASE, Parser, add_executor_args, default_case, executor_args, positive_int, seed_arg
+from sim.base.errors import EnvironmentFailure, InputError, printable
+from sim.cli.args import (DEFAULT_CASE, Parser, add_executor_args, add_path_flag, default_case, executor_args,
+                          input_path, out_folder, positive_int, seed_arg)
 from sim.report.console import print_table, stdout_console
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-write", action="store_true", help="print the table only; write nothing")
     r.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     add_executor_args(r, what="replicates")
+    add_path_flag(r)
 
     for register in _extensions():
         register(sub)
@@ -42,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     ps.add_argument("case", nargs="?", default=None, help=f"case file (default: {DEFAULT_CASE})")
     ps.add_argument("--markdown", action="store_true", help="print docs/parameters.md")
     ps.add_argument("--kind", choices=("lever", "uncertainty"), default=None)
+    add_path_flag(ps)
     return p
 
 
@@ -70,10 +73,11 @@ def cmd_run(args) -> int:
     replicates = positive_int("--replicates")(args.replicates)
     workers, scheduler = executor_args(args)
     overrides = dict(parse_assignment(a) for a in args.overrides)
-    case = load_case(args.case or default_case(), overrides)
-    out = Path(args.out) if args.out else Path("results") / case.id
-    if not args.no_write and out.exists() and not out.is_dir():
-        raise InputError(out, None, "--out must be a folder, and this is a file")
+    case = load_case(input_path(args.case or default_case(), "CASE"), overrides,
+                     allow_outside=args.allow_outside_paths)
+    out = Path("results") / case.id
+    if not args.no_write:  # checked before the run: a bad --out must not cost an hour of simulation
+        out = out_folder(args.out, out)
 
     from sim.report.output import write_results
     from sim.report.tables import fiscal_rows, part_year_note, target_rows
@@ -90,11 +94,13 @@ def cmd_run(args) -> int:
         report = not (args.no_figures or args.no_report)
         rep = write_results(results, out, lang=args.lang, figures=not args.no_figures, csv=True if args.csv else None,
                             report=report)
-        Console().print(f"{t('written', args.lang)} {out}/", highlight=False)
+        from sim.report.escape import term
+
+        Console().print(f"{t('written', args.lang)} {term(out)}/", highlight=False)
         if report:
             for w in rep.warnings:
-                sys.stderr.write(f"scensim: warning: typst: {w}\n")
-            Console().print(f"{t('report_written', args.lang)} {rep.html} , {rep.pdf} "
+                sys.stderr.write(f"scensim: warning: typst: {printable(w)}\n")
+            Console().print(f"{t('report_written', args.lang)} {term(rep.html)} , {term(rep.pdf)} "
                             f"({t('report_time', args.lang).format(s=rep.seconds)})", highlight=False)
     return 0
 
@@ -126,7 +132,7 @@ def cmd_params(args) -> int:
     from sim.core.case import load_case
     from sim.report.params_doc import parameters_markdown, parameters_table
 
-    case = load_case(args.case or default_case())
+    case = load_case(input_path(args.case or default_case(), "CASE"), allow_outside=args.allow_outside_paths)
     if args.markdown:
         sys.stdout.write(parameters_markdown(case))
     else:
@@ -152,6 +158,14 @@ def main(argv=None) -> int:
     except InputError as e:
         sys.stderr.write(f"scensim: error: {e}\n")
         return 2
+    except EnvironmentFailure as e:  # the machine failed (disk full, …): not the user's input
+        sys.stderr.write(f"scensim: error: {printable(str(e))}\n")
+        return 1
+    except (OSError, MemoryError) as e:  # any other failure of the machine: one line, never a traceback
+        what = getattr(e, "strerror", None) or type(e).__name__
+        where = getattr(e, "filename", None)
+        sys.stderr.write(f"scensim: error: {printable(f'{where}: {what}' if where else what)}\n")
+        return 1
     except KeyboardInterrupt:
         sys.stderr.write("scensim: interrupted; files already written are intact\n")
         return 130

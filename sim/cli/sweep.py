@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sim.base.errors import InputError
-from sim.cli.args import add_executor_args, executor_args, positive_int
+from sim.base.errors import InputError, printable
+from sim.cli.args import add_executor_args, add_path_flag, executor_args, input_path, out_folder, positive_int
+from sim.report.escape import term
 
 SWEEP_HELP = """Run the sweep an experiment spec describes (experiments/*.toml): every design point × replicate,
 on local worker processes or a Dask cluster, written as Parquet chunks as runs finish. Running the
@@ -19,9 +20,13 @@ def register(sub) -> None:
     add_executor_args(s, workers_default=None, what="sweep's runs")
     s.add_argument("--out", "-o", default=None, metavar="DIR", help="output folder (default results/<experiment id>/)")
     s.add_argument("--chunk-runs", default=None, metavar="N",
-                   help="runs per Parquet chunk (default 500; a chunk is also written every 30 s)")
+                   help="runs per Parquet chunk (default 500; finished runs are also written every 5 s)")
     s.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the printed summary line")
     s.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    s.add_argument("--wait", action="store_true",
+                   help="if another process is running a sweep into the same folder, wait for it to finish "
+                   "(default: refuse)")
+    add_path_flag(s)
     s.set_defaults(handler=cmd_sweep)
 
     m = sub.add_parser("summarize", help="summarize a sweep: P(target met) per design point",
@@ -45,16 +50,20 @@ def cmd_sweep(args) -> int:
 
     workers, scheduler = executor_args(args)
     chunk_runs = positive_int("--chunk-runs")(args.chunk_runs) if args.chunk_runs is not None else DEFAULT_CHUNK_RUNS
-    spec = load_spec(args.spec)
+    spec = load_spec(input_path(args.spec, "SPEC"), allow_outside=args.allow_outside_paths)
+    from sim.engine.sweep.execute import default_out
+
+    out = out_folder(args.out, default_out(spec), replaced=False)
     err = Console(stderr=True)
-    report = run_sweep(spec, out=args.out, workers=workers, scheduler=scheduler,
-                       progress=not args.quiet, chunk_runs=chunk_runs, console=err)
+    report = run_sweep(spec, out=out, workers=workers, scheduler=scheduler,
+                       progress=not args.quiet, chunk_runs=chunk_runs, console=err, wait=args.wait)
     from sim.report.i18n import t
 
     rate = t("sweep_rate", args.lang).format(r=report.computed / report.seconds) \
         if report.computed and report.seconds > 0 else ""
-    print(t("sweep_done", args.lang).format(id=spec.id, total=report.total, reused=report.reused,
-                                            computed=report.computed, seconds=report.seconds, rate=rate, out=report.out))
+    print(printable(t("sweep_done", args.lang).format(id=spec.id, total=report.total, reused=report.reused,
+                                                      computed=report.computed, seconds=report.seconds, rate=rate,
+                                                      out=report.out)))
     return 0
 
 
@@ -67,10 +76,10 @@ def cmd_summarize(args) -> int:
 
     lang = args.lang
     by = args.by
-    summary, manifest, notes = summarize_folder(args.folder, write=not args.no_write, by=by)
+    summary, manifest, notes = summarize_folder(input_path(args.folder, "DIR"), write=not args.no_write, by=by)
     err = Console(stderr=True)
     for n in notes:
-        err.print(f"[yellow]{t('sum_note', lang)}[/] {n}", highlight=False, soft_wrap=True)
+        err.print(f"[yellow]{t('sum_note', lang)}[/] {term(n)}", highlight=False, soft_wrap=True)
     probe = Console()
     con = Console(width=probe.width if probe.is_terminal else 160)
     factors = [c for c in summary.columns[1:summary.columns.get_loc("outcome")]]
@@ -83,13 +92,13 @@ def cmd_summarize(args) -> int:
         targets = targets[targets["target"] == args.target]
     n_points = summary[by].nunique()
     unit = t("sum_points" if by == "point" else "sum_policies", lang)
-    con.print(t("sum_title", lang).format(exp=f"[bold]{manifest['experiment']}[/]", n=n_points, unit=unit,
+    con.print(t("sum_title", lang).format(exp=f"[bold]{term(manifest['experiment'])}[/]", n=n_points, unit=unit,
                                           by=unit if lang == "zh" else by, lo=int(summary['replicates'].min()),
                                           hi=int(summary['replicates'].max())), highlight=False)
     if not shown:
-        con.print(t("sum_many", lang).format(n=len(factors), folder=args.folder), highlight=False)
+        con.print(t("sum_many", lang).format(n=len(factors), folder=term(args.folder)), highlight=False)
     for tid, tg in targets.groupby("target", sort=False):
-        tab = Table(title=t("sum_target", lang).format(id=tid), title_justify="left")
+        tab = Table(title=t("sum_target", lang).format(id=term(tid)), title_justify="left")
         tab.add_column(by, justify="right")
         for f in shown:
             tab.add_column(f, justify="right")
@@ -109,7 +118,7 @@ def cmd_summarize(args) -> int:
         _print_joint(con, args.folder, manifest, by, summary)
     if not args.no_write:
         stem = "summary" if by == "point" else f"summary_by_{by}"
-        con.print(t("sum_written", lang).format(folder=args.folder, stem=stem), highlight=False)
+        con.print(t("sum_written", lang).format(folder=term(args.folder), stem=stem), highlight=False)
     return 0
 
 

@@ -5,7 +5,8 @@ the targets in the plan's own words, and — for every parameter in the registry
 unit, plausible range and source. ``load_case`` turns a file into a :class:`Case` or raises
 :class:`~sim.base.errors.InputError` with a one-line message naming file, key, value and what is allowed.
 
-A case may start from another with ``[case] extends = "other.toml"`` (path relative to the file):
+A case may start from another with ``[case] extends = "other.toml"`` (path relative to the file, inside
+its folder tree or the project's ``scenarios/`` unless ``allow_outside``):
 tables merge key by key, but a parameter entry ``{value, unit, range, source}`` is replaced whole and
 arrays of tables (domains, cities, targets, …) replace the base's. A case that extends another must
 give its own id, names and document; an error in a part it inherits says so.
@@ -18,14 +19,13 @@ have to chase one file format across several modules.
 from __future__ import annotations
 
 import copy
-import difflib
 import math
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
-from sim.base.errors import InputError
+from sim.base.errors import InputError, did_you_mean
+from sim.base.tomlfile import check_path, confine, parse_toml, read_toml
 from sim.core.metrics import METRICS
 from sim.params.registry import SECTION
 from sim.core.registry import REGISTRY
@@ -35,6 +35,7 @@ DEFAULT_CASE = Path(__file__).resolve().parents[2] / "scenarios" / "hunan_2026_2
 PART_YEAR_RULES = ("prorate", "full", "skip")
 TARGET_KINDS = ("per_year", "cumulative")
 MAX_MONTHS = 240
+MAX_EXTENDS = 8  # cases extending cases, at most this deep
 
 
 @dataclass(frozen=True)
@@ -144,9 +145,8 @@ class Case:
         """A copy with parameters set by name (validated like the case file; ``origin`` names them)."""
         params = dict(self.params)
         for name, value in overrides.items():
-            spec = param_spec(origin, name)
-            v = coerce_param(origin, name, spec, value)
-            check_bounds(origin, name, spec, v)
+            spec = REGISTRY.lookup(name, origin)
+            v = spec.parse(value, origin, name)
             old = params[name]
             lo, hi = old.lo, old.hi
             if spec.dtype is not bool:
@@ -162,10 +162,11 @@ def _rebuild_case(state: dict) -> Case:
 
 
 # ------------------------------------------------------------------------------------------------
-def load_case(path, overrides: dict | None = None) -> Case:
-    """Read and validate a case file; apply ``overrides`` ({name: value}) if given."""
-    path = Path(path)
-    doc = _read_with_base(path, seen=())
+def load_case(path, overrides: dict | None = None, allow_outside: bool = False) -> Case:
+    """Read and validate a case file; apply ``overrides`` ({name: value}) if given. ``allow_outside``
+    lets ``extends`` name a file outside the case's folder tree and the project's ``scenarios/``."""
+    path = check_path(path, None, None, "the path of a case file")
+    doc = _read_with_base(path, seen=(), allow_outside=allow_outside)
     own = _read_toml(path)
     base = own.get("case", {}).get("extends") if isinstance(own.get("case"), dict) else None
     if base is not None:
@@ -201,34 +202,23 @@ def _defined_in(doc: dict, key: str) -> bool:
 
 
 def _read_toml(path: Path) -> dict:
-    if not path.exists():
-        raise InputError(path, None, "no such case file (give the path of a .toml case, e.g. scenarios/hunan_2026_2028.toml)")
-    if path.is_dir():
-        raise InputError(path, None, "is a folder, not a case file (.toml)")
-    try:
-        with open(path, "rb") as f:
-            return tomllib.load(f)
-    except tomllib.TOMLDecodeError as e:
-        raise InputError(path, None, f"TOML syntax error: {e}") from None
-    except UnicodeDecodeError:
-        raise InputError(path, None, "not a UTF-8 text file") from None
-    except OSError as e:
-        raise InputError(path, None, f"cannot read: {e.strerror}") from None
+    return read_toml(path, "case file", "scenarios/hunan_2026_2028.toml")[0]
 
 
-def _read_with_base(path: Path, seen: tuple) -> dict:
+def _read_with_base(path: Path, seen: tuple, allow_outside: bool = False) -> dict:
     doc = _read_toml(path)
     base = doc.get("case", {}).get("extends") if isinstance(doc.get("case"), dict) else None
     if base is None:
         return doc
-    if not isinstance(base, str):
-        raise InputError(path, "case.extends", "must be the path of another case file", base)
-    base_path = (path.parent / base).resolve()
-    if base_path in seen:
+    check_path(base, path, "case.extends", "the path of another case file")
+    base_path = confine(path.parent / base, path, path, "case.extends", allow_outside, base)
+    if base_path in seen or base_path == path.resolve():
         raise InputError(path, "case.extends", "cases extend each other in a loop", base)
-    if not base_path.exists():
-        raise InputError(path, "case.extends", f"no such file {base_path}", base)
-    merged = _merge(_read_with_base(base_path, seen + (base_path,)), doc)
+    if len(seen) >= MAX_EXTENDS:
+        raise InputError(path, "case.extends", f"cases may extend each other at most {MAX_EXTENDS} deep", base)
+    if not base_path.is_file():
+        raise InputError(path, "case.extends", "no such case file (the path is relative to this file)", base)
+    merged = _merge(_read_with_base(base_path, seen + (base_path,), allow_outside), doc)
     merged["case"].pop("extends", None)
     return merged
 
@@ -256,8 +246,7 @@ def _is_entry(t) -> bool:
 
 def unknown_key(file, key, allowed):
     leaf = key.rsplit(".", 1)[-1]
-    close = difflib.get_close_matches(leaf, allowed, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    hint = did_you_mean(leaf, allowed)
     return InputError(file, key, f"unknown key{hint}; allowed: {', '.join(allowed)}")
 
 
@@ -300,12 +289,11 @@ def check_keys(file, doc: dict, allowed, where: str):
 def _month(file, key, v) -> tuple[int, int]:
     if not isinstance(v, str):
         raise InputError(file, key, 'expected a month "YYYY-MM"', v)
-    try:
-        y, m = v.split("-")
-        y, m = int(y), int(m)
-        assert 1900 <= y <= 2200 and 1 <= m <= 12 and len(v) == 7
-    except (ValueError, AssertionError):
-        raise InputError(file, key, 'expected a month "YYYY-MM"', v) from None
+    y = m = 0
+    if len(v) == 7 and v[4] == "-" and v[:4].isdigit() and v[5:].isdigit() and v.isascii():
+        y, m = int(v[:4]), int(v[5:])
+    if not (1900 <= y <= 2200 and 1 <= m <= 12):
+        raise InputError(file, key, 'expected a month "YYYY-MM" (years 1900–2200)', v)
     return y, m
 
 
@@ -483,10 +471,9 @@ def _targets(file, doc, years, dom_ids) -> list[Target]:
         w = f"targets[{i}]."
         check_keys(file, r, ("id", "text", "zh", "en", "metric", "kind", "threshold", "years", "tier", "domain"), w)
         metric = r.get("metric")
-        if metric not in METRICS or METRICS[metric].kind != "flow":
+        if not isinstance(metric, str) or metric not in METRICS or METRICS[metric].kind != "flow":
             flows = [m for m in METRICS if METRICS[m].kind == "flow"]
-            close = difflib.get_close_matches(str(metric), flows, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = did_you_mean(metric, flows)
             raise InputError(file, w + "metric", f"unknown metric{hint}; allowed: {', '.join(flows)}", metric)
         kind = r.get("kind")
         if kind not in TARGET_KINDS:
@@ -516,45 +503,6 @@ def _targets(file, doc, years, dom_ids) -> list[Target]:
 
 
 # -- parameters ----------------------------------------------------------------------------------
-def param_spec(file, name):
-    if name not in REGISTRY:
-        close = difflib.get_close_matches(name, REGISTRY.names(), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise InputError(file, name, f"unknown parameter{hint}; see docs/parameters.md for the list")
-    return REGISTRY[name]
-
-
-def coerce_param(file, key, spec, v):
-    if spec.dtype is bool:
-        if isinstance(v, bool):
-            return v
-        if isinstance(v, str) and v.lower() in ("true", "false"):
-            return v.lower() == "true"
-        raise InputError(file, key, "expected true or false", v)
-    if isinstance(v, str):
-        try:
-            v = float(v.replace("_", ""))
-        except ValueError:
-            raise InputError(file, key, f"expected {spec.allowed()}", v) from None
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise InputError(file, key, f"expected {spec.allowed()}", v)
-    if isinstance(v, float) and not math.isfinite(v):
-        raise InputError(file, key, f"expected {spec.allowed()}", v)
-    if spec.dtype is int:
-        if isinstance(v, float) and not v.is_integer():
-            raise InputError(file, key, f"expected {spec.allowed()}", v)
-        return int(v)
-    return float(v)
-
-
-def check_bounds(file, key, spec, v):
-    if spec.dtype is bool:
-        return
-    lo, hi = spec.bounds
-    if not (lo <= v <= hi):
-        raise InputError(file, key, f"must be {spec.allowed()}", v)
-
-
 def _params(file, doc) -> dict:
     found: dict[str, tuple[str, dict]] = {}
 
@@ -578,11 +526,7 @@ def _params(file, doc) -> dict:
     out = {}
     for name, (kind, e) in found.items():
         key = f"{SECTION[kind]}.{name}"
-        spec = param_spec(file, name) if name in REGISTRY else None
-        if spec is None:
-            close = difflib.get_close_matches(name, REGISTRY.names(kind), n=1)
-            hint = f" (did you mean {spec_path(close[0])!r}?)" if close else ""
-            raise InputError(file, key, f"unknown parameter{hint}; see docs/parameters.md for the list")
+        spec = REGISTRY.lookup(name, file, key, kind=kind, show=spec_path)
         if spec.kind != kind:
             raise InputError(file, key, f"{name} is a{'n' if spec.kind[0] in 'aeiou' else ''} {spec.kind}; "
                              f"put it under [{SECTION[spec.kind]}.{name.rsplit('.', 1)[0]}]")
@@ -590,19 +534,16 @@ def _params(file, doc) -> dict:
         for req in ENTRY_KEYS:
             if req not in e:
                 raise InputError(file, f"{key}.{req}", f"missing; every parameter needs {', '.join(ENTRY_KEYS)}")
-        v = coerce_param(file, f"{key}.value", spec, e["value"])
-        check_bounds(file, f"{key}.value", spec, v)
+        v = spec.parse(e["value"], file, f"{key}.value")
         unit = e["unit"]
         if unit != spec.unit:
             raise InputError(file, f"{key}.unit", f'does not match the parameter\'s unit "{spec.unit}"', unit)
         rng = e["range"]
         if not isinstance(rng, list) or len(rng) != 2:
             raise InputError(file, f"{key}.range", "expected [low, high]", rng)
-        lo = coerce_param(file, f"{key}.range[0]", spec, rng[0])
-        hi = coerce_param(file, f"{key}.range[1]", spec, rng[1])
+        lo = spec.parse(rng[0], file, f"{key}.range[0]")
+        hi = spec.parse(rng[1], file, f"{key}.range[1]")
         if spec.dtype is not bool:
-            check_bounds(file, f"{key}.range[0]", spec, lo)
-            check_bounds(file, f"{key}.range[1]", spec, hi)
             if lo > hi:
                 raise InputError(file, f"{key}.range", "low must not exceed high", rng)
             if not (lo <= v <= hi):
@@ -630,11 +571,12 @@ def parse_assignment(text: str) -> tuple[str, object]:
         raise InputError("--set", None, "expected NAME=VALUE, e.g. vouchers.share=0.6", text)
     name, raw = text.split("=", 1)
     name, raw = name.strip(), raw.strip()
-    spec = param_spec("--set", name)
+    spec = REGISTRY.lookup(name, "--set")
+    if "\n" in raw or "\r" in raw:
+        raise InputError("--set", name, "a value is one line", raw)
     try:
-        value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = raw
-    value = coerce_param("--set", name, spec, value)
-    check_bounds("--set", name, spec, value)
-    return name, value
+        value = parse_toml(f"v = {raw}", "--set")["v"]
+    except InputError:
+        raise InputError("--set", name, f"expected {spec.allowed()}, written as in TOML (e.g. 0.6, 1e8, "
+                         "60_000_000, true)", raw) from None
+    return name, spec.parse(value, "--set", name)

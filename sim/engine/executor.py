@@ -130,14 +130,15 @@ class Executor:
                 self._client.close()
                 self._client = None
 
-    def stream(self, fn: Callable, items: Iterable) -> Iterator:
+    def stream(self, fn: Callable, items: Iterable, tick: float | None = None) -> Iterator:
         """``fn(context, item)`` for each item, yielded as tasks finish (in any order), with at most a
-        few tasks per worker in flight."""
+        few tasks per worker in flight. With ``tick`` (local processes), ``None`` is yielded whenever
+        ``tick`` seconds pass without a result, so the caller can do its housekeeping (flush a buffer)."""
         it = iter(items)
         if self._client is not None:
             yield from self._stream_dask(fn, it)
         elif self._pool is not None:
-            yield from self._stream_pool(fn, it)
+            yield from self._stream_pool(fn, it, tick=tick)
         else:
             for item in it:
                 yield fn(self.context, item)
@@ -168,7 +169,7 @@ class Executor:
         else:
             yield from self._stream_pool(fn, pairs, indexed=True)
 
-    def _stream_pool(self, fn, it, indexed: bool = False):
+    def _stream_pool(self, fn, it, indexed: bool = False, tick: float | None = None):
         call = _indexed_in_process if indexed else _in_process
         window = self.workers * IN_FLIGHT_PER_WORKER
         pending = set()
@@ -177,7 +178,10 @@ class Executor:
             if len(pending) >= window:
                 break
         while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            finished, pending = wait(pending, timeout=tick, return_when=FIRST_COMPLETED)
+            if not finished:
+                yield None
+                continue
             for f in finished:
                 yield f.result()
                 nxt = next(it, _END)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.params.registry import INF, NONNEG, SHARE, Param
+from sim.params.registry import MONEY, Param, SHARE
 from sim.base.vocab import SUPPLIER_KINDS
 from sim.levers.base import Lever
 
@@ -25,9 +25,9 @@ class Attraction(Lever):
     label_zh = "场景招商"
     label_en = "Scenario-based investment attraction"
     PARAMS = [
-        Param("attraction.budget_cny_per_year", L, float, "CNY/year", NONNEG, "Attraction budget", "场景招商年度预算",
+        Param("attraction.budget_cny_per_year", L, float, "CNY/year", MONEY, "Attraction budget", "场景招商年度预算",
               "Yearly budget for incentives to firms that move in (0 turns it off)."),
-        Param("attraction.incentive_cny", L, float, "CNY/firm", (0.0, INF), "Incentive per firm", "单家企业奖励",
+        Param("attraction.incentive_cny", L, float, "CNY/firm", MONEY, "Incentive per firm", "单家企业奖励",
               "Incentive paid to each firm that moves in."),
         Param("attraction.firms_per_opportunity", U, float, "firms/opportunity", (0.0, 10.0),
               "Firms drawn per opportunity", "单个机会吸引企业数", "Expected outside firms drawn in per published opportunity."),

@@ -11,7 +11,7 @@ by level × ``readiness_gain`` TRL points, raising pilots' success chance. Sourc
 from __future__ import annotations
 
 
-from sim.params.registry import NONNEG, SHARE, Param
+from sim.params.registry import MONEY, Param, SHARE
 from sim.levers.base import Lever
 
 L, U = "lever", "uncertainty"
@@ -22,11 +22,11 @@ class DataOpening(Lever):
     label_zh = "公共数据开放"
     label_en = "Public data opening"
     PARAMS = [
-        Param("data_opening.budget_cny_per_year", L, float, "CNY/year", NONNEG, "Data opening budget",
+        Param("data_opening.budget_cny_per_year", L, float, "CNY/year", MONEY, "Data opening budget",
               "数据开放年度预算", "Yearly budget for opening and operating public data (0 turns it off)."),
         Param("data_opening.level", L, float, "share", SHARE, "Share of public data opened", "数据开放程度",
               "Share of public data the province aims to open to authorised users."),
-        Param("data_opening.cost_cny_per_year_full", U, float, "CNY/year", (1.0, float("inf")),
+        Param("data_opening.cost_cny_per_year_full", U, float, "CNY/year", (1.0, MONEY[1]),
               "Cost of opening all data", "全面开放年成本", "Yearly cost of opening and operating all public data."),
         Param("data_opening.cost_cut", U, float, "share", SHARE, "Cost saved at full opening", "成本下降",
               "Share of delivery cost saved in data-dependent domains when all data is open."),

@@ -41,7 +41,7 @@ import numpy as np
 
 from sim.base.agent import ScenarioAgent
 
-from sim.params.registry import INF, NONNEG, SHARE, Param
+from sim.params.registry import MONEY, Param, SHARE
 from sim.base.table import Table
 from sim.base.vocab import SUPPLIER_KINDS
 from sim.levers._util import grow
@@ -73,7 +73,7 @@ class Finance(Lever):
     label_zh = "场景金融"
     label_en = "Scenario finance"
     PARAMS = [
-        Param("finance.budget_cny_per_year", L, float, "CNY/year", NONNEG, "Finance budget", "场景金融年度预算",
+        Param("finance.budget_cny_per_year", L, float, "CNY/year", MONEY, "Finance budget", "场景金融年度预算",
               "Yearly budget for interest subsidies, guarantees, premium subsidies and guidance co-investment."),
         *[Param(f"finance.line_share.{k}", L, float, "share", SHARE, f"Budget share: {lab_en}", f"预算占比：{lab_zh}",
                 f"Share of the finance budget on the line for {lab_en.lower()} (shares are normalised to sum to 1).")
@@ -106,10 +106,10 @@ class Finance(Lever):
               "What a risk-rated premium adds to the expected claim (costs and profit)."),
         Param("finance.investors", U, int, "investors", (0, 10_000), "Private investors", "社会投资机构数",
               "Venture investors active in the province."),
-        Param("finance.investor_capital_cny", U, float, "CNY/investor/year", NONNEG, "Capital per investor",
+        Param("finance.investor_capital_cny", U, float, "CNY/investor/year", MONEY, "Capital per investor",
               "单机构年投资额度", "Capital each investor places in the province per year."),
-        Param("finance.ticket_cny", U, float, "CNY", (0.0, INF), "Ticket", "单笔投资额", "Size of one investment."),
-        Param("finance.raise_below_cny", U, float, "CNY", NONNEG, "Raises when cash below", "融资需求阈值",
+        Param("finance.ticket_cny", U, float, "CNY", MONEY, "Ticket", "单笔投资额", "Size of one investment."),
+        Param("finance.raise_below_cny", U, float, "CNY", MONEY, "Raises when cash below", "融资需求阈值",
               "A supplier seeks investment when its cash is below this."),
         Param("finance.signal_base", U, float, "logit", (-20.0, 20.0), "Investors' base propensity", "基础投资倾向",
               "Log-odds of investing in a firm with no signal."),

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.params.registry import INF, NONNEG, SHARE, Param
+from sim.params.registry import MONEY, Param, SHARE
 from sim.base.table import Table
 from sim.levers._util import grow
 from sim.levers.base import Lever
@@ -38,11 +38,11 @@ class GrantToEquity(Lever):
     label_zh = "财政资金补改投"
     label_en = "Grant-to-equity"
     PARAMS = [
-        Param("grant_to_equity.budget_cny_per_year", L, float, "CNY/year", NONNEG, "Support budget", "支持资金年度预算",
+        Param("grant_to_equity.budget_cny_per_year", L, float, "CNY/year", MONEY, "Support budget", "支持资金年度预算",
               "Yearly budget for support to suppliers of landed pilots (grants plus equity; 0 turns it off)."),
         Param("grant_to_equity.support_share", L, float, "share", SHARE, "Support as share of budget", "支持比例",
               "Support per landed pilot as a share of its budget."),
-        Param("grant_to_equity.support_cap_cny", L, float, "CNY", (0.0, INF), "Support cap per pilot", "单项支持上限",
+        Param("grant_to_equity.support_cap_cny", L, float, "CNY", MONEY, "Support cap per pilot", "单项支持上限",
               "Most support one pilot receives."),
         Param("grant_to_equity.equity_share", L, float, "share", SHARE, "Share given as equity", "股权投资占比",
               "Share of support offered as equity instead of a grant (0 grant-only, 1 equity-only)."),
@@ -54,7 +54,7 @@ class GrantToEquity(Lever):
               "Chance a supplier accepts an equity offer (dilution)."),
         Param("grant_to_equity.equity_discount", U, float, "share", SHARE, "Perceived cost of equity",
               "股权资金折价", "Share of an equity amount a supplier discounts, relative to a grant, when deciding to bid."),
-        Param("grant_to_equity.valuation_multiple", U, float, "× cash", (0.0, INF), "Valuation multiple", "估值倍数",
+        Param("grant_to_equity.valuation_multiple", U, float, "× cash", (0.0, 1000.0), "Valuation multiple", "估值倍数",
               "Firm value as a multiple of its cash (proxy used to price stakes and exits)."),
         Param("grant_to_equity.diligence_sd", U, float, "TRL", (0.0, 5.0), "Due-diligence error", "尽调误差",
               "Standard deviation of the fund's error in judging a supplier's readiness."),

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.params.registry import NONNEG, SHARE, Param
+from sim.params.registry import MONEY, Param, SHARE
 from sim.base.vocab import State
 from sim.levers._util import grow
 from sim.levers.base import Lever
@@ -38,7 +38,7 @@ class Matchmaking(Lever):
     label_zh = "场景对接活动与一站式平台"
     label_en = "Matchmaking events and platform"
     PARAMS = [
-        Param("matchmaking.budget_cny_per_year", L, float, "CNY/year", NONNEG, "Events budget", "对接活动年度预算",
+        Param("matchmaking.budget_cny_per_year", L, float, "CNY/year", MONEY, "Events budget", "对接活动年度预算",
               "Yearly budget for matchmaking events and roadshows."),
         Param("matchmaking.events_per_month", L, float, "events/month", (0.0, 100.0), "Events per month",
               "每月对接活动场次", "Matchmaking events and roadshows held per month."),
@@ -54,7 +54,7 @@ class Matchmaking(Lever):
               "评选周期", "Months between selections of benchmark cases (0: none; Hubei: annual)."),
         Param("matchmaking.benchmarks_per_selection", L, int, "scenarios", (0, 1000), "Benchmarks per selection",
               "每次评选标杆数", "Validated scenarios selected as benchmark cases at each selection."),
-        Param("matchmaking.cost_per_event_cny", U, float, "CNY/event", NONNEG, "Cost per event", "单场活动成本",
+        Param("matchmaking.cost_per_event_cny", U, float, "CNY/event", MONEY, "Cost per event", "单场活动成本",
               "Fiscal cost of one event."),
         Param("matchmaking.promotion_lift", U, float, "1/year", (0.0, 10.0), "Promotion lift", "推介效应",
               "Extra innovation hazard of demonstration-list solutions in a promotion month."),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.params.registry import INF, NONNEG, SHARE, TRL, Param
+from sim.params.registry import MONEY, Param, SHARE, TRL
 from sim.base.table import Table
 from sim.base.vocab import OPENER_KINDS, SUPPLIER_KINDS
 from sim.levers.base import Lever
@@ -27,11 +27,11 @@ class PilotBases(Lever):
     label_zh = "中试基地与概念验证"
     label_en = "Pilot bases and proof of concept"
     PARAMS = [
-        Param("pilot_bases.budget_cny_per_year", L, float, "CNY/year", NONNEG, "Proof-of-concept budget",
+        Param("pilot_bases.budget_cny_per_year", L, float, "CNY/year", MONEY, "Proof-of-concept budget",
               "概念验证年度预算", "Yearly budget for subsidising proof-of-concept runs (0 turns it off)."),
         Param("pilot_bases.runs_per_base_per_month", L, float, "runs/base/month", (0.0, 100.0), "Runs per base",
               "每基地月均验证项目", "Proof-of-concept runs each base starts per month."),
-        Param("pilot_bases.subsidy_cny", L, float, "CNY/run", (0.0, INF), "Subsidy per run", "单项补贴",
+        Param("pilot_bases.subsidy_cny", L, float, "CNY/run", MONEY, "Subsidy per run", "单项补贴",
               "Public subsidy per proof-of-concept run."),
         Param("pilot_bases.months", U, int, "months", (1, 24), "Run length", "验证周期", "Months a run lasts."),
         Param("pilot_bases.success", U, float, "probability", SHARE, "Run success", "验证成功率",

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.params.registry import NONNEG, Param
+from sim.params.registry import MONEY, Param
 from sim.levers.base import Lever
 
 L = "lever"
@@ -30,7 +30,7 @@ class Procurement(Lever):
     label_zh = "政府采购与首购首用"
     label_en = "Public procurement and first purchase"
     PARAMS = [
-        Param("procurement.budget_cny_per_year", L, float, "CNY/year", NONNEG, "Procurement budget", "采购年度预算",
+        Param("procurement.budget_cny_per_year", L, float, "CNY/year", MONEY, "Procurement budget", "采购年度预算",
               "Yearly budget for buying validated solutions (0 turns procurement and first purchase off)."),
         Param("procurement.hazard_per_year", L, float, "1/year", (0.0, 10.0), "Procurement adoption hazard",
               "采购推广强度", "Extra adoption hazard per year among public potential adopters of a validated solution."),

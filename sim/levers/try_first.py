@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.params.registry import NONNEG, SHARE, Param
+from sim.params.registry import MONEY, Param, SHARE
 from sim.base.vocab import OPENER_KINDS, State
 from sim.levers._util import PUBLIC_OWNERS, grow
 from sim.levers.base import Lever
@@ -30,7 +30,7 @@ class TryFirst(Lever):
     label_zh = "先试用后付费"
     label_en = "Try first, pay later"
     PARAMS = [
-        Param("try_first.budget_cny_per_year", L, float, "CNY/year", NONNEG, "Trial payments budget", "试用付费年度预算",
+        Param("try_first.budget_cny_per_year", L, float, "CNY/year", MONEY, "Trial payments budget", "试用付费年度预算",
               "Yearly budget for paying suppliers whose trials pass (0 turns the lever off)."),
         Param("try_first.share", L, float, "share", SHARE, "Share of public opportunities run as trials",
               "免费试用比例", "Chance a published opportunity of a public body or SOE is run as a free trial."),

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.params.registry import INF, NONNEG, SHARE, Param
+from sim.params.registry import MONEY, Param, SHARE
 from sim.levers.base import Lever
 
 L, U = "lever", "uncertainty"
@@ -32,11 +32,11 @@ class Vouchers(Lever):
     label_zh = "场景创新券"
     label_en = "Scenario innovation vouchers"
     PARAMS = [
-        Param("vouchers.budget_cny_per_year", L, float, "CNY/year", NONNEG, "Voucher budget", "创新券年度预算",
+        Param("vouchers.budget_cny_per_year", L, float, "CNY/year", MONEY, "Voucher budget", "创新券年度预算",
               "Yearly budget for vouchers (face value committed at issue; 0 turns vouchers off)."),
         Param("vouchers.share", L, float, "share", SHARE, "Share of outlay covered", "创新券补贴比例",
               "Share of the holder's own pilot outlay a voucher pays, up to its face value."),
-        Param("vouchers.cap_cny", L, float, "CNY", (0.0, INF), "Face value (cap per firm)", "单张面额(每企业上限)",
+        Param("vouchers.cap_cny", L, float, "CNY", MONEY, "Face value (cap per firm)", "单张面额(每企业上限)",
               "Face value of one voucher: the most it pays towards one pilot."),
         Param("vouchers.validity_months", L, int, "months", (1, 60), "Validity", "有效期",
               "Months a voucher stays valid after issue."),

@@ -6,6 +6,13 @@ controls), its type, unit, hard bounds, and Chinese and English labels. The case
 every parameter, a value, a plausible range and a source; the loader checks them against this
 registry. The CLI's ``--set``, the sweeps, the report and the app read the same registry.
 
+Every value from outside — a case file, ``--set``, a sweep spec, a comparison, EMA Workbench —
+goes through :meth:`Param.parse` (type-exact: no strings for numbers or switches, a switch is not a
+number, finite, inside the hard bounds; an integer parameter accepts a whole float such as ``3.0``)
+and names through :meth:`Registry.lookup` (an unknown name gets the closest known one suggested).
+Counts, rates of arrival and money carry finite upper bounds: a value is a promise of memory (a
+population of 10¹² firms would ask for terabytes) and, past a point, of nonsense.
+
 Parameter names are dotted: ``vouchers.share``. In a case file a parameter lives at
 ``<kind>s.<name>``, e.g. ``[levers.vouchers] share = {...}`` or
 ``[uncertainties.pilot.duration_months] major = {...}``.
@@ -13,13 +20,18 @@ Parameter names are dotted: ``vouchers.share``. In a case file a parameter lives
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
+from sim.base.errors import InputError, did_you_mean
 from sim.base.vocab import OPENER_KINDS, SUPPLIER_KINDS, TIERS
 
 KINDS = ("lever", "uncertainty")
 SECTION = {"lever": "levers", "uncertainty": "uncertainties"}  # where each kind lives in a case file
 INF = float("inf")
+# No number from outside is larger in size than this, whatever a parameter's own bounds (1e15 CNY is
+# about 200 times China's GDP): a bound that keeps every sum and product of the model finite.
+MAX_ABS = 1e15
 
 
 @dataclass(frozen=True)
@@ -30,7 +42,7 @@ class Param:
     kind: str  # "lever" | "uncertainty"
     dtype: type  # float | int | bool
     unit: str
-    bounds: tuple = (-INF, INF)  # inclusive hard bounds; any case value must lie inside
+    bounds: tuple = (-INF, INF)  # inclusive hard bounds; any case value must lie inside (see limits)
     label_en: str = ""
     label_zh: str = ""
     doc: str = ""
@@ -38,6 +50,12 @@ class Param:
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"{self.name}: kind must be one of {KINDS}")
+
+    @property
+    def limits(self) -> tuple:
+        """The bounds a value must lie inside: ``bounds`` cut to ±``MAX_ABS``."""
+        lo, hi = self.bounds
+        return max(lo, -MAX_ABS), min(hi, MAX_ABS)
 
     @property
     def toml_path(self) -> str:
@@ -52,20 +70,41 @@ class Param:
         if self.dtype is bool:
             return "true or false"
         what = "an integer" if self.dtype is int else "a number"
-        lo, hi = self.bounds
-        if lo == -INF and hi == INF:
-            return what
-        if hi == INF:
-            return f"{what} >= {_fmt(lo)}"
-        if lo == -INF:
-            return f"{what} <= {_fmt(hi)}"
+        lo, hi = self.limits
+        if self.bounds[1] == INF and self.bounds[0] != -INF:  # the cap is a safety limit, not a meaning
+            return f"{what} >= {_fmt(lo)} and <= {_fmt(hi)}"
         return f"{what} between {_fmt(lo)} and {_fmt(hi)}"
+
+    def parse(self, value, file=None, key: str | None = None):
+        """``value`` checked and converted to this parameter's type, or :class:`InputError` naming
+        ``file`` and ``key`` (default: the parameter's name)."""
+        key = self.name if key is None else key
+        if self.dtype is bool:
+            if isinstance(value, bool):
+                return value
+            raise InputError(file, key, "expected true or false", value)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InputError(file, key, f"expected {self.allowed()}", value)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InputError(file, key, f"expected {self.allowed()} (a finite number)", value)
+        lo, hi = self.limits
+        if not (lo <= value <= hi):  # exact for any int, however large
+            raise InputError(file, key, f"must be {self.allowed()}", value)
+        if self.dtype is int:
+            if isinstance(value, float):
+                if not value.is_integer():
+                    raise InputError(file, key, f"expected {self.allowed()}", value)
+                return int(value)
+            return value
+        return float(value)
 
     def __repr__(self) -> str:
         return f"Param({self.name!r}, {self.kind}, {self.dtype.__name__}, unit={self.unit!r})"
 
 
 def _fmt(x) -> str:
+    if abs(x) >= 1e6:
+        return f"{x:g}"
     if isinstance(x, float) and x.is_integer():
         return str(int(x))
     return str(x)
@@ -98,6 +137,19 @@ class Registry:
     def names(self, kind: str | None = None) -> list[str]:
         return [p.name for p in self if kind is None or p.kind == kind]
 
+    def lookup(self, name, file=None, key: str | None = None, kind: str | None = None, show=None) -> Param:
+        """The parameter called ``name``, or :class:`InputError` at ``file``/``key`` suggesting the
+        closest name (of ``kind`` if given; ``show`` maps a name to how the file writes it)."""
+        if isinstance(name, str) and name in self.params:
+            return self.params[name]
+        hint = did_you_mean(name, self.names(kind), show)
+        raise InputError(file, name if key is None else key,
+                         f"unknown parameter{hint}; see docs/parameters.md or `scensim params`")
+
+    def parse(self, name, value, file=None, key: str | None = None):
+        """Look up ``name`` and parse ``value`` for it: the one path a named value takes."""
+        return self.lookup(name, file, key).parse(value, file, name if key is None else key)
+
 
 def per(values, make):
     """One parameter per item of ``values`` (tiers, kinds): ``make(item) -> Param``."""
@@ -107,6 +159,13 @@ def per(values, make):
 U, L = "uncertainty", "lever"
 SHARE = (0.0, 1.0)
 NONNEG = (0.0, INF)
+# Money, in CNY: 1e13 (10 trillion) is above the yearly GDP of any province (Hunan ~5e12), so no budget,
+# cash or price of a case is meaningfully larger.
+MONEY = (0.0, 1e13)
+# Monthly arrival rates (Poisson means) of needs per opener and of entering firms: each arrival is a row
+# the model keeps for the rest of the horizon, so the rate bounds memory. 50 needs per opener per month
+# is far above any plan's figures.
+RATE = (0.0, 50.0)
 TRL = (1.0, 9.0)
 
 _TIER_ZH = {"major": "综合性重大", "integrated": "行业集成式", "small_cut": "高价值小切口"}
@@ -137,7 +196,9 @@ def core_params() -> list[Param]:
     ps.append(P("population.domains_per_supplier", U, float, "domains", (1.0, 6.0),
                 "Mean domains per supplier", "供给方平均能力领域数",
                 "Mean number of domains in which a supplier holds a capability (1 + Poisson, at most 4)."))
-    ps.append(P("population.startup_entry_per_month", U, float, "firms/month", NONNEG,
+    # at most 1,000 a month: over the longest horizon (240 months) 240,000 entrants, the size of the
+    # largest starting population allowed; 1e12 would ask for terabytes
+    ps.append(P("population.startup_entry_per_month", U, float, "firms/month", (0.0, 1000.0),
                 "Startup entry", "新创企业进入", "New startups entering the province's supplier pool each month (Poisson mean)."))
     # -- suppliers ------------------------------------------------------------------------------
     ps += per(SUPPLIER_KINDS, lambda k: P(
@@ -149,12 +210,12 @@ def core_params() -> list[Param]:
     ps.append(P("supply.cost_sigma", U, float, "log-units", (0.0, 2.0), "Cost spread", "成本离散度",
                 "Log-sd of a capability's delivery cost relative to a scenario's budget (median 1)."))
     ps += per(SUPPLIER_KINDS, lambda k: P(
-        f"supply.cash_median_cny.{k}", U, float, "CNY", NONNEG,
+        f"supply.cash_median_cny.{k}", U, float, "CNY", MONEY,
         f"Median cash, {k}", f"现金中位数({_SUP_ZH[k]})", "Median cash at the start (lognormal)."))
     ps.append(P("supply.cash_sigma", U, float, "log-units", (0.0, 3.0), "Cash spread", "现金离散度",
                 "Log-sd of starting cash."))
     ps += per(SUPPLIER_KINDS, lambda k: P(
-        f"supply.net_cashflow_cny_per_month.{k}", U, float, "CNY/month", (-INF, INF),
+        f"supply.net_cashflow_cny_per_month.{k}", U, float, "CNY/month", (-1e10, 1e10),  # ±10 bn a month: any firm
         f"Operating cash flow, {k}", f"月经营现金流({_SUP_ZH[k]})",
         "Net monthly cash flow from business outside scenario pilots (negative: burn rate). "
         "A supplier whose cash would fall below zero exits."))
@@ -171,7 +232,7 @@ def core_params() -> list[Param]:
     # -- openers --------------------------------------------------------------------------------
     for ok in OPENER_KINDS:
         ps += per(TIERS, lambda t, ok=ok: P(
-            f"opening.{ok}.{t}", U, float, "needs/opener/month", NONNEG,
+            f"opening.{ok}.{t}", U, float, "needs/opener/month", RATE,
             f"Opening rate, {ok}, {t}", f"场景征集率({_OPN_ZH[ok]}, {_TIER_ZH[t]})",
             f"Scenario needs of tier {t} an opener of kind {ok} puts forward per month (Poisson mean)."))
     ps.append(P("opening.feedback", U, float, "1/validated scenario", (0.0, 5.0),
@@ -194,7 +255,7 @@ def core_params() -> list[Param]:
                 "Extra months a selected need in a regulated domain waits for approval before publication."))
     # -- scenario attributes --------------------------------------------------------------------
     ps += per(TIERS, lambda t: P(
-        f"scenario.budget_median_cny.{t}", U, float, "CNY", NONNEG,
+        f"scenario.budget_median_cny.{t}", U, float, "CNY", MONEY,
         f"Median pilot budget, {t}", f"试点预算中位数({_TIER_ZH[t]})",
         "Median budget of a scenario's pilot (lognormal)."))
     ps.append(P("scenario.budget_sigma", U, float, "log-units", (0.0, 3.0), "Budget spread", "预算离散度",

@@ -103,6 +103,8 @@ def tables_for_print(cmp: Comparison, res: dict, lang: str):
 
 
 def markdown_table(title, head, rows, left=None) -> str:
-    lines = [f"## {title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    from sim.report.escape import md
+
+    lines = [f"## {md(title)}", "", "| " + " | ".join(md(h) for h in head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(md(c) for c in r) + " |" for r in rows]  # mix names come from the file
     return "\n".join(lines) + "\n"

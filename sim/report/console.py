@@ -19,7 +19,9 @@ def progress(description: str, total: int | None, quiet: bool = False):
 
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(description, total=total)
+        from sim.report.escape import term
+
+        task = bar.add_task(term(description), total=total)
         yield lambda n: bar.update(task, completed=n)
 
 
@@ -32,10 +34,12 @@ def stdout_console(width_when_piped: int = 160) -> Console:
 def print_table(con: Console, title: str, head: list[str], rows: list[list[str]], left: int | set = 2) -> None:
     """A titled table; the first ``left`` columns (or the columns in the set ``left``) are
     left-aligned, the rest right-aligned."""
-    tab = Table(title=title, title_justify="left")
+    from sim.report.escape import text
+
+    tab = Table(title=text(title), title_justify="left")
     for i, h in enumerate(head):
         is_left = i in left if isinstance(left, set) else i < left
-        tab.add_column(h, justify="left" if is_left else "right")
-    for r in rows:
-        tab.add_row(*[str(c) for c in r])
+        tab.add_column(text(h), justify="left" if is_left else "right")
+    for r in rows:  # cells hold user strings (target labels, mix names): never markup, never escape codes
+        tab.add_row(*[text(c) for c in r])
     con.print(tab)

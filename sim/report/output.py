@@ -1,9 +1,8 @@
 """Writing results: tidy tables in Parquet and CSV, figures, a report and a manifest — atomically.
 
-Everything is first written into a hidden folder inside the output folder, then each file is moved
-into place with ``os.replace`` (atomic on one file system), the manifest last. A crash or Ctrl-C
-therefore never leaves a half-written file under a final name, and files from an earlier run stay
-intact until their replacement is complete.
+Everything is first written into a hidden sibling folder, then swapped with the output folder in one
+step (``sim.base.files.write_bundle``). A crash, ``kill -9`` or Ctrl-C therefore leaves the earlier set
+or the new one, never a mix, and the next run removes what a killed run left behind.
 """
 
 from __future__ import annotations

@@ -68,6 +68,8 @@ def parameters_markdown(case: Case) -> str:
 def parameters_table(case: Case, kind: str | None = None):
     from rich.table import Table
 
+    from sim.report.escape import text
+
     tab = Table(title=f"Parameters of {case.id}", title_justify="left")
     for col in ("name", "kind", "value", "unit", "range", "source"):
         tab.add_column(col, overflow="fold")
@@ -75,5 +77,5 @@ def parameters_table(case: Case, kind: str | None = None):
         if kind and p.kind != kind:
             continue
         v = case.params[p.name]
-        tab.add_row(p.name, p.kind, _fmt(v.value), p.unit, f"{_fmt(v.lo)} – {_fmt(v.hi)}", v.source)
+        tab.add_row(p.name, p.kind, _fmt(v.value), p.unit, f"{_fmt(v.lo)} – {_fmt(v.hi)}", text(v.source))
     return tab

@@ -10,21 +10,29 @@ in this process, ``workers=N`` on N local worker processes, ``scheduler="tcp://h
 existing Dask cluster.
 Whatever runs them, run ``(point, replicate)`` uses ``run_seed(seed, point, replicate)``, so the
 runs table is the same. At most a few batches per worker are in flight and finished rows are
-written every ``chunk_runs`` runs (or ``flush_seconds``), so memory stays bounded.
+written every ``chunk_runs`` runs or ``flush_seconds`` seconds (5 by default: the main loop wakes up to
+write even when no batch arrives), so memory stays bounded and ``kill -9`` loses only the runs in
+flight and those finished in the last few seconds. A chunk is written with Ctrl-C held back, so an
+interrupt never writes the same runs twice. One process at a time writes a folder (``.lock``).
 """
 
 from __future__ import annotations
 
 import math
 import os
+import shutil
+import signal
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
+from sim.base.errors import printable
 from sim.engine.sweep.design import design_table
 from sim.engine.sweep.spec import n_points
 from sim.engine.sweep.spec import ExperimentSpec
@@ -33,7 +41,7 @@ from sim.engine.executor import Executor
 from sim.engine.sweep.worker import Job, run_batch
 
 DEFAULT_CHUNK_RUNS = 500
-DEFAULT_FLUSH_SECONDS = 30.0
+DEFAULT_FLUSH_SECONDS = 5.0  # finished runs reach the disk within this (docs/sweeps.md: what a kill loses)
 SERIES_ROWS_PER_CHUNK = 500_000
 MAX_BATCH_RUNS = 16
 TASKS_PER_WORKER = 32
@@ -69,22 +77,35 @@ def batch_size(n_runs: int, workers: int) -> int:
 
 def run_sweep(spec: ExperimentSpec, out=None, workers: int | None = None, scheduler: str | None = None,
               progress: bool = False, chunk_runs: int = DEFAULT_CHUNK_RUNS,
-              flush_seconds: float = DEFAULT_FLUSH_SECONDS, console=None) -> SweepReport:
+              flush_seconds: float = DEFAULT_FLUSH_SECONDS, console=None, wait: bool = False) -> SweepReport:
     """Run (or resume) the sweep of ``spec`` into ``out`` (default ``results/<id>/``).
 
     Raises :class:`~sim.base.errors.InputError` before writing anything if ``out`` holds another
-    experiment. On Ctrl-C, finished runs are written and ``KeyboardInterrupt`` propagates."""
-    t0 = time.perf_counter()
+    experiment, and if another process is writing into ``out`` (unless ``wait``: then it waits).
+    On Ctrl-C, finished runs are written and ``KeyboardInterrupt`` propagates."""
     out = Path(out) if out is not None else default_out(spec)
-    P = n_points(spec)
-    folder = SweepFolder(out, spec, P)
-    existing = folder.check()  # refuses another experiment's folder before anything is written
+    folder = SweepFolder(out, spec, n_points(spec))
+    folder.check()  # refuses another experiment's folder before anything is written
+    existed = out.exists()
+    with folder.lock(wait=wait, console=console):
+        try:
+            return _run_locked(folder, spec, workers, scheduler, progress, chunk_runs, flush_seconds, console)
+        except BaseException:
+            if not existed and not (out / "manifest.json").exists():  # only our lock file: leave no trace
+                shutil.rmtree(out, ignore_errors=True)
+            raise
+
+
+def _run_locked(folder, spec, workers, scheduler, progress, chunk_runs, flush_seconds, console) -> SweepReport:
+    t0 = time.perf_counter()
+    out, P = folder.out, folder.n_points
+    existing = folder.check()  # again, now that no other process can be writing
     design = design_table(spec)
     scan = folder.scan()
     notes = list(scan.notes)
     if console is not None:
         for n in notes:
-            console.print(f"[yellow]note:[/] {n}", highlight=False, soft_wrap=True)
+            console.print(f"[yellow]note:[/] {_term(n)}", highlight=False, soft_wrap=True)
 
     total = P * spec.replicates
     reused = scan.n_done
@@ -111,14 +132,18 @@ def run_sweep(spec: ExperimentSpec, out=None, workers: int | None = None, schedu
         if executor is not None:
             with executor:
                 batches = _batches(design, spec.factors, scan.done, batch_size(n_todo, executor.workers))
-                for runs, series in executor.stream(run_batch, batches):
+                for item in executor.stream(run_batch, batches, tick=max(0.05, min(1.0, flush_seconds / 5))):
+                    if item is None:  # no batch finished lately: write what waits if it is due
+                        writer.flush_if_due()
+                        continue
+                    runs, series = item
                     writer.add(runs, series)
                     computed += runs.num_rows
                     if bar:
                         bar.advance(runs.num_rows)
         writer.flush()
     except KeyboardInterrupt:
-        writer.flush()
+        writer.flush(interruptible=False)  # a second Ctrl-C while saving is ignored, never half-done
         if bar:
             bar.close()
             bar = None
@@ -127,7 +152,7 @@ def run_sweep(spec: ExperimentSpec, out=None, workers: int | None = None, schedu
                           "run the same command again to resume", highlight=False, soft_wrap=True)
         raise
     except BaseException:
-        writer.flush()  # keep what finished, then report the error
+        writer.flush(interruptible=False)  # keep what finished, then report the error
         raise
     finally:
         if bar:
@@ -174,17 +199,42 @@ class _ChunkWriter:
         if series is not None:
             self.series.append(series)
             self.n_series += series.num_rows
-        if (self.n_runs >= self.chunk_runs or self.n_series >= SERIES_ROWS_PER_CHUNK
-                or time.monotonic() - self.since >= self.flush_seconds):
+        if self.n_runs >= self.chunk_runs or self.n_series >= SERIES_ROWS_PER_CHUNK:
+            self.flush()
+        else:
+            self.flush_if_due()
+
+    def flush_if_due(self) -> None:
+        if self.runs and time.monotonic() - self.since >= self.flush_seconds:
             self.flush()
 
-    def flush(self) -> None:
+    def flush(self, interruptible: bool = True) -> None:
+        """Write the buffered runs as one chunk. Ctrl-C is held back until the chunk is on disk and
+        the buffer emptied (then raised, if ``interruptible``): an interrupt half-way used to leave
+        the runs both in a chunk and in the buffer, and the handler wrote them a second time."""
         if not self.runs:
             return
-        series = pa.concat_tables(self.series) if self.series else None
-        self.folder.write_chunk(pa.concat_tables(self.runs), series)
-        self.written += self.n_runs
-        self.runs, self.series, self.n_runs, self.n_series = [], [], 0, 0
+        with _sigint_held(reraise=interruptible):
+            series = pa.concat_tables(self.series) if self.series else None
+            self.folder.write_chunk(pa.concat_tables(self.runs), series)
+            self.written += self.n_runs
+            self.runs, self.series, self.n_runs, self.n_series = [], [], 0, 0
+
+
+@contextmanager
+def _sigint_held(reraise: bool = True):
+    """Hold back SIGINT (Ctrl-C) inside the block; raise KeyboardInterrupt after it if one came."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    got = []
+    previous = signal.signal(signal.SIGINT, lambda *_: got.append(True))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if got and reraise:
+        raise KeyboardInterrupt
 
 
 class _Bar:
@@ -211,3 +261,8 @@ class _Bar:
 
     def close(self) -> None:
         self.progress.stop()
+
+
+def _term(text: str) -> str:
+    """A note for the rich console: control characters shown, markup brackets escaped."""
+    return printable(text).replace("[", "\\[")

@@ -16,16 +16,14 @@ outcomes) with its checks and one-line messages, in the order a spec is written.
 
 from __future__ import annotations
 
-import difflib
 import math
 import hashlib
 import json
-import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from sim.core.case import Case, check_bounds, check_keys, coerce_param, load_case
-from sim.base.errors import InputError
+from sim.core.case import Case, check_keys, load_case
+from sim.base.errors import InputError, did_you_mean
+from sim.base.tomlfile import check_path, confine, parse_toml, read_text
 from sim.core.registry import REGISTRY
 
 DESIGNS = ("grid", "lhs", "sobol", "morris", "crossed", "oat")
@@ -46,7 +44,9 @@ DESIGN_KEYS = {
 }
 DEFAULT_GRID_LEVELS = 3
 DEFAULT_MORRIS_LEVELS = 4
-MAX_RUNS = 10_000_000
+MAX_RUNS = 10_000_000  # a sweep's runs; checked by arithmetic before any design point exists
+MAX_LEVELS = 10_000  # grid levels or listed values of one factor (a list this long is a typo, not a design)
+MAX_SEED = 2 ** 63 - 1
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,18 @@ class Factor:
             width = int(self.hi) - int(self.lo)
             return int(self.lo) + np.minimum((u * (width + 1)).astype(np.int64), width)
         return self.lo + u * (self.hi - self.lo)
+
+    def n_grid_values(self, default_levels: int) -> int:
+        """How many levels :meth:`grid_values` gives, without making them (a grid's size is checked
+        before anything is allocated)."""
+        if self.values is not None:
+            return len(self.values)
+        if self.dtype is bool:
+            return 2
+        levels = self.levels or default_levels
+        if self.dtype is int and levels <= MAX_LEVELS:  # rounding may merge levels: count them
+            return len(self.grid_values(default_levels))
+        return levels
 
     def grid_values(self, default_levels: int) -> list:
         """The levels of this factor in a full-factorial grid (rounded and de-duplicated for integers)."""
@@ -164,12 +176,14 @@ class ExperimentSpec:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
     def identity(self) -> dict:
-        """What determines the runs: two specs with the same identity give the same runs table."""
+        """What determines the runs — the whole resolved case (every section, every parameter value), the
+        spec's settings and the model's code (:func:`~sim.base.files.model_code_sha256`): two specs with
+        the same identity give the same runs table, and a resume with another identity is refused."""
+        from sim.base.files import model_code_sha256
+
         return {
-            "case_parameters": {k: v.value for k, v in self.case.params.items()},
-            "case_targets": [[t.id, t.metric, t.kind, t.threshold, list(t.years), t.tier, t.domain]
-                             for t in self.case.targets],
-            "case_horizon": [list(self.case.start), list(self.case.end), self.case.part_year],
+            "case": case_identity(self.case),
+            "model_code": model_code_sha256(),
             "seed": self.seed,
             "common_random_numbers": self.common_random_numbers,
             "replicates": self.replicates,
@@ -186,16 +200,36 @@ class ExperimentSpec:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def case_identity(case: Case) -> dict:
+    """Every part of a case that can change a run, section by section (names and sources too: a
+    different case is a different experiment)."""
+    import dataclasses
+
+    def rows(items):
+        return [dataclasses.asdict(x) for x in items]
+
+    return {
+        "id": case.id,
+        "horizon": [list(case.start), list(case.end), case.part_year],
+        "domains": rows(case.domains),
+        "cities": rows(case.cities),
+        "openers": {k: list(v) for k, v in case.opener_domains.items()},
+        "industry_zones": rows(case.industry_zones),
+        "targets": rows(case.targets),
+        "parameters": {k: v.value for k, v in case.params.items()},
+        "notes": dict(case.notes),
+    }
+
+
 # ------------------------------------------------------------------------------------------------
-def load_spec(path) -> ExperimentSpec:
-    """Read and validate an experiment spec (the case it names is loaded and checked too)."""
-    path = Path(path)
+def load_spec(path, allow_outside: bool = False) -> ExperimentSpec:
+    """Read and validate an experiment spec (the case it names is loaded and checked too).
+    ``allow_outside`` lets ``experiment.case`` name a file outside the spec's folder tree and the
+    project's ``scenarios/``. The number of runs is checked before anything is allocated."""
+    path = check_path(path, None, None, "the path of an experiment spec")
     file = str(path)
-    text = _read_text(path)
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise InputError(file, None, f"TOML syntax error: {e}") from None
+    text = read_text(path, "experiment spec", "experiments/voucher_sweep.toml")
+    doc = parse_toml(text, file)
 
     check_keys(file, doc, TOP_KEYS, "")
     ex = _table(file, doc, "experiment", required=True)
@@ -205,17 +239,18 @@ def load_spec(path) -> ExperimentSpec:
         raise InputError(file, "experiment.id", "must be letters, digits, '-' and '_' (it names the output folder)", exp_id)
     description = _string(file, ex, "description", "experiment.", optional=True)
     case_rel = _string(file, ex, "case", "experiment.")
-    case_path = (path.parent / case_rel)
-    if not case_path.exists():
-        raise InputError(file, "experiment.case", f"no such case file {case_path} (the path is relative to the spec)",
-                         case_rel)
-    seed = _int(file, ex, "seed", "experiment.", lo=0)
-    replicates = _int(file, ex, "replicates", "experiment.", lo=1, default=1)
+    check_path(case_rel, file, "experiment.case", "the path of a case file")
+    case_path = path.parent / case_rel
+    confine(case_path, path, file, "experiment.case", allow_outside, case_rel)
+    if not case_path.is_file():
+        raise InputError(file, "experiment.case", "no such case file (the path is relative to the spec)", case_rel)
+    seed = _int(file, ex, "seed", "experiment.", lo=0, hi=MAX_SEED)
+    replicates = _int(file, ex, "replicates", "experiment.", lo=1, default=1, hi=MAX_RUNS)
     crn = ex.get("common_random_numbers", False)
     if not isinstance(crn, bool):
         raise InputError(file, "experiment.common_random_numbers", "expected true or false", crn)
 
-    case = load_case(case_path)
+    case = load_case(case_path, allow_outside=allow_outside)
     fixed = _fixed(file, _table(file, doc, "fixed"))
     if fixed:
         try:
@@ -229,18 +264,16 @@ def load_spec(path) -> ExperimentSpec:
         if any(f.name == DUMMY for f in factors):
             raise InputError(file, "design.dummy", f"a factor is already named {DUMMY!r}", True)
         factors.append(Factor(DUMMY, "dummy", float, lo=0.0, hi=1.0))
-    outcome_columns, series = _outcomes(file, _table(file, doc, "outcomes"), case)
-    analysis = {k: _table(file, doc, k) for k in ANALYSIS_KEYS if k in doc}
-
-    spec = ExperimentSpec(path=file, text=text, id=exp_id, description=description, case_path=str(case_path),
-                          case=case, seed=seed, replicates=replicates, design=design, factors=tuple(factors),
-                          fixed=fixed, outcome_columns=tuple(outcome_columns), series=series,
-                          common_random_numbers=crn, analysis=analysis)
-    total = n_points(spec) * replicates
+    total = _count(design, factors) * replicates  # arithmetic only: nothing the size of the sweep exists yet
     if total > MAX_RUNS:
         raise InputError(file, "experiment.replicates", f"the sweep would have {total:,} runs; at most "
                          f"{MAX_RUNS:,} are allowed (fewer points or replicates)", replicates)
-    return spec
+    outcome_columns, series = _outcomes(file, _table(file, doc, "outcomes"), case)
+    analysis = {k: _table(file, doc, k) for k in ANALYSIS_KEYS if k in doc}
+    return ExperimentSpec(path=file, text=text, id=exp_id, description=description, case_path=str(case_path),
+                          case=case, seed=seed, replicates=replicates, design=design, factors=tuple(factors),
+                          fixed=fixed, outcome_columns=tuple(outcome_columns), series=series,
+                          common_random_numbers=crn, analysis=analysis)
 
 
 def n_points(spec: ExperimentSpec) -> int:
@@ -251,7 +284,7 @@ def n_points(spec: ExperimentSpec) -> int:
 def _count(d: Design, factors: list[Factor]) -> int:
     D = len(factors)
     if d.kind == "grid":
-        return math.prod(len(f.grid_values(d.levels)) for f in factors)
+        return math.prod(f.n_grid_values(d.levels) for f in factors)
     if d.kind == "lhs":
         return d.points
     if d.kind == "sobol":
@@ -269,20 +302,6 @@ def _count(d: Design, factors: list[Factor]) -> int:
 
 
 # -- small readers ---------------------------------------------------------------------------------
-def _read_text(path: Path) -> str:
-    if not path.exists():
-        raise InputError(path, None, "no such experiment spec (give the path of a .toml spec, e.g. "
-                         "experiments/voucher_sweep.toml)")
-    if path.is_dir():
-        raise InputError(path, None, "is a folder, not an experiment spec (.toml)")
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputError(path, None, "not a UTF-8 text file") from None
-    except OSError as e:
-        raise InputError(path, None, f"cannot read: {e.strerror}") from None
-
-
 def _table(file, doc: dict, key: str, required: bool = False, where: str = "") -> dict:
     if key not in doc:
         if required:
@@ -305,26 +324,23 @@ def _string(file, doc, key, where, optional=False) -> str:
     return v
 
 
-def _int(file, doc, key, where, lo=None, default=None) -> int:
+def _int(file, doc, key, where, lo=None, default=None, hi=None) -> int:
+    what = "a whole number" + (f" >= {lo}" if lo is not None else "") + (f" and <= {hi:,}" if hi is not None else "")
     if key not in doc:
         if default is not None:
             return default
-        raise InputError(file, f"{where}{key}", "missing; expected a whole number" + (f" >= {lo}" if lo is not None else ""))
+        raise InputError(file, f"{where}{key}", f"missing; expected {what}")
     v = doc[key]
     if isinstance(v, bool) or not isinstance(v, int):
-        raise InputError(file, f"{where}{key}", "expected a whole number" + (f" >= {lo}" if lo is not None else ""), v)
-    if lo is not None and v < lo:
-        raise InputError(file, f"{where}{key}", f"must be a whole number >= {lo}", v)
+        raise InputError(file, f"{where}{key}", f"expected {what}", v)
+    if (lo is not None and v < lo) or (hi is not None and v > hi):
+        raise InputError(file, f"{where}{key}", f"must be {what}", v)
     return v
 
 
 def _param(file, key: str, name: str):
     """The registry entry for ``name``, or an error with a did-you-mean suggestion."""
-    if name not in REGISTRY:
-        close = difflib.get_close_matches(name, REGISTRY.names(), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise InputError(file, key, f"unknown parameter{hint}; see docs/parameters.md or `scensim params`")
-    return REGISTRY[name]
+    return REGISTRY.lookup(name, file, key)
 
 
 def _leaves(t: dict, is_leaf, path=()) -> list[tuple[str, object]]:
@@ -346,10 +362,7 @@ def _fixed(file, t: dict) -> dict:
     out = {}
     for name, v in _leaves(t, lambda v: not isinstance(v, dict)):
         key = f"fixed.{name}"
-        p = _param(file, key, name)
-        value = coerce_param(file, key, p, v)
-        check_bounds(file, key, p, value)
-        out[name] = value
+        out[name] = _param(file, key, name).parse(v, file, key)
     return out
 
 
@@ -376,16 +389,14 @@ def _factors(file, t: dict, case: Case, fixed: dict) -> list[Factor]:
         if "levels" in e:
             if "values" in e or p.dtype is bool:
                 raise InputError(file, f"{key}.levels", "only applies to a range of numbers", e["levels"])
-            levels = _int(file, e, "levels", key + ".", lo=2)
+            levels = _int(file, e, "levels", key + ".", lo=2, hi=MAX_LEVELS)
         if "values" in e:
             vals = e["values"]
             if not isinstance(vals, list) or not vals:
                 raise InputError(file, f"{key}.values", f"expected a non-empty list of values, each {p.allowed()}", vals)
-            coerced = []
-            for i, v in enumerate(vals):
-                c = coerce_param(file, f"{key}.values[{i}]", p, v)
-                check_bounds(file, f"{key}.values[{i}]", p, c)
-                coerced.append(c)
+            if len(vals) > MAX_LEVELS:
+                raise InputError(file, f"{key}.values", f"at most {MAX_LEVELS:,} values", f"{len(vals):,} values")
+            coerced = [p.parse(v, file, f"{key}.values[{i}]") for i, v in enumerate(vals)]
             if len(set(coerced)) != len(coerced):
                 raise InputError(file, f"{key}.values", "values must not repeat", vals)
             out.append(Factor(name, p.kind, p.dtype, values=tuple(coerced)))
@@ -403,10 +414,8 @@ def _factors(file, t: dict, case: Case, fixed: dict) -> list[Factor]:
             if not isinstance(rng, list) or len(rng) != 2:
                 raise InputError(file, f"{key}.range", "expected [low, high]", rng)
             try:
-                lo = coerce_param(file, f"{key}.range", p, rng[0])
-                hi = coerce_param(file, f"{key}.range", p, rng[1])
-                check_bounds(file, f"{key}.range", p, lo)
-                check_bounds(file, f"{key}.range", p, hi)
+                lo = p.parse(rng[0], file, f"{key}.range")
+                hi = p.parse(rng[1], file, f"{key}.range")
             except InputError:  # show the whole range, as written
                 raise InputError(file, f"{key}.range", f"must be {p.allowed()}", rng) from None
             if lo > hi:
@@ -430,7 +439,7 @@ def _design(file, t: dict, where: str, factors: list[Factor], top: bool) -> Desi
         raise InputError(file, f"{where}kind", f"must be one of {', '.join(allowed)}", kind)
     check_keys(file, t, DESIGN_KEYS[kind], where)
     if kind == "grid":
-        return Design("grid", levels=_int(file, t, "levels", where, lo=2, default=DEFAULT_GRID_LEVELS))
+        return Design("grid", levels=_int(file, t, "levels", where, lo=2, default=DEFAULT_GRID_LEVELS, hi=MAX_LEVELS))
     ranges_only = [f for f in factors if f.levels is not None]
     if ranges_only:
         raise InputError(file, f"vary.{ranges_only[0].name}.levels", f"only applies to a grid design "
@@ -441,9 +450,9 @@ def _design(file, t: dict, where: str, factors: list[Factor], top: bool) -> Desi
     if not isinstance(dummy, bool):
         raise InputError(file, f"{where}dummy", "expected true or false", dummy)
     if kind == "lhs":
-        return Design("lhs", points=_int(file, t, "points", where, lo=1), dummy=dummy)
+        return Design("lhs", points=_int(file, t, "points", where, lo=1, hi=MAX_RUNS), dummy=dummy)
     if kind == "sobol":
-        n = _int(file, t, "points", where, lo=1)
+        n = _int(file, t, "points", where, lo=1, hi=MAX_RUNS)
         if n & (n - 1):
             raise InputError(file, f"{where}points", "must be a power of 2 (the base sample N of Saltelli's "
                              f"scheme; e.g. {1 << max(0, n.bit_length() - 1)} or {1 << n.bit_length()})", n)
@@ -452,8 +461,9 @@ def _design(file, t: dict, where: str, factors: list[Factor], top: bool) -> Desi
             raise InputError(file, f"{where}second_order", "expected true or false", so)
         return Design("sobol", points=n, second_order=so, dummy=dummy)
     if kind == "morris":
-        return Design("morris", trajectories=_int(file, t, "trajectories", where, lo=2),
-                      levels=_int(file, t, "levels", where, lo=2, default=DEFAULT_MORRIS_LEVELS), dummy=dummy)
+        return Design("morris", trajectories=_int(file, t, "trajectories", where, lo=2, hi=MAX_RUNS),
+                      levels=_int(file, t, "levels", where, lo=2, default=DEFAULT_MORRIS_LEVELS, hi=MAX_LEVELS),
+                      dummy=dummy)
     # crossed: policies (levers) × scenarios (uncertainties)
     for side, kind_ in (("policies", "lever"), ("scenarios", "uncertainty")):
         if not [f for f in factors if f.kind == kind_]:
@@ -485,8 +495,7 @@ def _outcomes(file, t: dict, case: Case) -> tuple[list[str], bool]:
         elif k in columns:
             chosen.add(k)
         else:
-            close = difflib.get_close_matches(k, list(OUTCOME_GROUPS) + columns, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = did_you_mean(k, list(OUTCOME_GROUPS) + columns)
             raise InputError(file, f"outcomes.keep[{i}]", f"unknown outcome{hint}; allowed: the groups "
                              f"{', '.join(OUTCOME_GROUPS)} or a column of `run_outcomes` (see docs/sweeps.md)", k)
     return [c for c in columns if c in chosen], series

@@ -10,6 +10,11 @@ Layout of ``results/<experiment id>/``::
     series/part-000000.parquet, …   (only if the spec keeps series) monthly series of the same runs
     summary.parquet, summary.csv    written by ``scensim summarize``
 
+Beside each chunk, ``.part-N.parquet.sha256`` holds the SHA-256 of its bytes, written before the chunk
+is moved into place; a resume (and ``scensim summarize``) sets aside a chunk that does not match its
+checksum. While a sweep writes, it holds an advisory lock on ``.lock``: a second process on the same
+folder refuses (or waits, ``--wait``).
+
 Every chunk is written to a hidden temporary name in its folder, flushed and fsynced, then moved to a
 new zero-padded name with ``os.replace`` and the folder fsynced: a chunk under a final name is always
 complete. ``runs/part-N`` and ``series/part-N`` hold the same runs; the runs chunk is written last, so
@@ -33,10 +38,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.base.errors import InputError
-from sim.base.files import code_version, file_sha256, fsync_dir, write_synced
+from sim.base.files import (checksum_path, checksum_problem, code_version, file_sha256, folder_lock, fsync_dir,
+                            write_synced)
 from sim.engine.sweep.spec import ExperimentSpec, is_met_column, target_rows
 
 MANIFEST = "manifest.json"
+LOCK = ".lock"
 DESIGN = "design.parquet"
 RUNS, SERIES = "runs", "series"
 CHUNK_RE = re.compile(r"^part-(\d{6})\.parquet$")
@@ -61,12 +68,16 @@ def series_schema(spec: ExperimentSpec) -> pa.Schema | None:
                       ("breakdown", pa.string()), ("group", pa.string()), ("value", pa.int64())])
 
 
-def write_atomic(path: Path, write) -> None:
+def write_atomic(path: Path, write, checksum: bool = False) -> None:
     """Write ``path`` via a hidden temporary name in the same folder (``write(tmp_path)``), fsync it,
-    move it into place and fsync the folder. On any error the temporary file is removed."""
+    move it into place and fsync the folder. On any error the temporary file is removed. With
+    ``checksum``, the file's SHA-256 is written first beside it (:func:`checksum_path`)."""
     tmp = path.parent / f".{path.name}.{os.getpid()}.tmp"
     try:
         write_synced(tmp, write)
+        if checksum:
+            digest = file_sha256(tmp)
+            write_atomic(checksum_path(path), lambda p: p.write_text(digest + "\n", encoding="ascii"))
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -133,15 +144,37 @@ class SweepFolder:
         if theirs != self.spec.identity_sha256():
             what = self._difference(man)
             raise InputError(out, None, f"holds the results of a different experiment ({man.get('spec_file', '?')}, "
-                             f"{what}); resume only with the same spec and case, or give another --out folder")
+                             f"{what}); resume only with the same spec, case and model code, or give another "
+                             "--out folder")
         return man
 
     def _difference(self, man: dict) -> str:
+        """What changed, in words: top-level parts, and inside the case its sections and parameters."""
         ours = self.spec.identity()
-        theirs = man.get("identity", {})
-        changed = [k for k in ours if json.dumps(ours[k], sort_keys=True, default=str)
-                   != json.dumps(theirs.get(k), sort_keys=True, default=str)]
-        return "differs in " + ", ".join(changed) if changed else "a different identity"
+        theirs = man.get("identity", {}) if isinstance(man.get("identity"), dict) else {}
+
+        def same(a, b):
+            return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+
+        changed = []
+        for k in ours:
+            if same(ours[k], theirs.get(k)):
+                continue
+            if k == "model_code":
+                changed.append("the model's code (model_code)")
+            elif k == "case" and isinstance(theirs.get(k), dict):
+                for sec, v in ours[k].items():
+                    old = theirs[k].get(sec)
+                    if same(v, old):
+                        continue
+                    if sec == "parameters" and isinstance(old, dict):
+                        names = [n for n in v if not same(v[n], old.get(n))]
+                        changed.append("case parameters " + ", ".join(names[:3]) + (" …" if len(names) > 3 else ""))
+                    else:
+                        changed.append(f"case {sec}")
+            else:
+                changed.append(k)
+        return "differs in " + "; ".join(changed) if changed else "a different identity"
 
     def create(self, design, manifest_extra: dict) -> None:
         """Write the manifest and the design table of a new sweep (atomically)."""
@@ -195,6 +228,12 @@ class SweepFolder:
             "targets": target_rows(spec.case),
             **extra,
         }
+
+    # -- one writer at a time ---------------------------------------------------------------------
+    def lock(self, wait: bool = False, console=None):
+        """Hold ``.lock`` while this process writes the folder (see :func:`sim.base.files.folder_lock`):
+        a second process refuses with one line, or with ``wait`` waits. Creates the folder if needed."""
+        return folder_lock(self.out, LOCK, "another scensim sweep", wait, console)
 
     # -- chunks -----------------------------------------------------------------------------------
     def scan(self) -> ScanReport:
@@ -252,6 +291,9 @@ class SweepFolder:
         return {int(m.group(1)): d / m.group(0) for p in sorted(d.iterdir()) if (m := CHUNK_RE.match(p.name))}
 
     def _check_file(self, p: Path, schema: pa.Schema) -> str | None:
+        problem = checksum_problem(p)
+        if problem:
+            return problem
         try:
             meta = pq.read_metadata(p)
             if not pq.read_schema(p).remove_metadata().equals(schema.remove_metadata()):
@@ -287,8 +329,9 @@ class SweepFolder:
         name = chunk_name(self.next_chunk)
         self.next_chunk += 1
         if self.series_schema is not None:
-            write_atomic(self.series_dir / name, lambda p: pq.write_table(series.cast(self.series_schema), p))
-        write_atomic(self.runs_dir / name, lambda p: pq.write_table(runs.cast(self.schema), p))
+            write_atomic(self.series_dir / name, lambda p: pq.write_table(series.cast(self.series_schema), p),
+                         checksum=True)
+        write_atomic(self.runs_dir / name, lambda p: pq.write_table(runs.cast(self.schema), p), checksum=True)
         return self.runs_dir / name
 
 
@@ -298,6 +341,10 @@ def valid_chunks(folder: Path) -> tuple[list[Path], list[str]]:
     good, notes = [], []
     for p in sorted(d.glob("part-*.parquet")) if d.exists() else []:
         if not CHUNK_RE.match(p.name):
+            continue
+        problem = checksum_problem(p)
+        if problem:
+            notes.append(f"skipped {p.relative_to(folder)}: it {problem} (run the sweep again to recompute it)")
             continue
         try:
             pq.read_metadata(p)
