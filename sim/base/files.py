@@ -53,6 +53,22 @@ def write_synced(path: Path, write) -> None:
         os.fsync(f.fileno())
 
 
+def write_file_atomic(path: Path, content: bytes | str) -> Path:
+    """Write one file so that a reader sees the old content or the new, never a part: a hidden temporary
+    file beside it, flushed, then renamed over it (for a file added to an existing result set, e.g. a report)."""
+    path = Path(path)
+    tmp = path.parent / f".{path.name}.tmp-{os.getpid()}"
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    try:
+        write_synced(tmp, lambda p: p.write_bytes(data))
+        os.replace(tmp, path)
+        fsync_dir(path.parent)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
 def code_version() -> str:
     """Package version, plus the git commit when running from a checkout."""
     here = Path(__file__).resolve().parent

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sim.base.files import code_version, write_bundle
+from sim.base.files import code_version, write_bundle, write_file_atomic
 from sim.report.document import Document, Section
 from sim.report.i18n import pick, t
 from sim.report.sources import Source, detect
@@ -93,6 +93,9 @@ def build_report(folders: list, lang: str = "en", out=None) -> Report:
     pdf, warnings = render_pdf(doc)
     html = render_html(doc)
     html_path.parent.mkdir(parents=True, exist_ok=True)
-    write_bundle(files_dir, {}, table_files(doc), None)
-    write_bundle(html_path.parent, {}, {html_path.name: html, pdf_path.name: pdf}, None)
+    # the report's tables are a set of their own; the HTML and PDF are added to the folder they report on
+    # (replacing an earlier report), each written atomically, never replacing the folder's results
+    write_bundle(files_dir, {}, table_files(doc), {"command": "report tables", "code_version": code_version()})
+    write_file_atomic(html_path, html)
+    write_file_atomic(pdf_path, pdf)
     return Report(html_path, pdf_path, files_dir, warnings, time.perf_counter() - start)
