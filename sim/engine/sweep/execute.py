@@ -1,9 +1,9 @@
 """Running a sweep: design points × replicates, in batches, on local processes or a Dask cluster,
 written in chunks as runs finish, resumable.
 
-    >>> from sim.sweep import load_spec, run_sweep
-    >>> report = run_sweep(load_spec("experiments/voucher_sweep.toml"), workers=2)
-    >>> report.reused, report.computed
+    from sim.engine.sweep import load_spec, run_sweep      # (a doctest in sim/engine/sweep/__init__.py)
+    report = run_sweep(load_spec("experiments/voucher_sweep.toml"), workers=2)
+    report.reused, report.computed
 
 ``workers=1`` runs in this process; ``workers=N`` starts N local worker processes (spawned: Mesa
 sets the start method); ``scheduler="tcp://host:8786"`` sends batches to an existing Dask cluster
