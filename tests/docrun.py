@@ -132,7 +132,11 @@ class DocBlockParser:
         path = Path(document.path).resolve()
         rel = str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else path.name
         last_runnable = None
-        for region in self.lexer(document):
+        regions = list(self.lexer(document))
+        outer = [(r.start, r.end) for r in regions]
+        for region in regions:
+            if any(s < region.start and region.end <= e for s, e in outer):
+                continue  # a block shown inside another (a longer fence): an example of Markdown, not run
             info = region.lexemes["info"].strip()
             language = info.split()[0].lower() if info else ""
             line = document.text.count("\n", 0, region.start) + 1
