@@ -271,3 +271,31 @@ def test_the_flag_check_rejects_a_flag_that_does_not_exist(capsys):
 
     with pytest.raises(SystemExit):
         build_parser().parse_args(["run", "--replicatess", "5"])
+
+
+def test_the_readme_test_command_collects_the_doc_examples():
+    """CI runs `python -m pytest` with no arguments: pytest's testpaths must include the docs and sim."""
+    import tomllib
+
+    cfg = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    paths = cfg["tool"]["pytest"]["ini_options"]["testpaths"]
+    assert {"tests", "README.md", "docs", "sim"} <= set(paths)
+    assert any(d.startswith("sybil") for d in cfg["project"]["optional-dependencies"]["test"])
+
+
+def test_input_errors_cross_process_boundaries():
+    """A worker's InputError must unpickle in the parent (else a multiprocessing pool hangs: found by
+    the batch_run example of docs/sweeps.md)."""
+    import pickle
+
+    from sim.base.errors import InputError
+
+    for err in (InputError("x.toml", "a.b", "must be 1", 2), InputError(None, None, "no such case file")):
+        back = pickle.loads(pickle.dumps(err))
+        assert type(back) is InputError and str(back) == str(err)
+
+
+def test_the_adapters_default_case_exists():
+    from sim.adapters.ecosystem import DEFAULT_CASE
+
+    assert DEFAULT_CASE.is_file()

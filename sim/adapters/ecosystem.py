@@ -40,7 +40,7 @@ from pathlib import Path
 
 from sim.core.case import Case, load_case
 from sim.base.errors import InputError
-from sim.core.model import DEFAULT_CASE, ScenarioMarket
+from sim.core.model import ScenarioMarket
 from sim.core.registry import REGISTRY
 from sim.base.rng import run_seed
 from sim.engine.runner import run_outcomes
@@ -58,6 +58,11 @@ assert len(KEYWORDS) == len(REGISTRY), "two parameters share a keyword form"
 def outcome_identifier(column: str) -> str:
     """A ``run_outcomes`` column as a Python identifier (EMA needs them): non-word characters → ``_``."""
     return re.sub(r"\W", "_", column)
+
+
+# The Hunan case, in scenarios/ at the repository's root. (sim.core.model.DEFAULT_CASE points into sim/
+# since model.py moved down a level: it names a file that does not exist.)
+DEFAULT_CASE = Path(__file__).resolve().parents[2] / "scenarios" / "hunan_2026_2028.toml"
 
 
 @lru_cache(maxsize=8)
