@@ -47,7 +47,7 @@ RUNNABLE = {"bash": "commands", "sh": "commands", "shell": "commands", "console"
 FLAGS = {"output", "abridged", "slow", "append", "prepend", "replace-last"}
 DIRECTIVE = re.compile(r"<!--\s*doc:(?P<words>.*?)-->\s*\Z", re.S)
 BOX = re.compile(r"[\u2500-\u257f]")  # rich's table borders
-COMMAND_TIMEOUT_S = 900
+COMMAND_TIMEOUT_S = 600  # a hung example fails instead of stalling CI
 
 
 # -- parsing --------------------------------------------------------------------------------------
@@ -200,10 +200,23 @@ def environment() -> dict:
 def shell(command: str, cwd: Path) -> tuple[int, str]:
     """Run ``command`` with bash (``set -e``, pipefail); returns the exit status and what it printed
     (stdout and stderr interleaved, as a terminal shows them)."""
-    p = subprocess.run(["bash", "-c", "set -eo pipefail\n" + command], cwd=cwd, env=environment(),
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                       timeout=COMMAND_TIMEOUT_S)
-    return p.returncode, p.stdout.decode("utf-8", "replace")
+    import signal
+
+    p = subprocess.Popen(["bash", "-c", "set -eo pipefail\n" + command], cwd=cwd, env=environment(),
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                         start_new_session=True)
+    try:
+        out, _ = p.communicate(timeout=COMMAND_TIMEOUT_S)
+    except subprocess.TimeoutExpired:  # end the whole group: worker processes too
+        os.killpg(p.pid, signal.SIGKILL)
+        out, _ = p.communicate()
+        return -9, out.decode("utf-8", "replace") + f"\n[stopped after {COMMAND_TIMEOUT_S} s]"
+    finally:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)  # nothing a block started outlives it
+        except ProcessLookupError:
+            pass
+    return p.returncode, out.decode("utf-8", "replace")
 
 
 # -- comparing output ------------------------------------------------------------------------------
