@@ -5,22 +5,28 @@ become underscores (``vouchers.share`` → ``vouchers_share``; :data:`KEYWORDS` 
 
 **Mesa batch_run** — :class:`BatchScenarioMarket` takes a case, a seed and plain keyword parameters,
 and reports the run's outcomes (``sim.engine.runner.run_outcomes`` columns) through its DataCollector at
-the last month, which is where ``batch_run`` reads them::
+the last month, which is where ``batch_run`` reads them (here on the small teaching case; the
+default is the Hunan case):
 
-    from mesa.batch_run import batch_run     # mesa.batchrunner in 3.3.1
-    from sim.adapters.ecosystem import BatchScenarioMarket
-    rows = batch_run(BatchScenarioMarket,
-                     {"vouchers_share": [0.3, 0.6], "seed": [1, 2, 3]},
-                     number_processes=1, iterations=1, display_progress=False)
+    >>> from mesa.batchrunner import batch_run
+    >>> from sim.adapters.ecosystem import BatchScenarioMarket
+    >>> rows = batch_run(BatchScenarioMarket,
+    ...                  {"case": "scenarios/synthetic_small.toml", "vouchers_share": [0.3, 0.6], "seed": [1, 2]},
+    ...                  number_processes=1, iterations=1, display_progress=False)
+    >>> len(rows), sorted({r["vouchers_share"] for r in rows}), "target.validated_total.2031.met" in rows[0]
+    (4, [0.3, 0.6], True)
 
 Give seeds explicitly (``iterations`` would rerun identical keywords with fresh random seeds).
 
 **EMA Workbench** — :func:`ema_model` declares the model with levers and uncertainties generated
-from the registry (types) and the case (ranges), and ``ScalarOutcome``s from ``run_outcomes``::
+from the registry (types) and the case (ranges), and ``ScalarOutcome``s from ``run_outcomes``:
 
-    from ema_workbench import perform_experiments
-    model = ema_model(levers=["vouchers.share"], uncertainties=["diffusion.q"], seed=1)
-    experiments, outcomes = perform_experiments(model, scenarios=8, policies=2)
+    >>> from ema_workbench import perform_experiments
+    >>> model = ema_model("scenarios/synthetic_small.toml", levers=["vouchers.share"],
+    ...                   uncertainties=["diffusion.q"], seed=1)
+    >>> experiments, outcomes = perform_experiments(model, scenarios=2, policies=2)
+    >>> len(experiments), "target_validated_total_2031_met" in outcomes
+    (4, True)
 
 ``ema_workbench`` is imported only inside :func:`ema_model` (it is slow to import and noisy).
 """
@@ -55,6 +61,8 @@ if len(KEYWORDS) != len(REGISTRY):  # a registry that breaks the keyword convent
 def outcome_identifier(column: str) -> str:
     """A ``run_outcomes`` column as a Python identifier (EMA needs them): non-word characters → ``_``."""
     return re.sub(r"\W", "_", column)
+
+
 
 
 @lru_cache(maxsize=8)

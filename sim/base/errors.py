@@ -23,6 +23,12 @@ class InputError(Exception):
         self.allowed = allowed
         super().__init__(str(self))
 
+    def __reduce__(self):
+        """Picklable, so that an error raised in a worker process reaches the parent (multiprocessing
+        otherwise fails to rebuild it, and a pool waits forever)."""
+        value = () if self.value is self._NO_VALUE else (self.value,)
+        return (type(self), (self.file, self.key, self.allowed, *value))
+
     def __str__(self) -> str:
         parts = []
         if self.file:

@@ -1,10 +1,21 @@
 """Running replicates of a case and collecting their tidy tables.
 
     >>> import sim
-    >>> case = sim.load_case("scenarios/hunan_2026_2028.toml")
-    >>> res = sim.run(case.with_params({"vouchers.share": 0.6}), replicates=10, seed=1)
-    >>> res.target_summary            # probability each target is met, Wilson 95 % interval
-    >>> res.series, res.targets, res.fiscal, res.fiscal_ledger, res.scenarios, res.runs
+    >>> case = sim.load_case("scenarios/synthetic_small.toml")
+    >>> res = sim.run(case.with_params({"vouchers.share": 0.6}), replicates=2, seed=1)
+    >>> res.target_summary[["target", "period", "threshold"]]   # P(met) and its interval: more columns
+                   target     period  threshold
+    0  published_per_year       2030       50.0
+    1  published_per_year       2031       50.0
+    2  published_per_year  2030–2031        2.0
+    3     served_per_year       2030      180.0
+    4     served_per_year       2031      180.0
+    5     served_per_year  2030–2031        2.0
+    6     validated_total       2031       40.0
+    >>> sorted(set(res.runs.seed)) == sorted(sim.run_seed(1, r) for r in range(2))
+    True
+    >>> res.series, res.targets, res.fiscal, res.fiscal_ledger, res.scenarios, res.runs   # doctest: +ELLIPSIS
+    (...)
 
 Replicate ``r`` of a run with seed ``N`` uses the model seed ``run_seed(N, r)`` (numpy SeedSequence),
 recorded in every table's ``seed`` column; ``run_one(case, seed=that)`` repeats it exactly.

@@ -1,11 +1,17 @@
 """The experiment engine: sweeps of many runs, from a spec in ``experiments/*.toml``.
 
-    >>> from sim.engine.sweep import load_spec, run_sweep, read_runs
+    >>> from sim.engine.sweep import design_table, load_spec, read_runs, run_sweep
     >>> from sim.analysis.sweep_summary import summarize_folder
-    >>> spec = load_spec("experiments/voucher_sweep.toml")
+    >>> spec = load_spec("experiments/synthetic_sobol.toml")   # 40 short runs
+    >>> len(design_table(spec))                         # one row per design point
+    40
     >>> report = run_sweep(spec, workers=2)             # or scheduler="tcp://127.0.0.1:8786"
+    >>> report.reused, report.computed                  # run it again: (40, 0)
+    (0, 40)
     >>> runs = read_runs(report.out)                    # one row per run, sorted by point, replicate
-    >>> summary = summarize_folder(report.out)          # P(target met) per design point, Wilson 95 %
+    >>> summary, manifest, notes = summarize_folder(report.out)   # P(target met) per point, Wilson 95 %
+    >>> len(runs), summary.point.nunique()
+    (40, 40)
 
 Modules: ``spec`` (reading and validating specs), ``design`` (design points), ``worker`` (running
 a batch of runs), ``store`` (the output folder and its chunks), ``execute`` (running a sweep),

@@ -1,9 +1,9 @@
 """Running a sweep: design points × replicates, in batches, on local processes or a Dask cluster,
 written in chunks as runs finish, resumable.
 
-    >>> from sim.engine.sweep import load_spec, run_sweep
-    >>> report = run_sweep(load_spec("experiments/voucher_sweep.toml"), workers=2)
-    >>> report.reused, report.computed
+    from sim.engine.sweep import load_spec, run_sweep      # (a doctest in sim/engine/sweep/__init__.py)
+    report = run_sweep(load_spec("experiments/voucher_sweep.toml"), workers=2)
+    report.reused, report.computed
 
 Batches run on the project's one executor (:class:`~sim.engine.executor.Executor`): ``workers=1``
 in this process, ``workers=N`` on N local worker processes, ``scheduler="tcp://host:8786"`` on an
