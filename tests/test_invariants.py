@@ -93,9 +93,9 @@ def assert_load_within_capacity(m: ScenarioMarket) -> None:
     """No supplier holds more open pilots (matched or running) than its kind's capacity
     (``supply.capacity.<kind>`` of the case), racing included."""
     capacity = np.array([m.case.values[f"supply.capacity.{k}"] for k in SUPPLIER_KINDS])
-    over = m.sup.load > capacity[m.sup.kind]
-    assert not over.any(), (f"{int(over.sum())} suppliers over capacity, e.g. load {m.sup.load[over][:3]} "
-                            f"> capacity {capacity[m.sup.kind[over]][:3]}")
+    over = m.suppliers.load > capacity[m.suppliers.kind]
+    assert not over.any(), (f"{int(over.sum())} suppliers over capacity, e.g. load {m.suppliers.load[over][:3]} "
+                            f"> capacity {capacity[m.suppliers.kind[over]][:3]}")
 
 
 def test_the_capacity_check_can_fail():
@@ -103,8 +103,8 @@ def test_the_capacity_check_can_fail():
     m = ScenarioMarket(CASE_FOR_CHECK, seed=1)
     for _ in range(3):
         m.step()
-    cap = m.case.values[f"supply.capacity.{SUPPLIER_KINDS[int(m.sup.kind[0])]}"]
-    m.sup.load[0] = cap + 1
+    cap = m.case.values[f"supply.capacity.{SUPPLIER_KINDS[int(m.suppliers.kind[0])]}"]
+    m.suppliers.load[0] = cap + 1
     with pytest.raises(AssertionError, match="over capacity"):
         assert_load_within_capacity(m)
 

@@ -158,6 +158,33 @@ def file_sha256(path) -> str:
     return h.hexdigest()
 
 
+def write_into(out: Path, tables: dict[str, pd.DataFrame], files: dict[str, object] | None = None,
+                manifest_doc: dict | None = None, csv: bool | None = True) -> Path:
+    """Add tables and files to folder ``out`` without replacing it (it also holds data of its own, e.g.
+    the sweeps of a sensitivity analysis): the set is written into a hidden sub-folder, then each file is
+    moved into place atomically, the manifest last — a reader never sees a half-written file."""
+    out = Path(out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise EnvironmentFailure(out, "cannot create the output folder", e) from None
+    stage = out / f".stage-{os.getpid()}"
+    write_bundle(stage, tables, files, manifest_doc, csv=csv)
+    try:
+        names = sorted((p.relative_to(stage) for p in stage.rglob("*") if p.is_file()),
+                       key=lambda n: str(n) == "manifest.json")
+        for n in names:
+            (out / n).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(stage / n, out / n)
+        for d in sorted({(out / n).parent for n in names}):
+            fsync_dir(d)
+    except OSError as e:
+        raise EnvironmentFailure(out, "could not write the results", e) from None
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return out
+
+
 def write_bundle(out: Path, tables: dict[str, pd.DataFrame], files: dict[str, object] | None = None,
                  manifest_doc: dict | None = None, csv: bool | None = True) -> Path:
     """Write tables (Parquet, and CSV as :func:`table_formats` says), other files and the manifest as one

@@ -114,7 +114,7 @@ def cmd_discover(args) -> int:
         tables["heatmap"] = binned
         figs[f"heatmap_{y_name}"] = heatmap(binned, y_name, _case(manifest), args.lang)
     out = Path(args.out) if args.out else folder / "discover"
-    man = {"sweep": str(folder), "experiment": manifest["experiment"], "outcome": y_name, "method": args.method,
+    man = {"command": "discover", "sweep": str(folder), "experiment": manifest["experiment"], "outcome": y_name, "method": args.method,
            "threshold": threshold, "seed": seed, "runs": len(runs), "code_version": code_version()}
     write_bundle(out, tables, figure_files(figs), man)
     con.print(f"{'结果已写入' if args.lang == 'zh' else 'Results written to'} {out}/")

@@ -30,7 +30,7 @@ def cmd_optimise(args) -> int:
     from rich.console import Console
 
     from sim.analysis.optimise import optimise, settings_of, sweep_evaluate
-    from sim.base.files import code_version, write_bundle
+    from sim.base.files import code_version, write_into
     from sim.engine.sweep.spec import load_spec
     from sim.report.analysis_figures import factor_label, figure_files, pareto_front
     from sim.report.console import print_table, stdout_console
@@ -71,9 +71,9 @@ def cmd_optimise(args) -> int:
     if not args.no_figures:
         files = figure_files({"pareto_front": pareto_front(res.trials, res.finals, res.mixes, st.probability, args.lang,
                                                                    st.targets)})
-    man = {"experiment": spec.id, "spec_file": spec.path, "spec_sha256": spec.text_sha256, "settings": repr(st),
+    man = {"command": "optimise", "experiment": spec.id, "spec_file": spec.path, "spec_sha256": spec.text_sha256, "settings": repr(st),
            "chosen": res.chosen, "verdict": verdict(res), "code_version": code_version()}
-    write_bundle(out, res.tables(), files, man)
+    write_into(out, res.tables(), files, man)  # beside the sweeps it ran (kept for resuming)
     con.print(f"{'结果已写入' if args.lang == 'zh' else 'Results written to'} {out}/")
     return 0
 

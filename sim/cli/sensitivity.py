@@ -38,7 +38,7 @@ def cmd_sensitivity(args) -> int:
     from rich.console import Console
 
     from sim.analysis.sensitivity import run_sensitivity, settings_of, sweep_evaluator
-    from sim.base.files import code_version, write_bundle
+    from sim.base.files import code_version, write_into
     from sim.engine.sweep.spec import load_spec
     from sim.report.console import stdout_console
 
@@ -58,10 +58,10 @@ def cmd_sensitivity(args) -> int:
     files = {}
     if not args.no_figures:
         files = figures(res, spec, st, args.lang)
-    man = {"experiment": spec.id, "spec_file": spec.path, "spec_sha256": spec.text_sha256,
+    man = {"command": "sensitivity", "experiment": spec.id, "spec_file": spec.path, "spec_sha256": spec.text_sha256,
            "identity_sha256": spec.identity_sha256(), "settings": repr(st), "stages": sorted(res.runs),
            "runs": {k: len(v) for k, v in res.runs.items()}, "code_version": code_version()}
-    write_bundle(out, res.tables(), files, man)
+    write_into(out, res.tables(), files, man)  # beside the sweeps it ran (kept for resuming)
     con.print(f"{'结果已写入' if args.lang == 'zh' else 'Results written to'} {out}/")
     return 0
 
