@@ -12,6 +12,7 @@ import pandas as pd
 
 from sim.core.registry import REGISTRY
 from sim.report.fonts import use_cjk_font
+from sim.report.figures import drawable
 from sim.report.i18n import pick
 
 use_cjk_font()
@@ -37,7 +38,7 @@ def _with_unit(name: str, lang: str) -> str:
 
 def outcome_label(outcome: str, case, lang: str) -> str:
     parts = outcome.split(".")
-    labels = {tg.id: pick(tg.zh, tg.en, lang) for tg in case.targets} if case is not None else {}
+    labels = {tg.id: drawable(pick(tg.zh, tg.en, lang)) for tg in case.targets} if case is not None else {}
     if parts[0] == "all_targets":
         if parts[1] == "all":
             return pick("全部目标均达成的概率（全期）", "P(all targets met, every year)", lang)
@@ -168,7 +169,7 @@ def _y_label(y_name: str, case, lang: str) -> str:
         return (pick(f"{year}年全部目标均达成", f"all targets met in {year}", lang) if year
                 else pick("全部目标每年均达成", "all targets met every year", lang))
     tid = y_name.split("_fails")[0]
-    labels = {tg.id: pick(tg.zh, tg.en, lang) for tg in case.targets} if case is not None else {}
+    labels = {tg.id: drawable(pick(tg.zh, tg.en, lang)) for tg in case.targets} if case is not None else {}
     return pick(f"未达成：{labels.get(tid, tid)}", f"fails: {labels.get(tid, tid)}", lang)
 
 

@@ -33,6 +33,13 @@ COUNT_UNITS = {"scenarios", "firms", "zones", "services", "events", "reports", "
 HEADROOM = 1.38  # the top of the y axis over the highest band or target: the P(met) labels live above the data
 
 
+
+def drawable(text: str) -> str:
+    """User text for a figure: control characters (no font draws them) removed."""
+    import unicodedata
+
+    return "".join(ch for ch in str(text) if unicodedata.category(ch) not in ("Cc", "Cf"))
+
 def save_figure(fig: Figure, stem: Path) -> list[Path]:
     """Write ``stem.png`` and ``stem.svg``; close the figure. Returns the two paths."""
     stem = Path(stem)
@@ -88,7 +95,7 @@ def axis_label(target: Target, lang: str, width: int = 44) -> str:
     metric = METRICS[target.metric]
     unit = pick(metric.unit_zh, metric.unit_en, lang)
     mode = t("ytd", lang) if target.kind == "per_year" else t("cumulative", lang)
-    name = pick(target.zh, target.en, lang)
+    name = drawable(pick(target.zh, target.en, lang))
     if lang == "zh":
         return "\n".join(textwrap.wrap(name, width // 2) + [f"（{unit}，{mode}）"])
     return "\n".join(textwrap.wrap(name, width) + [f"({unit}, {mode})"])
@@ -153,7 +160,7 @@ def target_figure(series: pd.DataFrame, summary: pd.DataFrame, case: Case, targe
     draw_target(ax, series, summary, case, target, lang)
     ax.set_ylabel(axis_label(target, lang), fontsize=9, linespacing=1.6 if lang == "zh" else 1.25)
     ax.set_xlabel(t("month", lang))
-    title = pick(target.zh, target.en, lang)
+    title = drawable(pick(target.zh, target.en, lang))
     ax.set_title("\n".join(textwrap.wrap(title, 70 if lang != "zh" else 36)), fontsize=11, linespacing=1.5)
     n = int(series["replicate"].nunique())
     handles, labels = ax.get_legend_handles_labels()  # below the axes, so it never hides a curve or target
@@ -173,7 +180,7 @@ def overview_figure(series: pd.DataFrame, summary: pd.DataFrame, case: Case, lan
         draw_target(ax, series, summary, case, tg, lang, compact=True)
         metric = METRICS[tg.metric]
         unit = pick(metric.unit_zh, metric.unit_en, lang)
-        title = pick(tg.zh, tg.en, lang)
+        title = drawable(pick(tg.zh, tg.en, lang))
         ax.set_title("\n".join(textwrap.wrap(f"{title} ({unit})" if lang != "zh" else f"{title}（{unit}）",
                                              52 if lang != "zh" else 26)), fontsize=9, linespacing=1.5)
     for ax in list(axes.flat)[n:]:

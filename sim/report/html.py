@@ -5,11 +5,18 @@ Policy forbids any). All text is escaped: a case name with markup shows literall
 from __future__ import annotations
 
 import base64
-from html import escape
+import html as _html
+import unicodedata
 
 from sim.report.document import Document, Figure, Table
 from sim.report.fonts import subset_woff2
 from sim.report.i18n import t
+
+
+def escape(value) -> str:
+    """User text for HTML: markup escaped, and control characters (invalid in HTML) dropped."""
+    text = "".join(ch for ch in str(value) if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf"))
+    return _html.escape(text)
 
 CSS = """
 @font-face { font-family: "ReportCJK"; src: url(data:font/woff2;base64,%FONT%) format("woff2"); }
