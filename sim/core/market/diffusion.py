@@ -84,7 +84,9 @@ class Diffusion:
                     self.adopt(v, lever.on_adoptions(v, want), lever_paid=True)
         up = np.flatnonzero((s.state == State.VALIDATED) & (s.adopters >= self.tier_scale[s.tier]))
         s.state[up], s.month_scaled[up] = State.SCALED, self.t
-        self.count("scaled", up)
+        # a solution proven before the plan may reach large-scale application during it, but the plan did
+        # not form it: it is not counted towards the plan's targets (see sim/core/market/initial.py)
+        self.count("scaled", up[s.month_solicited[up] >= 0])
 
 
 def bass_adoptions(draws: KeyedDraws, stream: str, t: int, keys, adopters, market, p: float, q: float,

@@ -9,8 +9,9 @@ supplied by the most ready capability holder in its domain (ties broken by a key
 the track record of one validation, as does the owner. Each already has adopters: the pilot site plus
 a uniform draw up to ``initial.scale_progress`` × the tier's large-scale threshold; a solution at the
 threshold starts in large-scale application. From month 1 these solutions can be bought (procurement)
-and spread like any validated one; one that reaches large-scale application during the plan counts
-towards that target in the month it does. The counts are uncertain (no public figure for Hunan):
+and spread like any validated one; one that reaches large-scale application during the plan is in
+large-scale application from then on, but does not count towards the plan's target (the plan did not
+form it) — otherwise an unpublished, assumed stock would decide that target. The counts are uncertain (no public figure for Hunan):
 sweep them.
 
 Part of :class:`~sim.core.model.ScenarioMarket` (a mixin).
