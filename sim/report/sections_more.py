@@ -24,6 +24,9 @@ def compare_section(src: Source, lang: str) -> Section:
     res = {"summary": src.table("compare_summary"), "targets": src.table("compare_targets"),
            "spend": src.table("compare_spend"), "fiscal": src.table("compare_fiscal"),
            "versus_baseline": src.table("compare_vs_baseline")}
+    from sim.core.targets import joint_attainment
+
+    res["joint"] = joint_attainment(res["targets"], group_cols=["mix"])  # P(all targets met together) per mix
     sec = Section(t("r_compare", lang).format(id=cmp.id)).add(t("r_compare_text", lang).format(n=cmp.replicates))
     mixes = [(m.id, pick(m.zh, m.en, lang)) for m in cmp.mixes]
     labels = {tg.id: pick(tg.zh, tg.en, lang) for tg in cmp.case.targets}
