@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass, field
 
 from sim.base.errors import InputError, did_you_mean
-from sim.base.vocab import OPENER_KINDS, SUPPLIER_KINDS, TIERS
+from sim.base.vocab import OPENER_KINDS, OPENER_LABELS, SUPPLIER_KINDS, SUPPLIER_LABELS, TIER_LABELS, TIERS
 
 KINDS = ("lever", "uncertainty")
 SECTION = {"lever": "levers", "uncertainty": "uncertainties"}  # where each kind lives in a case file
@@ -168,9 +168,10 @@ MONEY = (0.0, 1e13)
 RATE = (0.0, 50.0)
 TRL = (1.0, 9.0)
 
-_TIER_ZH = {"major": "综合性重大", "integrated": "行业集成式", "small_cut": "高价值小切口"}
-_SUP_ZH = {"startup": "初创企业", "sme": "专精特新中小企业", "leader": "龙头企业", "institute": "高校院所"}
-_OPN_ZH = {"gov": "省直部门", "city": "市州政府", "soe": "国有企业", "leader": "链主企业", "base": "中试基地"}
+# Chinese names of tiers and kinds: the vocabulary's, declared once (sim/base/vocab.py)
+_TIER_ZH = {k: zh for k, (zh, _en) in TIER_LABELS.items()}
+_SUP_ZH = {k: zh for k, (zh, _en) in SUPPLIER_LABELS.items()}
+_OPN_ZH = {k: zh for k, (zh, _en) in OPENER_LABELS.items()}
 
 
 def core_params() -> list[Param]:
