@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.base.errors import InputError
-from sim.cli.args import positive_int
+from sim.cli.args import add_executor_args, executor_args
 
 HELP = """Search the levers a crossed experiment spec varies for the cheapest mix (mean total public
 spending) whose probability of meeting the chosen targets, over the spec's scenarios of the
@@ -18,8 +17,7 @@ def register(sub) -> None:
     s = sub.add_parser("optimise", aliases=["optimize"], help="cheapest lever mix meeting targets with probability >= p",
                        description=HELP)
     s.add_argument("spec", help="crossed experiment spec with an [optimise] table, e.g. experiments/hunan_optimise.toml")
-    s.add_argument("--workers", "-w", default=None, metavar="N", help="local worker processes (default: all cores)")
-    s.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a running Dask scheduler instead")
+    add_executor_args(s, workers_default=None, what="runs")
     s.add_argument("--out", "-o", default=None, metavar="DIR", help="output folder (default results/<id>/optimise/)")
     s.add_argument("--lang", choices=("zh", "en"), default="en")
     s.add_argument("--no-figures", action="store_true")
@@ -35,14 +33,12 @@ def cmd_optimise(args) -> int:
     from sim.report.analysis_figures import factor_label, figure_files, pareto_front
     from sim.report.console import print_table, stdout_console
 
-    workers = positive_int("--workers")(args.workers) if args.workers is not None else None
-    if args.scheduler is not None and workers is not None:
-        raise InputError(None, "--workers", "give --workers or --scheduler, not both", workers)
+    workers, scheduler = executor_args(args)
     spec = load_spec(args.spec)
     st = settings_of(spec)
     out = Path(args.out) if args.out else Path("results") / spec.id / "optimise"
     err = Console(stderr=True)
-    ev = sweep_evaluate(spec, out, workers=workers, scheduler=args.scheduler, console=err)
+    ev = sweep_evaluate(spec, out, workers=workers, scheduler=scheduler, console=err)
     res = optimise(spec, ev, st)
     con = stdout_console(170)
     what = ", ".join("all targets" + (f" in {x[4:]}" if x.startswith("all:") else "") if x.startswith("all") else x

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.base.errors import InputError
-from sim.cli.args import positive_int
+from sim.cli.args import add_executor_args, executor_args
 
 HELP = """Global sensitivity analysis of an experiment spec whose design is sobol (or morris): Morris
 screening ([sensitivity] morris), Sobol first-order and total indices with bootstrap intervals at base
@@ -23,8 +22,7 @@ def register(sub) -> None:
     s = sub.add_parser("sensitivity", help="Morris and Sobol sensitivity of an experiment spec", description=HELP)
     s.add_argument("spec", help="experiment spec with design.kind = \"sobol\" or \"morris\", e.g. "
                    "experiments/hunan_sensitivity_quick.toml")
-    s.add_argument("--workers", "-w", default=None, metavar="N", help="local worker processes (default: all cores)")
-    s.add_argument("--scheduler", default=None, metavar="ADDRESS", help="a running Dask scheduler instead")
+    add_executor_args(s, workers_default=None, what="runs")
     s.add_argument("--out", "-o", default=None, metavar="DIR", help="output folder (default results/<id>/sensitivity/)")
     s.add_argument("--stage", action="append", choices=STAGES, default=None,
                    help="run only this stage (repeatable; default: every stage the spec asks for)")
@@ -42,14 +40,12 @@ def cmd_sensitivity(args) -> int:
     from sim.engine.sweep.spec import load_spec
     from sim.report.console import stdout_console
 
-    workers = positive_int("--workers")(args.workers) if args.workers is not None else None
-    if args.scheduler is not None and workers is not None:
-        raise InputError(None, "--workers", "give --workers or --scheduler, not both", workers)
+    workers, scheduler = executor_args(args)
     spec = load_spec(args.spec)
     st = settings_of(spec)
     out = Path(args.out) if args.out else Path("results") / spec.id / "sensitivity"
     err = Console(stderr=True)
-    ev = sweep_evaluator(spec, out, workers=workers, scheduler=args.scheduler, console=err, progress=not args.quiet)
+    ev = sweep_evaluator(spec, out, workers=workers, scheduler=scheduler, console=err, progress=not args.quiet)
     res = run_sensitivity(spec, ev, stages=tuple(args.stage or STAGES))
     con = stdout_console(160)
     for n in res.notes:
