@@ -39,12 +39,7 @@ class InitialStock:
         o = self.openers
         weight = self.opening_base[o.kind]  # openers × tiers: who opens such scenarios
         opener = np.array([self._pick(weight[:, k], u) for k, u in zip(tier, d.uniform("init_opener", key))])
-        domain = o.domain[opener].copy()
-        anyd = domain < 0
-        domain[anyd] = self._pick(self.domain_weight, d.uniform("init_domain", key[anyd]))
-        city = o.city[opener].copy()
-        prov = city < 0
-        city[prov] = self._pick(self.city_weight, d.uniform("init_city", key[prov]))
+        domain, city = self.place_needs(opener, key, "init")
         budget = d.lognormal("init_budget", key, median=self.tier_budget_median[tier], sigma=p["scenario.budget_sigma"])
         required = np.clip(d.normal("init_required", key, loc=self.tier_required[tier], scale=p["scenario.required_sd"]),
                            1, 9)

@@ -37,12 +37,7 @@ class Opening:
         j = np.arange(n) - np.repeat(np.cumsum(reps) - reps, reps)
         key = ((np.int64(self.t) * (1 << 20) + opener) * 4 + tier) * 1024 + np.minimum(j, 1023)
         d, p = self.draws, self.params
-        domain = o.domain[opener].copy()
-        anyd = domain < 0
-        domain[anyd] = self._pick(self.domain_weight, d.uniform("need_domain", key[anyd]))
-        city = o.city[opener].copy()
-        prov = city < 0
-        city[prov] = self._pick(self.city_weight, d.uniform("need_city", key[prov]))
+        domain, city = self.place_needs(opener, key, "need")
         # regulatory friction: in regulated domains only some needs go ahead (levers may relieve it)
         go = ~self.domain_regulated[domain] | (d.uniform("regulation", key) < self.regulated_keep_share())
         opener, tier, key, domain, city = opener[go], tier[go], key[go], domain[go], city[go]
@@ -55,6 +50,19 @@ class Opening:
                             public_share=self.domain_public_share[domain], state=int(State.SOLICITED),
                             month_solicited=self.t)
         self.count("solicited", idx)
+
+    def place_needs(self, opener: np.ndarray, key: np.ndarray, stream: str) -> tuple[np.ndarray, np.ndarray]:
+        """Domain and city of needs: the opener's own, or — for an opener of any domain (a city) or of no
+        home city (the province, firms) — drawn by domain or city weight (keyed streams ``<stream>_domain``
+        and ``<stream>_city``)."""
+        o, d = self.openers, self.draws
+        domain = o.domain[opener].copy()
+        anyd = domain < 0
+        domain[anyd] = self._pick(self.domain_weight, d.uniform(f"{stream}_domain", key[anyd]))
+        city = o.city[opener].copy()
+        prov = city < 0
+        city[prov] = self._pick(self.city_weight, d.uniform(f"{stream}_city", key[prov]))
+        return domain, city
 
     def regulatory_relief(self) -> float:
         """Share of regulatory friction levers remove (sandbox, observation period): 0 none, 1 all."""
