@@ -299,3 +299,20 @@ def test_the_adapters_default_case_exists():
     from sim.adapters.ecosystem import DEFAULT_CASE
 
     assert DEFAULT_CASE.is_file()
+
+
+def test_docupdate_rewrites_stale_output_and_leaves_abridged_and_skipped_blocks(tmp_path):
+    from tests import docupdate
+
+    doc = tmp_path / "guide.md"
+    doc.write_text("```console\n$ echo hi\nbye\n$ echo quiet\n```\n\n```bash\necho three\n```\n\n"
+                   "<!-- doc: output -->\n```\nfour\n```\n\n<!-- doc: abridged -->\n```console\n$ echo a; echo b\nc\n```\n\n"
+                   "<!-- skip: next \"not now\" -->\n```console\n$ echo five\nsix\n```\n", encoding="utf-8")
+    new, problems = docupdate.update(doc)
+    assert "$ echo hi\nhi\n$ echo quiet\n```" in new  # a command shown without output stays without
+    assert "<!-- doc: output -->\n```\nthree\n```" in new
+    assert "$ echo a; echo b\nc\n" in new and any("abridged" in p for p in problems)  # never rewritten
+    assert "$ echo five\nsix\n" in new  # skipped: not run
+    assert docupdate.main([str(doc)]) == 1 and "bye" in doc.read_text()  # problems: nothing written
+    doc.write_text(new.replace("\nc\n", "\nb\n"), encoding="utf-8")
+    assert docupdate.main([str(doc), "--check"]) == 0

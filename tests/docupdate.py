@@ -1,0 +1,163 @@
+"""Re-measure the output a document shows: run its blocks as the doc tests do and write what they print
+back into the document (for doc authors after a deliberate change of the model's numbers).
+
+    python -m tests.docupdate docs/cases.md [README.md ...] [--run-skipped] [--check]
+
+Each document's blocks run in order in a temporary copy of the repository, exactly as
+:mod:`tests.docrun` runs them. Shown output that no longer matches is replaced by what was printed:
+``console`` blocks command by command (a command shown without output stays without), and
+``<!-- doc: output -->`` blocks after the block they belong to. Output marked ``abridged`` is never
+rewritten (it is a human's selection): a mismatch is reported for the author to edit by hand. Blocks
+preceded by a Sybil ``<!-- skip: next … -->`` comment are not run unless ``--run-skipped`` is given;
+their skip comments are kept (remove them by hand once the shown output is right). ``--check`` writes
+nothing and exits 1 if any shown output is stale.
+
+Nothing is written unless every runnable block ran with the exit status the doc expects; the file is
+replaced in one step (write to a temporary file, then rename).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from sybil import Document
+
+from tests import docrun
+
+SKIP = re.compile(r"<!--\s*skip:\s*next\b.*?-->", re.S)
+
+
+def _skipped(text: str, start: int) -> bool:
+    """Whether a Sybil skip comment stands right before ``start`` (among other comments)."""
+    head = text[:start].rstrip()
+    while head.endswith("-->"):
+        i = head.rfind("<!--")
+        if i < 0:
+            return False
+        if SKIP.fullmatch(head[i:]):
+            return True
+        head = head[:i].rstrip()
+    return False
+
+
+def _source_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Offsets of a fenced block's body (between the opening fence line and the closing fence)."""
+    body_start = text.index("\n", start) + 1
+    close = text[:end].rstrip()
+    body_end = close.rfind("\n") + 1
+    return body_start, max(body_end, body_start)
+
+
+def _with_newline(s: str) -> str:
+    return s if s.endswith("\n") else s + "\n"
+
+
+def update(path: Path, run_skipped: bool = False) -> tuple[str, list[str]]:
+    """The document with re-measured output, and the problems found (stale abridged output, failures)."""
+    text = path.read_text(encoding="utf-8")
+    doc = Document(text, str(path.resolve()))
+    regions = list(docrun.DocBlockParser()(doc))
+    edits: list[tuple[int, int, str]] = []
+    problems: list[str] = []
+    work = Path(tempfile.mkdtemp(prefix="scensim-docupdate-"))
+    try:
+        docrun.copy_repository(work)
+        previous = None  # (line of the runnable block, output)
+        appended: dict[str, str] = {}
+        for region in regions:
+            block: docrun.Block = region.parsed
+            if _skipped(text, region.start) and not run_skipped:
+                previous = None
+                continue
+            if block.kind == "file":
+                ns = {"workdir": work, "appended": appended}
+                failure = docrun.evaluate(type("Example", (), {"parsed": block, "namespace": ns})())
+                if failure:
+                    problems.append(failure)
+                continue
+            if block.kind == "output":
+                if previous is None or previous[0] != block.after:
+                    continue
+                if docrun.compare(block, "the block above", block.source, previous[1]) is None:
+                    continue
+                if "abridged" in block.flags:
+                    problems.append(f"{block.where}: abridged output is stale; edit it by hand")
+                    continue
+                s, e = _source_span(text, region.start, region.end)
+                edits.append((s, e, _with_newline("\n".join(docrun._lines(previous[1])))))
+                continue
+            previous = None
+            if block.kind in ("commands", "python"):
+                if block.kind == "python":
+                    script = work / f".doc-example-{Path(block.path).stem}-{block.line}.py"
+                    script.write_text(block.source, encoding="utf-8")
+                    status, out = docrun.shell(f'python "{script.name}"', work)
+                else:
+                    status, out = docrun.shell(block.source, work)
+                if status != block.exit:
+                    problems.append(docrun._status_message(block, "the block", status, block.exit, out))
+                    continue
+                previous = (block.line, out)
+                continue
+            # a console session: re-measure each command's shown output
+            pieces, stale = [], False
+            session = docrun.session_commands(block.source)
+            for i, (command, shown) in enumerate(session):
+                status, out = docrun.shell(command, work)
+                expected = block.exit if i == len(session) - 1 else 0
+                if status != expected:
+                    problems.append(docrun._status_message(block, f"`{command.strip()}`", status, expected, out))
+                    stale = False
+                    break
+                new = shown
+                if shown.strip() and docrun.compare(block, command, shown, out) is not None:
+                    if "abridged" in block.flags:
+                        problems.append(f"{block.where}: abridged output of `{command.strip()}` is stale; edit by hand")
+                    else:
+                        new, stale = "\n".join(docrun._lines(out)), True
+                pieces.append("$ " + command + ("\n" + new if new.strip() else ""))
+                previous = (block.line, out)
+            if stale:
+                s, e = _source_span(text, region.start, region.end)
+                edits.append((s, e, _with_newline("\n".join(p.rstrip("\n") for p in pieces))))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    for s, e, new in sorted(edits, reverse=True):
+        text = text[:s] + new + text[e:]
+    return text, problems
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m tests.docupdate", description=__doc__.split("\n\n")[0])
+    ap.add_argument("docs", nargs="+", type=Path)
+    ap.add_argument("--run-skipped", action="store_true", help="also run blocks behind a skip comment")
+    ap.add_argument("--check", action="store_true", help="write nothing; exit 1 if any shown output is stale")
+    a = ap.parse_args(argv)
+    status = 0
+    for path in a.docs:
+        old = path.read_text(encoding="utf-8")
+        new, problems = update(path, a.run_skipped)
+        for p in problems:
+            print(p, file=sys.stderr)
+        if new != old:
+            print(f"{path}: shown output is stale" + ("" if a.check else "; re-measured"))
+            status = 1 if a.check else status
+            if not a.check and not problems:
+                tmp = path.with_name(f".{path.name}.tmp")
+                tmp.write_text(new, encoding="utf-8")
+                os.replace(tmp, path)
+            elif not a.check:
+                print(f"{path}: not written, because of the problems above", file=sys.stderr)
+        if problems:
+            status = 1
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
