@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sim.base.errors import InputError, printable
+from sim.base.numbers import value
 from sim.cli.args import add_executor_args, add_path_flag, executor_args, input_path, out_folder, positive_int
 from sim.report.escape import term
 
@@ -105,9 +106,9 @@ def cmd_summarize(args) -> int:
         periods = list(dict.fromkeys(tg["period"]))
         thresholds = tg.drop_duplicates("period").set_index("period")["threshold"]
         for per in periods:
-            tab.add_column(f"{per} (≥{_num(thresholds[per])})", justify="right", no_wrap=True)
+            tab.add_column(f"{per} (≥{value(thresholds[per])})", justify="right", no_wrap=True)
         for point, rows in tg.groupby(by, sort=True):
-            cells = [str(point)] + [_num(rows[f].iloc[0]) for f in shown]
+            cells = [str(point)] + [value(rows[f].iloc[0]) for f in shown]
             per_period = rows.set_index("period")
             for per in periods:
                 r = per_period.loc[per]
@@ -148,17 +149,3 @@ def _print_joint(con, folder, manifest, by, summary) -> None:
         tab.add_row(str(point), *[f"{r.at[p, 'p_met']:.2f} [{r.at[p, 'p_low']:.2f}, {r.at[p, 'p_high']:.2f}]"
                                   for p in periods])
     con.print(tab)
-
-
-def _num(x) -> str:
-    """A parameter value or threshold for people: switches as true/false, large numbers with
-    thousands separators, others to 4 significant digits."""
-    import numpy as np
-
-    if isinstance(x, (bool, np.bool_)):
-        return "true" if x else "false"
-    x = float(x)
-    if abs(x) >= 1e5:
-        return f"{x:,.0f}"
-    return f"{x:.4g}"
-

@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from sim.base import numbers
 from sim.base.errors import InputError, did_you_mean
 from sim.base.vocab import OPENER_KINDS, OPENER_LABELS, SUPPLIER_KINDS, SUPPLIER_LABELS, TIER_LABELS, TIERS
 
@@ -72,8 +73,8 @@ class Param:
         what = "an integer" if self.dtype is int else "a number"
         lo, hi = self.limits
         if self.bounds[1] == INF and self.bounds[0] != -INF:  # the cap is a safety limit, not a meaning
-            return f"{what} >= {_fmt(lo)} and <= {_fmt(hi)}"
-        return f"{what} between {_fmt(lo)} and {_fmt(hi)}"
+            return f"{what} >= {numbers.value(lo)} and <= {numbers.value(hi)}"
+        return f"{what} between {numbers.value(lo)} and {numbers.value(hi)}"
 
     def parse(self, value, file=None, key: str | None = None):
         """``value`` checked and converted to this parameter's type, or :class:`InputError` naming
@@ -102,12 +103,6 @@ class Param:
         return f"Param({self.name!r}, {self.kind}, {self.dtype.__name__}, unit={self.unit!r})"
 
 
-def _fmt(x) -> str:
-    if abs(x) >= 1e6:
-        return f"{x:g}"
-    if isinstance(x, float) and x.is_integer():
-        return str(int(x))
-    return str(x)
 
 
 @dataclass

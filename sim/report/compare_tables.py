@@ -7,7 +7,7 @@ import math
 from sim.analysis.compare import BUDGETED, PUBLIC_OWNERS, Comparison
 from sim.core.targets import threshold_for
 from sim.report.i18n import pick
-from sim.report.tables import num
+from sim.base.numbers import count as num
 
 
 def _key_periods(cmp: Comparison) -> list[tuple[str, str]]:

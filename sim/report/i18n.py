@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import math
 
+from sim.base import numbers
+
 LANGS = ("zh", "en")
 
 TEXT = {
@@ -195,4 +197,4 @@ def count(x: float, lang: str) -> str:
         return f"{_trim(x / 1e8, 2)}亿"
     if lang == "zh" and abs(x) >= 1e5:
         return f"{_trim(x / 1e4, 1)}万"
-    return f"{x:,.0f}" if abs(x - round(x)) < 1e-9 else f"{x:,.1f}"
+    return numbers.count(x)

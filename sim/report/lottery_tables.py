@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import math
 import re
 
 import pandas as pd
 
+from sim.base.numbers import estimate
 from sim.report.i18n import pick
 
 MEASURES = {
@@ -47,12 +47,6 @@ def note_label(note: str, lang: str) -> str:
     return NOTES.get(note, note)
 
 
-def _fmt(x) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "—"
-    if float(x).is_integer():
-        return f"{x:,.0f}"
-    return f"{x:,.3f}" if abs(x) < 100 else f"{x:,.0f}"
 
 
 def lottery_rows(summary: pd.DataFrame, lang: str) -> tuple[list[str], list[list[str]]]:
@@ -61,7 +55,7 @@ def lottery_rows(summary: pd.DataFrame, lang: str) -> tuple[list[str], list[list
     rows = []
     for r in summary.itertuples():
         hz = "" if pd.isna(r.horizon_months) else pick(f"{int(r.horizon_months)} 个月", f"{int(r.horizon_months)} m", lang)
-        ci = "" if pd.isna(r.low) else f"[{_fmt(r.low)}, {_fmt(r.high)}]"
-        rows.append([measure_label(r.measure, lang), hz, _fmt(r.estimate), ci, str(r.n),
+        ci = "" if pd.isna(r.low) else f"[{estimate(r.low)}, {estimate(r.high)}]"
+        rows.append([measure_label(r.measure, lang), hz, estimate(r.estimate), ci, str(r.n),
                      note_label(r.note if isinstance(r.note, str) else "", lang)])
     return head, rows

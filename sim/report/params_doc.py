@@ -8,20 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sim.base.numbers import value
 from sim.core.case import Case
 from sim.core.registry import REGISTRY
 
 
-def _fmt(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        if v != 0 and (abs(v) >= 1e5 or abs(v) < 1e-3):
-            return f"{v:,.0f}" if abs(v) >= 1e5 else f"{v:g}"
-        return f"{v:g}"
-    if isinstance(v, int):
-        return f"{v:,}" if abs(v) >= 1e5 else str(v)
-    return str(v)
 
 
 def _cell(text: str) -> str:
@@ -59,8 +50,8 @@ def parameters_markdown(case: Case) -> str:
             for p in ps:
                 v = case.params[p.name]
                 meaning = f"**{p.label_en}** ({p.label_zh}). {p.doc}"
-                lines.append(f"| `{p.name}` | {_cell(meaning)} | {_cell(p.unit)} | {_fmt(v.value)} | "
-                             f"{_fmt(v.lo)} – {_fmt(v.hi)} | {_cell(p.allowed())} | {_cell(v.source)} |")
+                lines.append(f"| `{p.name}` | {_cell(meaning)} | {_cell(p.unit)} | {value(v.value)} | "
+                             f"{value(v.lo)} – {value(v.hi)} | {_cell(p.allowed())} | {_cell(v.source)} |")
             lines.append("")
     return "\n".join(lines)
 
@@ -77,5 +68,5 @@ def parameters_table(case: Case, kind: str | None = None):
         if kind and p.kind != kind:
             continue
         v = case.params[p.name]
-        tab.add_row(p.name, p.kind, _fmt(v.value), p.unit, f"{_fmt(v.lo)} – {_fmt(v.hi)}", text(v.source))
+        tab.add_row(p.name, p.kind, value(v.value), p.unit, f"{value(v.lo)} – {value(v.hi)}", text(v.source))
     return tab

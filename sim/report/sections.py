@@ -13,6 +13,7 @@ import pandas as pd
 
 from sim.analysis.funnel import funnel
 from sim.base.errors import InputError
+from sim.base.numbers import value
 from sim.core.case import Case, load_case
 from sim.core.metrics import METRICS
 from sim.core.registry import REGISTRY
@@ -52,15 +53,6 @@ def load_run(src: Source) -> RunView:
                    src.table("targets"), src.table("series"), src.table("fiscal"), src.folder)
 
 
-def _fmt_value(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        v = float(v)
-        if v != 0 and (abs(v) >= 1e5 or abs(v) < 1e-3):
-            return f"{v:,.0f}" if abs(v) >= 1e5 else f"{v:.3g}"
-        return f"{v:g}"
-    return str(v)
 
 
 def question_section(run: RunView, lang: str) -> Section:
@@ -89,8 +81,8 @@ def levers_section(run: RunView, lang: str) -> Section:
             if pname not in case.params:
                 continue
             p, spec = case.params[pname], REGISTRY[pname]
-            rng = "" if p.lo == p.hi or isinstance(p.value, bool) else f"{_fmt_value(p.lo)} – {_fmt_value(p.hi)}"
-            rows.append([pname, pick(spec.label_zh, spec.label_en, lang) or pname, _fmt_value(p.value), rng,
+            rng = "" if p.lo == p.hi or isinstance(p.value, bool) else f"{value(p.lo)} – {value(p.hi)}"
+            rows.append([pname, pick(spec.label_zh, spec.label_en, lang) or pname, value(p.value), rng,
                          p.unit or spec.unit or "", p.source])
         sec.add(Table(name, t(key, lang), list(t("r_param_cols", lang)), rows, left=(0, 1, 4, 5)))
     return sec

@@ -5,13 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.base.numbers import count as num
 from sim.report.i18n import pick, t
 
 
-def num(x) -> str:
-    """A count or quantile for people: whole numbers plainly, others to one decimal."""
-    x = float(x)
-    return f"{x:,.0f}" if abs(x - round(x)) < 1e-9 else f"{x:,.1f}"
 
 
 def target_rows(results, lang: str) -> tuple[list[str], list[list[str]]]:
