@@ -59,8 +59,9 @@ def _extensions():
     from sim.cli.report import register as report
     from sim.cli.sensitivity import register as sensitivity
     from sim.cli.sweep import register as sweep
+    from sim.cli.validate import register as validate
 
-    return [compare, lottery, sweep, sensitivity, discover, optimise, report, app]
+    return [compare, lottery, sweep, sensitivity, discover, optimise, report, app, validate]
 
 
 def cmd_run(args) -> int:

@@ -32,6 +32,7 @@ import pandas as pd
 
 from sim.core.case import Case, load_case
 from sim.core.model import ScenarioMarket
+from sim.core.observables import measure
 from sim.core.recorder import compact_series
 from sim.base.rng import run_seed
 from sim.core.targets import summarize
@@ -104,6 +105,7 @@ def run_one(case: Case, seed: int, replicate: int = 0) -> RunResult:
     for lever in m.levers:
         run.update(lever.summary())
     run.update(money_summary(m))
+    run.update({f"obs.{k}": v for k, v in measure(m).items()})
     return RunResult(replicate, seed, tag(compact_series(m.recorder.frame(m.calendar.labels, m.calendar.year_of))),
                      tag(m.target_table()), tag(m.fiscal.ledger()), tag(scenario_register(m)), run,
                      tag(m.money.frame()), tag(m.money.public_cost()))
@@ -127,7 +129,8 @@ def run_outcomes(m: ScenarioMarket) -> dict:
 
     Keys: ``target.<id>.<period>.value`` / ``.met`` for every target row; ``metric.<flow>`` (total over
     the horizon) and ``metric.<flow>.<year>`` for every flow metric; ``fiscal.<lever>.spent_cny`` (net of
-    receipts); and the levers' own summaries (``lever.<name>.<key>``). Column names are stable for a
+    receipts); the levers' own summaries (``lever.<name>.<key>``); and the observables that the pattern
+    set compares with public figures (``obs.<name>``, :mod:`sim.core.observables`). Column names are stable for a
     given case, so rows of different runs line up.
     """
     from sim.core.metrics import FLOWS
@@ -149,6 +152,8 @@ def run_outcomes(m: ScenarioMarket) -> dict:
     for lever in m.levers:
         for k, v in lever.summary().items():
             out[f"lever.{lever.name}.{k}"] = float(v)
+    for k, v in measure(m).items():
+        out[f"obs.{k}"] = v
     return out
 
 
