@@ -32,6 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--no-figures", action="store_true", help="skip figures (and the report)")
     r.add_argument("--no-report", action="store_true", help="skip report.html and report.pdf")
     r.add_argument("--no-write", action="store_true", help="print the table only; write nothing")
+    r.add_argument("--uncertainty", choices=("none", "prior"), default="none",
+                   help="none (default): uncertain parameters at the case's values, so P(met) is the model's own "
+                   "chance; prior: each replicate draws them uniformly from their ranges, so P(met) includes what "
+                   "is not known")
     r.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     add_executor_args(r, what="replicates")
     add_path_flag(r)
@@ -88,7 +92,7 @@ def cmd_run(args) -> int:
 
     with progress(pick(case.name_zh, case.name_en, args.lang), replicates, args.quiet) as update:
         results = run(case, replicates=replicates, seed=seed, progress=update, workers=workers or 1,
-                      scheduler=scheduler)
+                      scheduler=scheduler, uncertainty=args.uncertainty)
 
     print_tables(results, args.lang, target_rows, fiscal_rows, part_year_note)
     if not args.no_write:
@@ -119,6 +123,8 @@ def print_tables(results, lang, target_rows, fiscal_rows, part_year_note) -> Non
         con.print(note)
     if any(not str(r[1]).isdigit() for r in rows) and results.replicates > 1:
         con.print(t("all_years_note", lang))
+    if results.replicates > 1:
+        con.print(t("uncertainty_prior" if results.uncertainty == "prior" else "uncertainty_none", lang))
     fh, fr = fiscal_rows(results, lang)
     print_table(con, t("fiscal", lang), fh, fr)
     from sim.report.money_tables import end_of_run_lines, public_cost_rows

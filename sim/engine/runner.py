@@ -91,8 +91,16 @@ def scenario_register(m: ScenarioMarket) -> pd.DataFrame:
     })
 
 
-def run_one(case: Case, seed: int, replicate: int = 0) -> RunResult:
-    """Run one replicate to the end of the horizon and collect its tables."""
+def run_one(case: Case, seed: int, replicate: int = 0, uncertainty: str = "none") -> RunResult:
+    """Run one replicate to the end of the horizon and collect its tables. ``uncertainty="prior"``
+    draws the case's uncertain parameters from their ranges first (:mod:`sim.engine.uncertainty`);
+    the values drawn are recorded in the runs table as ``param.<name>``."""
+    drawn = {}
+    if uncertainty == "prior":
+        from sim.engine.uncertainty import prior_draw
+
+        drawn = prior_draw(case, seed)
+        case = case.with_params(drawn, origin="prior draw")
     m = ScenarioMarket(case, seed=seed).run()
 
     def tag(df):
@@ -106,6 +114,7 @@ def run_one(case: Case, seed: int, replicate: int = 0) -> RunResult:
         run.update(lever.summary())
     run.update(money_summary(m))
     run.update({f"obs.{k}": v for k, v in measure(m).items()})
+    run.update({f"param.{k}": v for k, v in drawn.items()})
     return RunResult(replicate, seed, tag(compact_series(m.recorder.frame(m.calendar.labels, m.calendar.year_of))),
                      tag(m.target_table()), tag(m.fiscal.ledger()), tag(scenario_register(m)), run,
                      tag(m.money.frame()), tag(m.money.public_cost()))
@@ -182,6 +191,7 @@ class Results:
     runs: pd.DataFrame
     accounts: pd.DataFrame = None
     public_cost: pd.DataFrame = None
+    uncertainty: str = "none"  # "prior": uncertain parameters drawn per replicate (sim.engine.uncertainty)
     target_summary: pd.DataFrame = field(init=False)
     fiscal: pd.DataFrame = field(init=False)
 
@@ -202,29 +212,36 @@ class Results:
                 "runs": self.runs, "accounts": self.accounts, "public_cost": self.public_cost}
 
 
-def _replicate(case: Case, item: tuple[int, int]) -> RunResult:
-    """A task of the executor: replicate ``r`` with seed ``seed`` of ``case``."""
-    r, seed = item
-    return run_one(case, seed, r)
+def _replicate(case: Case, item: tuple) -> RunResult:
+    """A task of the executor: replicate ``r`` with seed ``seed`` of ``case`` (and the uncertainty mode)."""
+    r, seed, uncertainty = item
+    return run_one(case, seed, r, uncertainty)
 
 
 def run(case: Case | str | Path, replicates: int = 1, seed: int = 0,
-        progress: Callable[[int], None] | None = None, workers: int = 1, scheduler: str | None = None) -> Results:
+        progress: Callable[[int], None] | None = None, workers: int = 1, scheduler: str | None = None,
+        uncertainty: str = "none") -> Results:
     """Run ``replicates`` independent replicates of ``case`` (seeds derived from ``seed``), on
-    ``workers`` local processes or a Dask ``scheduler`` (the tables are the same either way)."""
+    ``workers`` local processes or a Dask ``scheduler`` (the tables are the same either way).
+    ``uncertainty``: "none" — every replicate uses the case's values, so probabilities are the model's
+    own chance only; "prior" — each replicate draws the uncertain parameters from their ranges too."""
     from sim.engine.executor import Executor
+    from sim.engine.uncertainty import MODES
 
     if not isinstance(case, Case):
         case = load_case(case)
     if replicates < 1:
         raise ValueError("replicates must be at least 1")
+    if uncertainty not in MODES:
+        raise ValueError(f"uncertainty must be one of {MODES}")
     seeds = [run_seed(seed, r) for r in range(replicates)]
     with Executor(min(workers, replicates), scheduler, context=case) as ex:
-        parts = ex.map(_replicate, list(enumerate(seeds)), progress=progress)
+        parts = ex.map(_replicate, [(r, s, uncertainty) for r, s in enumerate(seeds)], progress=progress)
 
     def cat(name):
         return pd.concat([getattr(p, name) for p in parts], ignore_index=True)
 
     return Results(case=case, seed=seed, seeds=seeds, series=cat("series"), targets=cat("targets"),
                    fiscal_ledger=cat("fiscal_ledger"), scenarios=cat("scenarios"),
-                   runs=pd.DataFrame([p.run for p in parts]), accounts=cat("accounts"), public_cost=cat("public_cost"))
+                   runs=pd.DataFrame([p.run for p in parts]), accounts=cat("accounts"), public_cost=cat("public_cost"),
+                   uncertainty=uncertainty)

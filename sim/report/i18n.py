@@ -45,6 +45,12 @@ TEXT = {
     "no": ("否", "no"),
     "all_years": ("{n}年均达标", "all {n} years"),
     "years_met": ("{v}年达标", "years met: {v}"),
+    "uncertainty_none": ("P(达标) 只含模型自身的随机性：不确定参数取案例值（--uncertainty prior 在其区间内抽取）。",
+                         "P(met) is the model's own chance only: uncertain parameters at the case's values "
+                         "(--uncertainty prior draws them from their ranges)."),
+    "uncertainty_prior": ("P(达标) 含参数不确定性：每次重复在区间内均匀抽取不确定参数。",
+                          "P(met) includes parameter uncertainty: each replicate draws the uncertain parameters "
+                          "uniformly from their ranges."),
     "all_years_note": ("“N年均达标”各行：中位数与 5%–95% 列为达标的年数。",
                        "Rows “all N years”: the Median and 5%–95% columns count the years met."),
     "fiscal": ("财政支出（万元，各重复中位数）", "Fiscal spending (CNY 10k, median over replicates)"),
