@@ -56,6 +56,7 @@ def _extensions():
     """Other modules' subcommands: each ``register(subparsers)`` adds parsers and sets ``handler``
     (a function taking the parsed args and returning an exit status) with ``set_defaults``."""
     from sim.cli.app import register as app
+    from sim.cli.calibrate import register as calibrate
     from sim.cli.compare import register as compare
     from sim.cli.lottery import register as lottery
     from sim.cli.discover import register as discover
@@ -65,7 +66,7 @@ def _extensions():
     from sim.cli.sweep import register as sweep
     from sim.cli.validate import register as validate
 
-    return [compare, lottery, sweep, sensitivity, discover, optimise, report, app, validate]
+    return [compare, lottery, sweep, sensitivity, discover, optimise, report, app, validate, calibrate]
 
 
 def cmd_run(args) -> int:
