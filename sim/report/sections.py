@@ -36,6 +36,7 @@ class RunView:
     series: pd.DataFrame
     fiscal: pd.DataFrame
     folder: Path | None = None
+    public_cost: pd.DataFrame | None = None  # per replicate and year (sim.core.money); None in older folders
 
 
 def load_run(src: Source) -> RunView:
@@ -50,7 +51,8 @@ def load_run(src: Source) -> RunView:
     if man.get("overridden"):
         case = case.with_params(man["overridden"], origin="--set")
     return RunView(case, man, int(man.get("seed", 0)), int(man.get("replicates", 1)), src.table("target_summary"),
-                   src.table("targets"), src.table("series"), src.table("fiscal"), src.folder)
+                   src.table("targets"), src.table("series"), src.table("fiscal"), src.folder,
+                   src.table("public_cost") if src.has("public_cost") else None)
 
 
 
@@ -168,6 +170,15 @@ def fiscal_section(run: RunView, lang: str) -> Section:
     rows = [[lever, str(y), money(spent, lang), money(budget, lang)] for lever, y, spent, budget in fiscal_values(run, lang)]
     sec.add(Table("fiscal", t("r_fiscal_table", lang), list(t("r_fiscal_cols", lang)), rows, left=2))
     mean_spend = float(per_rep.mean())
+    unit_cost = "r_unit_cost"
+    if run.public_cost is not None and len(run.public_cost):
+        from sim.report.money_tables import public_cost_rows
+
+        title, head, rows = public_cost_rows(run, lang)
+        sec.add(t("r_public_cost_text", lang))
+        sec.add(Table("public_cost", title, head, rows, left=1))
+        total = run.public_cost.groupby("replicate")["total_public_cost_cny"].sum()
+        mean_spend, unit_cost = float(total.mean()), "r_unit_public_cost"
     urows = []
     for tg in run.case.targets:
         tt = run.targets[(run.targets["target"] == tg.id) & run.targets["year"].notna()]
@@ -178,8 +189,8 @@ def fiscal_section(run: RunView, lang: str) -> Section:
         unit = pick(METRICS[tg.metric].unit_zh, METRICS[tg.metric].unit_en, lang)
         urows.append([pick(tg.zh, tg.en, lang), f"{count(round(float(attained), 1), lang)} {unit}", money(mean_spend, lang),
                       money(mean_spend / attained, lang) if attained > 0 else "—"])
-    sec.add(t("r_unit_cost_text", lang))
-    sec.add(Table("cost_per_unit", t("r_unit_cost", lang), list(t("r_unit_cost_cols", lang)), urows))
+    sec.add(t(f"{unit_cost}_text", lang))
+    sec.add(Table("cost_per_unit", t(unit_cost, lang), list(t(f"{unit_cost}_cols", lang)), urows))
     return sec
 
 
