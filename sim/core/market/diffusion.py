@@ -137,6 +137,19 @@ class Diffusion:
         self.count("adoptions", scenarios, weight=n)
         self.count("adoptions_procured" if lever_paid else "adoptions_market", scenarios, weight=n)
 
+    def present_solutions(self, scenarios: np.ndarray, attendees: int, conversion: float) -> np.ndarray:
+        """A promotion event: ``attendees`` potential adopters, invited among the non-adopters of the presented
+        ``scenarios`` in proportion to their number (largest remainder), each adopt the solution they came
+        for with probability ``conversion`` (stream ``promotion``; market adoptions, paid by the adopters).
+        Returns the adoptions per scenario."""
+        scenarios = np.asarray(scenarios, dtype=np.int64)
+        s = self.scenarios
+        left = s.market[scenarios] - s.adopters[scenarios]
+        seats = apportion(np.array([min(int(attendees), int(left.sum()))]), left[None, :].astype(float))[0]
+        n = self.draws.binomial("promotion", self.t, s.key[scenarios], n=seats, p=conversion)
+        self.adopt(scenarios, n, channel="promotion")
+        return n
+
     def _spread(self, scenarios: np.ndarray, n: np.ndarray, stream: str) -> np.ndarray:
         """Where ``n`` new adopters of each scenario are: a multinomial draw over the groups in proportion
         to their non-adopters (one binomial per group, vectorised over scenarios)."""
