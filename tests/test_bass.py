@@ -14,9 +14,11 @@ from sim.base.rng import KeyedDraws
 from sim.base.vocab import State
 
 P, Q, DT = 0.03, 0.38, 1 / 12
-# everything that adds to or scales the Bass hazard: procurement, promotion and benchmark lifts, buyers'
-# caution towards small suppliers and the exemption that relieves it
+# everything that adds to or scales the Bass hazard: procurement, promotion and benchmarks, buyers' caution
+# towards small suppliers and the exemption that relieves it; and the adopter network, fully mixed
 LEVERS_OFF_FOR_DIFFUSION = {"procurement.budget_cny_per_year": 0.0, "matchmaking.promotion_every_months": 0,
+                            "diffusion.contact_same_city": 1.0, "diffusion.contact_same_sector": 1.0,
+                            "diffusion.contact_other": 1.0,
                             "matchmaking.selection_every_months": 0, "diffusion.small_supplier_factor": 1.0,
                             "diligence_exemption.on": False,  # and no solutions from before the plan
                             "initial.validated.major": 0, "initial.validated.integrated": 0,
@@ -75,7 +77,8 @@ def test_small_markets_average_to_the_recursion():
 
 
 def test_model_diffusion_with_levers_off_is_bass(hunan):
-    """Validated scenarios injected into a model with procurement off spread as Bass predicts."""
+    """Validated scenarios injected into a model with procurement off and adopters fully mixed spread as
+    Bass predicts (the network of adopter groups reduces to the mean field)."""
     case = hunan.with_params({"diffusion.p": P, "diffusion.q": Q, "diffusion.scale_adopters.small_cut": 100_000,
                               **LEVERS_OFF_FOR_DIFFUSION})
     m = ScenarioMarket(case, seed=11)
@@ -90,3 +93,4 @@ def test_model_diffusion_with_levers_off_is_bass(hunan):
     R = recursion(1 / M, m.calendar.n_months)[-1]
     assert F == pytest.approx(R, rel=0.03)
     assert m.recorder.monthly("adoptions").sum() == m.scenarios.adopters[idx].sum() - n
+    assert m.recorder.monthly("adoptions_market").sum() == m.recorder.monthly("adoptions").sum()

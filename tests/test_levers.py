@@ -282,7 +282,7 @@ def test_promotion_and_benchmarks_raise_adoption(hunan):
     adoptions = lambda ms: sum(int(m.recorder.monthly("adoptions").sum()) for m in ms)  # noqa: E731
     off = runs(hunan, {"matchmaking.promotion_every_months": 0, "matchmaking.selection_every_months": 0})
     on = runs(hunan, {"matchmaking.promotion_every_months": 3, "matchmaking.selection_every_months": 12,
-                      "matchmaking.promotion_lift": 0.5, "matchmaking.benchmark_lift": 0.5})
+                      "matchmaking.promotion_conversion": 0.1, "matchmaking.benchmark_reach": 1.0})
     assert adoptions(on) > adoptions(off)
     events = lambda ms: sum(int(m.recorder.monthly("events").sum()) for m in ms)  # noqa: E731
     assert events(on) > events(off)

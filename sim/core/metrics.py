@@ -49,9 +49,16 @@ _m("failed", "flow", SCEN, "scenarios", "项", "Pilots failed", "试点失败", 
 _m("withdrawn", "flow", SCEN, "scenarios", "项", "Scenarios withdrawn", "退出清单",
    "Opportunities withdrawn unmatched after the longest listing time (exit mechanism).")
 _m("adoptions", "flow", SCEN, "adopters", "家", "Adoptions", "推广应用",
-   "Further adopters of validated solutions (replication and scale-up).")
+   "Further adopters of validated solutions (replication and scale-up): market plus procured adoptions.")
+_m("adoptions_market", "flow", SCEN, "adopters", "家", "Market adoptions", "市场推广应用",
+   "Adopters who bought a validated solution on their own (imitation, innovation, or after a promotion event).")
+_m("adoptions_procured", "flow", SCEN, "adopters", "家", "Procured adoptions", "采购推广应用",
+   "Public bodies that adopted a validated solution bought with a lever's money (procurement, first purchase).")
 _m("scaled", "flow", SCEN, "scenarios", "项", "Scenarios in large-scale application", "形成大规模应用场景",
-   "Validated scenarios whose adopters reached the large-scale threshold.")
+   "Validated scenarios whose adopters reached the large-scale threshold (procured adoptions counted or not: "
+   "diffusion.scale_counts_procured).")
+_m("scaled_market", "flow", SCEN, "scenarios", "项", "Scenarios at large scale by market adoption", "市场采用达到大规模应用",
+   "Validated scenarios whose pilot site and market adopters alone reached the large-scale threshold.")
 _m("served", "flow", SUPP, "firms", "家", "Enterprises served", "场景对接服务企业",
    "Firms receiving a matchmaking service (an event, or a bid through the opportunity list) for the first "
    "time in the calendar year; a year's sum is the number of distinct firms served that year.")

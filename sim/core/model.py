@@ -93,7 +93,8 @@ class ScenarioMarket(Population, InitialStock, Opening, Matching, Pilots, Diffus
             "adopters": (np.int64, 0), "month_solicited": (np.int64, -1), "month_selected": (np.int64, -1),
             "month_published": (np.int64, -1), "month_matched": (np.int64, -1), "month_landed": (np.int64, -1),
             "month_validated": (np.int64, -1), "month_failed": (np.int64, -1), "month_withdrawn": (np.int64, -1),
-            "month_scaled": (np.int64, -1), "pay_factor": (np.float64, 1.0), "ready_month": (np.int64, -1)},
+            "month_scaled": (np.int64, -1), "pay_factor": (np.float64, 1.0), "ready_month": (np.int64, -1),
+            "adopters_procured": (np.int64, 0), "month_scaled_market": (np.int64, -1)},
             capacity=2048)
         self.pilots = Table({
             "scenario": (np.int64, -1), "supplier": (np.int64, -1), "cap": (np.int64, -1),
@@ -101,6 +102,7 @@ class ScenarioMarket(Population, InitialStock, Opening, Matching, Pilots, Diffus
             "p_success": (np.float64, 0.0), "outlay": (np.float64, 0.0), "status": (np.int64, P_MATCHED),
             "opener_paid": (np.float64, 0.0)},
             capacity=1024)
+        self._setup_adopter_groups()
         self.supplier_agents: list[Supplier] = []
         self._pending = np.zeros(0, dtype=np.int64)  # open bids: supplier * 2**32 + scenario
 

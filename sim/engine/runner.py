@@ -87,6 +87,7 @@ def scenario_register(m: ScenarioMarket) -> pd.DataFrame:
         "supplier_id": np.where(has, m.suppliers.key[np.maximum(sup, 0)], -1).astype(np.int64),
         "supplier_kind": np.where(has, np.array(SUPPLIER_KINDS + ("",), dtype=object)[m.suppliers.kind[np.maximum(sup, 0)]], "").astype(str),
         "adopters": s.adopters.astype(np.int64),
+        "adopters_procured": s.adopters_procured.astype(np.int64),
         "market_size": s.market.astype(np.int64),
     })
 

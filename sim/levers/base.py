@@ -25,7 +25,7 @@ notify     nothing; every overriding lever is called           events (``on_*``,
                                                                ``act``)
 product    Π xᵢ, starting from 1                               multipliers
 sum        Σ xᵢ, starting from 0                               yuan, hazards, readiness points
-relief     1 − Π(1 − xᵢ): shares removed independently          shares of friction or caution removed
+relief     1 − Π(1 − xᵢ): shares removed independently          shares of friction, caution or distance removed
 any        x₁ ∨ x₂ ∨ …, starting from False                     awareness, incidents
 all        x₁ ∧ x₂ ∧ …, starting from True                      whether the list is released now
 max        max xᵢ, starting from 1                             race size
@@ -83,6 +83,7 @@ HOOKS: dict[str, Hook] = {h.name: h for h in [
     Hook("on_validated", "notify", "conclude_pilots (and suppliers' exit)"),
     Hook("market_hazard", "sum", "diffuse"),
     Hook("buyer_caution_relief", "relief", "diffuse"),
+    Hook("publicity_reach", "relief", "diffuse: contact between adopter groups"),
     Hook("adoption_hazard", "each", "diffuse: public purchases, one lever at a time"),
     Hook("public_signals", "merge", "levers_act (investors read them)"),
     Hook("act", "notify", "levers_act"),
@@ -224,6 +225,11 @@ class Lever:
 
     def buyer_caution_relief(self, scenarios: np.ndarray) -> np.ndarray | float:
         """Share (0–1) of buyers' caution towards small suppliers' solutions removed."""
+        return 0.0
+
+    def publicity_reach(self, scenarios: np.ndarray) -> np.ndarray | float:
+        """Share (0–1) of the gap between local and province-wide contact among potential adopters that
+        publicity closes for each validated scenario (e.g. a benchmark case)."""
         return 0.0
 
     def adoption_hazard(self, scenarios: np.ndarray) -> np.ndarray | float:

@@ -1,23 +1,44 @@
-"""Matchmaking events, roadshows and the one-stop platform (场景对接会、路演、一站式服务平台).
+"""Matchmaking events, roadshows, promotion and the one-stop platform (场景对接会、路演、推介、一站式服务平台).
 
-Mechanism. The promotion centre releases the opportunity list every ``release_every_months``
-(Hubei: monthly release). Each month it holds ``events_per_month`` matchmaking events (the fraction
-as a chance of one more), each costing ``cost_per_event_cny`` from the yearly budget and themed on
-the domain with the most open opportunities (weighted draw); ``firms_per_event`` suppliers with a
-capability in that domain attend. Attendees are *served*, register on the capability list, and learn
-of every open opportunity in the domain this month. Suppliers registered on the capability list see
-each published opportunity in their domains through the platform with probability
-``platform_reach`` a month; a bid made through the platform counts as a matchmaking service too.
-What counts as an "enterprise served" is thus an outcome of these settings. Sources: Hunan plan
-§(五), §(十) and the target "为不少于1000家企业开展场景对接"; Hubei "月度发布、季度推介、年度评选";
-Hefei ≥1 event a week (FACTS.md).
+**Matchmaking (supply side).** The promotion centre releases the opportunity list every
+``release_every_months`` (Hubei: monthly release). Its ordinary events are themed on a domain (a draw
+weighted by open opportunities), each costing ``cost_per_event_cny``; ``firms_per_event`` suppliers
+with a capability in that domain attend. Attendees are *served*, register on the capability list, and
+learn of every open opportunity in the domain this month. Suppliers registered on the capability list
+see each published opportunity in their domains through the platform with probability
+``platform_reach`` a month; a bid made through the platform counts as a matchmaking service too. What
+counts as an "enterprise served" is thus an outcome of these settings. Sources: Hunan plan §(五), §(十)
+and the target "为不少于1000家企业开展场景对接"; Hubei "月度发布、季度推介、年度评选"; Hefei ≥1 event a
+week (FACTS.md).
 
-Hubei's cadence "月度发布、季度推介、年度评选" (monthly release, quarterly promotion, annual selection) is
-a setting of this lever: every ``promotion_every_months`` a promotion event (推介, one event's cost)
-presents the demonstration list to potential adopters, adding ``promotion_lift`` to the innovation
-hazard of every validated solution that month; every ``selection_every_months`` the centre selects
-the ``benchmarks_per_selection`` most-adopted validated scenarios as benchmark cases (标杆案例),
-whose innovation hazard is raised by ``benchmark_lift`` from then on. Every event counts towards
+**The events plan (a decision, not luck).** At the start of each year the centre plans its events
+within the year's budget: first the promotion events its cadence calls for (``promotion_every_months``,
+Hubei: quarterly 推介), then ordinary events — ``events_per_month`` for each month of the year in the
+horizon, or, where the plan itself sets a yearly number of events (a per-year target on the metric
+``events``, e.g. Hubei's "每年…举办100场以上对接推广活动") and ``plan_events_target`` is on, at least that
+number less the promotions — as many as the rest of the budget pays for, spread evenly over the months.
+Promotions are budgeted first, so holding more ordinary events can never starve a promotion late in
+the year. An events target the plan sets is then met by decision whenever the budget allows: it is an
+administrative target, reported with its cost (the ``event`` flow of the fiscal ledger), not evidence
+of market success.
+
+**Promotion (demand side, bounded by whom it reaches).** A promotion event (one event's cost) presents
+at most ``promotion_solutions`` demonstration-list solutions — those not yet presented first, newest
+first — to at most ``promotion_attendees`` potential adopters, invited among each presented solution's
+non-adopters in proportion to their number. Each attendee decides on the spot: it adopts the solution it
+came for with probability ``promotion_conversion`` (a market adoption: it pays the price). The effect is
+thus bounded per event (attendees × conversion) and per solution (only the presented ones gain).
+Grounds: roadshows present about 10–15 projects to 60-odd attendees and yield a few matches (Hunan 金芙蓉
+Xiangxi roadshow: 15 projects → 7 intended cooperations; Shaanxi/Zhongguancun-type roadshows: 10–13
+projects, 60+ attendees → about 2 matches; Sichuan ≈10 projects an event; FACTS.md); the conversion is
+assumed — uncertain within that order of magnitude.
+
+**Benchmark cases (标杆案例).** Every ``selection_every_months`` the centre selects the
+``benchmarks_per_selection`` most-adopted validated scenarios not yet selected. Publicising a benchmark
+(Hunan §(十三) 及时总结、提炼和宣传推广典型经验做法; Hubei 年度评选) makes its adopters visible beyond their
+own city and sector: it closes a share ``benchmark_reach`` of the gap between local and province-wide
+contact in the diffusion network (hook ``publicity_reach``). Its effect is bounded by the benchmark's
+own adopters and by how local contact is: under full mixing it has none. Every event counts towards
 Hubei's "≥100 matchmaking and promotion events a year".
 """
 
@@ -39,9 +60,13 @@ class Matchmaking(Lever):
     label_en = "Matchmaking events and platform"
     PARAMS = [
         Param("matchmaking.budget_cny_per_year", L, float, "CNY/year", MONEY, "Events budget", "对接活动年度预算",
-              "Yearly budget for matchmaking events and roadshows."),
+              "Yearly budget for matchmaking events, roadshows and promotion events."),
         Param("matchmaking.events_per_month", L, float, "events/month", (0.0, 100.0), "Events per month",
-              "每月对接活动场次", "Matchmaking events and roadshows held per month."),
+              "每月对接活动场次", "Ordinary matchmaking events and roadshows the centre plans per month (the year's "
+              "plan rounds the year's total; promotion events come on top)."),
+        Param("matchmaking.plan_events_target", L, bool, "on/off", (False, True), "Plan the plan's events number",
+              "按方案目标安排活动", "Whether the centre plans at least the yearly number of events the plan sets "
+              "(where it sets one), within the budget."),
         Param("matchmaking.firms_per_event", L, int, "firms/event", (0, 10_000), "Firms per event", "每场参与企业数",
               "Suppliers attending each event."),
         Param("matchmaking.platform_reach", L, float, "probability/month", SHARE, "Platform reach", "平台触达率",
@@ -56,10 +81,15 @@ class Matchmaking(Lever):
               "每次评选标杆数", "Validated scenarios selected as benchmark cases at each selection."),
         Param("matchmaking.cost_per_event_cny", U, float, "CNY/event", MONEY, "Cost per event", "单场活动成本",
               "Fiscal cost of one event."),
-        Param("matchmaking.promotion_lift", U, float, "1/year", (0.0, 10.0), "Promotion lift", "推介效应",
-              "Extra innovation hazard of demonstration-list solutions in a promotion month."),
-        Param("matchmaking.benchmark_lift", U, float, "1/year", (0.0, 10.0), "Benchmark lift", "标杆效应",
-              "Extra innovation hazard of a benchmark case from its selection on."),
+        Param("matchmaking.promotion_solutions", U, int, "solutions/event", (0, 1000), "Solutions per promotion",
+              "每场推介方案数", "Demonstration-list solutions one promotion event presents."),
+        Param("matchmaking.promotion_attendees", U, int, "adopters/event", (0, 100_000), "Attendees per promotion",
+              "每场推介采用方数", "Potential adopters one promotion event reaches."),
+        Param("matchmaking.promotion_conversion", U, float, "probability", SHARE, "Promotion conversion",
+              "推介转化率", "Chance that an attendee adopts the presented solution it came for."),
+        Param("matchmaking.benchmark_reach", U, float, "share", SHARE, "Benchmark publicity reach", "标杆宣传覆盖",
+              "Share of the gap between local and province-wide contact among potential adopters that a "
+              "benchmark case's publicity closes (0: none; 1: its adopters are seen province-wide)."),
     ]
 
     def __init__(self, model):
@@ -67,14 +97,47 @@ class Matchmaking(Lever):
         self._event_keys = np.zeros(0, dtype=np.int64)  # supplier * n_domains + domain, this month
         self.events_held = 0
         self.promotions = 0
+        self.promotion_adoptions = 0
         self.benchmark = np.zeros(0, dtype=bool)
-        self._promoting = False
+        self.presented = np.zeros(0, dtype=bool)
+        self._ordinary: dict[int, int] = {}  # month → ordinary events planned
+        self._promotion_months: set[int] = set()
+        self.plans: dict[int, dict] = {}  # year → the centre's plan
 
     def releases_now(self) -> bool:
         return self.model.t % self.p["release_every_months"] == 0
 
-    def _every(self, months: int) -> bool:
-        return months > 0 and (self.model.t + 1) % months == 0
+    def _every(self, months: int, t: int | None = None) -> bool:
+        t = self.model.t if t is None else t
+        return months > 0 and (t + 1) % months == 0
+
+    # ------------------------------------------------------------------------------ the year's plan
+    def events_target(self, year: int) -> float:
+        """The yearly number of events the plan itself sets for ``year`` (0 if none)."""
+        return max((t.threshold for t in self.model.case.targets
+                    if t.metric == "events" and t.kind == "per_year" and year in t.years), default=0.0)
+
+    def on_year_start(self, year: int) -> None:
+        """Plan the year's events within its budget: promotions first, then ordinary events."""
+        m = self.model
+        months = [t for t in range(m.t, m.calendar.n_months) if m.calendar.year(t) == year]
+        promo = [t for t in months if self._every(self.p["promotion_every_months"], t)]
+        wanted = int(np.floor(self.p["events_per_month"] * len(months) + 0.5))
+        target = self.events_target(year) if self.p["plan_events_target"] else 0.0
+        wanted = max(wanted, int(np.ceil(target)) - len(promo))
+        if self.p["firms_per_event"] == 0:
+            wanted = 0
+        cost = self.p["cost_per_event_cny"]
+        if cost > 0:
+            affordable = int(np.floor(m.fiscal.available(self.name) / cost + 1e-9))
+            promo = promo[:affordable]
+            wanted = min(wanted, affordable - len(promo))
+        self._promotion_months = set(promo)
+        n = len(months)
+        per = [(i + 1) * wanted // n - i * wanted // n for i in range(n)] if n else []
+        self._ordinary = dict(zip(months, per))
+        self.plans[year] = {"ordinary": wanted, "promotions": len(promo), "target": target,
+                            "cost_cny": (wanted + len(promo)) * cost}
 
     def _pay_event(self) -> bool:
         cost = self.p["cost_per_event_cny"]
@@ -83,22 +146,23 @@ class Matchmaking(Lever):
             self.model.recorder.count(self.model.t, "events", 1)
         return ok
 
+    # ------------------------------------------------------------------------------------ events
     def hold_events(self):
         m = self.model
         self._event_keys = np.zeros(0, dtype=np.int64)
-        self._promoting = self._every(self.p["promotion_every_months"]) and self._pay_event()
-        self.promotions += self._promoting
+        if m.t in self._promotion_months and self._pay_event():
+            self.promotions += 1
+            self.promote()
         if self._every(self.p["selection_every_months"]):
             self._select_benchmarks()
-        rate = self.p["events_per_month"]
-        n = int(rate) + int(m.draws.uniform("event_extra", m.t) < rate - int(rate))
-        if n == 0 or self.p["firms_per_event"] == 0:
+        n = self._ordinary.get(m.t, 0)
+        if n == 0:
             return
         open_by_domain = np.bincount(m.scenarios.domain[m.open_scenarios()], minlength=m.n_domains)
         keys = []
         for e in range(n):
             if not self._pay_event():
-                break  # the year's events budget is spent
+                break  # cannot happen within the plan; kept as a guard on the budget
             w = (open_by_domain + 1.0) / (open_by_domain + 1.0).sum()
             d = int(np.searchsorted(np.cumsum(w), m.draws.uniform("event_domain", m.t, e), side="right"))
             d = min(d, m.n_domains - 1)
@@ -125,6 +189,27 @@ class Matchmaking(Lever):
             return via_platform | via_event
         return via_platform
 
+    # ------------------------------------------------------------------------- promotion, benchmarks
+    def presentable(self) -> np.ndarray:
+        """Demonstration-list solutions a promotion would present, in order: not yet presented first,
+        then the newest on the list, then by key; at most ``promotion_solutions``."""
+        s = self.model.scenarios
+        self.presented = grow(self.presented, len(s), False)
+        cand = np.flatnonzero(np.isin(s.state, (State.VALIDATED, State.SCALED)) & (s.adopters < s.market))
+        order = np.lexsort((s.key[cand], -s.month_validated[cand], self.presented[cand]))
+        return cand[order][: self.p["promotion_solutions"]]
+
+    def promote(self) -> np.ndarray:
+        """One promotion event: present solutions to invited potential adopters, who decide on the spot.
+        Returns the adoptions per presented solution."""
+        shown = self.presentable()
+        if len(shown) == 0 or self.p["promotion_attendees"] == 0:
+            return np.zeros(0, dtype=np.int64)
+        n = self.model.present_solutions(shown, self.p["promotion_attendees"], self.p["promotion_conversion"])
+        self.presented[shown] = True
+        self.promotion_adoptions += int(n.sum())
+        return n
+
     def _select_benchmarks(self):
         m = self.model
         s = m.scenarios
@@ -136,13 +221,10 @@ class Matchmaking(Lever):
         best = cand[np.lexsort((s.key[cand], -s.adopters[cand]))][:k]
         self.benchmark[best] = True
 
-    def market_hazard(self, scenarios):
+    def publicity_reach(self, scenarios):
         self.benchmark = grow(self.benchmark, len(self.model.scenarios), False)
-        lift = self.p["benchmark_lift"] * self.benchmark[scenarios]
-        if self._promoting:
-            lift = lift + self.p["promotion_lift"]
-        return lift
+        return self.p["benchmark_reach"] * self.benchmark[scenarios]
 
     def summary(self):
         return {"events_held": self.events_held, "promotions": self.promotions,
-                "benchmarks": int(self.benchmark.sum())}
+                "promotion_adoptions": self.promotion_adoptions, "benchmarks": int(self.benchmark.sum())}

@@ -10,6 +10,13 @@ Mechanism. Once a solution is validated (on the demonstration list):
   ``hazard_per_year`` on top of the market's Bass hazard; each such adoption is bought with
   procurement money while the year's budget lasts.
 
+Both are *procured adoptions*: recorded apart from market adoptions (``adoptions_procured``), placed
+among the non-adopters of the diffusion network (where, as public adopters, they are seen by their
+neighbours and feed imitation), and counted towards large-scale application only if the case reads the
+plan so (``diffusion.scale_counts_procured``; Hunan §(八) names procurement among the ways to 推广, so
+Hunan counts them; ``scaled_market`` shows what the market alone carried). A procured adoption costs the
+lever the whole price; a promotion (:mod:`sim.levers.matchmaking`) pays only for persuading.
+
 Sources: Hunan plan §(八) "将验证成功的创新产品纳入'场景示范清单'，通过政府采购、'五首'清单…加以推广";
 Hubei plan 保障措施 "推动政府机构、事业单位首购首用". Innovation-directed procurement raises sales of
 products new to the firm (Czarnitzki et al. 2020, FACTS.md). Magnitudes assumed — uncertain.

@@ -320,6 +320,22 @@ def core_params() -> list[Param]:
         f"diffusion.scale_adopters.{t}", U, int, "adopters", (1, 100_000),
         f"Adopters for large-scale application, {t}", f"大规模应用门槛({_TIER_ZH[t]})",
         "Adopters (pilot site included) at which a validated scenario counts as in large-scale application."))
+    ps.append(P("diffusion.scale_counts_procured", U, bool, "yes/no", (False, True),
+                "Procured adoptions count towards large scale", "采购计入大规模应用",
+                "Whether adoptions bought with public money (procurement, first purchase) count towards the "
+                "large-scale threshold (a reading of the plan's 推广)."))
+    ps.append(P("diffusion.home_sector_share", U, float, "share", SHARE, "Adopters in the solution's own sector",
+                "本领域潜在采用方占比", "Share of a solution's potential adopters in its own domain; the rest are "
+                "in other domains. Within a sector they are spread over cities by the cities' weights."))
+    ps.append(P("diffusion.contact_same_city", U, float, "weight", SHARE, "Contact within a city, across sectors",
+                "同城跨领域联系强度", "Weight of adopters in the same city but another sector in a potential "
+                "adopter's imitation, relative to its own group (1 = as close as its own group)."))
+    ps.append(P("diffusion.contact_same_sector", U, float, "weight", SHARE, "Contact within a sector, across cities",
+                "同领域跨城市联系强度", "Weight of adopters in the same sector but another city in a potential "
+                "adopter's imitation, relative to its own group."))
+    ps.append(P("diffusion.contact_other", U, float, "weight", SHARE, "Contact across city and sector",
+                "跨城跨领域联系强度", "Weight of adopters in another city and another sector (all three weights "
+                "1: fully mixed, the Bass model)."))
     # -- the market at the plan's start (warm start) ----------------------------------------------
     ps += per(TIERS, lambda t: P(
         f"initial.validated.{t}", U, int, "solutions", (0, 10_000),
