@@ -309,6 +309,15 @@ class Challenge(Lever):
         m.raise_readiness(cap[cap >= 0], (rate * (9.0 - m.capabilities.readiness[np.maximum(cap, 0)]))[cap >= 0])
         self.known = np.union1d(self.known, m.pilots.supplier[self.m_pilot[rows]] * _PAIR + self.m_supplier[rows])
 
+    def on_supplier_exit(self, suppliers):
+        # an exiting supplier's load is cleared by the model; its consortium places are no longer held
+        # (what it paid in at landing stays paid; the pilot goes on with the lead — assumed)
+        self.m_held &= ~np.isin(self.m_supplier, suppliers)
+
+    def partner_load(self, n: int) -> np.ndarray:
+        """Pilot capacity each supplier holds as a consortium partner (length ``n``)."""
+        return np.bincount(self.m_supplier[self.m_held], minlength=n)
+
     def on_month_end(self):
         if len(self.m_pilot):
             done = np.isin(self.model.pilots.status[self.m_pilot], _DONE)
