@@ -294,7 +294,7 @@ class Challenge(Lever):
             p_members = m.success_prob(ready, s.required[scn], s.tier[scn])
             p = self.joint_success([np.array([pil.p_success[q]]), *[np.array([x]) for x in p_members]])[0]
             u = m.draws.uniform("outcome", s.key[scn], m.suppliers.key[pil.supplier[q]])  # the pilot's own draw
-            out[j] = u >= p
+            out[j] = (u < pil.p_success[q]) & (u >= p)  # the lead's part would succeed, a weaker member's not
         return out
 
     def on_pilots_concluded(self, pilots, success):
