@@ -197,3 +197,20 @@ def test_money_conserved_and_partners_pay_their_share():
     assert ch.entrants_max <= m.params["challenge.max_entrants"]
     assert ch.winners_max <= m.params["challenge.max_winners"]
     assert not ch.m_held.any() or ch.partner_load(len(m.suppliers)).sum() == ch.m_held.sum()
+
+
+def test_only_major_scenarios_become_calls_and_only_their_pilots_have_consortia():
+    """The lever reaches comprehensive major scenarios only: other tiers' calls, bids and pilots are
+    untouched (no consortium, no entrant screening)."""
+    m = ScenarioMarket(CASE, seed=4)
+    for _ in range(14):
+        m.step()
+    ch = m.levers["challenge"]
+    n = len(m.scenarios)
+    flagged = np.flatnonzero(ch.is_call(np.arange(n)))
+    assert len(flagged) > 0 and np.all(m.scenarios.tier[flagged] == MAJOR)
+    published_other = (m.scenarios.month_published >= 0) & (m.scenarios.tier != MAJOR)
+    assert published_other.any()
+    assert len(ch.m_pilot) > 0 and np.all(ch.is_call(m.pilots.scenario[ch.m_pilot]))
+    others = np.flatnonzero(m.scenarios.tier[m.pilots.scenario[: len(m.pilots)]] != MAJOR)
+    assert not np.isin(others, ch.m_pilot).any()
