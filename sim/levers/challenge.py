@@ -48,6 +48,11 @@ Mechanism, step by step (each a bounded-rational rule with its grounds):
    北斗规模应用国际峰会、岳麓峰会、全运会) but dates none of them, so the Hunan case has no pulses.
 
 No fiscal cost: owners pay as for any pilot; money between members moves through ``model.money``.
+
+Not modelled (limits): bidders do not anticipate the consortium (a lead bids on its own outlay and
+success chance, as for any scenario); members need not come from different cities (跨区域 is not
+enforced); the plan does not nest tiers (major scenarios are not composed of small-cut ones), so
+none are nested here — a major scenario's components are its domains.
 """
 
 from __future__ import annotations
