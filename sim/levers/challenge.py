@@ -104,6 +104,7 @@ class Challenge(Lever):
         self._contrib = {}  # pilot -> partners' contributions offered at landing
         self.calls = self.consortia = self.pulse_needs = 0
         self.entrants_max = self.winners_max = 0
+        self.bids_per_call: list[int] = []  # bids received by each challenge call when it closed
 
     # ------------------------------------------------------------------------------ helpers
     def _grow(self):
@@ -202,6 +203,7 @@ class Challenge(Lever):
         rank = np.arange(len(order)) - np.searchsorted(so, so, side="left")
         adj[order[rank >= self.p["max_entrants"]]] = -np.inf  # not admitted (entrant cap)
         entrants = order[rank < self.p["max_entrants"]]
+        self.bids_per_call.extend(np.bincount(np.unique(so, return_inverse=True)[1]).tolist())
         if len(entrants):
             self.entrants_max = max(self.entrants_max, int(np.bincount(np.unique(bids.scenario[entrants], return_inverse=True)[1]).max()))
         r = m.capabilities.readiness
@@ -338,5 +340,8 @@ class Challenge(Lever):
         n = len(self.m_pilot)
         return {"challenge_calls": self.calls, "consortia": self.consortia,
                 "consortium_partners": int((self.m_supplier >= 0).sum()) if n else 0,
+                "calls_closed_with_bids": len(self.bids_per_call),
+                "mean_bids_per_call": float(np.mean(self.bids_per_call)) if self.bids_per_call else 0.0,
+                "calls_over_entrant_cap": int(np.sum(np.array(self.bids_per_call) > self.p["max_entrants"])),
                 "max_entrants_seen": self.entrants_max, "max_winners_seen": self.winners_max,
                 "pulse_needs": self.pulse_needs}
