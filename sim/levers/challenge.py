@@ -8,6 +8,8 @@ Mechanism, step by step (each a bounded-rational rule with its grounds):
    "跨主体、跨领域、跨区域" (§(七)); it names no challenge mechanism for them, but Hunan rewards products
    from challenge (揭榜挂帅) projects in its "five firsts" awards (up to ¥20 m): the share run as calls is
    a setting (0 switches the lever off and major scenarios are single-supplier pilots as before).
+   Hubei's plan asks major scenarios to pool regions and actors for integrated validation (§(六)
+   "协同不同区域、不同主体资源，系统性开展…综合性验证") and encourages 揭榜挂帅 (§(十五)).
 2. *Domains a call spans.* Cross-domain by definition, so a call spans its own domain plus 1 to
    ``domains_max − 1`` other domains, drawn by domain weight (keyed stream ``challenge_domains``).
    "At least two" is the plan's wording; the upper bound is assumed — uncertain.
@@ -45,7 +47,8 @@ Mechanism, step by step (each a bounded-rational rule with its grounds):
 8. *Pulses.* Major projects and dated events (``[[major_pulses]]`` in the case: month, count,
    source) open that many major scenarios at once, by provincial departments (keyed stream ``pulse``);
    the Hunan plan names the projects and events (§(四): 湘江科学城、"四个十大", 世界计算大会、中非经贸博览会、
-   北斗规模应用国际峰会、岳麓峰会、全运会) but dates none of them, so the Hunan case has no pulses.
+   北斗规模应用国际峰会、岳麓峰会、全运会) but dates none of them, so the Hunan case has no pulses (nor
+   does Hubei's, whose §(十一) names kinds of projects and events, undated).
 
 No fiscal cost: owners pay as for any pilot; money between members moves through ``model.money``.
 
