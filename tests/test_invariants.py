@@ -74,6 +74,7 @@ def check(m: ScenarioMarket, before: dict) -> dict:
     # suppliers: no negative cash; load equals open pilots; the dead carry none
     assert np.all(sup.cash[sup.alive] >= -1e-6), "negative cash"
     open_pilots = np.bincount(pil.supplier[np.isin(pil.status, (P_MATCHED, P_RUNNING))], minlength=len(sup))
+    open_pilots = open_pilots + m.levers["challenge"].partner_load(len(sup))  # consortium partners hold capacity
     assert np.array_equal(sup.load, open_pilots)
     assert np.all(sup.load[~sup.alive] == 0)
     assert_load_within_capacity(m)

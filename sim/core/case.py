@@ -111,6 +111,8 @@ class Case:
     targets: tuple[Target, ...]
     params: MappingProxyType  # name -> ParamValue
     notes: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    # pulses of major scenarios opened at once by major projects and dated events: ((year, month), count, source)
+    major_pulses: tuple = ()
 
     def __repr__(self) -> str:
         return f"Case({self.id!r}, {self.start[0]}-{self.start[1]:02d}..{self.end[0]}-{self.end[1]:02d})"
@@ -235,7 +237,7 @@ def _merge(base: dict, over: dict) -> dict:
 
 # ------------------------------------------------------------------------------------------------
 TOP_KEYS = ("case", "domains", "domain_columns", "cities", "city_columns", "openers", "industry_zones",
-            "targets", "levers", "uncertainties")
+            "targets", "levers", "uncertainties", "major_pulses")
 ENTRY_KEYS = ("value", "unit", "range", "source")
 
 
@@ -327,14 +329,37 @@ def _build(file: str, doc: dict) -> Case:
     years = list(range(start[0], end[0] + 1))
     targets = _targets(file, doc, years, dom_ids)
     params = _params(file, doc)
+    pulses = _pulses(file, doc, start, end)
 
     return Case(
         path=file, id=cid, name_zh=_str(file, c, "name_zh", "case."), name_en=_str(file, c, "name_en", "case."),
         document=_str(file, c, "document", "case.", optional=True), start=start, end=end, part_year=part_year,
         domains=tuple(domains), cities=tuple(cities), opener_domains=MappingProxyType(opener_domains),
         industry_zones=tuple(zones), targets=tuple(targets), params=MappingProxyType(params),
-        notes=MappingProxyType(dict(notes)),
+        notes=MappingProxyType(dict(notes)), major_pulses=pulses,
     )
+
+
+def _pulses(file, doc, start, end) -> tuple:
+    """``[[major_pulses]]`` (optional): months when major projects or dated events open a number of
+    comprehensive major scenarios at once, each with its source."""
+    rows = doc.get("major_pulses", [])
+    if not isinstance(rows, list):
+        raise InputError(file, "major_pulses", "expected an array of tables [[major_pulses]]", rows)
+    out = []
+    for i, r in enumerate(rows):
+        where = f"major_pulses[{i}]."
+        if not isinstance(r, dict):
+            raise InputError(file, f"major_pulses[{i}]", "expected a table", r)
+        check_keys(file, r, ("month", "count", "source"), where)
+        month = _month(file, where + "month", _need(file, r, "month", str, 'a month "YYYY-MM"', where))
+        if not (start <= month <= end):
+            raise InputError(file, where + "month", "must lie within the case's horizon", r["month"])
+        count = _need(file, r, "count", int, "a whole number of scenarios", where)
+        if not 0 <= count <= 1000:
+            raise InputError(file, where + "count", "must be between 0 and 1000", count)
+        out.append((month, int(count), _str(file, r, "source", where)))
+    return tuple(out)
 
 
 def _table_list(file, doc, key, what):

@@ -3,6 +3,7 @@
 
 from sim.levers.attraction import Attraction
 from sim.levers.base import Lever
+from sim.levers.challenge import Challenge
 from sim.levers.data_opening import DataOpening
 from sim.levers.diligence_exemption import DiligenceExemption
 from sim.levers.finance import Finance
@@ -17,6 +18,6 @@ from sim.levers.try_first import TryFirst
 from sim.levers.vouchers import Vouchers
 
 LEVERS: list[type[Lever]] = [Matchmaking, Vouchers, GrantToEquity, Procurement, TryFirst, DiligenceExemption,
-                             Sandbox, SoeDuty, Finance, PilotBases, Racing, Attraction, DataOpening]
+                             Sandbox, SoeDuty, Finance, PilotBases, Racing, Challenge, Attraction, DataOpening]
 
 __all__ = ["LEVERS", "Lever"]

@@ -29,6 +29,7 @@ relief     1 − Π(1 − xᵢ): shares removed independently          shares of
 any        x₁ ∨ x₂ ∨ …, starting from False                     awareness, incidents
 all        x₁ ∧ x₂ ∧ …, starting from True                      whether the list is released now
 max        max xᵢ, starting from 1                             race size
+least      elementwise min xᵢ, starting from ``start``         caps (winners per challenge call)
 min        smallest non-None answer, or None                   months before withdrawal
 merge      dict union; a key named twice is OR-ed               signals investors observe
 each       a list of (lever, answer), one per lever            public purchases each lever pays for
@@ -62,6 +63,7 @@ HOOKS: dict[str, Hook] = {h.name: h for h in [
     Hook("on_year_start", "notify", "begin_month (January, and the first month)"),
     Hook("on_suppliers_added", "notify", "whenever suppliers are created (set-up, entry, attraction)"),
     Hook("opening_multiplier", "product", "open_needs"),
+    Hook("extra_needs", "sum", "open_needs: needs opened at once (pulses of major projects and events)"),
     Hook("regulatory_relief", "relief", "open_needs, screen_needs"),
     Hook("releases_now", "all", "publish_opportunities"),
     Hook("on_published", "notify", "publish_opportunities"),
@@ -75,7 +77,10 @@ HOOKS: dict[str, Hook] = {h.name: h for h in [
     Hook("credit_line", "sum", "match: the bid decision (affordability)"),
     Hook("landing_cash", "sum", "match: the bid decision (affordability)"),
     Hook("risk_aversion_multiplier", "product", "match: owners score bids when a call closes"),
+    Hook("award_score", "sum", "match: owners score bids when a call closes (entrant screening, consortia)"),
     Hook("race_size", "max", "match: owners pick winners"),
+    Hook("winners_cap", "least", "match: owners pick winners (at most this many per call)"),
+    Hook("on_matched", "notify", "match: after pilots are awarded"),
     Hook("at_landing", "sum", "land"),
     Hook("on_landed", "notify", "land"),
     Hook("pilot_incidents", "any", "conclude_pilots"),
@@ -145,6 +150,10 @@ class Lever:
         """Multiplier on each opener's opening rate (array over openers, or a scalar)."""
         return 1.0
 
+    def extra_needs(self) -> np.ndarray | float:
+        """Needs added this month to each opener's Poisson count, per (opener, tier) (array), or 0."""
+        return 0.0
+
     def regulatory_relief(self) -> float:
         """Share (0–1) of regulatory friction in regulated domains this lever removes."""
         return 0.0
@@ -196,9 +205,20 @@ class Lever:
         """Multiplier on the owners' risk aversion towards unproven suppliers, per scenario."""
         return 1.0
 
+    def award_score(self, bids, score: np.ndarray) -> np.ndarray | float:
+        """TRL points added to the owner's score of each bid when a call closes (−inf: not admitted)."""
+        return 0.0
+
     def race_size(self, scenarios: np.ndarray) -> np.ndarray | int:
         """How many suppliers may pilot each scenario at once (racing)."""
         return 1
+
+    def winners_cap(self, scenarios: np.ndarray) -> np.ndarray | int:
+        """At most this many winners per scenario (e.g. a challenge call's cap); a large number: no cap."""
+        return np.iinfo(np.int64).max
+
+    def on_matched(self, pilots: np.ndarray) -> None:
+        """Pilots just awarded (status matched), e.g. to form consortia around their lead suppliers."""
 
     def at_landing(self, pilots: np.ndarray, need: np.ndarray) -> np.ndarray | float:
         """Cash (yuan) the lever offers towards each landing pilot (negative: a charge, e.g. a premium);
@@ -294,6 +314,11 @@ def _fold(rule: str, answers, n: int | None, start=None):
         acc = np.ones(n, dtype=np.int64) if n is not None else 1
         for a in answers:
             acc = np.maximum(acc, np.asarray(a, dtype=np.int64))
+        return acc
+    if rule == "least":
+        acc = start
+        for a in answers:
+            acc = np.minimum(acc, a)
         return acc
     if rule == "min":
         found = [a for a in answers if a]

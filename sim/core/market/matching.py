@@ -132,8 +132,10 @@ class Matching:
         return self.levers.combine("risk_aversion_multiplier", scenarios, start=ra)
 
     def race_size(self, scenarios: np.ndarray) -> np.ndarray:
-        """How many suppliers each scenario's owner lets pilot it (1, or more under racing)."""
-        return self.levers.combine("race_size", scenarios, n=len(scenarios))
+        """How many suppliers each scenario's owner lets pilot it (1, or more under racing; at most a
+        challenge call's cap on winners)."""
+        size = self.levers.combine("race_size", scenarios, n=len(scenarios))
+        return self.levers.combine("winners_cap", scenarios, start=size)
 
     def _award(self, bids: Pairs) -> None:
         """Owners score bids and pick the best (several under racing); suppliers keep within capacity."""
@@ -143,6 +145,7 @@ class Matching:
         newness = self.kind_newness[self.suppliers.kind[bids.supplier]] * (self.suppliers.n_validated[bids.supplier] == 0)
         score = owner_score(seen, self.scenarios.required[bids.scenario], self.suppliers.n_validated[bids.supplier], p["owner.record_bonus"],
                             self.risk_aversion(bids.scenario), newness)
+        score = score + self.levers.combine("award_score", bids, score, n=len(bids))  # challenge calls: entrants, consortia
         ok = score >= p["owner.min_score"]
         bids, score = bids.take(ok), score[ok]
         if len(bids) == 0:
@@ -172,6 +175,7 @@ class Matching:
         s.state[o1], s.month_matched[o1], s.supplier[o1], s.pilot[o1] = State.MATCHED, t, w.supplier[first], pil[first]
         np.add.at(self.suppliers.load, w.supplier, 1)
         self.count("matched", o1)
+        self.levers.notify("on_matched", pil)
 
     def serve(self, suppliers: np.ndarray) -> None:
         """Record matchmaking services to suppliers (each one a service); count each firm as served

@@ -28,6 +28,7 @@ class Opening:
         rates = self.opening_rates()
         o = self.openers
         counts = self.draws.poisson("open", self.t, o.key[:, None], np.arange(len(TIERS))[None, :], lam=rates)
+        counts = np.asarray(self.levers.combine("extra_needs", start=counts), dtype=np.int64)  # pulses
         opener, tier = np.nonzero(counts)
         reps = counts[opener, tier]
         opener, tier = np.repeat(opener, reps), np.repeat(tier, reps)

@@ -201,6 +201,10 @@ class Population:
         """Put suppliers on the capability list (an event's attendees, firms drawn in by attraction)."""
         self.suppliers.registered[suppliers] = True
 
+    def hold_capacity(self, suppliers: np.ndarray, n: int) -> None:
+        """Take (n > 0) or give back (n < 0) pilot capacity of suppliers, e.g. a consortium partner's."""
+        np.add.at(self.suppliers.load, suppliers, n)
+
     def raise_readiness(self, capabilities: np.ndarray, gain: float) -> None:
         """Raise the readiness (TRL) of capabilities by ``gain``, capped at 9 (a proof-of-concept run)."""
         r = self.capabilities.readiness
