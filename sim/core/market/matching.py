@@ -102,19 +102,26 @@ class Matching:
         ok = c >= 0
         return self._make_pairs(suppliers[ok], scenarios[ok], c[ok])
 
-    def bid_probabilities(self, pairs: Pairs) -> np.ndarray:
-        """Chance each supplier bids, given its expected net value with the levers' relief and support,
-        and provided its own outlay (net of relief) is within the share of cash it will risk."""
+    def bid_values(self, pairs: Pairs) -> tuple[np.ndarray, np.ndarray]:
+        """Each pair's expected net value of winning at its asked price, as a share of the budget (the
+        levers' relief and support included, follow-on at the supplier's current expectation), and
+        whether its own outlay (net of relief and credit) is within the share of cash it will risk."""
         p = self.params
         n = len(pairs)
         relief = self.levers.combine("bid_relief", pairs, n=n)
         bonus = self.levers.combine("bid_bonus", pairs, n=n)
         relief = np.minimum(relief, np.maximum(pairs.outlay, 0.0))
         ev = expected_net_value(pairs.outlay, relief, bonus, pairs.p_success, pairs.followon, pairs.budget)
-        prob = bid_probability(ev / pairs.budget, p["bid.hurdle"], p["bid.temperature"])
         credit = self.levers.combine("credit_line", pairs, n=n) + self.levers.combine("landing_cash", pairs, n=n)
         affordable = np.maximum(pairs.outlay - relief - credit, 0.0) <= p["bid.max_cash_share"] * self.suppliers.cash[pairs.supplier]
-        return prob * affordable
+        return ev / pairs.budget, affordable
+
+    def bid_probabilities(self, pairs: Pairs) -> np.ndarray:
+        """Chance each supplier bids: logistic in its expected net value (share of budget) around the
+        hurdle, with its own temperature (noise apart from the hurdle, so that a clearly loss-making bid
+        is almost never made), provided it can afford its outlay."""
+        value, affordable = self.bid_values(pairs)
+        return bid_probability(value, self.params["bid.hurdle"], self.params["bid.temperature"]) * affordable
 
     def match(self) -> None:
         """Suppliers learn of open opportunities and bid; each owner picks its best acceptable bid (对接)."""
