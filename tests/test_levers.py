@@ -273,8 +273,11 @@ def test_data_opening_lowers_cost_and_raises_success_in_data_domains(hunan):
     assert data.any() and (~data).any()
     below_cap = m0.capabilities.readiness[p0.capability] < 8.0
     assert np.all(p1.p_success[data & below_cap] > p0.p_success[data & below_cap])
-    assert np.all(p1.outlay[data] < p0.outlay[data])
-    assert np.allclose(p1.p_success[~data], p0.p_success[~data]) and np.allclose(p1.outlay[~data], p0.outlay[~data])
+    # the supplier's cost (its outlay plus what the owner pays at its asked price; the ask itself adapts)
+    c0 = p0.outlay + m0.opener_payment(p0.scenario, p0.price)
+    c1 = p1.outlay + m1.opener_payment(p1.scenario, p1.price)
+    assert np.all(c1[data] < c0[data])
+    assert np.allclose(p1.p_success[~data], p0.p_success[~data]) and np.allclose(c1[~data], c0[~data])
     assert m1.fiscal.spent["data_opening"].sum() > 0 == m0.fiscal.spent["data_opening"].sum()
 
 
