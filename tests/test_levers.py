@@ -113,7 +113,20 @@ def test_try_first_shifts_risk_from_owners_to_suppliers(hunan):
     for m in on:  # a passed trial is paid from the lever's budget, once
         paid = m.fiscal.ledger().query("flow == 'trial_payment'")
         assert len(paid) == m.levers["try_first"].reports
-    assert sum(map(unproven_small_wins_in_public, on)) > sum(map(unproven_small_wins_in_public, off))
+    # the decision it changes: on a free trial more unproven small suppliers' bids qualify with the owner
+    # (model-wide, unproven small suppliers' wins in public scenarios now move little either way: priced bids
+    # and suppliers' learnt expectations bring more ready rivals; see the market branch's report)
+    m = on[0]
+    tf = m.levers["try_first"]
+    trial = np.flatnonzero(tf.trial[: len(m.scenarios)])
+    pairs = m.candidate_pairs(trial)
+    unproven_small = np.isin(m.suppliers.kind[pairs.supplier], SMALL) & (m.suppliers.n_validated[pairs.supplier] == 0)
+    pairs = pairs.take(unproven_small)
+    qualified_on = len(m.owner_choice(pairs)[0])
+    tf.trial[trial] = False
+    qualified_off = len(m.owner_choice(pairs)[0])
+    tf.trial[trial] = True
+    assert len(pairs) > 0 and qualified_on > qualified_off
 
 
 def test_diligence_exemption_lowers_public_owners_risk_aversion(hunan):
@@ -273,8 +286,11 @@ def test_data_opening_lowers_cost_and_raises_success_in_data_domains(hunan):
     assert data.any() and (~data).any()
     below_cap = m0.capabilities.readiness[p0.capability] < 8.0
     assert np.all(p1.p_success[data & below_cap] > p0.p_success[data & below_cap])
-    assert np.all(p1.outlay[data] < p0.outlay[data])
-    assert np.allclose(p1.p_success[~data], p0.p_success[~data]) and np.allclose(p1.outlay[~data], p0.outlay[~data])
+    # the supplier's cost (its outlay plus what the owner pays at its asked price; the ask itself adapts)
+    c0 = p0.outlay + m0.opener_payment(p0.scenario, p0.price)
+    c1 = p1.outlay + m1.opener_payment(p1.scenario, p1.price)
+    assert np.all(c1[data] < c0[data])
+    assert np.allclose(p1.p_success[~data], p0.p_success[~data]) and np.allclose(c1[~data], c0[~data])
     assert m1.fiscal.spent["data_opening"].sum() > 0 == m0.fiscal.spent["data_opening"].sum()
 
 

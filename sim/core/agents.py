@@ -3,7 +3,9 @@
 Their state lives in the model's arrays (``model.openers``, ``model.suppliers``, ``model.capabilities``) so that
 decisions over thousands of supplier–scenario pairs are taken in one numpy pass; these classes are
 readable views onto that state. The decision rules are the functions below, named after what they
-decide; the model applies them to whole arrays, and the agents' methods apply them to one pair.
+decide; the model applies them to whole arrays, and the agents' methods apply them to one pair. The
+market's price rules (a supplier's ask, the owner's procurement rule, suppliers' adaptive expectations)
+are in :mod:`sim.core.market.pricing`.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ def success_probability(readiness, required, success_max, slope):
 
 
 def expected_net_value(outlay, relief, bonus, p_success, followon_multiple, budget):
-    """A bidder's expected net value of a pilot (yuan): −own outlay + lever relief and support
-    + chance of success × expected follow-on profit."""
+    """A bidder's expected net value of a pilot if it wins at its asked price (yuan): −own outlay (cost −
+    the owner's payment at that price) + lever relief and support + chance of success × the follow-on
+    profit it now expects (``followon_multiple`` × budget, a belief updated from what validated
+    solutions earn)."""
     return -(np.asarray(outlay) - relief) + bonus + p_success * followon_multiple * np.asarray(budget)
 
 
@@ -124,6 +128,11 @@ class Supplier(ScenarioAgent):
         domain); levers that raise effective readiness (data opening) included."""
         pairs = self.model.pairs_for(np.array([self.idx]), np.array([scenario]))
         return float(pairs.p_success[0]) if len(pairs) else 0.0
+
+    def asked_price(self, scenario: int) -> float:
+        """The price (CNY) this supplier would ask for ``scenario`` now (0 without a capability in its domain)."""
+        pairs = self.model.pairs_for(np.array([self.idx]), np.array([scenario]))
+        return float(pairs.price[0]) if len(pairs) else 0.0
 
     def bid_chance(self, scenario: int) -> float:
         """Chance this supplier would bid for ``scenario`` if aware of it now (levers included)."""

@@ -38,6 +38,9 @@ _m("selected", "flow", SCEN, "scenarios", "项", "Needs selected", "遴选入库
 _m("rejected", "flow", SCEN, "scenarios", "项", "Needs not selected", "未通过遴选", "Needs the screening turned down.")
 _m("published", "flow", SCEN, "scenarios", "项", "Scenarios published", "发布场景",
    "Opportunities released on the opportunity list (发布; 场景机会清单).")
+_m("bids", "flow", SCEN, "bids", "份", "Bids made", "投标(解决方案)数",
+   "Bids (proposed solutions) suppliers made for published scenarios; a call's bids per published need "
+   "compare with Shanghai's first AI scenario batch (≈9 a need).")
 _m("matched", "flow", SCEN, "scenarios", "项", "Scenarios matched", "对接成功",
    "Published scenarios whose owner chose a supplier (对接).")
 _m("match_dropped", "flow", SCEN, "scenarios", "项", "Matches dropped", "对接后未落地",

@@ -37,6 +37,7 @@ from sim.core.market.matching import Matching, Pairs
 from sim.core.market.opening import Opening
 from sim.core.market.pilots import P_DROPPED, P_FAILED, P_MATCHED, P_RUNNING, P_SUCCEEDED, Pilots
 from sim.core.market.population import Capabilities, Population
+from sim.core.market.pricing import MarketBeliefs
 from sim.core.recorder import Recorder
 from sim.levers import LEVERS
 from sim.levers.base import LeverSet
@@ -100,11 +101,14 @@ class ScenarioMarket(Population, InitialStock, Opening, Matching, Pilots, Diffus
             "scenario": (np.int64, -1), "supplier": (np.int64, -1), "cap": (np.int64, -1),
             "month_matched": (np.int64, -1), "month_land": (np.int64, -1), "month_end": (np.int64, -1),
             "p_success": (np.float64, 0.0), "outlay": (np.float64, 0.0), "status": (np.int64, P_MATCHED),
-            "opener_paid": (np.float64, 0.0)},
+            "opener_paid": (np.float64, 0.0), "price": (np.float64, 0.0)},
             capacity=1024)
         self._setup_adopter_groups()
         self.supplier_agents: list[Supplier] = []
         self._pending = np.zeros(0, dtype=np.int64)  # open bids: supplier * 2**32 + scenario
+        self._bid_codes, self._bid_prices = np.zeros(0, dtype=np.int64), np.zeros(0)  # the prices bids were made at
+        self.market_beliefs = MarketBeliefs(self.n_domains, len(self.tier_ids), self.params["bid.followon_multiple"],
+                                            self.params["bid.expected_bidders"], self.params["bid.belief_rate"])
 
         self.money = Money(self)
         self.year_end: dict[int, dict] = {}  # per calendar year: what is owed or held at its end

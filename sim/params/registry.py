@@ -240,6 +240,12 @@ def core_params() -> list[Param]:
         f"selection.pass_rate.{t}", U, float, "share", SHARE,
         f"Screening pass rate, {t}", f"遴选通过率({_TIER_ZH[t]})",
         "Share of solicited needs that pass the centre's quality screening (遴选)."))
+    ps.append(P("selection.lowest_price", L, bool, "on/off", (False, True), "Lowest-price rule", "最低评标价法",
+                "Owners award pilots to the lowest-priced qualified bid (on) instead of by comprehensive "
+                "scoring of price, readiness and track record (off, 综合评分法)."))
+    ps.append(P("selection.price_weight", L, float, "share", SHARE, "Price weight in scoring", "价格分权重",
+                "Share of the comprehensive score given to price (the rest to technical marks: perceived "
+                "readiness, track record, risk)."))
     ps.append(P("selection.call_months", U, int, "months", (1, 24), "Call window", "征集响应期",
                 "Months a published opportunity collects bids before its owner chooses; an unmatched "
                 "opportunity opens a new call, until it is withdrawn."))
@@ -284,9 +290,19 @@ def core_params() -> list[Param]:
     ps.append(P("bid.hurdle", U, float, "share of budget", (-5.0, 5.0), "Bid hurdle", "投标门槛",
                 "Expected net value, as a share of the pilot budget, at which a supplier is indifferent to bidding."))
     ps.append(P("bid.temperature", U, float, "share of budget", (1e-6, 5.0), "Bid noise", "投标随机性",
-                "Logit scale of the bid decision: larger means bids depend less on expected value."))
-    ps.append(P("bid.followon_multiple", U, float, "× budget", (0.0, 50.0), "Expected follow-on value",
-                "预期后续收益倍数", "Follow-on profit a supplier expects from a validated pilot, as a multiple of its budget."))
+                "Logit scale of the bid decision, apart from the hurdle: larger means bids depend less on "
+                "expected value (at a value one temperature below the hurdle, about 27 % of suppliers bid)."))
+    ps.append(P("bid.expected_bidders", U, float, "bidders/call", (1.0, 100.0), "Expected bidders (prior)",
+                "预期投标人数(先验)", "Bidders per call (the supplier included) suppliers expect before they have "
+                "seen any call close; they shade their price towards cost as this rises."))
+    ps.append(P("bid.need_discount", U, float, "share", SHARE, "Discount for needing the work", "缺活让利",
+                "Share of its margin a supplier gives up when its capacity stands idle (in proportion to the idle share)."))
+    ps.append(P("bid.belief_rate", U, float, "share/month", SHARE, "Learning rate of expectations", "预期调整速度",
+                "Share of the gap between expectation and observation (follow-on value, bidders per call) "
+                "suppliers close each month (adaptive expectations)."))
+    ps.append(P("bid.followon_multiple", U, float, "× budget", (0.0, 50.0), "Expected follow-on value (prior)",
+                "预期后续收益倍数(先验)", "Follow-on profit a supplier expects from a validated pilot, as a multiple "
+                "of its budget, before it has observed any; then updated from what validated solutions earn."))
     ps.append(P("bid.max_cash_share", U, float, "share", SHARE, "Most cash put at stake", "最大现金投入比例",
                 "Largest share of its cash a supplier commits to one pilot's own outlay."))
     # -- owners' choice ---------------------------------------------------------------------------

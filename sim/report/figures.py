@@ -29,7 +29,7 @@ matplotlib.rcParams["svg.fonttype"] = "path"  # glyphs as paths: the SVG needs n
 matplotlib.rcParams["svg.hashsalt"] = "scensim"  # stable element ids: same data, same SVG bytes
 
 BAND90, BAND50, MEDIAN, TARGET = "#9ecae1", "#4292c6", "#08306b", "#cb181d"
-COUNT_UNITS = {"scenarios", "firms", "zones", "services", "events", "reports", "pilots", "runs", "adopters", "entries"}
+COUNT_UNITS = {"scenarios", "firms", "zones", "services", "events", "reports", "pilots", "runs", "adopters", "entries", "bids"}
 HEADROOM = 1.38  # the top of the y axis over the highest band or target: the P(met) labels live above the data
 
 

@@ -1,7 +1,9 @@
-"""Matching (对接): suppliers learn of open opportunities (network, platform, events), decide whether to
-bid (expected net value against a hurdle, within the cash they will risk), and owners pick among the
-bids when a call closes (score with risk aversion towards unproven suppliers; several winners under
-racing; suppliers within capacity).
+"""Matching (对接): suppliers learn of open opportunities (network, platform, events), price their bid
+and decide whether to make it (expected net value at that price against a hurdle, within the cash they
+will risk), and owners pick among the bids when a call closes by the case's procurement rule (lowest
+price, or comprehensive scoring of price, readiness and track record with risk aversion towards unproven
+suppliers; several winners under racing; suppliers within capacity). Prices, rules and suppliers'
+expectations are in :mod:`sim.core.market.pricing`.
 
 Part of :class:`~sim.core.model.ScenarioMarket` (a mixin).
 """
@@ -16,9 +18,11 @@ from sim.base.vocab import State
 from sim.core.agents import bid_probability, expected_net_value, owner_score
 from sim.core.market.pilots import P_MATCHED
 from sim.core.market.population import CAP_KEY
+from sim.core.market.pricing import ask_price, markup_share, rank_keys, reservation_price
+
+FIELDS = ("supplier", "scenario", "capability", "domain", "budget", "p_success", "outlay", "price", "followon")
 
 
-@dataclass
 @dataclass
 class Pairs:
     """Candidate (supplier, scenario) pairs with what a bid decision needs, as parallel arrays."""
@@ -30,31 +34,55 @@ class Pairs:
     budget: np.ndarray  # pilot budget, CNY
     p_success: np.ndarray
     outlay: np.ndarray  # supplier's own outlay if it lands: cost − opener's payment, CNY
+    price: np.ndarray  # the price the supplier asks the owner, CNY (the owner pays it × the pay factor)
+    followon: np.ndarray  # follow-on value the supplier expects from a validated pilot, × budget
 
     def __len__(self) -> int:
         return len(self.supplier)
 
     def take(self, mask) -> Pairs:
-        return Pairs(*(getattr(self, f)[mask] for f in ("supplier", "scenario", "capability", "domain", "budget", "p_success", "outlay")))
+        return Pairs(*(getattr(self, f)[mask] for f in FIELDS))
 
 
 class Matching:
     """Awareness, bids and owners' choice."""
 
-    def opener_payment(self, scenarios: np.ndarray) -> np.ndarray:
-        """What the owner pays a supplier at landing (CNY): its share of the budget times the scenario's
-        payment factor, which levers set at publication (0 for a free trial, less for each racer)."""
-        return self.params["pilot.opener_share"] * self.scenarios.budget[scenarios] * self.scenarios.pay_factor[scenarios]
+    def price_ceiling(self, scenarios: np.ndarray) -> np.ndarray:
+        """The most an owner will pay for a scenario's pilot (最高限价, CNY): its share of the budget."""
+        return self.params["pilot.opener_share"] * self.scenarios.budget[scenarios]
+
+    def opener_payment(self, scenarios: np.ndarray, price: np.ndarray) -> np.ndarray:
+        """What the owner pays a supplier at landing (CNY): the agreed price times the scenario's payment
+        factor, which levers set at publication (0 for a free trial, less for each racer)."""
+        return np.asarray(price) * self.scenarios.pay_factor[scenarios]
+
+    def followon_expected(self, scenarios: np.ndarray) -> np.ndarray:
+        """Follow-on value (× budget) suppliers now expect from a validated pilot of each scenario."""
+        s = self.scenarios
+        return self.market_beliefs.followon[s.domain[scenarios], s.tier[scenarios]]
 
     def _make_pairs(self, supplier: np.ndarray, scenario: np.ndarray, capability: np.ndarray) -> Pairs:
         budget = self.scenarios.budget[scenario]
         factor = self.levers.combine("cost_factor", supplier, scenario, n=len(supplier))
         bonus = self.levers.combine("readiness_bonus", supplier, scenario, n=len(supplier))
         cost = budget * self.capabilities.cost_mult[capability] * factor
-        outlay = cost - self.opener_payment(scenario)
         p_succ = self.success_prob(np.minimum(self.capabilities.readiness[capability] + bonus, 9.0),
                                    self.scenarios.required[scenario], self.scenarios.tier[scenario])
-        return Pairs(supplier, scenario, capability, self.scenarios.domain[scenario], budget, p_succ, outlay)
+        followon = self.followon_expected(scenario)
+        price = self.ask(supplier, scenario, cost, p_succ, followon)
+        outlay = cost - self.opener_payment(scenario, price)
+        return Pairs(supplier, scenario, capability, self.scenarios.domain[scenario], budget, p_succ, outlay, price,
+                     followon)
+
+    def ask(self, supplier, scenario, cost, p_success, followon) -> np.ndarray:
+        """The price each supplier asks (see :mod:`sim.core.market.pricing`): its reservation price plus
+        a margin that shrinks with the bidders it expects and with its idle capacity, within the ceiling."""
+        kind = self.suppliers.kind[supplier]
+        idle = 1.0 - self.suppliers.load[supplier] / np.maximum(self.kind_capacity[kind], 1)
+        markup = markup_share(self.market_beliefs.bidders[self.scenarios.domain[scenario]], idle,
+                              self.params["bid.need_discount"])
+        reserve = reservation_price(cost, p_success, followon, self.scenarios.budget[scenario])
+        return ask_price(reserve, self.price_ceiling(scenario), markup)
 
     def candidate_pairs(self, scenarios: np.ndarray) -> Pairs:
         """Every (capability holder, open scenario) in the same domain, supplier alive with spare capacity."""
@@ -74,22 +102,30 @@ class Matching:
         ok = c >= 0
         return self._make_pairs(suppliers[ok], scenarios[ok], c[ok])
 
-    def bid_probabilities(self, pairs: Pairs) -> np.ndarray:
-        """Chance each supplier bids, given its expected net value with the levers' relief and support,
-        and provided its own outlay (net of relief) is within the share of cash it will risk."""
+    def bid_values(self, pairs: Pairs) -> tuple[np.ndarray, np.ndarray]:
+        """Each pair's expected net value of winning at its asked price, as a share of the budget (the
+        levers' relief and support included, follow-on at the supplier's current expectation), and
+        whether its own outlay (net of relief and credit) is within the share of cash it will risk."""
         p = self.params
         n = len(pairs)
         relief = self.levers.combine("bid_relief", pairs, n=n)
         bonus = self.levers.combine("bid_bonus", pairs, n=n)
         relief = np.minimum(relief, np.maximum(pairs.outlay, 0.0))
-        ev = expected_net_value(pairs.outlay, relief, bonus, pairs.p_success, p["bid.followon_multiple"], pairs.budget)
-        prob = bid_probability(ev / pairs.budget, p["bid.hurdle"], p["bid.temperature"])
+        ev = expected_net_value(pairs.outlay, relief, bonus, pairs.p_success, pairs.followon, pairs.budget)
         credit = self.levers.combine("credit_line", pairs, n=n) + self.levers.combine("landing_cash", pairs, n=n)
         affordable = np.maximum(pairs.outlay - relief - credit, 0.0) <= p["bid.max_cash_share"] * self.suppliers.cash[pairs.supplier]
-        return prob * affordable
+        return ev / pairs.budget, affordable
+
+    def bid_probabilities(self, pairs: Pairs) -> np.ndarray:
+        """Chance each supplier bids: logistic in its expected net value (share of budget) around the
+        hurdle, with its own temperature (noise apart from the hurdle, so that a clearly loss-making bid
+        is almost never made), provided it can afford its outlay."""
+        value, affordable = self.bid_values(pairs)
+        return bid_probability(value, self.params["bid.hurdle"], self.params["bid.temperature"]) * affordable
 
     def match(self) -> None:
         """Suppliers learn of open opportunities and bid; each owner picks its best acceptable bid (对接)."""
+        self.market_beliefs.update_followon(self)
         open_ = self.open_scenarios()
         if len(open_) == 0:
             return
@@ -106,8 +142,30 @@ class Matching:
         fresh = ~np.isin(pairs.supplier * CAP_KEY + pairs.scenario, self._pending)  # one bid per supplier and call
         bids = fresh & (d.uniform("bid", t, skey, okey) < self.bid_probabilities(pairs))
         self.serve(pairs.supplier[bids & via_matchmaking])  # a bid through the list or an event is a matchmaking service
+        self.count("bids", pairs.scenario[bids])
+        self._remember_prices(pairs.supplier[bids] * CAP_KEY + pairs.scenario[bids], pairs.price[bids])
         self._pending = np.union1d(self._pending, pairs.supplier[bids] * CAP_KEY + pairs.scenario[bids])
         self._close_calls()
+
+    def _remember_prices(self, codes: np.ndarray, prices: np.ndarray) -> None:
+        """Keep the price of each bid made (a bid is not re-priced before its call closes)."""
+        keep = np.isin(self._bid_codes, self._pending)  # forget bids no longer pending
+        codes, prices = np.concatenate([self._bid_codes[keep], codes]), np.concatenate([self._bid_prices[keep], prices])
+        order = np.argsort(codes, kind="stable")
+        self._bid_codes, self._bid_prices = codes[order], prices[order]
+
+    def _bid_pairs(self, suppliers: np.ndarray, scenarios: np.ndarray) -> Pairs:
+        """The pending bids of ``suppliers`` for ``scenarios`` at the prices they were made at."""
+        bids = self.pairs_for(suppliers, scenarios)
+        if len(self._bid_codes) == 0 or len(bids) == 0:
+            return bids
+        codes = bids.supplier * CAP_KEY + bids.scenario
+        i = np.minimum(np.searchsorted(self._bid_codes, codes), len(self._bid_codes) - 1)
+        known = self._bid_codes[i] == codes
+        cost = bids.outlay + self.opener_payment(bids.scenario, bids.price)
+        bids.price = np.where(known, self._bid_prices[i], bids.price)
+        bids.outlay = cost - self.opener_payment(bids.scenario, bids.price)
+        return bids
 
     def _close_calls(self) -> None:
         """Calls whose window ends this month: the owner picks among all bids received."""
@@ -115,16 +173,28 @@ class Matching:
         call = self.params["selection.call_months"]
         open_ = self.open_scenarios()
         closing = open_[(self.t - s.month_published[open_]) % call == call - 1]
-        if len(closing) == 0 or len(self._pending) == 0:
+        if len(closing) == 0:
             return
         bid_o = self._pending % CAP_KEY
         due = np.isin(bid_o, closing)
+        self._observe_competition(closing, bid_o[due])
+        if not due.any():
+            return
         bid_s = self._pending[due] // CAP_KEY
         self._pending = self._pending[~due]
-        bids = self.pairs_for(bid_s, bid_o[due])
+        bids = self._bid_pairs(bid_s, bid_o[due])
         ok = self.suppliers.alive[bids.supplier] & (self.suppliers.load[bids.supplier] < self.kind_capacity[self.suppliers.kind[bids.supplier]])
         if ok.any():
             self._award(bids.take(ok))
+
+    def _observe_competition(self, closing: np.ndarray, bid_scenarios: np.ndarray) -> None:
+        """Suppliers see how many bids each closing call drew (calls without bids included) and update
+        the bidders they expect per call in its domain."""
+        dom = self.scenarios.domain
+        calls = np.bincount(dom[closing], minlength=self.n_domains).astype(float)
+        bids = np.bincount(dom[bid_scenarios], minlength=self.n_domains).astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.market_beliefs.update_bidders(np.where(calls > 0, bids / calls, np.nan))
 
     def risk_aversion(self, scenarios: np.ndarray) -> np.ndarray:
         """Owners' risk aversion towards unproven small suppliers, per scenario (levers may lower it)."""
@@ -137,8 +207,15 @@ class Matching:
         size = self.levers.combine("race_size", scenarios, n=len(scenarios))
         return self.levers.combine("winners_cap", scenarios, start=size)
 
-    def _award(self, bids: Pairs) -> None:
-        """Owners score bids and pick the best (several under racing); suppliers keep within capacity."""
+    def owner_choice(self, bids: Pairs) -> tuple[Pairs, np.ndarray]:
+        """The qualified bids and what their owners maximise, by the case's procurement rule.
+
+        Each owner judges a bid's readiness with error, adds the track record and subtracts its risk
+        aversion towards an unproven supplier (:func:`~sim.core.agents.owner_score`); bids below the
+        owner's reservation score do not qualify (under either rule: the substantive requirements).
+        Among the qualified, the lowest price wins under ``selection.lowest_price`` (最低评标价法), else the
+        highest comprehensive score with price weight ``selection.price_weight`` (综合评分法; see
+        :func:`~sim.core.market.pricing.rank_keys`)."""
         p, t = self.params, self.t
         skey, okey = self.suppliers.key[bids.supplier], self.scenarios.key[bids.scenario]
         seen = self.capabilities.readiness[bids.capability] + self.draws.normal("perceive", t, skey, okey, scale=p["owner.perception_sd"])
@@ -148,6 +225,14 @@ class Matching:
         score = score + self.levers.combine("award_score", bids, score, n=len(bids))  # challenge calls: entrants, consortia
         ok = score >= p["owner.min_score"]
         bids, score = bids.take(ok), score[ok]
+        key = rank_keys(bids.price, score, bids.scenario, bool(p["selection.lowest_price"]), p["selection.price_weight"],
+                        p["pilot.success_slope"])
+        return bids, key
+
+    def _award(self, bids: Pairs) -> None:
+        """Owners pick the best bids by their rule (several under racing); suppliers keep within capacity."""
+        p, t = self.params, self.t
+        bids, score = self.owner_choice(bids)
         if len(bids) == 0:
             return
         order = np.lexsort((-score, bids.scenario))  # by scenario, best first
@@ -168,7 +253,7 @@ class Matching:
         w = bids.take(win)
         pil = self.pilots.add(scenario=w.scenario, supplier=w.supplier, cap=w.capability, month_matched=t,
                            month_land=t + p["pilot.contract_months"], p_success=w.p_success, outlay=w.outlay,
-                           status=P_MATCHED)
+                           status=P_MATCHED, price=w.price)
         s = self.scenarios
         first = np.unique(w.scenario, return_index=True)[1]  # the best-scored winner leads the scenario
         o1 = w.scenario[first]

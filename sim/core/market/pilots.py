@@ -38,7 +38,7 @@ class Pilots:
         funded = self.suppliers.alive[sup_i] & (within <= self.suppliers.cash[sup_i] + 1e-6)
         self.levers.notify("on_landed", due, funded)
         ok, bad = due[funded], due[~funded]
-        pil.opener_paid[ok] = self.opener_payment(pil.scenario[ok])
+        pil.opener_paid[ok] = self.opener_payment(pil.scenario[ok], pil.price[ok])
         # money: the owner pays its share to the supplier, who pays the pilot's whole cost (the levers'
         # offers were paid by the levers themselves in on_landed)
         owner_kind = self.openers.kind[s.opener[pil.scenario[ok]]]
