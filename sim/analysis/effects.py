@@ -1,0 +1,383 @@
+"""What each lever does to the targets and to public cost (``scensim effects``).
+
+For every lever with policy settings (parameters of kind ``lever`` in the registry), the case runs
+three ways with the same replicate seeds — common random numbers, so differences are paired:
+
+* **baseline** — the case as it is;
+* **off** — the lever switched off (:func:`off_setting`: its budget set to 0 and/or its on/off switch
+  to false; for the two levers with neither, the explicit rule in :data:`OFF_RULES`);
+* **double** — its yearly budget doubled (levers without a budget have no such variant: "no budget").
+
+Per lever and variant the result gives the mean paired change, with a paired t 95 % interval, in each
+target's value (every evaluated year), in its *units over the horizon* (a cumulative target's value at
+its last year; a per-year target's values summed over its years), in P(met) per year, in P(all targets
+met) per year and over the horizon, in the lever's own and every other lever's fiscal spending, and in
+total public cost. **Public cost** here is what ``scensim run`` reports as total public cost (lever
+spending net of receipts + government departments' and city governments' pilot payments as owners)
+plus the technology-insurance scheme's loss (its result, premiums and subsidies in − claims out, is
+subtracted: the scheme is treated as public, so the premium subsidy, a transfer to it, cancels out).
+Where a target's change in units over the horizon has an interval excluding 0, the **cost per
+additional unit** = mean Δ public cost ÷ mean Δ units, with a paired percentile bootstrap interval
+(as ``scensim compare``); otherwise "no measurable effect".
+
+Two flags, flags and not judgements: **inert** — a lever with a budget whose switching off and doubling
+change no target (units, last-year value, last-year P(met), P(all targets met)) distinguishably from 0;
+**cheap** — a lever whose cost per unit of a target is below :data:`CHEAP_FACTOR` × the median across
+levers (same variant and target, at least :data:`MIN_FOR_MEDIAN` levers measured), negative costs
+(gains with savings) included.
+
+Everything goes through the public API (:class:`~sim.core.model.ScenarioMarket` runs, their target
+tables, fiscal accounts and money ledger) and the one executor, so the tables are the same for any
+number of workers. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis.compare import _mean_ci, _ratio_ci
+from sim.base.errors import InputError, did_you_mean
+from sim.base.rng import run_seed
+from sim.core.case import Case
+from sim.core.registry import REGISTRY
+from sim.levers import LEVERS
+
+BASELINE = "baseline"
+VARIANTS = ("off", "double")
+ALL_TARGETS = "all_targets"
+CHEAP_FACTOR = 0.1  # a cost per unit below this share of the median across levers is flagged
+MIN_FOR_MEDIAN = 3  # levers with a measured cost per unit needed before a median is compared against
+
+# Levers with neither a yearly budget nor an ``on`` switch: what "off" means for each, explicitly.
+# A lever in LEVERS with policy settings but no rule here, no budget and no switch has no off variant
+# (tests/test_effects.py fails until one is added, so a new lever cannot slip through unmeasured).
+OFF_RULES: dict[str, dict[str, object]] = {
+    "soe_duty": {"soe_duty.min_needs_per_year": 0.0},  # no opening duty
+    "racing": {"racing.share": 0.0, "racing.exit_after_months": 0},  # no races, no withdrawal of stale needs
+}
+# What switching off leaves running, where a budget of 0 does not stop everything the lever names.
+OFF_NOTES: dict[str, tuple[str, str]] = {
+    "matchmaking": ("活动与推介停止；平台触达、清单发布节奏与标杆评选（模型中不花钱）照常",
+                    "events and promotions stop; the platform, the list's release cadence and benchmark "
+                    "selection (costless in the model) continue"),
+    "finance": ("财政工具（贴息、担保、保费补贴、引导基金）停止；私人投资者照常",
+                "the fiscal instruments (interest subsidy, guarantee, premium subsidy, guidance fund) stop; "
+                "private investors continue"),
+}
+COSTS = ("public_cost_cny", "total_public_cost_cny", "lever_spending_cny", "public_owner_spending_cny",
+         "insurer_result_cny")
+
+
+# -- which levers, and how each is switched off or doubled ----------------------------------------
+def lever_settings(lever: str) -> list[str]:
+    """The names of ``lever``'s parameters of kind ``lever`` (its policy settings), from the registry."""
+    return [p.name for p in REGISTRY if p.group == lever and p.kind == "lever"]
+
+
+def budget_param(lever: str) -> str | None:
+    """``<lever>.budget_cny_per_year`` if the lever has a yearly budget, else None."""
+    name = f"{lever}.budget_cny_per_year"
+    return name if name in REGISTRY else None
+
+
+def measured_levers() -> list[str]:
+    """Levers with policy settings, in the order of ``LEVERS``."""
+    return [L.name for L in LEVERS if lever_settings(L.name)]
+
+
+def off_setting(lever: str) -> dict[str, object] | None:
+    """The parameter values that switch ``lever`` off: its budget to 0 and its ``on`` switch to false
+    (from the registry), plus its explicit rule in :data:`OFF_RULES`; None if none is known."""
+    out: dict[str, object] = {}
+    if budget_param(lever):
+        out[budget_param(lever)] = 0.0
+    on = f"{lever}.on"
+    if on in REGISTRY and REGISTRY[on].dtype is bool:
+        out[on] = False
+    out.update(OFF_RULES.get(lever, {}))
+    return out or None
+
+
+def doubled_setting(case: Case, lever: str) -> dict[str, object] | None:
+    """``lever``'s yearly budget doubled (None: the lever has no budget)."""
+    name = budget_param(lever)
+    return None if name is None else {name: 2.0 * float(case.values[name])}
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One way of running the case: the baseline, or one lever off or with its budget doubled."""
+
+    lever: str  # "" for the baseline
+    variant: str  # baseline | off | double
+    params: dict = field(default_factory=dict)
+    note: str = ""
+
+    @property
+    def id(self) -> str:
+        return BASELINE if self.variant == BASELINE else f"{self.lever}:{self.variant}"
+
+
+def parse_levers(text: str | None) -> list[str]:
+    """``--levers a,b``: known levers with policy settings, in the order given (None: all of them)."""
+    known = measured_levers()
+    if text is None:
+        return known
+    names = [s.strip() for s in str(text).split(",") if s.strip()]
+    if not names:
+        raise InputError(None, "--levers", f"expected lever names separated by commas; levers: {', '.join(known)}",
+                         text)
+    for n in names:
+        if n not in known:
+            raise InputError(None, "--levers", f"unknown lever{did_you_mean(n, known)}; levers: {', '.join(known)}", n)
+    return list(dict.fromkeys(names))
+
+
+def plan_variants(case: Case, levers: list[str]) -> tuple[list[Variant], dict[str, str]]:
+    """The baseline and each lever's off and doubled variants; and, per lever and variant not run, why
+    (``{"<lever>:<variant>": reason}``: no budget, no off rule)."""
+    out = [Variant("", BASELINE)]
+    skipped = {}
+    for lever in levers:
+        off = off_setting(lever)
+        if off is None:
+            skipped[f"{lever}:off"] = "no off rule"
+        else:
+            out.append(Variant(lever, "off", off))
+        dbl = doubled_setting(case, lever)
+        if dbl is None:
+            skipped[f"{lever}:double"] = "no budget"
+        else:
+            out.append(Variant(lever, "double", dbl))
+    return out, skipped
+
+
+def setting_text(params: dict) -> str:
+    """``name=value, …`` as a person reads it (budgets with thousands separators)."""
+    def fmt(v):
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, float) and v.is_integer():
+            return f"{int(v):,}"
+        return f"{v:g}" if isinstance(v, float) else str(v)
+
+    return ", ".join(f"{k}={fmt(v)}" for k, v in params.items())
+
+
+# -- running ----------------------------------------------------------------------------------------
+def replicate_outcomes(case: Case, seed: int) -> list[tuple[str, str, str, float]]:
+    """One replicate's outcomes as (quantity, name, period, value) rows: target values by year, units
+    over the horizon and met by period; all targets met by year and over the horizon; public cost and
+    its parts over the horizon; every budgeted lever's net fiscal spending."""
+    from sim.core.model import ScenarioMarket
+
+    m = ScenarioMarket(case, seed=seed).run()
+    t = m.target_table()
+    rows: list[tuple[str, str, str, float]] = []
+    kind = {tg.id: tg.kind for tg in case.targets}
+    yearly = t[t["year"].notna()]
+    for r in t.itertuples(index=False):
+        if not pd.isna(r.year):
+            rows.append(("value", r.target, str(r.period), float(r.value)))
+        rows.append(("met", r.target, str(r.period), float(bool(r.met))))
+    for tid, g in yearly.groupby("target", sort=False):
+        units = g["value"].sum() if kind[tid] == "per_year" else g.loc[g["year"].idxmax(), "value"]
+        rows.append(("units", tid, "horizon", float(units)))
+    for y, g in yearly.groupby("year", sort=True):
+        rows.append(("met", ALL_TARGETS, str(int(y)), float(g["met"].all())))
+    rows.append(("met", ALL_TARGETS, "all", float(yearly["met"].all())))
+    pc = m.money.public_cost()
+    cost = {c: float(pc[c].sum()) for c in COSTS[1:]}
+    cost["public_cost_cny"] = cost["total_public_cost_cny"] - cost["insurer_result_cny"]
+    rows += [("cost", c, "horizon", cost[c]) for c in COSTS]
+    rows += [("spent", lever, "horizon", float(v)) for lever, v in sorted(m.fiscal.net_spent().items())]
+    return rows
+
+
+def _task(context, item):
+    """A task of the executor: replicate ``r`` of one variant."""
+    vid, r, case, seed = item
+    return vid, r, replicate_outcomes(case, seed)
+
+
+def distinct_runs(case: Case, variants: list[Variant]) -> tuple[dict[str, Case], dict[str, str]]:
+    """Each variant's case, and the variant whose runs it uses: the first with the same parameter values
+    (identical inputs give identical runs, so e.g. a budget already 0 in the case is not run twice)."""
+    cases, same_as, first = {}, {}, {}
+    for v in variants:
+        c = case.with_params(v.params, origin=f"effects: {v.id}") if v.params else case
+        key = tuple(sorted((k, repr(x)) for k, x in c.values.items()))
+        same_as[v.id] = first.setdefault(key, v.id)
+        cases[v.id] = c
+    return cases, same_as
+
+
+def planned_runs(case: Case, variants: list[Variant], replicates: int) -> int:
+    """How many model runs :func:`run_variants` makes."""
+    same_as = distinct_runs(case, variants)[1]
+    return replicates * sum(1 for k, v in same_as.items() if k == v)
+
+
+def run_variants(case: Case, variants: list[Variant], replicates: int, seed: int, workers: int = 1,
+                 scheduler: str | None = None, progress=None) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Run every variant with the same replicate seeds (variants with equal parameters once). Returns one
+    row per variant, replicate and outcome — ``variant, lever, replicate, seed, quantity, name, period,
+    value`` — and, per variant id, the variant whose runs it used (see :func:`distinct_runs`)."""
+    from sim.engine.executor import Executor
+
+    if replicates < 1:
+        raise InputError(None, "--replicates", "must be at least 1", replicates)
+    seeds = [run_seed(seed, r) for r in range(replicates)]
+    cases, same_as = distinct_runs(case, variants)
+    jobs = [(vid, r, cases[vid], s) for vid in cases if same_as[vid] == vid for r, s in enumerate(seeds)]
+    with Executor(min(workers, len(jobs)), scheduler) as ex:
+        done = ex.map(_task, jobs, progress=progress)
+    got = {(vid, r): rows for vid, r, rows in done}
+    parts = []
+    for v in variants:  # a fixed order, whatever order the runs finished in
+        for r, s in enumerate(seeds):
+            df = pd.DataFrame(got[(same_as[v.id], r)], columns=["quantity", "name", "period", "value"])
+            df.insert(0, "seed", np.int64(s))
+            df.insert(0, "replicate", np.int64(r))
+            df.insert(0, "lever", v.lever)
+            df.insert(0, "variant", v.variant)
+            parts.append(df)
+    return pd.concat(parts, ignore_index=True), same_as
+
+
+# -- paired comparison ------------------------------------------------------------------------------
+def paired_effects(runs: pd.DataFrame, variants: list[Variant], seed: int) -> pd.DataFrame:
+    """Per lever, variant and outcome: baseline and variant means, the mean paired difference with a
+    t 95 % interval, whether the interval excludes 0, and for target units over the horizon the cost
+    per additional unit (Δ public cost ÷ Δ units, paired bootstrap interval) where it does."""
+    keys = ["quantity", "name", "period", "replicate"]
+    base = runs[runs["variant"] == BASELINE][keys + ["value"]]
+    cost_base = base[(base["quantity"] == "cost") & (base["name"] == "public_cost_cny")].set_index("replicate")["value"]
+    rows = []
+    for v in variants:
+        if v.variant == BASELINE:
+            continue
+        mine = runs[(runs["variant"] == v.variant) & (runs["lever"] == v.lever)]
+        j = mine[keys + ["value"]].merge(base, on=keys, suffixes=("", "_base"), how="outer", sort=False)
+        cost = mine[(mine["quantity"] == "cost") & (mine["name"] == "public_cost_cny")].set_index("replicate")["value"]
+        dcost = (cost - cost_base).sort_index().to_numpy(dtype=float)
+        for (q, name, period), g in j.groupby(["quantity", "name", "period"], sort=False):
+            g = g.sort_values("replicate")
+            a = g["value"].fillna(0.0).to_numpy(dtype=float)  # a lever absent from one run spent nothing there
+            b = g["value_base"].fillna(0.0).to_numpy(dtype=float)
+            d, lo, hi = _mean_ci(a - b)
+            measurable = bool(lo > 0 or hi < 0)
+            cpu = (math.nan,) * 3
+            if q == "units" and measurable:
+                dv = a - b
+                sign = 1.0 if dv.mean() > 0 else -1.0  # the ratio is the same; the bootstrap wants a gain
+                cpu = _ratio_ci(sign * dcost, sign * dv, seed)
+            rows.append({"lever": v.lever, "variant": v.variant, "setting": setting_text(v.params),
+                         "quantity": q, "name": name, "period": period, "replicates": len(a),
+                         "baseline_mean": float(b.mean()), "variant_mean": float(a.mean()), "delta": d,
+                         "delta_low": lo, "delta_high": hi, "measurable": measurable,
+                         "cost_per_unit_cny": cpu[0], "cost_per_unit_low": cpu[1], "cost_per_unit_high": cpu[2]})
+    return pd.DataFrame(rows, columns=["lever", "variant", "setting", "quantity", "name", "period", "replicates",
+                                       "baseline_mean", "variant_mean", "delta", "delta_low", "delta_high",
+                                       "measurable", "cost_per_unit_cny", "cost_per_unit_low",
+                                       "cost_per_unit_high"])
+
+
+def last_years(case: Case) -> dict[str, str]:
+    """Each target's last evaluated year, as a period label."""
+    from sim.core.targets import threshold_for
+
+    out = {}
+    for tg in case.targets:
+        years = [y for y in case.years if threshold_for(case, tg, y) is not None]
+        if years:
+            out[tg.id] = str(years[-1])
+    return out
+
+
+def target_effects(effects: pd.DataFrame, case: Case) -> pd.DataFrame:
+    """The rows of ``effects`` that measure targets: units over the horizon, value and P(met) in each
+    target's last year, and P(all targets met) (per year and over the horizon)."""
+    last = last_years(case)
+    e = effects
+    at_last = e["period"] == e["name"].map(last)
+    keep = (e["quantity"] == "units") | ((e["quantity"] == "value") & at_last) \
+        | ((e["quantity"] == "met") & (at_last | (e["name"] == ALL_TARGETS)))
+    return e[keep]
+
+
+def cheap_targets(effects: pd.DataFrame) -> dict[tuple[str, str], list[str]]:
+    """``{(lever, variant): [targets]}`` on which the lever's cost per unit is below ``CHEAP_FACTOR`` ×
+    the median across levers (same variant and target; at least ``MIN_FOR_MEDIAN`` levers measured;
+    a median that is not positive compares nothing)."""
+    out: dict[tuple[str, str], list[str]] = {}
+    u = effects[(effects["quantity"] == "units") & effects["cost_per_unit_cny"].notna()]
+    for (variant, target), g in u.groupby(["variant", "name"], sort=False):
+        if len(g) < MIN_FOR_MEDIAN:
+            continue
+        median = float(np.median(g["cost_per_unit_cny"]))
+        if median <= 0:
+            continue
+        for r in g.itertuples(index=False):
+            if r.cost_per_unit_cny < CHEAP_FACTOR * median:
+                out.setdefault((r.lever, variant), []).append(target)
+    return out
+
+
+def lever_flags(case: Case, effects: pd.DataFrame, levers: list[str], skipped: dict[str, str],
+                same_as: dict[str, str]) -> pd.DataFrame:
+    """One row per lever and variant: its setting, the lever's budget and own spending in baseline and
+    variant, whether the variant's runs are the baseline's (the case already has that setting), why a
+    variant was not run, and the flags (``inert``: a lever with a budget above 0 whose variants change
+    no target measurably — see :func:`target_effects`; ``cheap:<target>``: see :func:`cheap_targets`)."""
+    measured = target_effects(effects, case)
+    cheap = cheap_targets(effects)
+    rows = []
+    for lever in levers:
+        bp = budget_param(lever)
+        budget = float(case.values[bp]) if bp else math.nan
+        mine = measured[measured["lever"] == lever]
+        inert = bool(bp) and budget > 0 and len(mine) > 0 and not mine["measurable"].any()
+        for variant in VARIANTS:
+            vid = f"{lever}:{variant}"
+            g = effects[(effects["lever"] == lever) & (effects["variant"] == variant)]
+            own = g[(g["quantity"] == "spent") & (g["name"] == lever)]
+            ran = vid in same_as
+            flags = (["inert"] if inert else []) + [f"cheap:{t}" for t in cheap.get((lever, variant), [])]
+            rows.append({"lever": lever, "variant": variant, "setting": g["setting"].iloc[0] if len(g) else "",
+                         "budget_cny_per_year": budget,
+                         "own_spent_baseline_cny": float(own["baseline_mean"].iloc[0]) if len(own) else
+                         (0.0 if ran else math.nan),
+                         "own_spent_variant_cny": float(own["variant_mean"].iloc[0]) if len(own) else
+                         (0.0 if ran else math.nan),
+                         "same_as_baseline": (same_as[vid] == BASELINE) if ran else None,
+                         "not_run": skipped.get(vid, ""), "flags": ",".join(flags)})
+    df = pd.DataFrame(rows, columns=["lever", "variant", "setting", "budget_cny_per_year", "own_spent_baseline_cny",
+                                     "own_spent_variant_cny", "same_as_baseline", "not_run", "flags"])
+    df["same_as_baseline"] = df["same_as_baseline"].astype("boolean")
+    return df
+
+
+def run_effects(case: Case, replicates: int, seed: int = 0, levers: list[str] | None = None, workers: int = 1,
+                scheduler: str | None = None, progress=None, variants: list[Variant] | None = None
+                ) -> dict[str, pd.DataFrame]:
+    """Run the baseline and every lever's variants with common random numbers and compare them.
+
+    ``levers``: names (default: every lever with policy settings); ``variants``: instead of the planned
+    ones, any list starting with the baseline (tests use this). Returns the tables ``effects`` (see
+    :func:`paired_effects`), ``effects_levers`` (see :func:`lever_flags`) and ``effects_replicates``
+    (see :func:`run_variants`)."""
+    levers = measured_levers() if levers is None else list(levers)
+    skipped: dict[str, str] = {}
+    if variants is None:
+        variants, skipped = plan_variants(case, levers)
+    if not variants or variants[0].variant != BASELINE:
+        raise ValueError("the first variant must be the baseline")
+    runs, same_as = run_variants(case, variants, replicates, seed, workers, scheduler, progress)
+    effects = paired_effects(runs, variants, seed)
+    return {"effects": effects, "effects_levers": lever_flags(case, effects, levers, skipped, same_as),
+            "effects_replicates": runs}
