@@ -204,13 +204,14 @@ def _task(context, item):
     return vid, r, replicate_outcomes(case, seed)
 
 
-def distinct_runs(case: Case, variants: list[Variant]) -> tuple[dict[str, Case], dict[str, str]]:
+def distinct_runs(case: Case, variants: list[Variant], reuse: bool = True) -> tuple[dict[str, Case], dict[str, str]]:
     """Each variant's case, and the variant whose runs it uses: the first with the same parameter values
-    (identical inputs give identical runs, so e.g. a budget already 0 in the case is not run twice)."""
+    (identical inputs give identical runs, so e.g. a budget already 0 in the case is not run twice);
+    ``reuse=False``: every variant its own runs."""
     cases, same_as, first = {}, {}, {}
     for v in variants:
         c = case.with_params(v.params, origin=f"effects: {v.id}") if v.params else case
-        key = tuple(sorted((k, repr(x)) for k, x in c.values.items()))
+        key = tuple(sorted((k, repr(x)) for k, x in c.values.items())) if reuse else v.id
         same_as[v.id] = first.setdefault(key, v.id)
         cases[v.id] = c
     return cases, same_as
@@ -223,7 +224,8 @@ def planned_runs(case: Case, variants: list[Variant], replicates: int) -> int:
 
 
 def run_variants(case: Case, variants: list[Variant], replicates: int, seed: int, workers: int = 1,
-                 scheduler: str | None = None, progress=None) -> tuple[pd.DataFrame, dict[str, str]]:
+                 scheduler: str | None = None, progress=None, reuse: bool = True
+                 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """Run every variant with the same replicate seeds (variants with equal parameters once). Returns one
     row per variant, replicate and outcome — ``variant, lever, replicate, seed, quantity, name, period,
     value`` — and, per variant id, the variant whose runs it used (see :func:`distinct_runs`)."""
@@ -232,7 +234,7 @@ def run_variants(case: Case, variants: list[Variant], replicates: int, seed: int
     if replicates < 1:
         raise InputError(None, "--replicates", "must be at least 1", replicates)
     seeds = [run_seed(seed, r) for r in range(replicates)]
-    cases, same_as = distinct_runs(case, variants)
+    cases, same_as = distinct_runs(case, variants, reuse)
     jobs = [(vid, r, cases[vid], s) for vid in cases if same_as[vid] == vid for r, s in enumerate(seeds)]
     with Executor(min(workers, len(jobs)), scheduler) as ex:
         done = ex.map(_task, jobs, progress=progress)
@@ -363,12 +365,13 @@ def lever_flags(case: Case, effects: pd.DataFrame, levers: list[str], skipped: d
 
 
 def run_effects(case: Case, replicates: int, seed: int = 0, levers: list[str] | None = None, workers: int = 1,
-                scheduler: str | None = None, progress=None, variants: list[Variant] | None = None
-                ) -> dict[str, pd.DataFrame]:
+                scheduler: str | None = None, progress=None, variants: list[Variant] | None = None,
+                reuse: bool = True) -> dict[str, pd.DataFrame]:
     """Run the baseline and every lever's variants with common random numbers and compare them.
 
     ``levers``: names (default: every lever with policy settings); ``variants``: instead of the planned
-    ones, any list starting with the baseline (tests use this). Returns the tables ``effects`` (see
+    ones, any list starting with the baseline (tests use this); ``reuse=False``: run even variants
+    equal to another (see :func:`distinct_runs`). Returns the tables ``effects`` (see
     :func:`paired_effects`), ``effects_levers`` (see :func:`lever_flags`) and ``effects_replicates``
     (see :func:`run_variants`)."""
     levers = measured_levers() if levers is None else list(levers)
@@ -377,7 +380,7 @@ def run_effects(case: Case, replicates: int, seed: int = 0, levers: list[str] | 
         variants, skipped = plan_variants(case, levers)
     if not variants or variants[0].variant != BASELINE:
         raise ValueError("the first variant must be the baseline")
-    runs, same_as = run_variants(case, variants, replicates, seed, workers, scheduler, progress)
+    runs, same_as = run_variants(case, variants, replicates, seed, workers, scheduler, progress, reuse)
     effects = paired_effects(runs, variants, seed)
     return {"effects": effects, "effects_levers": lever_flags(case, effects, levers, skipped, same_as),
             "effects_replicates": runs}
