@@ -62,11 +62,11 @@ OFF_RULES: dict[str, dict[str, object]] = {
 # What switching off leaves running, where a budget of 0 does not stop everything the lever names.
 OFF_NOTES: dict[str, tuple[str, str]] = {
     "matchmaking": ("活动与推介停止；平台触达、清单发布节奏与标杆评选（模型中不花钱）照常",
-                    "events and promotions stop; the platform, the list's release cadence and benchmark "
-                    "selection (costless in the model) continue"),
+                    ("events and promotions stop; the platform, the list's release cadence and benchmark "
+                     "selection (costless in the model) continue")),
     "finance": ("财政工具（贴息、担保、保费补贴、引导基金）停止；私人投资者照常",
-                "the fiscal instruments (interest subsidy, guarantee, premium subsidy, guidance fund) stop; "
-                "private investors continue"),
+                ("the fiscal instruments (interest subsidy, guarantee, premium subsidy, guidance fund) stop; "
+                 "private investors continue")),
 }
 COSTS = ("public_cost_cny", "total_public_cost_cny", "lever_spending_cny", "public_owner_spending_cny",
          "insurer_result_cny")
