@@ -75,7 +75,7 @@ def register(sub) -> None:
     p = sub.add_parser("effects", help="each lever switched off and with its budget doubled",
                        description="Run the case as it is, with each lever switched off and with its budget doubled, "
                        "all with the same replicate seeds; print and write the paired change in each target and in "
-                       "total public cost with 95 %% intervals, the cost per additional unit, and flags for inert or "
+                       "total public cost with 95 % intervals, the cost per additional unit, and flags for inert or "
                        "implausibly cheap levers (effects.md is a Markdown table for docs/levers.md).")
     p.add_argument("case", nargs="?", default=None, help="case file (default: the Hunan case)")
     p.add_argument("--replicates", "-r", default="10", help="replicates per variant (default 10)")
