@@ -97,31 +97,43 @@ def _effects_row(lever, variant, target, cost):
             "cost_per_unit_low": cost, "cost_per_unit_high": cost}
 
 
-def test_cheap_flag_marks_costs_below_a_tenth_of_the_median():
+def test_cheap_flag_marks_costs_below_a_tenth_of_the_median_among_levers_that_add():
     costs = {"a": 1e6, "b": 2e6, "c": 3e6, "d": 9e4, "e": -1e5}  # median 1e6: d and e below 0.1 × median
-    e = pd.DataFrame([_effects_row(k, "off", "t", c) for k, c in costs.items()])
-    flagged = cheap_targets(e)
-    assert flagged == {("d", "off"): ["t"], ("e", "off"): ["t"]}
+    e = pd.DataFrame([_effects_row(k, "double", "t", c) for k, c in costs.items()])
+    assert cheap_targets(e) == {("d", "double"): ["t"], ("e", "double"): ["t"]}
     assert CHEAP_FACTOR == 0.1
     # fewer than three levers measured: no median to compare against
     assert cheap_targets(e[e["lever"].isin(["a", "d"])]) == {}
+    # switching a lever off that *raises* the target: it does not add to it, so it is not priced against others
+    lowers = pd.DataFrame([_effects_row(k, "off", "t", c) for k, c in costs.items()])  # delta +1 when off
+    assert cheap_targets(lowers) == {}
 
 
-def test_inert_flag_needs_a_budget_and_no_measurable_target_effect(small):
+def _flags(small, rows, levers, same_as, skipped=None):
+    return lever_flags(small, pd.DataFrame(rows), levers, skipped or {}, same_as).set_index(["lever", "variant"])
+
+
+def test_inert_negligible_and_not_binding_flags(small):
     rows = []
-    for lever, measurable in (("vouchers", False), ("procurement", True), ("racing", False)):
+    for lever, measurable, delta in (("vouchers", False, 1.0), ("procurement", True, 1.0), ("racing", False, 1.0),
+                                     ("matchmaking", True, 0.1)):
         for variant in ("off", "double") if lever != "racing" else ("off",):
-            r = _effects_row(lever, variant, "validated_total", math.nan)
-            r.update(measurable=measurable, delta_low=0.5 if measurable else -1.0)
+            r = _effects_row(lever, variant, "validated_total", math.nan)  # threshold 40 in the small case
+            r.update(measurable=measurable, delta=delta, delta_low=delta / 2 if measurable else -1.0)
             rows.append(r)
-    flags = lever_flags(small, pd.DataFrame(rows), ["vouchers", "procurement", "racing"], {"racing:double": "no budget"},
-                        {"baseline": "baseline", "vouchers:off": "vouchers:off", "vouchers:double": "vouchers:double",
-                         "procurement:off": "procurement:off", "procurement:double": "procurement:double",
-                         "racing:off": "racing:off"}).set_index(["lever", "variant"])
+    spent = _effects_row("matchmaking", "double", "matchmaking", math.nan)
+    spent.update(quantity="spent", delta=0.0, measurable=False)  # doubling the budget adds no spending
+    rows.append(spent)
+    same_as = {"baseline": "baseline", **{f"{lv}:{v}": f"{lv}:{v}" for lv in ("vouchers", "procurement", "matchmaking")
+                                          for v in ("off", "double")}, "racing:off": "racing:off"}
+    flags = _flags(small, rows, ["vouchers", "procurement", "racing", "matchmaking"], same_as,
+                   {"racing:double": "no budget"})
     assert flags.loc[("vouchers", "off"), "flags"] == "inert"  # budget 3 m in the case, nothing measurable
-    assert flags.loc[("procurement", "off"), "flags"] == ""
+    assert flags.loc[("procurement", "off"), "flags"] == ""  # +1 of a threshold of 40: not negligible
     assert flags.loc[("racing", "off"), "flags"] == ""  # no budget: never "inert"
     assert flags.loc[("racing", "double"), "not_run"] == "no budget"
+    assert flags.loc[("matchmaking", "off"), "flags"] == "negligible"  # +0.1 < 1 % of 40
+    assert flags.loc[("matchmaking", "double"), "flags"] == "negligible,budget_not_binding"
 
 
 # -- the command ---------------------------------------------------------------------------------------

@@ -20,11 +20,14 @@ Where a target's change in units over the horizon has an interval excluding 0, t
 additional unit** = mean Δ public cost ÷ mean Δ units, with a paired percentile bootstrap interval
 (as ``scensim compare``); otherwise "no measurable effect".
 
-Two flags, flags and not judgements: **inert** — a lever with a budget whose switching off and doubling
+Flags, flags and not judgements: **inert** — a lever with a budget whose switching off and doubling
 change no target (units, last-year value, last-year P(met), P(all targets met)) distinguishably from 0;
-**cheap** — a lever whose cost per unit of a target is below :data:`CHEAP_FACTOR` × the median across
-levers (same variant and target, at least :data:`MIN_FOR_MEDIAN` levers measured), negative costs
-(gains with savings) included.
+**negligible** — a lever with a budget whose measurable target changes are all below
+:data:`NEGLIGIBLE_SHARE` of the target's threshold and which moves no P(met); **cheap** — a lever that
+adds to a target at a cost per unit below :data:`CHEAP_FACTOR` × the median across the levers that add
+to it (same variant and target, at least :data:`MIN_FOR_MEDIAN` of them), negative costs (gains with
+savings) included; **budget_not_binding** — doubling the budget raises the lever's own spending by less
+than :data:`NOT_BINDING_SHARE` of its yearly budget (something else limits it).
 
 Everything goes through the public API (:class:`~sim.core.model.ScenarioMarket` runs, their target
 tables, fiscal accounts and money ledger) and the one executor, so the tables are the same for any
@@ -51,6 +54,8 @@ VARIANTS = ("off", "double")
 ALL_TARGETS = "all_targets"
 CHEAP_FACTOR = 0.1  # a cost per unit below this share of the median across levers is flagged
 MIN_FOR_MEDIAN = 3  # levers with a measured cost per unit needed before a median is compared against
+NEGLIGIBLE_SHARE = 0.01  # measurable target effects all below this share of the target's threshold: negligible
+NOT_BINDING_SHARE = 0.01  # doubling raises own spending by less than this share of the yearly budget
 
 # Levers with neither a yearly budget nor an ``on`` switch: what "off" means for each, explicitly.
 # A lever in LEVERS with policy settings but no rule here, no budget and no switch has no off variant
@@ -277,7 +282,8 @@ def paired_effects(runs: pd.DataFrame, variants: list[Variant], seed: int) -> pd
             if q == "units" and measurable:
                 dv = a - b
                 sign = 1.0 if dv.mean() > 0 else -1.0  # the ratio is the same; the bootstrap wants a gain
-                cpu = _ratio_ci(sign * dcost, sign * dv, seed)
+                with np.errstate(divide="ignore", invalid="ignore"):  # resamples without a gain: unbounded
+                    cpu = _ratio_ci(sign * dcost, sign * dv, seed)
             rows.append({"lever": v.lever, "variant": v.variant, "setting": setting_text(v.params),
                          "quantity": q, "name": name, "period": period, "replicates": len(a),
                          "baseline_mean": float(b.mean()), "variant_mean": float(a.mean()), "delta": d,
@@ -312,12 +318,19 @@ def target_effects(effects: pd.DataFrame, case: Case) -> pd.DataFrame:
     return e[keep]
 
 
+def contributes(variant: str, delta: float) -> bool:
+    """Whether a change ``delta`` under ``variant`` says the lever *adds* to a target: switching it off
+    lowers the target, or doubling its budget raises it."""
+    return delta < 0 if variant == "off" else delta > 0
+
+
 def cheap_targets(effects: pd.DataFrame) -> dict[tuple[str, str], list[str]]:
     """``{(lever, variant): [targets]}`` on which the lever's cost per unit is below ``CHEAP_FACTOR`` ×
-    the median across levers (same variant and target; at least ``MIN_FOR_MEDIAN`` levers measured;
-    a median that is not positive compares nothing)."""
+    the median across levers (same variant and target, levers that add to the target only; at least
+    ``MIN_FOR_MEDIAN`` of them; a median that is not positive compares nothing)."""
     out: dict[tuple[str, str], list[str]] = {}
     u = effects[(effects["quantity"] == "units") & effects["cost_per_unit_cny"].notna()]
+    u = u[np.array([contributes(v, d) for v, d in zip(u["variant"], u["delta"])], dtype=bool)]
     for (variant, target), g in u.groupby(["variant", "name"], sort=False):
         if len(g) < MIN_FOR_MEDIAN:
             continue
@@ -328,6 +341,30 @@ def cheap_targets(effects: pd.DataFrame) -> dict[tuple[str, str], list[str]]:
             if r.cost_per_unit_cny < CHEAP_FACTOR * median:
                 out.setdefault((r.lever, variant), []).append(target)
     return out
+
+
+def negligible(case: Case, rows: pd.DataFrame) -> bool:
+    """Whether every measurable target change among ``rows`` (:func:`target_effects` of one lever) is
+    below ``NEGLIGIBLE_SHARE`` of the target's threshold — for a last-year value, that year's threshold;
+    for units over the horizon, the thresholds of the years summed (per-year targets) or the last
+    year's (cumulative) — and no P(met) changes measurably. False when nothing is measurable (inert)."""
+    from sim.core.targets import threshold_for
+
+    thr_value, thr_units = {}, {}
+    for tg in case.targets:
+        years = [y for y in case.years if threshold_for(case, tg, y) is not None]
+        if years:
+            thr_value[tg.id] = threshold_for(case, tg, years[-1])
+            thr_units[tg.id] = (sum(threshold_for(case, tg, y) for y in years) if tg.kind == "per_year"
+                                else thr_value[tg.id])
+    hit = rows[rows["measurable"]]
+    if hit.empty or (hit["quantity"] == "met").any():
+        return False
+    for q, t, d in zip(hit["quantity"], hit["name"], hit["delta"]):
+        ref = (thr_value if q == "value" else thr_units).get(t) or math.inf
+        if abs(d) >= NEGLIGIBLE_SHARE * ref:
+            return False
+    return True
 
 
 def lever_flags(case: Case, effects: pd.DataFrame, levers: list[str], skipped: dict[str, str],
@@ -344,12 +381,16 @@ def lever_flags(case: Case, effects: pd.DataFrame, levers: list[str], skipped: d
         budget = float(case.values[bp]) if bp else math.nan
         mine = measured[measured["lever"] == lever]
         inert = bool(bp) and budget > 0 and len(mine) > 0 and not mine["measurable"].any()
+        small = bool(bp) and budget > 0 and not inert and negligible(case, mine)
         for variant in VARIANTS:
             vid = f"{lever}:{variant}"
             g = effects[(effects["lever"] == lever) & (effects["variant"] == variant)]
             own = g[(g["quantity"] == "spent") & (g["name"] == lever)]
             ran = vid in same_as
-            flags = (["inert"] if inert else []) + [f"cheap:{t}" for t in cheap.get((lever, variant), [])]
+            flags = (["inert"] if inert else []) + (["negligible"] if small else []) + \
+                [f"cheap:{t}" for t in cheap.get((lever, variant), [])]
+            if variant == "double" and len(own) and budget > 0 and own["delta"].iloc[0] < NOT_BINDING_SHARE * budget:
+                flags.append("budget_not_binding")
             rows.append({"lever": lever, "variant": variant, "setting": g["setting"].iloc[0] if len(g) else "",
                          "budget_cny_per_year": budget,
                          "own_spent_baseline_cny": float(own["baseline_mean"].iloc[0]) if len(own) else

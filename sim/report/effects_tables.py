@@ -58,6 +58,11 @@ def _flags(r, target_label: dict, lang: str) -> str:
     for f in (r.flags.split(",") if r.flags else []):
         if f == "inert":
             out.append(pick("无可测效果（有预算）", "inert (budget, no measurable target effect)", lang))
+        elif f == "negligible":
+            out.append(pick("效果可忽略（不足目标值的 1%）", "negligible (effects below 1 % of the targets)", lang))
+        elif f == "budget_not_binding":
+            out.append(pick("预算不受约束（翻倍几乎不增加支出）", "budget not binding (doubling adds almost no spending)",
+                            lang))
         elif f.startswith("cheap:"):
             tid = f.split(":", 1)[1]
             out.append(pick(f"单位成本异常低：{target_label.get(tid, tid)}",
@@ -164,17 +169,22 @@ def tables(case, res: dict, lang: str) -> list:
 
 def notes(res: dict, lang: str) -> list[str]:
     """What "off" leaves running for the levers run here, and how the flags and public cost are defined."""
-    from sim.analysis.effects import CHEAP_FACTOR
+    from sim.analysis.effects import CHEAP_FACTOR, NEGLIGIBLE_SHARE, NOT_BINDING_SHARE
 
     ran = set(res["effects_levers"]["lever"])
     out = [pick("公共成本＝政策工具支出（扣除收回）＋政府部门与市州政府作为业主支付的试点费用＋科技险方案亏损（其盈余抵减）。",
                 "Public cost = lever spending (net of receipts) + government departments' and city governments' "
                 "pilot payments as owners + the technology-insurance scheme's loss (its surplus subtracted).", lang),
            pick(f"提示仅为标记而非结论：“无可测效果”指有预算的工具关闭与翻倍均未使任何目标出现区间不含 0 的变化；"
-                f"“单位成本异常低”指低于各工具中位数的 {CHEAP_FACTOR:g} 倍（至少 3 个工具可比时）。",
+                f"“效果可忽略”指可测的变化均不足目标值的 {NEGLIGIBLE_SHARE:.0%} 且不改变达标概率；"
+                f"“单位成本异常低”指增加目标的单位成本低于同样增加该目标的各工具中位数的 {CHEAP_FACTOR:g} 倍（至少 3 个工具时）；"
+                f"“预算不受约束”指预算翻倍后本工具支出增加不足年度预算的 {NOT_BINDING_SHARE:.0%}。",
                 f"Flags are flags, not judgements: \"inert\" — a lever with a budget whose switching off and doubling "
-                f"move no target by an interval excluding 0; \"cost per unit implausibly low\" — below {CHEAP_FACTOR:g} "
-                f"× the median across levers (when at least 3 levers are measured).", lang)]
+                f"move no target by an interval excluding 0; \"negligible\" — its measurable changes are all below "
+                f"{NEGLIGIBLE_SHARE:.0%} of the targets' thresholds and no P(met) moves; \"cost per unit implausibly "
+                f"low\" — it adds to a target at below {CHEAP_FACTOR:g} × the median cost per unit of the levers that add "
+                f"to it (when there are at least 3); \"budget not binding\" — doubling the budget raises its own "
+                f"spending by less than {NOT_BINDING_SHARE:.0%} of the yearly budget.", lang)]
     for lever in [lv for lv in OFF_NOTES if lv in ran]:
         label = {L.name: pick(L.label_zh, L.label_en, lang) for L in LEVERS}[lever]
         out.append(pick(f"{label}关闭时：{OFF_NOTES[lever][0]}。", f"{label} off: {OFF_NOTES[lever][1]}.", lang))
