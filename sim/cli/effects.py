@@ -53,8 +53,9 @@ def cmd_effects(args) -> int:
                   "重复种子（共同随机数）。",
                   f"Measured with {code} (code version {md(code_version())}); {reps} replicates per variant, seed "
                   f"{seed}, the same replicate seeds for every variant (common random numbers).", args.lang)
-    report = f"# {md(pick('政策工具效果', 'Lever effects', args.lang))} — {md(name)}\n\n{header}\n\n" + \
-        "\n".join(markdown_table(*tb) for tb in printed) + "\n" + "".join(f"- {md(x)}\n" for x in lines)
+    # headings one level down (## title, ### tables): the file pastes as a section of docs/levers.md
+    report = f"## {md(pick('政策工具效果', 'Lever effects', args.lang))} — {md(name)}\n\n{header}\n\n" + \
+        "\n".join("#" + markdown_table(*tb) for tb in printed) + "\n" + "".join(f"- {md(x)}\n" for x in lines)
     replicate_rows = res["effects_replicates"]
     files = {"effects.md": report,
              "effects_replicates.parquet": lambda p: replicate_rows.to_parquet(p, index=False, engine="pyarrow")}
