@@ -60,13 +60,14 @@ def _extensions():
     from sim.cli.compare import register as compare
     from sim.cli.lottery import register as lottery
     from sim.cli.discover import register as discover
+    from sim.cli.effects import register as effects
     from sim.cli.optimise import register as optimise
     from sim.cli.report import register as report
     from sim.cli.sensitivity import register as sensitivity
     from sim.cli.sweep import register as sweep
     from sim.cli.validate import register as validate
 
-    return [compare, lottery, sweep, sensitivity, discover, optimise, report, app, validate, calibrate]
+    return [compare, lottery, effects, sweep, sensitivity, discover, optimise, report, app, validate, calibrate]
 
 
 def cmd_run(args) -> int:
