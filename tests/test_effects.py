@@ -60,6 +60,9 @@ def test_off_switches_off_the_levers_without_a_budget(small):
         if lever == "racing":  # no `active` of its own: no races and no withdrawal rule
             m.run()
             assert lv.summary()["races"] == 0 and lv.exit_after_months() is None
+        elif lever == "challenge":  # no `active` of its own: no calls, no consortia
+            m.run()
+            assert lv.summary()["challenge_calls"] == 0 and lv.summary()["consortia"] == 0
         else:
             assert lv.active is False, lever
 

@@ -252,7 +252,7 @@ def test_racing_raises_the_chance_a_landed_scenario_is_validated(hunan):
     assert validated_share(on) > validated_share(off)
     m = on[0]
     per_scenario = np.bincount(m.pilots.scenario[np.isin(m.pilots.status, (1, 2, 3))], minlength=len(m.scenarios))
-    assert per_scenario.max() == 3
+    assert 2 <= per_scenario.max() <= 3  # races happen, never beyond the entrants allowed
 
 
 def test_exit_withdraws_stalled_opportunities(hunan):

@@ -23,6 +23,7 @@ VARIANTS = ("off", "double")
 OFF_RULES: dict[str, dict[str, object]] = {
     "soe_duty": {"soe_duty.min_needs_per_year": 0.0},  # no opening duty
     "racing": {"racing.share": 0.0, "racing.exit_after_months": 0},  # no races, no withdrawal of stale needs
+    "challenge": {"challenge.share": 0.0},  # major scenarios as single-supplier pilots, no consortia
 }
 # What switching off leaves running, where a budget of 0 does not stop everything the lever names.
 OFF_NOTES: dict[str, tuple[str, str]] = {
