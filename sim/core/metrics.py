@@ -47,7 +47,12 @@ _m("validated", "flow", SCEN, "scenarios", "项", "Scenarios validated", "验证
    "Pilots that succeeded; the solution enters the demonstration list (场景示范清单).")
 _m("failed", "flow", SCEN, "scenarios", "项", "Pilots failed", "试点失败", "Pilots that failed.")
 _m("withdrawn", "flow", SCEN, "scenarios", "项", "Scenarios withdrawn", "退出清单",
-   "Opportunities withdrawn unmatched after the longest listing time (exit mechanism).")
+   "Opportunities withdrawn: unmatched after the longest listing time (exit mechanism), or by an owner who "
+   "walked away before contracting.")
+_m("owner_withdrawn", "flow", SCEN, "scenarios", "项", "Needs withdrawn by their owner", "需求方撤回",
+   "Matched needs whose owner walked away before contracting (low commitment; see the promotion centre).")
+_m("pressed", "flow", SCEN, "scenarios", "项", "Needs opened under pressure", "被动开放需求",
+   "Needs opened beyond the owner's own propensity: to fill a quota or on the promotion centre's asking.")
 _m("adoptions", "flow", SCEN, "adopters", "家", "Adoptions", "推广应用",
    "Further adopters of validated solutions (replication and scale-up).")
 _m("scaled", "flow", SCEN, "scenarios", "项", "Scenarios in large-scale application", "形成大规模应用场景",

@@ -62,6 +62,7 @@ HOOKS: dict[str, Hook] = {h.name: h for h in [
     Hook("on_year_start", "notify", "begin_month (January, and the first month)"),
     Hook("on_suppliers_added", "notify", "whenever suppliers are created (set-up, entry, attraction)"),
     Hook("opening_multiplier", "product", "open_needs"),
+    Hook("opening_pressure", "product", "open_needs (needs opened under a duty: lower quality)"),
     Hook("regulatory_relief", "relief", "open_needs, screen_needs"),
     Hook("releases_now", "all", "publish_opportunities"),
     Hook("on_published", "notify", "publish_opportunities"),
@@ -142,6 +143,11 @@ class Lever:
 
     def opening_multiplier(self) -> np.ndarray | float:
         """Multiplier on each opener's opening rate (array over openers, or a scalar)."""
+        return 1.0
+
+    def opening_pressure(self) -> np.ndarray | float:
+        """Multiple of openers' own rate they open at under a duty this lever imposes (per opener); the
+        part above 1 is pressed, so of lower quality (``needs.pressed_quality``)."""
         return 1.0
 
     def regulatory_relief(self) -> float:
