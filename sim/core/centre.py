@@ -31,7 +31,8 @@ Decision rules (bounded rational, one month at a time):
   standard bar falls short (a multiple ``k``; the inflow it expects is what openers put forward of
   their own accord over the last three months — an adaptive expectation). Under
   *solicit* it asks openers of the target's tier for more: their rate × min(k, ``centre.solicit_max``)
-  (the part above their own propensity is pressed, so lower quality). Under *lower_bar* it lowers the
+  (the part above their own propensity is pressed, so lower quality) — unless its queue already holds
+  a month's work (it knows its own backlog). Under *lower_bar* it lowers the
   tier's bar so that ``k`` times the standard share passes, but never below ``centre.bar_floor``.
 
 What the targets took is reported per target year (:meth:`PromotionCentre.report`): the count on paper
@@ -131,6 +132,8 @@ class PromotionCentre:
                 continue
             self.behind[m.t] = True
             if self.chase == "solicit":
+                if m.t > 0 and self.backlog[m.t - 1] >= self.capacity:
+                    continue  # its queue already holds a month's work: asking for more would not publish more
                 self.pressure[tiers] = np.maximum(self.pressure[tiers], min(k, self.p["solicit_max"]))
             else:
                 share = np.minimum(1.0, (1.0 - self.std_bar[tiers]) * k)
