@@ -41,7 +41,7 @@ _m("published", "flow", SCEN, "scenarios", "项", "Scenarios published", "发布
 _m("matched", "flow", SCEN, "scenarios", "项", "Scenarios matched", "对接成功",
    "Published scenarios whose owner chose a supplier (对接).")
 _m("match_dropped", "flow", SCEN, "scenarios", "项", "Matches dropped", "对接后未落地",
-   "Matches that fell through at landing because the supplier could not fund its share.")
+   "Matches that fell through at landing: the supplier could not fund its share, or the owner walked away.")
 _m("landed", "flow", SCEN, "scenarios", "项", "Scenarios landed", "落地场景", "Pilots that started (落地).")
 _m("validated", "flow", SCEN, "scenarios", "项", "Scenarios validated", "验证成功",
    "Pilots that succeeded; the solution enters the demonstration list (场景示范清单).")

@@ -141,6 +141,7 @@ class Opening:
         others = np.isin(pil.scenario, scn[~go]) & (pil.status == P_MATCHED)  # racers not yet due
         np.add.at(self.suppliers.load, pil.supplier[others], -1)
         pil.status[others] = P_DROPPED
+        self.count("match_dropped", pil.scenario[np.concatenate([gone, np.flatnonzero(others)])])
         w = np.unique(scn[~go])
         w = w[s.month_landed[w] < 0]
         s.state[w], s.month_withdrawn[w], s.supplier[w], s.pilot[w] = State.WITHDRAWN, self.t, -1, -1
