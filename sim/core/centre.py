@@ -174,7 +174,7 @@ class PromotionCentre:
         s = m.scenarios
         in_tier = np.isin(s.tier, tiers)
         published = in_tier & (s.month_published >= start)
-        pipeline = in_tier & (s.state == State.SELECTED)
+        pipeline = in_tier & (s.state == State.SELECTED) & (s.ready_month <= end)  # released in time
         done = int(published.sum() + pipeline.sum())
         path = thr * (t - start) / (end - start + 1)  # pro-rated path at the start of this month
         if done >= path or done >= thr:
@@ -240,7 +240,10 @@ class PromotionCentre:
         return rows
 
     def summary(self) -> dict:
-        """Run totals for the run's summary (``centre_*`` keys)."""
-        return {"centre_staff_months": float(self.staff_months.sum()), "centre_cost_cny": float(self.cost.sum()),
+        """For the run's summary: totals (``centre_*``) and, per published-count target and year, paper
+        versus substance (``centre.<target>.<year>.<column of report()>``)."""
+        out = {f"centre.{r['target']}.{r['year']}.{k}": v for r in self.report() for k, v in r.items()
+               if k not in ("target", "year", "threshold")}
+        return out | {"centre_staff_months": float(self.staff_months.sum()), "centre_cost_cny": float(self.cost.sum()),
                 "centre_screened": int(self.screened.sum()), "centre_backlog_end": int(self.backlog[-1]),
                 "centre_months_behind": int(self.behind.sum())}

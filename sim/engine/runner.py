@@ -103,6 +103,7 @@ def run_one(case: Case, seed: int, replicate: int = 0) -> RunResult:
            "suppliers_ever": int(len(m.suppliers)), "scenarios": int(len(m.scenarios))}
     for lever in m.levers:
         run.update(lever.summary())
+    run.update(m.centre.summary())  # administrative targets: on paper and in substance, and the effort
     run.update(money_summary(m))
     return RunResult(replicate, seed, tag(compact_series(m.recorder.frame(m.calendar.labels, m.calendar.year_of))),
                      tag(m.target_table()), tag(m.fiscal.ledger()), tag(scenario_register(m)), run,
@@ -149,6 +150,8 @@ def run_outcomes(m: ScenarioMarket) -> dict:
     for lever in m.levers:
         for k, v in lever.summary().items():
             out[f"lever.{lever.name}.{k}"] = float(v)
+    for k, v in m.centre.summary().items():
+        out[k if k.startswith("centre.") else f"centre.{k}"] = float(v)
     return out
 
 
