@@ -53,7 +53,7 @@ PARAMS = [
           "行业试验区产业基础门槛", "Active suppliers in the zone's city with a capability in its focus domains."),
     Param("zones.max_designated", L, int, "zones", (0, 1000), "Zones the province designates", "试验区认定数量",
           "The most zones the province designates in all (comprehensive and industry together)."),
-    Param("zones.placement_weight", "uncertainty", float, "× city weight", (1.0, 100.0), "Concentrated placement",
+    Param("zones.placement_weight", L, float, "× city weight", (1.0, 100.0), "Concentrated placement",
           "应用场景集中布局", "Weight of a designated city, relative to its usual weight, when needs of openers "
           "with no home city are located (1: designation concentrates nothing)."),
 ]
