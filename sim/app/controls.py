@@ -140,12 +140,13 @@ def controls(case: Case, kind: str, preset_list: list[Preset] = ()) -> list[Cont
 
 LEVER_LABELS = {L.name: (L.label_zh, L.label_en) for L in LEVERS}
 LEVER_LABELS["zones"] = ("场景创新试验区认定规则", "Pilot-zone rules")
+LEVER_LABELS["centre"] = ("场景创新促进中心", "Promotion centre")
 GROUP_LABELS = {
     "population": ("主体数量", "Population"), "supply": ("供给方", "Suppliers"),
     "opening": ("场景开放", "Opening of needs"), "selection": ("遴选与发布", "Screening and listing"),
     "regulation": ("监管", "Regulation"), "scenario": ("场景属性", "Scenarios"),
     "pilot": ("试点", "Pilots"), "bid": ("投标", "Bidding"), "owner": ("场景方选择", "Owners' choice"),
-    "diffusion": ("推广扩散", "Diffusion"),
+    "diffusion": ("推广扩散", "Diffusion"), "needs": ("需求质量", "Quality of needs"),
 }
 
 

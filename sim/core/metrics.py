@@ -44,13 +44,18 @@ _m("bids", "flow", SCEN, "bids", "份", "Bids made", "投标(解决方案)数",
 _m("matched", "flow", SCEN, "scenarios", "项", "Scenarios matched", "对接成功",
    "Published scenarios whose owner chose a supplier (对接).")
 _m("match_dropped", "flow", SCEN, "scenarios", "项", "Matches dropped", "对接后未落地",
-   "Matches that fell through at landing because the supplier could not fund its share.")
+   "Matches that fell through at landing: the supplier could not fund its share, or the owner walked away.")
 _m("landed", "flow", SCEN, "scenarios", "项", "Scenarios landed", "落地场景", "Pilots that started (落地).")
 _m("validated", "flow", SCEN, "scenarios", "项", "Scenarios validated", "验证成功",
    "Pilots that succeeded; the solution enters the demonstration list (场景示范清单).")
 _m("failed", "flow", SCEN, "scenarios", "项", "Pilots failed", "试点失败", "Pilots that failed.")
 _m("withdrawn", "flow", SCEN, "scenarios", "项", "Scenarios withdrawn", "退出清单",
-   "Opportunities withdrawn unmatched after the longest listing time (exit mechanism).")
+   "Opportunities withdrawn: unmatched after the longest listing time (exit mechanism), or by an owner who "
+   "walked away before contracting.")
+_m("owner_withdrawn", "flow", SCEN, "scenarios", "项", "Needs withdrawn by their owner", "需求方撤回",
+   "Matched needs whose owner walked away before contracting (low commitment; see the promotion centre).")
+_m("pressed", "flow", SCEN, "scenarios", "项", "Needs opened under pressure", "被动开放需求",
+   "Needs opened beyond the owner's own propensity: to fill a quota or on the promotion centre's asking.")
 _m("adoptions", "flow", SCEN, "adopters", "家", "Adoptions", "推广应用",
    "Further adopters of validated solutions (replication and scale-up): market plus procured adoptions.")
 _m("adoptions_market", "flow", SCEN, "adopters", "家", "Market adoptions", "市场推广应用",

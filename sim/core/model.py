@@ -29,6 +29,7 @@ from sim.base.vocab import OPENER_KINDS, State
 from sim.core import zones as zones_mod
 from sim.core.agents import Supplier, success_probability
 from sim.core.case import DEFAULT_CASE, Case, load_case
+from sim.core.centre import PromotionCentre
 from sim.core.fiscal import FiscalAccounts
 from sim.core.money import Money
 from sim.core.market.diffusion import Diffusion, bass_adoptions
@@ -95,7 +96,8 @@ class ScenarioMarket(Population, InitialStock, Opening, Matching, Pilots, Diffus
             "month_published": (np.int64, -1), "month_matched": (np.int64, -1), "month_landed": (np.int64, -1),
             "month_validated": (np.int64, -1), "month_failed": (np.int64, -1), "month_withdrawn": (np.int64, -1),
             "month_scaled": (np.int64, -1), "pay_factor": (np.float64, 1.0), "ready_month": (np.int64, -1),
-            "adopters_procured": (np.int64, 0), "month_scaled_market": (np.int64, -1)},
+            "adopters_procured": (np.int64, 0), "month_scaled_market": (np.int64, -1),
+            "quality": (np.float64, 1.0), "pressed": (np.bool_, False)},
             capacity=2048)
         self.pilots = Table({
             "scenario": (np.int64, -1), "supplier": (np.int64, -1), "cap": (np.int64, -1),
@@ -114,6 +116,7 @@ class ScenarioMarket(Population, InitialStock, Opening, Matching, Pilots, Diffus
         self.year_end: dict[int, dict] = {}  # per calendar year: what is owed or held at its end
         self.levers = LeverSet([cls(self) for cls in LEVERS])
         self.fiscal = FiscalAccounts(self)
+        self.centre = PromotionCentre(self)
         self.add_suppliers(self._initial_supplier_kinds(), entered=-1)
         self._setup_initial_stock()
         self.zones = zones_mod.PilotZones(self)

@@ -7,6 +7,7 @@ holder of money is one named account:
 account            what it is
 ================== =====================================================================================
 ``treasury:<lever>`` a lever's fiscal budget (what it pays out; equity exits flow back in)
+``treasury:centre`` the promotion centre's budget (its staff; :mod:`sim.core.centre`)
 ``owners:<kind>``  owners of scenarios paying suppliers for pilots (``gov``, ``city``, ``soe``, ``leader``,
                    ``base``); ``gov`` and ``city`` are public budgets, ``soe`` state-owned enterprises
 ``adopters``       buyers who adopt a validated solution on the market and pay its price
@@ -116,7 +117,7 @@ class Money:
             {"year": "int64", "source": "str", "destination": "str", "amount_cny": "float64"})
 
     def public_cost(self) -> pd.DataFrame:
-        """Public cost by year: lever spending (net of receipts), public owners' pilot payments (government
+        """Public cost by year: lever spending (net of receipts; with the promotion centre's staff), public owners' pilot payments (government
         departments and city governments), their sum, and SOEs' pilot payments (reported apart); with the
         insurance scheme's result that year (premiums and subsidies in − claims out), and at the year's end
         (as recorded by the model then) the commitments still open and the public equity portfolio's value."""

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from sim.core import zones
+from sim.core import centre, zones
 from sim.levers import LEVERS
 from sim.params.registry import Registry, core_params
 
 REGISTRY = Registry()
 REGISTRY.add(*core_params())
 REGISTRY.add(*zones.PARAMS)
+REGISTRY.add(*centre.PARAMS)
 for _lever in LEVERS:
     for _p in _lever.PARAMS:
         if not _p.name.startswith(_lever.name + "."):

@@ -113,6 +113,7 @@ def run_one(case: Case, seed: int, replicate: int = 0, uncertainty: str = "none"
            "suppliers_ever": int(len(m.suppliers)), "scenarios": int(len(m.scenarios))}
     for lever in m.levers:
         run.update(lever.summary())
+    run.update(m.centre.summary())  # administrative targets: on paper and in substance, and the effort
     run.update(money_summary(m))
     run.update({f"obs.{k}": v for k, v in measure(m).items()})
     run.update({f"param.{k}": v for k, v in drawn.items()})
@@ -164,6 +165,8 @@ def run_outcomes(m: ScenarioMarket) -> dict:
             out[f"lever.{lever.name}.{k}"] = float(v)
     for k, v in measure(m).items():
         out[f"obs.{k}"] = v
+    for k, v in m.centre.summary().items():
+        out[k if k.startswith("centre.") else f"centre.{k}"] = float(v)
     return out
 
 

@@ -64,6 +64,7 @@ HOOKS: dict[str, Hook] = {h.name: h for h in [
     Hook("on_suppliers_added", "notify", "whenever suppliers are created (set-up, entry, attraction)"),
     Hook("opening_multiplier", "product", "open_needs"),
     Hook("extra_needs", "sum", "open_needs: needs opened at once (pulses of major projects and events)"),
+    Hook("opening_pressure", "product", "open_needs (needs opened under a duty: lower quality)"),
     Hook("regulatory_relief", "relief", "open_needs, screen_needs"),
     Hook("releases_now", "all", "publish_opportunities"),
     Hook("on_published", "notify", "publish_opportunities"),
@@ -153,6 +154,11 @@ class Lever:
     def extra_needs(self) -> np.ndarray | float:
         """Needs added this month to each opener's Poisson count, per (opener, tier) (array), or 0."""
         return 0.0
+
+    def opening_pressure(self) -> np.ndarray | float:
+        """Multiple of openers' own rate they open at under a duty this lever imposes (per opener); the
+        part above 1 is pressed, so of lower quality (``needs.pressed_quality``)."""
+        return 1.0
 
     def regulatory_relief(self) -> float:
         """Share (0–1) of regulatory friction in regulated domains this lever removes."""

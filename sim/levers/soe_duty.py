@@ -1,9 +1,15 @@
 """SOEs' duty to open main-business scenarios (国有企业开放主业领域场景).
 
 Mechanism. Each SOE must put forward at least ``min_needs_per_year`` scenario needs in its main
-business each year (prorated for a part year). An SOE behind the pace needed to meet its duty by
-December raises its opening rate to catch up, making good a share ``compliance`` of the gap. It costs
-no fiscal money. Sources: 国办发〔2025〕37号 (seed 004) "国有企业特别是中央企业要主动开放主业领域场景";
+business each year (prorated for a part year). Whether an SOE complies is its own decision: a share
+``compliance`` of SOEs do (drawn once per SOE for the run, keyed by the SOE: assumed — uncertain, no
+public figure on SOEs' follow-through on opening duties). A complying SOE behind the pace needed to
+meet its duty by December raises its opening rate to that pace; the others open at their own rate.
+Needs opened to fill the quota — the part above the SOE's own rate — are *pressed* needs: marginal ones,
+of lower quality (``needs.pressed_quality``), whose owners are less committed and so more often walk
+away before contracting (the quality mechanism of :mod:`sim.core.centre`). The quota therefore raises
+the count opened and lowers the share that lands — the quota-filling cost is an outcome. It costs no
+fiscal money. Sources: 国办发〔2025〕37号 (seed 004) "国有企业特别是中央企业要主动开放主业领域场景";
 Hubei §(八); Hunan §(七).
 """
 
@@ -26,20 +32,23 @@ class SoeDuty(Lever):
         Param("soe_duty.min_needs_per_year", L, float, "needs/SOE/year", (0.0, 100.0), "Duty per SOE",
               "国企年度开放任务", "Scenario needs each SOE must put forward each year (0: no duty)."),
         Param("soe_duty.compliance", U, float, "share", SHARE, "Compliance", "任务完成度",
-              "Share of the gap to its duty an SOE behind the pace makes good."),
+              "Share of SOEs that comply with the duty (each complying SOE behind the pace catches up)."),
     ]
 
     def __init__(self, model):
         super().__init__(model)
-        self.soe = model.openers.kind == OPENER_KINDS.index("soe")
+        o = model.openers
+        self.soe = o.kind == OPENER_KINDS.index("soe")
+        self.complies = self.soe & (model.draws.uniform("soe_complies", o.key) < self.p["compliance"])
 
     @property
     def active(self) -> bool:
         return self.p["min_needs_per_year"] > 0
 
-    def opening_multiplier(self):
+    def opening_pressure(self):
+        """Per opener: the multiple of its own rate a complying SOE behind the pace opens at (≥ 1)."""
         m = self.model
-        if not self.active or not self.soe.any():
+        if not self.active or not self.complies.any():
             return 1.0
         cal = m.calendar
         year = m.year
@@ -48,8 +57,10 @@ class SoeDuty(Lever):
         s = m.scenarios
         this_year = (s.month_solicited >= 0) & (cal.year_of[np.maximum(s.month_solicited, 0)] == year)
         opened = np.bincount(s.opener[this_year], minlength=len(self.soe))
-        base = m.opening_base[m.openers.kind].sum(axis=1)  # needs per month at base rates
+        own = m.own_opening_rates().sum(axis=1)  # needs per month of the SOE's own accord
         need_rate = np.maximum(duty - opened, 0.0) / max(months_left, 1)
-        mult = np.where(base > 0, need_rate / np.maximum(base, 1e-12), 1.0)
-        catch_up = 1.0 + self.p["compliance"] * np.maximum(mult - 1.0, 0.0)
-        return np.where(self.soe, catch_up, 1.0)
+        mult = np.where(own > 0, need_rate / np.maximum(own, 1e-12), 1.0)
+        return np.where(self.complies, np.maximum(mult, 1.0), 1.0)
+
+    def summary(self) -> dict:
+        return {"soe_duty_complying_soes": int(self.complies.sum()), "soe_duty_soes": int(self.soe.sum())}

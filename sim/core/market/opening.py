@@ -1,6 +1,9 @@
 """Needs and the opportunity list: openers put forward needs (征集), the promotion centre screens them
-(遴选) and releases them at each release (发布); matchmaking events run; stale opportunities leave the
-list (退出机制). Regulatory friction in regulated domains holds needs back (levers may relieve it).
+(遴选) within its capacity and releases them at each release (发布); matchmaking events run; stale
+opportunities leave the list (退出机制). Regulatory friction in regulated domains holds needs back
+(levers may relieve it). Each need has a quality (its owner's commitment, the clarity of its
+requirement); needs opened under pressure — an SOE quota, the centre asking harder — are of lower
+quality, and at contracting an owner of a low-quality need may walk away (see :mod:`sim.core.centre`).
 
 Part of :class:`~sim.core.model.ScenarioMarket` (a mixin).
 """
@@ -10,22 +13,39 @@ from __future__ import annotations
 import numpy as np
 
 from sim.base.vocab import TIERS, State
+from sim.core.market.pilots import P_DROPPED, P_MATCHED
 from sim.core.market.population import CAP_KEY
 
 
 class Opening:
     """From needs to published opportunities, and their withdrawal."""
 
-    def opening_rates(self) -> np.ndarray:
-        """Expected needs per opener and tier this month (levers may scale them)."""
+    def own_opening_rates(self) -> np.ndarray:
+        """Needs per opener and tier a month that openers put forward of their own accord (their
+        propensity, raised by validated scenarios and by levers that make opening more attractive)."""
         o = self.openers
         mult = 1.0 + self.params["opening.feedback"] * o.n_validated
         mult = self.levers.combine("opening_multiplier", start=mult)
         return self.opening_base[o.kind] * np.asarray(mult, dtype=float)[:, None]
 
+    def opening_pressure(self) -> np.ndarray:
+        """Multiple of their own rate at which openers open under pressure, per opener and tier: levers
+        that impose a duty (SOE quota) times the promotion centre's asking (≥ 1)."""
+        duty = np.broadcast_to(np.asarray(self.levers.combine("opening_pressure"), dtype=float), (len(self.openers),))
+        return np.maximum(duty[:, None] * self.centre.pressure[None, :], 1.0)
+
+    def opening_rates(self) -> np.ndarray:
+        """Expected needs per opener and tier this month: own rate × pressure."""
+        return self.own_opening_rates() * self.opening_pressure()
+
     def open_needs(self) -> None:
-        """Openers put forward scenario needs (征集): Poisson counts per opener and tier."""
-        rates = self.opening_rates()
+        """Openers put forward scenario needs (征集): Poisson counts per opener and tier. The part above an
+        opener's own rate is pressed (a need opened for a quota or on the centre's asking): each need is
+        pressed with chance 1 − 1/pressure, and a pressed need's quality is scaled by
+        ``needs.pressed_quality``."""
+        self.centre.plan_month()
+        pressure = self.opening_pressure()
+        rates = self.own_opening_rates() * pressure
         o = self.openers
         counts = self.draws.poisson("open", self.t, o.key[:, None], np.arange(len(TIERS))[None, :], lam=rates)
         counts = np.asarray(self.levers.combine("extra_needs", start=counts), dtype=np.int64)  # pulses
@@ -44,25 +64,30 @@ class Opening:
         opener, tier, key, domain, city = opener[go], tier[go], key[go], domain[go], city[go]
         if len(key) == 0:
             return
+        pressed = d.uniform("pressed", key) < 1.0 - 1.0 / pressure[opener, tier]
+        quality = d.uniform("quality", key) * np.where(pressed, p["needs.pressed_quality"], 1.0)
         budget = d.lognormal("budget", key, median=self.tier_budget_median[tier], sigma=p["scenario.budget_sigma"])
         required = np.clip(d.normal("required", key, loc=self.tier_required[tier], scale=p["scenario.required_sd"]), 1, 9)
         idx = self.scenarios.add(key=key, opener=opener, domain=domain, tier=tier, city=city, budget=budget,
                             required=required, duration=self.tier_duration[tier], market=self.tier_market[tier],
                             public_share=self.domain_public_share[domain], state=int(State.SOLICITED),
-                            month_solicited=self.t)
+                            month_solicited=self.t, quality=quality, pressed=pressed)
         self.count("solicited", idx)
+        self.count("pressed", idx[pressed])
 
     def place_needs(self, opener: np.ndarray, key: np.ndarray, stream: str) -> tuple[np.ndarray, np.ndarray]:
         """Domain and city of needs: the opener's own, or — for an opener of any domain (a city) or of no
         home city (the province, firms) — drawn by domain or city weight (keyed streams ``<stream>_domain``
-        and ``<stream>_city``)."""
+        and ``<stream>_city``); designated pilot-zone cities weigh more (:mod:`sim.core.zones`)."""
         o, d = self.openers, self.draws
         domain = o.domain[opener].copy()
         anyd = domain < 0
         domain[anyd] = self._pick(self.domain_weight, d.uniform(f"{stream}_domain", key[anyd]))
         city = o.city[opener].copy()
         prov = city < 0
-        city[prov] = self._pick(self.city_weight, d.uniform(f"{stream}_city", key[prov]))
+        zones = getattr(self, "zones", None)  # designated pilot zones weigh more (集中布局; none at the warm start)
+        weight = self.city_weight if zones is None else zones.city_weight(self.city_weight)
+        city[prov] = self._pick(weight, d.uniform(f"{stream}_city", key[prov]))
         return domain, city
 
     def regulatory_relief(self) -> float:
@@ -74,13 +99,9 @@ class Opening:
         return 1.0 - (1.0 - self.params["regulation.keep_share"]) * (1.0 - self.regulatory_relief())
 
     def screen_needs(self) -> None:
-        """The promotion centre screens this month's needs (遴选)."""
+        """The promotion centre screens waiting needs within its capacity, against its bar (遴选)."""
         s = self.scenarios
-        new = np.flatnonzero(s.state == State.SOLICITED)
-        if len(new) == 0:
-            return
-        ok = self.draws.uniform("screen", s.key[new]) < self.tier_pass_rate[s.tier[new]]
-        sel, rej = new[ok], new[~ok]
+        sel, rej = self.centre.screen()
         s.state[sel], s.month_selected[sel] = State.SELECTED, self.t
         review = int(round(self.params["regulation.review_months"] * (1.0 - self.regulatory_relief())))
         s.ready_month[sel] = self.t + np.where(self.domain_regulated[s.domain[sel]], review, 0)
@@ -101,6 +122,33 @@ class Opening:
     def hold_matchmaking(self) -> None:
         """This month's matchmaking events and roadshows (对接会、路演), run by the levers that hold them."""
         self.levers.notify("hold_events")
+
+    def owners_follow_through(self, pilots: np.ndarray) -> np.ndarray:
+        """Owners of matched needs due for contracting decide whether to go ahead: with probability
+        ``m + (1 − m) × quality`` (``m`` = ``needs.min_commitment``; one draw per scenario, so all racers
+        of a scenario share it). Those who walk away withdraw the need and its matches are dropped.
+        Returns the pilots that go ahead."""
+        if len(pilots) == 0:
+            return pilots
+        pil, s = self.pilots, self.scenarios
+        scn = pil.scenario[pilots]
+        m = self.params["needs.min_commitment"]
+        go = self.draws.uniform("commit", s.key[scn]) < m + (1.0 - m) * s.quality[scn]
+        if go.all():
+            return pilots
+        gone = pilots[~go]
+        pil.status[gone] = P_DROPPED
+        np.add.at(self.suppliers.load, pil.supplier[gone], -1)
+        others = np.isin(pil.scenario, scn[~go]) & (pil.status == P_MATCHED)  # racers not yet due
+        np.add.at(self.suppliers.load, pil.supplier[others], -1)
+        pil.status[others] = P_DROPPED
+        self.count("match_dropped", pil.scenario[np.concatenate([gone, np.flatnonzero(others)])])
+        w = np.unique(scn[~go])
+        w = w[s.month_landed[w] < 0]
+        s.state[w], s.month_withdrawn[w], s.supplier[w], s.pilot[w] = State.WITHDRAWN, self.t, -1, -1
+        self.count("owner_withdrawn", w)
+        self.count("withdrawn", w)
+        return pilots[go]
 
     def withdraw_stale(self) -> None:
         """Opportunities unmatched for too long leave the list (exit mechanism, 退出机制)."""

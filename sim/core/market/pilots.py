@@ -22,6 +22,7 @@ class Pilots:
         """Matched pilots whose contracting is done start if the supplier can fund its share (落地)."""
         pil, s = self.pilots, self.scenarios
         due = np.flatnonzero((pil.status == P_MATCHED) & (pil.month_land <= self.t))
+        due = self.owners_follow_through(due)  # owners of weak needs may walk away (sim.core.centre)
         if len(due) == 0:
             return
         sup_i = pil.supplier[due]
