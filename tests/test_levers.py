@@ -211,11 +211,10 @@ def test_insurance_pays_failed_pilots_and_raises_bids(hunan):
 def test_investors_respond_to_signals_and_the_guidance_fund_adds_money(hunan):
     base = {"finance.budget_cny_per_year": 1e8, "finance.loans": False, "finance.insurance": False}
     raised = lambda ms: sum(int(m.recorder.monthly("private_investment").sum()) for m in ms)  # noqa: E731
-    blind = runs(hunan, {**base, "finance.signal_landed": 0.0, "finance.signal_validated": 0.0,
-                         "finance.signal_public_stake": 0.0, "finance.signal_grant": 0.0})
-    seeing = runs(hunan, {**base, "finance.signal_landed": 2.0, "finance.signal_validated": 3.0})
-    assert raised(seeing) > raised(blind)
-    # deals go to firms with signals more often than their share of candidates would imply
+    # investors who need a higher risk-adjusted multiple fund fewer firms (signals: tests/test_investors.py)
+    picky = runs(hunan, {**base, "finance.hurdle_multiple": 4.0, "finance.risk_aversion": 0.5})
+    keen = runs(hunan, {**base, "finance.hurdle_multiple": 2.0, "finance.risk_aversion": 0.0})
+    assert raised(keen) > raised(picky)
     no_match = runs(hunan, {**base, "finance.guidance_match": 0.0})
     match = runs(hunan, {**base, "finance.guidance_match": 1.0})
     co = lambda ms: sum(int(m.recorder.monthly("guidance_investment").sum()) for m in ms)  # noqa: E731

@@ -71,7 +71,7 @@ _m("served", "flow", SUPP, "firms", "家", "Enterprises served", "场景对接�
    "Firms receiving a matchmaking service (an event, or a bid through the opportunity list) for the first "
    "time in the calendar year; a year's sum is the number of distinct firms served that year.")
 _m("supplier_entries", "flow", SUPP, "firms", "家", "Supplier entries", "新进入供给方", "New suppliers entering.")
-_m("supplier_exits", "flow", SUPP, "firms", "家", "Supplier exits", "退出供给方", "Suppliers whose cash ran out.")
+_m("supplier_exits", "flow", SUPP, "firms", "家", "Supplier exits", "退出供给方", "Suppliers that left: cash ran out, or idle while burning cash with a short runway.")
 _m("zones_designated", "flow", ("city",), "zones", "个", "Pilot zones designated", "建成场景创新试验区",
    "Scenario-innovation pilot zones designated (场景创新试验区).")
 _m("services", "flow", SUPP, "services", "次", "Scenario services to firms", "场景服务企业次数",

@@ -16,13 +16,29 @@ Mechanism.
   readiness, × the cover); ``premium_rating`` = 0 is the flat premium of most schemes. The government
   pays ``premium_subsidy`` of the premium to the insurer. Bidders count the expected payout net of
   their premium. The insurer's profit or loss (premiums − claims) is reported.
+* **Firms decide whether to borrow** (:meth:`Finance.loan_terms`): a firm borrows only what its own
+  funds do not cover (it risks at most ``bid.max_cash_share`` of its cash, the bidders' rule; internal
+  funds first — the pecking order, Myers & Majluf 1984), at most ``loan_share`` of its outlay, and only
+  if the pilot's expected value to it (chance of success × the follow-on it expects − its outlay)
+  covers the interest it would pay. A cash-rich firm or a poor pilot takes no loan.
 * **Private investors** are agents (:class:`Investor`), ``investors`` of them, each with
-  ``investor_capital_cny`` a year. Each month they look at startups and SMEs whose cash is below
-  ``raise_below_cny`` and that raised nothing in the past year, and invest ``ticket_cny`` with
-  probability logistic(``signal_base`` + the weights of the signals they observe in the past year: a
-  landed pilot, a validation, a public equity stake, a public grant). A public **guidance fund**
-  co-invests ``guidance_match`` × the ticket from this lever's budget. Whether public money crowds
-  private money in (signals) or out (a supported firm no longer needs to raise) is an outcome.
+  ``investor_capital_cny`` a year, sharing one decision rule (vectorised over firms). Each month they
+  look at startups and SMEs whose cash is below ``raise_below_cny`` and that raised nothing in the past
+  year, and form a **Bayesian posterior** of each firm's readiness q (:func:`posterior`): the prior is
+  the population's (the kind's mean readiness, spread ``supply.readiness_sd``); each observation
+  multiplies it by its likelihood — a landed pilot by P(an owner judging with error
+  ``owner_judgement_sd`` picks it | q), a validated or failed pilot by the success chance or its
+  complement, the investor's own due diligence by a normal error ``investor_diligence_sd``, and a
+  public grant or stake by P(the public screen lets it through | q) — the screen being a public rule
+  (the readiness it demanded and the fund's judgement error, published by grant-to-equity). An
+  unscreened grant has likelihood 1 whatever q: it tells investors nothing. From the posterior they
+  take the chance π that the firm's next small-cut pilot succeeds and invest ``ticket_cny`` when the
+  risk-adjusted multiple π·M − ``risk_aversion`` · M·√(π(1−π)) reaches ``hurdle_multiple``, with M =
+  ``win_multiple`` the return of a success and nothing back otherwise (a mean–standard-deviation rule;
+  multiples and risk aversion assumed — uncertain, VC hurdle rates of 25–30 % a year over ~5 years give
+  a multiple near 3). A public **guidance fund** co-invests ``guidance_match`` × the ticket from this
+  lever's budget. Whether public money crowds private money in (an informative signal) or out (a
+  supported firm no longer needs to raise) is an outcome.
 
 Fiscal costs — interest subsidies, guarantee payouts, premium subsidies, guidance co-investment —
 come from ``budget_cny_per_year``, split into a budget line per instrument by the shares
@@ -39,11 +55,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.base.agent import ScenarioAgent
-
 from sim.params.registry import MONEY, Param, SHARE
 from sim.base.table import Table
 from sim.base.vocab import SUPPLIER_KINDS
+from sim.levers._investors import RUNNING_OR_DONE, Investor, invest_decision, success_belief
 from sim.levers._util import grow
 from sim.levers.base import Lever
 
@@ -51,23 +66,6 @@ L, U = "lever", "uncertainty"
 ELIGIBLE = ("startup", "sme")
 OPEN, REPAID, DEFAULTED = 0, 1, 2
 INSTRUMENTS = ("interest_subsidy", "guarantee", "premium_subsidy", "guidance_fund")  # one budget line each
-RUNNING_OR_DONE = (1, 2, 3)  # pilot statuses that mean the pilot landed
-
-
-class Investor(ScenarioAgent):
-    """A private venture investor with a yearly amount of capital to place."""
-
-    def __init__(self, model, capital_cny: float):
-        super().__init__(model)
-        self.capital_per_year = capital_cny
-        self.capital_left = capital_cny
-        self.deals = 0
-        self.invested_cny = 0.0
-
-    def __repr__(self) -> str:
-        return f"Investor(deals={self.deals}, invested={self.invested_cny:,.0f} CNY, left={self.capital_left:,.0f})"
-
-
 class Finance(Lever):
     name = "finance"
     label_zh = "场景金融"
@@ -111,16 +109,17 @@ class Finance(Lever):
         Param("finance.ticket_cny", U, float, "CNY", MONEY, "Ticket", "单笔投资额", "Size of one investment."),
         Param("finance.raise_below_cny", U, float, "CNY", MONEY, "Raises when cash below", "融资需求阈值",
               "A supplier seeks investment when its cash is below this."),
-        Param("finance.signal_base", U, float, "logit", (-20.0, 20.0), "Investors' base propensity", "基础投资倾向",
-              "Log-odds of investing in a firm with no signal."),
-        Param("finance.signal_landed", U, float, "logit", (-10.0, 10.0), "Signal: landed pilot", "信号：试点落地",
-              "Log-odds added by a pilot landed in the past year."),
-        Param("finance.signal_validated", U, float, "logit", (-10.0, 10.0), "Signal: validation", "信号：验证成功",
-              "Log-odds added by a validated pilot in the past year."),
-        Param("finance.signal_public_stake", U, float, "logit", (-10.0, 10.0), "Signal: public stake", "信号：政府股权",
-              "Log-odds added by a public equity stake held in the firm."),
-        Param("finance.signal_grant", U, float, "logit", (-10.0, 10.0), "Signal: grant", "信号：财政补助",
-              "Log-odds added by a public grant in the past year."),
+        Param("finance.investor_diligence_sd", U, float, "TRL", (0.01, 10.0), "Investors' diligence error",
+              "投资机构尽调误差", "Standard deviation of an investor's own error in judging a firm's readiness."),
+        Param("finance.owner_judgement_sd", U, float, "TRL", (0.01, 10.0), "Owners' judgement error (investors' view)",
+              "业主选择误差(投资者看法)", "Investors' belief about how well owners judge readiness when they pick a "
+              "supplier: the error of a landed pilot as a signal."),
+        Param("finance.win_multiple", U, float, "× ticket", (1.0, 1000.0), "Return of a success", "成功回报倍数",
+              "What a ticket returns if the firm succeeds (nothing otherwise)."),
+        Param("finance.hurdle_multiple", U, float, "× ticket", (1.0, 100.0), "Investors' hurdle", "投资门槛倍数",
+              "Risk-adjusted multiple an investor needs over the holding period to invest."),
+        Param("finance.risk_aversion", U, float, "per SD", (0.0, 10.0), "Investors' risk aversion", "投资风险厌恶",
+              "Multiples subtracted per standard deviation of the ticket's return."),
     ]
 
     def __init__(self, model):
@@ -162,10 +161,25 @@ class Finance(Lever):
     def _eligible(self, suppliers):
         return self.eligible_kind[self.model.suppliers.kind[suppliers]]
 
-    def credit_line(self, pairs):
+    def loan_terms(self, suppliers, need, p_success, budget, months):
+        """The loan each firm takes for a pilot, and the interest it pays on it (grounds in the module
+        docstring): what its own funds do not cover, at most ``loan_share`` of its outlay, and only if
+        the pilot's expected value covers the interest."""
+        m = self.model
+        n = len(suppliers)
         if not (self.p["loans"] and self._open("interest_subsidy")):
-            return 0.0
-        return self.p["loan_share"] * np.maximum(pairs.outlay, 0.0) * self._eligible(pairs.supplier)
+            return np.zeros(n), np.zeros(n)
+        need = np.maximum(need, 0.0)
+        own = m.params["bid.max_cash_share"] * np.maximum(m.suppliers.cash[suppliers], 0.0)
+        amount = np.minimum(self.p["loan_share"] * need, np.maximum(need - own, 0.0)) * self._eligible(suppliers)
+        interest = amount * self.p["loan_rate_per_year"] * months / 12 * (1 - self.p["interest_subsidy"])
+        value = p_success * m.params["bid.followon_multiple"] * budget - need
+        take = (amount > 0) & (value >= interest)
+        return amount * take, interest * take
+
+    def credit_line(self, pairs):
+        months = self.model.scenarios.duration[pairs.scenario]
+        return self.loan_terms(pairs.supplier, pairs.outlay, pairs.p_success, pairs.budget, months)[0]
 
     def bid_bonus(self, pairs):
         if not self.active:
@@ -176,12 +190,10 @@ class Finance(Lever):
         value = np.zeros(len(pairs))
         if self.p["insurance"] and self._open("premium_subsidy"):
             premium = self._premium_of(pairs.budget, own, pairs.p_success) * (1 - self.p["premium_subsidy"])
-            value += (1 - pairs.p_success) * self.p["insurance_cover"] * own - premium
-        if self.p["loans"] and self._open("interest_subsidy"):
-            months = m.scenarios.duration[pairs.scenario]
-            value -= (self.p["loan_share"] * own * self.p["loan_rate_per_year"] * months / 12
-                      * (1 - self.p["interest_subsidy"]))
-        return value * el
+            value += ((1 - pairs.p_success) * self.p["insurance_cover"] * own - premium) * el
+        months = m.scenarios.duration[pairs.scenario]
+        value -= self.loan_terms(pairs.supplier, pairs.outlay, pairs.p_success, pairs.budget, months)[1]
+        return value
 
     # -- landing, interest, repayment ----------------------------------------------------------
     def at_landing(self, pilots, need):
@@ -192,8 +204,9 @@ class Finance(Lever):
             return np.zeros(n)
         s = m.pilots.supplier[pilots]
         el = self._eligible(s)
-        if self.p["loans"] and self._open("interest_subsidy"):
-            self._loan = self.p["loan_share"] * need * el
+        o = m.pilots.scenario[pilots]
+        self._loan = self.loan_terms(s, need, m.pilots.p_success[pilots], m.scenarios.budget[o],
+                                     m.scenarios.duration[o])[0]
         if self.p["insurance"] and self._open("premium_subsidy"):
             budget = m.scenarios.budget[m.pilots.scenario[pilots]]
             self._premium = self._premium_of(budget, need, m.pilots.p_success[pilots]) * el
@@ -256,23 +269,30 @@ class Finance(Lever):
             self.cover[failed] = 0.0
         self.cover[pilots] = 0.0
         lo = self.loans
-        rows = np.flatnonzero((lo.status == OPEN) & np.isin(lo.pilot, pilots))
-        if len(rows):
-            # a supplier with several loans due repays them in turn from the cash it has
-            order = rows[np.lexsort((rows, lo.supplier[rows]))]
-            sup = lo.supplier[order]
-            total = np.cumsum(lo.principal[order])
-            start = np.searchsorted(sup, sup, side="left")
-            group_before = np.where(start > 0, total[np.maximum(start - 1, 0)], 0.0)
-            earlier = total - lo.principal[order] - group_before  # same supplier's loans repaid first
-            self._settle_loans(order, m.suppliers.cash[sup] - earlier)
+        self._repay(np.flatnonzero((lo.status == OPEN) & np.isin(lo.pilot, pilots)))
+
+    def _repay(self, rows):
+        """Repay loans ``rows`` from their suppliers' cash; a supplier with several loans due repays them in turn."""
+        if len(rows) == 0:
+            return
+        lo = self.loans
+        order = rows[np.lexsort((rows, lo.supplier[rows]))]
+        sup = lo.supplier[order]
+        total = np.cumsum(lo.principal[order])
+        start = np.searchsorted(sup, sup, side="left")
+        group_before = np.where(start > 0, total[np.maximum(start - 1, 0)], 0.0)
+        earlier = total - lo.principal[order] - group_before  # same supplier's loans repaid first
+        self._settle_loans(order, self.model.suppliers.cash[sup] - earlier)
 
     def on_supplier_exit(self, suppliers):
-        rows = np.flatnonzero((self.loans.status == OPEN) & np.isin(self.loans.supplier, suppliers))
-        if len(rows):
-            self._settle_loans(rows, np.zeros(len(rows)))
+        """A supplier that leaves repays its open loans from the cash it still holds; the rest defaults."""
+        self._repay(np.flatnonzero((self.loans.status == OPEN) & np.isin(self.loans.supplier, suppliers)))
 
     # -- private investors ------------------------------------------------------------------------
+    def public_signals(self, suppliers):
+        """Whether each firm raised private equity in the past year (its outside option to public equity)."""
+        return {"private_round": self.last_raised[suppliers] >= self.model.t - 11}
+
     def signals(self, suppliers: np.ndarray) -> dict[str, np.ndarray]:
         """What investors observe about each supplier over the past year (booleans)."""
         m = self.model
@@ -286,6 +306,10 @@ class Finance(Lever):
         return {"landed": landed, "validated": validated, "public_stake": public.get("public_stake", none),
                 "grant": public.get("grant", none)}
 
+    def success_belief(self, suppliers: np.ndarray) -> np.ndarray:
+        """Investors' posterior chance that each firm's next small-cut pilot succeeds (:mod:`._investors`)."""
+        return success_belief(self.model, self.p, suppliers)
+
     def _invest(self):
         m = self.model
         ticket = self.p["ticket_cny"]
@@ -296,9 +320,8 @@ class Finance(Lever):
                               & (self.last_raised[: len(sup)] < m.t - 11))
         if len(cand) == 0:
             return
-        sig = self.signals(cand)
-        score = self.p["signal_base"] + sum(self.p[f"signal_{k}"] * v for k, v in sig.items())
-        want = m.draws.uniform("invest", m.t, sup.key[cand]) < 1.0 / (1.0 + np.exp(-score))
+        pi = self.success_belief(cand)
+        want = invest_decision(pi, self.p["win_multiple"], self.p["risk_aversion"], self.p["hurdle_multiple"])
         cand = cand[want]
         cand = cand[np.argsort(m.draws.uniform("invest_order", m.t, sup.key[cand]))]
         deals, who = [], []

@@ -1,22 +1,37 @@
 """Fiscal support to suppliers of landed scenarios, as grants or — the reform — as equity (财政资金"补改投").
 
 Mechanism. When a startup's or SME's pilot lands, the province supports it with ``support_share`` of
-the pilot budget (at most ``support_cap_cny``), while the year's budget lasts. A share
-``equity_share`` of that support is offered as equity instead of a grant:
+the pilot budget (at most ``support_cap_cny``), while the year's budget lasts. The fund's due diligence
+judges the supplier's readiness with error ``diligence_sd`` and so its success chance (``p_seen``). A
+share ``equity_share`` of the support is offered as equity instead of a grant:
 
-* the grant part is paid to every eligible landing pilot;
-* the equity part is invested only if the fund's due diligence (the supplier's readiness judged with
-  error ``diligence_sd``) puts the pilot's success chance at ``screen_min_success`` or more, and the
-  supplier accepts dilution (probability ``equity_acceptance``). The fund takes a stake
-  ``amount / (pre-money + amount)`` with pre-money = ``valuation_multiple`` × max(cash, pilot budget),
-  and sells it after ``holding_months`` at ``valuation_multiple`` × cash then (a proxy for firm
-  value); stakes in suppliers that exit are written off. Proceeds are recorded as receipts.
+* the grant part is paid if ``p_seen`` ≥ ``grant_screen_min_success`` (0, the default: grants are not
+  screened beyond the pilot having landed — the plan names no screen for them);
+* the equity part is offered if ``p_seen`` ≥ ``screen_min_success``, and **the firm decides whether to
+  accept** it against its outside options (:meth:`GrantToEquity.accepts`): it declines if it raised
+  private equity in the past year (it has a private lead at a market valuation, and public equity
+  brings conditions and dilution) or if its own funds cover its outlay (it keeps a reserve: it risks
+  at most ``bid.max_cash_share`` of its cash, the bidders' rule); otherwise it accepts. Grounds: the
+  pecking order of finance (Myers & Majluf 1984: internal funds first, outside equity last) and the
+  terms of government equity (buy-back and reporting clauses) that make it a last resort — the
+  ``equity_discount`` firms place on it is assumed — uncertain.
+  The fund takes a stake ``amount / (pre-money + amount)`` with pre-money = ``valuation_multiple`` ×
+  max(cash, pilot budget), and sells it after ``holding_months`` at ``valuation_multiple`` × cash then
+  (a proxy for firm value); stakes in suppliers that exit are written off. Proceeds are recorded as
+  receipts.
+
+Both screens are public rules, so what a grant or a stake tells investors is what the screen lets
+through: the lever publishes, per supplier, the readiness a screen demanded (``public_signals``), and
+an unscreened grant demands nothing — it carries no information (the Chinese evidence: Innofund
+grants, awarded partly on political connections, had no effect on later venture funding, Wang, Li &
+Furman 2017, FACTS.md "Public money and firms in China").
 
 Suppliers anticipate support when they bid: the grant at face value, equity at
-(1 − ``equity_discount``) of its amount, weighted by acceptance, and only if they pass the screen in
-their own judgement; the cash they expect at landing also helps them afford the pilot. So grant-only (``equity_share`` = 0), equity-only (1) and mixes differ in
-reach, selectivity, suppliers' incentive and net fiscal cost. Source: Hunan plan §(十四)
-"探索财政资金'补改投'改革，通过股权直投的方式投向创新场景建设"; magnitudes assumed — uncertain.
+(1 − ``equity_discount``) of its amount and only if they pass the screen in their own judgement and
+would accept it; the cash they expect at landing also helps them afford the pilot. So grant-only
+(``equity_share`` = 0), equity-only (1) and mixes differ in reach, selectivity, suppliers' incentive
+and net fiscal cost. Source: Hunan plan §(十四) "探索财政资金'补改投'改革，通过股权直投的方式投向创新场景建设";
+magnitudes assumed — uncertain.
 """
 
 from __future__ import annotations
@@ -48,10 +63,10 @@ class GrantToEquity(Lever):
               "Share of support offered as equity instead of a grant (0 grant-only, 1 equity-only)."),
         Param("grant_to_equity.screen_min_success", L, float, "probability", SHARE, "Equity screen", "股投尽调门槛",
               "Least success chance, as the fund judges it, at which it invests."),
+        Param("grant_to_equity.grant_screen_min_success", L, float, "probability", SHARE, "Grant screen",
+              "补助尽调门槛", "Least success chance, as the fund judges it, at which a grant is paid (0: unscreened)."),
         Param("grant_to_equity.holding_months", L, int, "months", (1, 240), "Holding period", "持股期限",
               "Months after which the fund sells a stake."),
-        Param("grant_to_equity.equity_acceptance", U, float, "share", SHARE, "Acceptance of equity", "企业接受股投比例",
-              "Chance a supplier accepts an equity offer (dilution)."),
         Param("grant_to_equity.equity_discount", U, float, "share", SHARE, "Perceived cost of equity",
               "股权资金折价", "Share of an equity amount a supplier discounts, relative to a grant, when deciding to bid."),
         Param("grant_to_equity.valuation_multiple", U, float, "× cash", (0.0, 1000.0), "Valuation multiple", "估值倍数",
@@ -66,12 +81,15 @@ class GrantToEquity(Lever):
         self.holdings = Table({
             "supplier": (np.int64, -1), "scenario": (np.int64, -1), "amount": (np.float64, 0.0),
             "stake": (np.float64, 0.0), "month": (np.int32, -1), "status": (np.int8, HELD),
-            "proceeds": (np.float64, 0.0)})
+            "proceeds": (np.float64, 0.0), "bar": (np.float64, -np.inf)})
         self._grant = self._equity = np.zeros(0)
         self.last_grant = np.zeros(0, dtype=np.int64)  # month of each supplier's last grant
+        self.grant_bar = np.zeros(0)  # readiness the screen of that grant demanded (−inf: unscreened)
+        self.declined = 0  # equity offers declined by firms with better outside options
 
     def on_suppliers_added(self, n_total):
         self.last_grant = grow(self.last_grant, n_total, -10_000)
+        self.grant_bar = grow(self.grant_bar, n_total, -np.inf)
 
     def holds_stake(self, suppliers: np.ndarray) -> np.ndarray:
         """Whether the public fund holds a stake in each supplier."""
@@ -80,8 +98,37 @@ class GrantToEquity(Lever):
 
     def public_signals(self, suppliers: np.ndarray) -> dict[str, np.ndarray]:
         """Investors can see whether the public fund holds a stake in a supplier and whether it had a
-        grant in the past year."""
-        return {"public_stake": self.holds_stake(suppliers), "grant": self.last_grant[suppliers] >= self.model.t - 11}
+        grant in the past year, and — the screens being public rules — the readiness each screen
+        demanded (``*_bar``, TRL; −inf where nothing was screened) and the fund's judgement error."""
+        h = self.holdings
+        held = h.status == HELD
+        stake_bar = np.full(len(suppliers), -np.inf)
+        if held.any():
+            bar = np.full(len(self.model.suppliers), -np.inf)
+            np.maximum.at(bar, h.supplier[held], h.bar[held])
+            stake_bar = bar[suppliers]
+        grant = self.last_grant[suppliers] >= self.model.t - 11
+        return {"public_stake": self.holds_stake(suppliers), "grant": grant, "public_stake_bar": stake_bar,
+                "grant_bar": np.where(grant, self.grant_bar[suppliers], -np.inf),
+                "screen_sd": np.full(len(suppliers), self.p["diligence_sd"])}
+
+    def screen_bar(self, p_min: float, scenarios: np.ndarray) -> np.ndarray:
+        """The readiness (TRL) at which the fund's judged success chance on each scenario reaches ``p_min``:
+        −inf if ``p_min`` ≤ 0 (no screen), +inf if no readiness reaches it."""
+        m = self.model
+        req, smax = m.scenarios.required[scenarios], m.tier_success_max[m.scenarios.tier[scenarios]]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            bar = req - np.log(smax / p_min - 1.0) / m.params["pilot.success_slope"]
+        return np.where(p_min <= 0, -np.inf, np.where(p_min >= smax, np.inf, bar))
+
+    def accepts(self, suppliers: np.ndarray, need: np.ndarray, grant: np.ndarray) -> np.ndarray:
+        """Whether each firm accepts public equity: only if it raised no private equity in the past year
+        and its own funds (the share ``bid.max_cash_share`` of its cash it will risk) plus the grant do
+        not cover its outlay (grounds in the module docstring)."""
+        m = self.model
+        private = m.public_signals(suppliers).get("private_round", np.zeros(len(suppliers), dtype=bool))
+        own = m.params["bid.max_cash_share"] * np.maximum(m.suppliers.cash[suppliers], 0.0)
+        return ~private & (need - grant > own)
 
     def _support(self, budget: np.ndarray) -> np.ndarray:
         return np.minimum(self.p["support_share"] * budget, self.p["support_cap_cny"])
@@ -97,8 +144,10 @@ class GrantToEquity(Lever):
         if lottery is not None:
             amount = amount * lottery.expected(m, pairs.supplier)
         e = self.p["equity_share"]
-        equity = (e * amount * self.p["equity_acceptance"] * (pairs.p_success >= self.p["screen_min_success"]))
-        return (1 - e) * amount, equity
+        grant = (1 - e) * amount * (pairs.p_success >= self.p["grant_screen_min_success"])
+        passes = pairs.p_success >= self.p["screen_min_success"]
+        equity = e * amount * passes * self.accepts(pairs.supplier, np.maximum(pairs.outlay, 0.0), grant)
+        return grant, equity
 
     def bid_bonus(self, pairs):
         grant, equity = self._anticipated(pairs)
@@ -121,9 +170,11 @@ class GrantToEquity(Lever):
         readiness_seen = m.capabilities.readiness[m.pilots.cap[pilots]] + m.draws.normal(
             "diligence", m.scenarios.key[o], m.suppliers.key[s], scale=self.p["diligence_sd"])
         p_seen = m.success_prob(readiness_seen, m.scenarios.required[o], m.scenarios.tier[o])
-        accept = m.draws.uniform("equity_accept", m.scenarios.key[o], m.suppliers.key[s]) < self.p["equity_acceptance"]
-        grant = (1 - e) * amount
-        equity = e * amount * ((p_seen >= self.p["screen_min_success"]) & accept)
+        grant = (1 - e) * amount * (p_seen >= self.p["grant_screen_min_success"])
+        offered = e * amount * (p_seen >= self.p["screen_min_success"])
+        accept = self.accepts(s, need, grant)
+        self.declined += int(((offered > 0) & ~accept).sum())
+        equity = offered * accept
         lottery = m.lottery_for("grant") or m.lottery_for("equity")
         if lottery is not None:  # an in-silico trial: eligible applicants are allotted by lottery
             applying = (grant + equity) > 0
@@ -144,7 +195,9 @@ class GrantToEquity(Lever):
         p = pilots[landed]
         s, o = m.pilots.supplier[p], m.pilots.scenario[p]
         granted = m.fiscal.pay(self.name, "grant", self._grant[landed], s, o)
-        self.last_grant[s[granted > 0]] = m.t
+        got = granted > 0
+        self.last_grant[s[got]] = m.t
+        self.grant_bar[s[got]] = self.screen_bar(self.p["grant_screen_min_success"], o[got])
         eq = self._equity[landed]
         paid = m.fiscal.pay(self.name, "equity", eq, s, o)
         lottery = m.lottery_for("grant") or m.lottery_for("equity")
@@ -155,7 +208,8 @@ class GrantToEquity(Lever):
         if inv.any():
             pre = self.p["valuation_multiple"] * np.maximum(m.suppliers.cash[s[inv]], m.scenarios.budget[o[inv]])
             stake = paid[inv] / np.maximum(pre + paid[inv], 1.0)
-            self.holdings.add(supplier=s[inv], scenario=o[inv], amount=paid[inv], stake=stake, month=m.t)
+            self.holdings.add(supplier=s[inv], scenario=o[inv], amount=paid[inv], stake=stake, month=m.t,
+                              bar=self.screen_bar(self.p["screen_min_success"], o[inv]))
 
     def _value(self, rows: np.ndarray) -> np.ndarray:
         m = self.model
@@ -182,4 +236,5 @@ class GrantToEquity(Lever):
         return {"equity_investments": int(h.n), "equity_invested_cny": float(h.amount.sum()),
                 "equity_proceeds_cny": float(h.proceeds.sum()),
                 "equity_written_off_cny": float(h.amount[h.status == WRITTEN_OFF].sum()),
+                "equity_declined": self.declined,
                 "equity_portfolio_value_cny": float(self._value(held).sum())}

@@ -195,7 +195,19 @@ def core_params() -> list[Param]:
     # at most 1,000 a month: over the longest horizon (240 months) 240,000 entrants, the size of the
     # largest starting population allowed; 1e12 would ask for terabytes
     ps.append(P("population.startup_entry_per_month", U, float, "firms/month", (0.0, 1000.0),
-                "Startup entry", "新创企业进入", "New startups entering the province's supplier pool each month (Poisson mean)."))
+                "Startup entry (base)", "新创企业进入(基础)",
+                "New startups entering the province's supplier pool each month whatever the opportunities "
+                "(Poisson mean, spread over domains by weight)."))
+    ps.append(P("population.entry_per_100m_opportunity", U, float, "firms/month per ¥100 m", (0.0, 1000.0),
+                "Entry response to opportunities", "新创企业进入对场景机会的响应",
+                "Further entrants a month into a domain per ¥100 m of opportunity value there in the past 12 "
+                "months (published scenario budgets plus follow-on revenue kept by suppliers)."))
+    ps.append(P("population.exit_idle_months", U, int, "months", (1, 240), "Exit: months without a win",
+                "退出：未获项目月数", "A supplier burning cash that has won nothing (no pilot landed, no follow-on "
+                "revenue) for this many months gives up if its runway is short."))
+    ps.append(P("population.exit_runway_months", U, float, "months", (0.0, 240.0), "Exit: runway",
+                "退出：现金可支撑月数", "An idle supplier burning cash gives up when its cash covers fewer than this "
+                "many months of its burn."))
     # -- suppliers ------------------------------------------------------------------------------
     ps += per(SUPPLIER_KINDS, lambda k: P(
         f"supply.readiness_mean.{k}", U, float, "TRL", TRL,
@@ -213,8 +225,13 @@ def core_params() -> list[Param]:
     ps += per(SUPPLIER_KINDS, lambda k: P(
         f"supply.net_cashflow_cny_per_month.{k}", U, float, "CNY/month", (-1e10, 1e10),  # ±10 bn a month: any firm
         f"Operating cash flow, {k}", f"月经营现金流({_SUP_ZH[k]})",
-        "Net monthly cash flow from business outside scenario pilots (negative: burn rate). "
+        "Mean net monthly cash flow from business outside scenario pilots (negative: burn rate). "
         "A supplier whose cash would fall below zero exits."))
+    ps += per(SUPPLIER_KINDS, lambda k: P(
+        f"supply.cashflow_sd_cny_per_month.{k}", U, float, "CNY/month", (0.0, 1e10),
+        f"Cash-flow spread, {k}", f"月经营现金流离散度({_SUP_ZH[k]})",
+        "Standard deviation across firms of the monthly operating cash flow (some firms of a kind burn cash, "
+        "others earn)."))
     ps += per(SUPPLIER_KINDS, lambda k: P(
         f"supply.capacity.{k}", U, int, "pilots", (1, 100),
         f"Pilot capacity, {k}", f"并行试点能力({_SUP_ZH[k]})",

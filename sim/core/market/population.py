@@ -1,5 +1,27 @@
 """Who is in the market: the categories of a case, the openers, the suppliers and their capabilities,
-and suppliers' cash over time (operating cash flow, exit when cash runs out, entry of startups).
+and suppliers' cash over time (operating cash flow, exit, entry).
+
+Entry and exit (:meth:`Population.settle_suppliers`), each a decision rule with its grounds:
+
+* **Entry responds to opportunities.** New startups enter domain *d* at Poisson rate
+  ``startup_entry_per_month`` × (domain weight) + ``entry_per_100m_opportunity`` × V_d / ¥100 m, where
+  V_d is the value visible to a would-be founder in the past 12 months: budgets of the scenarios
+  published in *d* plus the follow-on revenue suppliers kept from adoptions in *d*. The base rate is
+  the background formation of tech firms (Hunan's high-tech enterprises grew from 8,621 in 2020 to
+  16,495 in 2023, ≈24 % a year, FACTS.md "Populations"; × the startup population / 12); the response to
+  opportunities is assumed — uncertain, with a range that includes no response.
+* **Exit through failure to win work.** Each supplier's operating cash flow is its kind's mean plus
+  a firm-level spread (``supply.cashflow_sd_cny_per_month.<kind>``, assumed — uncertain), so some SMEs
+  burn cash too. A supplier that burns cash, has won nothing (no pilot landed, no follow-on revenue)
+  for ``exit_idle_months``, and whose cash covers fewer than ``exit_runway_months`` of its burn gives up:
+  it exits and its owners take what cash is left (a bounded-rational founder's stop rule: no recent
+  evidence of demand and a short runway; assumed — uncertain). A supplier whose cash turns negative
+  exits as before (creditors absorb the deficit). The churn this gives is an outcome; the public
+  figure to compare it with: China's yearly firm death rate 6.2–9.3 % (2012–2008), and 1.6 %, 6.3 %,
+  9.5 % in a firm's 1st, 2nd, 3rd year, ≥8 % to its 7th (SAIC 《全国内资企业生存时间分析报告》, 2013).
+
+Part of :class:`~sim.core.model.ScenarioMarket` (a mixin: the methods run on the model's state tables).
+The methods at the end are those through which levers change suppliers and capabilities.
 
 Part of :class:`~sim.core.model.ScenarioMarket` (a mixin: the methods run on the model's state tables).
 The methods at the end are those through which levers change suppliers and capabilities.
@@ -12,7 +34,7 @@ import numpy as np
 from sim.base.table import Table
 from sim.base.vocab import OPENER_KINDS, SUPPLIER_KINDS, TIERS
 from sim.core.agents import NEWNESS, Opener, Supplier
-from sim.core.market.pilots import P_MATCHED, P_RUNNING
+from sim.core.market.pilots import P_DROPPED, P_MATCHED, P_RUNNING
 
 MAX_DOMAINS_PER_SUPPLIER = 4
 CAP_KEY = np.int64(1) << np.int64(32)  # keys of (domain, supplier) and (supplier, scenario) pairs
@@ -65,6 +87,10 @@ class Capabilities:
 class Population:
     """Set-up of categories, openers and suppliers; suppliers' cash, exit and entry."""
 
+    # per-supplier state kept here (grown by add_suppliers): monthly operating cash flow, month of last win
+    supplier_cashflow = np.zeros(0)
+    last_win = np.zeros(0, dtype=np.int64)
+
     # ------------------------------------------------------------------------------------ set-up
     def _setup_categories(self) -> None:
         c = self.case
@@ -93,6 +119,7 @@ class Population:
         self.tier_scale = per_tier("diffusion.scale_adopters").astype(np.int64)
         self.kind_capacity = per_kind("supply.capacity").astype(np.int64)
         self.kind_cashflow = per_kind("supply.net_cashflow_cny_per_month")
+        self.kind_cashflow_sd = per_kind("supply.cashflow_sd_cny_per_month")
         self.kind_newness = np.array([NEWNESS[k] for k in SUPPLIER_KINDS])
         self.opener_risk = np.array([p[f"owner.risk_aversion.{k}"] for k in OPENER_KINDS])
         self.opening_base = np.array([[p[f"opening.{k}.{t}"] for t in TIERS] for k in OPENER_KINDS])
@@ -153,6 +180,14 @@ class Population:
         registered = d.uniform("registered", keys) < p["supply.registration_share"]
         idx = self.suppliers.add(key=keys, kind=kinds, city=city, cash=0.0, registered=registered, entered=entered)
         self.money.to_suppliers("founders", idx, cash)
+        flow = self.kind_cashflow[kinds] + self.kind_cashflow_sd[kinds] * d.normal("cashflow_spread", keys)
+        self.supplier_cashflow = np.concatenate([self.supplier_cashflow, flow])
+        idle = p["population.exit_idle_months"]
+        if entered < 0:  # the initial population: months since its last win spread over the idle window
+            won = -np.floor(d.uniform("last_win", keys) * idle).astype(np.int64) - 1
+        else:  # an entrant starts its grace period on entry
+            won = np.full(n, entered, dtype=np.int64)
+        self.last_win = np.concatenate([self.last_win, won])
         # capabilities: 1 + Poisson(mean − 1) domains, chosen by domain weight without replacement
         extra = d.poisson("n_domains", keys, lam=max(p["population.domains_per_supplier"] - 1.0, 0.0))
         n_dom = np.minimum(1 + extra, min(MAX_DOMAINS_PER_SUPPLIER, self.n_domains))
@@ -175,26 +210,81 @@ class Population:
 
     # ------------------------------------------------------------------------------ each month
     def settle_suppliers(self) -> None:
-        """Operating cash flow; suppliers out of cash exit (their pilots fail); new startups enter."""
+        """Operating cash flow; suppliers out of cash or out of work exit; entrants respond to opportunities."""
         sup = self.suppliers
         alive = np.flatnonzero(sup.alive)
-        self.money.to_suppliers("operations", alive, self.kind_cashflow[sup.kind[alive]])  # either sign
+        self.money.to_suppliers("operations", alive, self.supplier_cashflow[alive])  # either sign
+        self._note_wins()
         broke = alive[sup.cash[alive] < 0]
         if len(broke):
             self.money.to_suppliers("write_offs", broke, -sup.cash[broke])  # creditors absorb what is owed
-            sup.alive[broke], sup.exited[broke] = False, self.t
-            mine = np.isin(self.pilots.supplier, broke)
-            self._drop(np.flatnonzero(mine & (self.pilots.status == P_MATCHED)))
-            running = np.flatnonzero(mine & (self.pilots.status == P_RUNNING))
-            if len(running):
-                self._finish(running, np.zeros(len(running), dtype=bool))
-            sup.load[broke] = 0
-            self.levers.notify("on_supplier_exit", broke)
-            self.recorder.count(self.t, "supplier_exits", len(broke), city=sup.city[broke])
-        n_new = int(self.draws.poisson("entry", self.t, lam=self.params["population.startup_entry_per_month"]))
-        if n_new:
-            new = self.add_suppliers(np.zeros(n_new, dtype=np.int64), entered=self.t)
-            self.recorder.count(self.t, "supplier_entries", n_new, city=sup.city[new])
+        self._exit(np.union1d(broke, self.quitting()))
+        self._enter()
+
+    def _note_wins(self) -> None:
+        """Month of each supplier's last win: a pilot that landed, or follow-on revenue it kept."""
+        pil = self.pilots
+        landed = np.flatnonzero((pil.month_land == self.t) & (pil.status != P_MATCHED) & (pil.status != P_DROPPED))
+        self.last_win[pil.supplier[landed]] = self.t
+        for month, scen, _n, paid in reversed(self._adoptions):
+            if month != self.t:
+                break
+            self.last_win[self.scenarios.supplier[scen[paid > 0]]] = self.t
+
+    def quitting(self) -> np.ndarray:
+        """Suppliers that give up this month: burning cash, nothing won for ``exit_idle_months``, and cash
+        for fewer than ``exit_runway_months`` of burn (grounds in the module docstring)."""
+        sup, p = self.suppliers, self.params
+        alive = np.flatnonzero(sup.alive)
+        burn = -self.supplier_cashflow[alive]
+        idle = self.t - self.last_win[alive] >= p["population.exit_idle_months"]
+        short = sup.cash[alive] < p["population.exit_runway_months"] * burn
+        return alive[(burn > 0) & idle & short]
+
+    def _exit(self, gone: np.ndarray) -> None:
+        """Suppliers leave: owners take what cash is left, matched pilots are dropped, running ones fail."""
+        if len(gone) == 0:
+            return
+        sup = self.suppliers
+        sup.alive[gone], sup.exited[gone] = False, self.t
+        mine = np.isin(self.pilots.supplier, gone)
+        self._drop(np.flatnonzero(mine & (self.pilots.status == P_MATCHED)))
+        running = np.flatnonzero(mine & (self.pilots.status == P_RUNNING))
+        if len(running):
+            self._finish(running, np.zeros(len(running), dtype=bool))
+        sup.load[gone] = 0
+        self.levers.notify("on_supplier_exit", gone)  # loans are settled from the cash still held
+        left = np.maximum(sup.cash[gone], 0.0)
+        if (left > 0).any():
+            self.money.from_suppliers("founders", gone, left)  # owners take what is left
+        self.recorder.count(self.t, "supplier_exits", len(gone), city=sup.city[gone])
+
+    def opportunity_value(self) -> np.ndarray:
+        """Per domain, yuan visible to a would-be founder over the past 12 months: budgets of scenarios
+        published there plus follow-on revenue suppliers kept from adoptions there."""
+        s = self.scenarios
+        recent = (s.month_published >= 0) & (s.month_published > self.t - 12)
+        value = np.bincount(s.domain[recent], weights=s.budget[recent], minlength=self.n_domains)
+        for month, scen, _n, paid in reversed(self._adoptions):
+            if month <= self.t - 12:
+                break
+            value += np.bincount(s.domain[scen], weights=paid, minlength=self.n_domains)
+        return value
+
+    def entry_rate(self) -> np.ndarray:
+        """Expected startup entrants this month per domain: a base rate spread by domain weight plus a
+        response to the opportunity value of the past year (grounds in the module docstring)."""
+        p = self.params
+        return (p["population.startup_entry_per_month"] * self.domain_weight
+                + p["population.entry_per_100m_opportunity"] * self.opportunity_value() / 1e8)
+
+    def _enter(self) -> None:
+        n = self.draws.poisson("entry_by_domain", self.t, np.arange(self.n_domains), lam=self.entry_rate())
+        if n.sum() == 0:
+            return
+        first = np.repeat(np.arange(self.n_domains), n)
+        new = self.add_suppliers(np.zeros(len(first), dtype=np.int64), entered=self.t, first_domain=first)
+        self.recorder.count(self.t, "supplier_entries", len(new), city=self.suppliers.city[new])
 
     # ---------------------------------------------------------- how levers change suppliers
     def register_suppliers(self, suppliers: np.ndarray) -> None:

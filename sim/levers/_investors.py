@@ -1,0 +1,118 @@
+"""Private investors' beliefs and decision rule (used by :mod:`sim.levers.finance`; grounds in its docstring).
+
+Investors hold a belief over a firm's readiness q on a grid of TRL values: a normal prior (the
+population's), times the likelihood of everything they observe — pilots an owner picked, pilots
+validated or failed, public screens passed, their own due diligence. A public screen's likelihood is
+P(pass | q) = Φ((q − bar)/sd) for the readiness ``bar`` the screen demanded and the screener's error
+``sd``: an unscreened award (bar = −inf) has likelihood 1 and moves no belief. They invest when the
+risk-adjusted multiple of a ticket reaches their hurdle (:func:`invest_decision`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import special
+
+from sim.base.agent import ScenarioAgent
+from sim.base.vocab import SUPPLIER_KINDS, TIERS
+
+RUNNING_OR_DONE = (1, 2, 3)  # pilot statuses that mean the pilot landed
+SUCCEEDED, FAILED = 2, 3
+GRID = np.linspace(
+    1.0, 9.0, 65
+)  # readiness (TRL) values over which investors hold beliefs
+
+
+def pass_likelihood(bar: np.ndarray, sd, grid: np.ndarray = GRID) -> np.ndarray:
+    """P(a screen demanding readiness ``bar``, judged with normal error ``sd``, lets a firm of readiness q
+    through), for each q of ``grid``: Φ((q − bar)/sd); exactly 1 where nothing was demanded (bar = −inf)."""
+    bar = np.asarray(bar, float)[:, None]
+    sd = np.maximum(np.asarray(sd, float), 1e-9)
+    sd = sd[:, None] if sd.ndim else sd
+    return np.where(np.isneginf(bar), 1.0, special.ndtr((grid[None, :] - bar) / sd))
+
+
+def posterior(
+    prior_mean, prior_sd, log_lik: np.ndarray, grid: np.ndarray = GRID
+) -> np.ndarray:
+    """Posterior weights over ``grid`` (rows: firms) from a normal prior and summed log-likelihoods."""
+    lp = (
+        -0.5
+        * ((grid[None, :] - np.asarray(prior_mean, float)[:, None]) / prior_sd) ** 2
+        + log_lik
+    )
+    w = np.exp(lp - lp.max(axis=1, keepdims=True))
+    return w / w.sum(axis=1, keepdims=True)
+
+
+def invest_decision(pi, win_multiple, risk_aversion, hurdle_multiple):
+    """Mean–standard-deviation rule: invest when π·M − λ·M·√(π(1−π)) ≥ hurdle."""
+    pi = np.asarray(pi, float)
+    return (
+        pi * win_multiple - risk_aversion * win_multiple * np.sqrt(pi * (1 - pi))
+        >= hurdle_multiple
+    )
+
+
+def log_likelihood(m, p: dict, suppliers: np.ndarray) -> np.ndarray:
+    """Summed log-likelihood over the readiness grid of what investors observe about each firm
+    (rows: ``suppliers``): its pilots (picked by an owner; validated or failed), public screens
+    it passed, and the investor's own due diligence (grounds in the module docstring)."""
+    n = len(suppliers)
+    ll = np.zeros((n, len(GRID)))
+    pil = m.pilots
+    row = np.full(len(m.suppliers), -1)
+    row[suppliers] = np.arange(n)
+    mine = np.flatnonzero(
+        np.isin(pil.status, RUNNING_OR_DONE) & (row[pil.supplier] >= 0)
+    )
+    if len(mine):
+        o = pil.scenario[mine]
+        req, tier = m.scenarios.required[o], m.scenarios.tier[o]
+        lik = pass_likelihood(req, p["owner_judgement_sd"])  # an owner picked it
+        ps = m.success_prob(GRID[None, :], req[:, None], tier[:, None])
+        st = pil.status[mine][:, None]
+        lik = lik * np.where(st == SUCCEEDED, ps, np.where(st == FAILED, 1 - ps, 1.0))
+        np.add.at(ll, row[pil.supplier[mine]], np.log(np.maximum(lik, 1e-300)))
+    public = m.public_signals(suppliers)
+    for key in ("public_stake", "grant"):
+        if key in public and public[key].any():
+            seen = np.flatnonzero(public[key])
+            lik = pass_likelihood(public[f"{key}_bar"][seen], public["screen_sd"][seen])
+            ll[seen] += np.log(np.maximum(lik, 1e-300))
+    # investors' own due diligence: the readiness of the firm's best capability, seen once with error
+    best = np.full(len(m.suppliers), np.nan)
+    np.fmax.at(best, m.capabilities.supplier, m.capabilities.readiness)
+    sd = p["investor_diligence_sd"]
+    seen = best[suppliers] + m.draws.normal(
+        "investor_diligence", m.suppliers.key[suppliers], scale=sd
+    )
+    ll += -0.5 * ((seen[:, None] - GRID[None, :]) / sd) ** 2
+    return ll
+
+
+def success_belief(m, p: dict, suppliers: np.ndarray) -> np.ndarray:
+    """Investors' posterior chance π that each firm's next small-cut pilot succeeds."""
+    mean = np.array([m.params[f"supply.readiness_mean.{k}"] for k in SUPPLIER_KINDS])[
+        m.suppliers.kind[suppliers]
+    ]
+    w = posterior(
+        mean, m.params["supply.readiness_sd"], log_likelihood(m, p, suppliers)
+    )
+    tier = TIERS.index("small_cut")
+    ps = m.success_prob(GRID, m.tier_required[tier], tier)
+    return w @ ps
+
+
+class Investor(ScenarioAgent):
+    """A private venture investor with a yearly amount of capital to place."""
+
+    def __init__(self, model, capital_cny: float):
+        super().__init__(model)
+        self.capital_per_year = capital_cny
+        self.capital_left = capital_cny
+        self.deals = 0
+        self.invested_cny = 0.0
+
+    def __repr__(self) -> str:
+        return f"Investor(deals={self.deals}, invested={self.invested_cny:,.0f} CNY, left={self.capital_left:,.0f})"
