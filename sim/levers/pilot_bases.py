@@ -19,6 +19,16 @@ public subsidy ``subsidy_cny`` per run; a capability is in at most one run at a 
 with owners and is more likely to pass a pilot. Applicants who are not taken this month may apply
 again while they know of an opportunity they fall short of.
 
+Why its effect on the targets stays small (a finding). Runs now reach the suppliers who were bidding
+and short of a requirement, but closing the gap to the published requirement is not enough to be
+chosen: an owner's bar for an unproven startup or SME lies above the requirement by its minimum
+score plus its risk aversion × newness (about 1–1.5 TRL for a government owner and a startup), and
+the applicant still competes with better-scored bidders. In a Hunan run (seed 1) 117 runs went to
+78 startups, 35 SMEs and 4 institutes, of whom 2 were matched to a pilot afterwards. The readiness
+gap is the binding reason for rejections, but one run of ``readiness_gain`` TRL rarely carries an
+unproven firm over an owner's bar; the verification report is not modelled as a track record (an
+owner still treats the firm as unproven).
+
 What it does not do: it does not raise the readiness of firms that never bid (the previous design
 picked random early-stage capabilities in a base's domain, of which almost none ever piloted: the
 money reached firms whose decision was never binding). Bases serve only the domains the case gives

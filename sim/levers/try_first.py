@@ -24,6 +24,15 @@ unproven suppliers with cash and a good product, not every rejected bidder. The 
 committed when the trial is offered and released if the trial fails or the opportunity is withdrawn;
 a commitment still open at a year's end carries over (see :mod:`sim.core.fiscal`).
 
+Why its effect on the targets is small (a finding, not a tuning question). In the Hunan case most
+public calls that close without a match fail on readiness, not on the owner's risk aversion:
+measured over 5 replicates (seeds 0–4, lever off), about 154 public calls a run closed with every bid
+rejected; removing half of the owners' risk aversion would have made some bid acceptable in about 14
+of them, removing all of it in about 30. Most re-offered opportunities would also land in a later
+call anyway, and the trial terms move the whole pilot cost onto the supplier at landing, which
+deters some bidders. The lever speeds up a few landings of unproven suppliers in public scenarios;
+the stage it acts on (owners' risk aversion) is not what holds the targets back.
+
 Evidence. Hunan plan §(八) "探索先试用后付费等机制，征集免费试用的新技术、新产品，支持政府部门、国资平台率先试用
 并择优出具报告"; EU pre-commercial procurement: buyers share the risk of testing, 71–74 % of contracts go
 to SMEs (FACTS.md, "Pilots, proofs of concept, pre-commercial procurement"). The size of the relief
