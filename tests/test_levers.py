@@ -113,7 +113,8 @@ def test_try_first_shifts_risk_from_owners_to_suppliers(hunan):
     for m in on:  # a passed trial is paid from the lever's budget, once
         paid = m.fiscal.ledger().query("flow == 'trial_payment'")
         assert len(paid) == m.levers["try_first"].reports
-    assert sum(map(unproven_small_wins_in_public, on)) > sum(map(unproven_small_wins_in_public, off))
+    # whom trials reach and the owner's decision they change: tests/test_lever_mechanisms.py (trial terms
+    # also move the whole pilot cost onto the supplier, so more unproven wins overall is not implied)
 
 
 def test_diligence_exemption_lowers_public_owners_risk_aversion(hunan):
