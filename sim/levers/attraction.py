@@ -36,7 +36,6 @@ import numpy as np
 
 from sim.params.registry import MONEY, Param, SHARE
 from sim.base.vocab import SUPPLIER_KINDS
-from sim.core.agents import expected_net_value
 from sim.levers.base import Lever
 
 L, U = "lever", "uncertainty"
@@ -84,7 +83,8 @@ class Attraction(Lever):
         s = m.scenarios
         outlay = s.budget[scenarios] - m.opener_payment(scenarios)
         p_success = m.success_prob(readiness, s.required[scenarios], s.tier[scenarios])
-        return expected_net_value(outlay, 0.0, 0.0, p_success, m.params["bid.followon_multiple"], s.budget[scenarios])
+        # the bidder's rule (sim.core.agents.expected_net_value) without levers' relief or bonus
+        return -outlay + p_success * m.params["bid.followon_multiple"] * s.budget[scenarios]
 
     def act(self):
         m = self.model
