@@ -23,6 +23,17 @@ incentive changes the location decision of firms whose relocation cost lies betw
 opportunity's value and that value plus the incentive; the lever adds scenarios only where an
 attracted firm wins an opportunity local supply left open.
 
+Why its effect on the targets is small (a finding). Measured on the Hunan case (20 replicates, common
+random numbers): about 230 outside firms a run consider an advertised opportunity and about 1.3 move
+in; the budget is never reached, so doubling it changes nothing. Under suppliers' expectations (a
+follow-on of ``bid.followon_multiple`` × budget) a pilot is worth about nothing net of the supplier's
+outlay, so the ¥1 m incentive rarely covers a relocation cost (median ¥5 m). Even at the generous
+ends of the ranges (relocation cost ¥1 m, incentive ¥3 m, 5 firms per opportunity; 10 replicates)
+17 firms a run move in (36 with the budget doubled) and no target moves beyond noise: a newcomer is
+an unproven SME (or, one time in five, a leader) who must still clear the owner's bar against local
+bidders, and local supply already serves most opportunities. The lever acts at the supply stage,
+which is not what holds the targets back.
+
 Evidence. Hunan plan §(九) "推广应用场景招商新模式…发展'市场+资源+应用场景'招商新模式…长株潭共同发布城市场景机会
 清单"; Shanghai's 引凤场景 attraction (seed 003); Chengdu and Wuxi opportunity lists (FACTS.md). Shanghai's
 first AI batch drew ≈9 proposed solutions a need, later batches far fewer (FACTS.md): how many of them
