@@ -113,20 +113,8 @@ def test_try_first_shifts_risk_from_owners_to_suppliers(hunan):
     for m in on:  # a passed trial is paid from the lever's budget, once
         paid = m.fiscal.ledger().query("flow == 'trial_payment'")
         assert len(paid) == m.levers["try_first"].reports
-    # the decision it changes: on a free trial more unproven small suppliers' bids qualify with the owner
-    # (model-wide, unproven small suppliers' wins in public scenarios now move little either way: priced bids
-    # and suppliers' learnt expectations bring more ready rivals; see the market branch's report)
-    m = on[0]
-    tf = m.levers["try_first"]
-    trial = np.flatnonzero(tf.trial[: len(m.scenarios)])
-    pairs = m.candidate_pairs(trial)
-    unproven_small = np.isin(m.suppliers.kind[pairs.supplier], SMALL) & (m.suppliers.n_validated[pairs.supplier] == 0)
-    pairs = pairs.take(unproven_small)
-    qualified_on = len(m.owner_choice(pairs)[0])
-    tf.trial[trial] = False
-    qualified_off = len(m.owner_choice(pairs)[0])
-    tf.trial[trial] = True
-    assert len(pairs) > 0 and qualified_on > qualified_off
+    # whom trials reach and the owner's decision they change: tests/test_lever_mechanisms.py (trial terms
+    # also move the whole pilot cost onto the supplier, so more unproven wins overall is not implied)
 
 
 def test_diligence_exemption_lowers_public_owners_risk_aversion(hunan):

@@ -3,9 +3,25 @@
 Mechanism. The province opens a share ``level`` of its public data to authorised users, as far as
 the yearly budget allows (opening everything costs ``cost_cny_per_year_full`` a year; the level
 reached is min(``level``, budget ÷ that cost)), paid monthly. In data-dependent domains (marked in
-the case) suppliers' delivery costs fall by level × ``cost_cut`` and their effective readiness rises
-by level × ``readiness_gain`` TRL points, raising pilots' success chance. Sources: Hunan plan §(十四)
-"规范推进公共数据资源授权运营…探索建立分级分类授权使用机制"; Hubei §(十二) 公共数据分级分类开放.
+the case) every supplier's delivery cost falls by level × ``cost_cut`` and its effective readiness
+rises by level × ``readiness_gain`` TRL points. The decisions it changes are all of them a little:
+each bid decision in those domains (a lower outlay, a higher chance of passing), the owner's choice
+only through the success chance, and each pilot's verdict.
+
+Whom it reaches, and why its effect is small (measured, Hunan, 20 replicates with common random
+numbers: see the effects table). Data is a public good once open: the lever reaches every supplier
+in data-dependent domains, most of whose bids and verdicts would go the same way without it — at the
+case values (level 0.3, cost cut 0.1, gain 0.3 TRL) a pair's readiness rises by 0.09 TRL and its cost
+falls by 3 %, against owners' bars and requirement spreads of about a TRL. Its measured effect on the
+targets is within noise while it costs the full operating bill. Doubling the budget buys nothing at
+the case values: the level is set by the policy aim (``level``), and the budget already pays for it;
+only a higher aim (or a cheaper platform) changes the outcome. This is a finding about the
+instrument as modelled — data opening acts on a stage (broad delivery cost and readiness) that is not
+the bottleneck of the targets — not a reason to change its sizes, which are assumed — uncertain.
+
+Sources: Hunan plan §(十四) "规范推进公共数据资源授权运营…探索建立分级分类授权使用机制"; Hubei §(十二)
+公共数据分级分类开放. No public figure for the cost of opening a province's data or for its effect on
+firms' costs was found: all sizes are assumed — uncertain (ranges in the case file).
 """
 
 from __future__ import annotations

@@ -158,12 +158,14 @@ class Population:
         return np.minimum(np.searchsorted(cum, u * cum[-1], side="right"), len(weights) - 1)
 
     def add_suppliers(self, kinds: np.ndarray, entered: int, first_domain: np.ndarray | None = None,
-                       source: int = 0) -> np.ndarray:
+                       source: int = 0, first_readiness: np.ndarray | None = None) -> np.ndarray:
         """Create suppliers of the given kinds with cash, a home city and capabilities.
 
         ``first_domain`` forces each new supplier's first capability domain (entrants drawn by a
         published opportunity); ``source`` tells apart entrants of the same month from different
-        processes (0: ordinary entry; levers use their own numbers), so their keys never collide."""
+        processes (0: ordinary entry; levers use their own numbers), so their keys never collide;
+        ``first_readiness`` (with ``first_domain``) sets the readiness of that first capability (a firm
+        drawn in by an opportunity it knows it can serve)."""
         n = len(kinds)
         if n == 0:
             return np.arange(0)
@@ -202,6 +204,9 @@ class Population:
         cap_dom = ranked[rows, cols]
         mean = np.array([p[f"supply.readiness_mean.{k}"] for k in SUPPLIER_KINDS])[kinds[rows]]
         readiness = np.clip(d.normal("readiness", keys[rows], cap_dom, loc=mean, scale=p["supply.readiness_sd"]), 1, 9)
+        if first_domain is not None and first_readiness is not None:
+            own = cap_dom == np.asarray(first_domain)[rows]
+            readiness[own] = np.clip(np.asarray(first_readiness, dtype=float)[rows[own]], 1, 9)
         cost = d.lognormal("cost", keys[rows], cap_dom, median=1.0, sigma=p["supply.cost_sigma"])
         self.capabilities.add(cap_sup, cap_dom, readiness, cost)
         self.supplier_agents += [Supplier(self, int(i)) for i in idx]
