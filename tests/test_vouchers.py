@@ -53,6 +53,7 @@ def landing_with(case, voucher: bool):
     v = m.levers["vouchers"]
     if voucher:
         v.value[s] = m.fiscal.commit("vouchers", np.array([3e5, 3e5]))
+        v.target[s] = o
         v.expiry[s] = m.t + 6
     m.t += 1
     m.land()
@@ -88,7 +89,7 @@ def test_supply_voucher_lifts_the_bid_only_where_cash_held_it_back(small):
     m.suppliers.cash[pairs.supplier] = (pairs.outlay - cover / 2) / share
     before = m.bid_probabilities(pairs)
     v = m.levers["vouchers"]
-    v.value[pairs.supplier] = 3e5
+    v.value[pairs.supplier], v.target[pairs.supplier] = 3e5, pairs.scenario
     after = m.bid_probabilities(pairs)
     assert np.all(before == 0) and np.all(after > 0)
     # rich: affordable either way; the voucher adds only its value to the bid's expected net value
@@ -120,6 +121,7 @@ def award_with(case, readiness_gap: float, validated: int, voucher: bool):
         owner = m.scenarios.opener[o]
         v.value[owner] = m.fiscal.commit("vouchers", np.array([v.p["share"] * m.opener_payment(np.array([o]))[0]]))[0]
         assert v.value[owner] > 0
+        v.target[owner] = o
         v.expiry[owner] = m.t + 6
     ra = m.risk_aversion(np.array([o]))[0]
     newness = m.kind_newness[m.suppliers.kind[s]][0] * (validated == 0)

@@ -1,10 +1,11 @@
 """Scenario innovation vouchers (场景创新券), as voucher schemes run them.
 
-The scheme. A holder applies, the agency approves while the year's budget lasts and commits the voucher's
-face value against that budget; the voucher is **claimed against a signed contract** — here a pilot
-contract that lands (落地) — within its validity, paying ``share`` of the holder's own cost of that
-contract, at most the voucher's face value (itself at most ``cap_cny``, one voucher per holder per calendar
-year: Shandong's cap is per firm per year). A voucher is used once; the unused face value, and vouchers
+The scheme. A holder applies for a named project — the scenario whose pilot contract it has in view —
+the agency approves while the year's budget lasts and commits the voucher's face value against that
+budget; the voucher is **claimed against the signed contract** for that scenario when the pilot lands
+(落地) within the voucher's validity, paying ``share`` of the holder's own cost of that contract, at most
+the face value (itself at most ``cap_cny``; one voucher per holder per calendar year: Shandong's cap is
+per firm per year). A voucher is used once; the unused face value, and vouchers
 that lapse unused at the end of their validity (or when the holder exits), are released to the budget
 (:mod:`sim.core.fiscal`: commitments still open at a year's end carry over). Grounds: Chinese vouchers
 are claimed against a contract (the firm signs with a provider, then claims the subsidised share);
@@ -23,7 +24,8 @@ Who holds them is a case setting, ``vouchers.demand_side`` (the "holder": true =
   (whether it can fund its share). It changes them only where they were held back: a supplier whose
   outlay was already worth it and within its cash would have bid and landed anyway (deadweight); one
   whose outlay exceeded what it will risk, or whose net value fell short of the hurdle by less than the
-  voucher, is the one it moves (additional). Nothing in the lever sets that share.
+  voucher, is the one it moves (additional); if its bid then loses, the voucher lapses unused. Nothing in
+  the lever sets these shares.
 * **Demand side**. An owner (a department, city, SOE, chain leader or pilot base) applies when it
   publishes a scenario (``apply_prob``), for ``share`` of what it would pay at landing, capped. The
   voucher pays towards a contract with a small supplier the owner has not worked with before (no earlier
@@ -95,6 +97,7 @@ class Vouchers(Lever):
         self.value = np.zeros(n_holders)  # face value still held, per holder (supplier or owner)
         self.expiry = np.full(n_holders, -1, dtype=np.int32)  # last month index the voucher is valid
         self.year_got = np.full(n_holders, -1, dtype=np.int32)  # calendar year of the holder's last voucher
+        self.target = np.full(n_holders, -1, dtype=np.int64)  # the scenario whose contract the voucher is for
         self.eligible_kind = np.array([k in ELIGIBLE for k in SUPPLIER_KINDS])
         self.issued = self.redeemed = self.expired = 0
         self.issued_cny = self.redeemed_cny = 0.0
@@ -108,6 +111,7 @@ class Vouchers(Lever):
             self.value = np.concatenate([self.value, np.zeros(grow)])
             self.expiry = np.concatenate([self.expiry, np.full(grow, -1, np.int32)])
             self.year_got = np.concatenate([self.year_got, np.full(grow, -1, np.int32)])
+            self.target = np.concatenate([self.target, np.full(grow, -1, np.int64)])
 
     def holds(self) -> np.ndarray:
         return self.value > 0
@@ -116,35 +120,38 @@ class Vouchers(Lever):
         m = self.model
         return (m.openers.key if self.demand else m.suppliers.key)[idx]
 
-    def _issue(self, holders: np.ndarray, claim: np.ndarray, stream: str) -> None:
-        """Application → approval (or the trial's lottery) → budget commitment, for distinct holders."""
+    def _issue(self, holders: np.ndarray, scenarios: np.ndarray, claim: np.ndarray, stream: str) -> None:
+        """Application (naming the scenario whose contract it is for) → approval (or the trial's lottery) →
+        budget commitment, for distinct holders."""
         m, d = self.model, self.model.draws
         can = ~self.holds()[holders] & (self.year_got[holders] != m.year)  # one voucher per holder per year
-        holders, claim = holders[can], claim[can]
+        holders, scenarios, claim = holders[can], scenarios[can], claim[can]
         if len(holders) == 0:
             return
         keys = self.holder_keys(holders)
         keep = d.uniform(stream, m.t, keys) < self.p["apply_prob"]
-        holders, claim, keys = holders[keep], claim[keep], keys[keep]
+        holders, scenarios, claim, keys = holders[keep], scenarios[keep], claim[keep], keys[keep]
         lottery = m.lottery_for("vouchers")
         if lottery is not None and len(holders):  # an in-silico trial: applicants are allotted by lottery
             keep = lottery.draw_keys(m, keys)
         else:
             keep = d.uniform("voucher_approve", m.t, keys) < self.p["approval_rate"]
-        holders, claim, keys = holders[keep], claim[keep], keys[keep]
+        holders, scenarios, claim, keys = holders[keep], scenarios[keep], claim[keep], keys[keep]
         if len(holders) == 0:
             return
         order = np.argsort(d.uniform("voucher_queue", m.t, keys))  # first come, first served
-        holders, claim = holders[order], claim[order]
+        holders, scenarios, claim = holders[order], scenarios[order], claim[order]
         got = m.fiscal.commit(self.name, claim)
-        holders, claim = holders[got > 0], got[got > 0]
+        ok = got > 0
+        holders, scenarios, claim = holders[ok], scenarios[ok], got[ok]
         self.value[holders] = claim
+        self.target[holders] = scenarios
         self.expiry[holders] = m.t + self.p["validity_months"] - 1
         self.year_got[holders] = m.year
         self.issued += len(holders)
         self.issued_cny += float(claim.sum())
         if lottery is not None:
-            lottery.record(m, holders, np.full(len(holders), -1), claim)
+            lottery.record(m, holders, scenarios, claim)
 
     # -- supply side: applications, bids, landing -------------------------------------------------
     def on_aware(self, pairs) -> None:
@@ -158,21 +165,23 @@ class Vouchers(Lever):
                  >= p["bid.hurdle"] * pairs.budget)
         want = worth & self.eligible_kind[m.suppliers.kind[pairs.supplier]] & (relief > 0)
         s, first = np.unique(pairs.supplier[want], return_index=True)
-        self._issue(s, relief[want][first], "voucher_apply")
+        self._issue(s, pairs.scenario[want][first], relief[want][first], "voucher_apply")
 
-    def _cover(self, suppliers: np.ndarray, outlay: np.ndarray) -> np.ndarray:
-        return np.minimum(self.value[suppliers], self.p["share"] * np.maximum(outlay, 0.0))
+    def _cover(self, suppliers: np.ndarray, scenarios: np.ndarray, outlay: np.ndarray) -> np.ndarray:
+        """What the suppliers' vouchers pay towards a contract for ``scenarios`` (0 for another contract)."""
+        held = np.where(self.target[suppliers] == scenarios, self.value[suppliers], 0.0)
+        return np.minimum(held, self.p["share"] * np.maximum(outlay, 0.0))
 
     def bid_relief(self, pairs):
         if self.demand:
             return 0.0
-        return self._cover(pairs.supplier, pairs.outlay)
+        return self._cover(pairs.supplier, pairs.scenario, pairs.outlay)
 
     def at_landing(self, pilots, need):
         if self.demand:
             return 0.0
         s = self.model.pilots.supplier[pilots]
-        self._offer = self._cover(s, need)
+        self._offer = self._cover(s, self.model.pilots.scenario[pilots], need)
         once = np.zeros(len(pilots), dtype=bool)  # a voucher pays towards one pilot only
         once[np.unique(s, return_index=True)[1]] = True
         self._offer[~once] = 0.0
@@ -207,13 +216,15 @@ class Vouchers(Lever):
         ok = pay > 0
         owners, first = np.unique(m.scenarios.opener[scenarios[ok]], return_index=True)
         claim = np.minimum(self.p["cap_cny"], self.p["share"] * pay[ok][first])
-        self._issue(owners, claim, "voucher_apply_owner")
+        self._issue(owners, scenarios[ok][first], claim, "voucher_apply_owner")
 
     def owner_cover(self, scenarios: np.ndarray) -> np.ndarray:
-        """What the owner's voucher would pay towards a contract for each scenario (0 without one)."""
+        """What the owner's voucher would pay towards a contract for each scenario (0 without one, or for
+        a scenario other than the one it was applied for)."""
         m = self.model
         pay = m.opener_payment(scenarios)
-        held = self.value[m.scenarios.opener[scenarios]]
+        owner = m.scenarios.opener[scenarios]
+        held = np.where(self.target[owner] == scenarios, self.value[owner], 0.0)
         return np.minimum(held, self.p["share"] * pay)
 
     def risk_aversion_multiplier(self, scenarios):
