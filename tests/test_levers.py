@@ -38,6 +38,7 @@ def test_vouchers_bring_more_pilots_by_small_suppliers(hunan):
     pairs = pairs.take(np.isin(pairs.supplier, sup) & (pairs.outlay > 0))
     before = m.bid_probabilities(pairs)
     m.levers["vouchers"].value[pairs.supplier] = 5e5
+    m.levers["vouchers"].target[pairs.supplier] = pairs.scenario  # a voucher is for the contract it names
     after = m.bid_probabilities(pairs)
     assert np.all(after >= before) and np.mean(after > before) > 0.5
 
