@@ -64,7 +64,7 @@ BAD = [
     ([("share               = { value = 0.5, unit = \"share\", range = [0.3, 0.6]",
        "share               = { value = 1.5, unit = \"share\", range = [0.3, 0.6]")],
      r"levers\.vouchers\.share\.value = 1\.5: must be a number between 0 and 1"),
-    ([("budget_cny_per_year = { value = 30_000_000", "budget_cny_per_year = { value = -5")],
+    ([("budget_cny_per_year = { value = 13_180_000", "budget_cny_per_year = { value = -5")],
      r"levers\.vouchers\.budget_cny_per_year\.value = -5: must be a number between 0 and 1e\+13"),
     ([("share               = { value = 0.5,", "share               = { value = 0.7,")],
      r"levers\.vouchers\.share\.value = 0\.7: must lie inside its range \[0\.3, 0\.6\]"),

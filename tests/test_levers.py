@@ -36,8 +36,10 @@ def test_vouchers_bring_more_pilots_by_small_suppliers(hunan):
     sup = np.flatnonzero(m.suppliers.alive & np.isin(m.suppliers.kind, SMALL))
     pairs = m.candidate_pairs(o)
     pairs = pairs.take(np.isin(pairs.supplier, sup) & (pairs.outlay > 0))
+    pairs = pairs.take(np.unique(pairs.supplier, return_index=True)[1])  # one pair per supplier: a voucher names one
     before = m.bid_probabilities(pairs)
     m.levers["vouchers"].value[pairs.supplier] = 5e5
+    m.levers["vouchers"].target[pairs.supplier] = pairs.scenario  # a voucher is for the contract it names
     after = m.bid_probabilities(pairs)
     assert np.all(after >= before) and np.mean(after > before) > 0.5
 

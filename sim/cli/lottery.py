@@ -33,6 +33,9 @@ def cmd_lottery(args) -> int:
     head, rows = lottery_rows(res["lottery_summary"], args.lang)
     print_table(con, t("lottery_title", args.lang).format(lever=args.lever, case=case.id, seed=seed, share=share),
                 head, rows, left={0, 5})
+    if args.lever == "vouchers":
+        con.print(t("lottery_holder_demand" if case.values["vouchers.demand_side"] else "lottery_holder_supply", args.lang),
+                  highlight=False)
     man = {"command": "lottery", "lang": args.lang, "case": case.id, "case_file": case.path,
            "case_sha256": file_sha256(case.path), "lever": args.lever,
            "share": share, "seed": seed, "run_seed": run_seed(seed, 0), "max_twins": max_twins,

@@ -84,6 +84,7 @@ HOOKS: dict[str, Hook] = {h.name: h for h in [
     Hook("on_matched", "notify", "match: after pilots are awarded"),
     Hook("at_landing", "sum", "land"),
     Hook("on_landed", "notify", "land"),
+    Hook("owner_relief", "sum", "land: what the owner pays"),
     Hook("pilot_incidents", "any", "conclude_pilots"),
     Hook("on_pilots_concluded", "notify", "conclude_pilots (and suppliers' exit)"),
     Hook("on_validated", "notify", "conclude_pilots (and suppliers' exit)"),
@@ -234,6 +235,11 @@ class Lever:
     def on_landed(self, pilots: np.ndarray, landed: np.ndarray) -> None:
         """After the funding check: ``landed`` marks which of the ``pilots`` offered to at landing
         actually started. Pay (and record) only for those."""
+
+    def owner_relief(self, pilots: np.ndarray) -> np.ndarray | float:
+        """Yuan this lever paid the supplier, in ``on_landed``, on the owner's behalf for each landed pilot
+        (a demand-side voucher): the owner pays that much less."""
+        return 0.0
 
     def pilot_incidents(self, pilots: np.ndarray) -> np.ndarray | bool:
         """Which concluding pilots fail by an incident this lever admits (its own keyed draws)."""

@@ -66,6 +66,12 @@ TEXT = {
     "compare_progress": ("{id}：{mixes} 个组合 × {n} 次重复", "{id}: {mixes} mixes × {n} replicates"),
     "compare_header": ("每个组合 {n} 次重复，随机种子 {seed}，案例 {case}", "{n} replicates per mix, seed {seed}, case {case}"),
     "lottery_progress": ("{lever} 抽签试验：孪生模拟", "lottery of {lever}: twin runs"),
+    "lottery_holder_supply": ("创新券由中小供给方持有（供给侧）；“新伙伴”项目：与此前未合作过的场景方落地的试点（含首个试点）。",
+                              "Vouchers held by small suppliers (supply side); a new-partner project: a pilot landed with an "
+                              "owner the supplier had not worked with (its first pilot included)."),
+    "lottery_holder_demand": ("创新券由场景方持有（需求侧）；“新伙伴”项目：与此前未合作过的供给方落地的试点。",
+                              "Vouchers held by owners (demand side); a new-partner project: a pilot landed with a supplier "
+                              "the owner had not worked with."),
     "lottery_title": ("{lever} 的模拟抽签试验 — {case}，随机种子 {seed}，中签率 {share}",
                       "In-silico lottery of {lever} — {case}, seed {seed}, share {share}"),
     "sweep_done": ("{id}：共 {total} 次运行：复用 {reused}，新算 {computed}（{seconds:.1f} 秒{rate}）→ {out}/",

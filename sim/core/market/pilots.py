@@ -39,14 +39,15 @@ class Pilots:
         funded = self.suppliers.alive[sup_i] & (within <= self.suppliers.cash[sup_i] + 1e-6)
         self.levers.notify("on_landed", due, funded)
         ok, bad = due[funded], due[~funded]
-        pil.opener_paid[ok] = self.opener_payment(pil.scenario[ok], pil.price[ok])
+        full = self.opener_payment(pil.scenario[ok], pil.price[ok])  # the owner's payment, part perhaps paid by a lever
+        pil.opener_paid[ok] = full - np.minimum(self.levers.combine("owner_relief", ok, n=len(ok)), full)
         # money: the owner pays its share to the supplier, who pays the pilot's whole cost (the levers'
         # offers were paid by the levers themselves in on_landed)
         owner_kind = self.openers.kind[s.opener[pil.scenario[ok]]]
         for k in np.unique(owner_kind):
             mine = owner_kind == k
             self.money.to_suppliers(f"owners:{OPENER_KINDS[k]}", sup_i[funded][mine], pil.opener_paid[ok][mine])
-        self.money.from_suppliers("economy", sup_i[funded], pil.outlay[ok] + pil.opener_paid[ok])
+        self.money.from_suppliers("economy", sup_i[funded], pil.outlay[ok] + full)
         pil.status[ok], pil.month_end[ok] = P_RUNNING, self.t + s.duration[pil.scenario[ok]]
         np.add.at(self.suppliers.n_pilots, sup_i[funded], 1)
         scn = np.unique(pil.scenario[ok])
