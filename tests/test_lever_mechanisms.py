@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.base.vocab import OPENER_KINDS, SUPPLIER_KINDS, State
+from sim.base.vocab import OPENER_KINDS, SUPPLIER_KINDS
 from sim.core.case import load_case
 from sim.core.model import ScenarioMarket
 from sim.levers._util import PUBLIC_OWNERS
