@@ -109,7 +109,7 @@ def award_with(case, readiness_gap: float, validated: int, voucher: bool):
     m.fiscal.release("vouchers", v.value.sum())
     v.value[:] = 0.0
     o = m.open_scenarios()
-    o = o[m.opener_payment(o) > 0][0]
+    o = o[v._expected_payment(o) > 0][0]
     s, c = small_suppliers_with_capability(m, m.scenarios.domain[o], 1)
     m.suppliers.n_validated[s] = validated
     skey, okey = m.suppliers.key[s], m.scenarios.key[[o]]
@@ -119,7 +119,7 @@ def award_with(case, readiness_gap: float, validated: int, voucher: bool):
     m.capabilities.readiness[c] = m.scenarios.required[o] + p["owner.min_score"] - noise - record + readiness_gap
     if voucher:
         owner = m.scenarios.opener[o]
-        v.value[owner] = m.fiscal.commit("vouchers", np.array([v.p["share"] * m.opener_payment(np.array([o]))[0]]))[0]
+        v.value[owner] = m.fiscal.commit("vouchers", np.array([v.p["share"] * v._expected_payment(np.array([o]))[0]]))[0]
         assert v.value[owner] > 0
         v.target[owner] = o
         v.expiry[owner] = m.t + 6

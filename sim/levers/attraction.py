@@ -92,10 +92,11 @@ class Attraction(Lever):
         it: its chance of passing × the expected follow-on, less its outlay at a typical cost."""
         m = self.model
         s = m.scenarios
-        outlay = s.budget[scenarios] - m.opener_payment(scenarios)
+        outlay = s.budget[scenarios] - m.opener_payment(scenarios, m.price_ceiling(scenarios))  # paid at the ceiling
         p_success = m.success_prob(readiness, s.required[scenarios], s.tier[scenarios])
-        # the bidder's rule (sim.core.agents.expected_net_value) without levers' relief or bonus
-        return -outlay + p_success * m.params["bid.followon_multiple"] * s.budget[scenarios]
+        # the bidder's rule (sim.core.agents.expected_net_value) without levers' relief or bonus, at the
+        # follow-on local suppliers have learnt to expect
+        return -outlay + p_success * m.followon_expected(scenarios) * s.budget[scenarios]
 
     def act(self):
         m = self.model

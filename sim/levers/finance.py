@@ -161,10 +161,10 @@ class Finance(Lever):
     def _eligible(self, suppliers):
         return self.eligible_kind[self.model.suppliers.kind[suppliers]]
 
-    def loan_terms(self, suppliers, need, p_success, budget, months):
+    def loan_terms(self, suppliers, need, p_success, budget, months, followon):
         """The loan each firm takes for a pilot, and the interest it pays on it (grounds in the module
         docstring): what its own funds do not cover, at most ``loan_share`` of its outlay, and only if
-        the pilot's expected value covers the interest."""
+        the pilot's expected value (at the follow-on the firm expects, × budget) covers the interest."""
         m = self.model
         n = len(suppliers)
         if not (self.p["loans"] and self._open("interest_subsidy")):
@@ -173,13 +173,13 @@ class Finance(Lever):
         own = m.params["bid.max_cash_share"] * np.maximum(m.suppliers.cash[suppliers], 0.0)
         amount = np.minimum(self.p["loan_share"] * need, np.maximum(need - own, 0.0)) * self._eligible(suppliers)
         interest = amount * self.p["loan_rate_per_year"] * months / 12 * (1 - self.p["interest_subsidy"])
-        value = p_success * m.params["bid.followon_multiple"] * budget - need
+        value = p_success * followon * budget - need
         take = (amount > 0) & (value >= interest)
         return amount * take, interest * take
 
     def credit_line(self, pairs):
         months = self.model.scenarios.duration[pairs.scenario]
-        return self.loan_terms(pairs.supplier, pairs.outlay, pairs.p_success, pairs.budget, months)[0]
+        return self.loan_terms(pairs.supplier, pairs.outlay, pairs.p_success, pairs.budget, months, pairs.followon)[0]
 
     def bid_bonus(self, pairs):
         if not self.active:
@@ -192,7 +192,8 @@ class Finance(Lever):
             premium = self._premium_of(pairs.budget, own, pairs.p_success) * (1 - self.p["premium_subsidy"])
             value += ((1 - pairs.p_success) * self.p["insurance_cover"] * own - premium) * el
         months = m.scenarios.duration[pairs.scenario]
-        value -= self.loan_terms(pairs.supplier, pairs.outlay, pairs.p_success, pairs.budget, months)[1]
+        value -= self.loan_terms(pairs.supplier, pairs.outlay, pairs.p_success, pairs.budget, months,
+                                 pairs.followon)[1]
         return value
 
     # -- landing, interest, repayment ----------------------------------------------------------
@@ -206,7 +207,7 @@ class Finance(Lever):
         el = self._eligible(s)
         o = m.pilots.scenario[pilots]
         self._loan = self.loan_terms(s, need, m.pilots.p_success[pilots], m.scenarios.budget[o],
-                                     m.scenarios.duration[o])[0]
+                                     m.scenarios.duration[o], m.followon_expected(o))[0]
         if self.p["insurance"] and self._open("premium_subsidy"):
             budget = m.scenarios.budget[m.pilots.scenario[pilots]]
             self._premium = self._premium_of(budget, need, m.pilots.p_success[pilots]) * el
