@@ -112,7 +112,7 @@ def test_a_firm_borrows_only_what_it_lacks_and_only_for_a_pilot_worth_the_intere
     m.suppliers.cash[firms] = [1e5, 1e5, 1e8]
     need, budget, months = np.full(3, 1e6), np.full(3, 4e6), np.full(3, 6)
     p_success = np.array([0.8, 0.0, 0.8])  # a good pilot, a hopeless one, a good one by a cash-rich firm
-    amount, interest = fin.loan_terms(firms, need, p_success, budget, months)
+    amount, interest = fin.loan_terms(firms, need, p_success, budget, months, np.full(3, 0.5))
     m.suppliers.cash[firms] = cash
     assert amount[0] > 0 and interest[0] > 0
     assert amount[1] == 0 and amount[2] == 0
