@@ -26,7 +26,7 @@ def test_run_replicates_and_tables(hunan):
 def test_model_takes_parameters_by_name_and_exposes_agents(hunan):
     m = ScenarioMarket(hunan, seed=2, **{"population.startups": 300, "population.smes": 200})
     assert m.params["population.startups"] == 300
-    assert len(m.supplier_agents) == 300 + 200 + 120 + 150
+    assert len(m.supplier_agents) == 300 + 200 + hunan.values["population.leaders"] + hunan.values["population.institutes"]
     m.run()
     assert not m.running and m.t == hunan.n_months - 1
     df = m.datacollector.get_model_vars_dataframe()

@@ -1,6 +1,6 @@
 """The pattern set and validation: public figures set against the model's observables.
 
-A pattern (``scenarios/patterns.toml``) names a public figure, its source and reliability, the model
+A pattern (``scenarios/patterns/patterns.toml``) names a public figure, its source and reliability, the model
 observable it corresponds to (:mod:`sim.core.observables`) and a band; :func:`evaluate` compares the
 observables of a set of runs with every pattern: the model's median and 90 % interval, and whether the
 median falls in the band. Nothing here tunes anything: a pattern the model misses is reported as
@@ -22,7 +22,7 @@ from sim.base.tomlfile import check_path, read_toml
 from sim.core.case import check_keys
 from sim.core.observables import OBSERVABLES
 
-DEFAULT_PATTERNS = Path(__file__).resolve().parents[2] / "scenarios" / "patterns.toml"
+DEFAULT_PATTERNS = Path(__file__).resolve().parents[2] / "scenarios" / "patterns" / "patterns.toml"
 KEYS = ("id", "zh", "en", "observable", "observed", "band", "source", "independent", "reliability", "window",
         "comparability", "use")
 RELIABILITY = ("strong", "medium", "weak")
@@ -54,7 +54,7 @@ def _number(f, key, v) -> float:
 def load_patterns(path: str | Path | None = None) -> list[Pattern]:
     """Read and check a pattern file (one-line errors naming the file, key and value)."""
     path = DEFAULT_PATTERNS if path is None else check_path(path, None, None, "the path of a pattern file")
-    doc = read_toml(Path(path), "pattern file", "scenarios/patterns.toml")[0]
+    doc = read_toml(Path(path), "pattern file", "scenarios/patterns/patterns.toml")[0]
     f = str(path)
     check_keys(f, doc, ("pattern",), "")
     rows = doc.get("pattern")

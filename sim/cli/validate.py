@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.analysis.patterns import docking, evaluate, load_patterns, sources_count
+from sim.analysis.patterns import DEFAULT_PATTERNS, docking, evaluate, load_patterns, sources_count
 from sim.base.files import code_version, file_sha256, write_bundle
 from sim.cli.args import (add_executor_args, add_path_flag, default_case, executor_args, input_path, out_folder,
                           positive_int, seed_arg)
@@ -40,7 +40,7 @@ def cmd_validate(args) -> int:
     con.print(pick(f"{len(table)} 项中 {n_in} 项符合；模式来自 {sources_count(patterns)} 个独立来源。",
                    f"{n_in} of {len(table)} within their band; patterns from {sources_count(patterns)} independent "
                    "sources.", args.lang), highlight=False)
-    pfile = Path(args.patterns) if args.patterns else Path(__file__).resolve().parents[2] / "scenarios" / "patterns.toml"
+    pfile = Path(args.patterns) if args.patterns else DEFAULT_PATTERNS
     man = {"command": "validate", "lang": args.lang, "case": case.id, "case_file": case.path,
            "case_sha256": file_sha256(case.path), "patterns_sha256": file_sha256(pfile), "seed": seed,
            "replicates": reps, "code_version": code_version()}
@@ -53,10 +53,10 @@ def cmd_validate(args) -> int:
 def register(sub) -> None:
     p = sub.add_parser("validate", help="the model against public figures (docking and the pattern set)",
                        description="Run a case and set its observables against every public figure of the pattern "
-                       "set (scenarios/patterns.toml): the figure, its band, the model's median and 5–95 %% range, "
+                       "set (scenarios/patterns/patterns.toml): the figure, its band, the model's median and 5–95 %% range, "
                        "and whether the median falls in the band; first the Bass docking check.")
     p.add_argument("case", nargs="?", default=None, help="case file (default: the Hunan case)")
-    p.add_argument("--patterns", default=None, help="pattern file (default: scenarios/patterns.toml)")
+    p.add_argument("--patterns", default=None, help="pattern file (default: scenarios/patterns/patterns.toml)")
     p.add_argument("--replicates", "-r", default="20", help="replicates (default 20)")
     p.add_argument("--seed", default="0", help="seed (default 0)")
     add_executor_args(p)

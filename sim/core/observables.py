@@ -1,5 +1,5 @@
 """Observables: quantities of a finished run that correspond to figures published about real scenario
-markets, so that the model can be set against them (the pattern set, ``scenarios/patterns.toml``;
+markets, so that the model can be set against them (the pattern set, ``scenarios/patterns/patterns.toml``;
 ``scensim validate``).
 
 Each observable is measured over the plan's horizon on scenarios the plan formed (a need put forward
