@@ -223,25 +223,26 @@ def test_pilot_bases_raise_readiness_of_early_stage_suppliers(hunan):
     assert on.capabilities.readiness[c].mean() > off.capabilities.readiness[c].mean()
 
 
-def test_racing_raises_the_chance_a_landed_scenario_is_validated(hunan):
-    from sim.base.vocab import TIERS
+def test_racing_validates_a_scenario_when_any_racer_succeeds(hunan):
+    """The decision racing changes: the owner lets several suppliers pilot side by side and keeps the
+    scenario if any of them succeeds. (Whether racing raises validations overall depends on whether
+    bidders still come when each racer is paid only ``contract_share``: with priced, value-driven bids
+    fewer do — docs/levers.md.)"""
+    from sim.core.market.pilots import P_FAILED, P_SUCCEEDED
 
-    race_tiers = [TIERS.index("major"), TIERS.index("integrated")]
-
-    def validated_share(ms):
-        num = den = 0
-        for m in ms:
-            landed = (m.scenarios.month_landed >= 0) & np.isin(m.scenarios.tier, race_tiers) & (m.scenarios.month_landed <= 20)
-            num += int((landed & (m.scenarios.month_validated >= 0)).sum())
-            den += int(landed.sum())
-        return num / den
-
-    off = runs(hunan, {"racing.share": 0.0})
     on = runs(hunan, {"racing.share": 1.0, "racing.entrants": 3})
-    assert validated_share(on) > validated_share(off)
-    m = on[0]
-    per_scenario = np.bincount(m.pilots.scenario[np.isin(m.pilots.status, (1, 2, 3))], minlength=len(m.scenarios))
-    assert 2 <= per_scenario.max() <= 3  # races happen, never beyond the entrants allowed
+    races = 0
+    for m in on:
+        pil, s = m.pilots, m.scenarios
+        done = np.isin(pil.status, (P_SUCCEEDED, P_FAILED))
+        per = np.bincount(pil.scenario[done], minlength=len(s))
+        won = np.bincount(pil.scenario[pil.status == P_SUCCEEDED], minlength=len(s))
+        raced = np.flatnonzero((per >= 2) & ((s.month_validated >= 0) | (s.month_failed >= 0)))
+        races += len(raced)
+        assert ((s.month_validated[raced] >= 0) == (won[raced] > 0)).all()
+        started = np.bincount(pil.scenario[np.isin(pil.status, (1, 2, 3))], minlength=len(s))
+        assert started.max() <= 3  # never beyond the entrants allowed
+    assert races > 0
 
 
 def test_exit_withdraws_stalled_opportunities(hunan):
