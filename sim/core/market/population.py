@@ -269,7 +269,7 @@ class Population:
         published there plus follow-on revenue suppliers kept from adoptions there."""
         s = self.scenarios
         recent = (s.month_published >= 0) & (s.month_published > self.t - 12)
-        value = np.bincount(s.domain[recent], weights=s.budget[recent], minlength=self.n_domains)
+        value = np.bincount(s.domain[recent], weights=s.budget[recent], minlength=self.n_domains).astype(float)
         for month, scen, _n, paid in reversed(self._adoptions):
             if month <= self.t - 12:
                 break
