@@ -16,12 +16,11 @@ from __future__ import annotations
 import functools
 import os
 import threading
-from collections import OrderedDict
 
 import solara
 
 from sim.app import charts
-from sim.app.compute import Cancelled, Runner, aggregate, case_key
+from sim.app.compute import Cancelled, Runner, aggregate
 from sim.app.controls import controls, env_settings, presets
 from sim.app.text import t
 from sim.app.webfont import font_css
@@ -106,16 +105,13 @@ def redraw(S: Shared, values: dict, lang: str, cancel: threading.Event, publish)
     case = S.case_for(values)
     quick = S.quick()
     steps = [quick, S.full] if quick < S.full else [S.full]
-    ck = case_key(case)
     last = {}
     for n in steps:
         if cancel.is_set():
             raise Cancelled()
-        drawn = _drawn.get((ck, n, lang))
-        if drawn is not None:  # another session (or this one, earlier) drew exactly this
-            last = drawn
-            publish(drawn)
-            continue
+        # Drawings are not reused across redraws: publishing a finished drawing at once (a cache hit) left
+        # the page without its redraw in a second session (tests/test_app_browser.py, two sessions moving
+        # the same slider). The digests — the runs, where the time goes — are still shared (Runner's cache).
         view = aggregate(S.runner.digests(case, n, S.seed, cancel))
         if cancel.is_set():
             raise Cancelled()
@@ -124,23 +120,10 @@ def redraw(S: Shared, values: dict, lang: str, cancel: threading.Event, publish)
         if out["final"] or "market" not in last:
             out["market"] = charts.market_png(S.case, view, base, lang)
             out["fiscal"] = charts.fiscal_png(S.case, view, base, lang)
-            _remember((ck, n, lang), out)
         else:
             out["market"], out["fiscal"] = last["market"], last["fiscal"]
         last = out
         publish(out)
-
-
-_drawn: OrderedDict = OrderedDict()  # (case key, replicates, lang) -> complete drawing; pure, so shareable
-_drawn_lock = threading.Lock()
-DRAWN_KEEP = 64  # ~0.3 MB each
-
-
-def _remember(key, out):
-    with _drawn_lock:
-        _drawn[key] = out
-        while len(_drawn) > DRAWN_KEEP:
-            _drawn.popitem(last=False)
 
 
 @solara.component
