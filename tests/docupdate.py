@@ -6,8 +6,10 @@ back into the document (for doc authors after a deliberate change of the model's
 Each document's blocks run in order in a temporary copy of the repository, exactly as
 :mod:`tests.docrun` runs them. Shown output that no longer matches is replaced by what was printed:
 ``console`` blocks command by command (a command shown without output stays without), and
-``<!-- doc: output -->`` blocks after the block they belong to. Output marked ``abridged`` is never
-rewritten (it is a human's selection): a mismatch is reported for the author to edit by hand. Blocks
+``<!-- doc: output -->`` blocks after the block they belong to. Output marked ``abridged`` keeps the
+author's selection of rows: each shown row is replaced by the printed row with the same label (its
+first cells, :func:`reabridge`); where that does not reproduce a match, it is reported for the author to
+edit by hand. Blocks
 preceded by a Sybil ``<!-- skip: next … -->`` comment are not run unless ``--run-skipped`` is given;
 their skip comments are kept (remove them by hand once the shown output is right). ``--check`` writes
 nothing and exits 1 if any shown output is stale.
@@ -59,6 +61,39 @@ def _with_newline(s: str) -> str:
     return s if s.endswith("\n") else s + "\n"
 
 
+def _cells(line: str) -> list[str]:
+    return [c for c in re.split(r"\s{2,}", docrun.BOX.sub(" ", line).strip()) if c]
+
+
+def reabridge(shown: str, actual: str) -> str:
+    """Stale abridged output re-measured row by row: each shown line is replaced by the printed line whose
+    first cells (its label: the first two, else the first) are the same — the author's choice of rows is
+    kept, their numbers re-measured. A shown line with no such printed line is kept as it was (and so
+    still reported stale)."""
+    printed = [docrun.BOX.sub(" ", ln).rstrip() for ln in docrun._lines(actual)]
+    printed_cells = [_cells(ln) for ln in printed]
+    out, i = [], 0
+    for line in docrun._lines(shown):
+        if not line.strip() or line.strip() == "…":
+            out.append(line)
+            continue
+        cells = _cells(line)
+        hit = None
+        for k in (2, 1):
+            if len(cells) < k:
+                continue
+            key = cells[:k]
+            hit = next((j for j in range(i, len(printed)) if printed_cells[j][:k] == key), None)
+            if hit is not None:
+                break
+        if hit is None:
+            out.append(line)
+            continue
+        out.append(printed[hit])
+        i = hit + 1
+    return "\n".join(ln.strip() for ln in out)  # table borders gone, every row starts at the margin
+
+
 def update(path: Path, run_skipped: bool = False) -> tuple[str, list[str]]:
     """The document with re-measured output, and the problems found (stale abridged output, failures)."""
     text = path.read_text(encoding="utf-8")
@@ -87,10 +122,14 @@ def update(path: Path, run_skipped: bool = False) -> tuple[str, list[str]]:
                     continue
                 if docrun.compare(block, "the block above", block.source, previous[1]) is None:
                     continue
-                if "abridged" in block.flags:
-                    problems.append(f"{block.where}: abridged output is stale; edit it by hand")
-                    continue
                 s, e = _source_span(text, region.start, region.end)
+                if "abridged" in block.flags:
+                    new = reabridge(block.source, previous[1])
+                    if docrun.compare(block, "the block above", new, previous[1]) is not None:
+                        problems.append(f"{block.where}: abridged output is stale; edit it by hand")
+                        continue
+                    edits.append((s, e, _with_newline(new)))
+                    continue
                 edits.append((s, e, _with_newline("\n".join(docrun._lines(previous[1])))))
                 continue
             previous = None
@@ -119,7 +158,13 @@ def update(path: Path, run_skipped: bool = False) -> tuple[str, list[str]]:
                 new = shown
                 if shown.strip() and docrun.compare(block, command, shown, out) is not None:
                     if "abridged" in block.flags:
-                        problems.append(f"{block.where}: abridged output of `{command.strip()}` is stale; edit by hand")
+                        new = reabridge(shown, out)
+                        if docrun.compare(block, command, new, out) is not None:
+                            problems.append(f"{block.where}: abridged output of `{command.strip()}` is stale; "
+                                            "edit by hand")
+                            new = shown
+                        else:
+                            stale = True
                     else:
                         new, stale = "\n".join(docrun._lines(out)), True
                 pieces.append("$ " + command + ("\n" + new if new.strip() else ""))

@@ -317,3 +317,15 @@ def test_docupdate_rewrites_stale_output_and_leaves_abridged_and_skipped_blocks(
     assert doc.read_text(encoding="utf-8") == new  # ... and the rest written
     doc.write_text(new.replace("\nc\n", "\nb\n"), encoding="utf-8")
     assert docupdate.main([str(doc), "--check"]) == 0
+
+
+def test_reabridge_keeps_the_rows_shown_and_re_measures_them():
+    from tests.docupdate import reabridge
+
+    shown = "Target  Year  P(met)\nLarge scale (cumulative)  2028  0.04\n…\nResults written to results/x/"
+    printed = ("┃ Target ┃ Year ┃ P(met) ┃\n│ Large scale (cumulative) │ 2027 │ 0.50 │\n"
+               "│ Large scale (cumulative) │ 2028 │ 0.90 │\nResults written to results/x/")
+    new = reabridge(shown, printed)
+    assert new.splitlines()[1].split() == ["Large", "scale", "(cumulative)", "2028", "0.90"]
+    assert new.splitlines()[2:] == ["…", "Results written to results/x/"]
+    assert docrun.first_missing_line(new, printed) is None
