@@ -22,6 +22,7 @@ temporary file, then rename).
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import re
 import shutil
@@ -67,8 +68,9 @@ def _cells(line: str) -> list[str]:
 
 def reabridge(shown: str, actual: str) -> str:
     """Stale abridged output re-measured row by row: each shown line is replaced by the printed line whose
-    first cells (its label: the first two, else the first) are the same — the author's choice of rows is
-    kept, their numbers re-measured. A shown line with no such printed line is kept as it was (and so
+    first cells (its label: the first two, else the first) are the same, or failing that the closest printed
+    line (similarity ≥ 0.85) — the author's choice of rows is kept, their numbers re-measured; table
+    borders are dropped. A shown line with no such printed line is kept as it was (and so
     still reported stale)."""
     printed = [docrun.BOX.sub(" ", ln).rstrip() for ln in docrun._lines(actual)]
     printed_cells = [_cells(ln) for ln in printed]
@@ -78,6 +80,8 @@ def reabridge(shown: str, actual: str) -> str:
             out.append(line)
             continue
         cells = _cells(line)
+        if not cells:  # a table border: the re-measured rows are shown without borders
+            continue
         hit = None
         for k in (2, 1):
             if len(cells) < k:
@@ -86,6 +90,12 @@ def reabridge(shown: str, actual: str) -> str:
             hit = next((j for j in range(i, len(printed)) if printed_cells[j][:k] == key), None)
             if hit is not None:
                 break
+        if hit is None:  # a label that changed its wording: the closest printed line, if close enough
+            want = " ".join(cells)
+            scores = [(difflib.SequenceMatcher(None, want, " ".join(c)).ratio(), j)
+                      for j, c in enumerate(printed_cells[i:], start=i) if c]
+            best = max(scores, default=(0.0, None))
+            hit = best[1] if best[0] >= 0.85 else None
         if hit is None:
             out.append(line)
             continue
