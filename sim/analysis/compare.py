@@ -204,9 +204,10 @@ def _ratio_ci(dc: np.ndarray, dv: np.ndarray, seed: int) -> tuple[float, float, 
     ratio = float(dc.mean() / dv.mean())
     if len(dv) < 3 or np.allclose(dv, dv[0]):
         return ratio, ratio, ratio
-    res = stats.bootstrap((dc, dv), lambda a, b, axis=-1: np.mean(a, axis=axis) / np.mean(b, axis=axis),
-                          paired=True, vectorized=True, n_resamples=2000, method="percentile",
-                          random_state=np.random.default_rng(seed))
+    with np.errstate(divide="ignore", invalid="ignore"):  # resamples with no gain give ±inf: the interval says so
+        res = stats.bootstrap((dc, dv), lambda a, b, axis=-1: np.mean(a, axis=axis) / np.mean(b, axis=axis),
+                              paired=True, vectorized=True, n_resamples=2000, method="percentile",
+                              random_state=np.random.default_rng(seed))
     lo, hi = res.confidence_interval
     return ratio, float(lo), float(hi)
 
