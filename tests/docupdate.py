@@ -185,6 +185,10 @@ def update(path: Path, run_skipped: bool = False) -> tuple[str, list[str]]:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     for s, e, new in sorted(edits, reverse=True):
+        fence = text.rfind("\n", 0, s - 1) + 1  # the opening fence line: a block indented in a list keeps it
+        indent = text[fence:s - 1][: len(text[fence:s - 1]) - len(text[fence:s - 1].lstrip(" "))]
+        if indent:
+            new = "".join(indent + ln if ln.strip() else ln for ln in new.splitlines(keepends=True))
         text = text[:s] + new + text[e:]
     return text, problems
 

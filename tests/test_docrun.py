@@ -329,3 +329,13 @@ def test_reabridge_keeps_the_rows_shown_and_re_measures_them():
     assert new.splitlines()[1].split() == ["Large", "scale", "(cumulative)", "2028", "0.90"]
     assert new.splitlines()[2:] == ["…", "Results written to results/x/"]
     assert docrun.first_missing_line(new, printed) is None
+
+
+def test_docupdate_keeps_the_indentation_of_a_block_in_a_list(tmp_path):
+    from tests import docupdate
+
+    doc = tmp_path / "guide.md"
+    doc.write_text("* item\n\n  ```bash\n  echo one; echo two\n  ```\n\n  <!-- doc: output -->\n  ```\n  three\n  ```\n",
+                   encoding="utf-8")
+    new, problems = docupdate.update(doc)
+    assert not problems and "  ```\n  one\n  two\n  ```" in new
