@@ -205,7 +205,7 @@ def load_spec(path, allow_outside: bool = False) -> CalibrationSpec:
                            float(eps), c.get("notes", {}) if isinstance(c.get("notes", {}), dict) else {})
 
 
-def _values(case: Case, params: dict) -> dict:
+def _values(params: dict) -> dict:
     out = {}
     for k, v in params.items():
         out[k] = int(round(v)) if REGISTRY.params[k].dtype is int else float(v)
@@ -218,7 +218,7 @@ def simulate_patterns(case: Case, observables: tuple[str, ...], replicates: int,
     from sim.core.model import ScenarioMarket
     from sim.core.observables import measure
 
-    c = case.with_params(_values(case, params), origin="calibration particle")
+    c = case.with_params(_values(params), origin="calibration particle")
     rows = []
     for _ in range(replicates):
         seed = int(np.random.randint(0, 2 ** 62))

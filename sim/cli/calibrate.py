@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from sim.base.files import code_version, file_sha256, write_bundle
-from sim.cli.args import add_executor_args, add_path_flag, executor_args, input_path, out_folder
+from sim.cli.args import add_executor_args, add_path_flag, executor_args, input_path, out_folder, positive_int
 from sim.report.console import print_table, stdout_console
 from sim.report.escape import term
 
@@ -36,6 +36,7 @@ def cmd_calibrate(args) -> int:
     from sim.report.validation_tables import markdown, validation_rows
 
     workers, scheduler = executor_args(args)
+    n_predictive = positive_int("--predictive", 10_000)(args.predictive)  # checked before an hour of fitting
     spec = load_spec(input_path(args.spec, "SPEC"), allow_outside=args.allow_outside_paths)
     out = out_folder(args.out, Path("results") / spec.id)
     work = out.parent / f".{out.name}.calibrating"
@@ -54,7 +55,7 @@ def cmd_calibrate(args) -> int:
         post, history = calibrate(spec, ex, db)
     marg = marginals(post, spec)
     # posterior predictive: particles drawn by weight, one run each, every observable
-    k = min(len(post), args.predictive)
+    k = min(len(post), n_predictive)
     rng = np.random.default_rng(np.random.SeedSequence([spec.seed, 7]))
     pick_i = rng.choice(len(post), size=k, replace=True, p=post["weight"] / post["weight"].sum())
     items = []
@@ -111,7 +112,7 @@ def register(sub) -> None:
                        "executor; write the posterior, its marginals and pairwise plots, the fit of every pattern "
                        "(held-back ones as out-of-sample checks) and a calibrated case variant.")
     p.add_argument("spec", help="calibration spec (e.g. experiments/hunan_calibrate.toml)")
-    p.add_argument("--predictive", type=int, default=40,
+    p.add_argument("--predictive", default="40",
                    help="posterior-predictive runs for the fit table (default 40)")
     add_executor_args(p, what="simulations")
     p.add_argument("--out", "-o", default=None, help="output folder (default results/<spec id>/)")

@@ -49,10 +49,7 @@ def _formed(m) -> np.ndarray:
 
 
 def _summary(m, lever: str) -> dict:
-    for lv in m.levers:
-        if lv.name == lever:
-            return lv.summary()
-    return {}
+    return m.levers[lever].summary()
 
 
 @observable("needs_government_share", "share", "Share of published needs opened by governments",
