@@ -1,4 +1,4 @@
-"""Docking: the diffusion submodel against the Bass model (FACTS.md, "Docking").
+"""Docking: the diffusion submodel against the Bass model (docs/sources.md, "Docking").
 
 With fully mixed adopters, p = 0.03 and q = 0.38 per year, monthly steps: each non-adopter adopts
 with probability 1 − exp(−(p + q·A/N)·dt). The expected path follows the discrete recursion

@@ -90,7 +90,7 @@ BAD = [
     ([("call_months     = { value = 2,", "call_months     = { valu = 2,")],
      r"uncertainties\.selection\.call_months\.valu: unknown key \(did you mean 'value'\?\)"),
     ([("call_months     = { value = 2, ", "call_months     = { ")], r"uncertainties\.selection\.call_months\.value: missing"),
-    ([("startups                 = { value = 2000, unit = \"firms\", range = [1000, 4000], source = \"assumed — uncertain: no public count of startups active in scenario innovation; the pool is far larger (Hunan registers tech-based SMEs in batches of 2,748 (2023) and 10,074 (2024), FACTS.md)\" }\n", "")],
+    ([("startups                 = { value = 2000, unit = \"firms\", range = [1000, 4000], source = \"assumed — uncertain: no public count of startups active in scenario innovation; the pool is far larger (Hunan registers tech-based SMEs in batches of 2,748 (2023) and 10,074 (2024), docs/sources.md)\" }\n", "")],
      r"uncertainties\.population\.startups: missing"),
     ([("threshold = 1000", "threshold = -1")], r"targets\[5\]\.threshold = -1: must be a number between 0"),
     ([("[levers.zones]", "[uncertainties.zones]")], r"uncertainties\.zones\.min_landed: zones\.min_landed is a lever"),

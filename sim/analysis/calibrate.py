@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -93,7 +94,14 @@ def abc_smc(simulate, priors: dict[str, tuple[float, float]], observed: dict, di
     """Run ABC-SMC and return (posterior DataFrame: parameters and ``weight``, pyabc History).
 
     ``simulate(params) -> dict`` must be a picklable top-level callable (e.g. a functools.partial);
-    ``distance(x, x0) -> float`` likewise. ``priors``: uniform (lo, hi) per parameter."""
+    ``distance(x, x0) -> float`` likewise. ``priors``: uniform (lo, hi) per parameter.
+
+    pyabc works on the unit scale: each parameter is sampled as u in [0, 1] and mapped to
+    lo + u · (hi − lo) before ``simulate`` sees it. Parameters of a case differ in scale by up to seven
+    orders of magnitude (a budget in yuan beside a share); on their own scales pyabc's multivariate
+    normal perturbation kernel gets a covariance too ill-conditioned to be positive semi-definite. The
+    posterior returned, and every figure drawn from it, is on the parameters' own scales; the pyabc
+    database (``abc.sqlite``) keeps the unit-scale values."""
     import logging
 
     import pyabc
@@ -101,16 +109,24 @@ def abc_smc(simulate, priors: dict[str, tuple[float, float]], observed: dict, di
     for name in ("ABC", "ABC.History", "Sampler", "Epsilon", "Distance", "Acceptor", "Transition"):
         logging.getLogger(name).setLevel(logging.WARNING)  # pyabc's progress lines; the command prints its own
     np.random.seed(seed)  # pyabc's own draws in this process (initial population bookkeeping)
-    prior = pyabc.Distribution(**{k: pyabc.RV("uniform", lo, hi - lo) for k, (lo, hi) in priors.items()})
+    prior = pyabc.Distribution(**{k: pyabc.RV("uniform", 0.0, 1.0) for k in priors})
     sampler = _make_sampler(executor, seed, batch or population)
-    abc = pyabc.ABCSMC(simulate, prior, distance, population_size=population, sampler=sampler)
+    on_unit = partial(_from_unit_scale, simulate, tuple(priors.items()))
+    abc = pyabc.ABCSMC(on_unit, prior, distance, population_size=population, sampler=sampler)
     db = Path(db)
     abc.new("sqlite:///" + str(db), observed)
     history = abc.run(minimum_epsilon=min_epsilon, max_nr_populations=generations)
     frame, w = history.get_distribution()
     post = frame.reset_index(drop=True)
+    for k, (lo, hi) in priors.items():
+        post[k] = lo + post[k].astype(float) * (hi - lo)
     post["weight"] = np.asarray(w)
     return post, history
+
+
+def _from_unit_scale(simulate, priors: tuple, unit: dict) -> dict:
+    """``simulate`` at the parameters whose unit-scale coordinates pyabc proposed."""
+    return simulate({k: lo + float(unit[k]) * (hi - lo) for k, (lo, hi) in priors})
 
 
 # -- the model side ---------------------------------------------------------------------------------------
@@ -239,8 +255,6 @@ def pattern_distance(patterns: tuple[tuple[str, float, float], ...], x: dict, x0
 
 def calibrate(spec: CalibrationSpec, executor, db: Path):
     """Fit ``spec`` and return (posterior, history)."""
-    from functools import partial
-
     obs = tuple(sorted({p.observable for p in spec.patterns}))
     triples = tuple((p.observable, p.observed, max((p.band[1] - p.band[0]) / 2, 1e-12)) for p in spec.patterns)
     sim = partial(simulate_patterns, spec.case, obs, spec.replicates)

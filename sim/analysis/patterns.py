@@ -4,7 +4,7 @@ A pattern (``scenarios/patterns/patterns.toml``) names a public figure, its sour
 observable it corresponds to (:mod:`sim.core.observables`) and a band; :func:`evaluate` compares the
 observables of a set of runs with every pattern: the model's median and 90 % interval, and whether the
 median falls in the band. Nothing here tunes anything: a pattern the model misses is reported as
-missed. :func:`docking` is the Bass docking check (FACTS: Sultan, Farley & Lehmann 1990 coefficients),
+missed. :func:`docking` is the Bass docking check (docs/sources.md: Sultan, Farley & Lehmann 1990 coefficients),
 the first row of ``scensim validate``.
 """
 
@@ -118,7 +118,7 @@ def evaluate(patterns: list[Pattern], runs: pd.DataFrame) -> pd.DataFrame:
 def docking(n_market: int = 1_000_000, months: int = 240, p: float = 0.03, q: float = 0.38,
             seed: int = 1) -> dict:
     """The diffusion submodel with fully mixed adopters against the discrete Bass recursion: the
-    largest gap in the adopted share over ``months`` months (FACTS: docking; tolerance 0.003, the
+    largest gap in the adopted share over ``months`` months (docs/sources.md, "Docking"; tolerance 0.003, the
     sampling error at a million adopters)."""
     from sim.base.rng import KeyedDraws
     from sim.core.market.diffusion import bass_adoptions

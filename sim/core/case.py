@@ -575,7 +575,7 @@ def _params(file, doc) -> dict:
                 raise InputError(file, f"{key}.value", f"must lie inside its range [{rng[0]}, {rng[1]}]", e["value"])
         src = e["source"]
         if not isinstance(src, str) or not src.strip():
-            raise InputError(file, f"{key}.source", "expected a non-empty string: a document, a FACTS.md figure, "
+            raise InputError(file, f"{key}.source", "expected a non-empty string: a document, a figure of docs/sources.md, "
                              "or \"assumed — uncertain\"", src)
         out[name] = ParamValue(v, lo, hi, src.strip(), unit)
 

@@ -35,8 +35,8 @@ bidders, and local supply already serves most opportunities. The lever acts at t
 which is not what holds the targets back.
 
 Evidence. Hunan plan §(九) "推广应用场景招商新模式…发展'市场+资源+应用场景'招商新模式…长株潭共同发布城市场景机会
-清单"; Shanghai's 引凤场景 attraction (seed 003); Chengdu and Wuxi opportunity lists (FACTS.md). Shanghai's
-first AI batch drew ≈9 proposed solutions a need, later batches far fewer (FACTS.md): how many of them
+清单"; Shanghai's 引凤场景 attraction (document 003); Chengdu and Wuxi opportunity lists (docs/sources.md). Shanghai's
+first AI batch drew ≈9 proposed solutions a need, later batches far fewer (docs/sources.md): how many of them
 come from outside a province and would move is not published, nor is a relocation cost — both are
 assumed — uncertain (ranges in the case file).
 """

@@ -48,7 +48,7 @@ loans, policies or co-investments once their line is spent. Every yuan moves bet
 premiums to and claims from the ``insurer``, private tickets from the ``investors``.
 Sources: Hunan plan §(十四) "鼓励银行、保险等金融机构面向中小企业研发场景创新的金融产品"; Hubei §(十三)
 "政府引导基金+市场化风险投资+专项信贷支持…'场景贷''科技险'"; Shandong first-of-a-kind insurance: premium
-subsidy 80 %, premium rate capped at 3 % (FACTS.md).
+subsidy 80 %, premium rate capped at 3 % (docs/sources.md).
 """
 
 from __future__ import annotations

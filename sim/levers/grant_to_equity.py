@@ -24,7 +24,7 @@ Both screens are public rules, so what a grant or a stake tells investors is wha
 through: the lever publishes, per supplier, the readiness a screen demanded (``public_signals``), and
 an unscreened grant demands nothing — it carries no information (the Chinese evidence: Innofund
 grants, awarded partly on political connections, had no effect on later venture funding, Wang, Li &
-Furman 2017, FACTS.md "Public money and firms in China").
+Furman 2017, docs/sources.md "Public money and firms in China").
 
 Suppliers anticipate support when they bid: the grant at face value, equity at
 (1 − ``equity_discount``) of its amount and only if they pass the screen in their own judgement and

@@ -9,7 +9,7 @@ see each published opportunity in their domains through the platform with probab
 ``platform_reach`` a month; a bid made through the platform counts as a matchmaking service too. What
 counts as an "enterprise served" is thus an outcome of these settings. Sources: Hunan plan §(五), §(十)
 and the target "为不少于1000家企业开展场景对接"; Hubei "月度发布、季度推介、年度评选"; Hefei ≥1 event a
-week (FACTS.md).
+week (docs/sources.md).
 
 **The events plan (a decision, not luck).** At the start of each year the centre plans its events
 within the year's budget: first the promotion events its cadence calls for (``promotion_every_months``,
@@ -30,7 +30,7 @@ came for with probability ``promotion_conversion`` (a market adoption: it pays t
 thus bounded per event (attendees × conversion) and per solution (only the presented ones gain).
 Grounds: roadshows present about 10–15 projects to 60-odd attendees and yield a few matches (Hunan 金芙蓉
 Xiangxi roadshow: 15 projects → 7 intended cooperations; Shaanxi/Zhongguancun-type roadshows: 10–13
-projects, 60+ attendees → about 2 matches; Sichuan ≈10 projects an event; FACTS.md); the conversion is
+projects, 60+ attendees → about 2 matches; Sichuan ≈10 projects an event; docs/sources.md); the conversion is
 assumed — uncertain within that order of magnitude.
 
 **Benchmark cases (标杆案例).** Every ``selection_every_months`` the centre selects the

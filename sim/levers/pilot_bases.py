@@ -40,8 +40,8 @@ them, so the lever's reach is limited to those domains.
 
 Evidence. Hunan plan §(七) "鼓励中试基地、概念验证中心率先搭建早期应用场景，为新技术新产品提供应用验证机会",
 §(十四) "构建场景与概念验证中心、中试基地…协同联动工作机制"; Hubei §(十四) 小试中试基地平台, 概念验证场. Hunan had
-20 pilot bases in 2024 (FACTS.md). EU pre-commercial procurement phases of about 3–6 months for a
-solution design/prototype, with a funnel of 8–10 → 6 → 3 suppliers (FACTS.md, "Pilots, proofs of
+20 pilot bases in 2024 (docs/sources.md). EU pre-commercial procurement phases of about 3–6 months for a
+solution design/prototype, with a funnel of 8–10 → 6 → 3 suppliers (docs/sources.md, "Pilots, proofs of
 concept, pre-commercial procurement"); US SBIR: ≈28 % of Phase I awards lead to Phase II. Run length,
 success and gain are assumed — uncertain (ranges in the case file).
 """

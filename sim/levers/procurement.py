@@ -19,7 +19,7 @@ lever the whole price; a promotion (:mod:`sim.levers.matchmaking`) pays only for
 
 Sources: Hunan plan §(八) "将验证成功的创新产品纳入'场景示范清单'，通过政府采购、'五首'清单…加以推广";
 Hubei plan 保障措施 "推动政府机构、事业单位首购首用". Innovation-directed procurement raises sales of
-products new to the firm (Czarnitzki et al. 2020, FACTS.md). Magnitudes assumed — uncertain.
+products new to the firm (Czarnitzki et al. 2020, docs/sources.md). Magnitudes assumed — uncertain.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ Needs opened to fill the quota — the part above the SOE's own rate — are *pr
 of lower quality (``needs.pressed_quality``), whose owners are less committed and so more often walk
 away before contracting (the quality mechanism of :mod:`sim.core.centre`). The quota therefore raises
 the count opened and lowers the share that lands — the quota-filling cost is an outcome. It costs no
-fiscal money. Sources: 国办发〔2025〕37号 (seed 004) "国有企业特别是中央企业要主动开放主业领域场景";
+fiscal money. Sources: 国办发〔2025〕37号 (document 004) "国有企业特别是中央企业要主动开放主业领域场景";
 Hubei §(八); Hunan §(七).
 """
 

@@ -35,7 +35,7 @@ the stage it acts on (owners' risk aversion) is not what holds the targets back.
 
 Evidence. Hunan plan §(八) "探索先试用后付费等机制，征集免费试用的新技术、新产品，支持政府部门、国资平台率先试用
 并择优出具报告"; EU pre-commercial procurement: buyers share the risk of testing, 71–74 % of contracts go
-to SMEs (FACTS.md, "Pilots, proofs of concept, pre-commercial procurement"). The size of the relief
+to SMEs (docs/sources.md, "Pilots, proofs of concept, pre-commercial procurement"). The size of the relief
 and the owners' willingness are assumed — uncertain (ranges in the case file).
 """
 

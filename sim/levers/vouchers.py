@@ -11,7 +11,7 @@ that lapse unused at the end of their validity (or when the holder exits), are r
 are claimed against a contract (the firm signs with a provider, then claims the subsidised share);
 Shandong 2018: subsidy 40–60 %, cap ¥500k per firm per year, ¥13.18 m used by 422 firms (≈¥31k each);
 Wuhan 30–40 %, caps ¥300–400k; Ireland: ≈80 % of applications approved, 12-month validity, value redeemed
-well below value issued; Shanghai: many SMEs applied, few used (FACTS.md "Vouchers").
+well below value issued; Shanghai: many SMEs applied, few used (docs/sources.md "Vouchers").
 
 Who holds them is a case setting, ``vouchers.demand_side`` (the "holder": true = demand, false = supply):
 

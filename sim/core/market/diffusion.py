@@ -16,7 +16,7 @@ A non-adopter in group g adopts in a month with probability 1 − exp(−(p + q�
 I_g = Σ_h W_gh A_h / Σ_h W_gh M_h is the adopter share among its contacts: W is 1 within the group,
 ``diffusion.contact_same_city`` between sectors of one city, ``diffusion.contact_same_sector`` between
 cities of one sector and ``diffusion.contact_other`` otherwise. With every weight 1 each group sees the
-province-wide share A/M and the process is exactly the mean-field Bass model (FACTS.md, "Docking";
+province-wide share A/M and the process is exactly the mean-field Bass model (docs/sources.md, "Docking";
 ``tests/test_bass.py``); with local contact a group's imitation comes from its neighbours, and
 adoption is slower (Rand & Rust 2011: on a clustered network diffusion is slower than the fully mixed
 curve; the spread of innovation vouchers across Chinese cities along an S-curve from one city, Guo et
@@ -267,7 +267,7 @@ def network_adoptions(draws: KeyedDraws, stream: str, t: int, keys, adopters, ma
 def bass_adoptions(draws: KeyedDraws, stream: str, t: int, keys, adopters, market, p: float, q: float,
                    dt_years: float = 1 / 12) -> np.ndarray:
     """New adopters in one step of the mean-field Bass process: each non-adopter adopts with
-    probability 1 − exp(−(p + q·A/M)·dt) (FACTS.md, "Docking")."""
+    probability 1 − exp(−(p + q·A/M)·dt) (docs/sources.md, "Docking")."""
     adopters = np.asarray(adopters)
     market = np.asarray(market)
     hazard = p + q * adopters / market

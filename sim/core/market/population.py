@@ -8,7 +8,7 @@ Entry and exit (:meth:`Population.settle_suppliers`), each a decision rule with 
   V_d is the value visible to a would-be founder in the past 12 months: budgets of the scenarios
   published in *d* plus the follow-on revenue suppliers kept from adoptions in *d*. The base rate is
   the background formation of tech firms (Hunan's high-tech enterprises grew from 8,621 in 2020 to
-  16,495 in 2023, ≈24 % a year, FACTS.md "Populations"; × the startup population / 12); the response to
+  16,495 in 2023, ≈24 % a year, docs/sources.md "Populations"; × the startup population / 12); the response to
   opportunities is assumed — uncertain, with a range that includes no response.
 * **Exit through failure to win work.** Each supplier's operating cash flow is its kind's mean plus
   a firm-level spread (``supply.cashflow_sd_cny_per_month.<kind>``, assumed — uncertain), so some SMEs
