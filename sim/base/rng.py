@@ -122,18 +122,20 @@ def poisson_quantile(u, lam) -> np.ndarray:
     """The Poisson(``lam``) quantile at ``u`` in (0, 1): the smallest k with F(k) ≥ u (0 where lam ≤ 0)."""
     u, lam = np.broadcast_arrays(np.asarray(u, dtype=float), np.asarray(lam, dtype=float))
     out = np.zeros(u.shape, dtype=np.int64)
-    flat = out.reshape(-1)
-    i = np.flatnonzero(lam > 0)
-    if len(i) == 0:
+    live = lam > 0
+    if not live.any():
         return out
-    u, lam = u.reshape(-1)[i], lam.reshape(-1)[i]
+    u, lam = u[live], lam[live]
     small = lam <= SMALL_MEAN
-    j = np.flatnonzero(small)
-    flat[i[j]] = _count_below(u[j], np.exp(-lam[j]), lambda k, lm=lam[j]: lm / k)
-    j = np.flatnonzero(~small)
-    if len(j):
-        hi = np.ceil(lam[j] + 10.0 * np.sqrt(lam[j]) + 10.0)
-        flat[i[j]] = _bisect(u[j], hi, lambda k, lm=lam[j]: _special().pdtr(k, lm))
+    if small.all():
+        out[live] = _count_below(u, np.exp(-lam), lambda k: lam / k)
+        return out
+    k = np.zeros(len(u), dtype=np.int64)
+    us, ls = u[small], lam[small]
+    k[small] = _count_below(us, np.exp(-ls), lambda j: ls / j)
+    ub, lb = u[~small], lam[~small]
+    k[~small] = _bisect(ub, np.ceil(lb + 10.0 * np.sqrt(lb) + 10.0), lambda j: _special().pdtr(j, lb))
+    out[live] = k
     return out
 
 
@@ -143,22 +145,30 @@ def binomial_quantile(u, n, p) -> np.ndarray:
     u, n, p = np.broadcast_arrays(np.asarray(u, dtype=float), np.asarray(n, dtype=np.int64),
                                   np.asarray(p, dtype=float))
     out = np.zeros(u.shape, dtype=np.int64)
-    flat = out.reshape(-1)
-    i = np.flatnonzero((n > 0) & (p > 0))
-    if len(i) == 0:
+    live = (n > 0) & (p > 0)
+    if not live.any():
         return out
-    u, n, p = u.reshape(-1)[i], n.reshape(-1)[i], np.minimum(p.reshape(-1)[i], 1.0)
+    u, n, p = u[live], n[live], p[live]
+    with np.errstate(divide="ignore"):
+        log_p0 = n * np.log1p(-np.minimum(p, 1.0))  # log P(X = 0); −inf where p ≥ 1
+    small = (n * p <= SMALL_MEAN) & (log_p0 > -600.0)  # P(X = 0) representable: sum the mass from 0
+    if small.all():
+        out[live] = _binomial_small(u, n, p, log_p0)
+        return out
+    k = np.zeros(len(u), dtype=np.int64)
+    k[small] = _binomial_small(u[small], n[small], p[small], log_p0[small])
     sure = p >= 1.0
-    flat[i[sure]] = n[sure]
-    log_p0 = n * np.log1p(-np.where(sure, 0.0, p))  # log P(X = 0)
-    small = ~sure & (n * p <= SMALL_MEAN) & (log_p0 > -600.0)
-    j = np.flatnonzero(small)
-    nj, odds = n[j], p[j] / (1.0 - p[j])
-    flat[i[j]] = np.minimum(_count_below(u[j], np.exp(log_p0[j]), lambda k: (nj - k + 1) / k * odds), nj)
-    j = np.flatnonzero(~sure & ~small)
-    if len(j):
-        flat[i[j]] = _bisect(u[j], n[j].astype(float), lambda k, nj=n[j], pj=p[j]: _special().bdtr(k, nj, pj))
+    k[sure] = n[sure]
+    big = ~small & ~sure
+    ub, nb, pb = u[big], n[big], p[big]
+    k[big] = _bisect(ub, nb.astype(float), lambda j: _special().bdtr(j, nb, pb))
+    out[live] = k
     return out
+
+
+def _binomial_small(u, n, p, log_p0):
+    odds = p / (1.0 - p)
+    return np.minimum(_count_below(u, np.exp(log_p0), lambda k: (n - k + 1) / k * odds), n)
 
 
 def _count_below(u: np.ndarray, pmf0: np.ndarray, ratio) -> np.ndarray:

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.base.rng import KeyedDraws
+from sim.base.rng import KeyedDraws, binomial_quantile
 from sim.base.vocab import State
 
 N_SECTORS = 2  # 0: the solution's own domain, 1: other domains
@@ -152,14 +152,19 @@ class Diffusion:
 
     def _spread(self, scenarios: np.ndarray, n: np.ndarray, stream: str) -> np.ndarray:
         """Where ``n`` new adopters of each scenario are: a multinomial draw over the groups in proportion
-        to their non-adopters (one binomial per group, vectorised over scenarios)."""
+        to their non-adopters (one binomial per group, vectorised over scenarios; stream ``stream`` keyed by
+        month, scenario and group)."""
         room = (self.group_market[scenarios] - self.group_adopters[scenarios]).reshape(len(scenarios), -1)
         out = np.zeros_like(room)
         n_left, room_left = n.astype(np.int64).copy(), room.sum(axis=1)
-        keys = self.scenarios.key[scenarios]
+        u = self.draws.uniform(stream, self.t, self.scenarios.key[scenarios][:, None], np.arange(room.shape[1]))
         for g in range(room.shape[1]):
+            if not n_left.any():  # all placed: the remaining groups get none
+                break
+            if not room[:, g].any():  # no room: nobody adopts there (a draw with p = 0 gives 0)
+                continue
             share = np.divide(room[:, g], room_left, out=np.zeros(len(n)), where=room_left > 0)
-            k = np.minimum(self.draws.binomial(stream, self.t, keys, g, n=n_left, p=share), room[:, g])
+            k = np.minimum(binomial_quantile(u[:, g], n_left, share), room[:, g])
             out[:, g] = k
             n_left -= k
             room_left -= room[:, g]
