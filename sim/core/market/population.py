@@ -33,7 +33,7 @@ import numpy as np
 
 from sim.base.table import Table
 from sim.base.vocab import OPENER_KINDS, SUPPLIER_KINDS, TIERS
-from sim.core.agents import NEWNESS, Opener, Supplier
+from sim.core.agents import NEWNESS, Opener
 from sim.core.market.pilots import P_DROPPED, P_MATCHED, P_RUNNING
 
 MAX_DOMAINS_PER_SUPPLIER = 4
@@ -209,7 +209,6 @@ class Population:
             readiness[own] = np.clip(np.asarray(first_readiness, dtype=float)[rows[own]], 1, 9)
         cost = d.lognormal("cost", keys[rows], cap_dom, median=1.0, sigma=p["supply.cost_sigma"])
         self.capabilities.add(cap_sup, cap_dom, readiness, cost)
-        self.supplier_agents += [Supplier(self, int(i)) for i in idx]
         self.levers.notify("on_suppliers_added", len(self.suppliers))
         return idx
 
