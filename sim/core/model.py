@@ -25,6 +25,7 @@ import numpy as np
 
 from sim.base.calendar import Calendar
 from sim.base.rng import KeyedDraws
+from sim.base.sets import among
 from sim.base.table import Table
 from sim.base.vocab import OPENER_KINDS, State
 from sim.core import zones as zones_mod
@@ -125,7 +126,7 @@ class ScenarioMarket(Population, InitialStock, Opening, Matching, Pilots, Diffus
         self.datacollector = mesa.DataCollector(model_reporters={
             "opportunity_list": lambda m: int((m.scenarios.state == State.PUBLISHED).sum()),
             "running_pilots": lambda m: int((m.scenarios.state == State.LANDED).sum()),
-            "demonstration_list": lambda m: int(np.isin(m.scenarios.state, (State.VALIDATED, State.SCALED)).sum()),
+            "demonstration_list": lambda m: int(among(m.scenarios.state, (State.VALIDATED, State.SCALED)).sum()),
             "pilot_zones": lambda m: m.zones.n_designated,
             "active_suppliers": lambda m: int(m.suppliers.alive.sum()),
         })
@@ -247,7 +248,7 @@ class ScenarioMarket(Population, InitialStock, Opening, Matching, Pilots, Diffus
         s, r, t = self.scenarios, self.recorder, self.t
         for metric, states in (("opportunity_list", (State.PUBLISHED,)), ("running_pilots", (State.LANDED,)),
                                ("demonstration_list", (State.VALIDATED, State.SCALED))):
-            i = np.flatnonzero(np.isin(s.state, states))
+            i = np.flatnonzero(among(s.state, states))
             r.level(t, metric, len(i), s.domain[i], s.tier[i], s.city[i])
         reg = self.suppliers.registered[self.capabilities.supplier] & self.suppliers.alive[self.capabilities.supplier]
         r.level(t, "capability_list", int(reg.sum()), domain=self.capabilities.domain[reg])

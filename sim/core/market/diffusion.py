@@ -42,6 +42,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.base.rng import KeyedDraws, binomial_quantile
+from sim.base.sets import among
 from sim.base.vocab import State
 
 N_SECTORS = 2  # 0: the solution's own domain, 1: other domains
@@ -193,7 +194,8 @@ class Diffusion:
         """Validated solutions spread: market adoption on the network of adopter groups, then each
         lever's public purchases; scenarios reaching the threshold enter large-scale application."""
         s = self.scenarios
-        v = np.flatnonzero(np.isin(s.state, (State.VALIDATED, State.SCALED)) & (s.adopters < s.market))
+        listed = among(s.state, (State.VALIDATED, State.SCALED))  # on the demonstration list
+        v = np.flatnonzero(listed & (s.adopters < s.market))
         if len(v):
             self._groups_for(v)
             p_eff, q_eff = self.adoption_hazards(v)
@@ -215,7 +217,7 @@ class Diffusion:
         # a solution proven before the plan may reach large-scale application during it, but the plan did
         # not form it: it is not counted towards the plan's targets (see sim/core/market/initial.py)
         self.count("scaled", up[s.month_solicited[up] >= 0])
-        sub = np.flatnonzero((s.month_scaled_market < 0) & np.isin(s.state, (State.VALIDATED, State.SCALED))
+        sub = np.flatnonzero((s.month_scaled_market < 0) & listed
                              & (by_market >= scale))
         s.month_scaled_market[sub] = self.t
         self.count("scaled_market", sub[s.month_solicited[sub] >= 0])

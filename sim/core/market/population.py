@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.base.sets import flags
 from sim.base.table import Table
 from sim.base.vocab import OPENER_KINDS, SUPPLIER_KINDS, TIERS
 from sim.core.agents import NEWNESS, Opener
@@ -251,7 +252,7 @@ class Population:
             return
         sup = self.suppliers
         sup.alive[gone], sup.exited[gone] = False, self.t
-        mine = np.isin(self.pilots.supplier, gone)
+        mine = flags(gone, len(sup))[self.pilots.supplier]
         self._drop(np.flatnonzero(mine & (self.pilots.status == P_MATCHED)))
         running = np.flatnonzero(mine & (self.pilots.status == P_RUNNING))
         if len(running):
