@@ -14,6 +14,7 @@ import numpy as np
 from scipy import special
 
 from sim.base.agent import ScenarioAgent
+from sim.base.sets import among
 from sim.base.vocab import SUPPLIER_KINDS, TIERS
 
 RUNNING_OR_DONE = (1, 2, 3)  # pilot statuses that mean the pilot landed
@@ -64,7 +65,7 @@ def log_likelihood(m, p: dict, suppliers: np.ndarray) -> np.ndarray:
     row = np.full(len(m.suppliers), -1)
     row[suppliers] = np.arange(n)
     mine = np.flatnonzero(
-        np.isin(pil.status, RUNNING_OR_DONE) & (row[pil.supplier] >= 0)
+        among(pil.status, RUNNING_OR_DONE) & (row[pil.supplier] >= 0)
     )
     if len(mine):
         o = pil.scenario[mine]
