@@ -316,8 +316,8 @@ class Finance(Lever):
     def _invest(self):
         m = self.model
         ticket = self.p["ticket_cny"]
-        if not self.investors or ticket <= 0:
-            return
+        if ticket <= 0 or all(inv.capital_left < ticket for inv in self.investors):
+            return  # no investor (or none with capital left this year): no deal, so no belief to form
         sup = m.suppliers
         cand = np.flatnonzero(sup.alive & self.eligible_kind[sup.kind] & (sup.cash < self.p["raise_below_cny"])
                               & (self.last_raised[: len(sup)] < m.t - 11))
