@@ -37,13 +37,15 @@ def posterior(
     prior_mean, prior_sd, log_lik: np.ndarray, grid: np.ndarray = GRID
 ) -> np.ndarray:
     """Posterior weights over ``grid`` (rows: firms) from a normal prior and summed log-likelihoods."""
-    lp = (
-        -0.5
-        * ((grid[None, :] - np.asarray(prior_mean, float)[:, None]) / prior_sd) ** 2
-        + log_lik
-    )
-    w = np.exp(lp - lp.max(axis=1, keepdims=True))
-    return w / w.sum(axis=1, keepdims=True)
+    w = grid[None, :] - np.asarray(prior_mean, float)[:, None]  # in place from here: one array of firms × grid
+    w /= prior_sd
+    np.square(w, out=w)
+    w *= -0.5
+    w += log_lik  # the log posterior, up to a constant
+    w -= w.max(axis=1, keepdims=True)
+    np.exp(w, out=w)
+    w /= w.sum(axis=1, keepdims=True)
+    return w
 
 
 def invest_decision(pi, win_multiple, risk_aversion, hurdle_multiple):
@@ -88,7 +90,11 @@ def log_likelihood(m, p: dict, suppliers: np.ndarray) -> np.ndarray:
     seen = best[suppliers] + m.draws.normal(
         "investor_diligence", m.suppliers.key[suppliers], scale=sd
     )
-    ll += -0.5 * ((seen[:, None] - GRID[None, :]) / sd) ** 2
+    z = seen[:, None] - GRID[None, :]
+    z /= sd
+    np.square(z, out=z)
+    z *= -0.5
+    ll += z
     return ll
 
 
