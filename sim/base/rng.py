@@ -79,31 +79,41 @@ class KeyedDraws:
             key = self._streams[name] = _mix_int(self.seed ^ stable_key(name))
         return key
 
-    def bits(self, stream: str, *keys) -> np.ndarray:
-        """64 random bits per element of the broadcast of ``keys`` (non-negative integers)."""
+    def _hash(self, stream: str, keys) -> int | np.ndarray:
+        """The 64 mixed bits of (stream, *keys): a Python integer if every key is a scalar, else a uint64 array."""
         h = self._stream(stream)
         i = 0
-        while i < len(keys) and np.ndim(keys[i]) == 0:  # leading scalar keys: in Python integers
-            h = _mix_int(h ^ (int(keys[i]) & _MASK))
-            i += 1
+        for k in keys:  # leading scalar keys: in Python integers
+            if isinstance(k, (int, np.integer)) or (isinstance(k, np.ndarray) and k.ndim == 0):
+                h = _mix_int(h ^ (int(k) & _MASK))
+                i += 1
+            else:
+                break
         if i == len(keys):
-            return np.asarray(h, dtype=_U64)
+            return h
         z = np.asarray(keys[i]).astype(_U64)  # a new array (negative keys wrap, as integers do mod 2**64)
         z ^= _U64(h)
         _mix(z)
         for k in keys[i + 1:]:
             k = np.asarray(k).astype(_U64, copy=False)
-            if np.shape(k) == z.shape or k.ndim == 0:
+            if k.shape == z.shape or k.ndim == 0:
                 z ^= k
             else:
                 z = z ^ k
             _mix(z)
         return z
 
+    def bits(self, stream: str, *keys) -> np.ndarray:
+        """64 random bits per element of the broadcast of ``keys`` (non-negative integers)."""
+        return np.asarray(self._hash(stream, keys), dtype=_U64)
+
     def uniform(self, stream: str, *keys) -> np.ndarray:
         """Uniform draws in the open interval (0, 1)."""
-        b = self.bits(stream, *keys) >> _S11
-        return (b.astype(np.float64) + 0.5) * _TO_UNIT
+        h = self._hash(stream, keys)
+        if isinstance(h, int):
+            return np.float64(((h >> 11) + 0.5) * _TO_UNIT)  # the same float as the array form below
+        h >>= _S11
+        return (h.astype(np.float64) + 0.5) * _TO_UNIT
 
     def normal(self, stream: str, *keys, loc=0.0, scale=1.0) -> np.ndarray:
         return loc + scale * _special().ndtri(self.uniform(stream, *keys))  # the standard normal quantile

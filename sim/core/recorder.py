@@ -34,13 +34,7 @@ class Recorder:
         applicable"; a negative category counts from the end, as numpy indices do)."""
         flat = 0
         for v, na in zip((domain, tier, city), self.na):
-            size = na + 1
-            if v is None:
-                v = na
-            else:
-                v = np.asarray(v, dtype=np.int64)
-                v = np.where(v < 0, v + size, v)
-            flat = flat * size + v
+            flat = flat * (na + 1) + (na if v is None else np.asarray(v, dtype=np.int64) % (na + 1))
         return np.broadcast_to(flat, (n,))
 
     def count(self, t: int, metric: str, n: int, domain=None, tier=None, city=None, weight=None) -> None:
