@@ -153,22 +153,32 @@ class Diffusion:
 
     def _spread(self, scenarios: np.ndarray, n: np.ndarray, stream: str) -> np.ndarray:
         """Where ``n`` new adopters of each scenario are: a multinomial draw over the groups in proportion
-        to their non-adopters (one binomial per group, vectorised over scenarios; stream ``stream`` keyed by
-        month, scenario and group)."""
+        to their non-adopters, as a chain of binomials — group g gets Binomial(adopters not yet placed,
+        room_g / room left from g on), at most room_g (stream ``stream`` keyed by month, scenario and
+        group). A group's draw changes only after an earlier group got adopters, so the chain is drawn
+        for all groups at once and redrawn after each row's first hit: as many passes as adopters, not
+        one per group."""
         room = (self.group_market[scenarios] - self.group_adopters[scenarios]).reshape(len(scenarios), -1)
+        n_groups = room.shape[1]
+        u = self.draws.uniform(stream, self.t, self.scenarios.key[scenarios][:, None], np.arange(n_groups))
+        room_left = room.sum(axis=1, keepdims=True) - np.cumsum(room, axis=1) + room  # from group g on
+        share = np.divide(room, room_left, out=np.zeros(room.shape), where=room_left > 0)
         out = np.zeros_like(room)
-        n_left, room_left = n.astype(np.int64).copy(), room.sum(axis=1)
-        u = self.draws.uniform(stream, self.t, self.scenarios.key[scenarios][:, None], np.arange(room.shape[1]))
-        for g in range(room.shape[1]):
-            if not n_left.any():  # all placed: the remaining groups get none
-                break
-            if not room[:, g].any():  # no room: nobody adopts there (a draw with p = 0 gives 0)
-                continue
-            share = np.divide(room[:, g], room_left, out=np.zeros(len(n)), where=room_left > 0)
-            k = np.minimum(binomial_quantile(u[:, g], n_left, share), room[:, g])
-            out[:, g] = k
-            n_left -= k
-            room_left -= room[:, g]
+        n_left = n.astype(np.int64).copy()
+        start = np.zeros(len(scenarios), dtype=np.int64)  # each row's first group not yet drawn
+        rows = np.flatnonzero(n_left > 0)
+        while len(rows):
+            k = np.minimum(binomial_quantile(u[rows], n_left[rows, None], share[rows]), room[rows])
+            k[np.arange(n_groups)[None, :] < start[rows, None]] = 0  # drawn already
+            hit = k > 0
+            first = np.where(hit.any(axis=1), hit.argmax(axis=1), n_groups)
+            got = first < n_groups
+            rows, first, k = rows[got], first[got], k[got]
+            placed = k[np.arange(len(rows)), first]
+            out[rows, first] = placed
+            n_left[rows] -= placed
+            start[rows] = first + 1
+            rows = rows[(n_left[rows] > 0) & (start[rows] < n_groups)]
         return out.reshape(self.group_market[scenarios].shape)
 
     def adoption_log(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
