@@ -16,13 +16,38 @@ Python API (the same tables the command line writes), here on the small teaching
     True
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
 from sim.base.errors import InputError
 from sim.base.rng import run_seed
 from sim.base.version import __version__  # noqa: F401  (sim.__version__)
-from sim.core.case import Case, load_case
-from sim.core.model import ScenarioMarket
-from sim.core.registry import REGISTRY
-from sim.engine.runner import Results, run, run_one
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.core.case import Case, load_case
+    from sim.core.model import ScenarioMarket
+    from sim.core.registry import REGISTRY
+    from sim.engine.runner import Results, run, run_one
+
+# imported on first use (PEP 562), so that `import sim` does not load Mesa, scipy and pandas (~2 s)
+_LAZY = {"Case": "sim.core.case", "load_case": "sim.core.case", "ScenarioMarket": "sim.core.model",
+         "REGISTRY": "sim.core.registry", "Results": "sim.engine.runner", "run": "sim.engine.runner",
+         "run_one": "sim.engine.runner"}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 
 def write_results(results: Results, out, lang: str = "en", figures: bool = True, report: bool = False,

@@ -33,6 +33,10 @@ def test_model_takes_parameters_by_name_and_exposes_agents(hunan):
     assert len(df) == hunan.n_months and (df.pilot_zones.diff().dropna() >= 0).all()
     s = next(a for a in m.supplier_agents if a.validated > 0)
     assert s.pilots >= s.validated and s.capabilities and all(1 <= r <= 9 for r in s.capabilities.values())
+    assert m.supplier_agents[s.idx] is s  # made once, on first read
+    from sim.core.agents import Supplier
+
+    assert sum(isinstance(a, Supplier) for a in m.agents) == len(m.suppliers)  # model.agents holds every supplier
     o = m.opener_agents[0]
     assert o.kind == "gov" and o.domain == "advanced_manufacturing" and len(o.scenarios()) > 0
     assert set(o.opening_rates()) == {"major", "integrated", "small_cut"}

@@ -56,3 +56,19 @@ def test_run_seeds_depend_only_on_seed_and_path():
     assert run_seed(1, 0) != run_seed(2, 0)
     assert run_seed(1, 3, 4) != run_seed(1, 4, 3)
     assert all(0 <= s < 2**63 for s in seeds)
+
+
+def test_poisson_and_binomial_quantiles_are_scipys():
+    """The inverse CDFs without scipy.stats give scipy.stats' quantiles, for small means (mass summed from 0)
+    and large ones (bisection), including u near 0 and 1."""
+    from sim.base.rng import binomial_quantile, poisson_quantile
+
+    r = np.random.default_rng(5)
+    u = np.concatenate([r.uniform(size=20_000), [2.0**-53, 1 - 2.0**-53]])
+    n = r.integers(1, 3000, len(u)) // r.integers(1, 300, len(u)) + 1  # mostly small, some large
+    p = r.uniform(0, 1, len(u)) ** 3
+    assert np.array_equal(binomial_quantile(u, n, p), stats.binom.ppf(u, n, p))
+    lam = r.uniform(0, 1, len(u)) ** 4 * 500
+    assert np.array_equal(poisson_quantile(u, lam), stats.poisson.ppf(u, lam))
+    assert binomial_quantile(0.5, 7, 1.0) == 7 and binomial_quantile(0.5, 7, 0.0) == 0 and poisson_quantile(0.5, 0.0) == 0
+    assert np.shape(binomial_quantile(np.full((2, 3), 0.5), np.array([[1], [2]]), 0.5)) == (2, 3)

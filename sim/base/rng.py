@@ -7,8 +7,15 @@ random number that concerns the same entities in the same month — common rando
 construction, which is what counterfactual measures (lotteries, lever comparisons) need.
 
 The mixing function is SplitMix64's finaliser (Steele, Lea & Flood 2014), applied to each key in
-turn; the 53 high bits give a float in (0, 1). ``tests/test_rng.py`` checks uniformity and
-independence across streams and keys.
+turn; the 53 high bits give a float in (0, 1). Leading scalar keys (a month, an entity's key) are
+mixed in Python integers, array keys in numpy; both give the same bits. ``tests/test_rng.py`` checks
+uniformity and independence across streams and keys.
+
+Poisson and binomial draws invert their CDF at that uniform (the smallest k with F(k) ≥ u), so a
+draw stays a function of its address: for the small means the model draws (a few adopters, needs
+or domains), by summing the probability mass from 0 (vectorised over the draws); for large means
+by bisection on scipy.special's CDF (``bdtr``, ``pdtr``). scipy is imported on first use, which
+keeps ``import sim`` light.
 """
 
 from __future__ import annotations
@@ -16,22 +23,39 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
-from scipy import special, stats
 
 _U64 = np.uint64
-_GOLDEN = _U64(0x9E3779B97F4A7C15)
-_M1 = _U64(0xBF58476D1CE4E5B9)
-_M2 = _U64(0x94D049BB133111EB)
+_MASK = 0xFFFFFFFFFFFFFFFF
+_GOLDEN, _M1, _M2 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
+_GOLDEN_U, _M1_U, _M2_U = _U64(_GOLDEN), _U64(_M1), _U64(_M2)
 _S30, _S27, _S31, _S11 = _U64(30), _U64(27), _U64(31), _U64(11)
 _TO_UNIT = 2.0**-53
+SMALL_MEAN = 30.0  # Poisson/binomial draws with a mean up to this sum the mass from 0; larger ones bisect
+
+
+def _mix_int(z: int) -> int:
+    """SplitMix64 step on a Python integer (64-bit wrapping arithmetic)."""
+    z = (z + _GOLDEN) & _MASK
+    z = ((z ^ (z >> 30)) * _M1) & _MASK
+    z = ((z ^ (z >> 27)) * _M2) & _MASK
+    return z ^ (z >> 31)
 
 
 def _mix(z: np.ndarray) -> np.ndarray:
-    """SplitMix64 step on a uint64 array (wrapping arithmetic)."""
-    z = z + _GOLDEN
-    z = (z ^ (z >> _S30)) * _M1
-    z = (z ^ (z >> _S27)) * _M2
-    return z ^ (z >> _S31)
+    """SplitMix64 step on a uint64 array of at least one dimension, in place (wrapping arithmetic)."""
+    z += _GOLDEN_U
+    z ^= z >> _S30
+    z *= _M1_U
+    z ^= z >> _S27
+    z *= _M2_U
+    z ^= z >> _S31
+    return z
+
+
+def _special():
+    from scipy import special  # on first use: scipy.special takes ~0.3 s to import
+
+    return special
 
 
 def stable_key(name: str) -> int:
@@ -43,59 +67,149 @@ class KeyedDraws:
     """Random numbers addressed by (stream, *keys) under one run seed."""
 
     def __init__(self, seed: int):
-        self.seed = int(seed) & 0xFFFFFFFFFFFFFFFF
-        self._streams: dict[str, np.uint64] = {}
+        self.seed = int(seed) & _MASK
+        self._streams: dict[str, int] = {}
 
     def __repr__(self) -> str:
         return f"KeyedDraws(seed={self.seed})"
 
-    def _stream(self, name: str) -> np.uint64:
+    def _stream(self, name: str) -> int:
         key = self._streams.get(name)
         if key is None:
-            with np.errstate(over="ignore"):
-                key = _mix(np.array([self.seed ^ stable_key(name)], dtype=_U64))[0]
-            self._streams[name] = key
+            key = self._streams[name] = _mix_int(self.seed ^ stable_key(name))
         return key
+
+    def _hash(self, stream: str, keys) -> int | np.ndarray:
+        """The 64 mixed bits of (stream, *keys): a Python integer if every key is a scalar, else a uint64 array."""
+        h = self._stream(stream)
+        i = 0
+        for k in keys:  # leading scalar keys: in Python integers
+            if isinstance(k, (int, np.integer)) or (isinstance(k, np.ndarray) and k.ndim == 0):
+                h = _mix_int(h ^ (int(k) & _MASK))
+                i += 1
+            else:
+                break
+        if i == len(keys):
+            return h
+        z = np.asarray(keys[i]).astype(_U64)  # a new array (negative keys wrap, as integers do mod 2**64)
+        z ^= _U64(h)
+        _mix(z)
+        for k in keys[i + 1:]:
+            k = np.asarray(k).astype(_U64, copy=False)
+            if k.shape == z.shape or k.ndim == 0:
+                z ^= k
+            else:
+                z = z ^ k
+            _mix(z)
+        return z
 
     def bits(self, stream: str, *keys) -> np.ndarray:
         """64 random bits per element of the broadcast of ``keys`` (non-negative integers)."""
-        h = self._stream(stream)
-        with np.errstate(over="ignore"):
-            for k in keys:
-                h = _mix(np.bitwise_xor(h, np.asarray(k).astype(_U64)))
-        return np.asarray(h, dtype=_U64)
+        return np.asarray(self._hash(stream, keys), dtype=_U64)
 
     def uniform(self, stream: str, *keys) -> np.ndarray:
         """Uniform draws in the open interval (0, 1)."""
-        b = self.bits(stream, *keys) >> _S11
-        return (b.astype(np.float64) + 0.5) * _TO_UNIT
+        h = self._hash(stream, keys)
+        if isinstance(h, int):
+            return np.float64(((h >> 11) + 0.5) * _TO_UNIT)  # the same float as the array form below
+        h >>= _S11
+        return (h.astype(np.float64) + 0.5) * _TO_UNIT
 
     def normal(self, stream: str, *keys, loc=0.0, scale=1.0) -> np.ndarray:
-        return loc + scale * special.ndtri(self.uniform(stream, *keys))  # the standard normal quantile
+        return loc + scale * _special().ndtri(self.uniform(stream, *keys))  # the standard normal quantile
 
     def lognormal(self, stream: str, *keys, median=1.0, sigma=1.0) -> np.ndarray:
-        return median * np.exp(sigma * special.ndtri(self.uniform(stream, *keys)))
+        return median * np.exp(sigma * _special().ndtri(self.uniform(stream, *keys)))
 
     def poisson(self, stream: str, *keys, lam) -> np.ndarray:
-        lam = np.asarray(lam, dtype=float)
-        u = self.uniform(stream, *keys)
-        out = np.zeros(np.broadcast(u, lam).shape, dtype=np.int64)
-        pos = np.broadcast_to(lam, out.shape) > 0
-        if pos.any():
-            out[pos] = stats.poisson.ppf(np.broadcast_to(u, out.shape)[pos], np.broadcast_to(lam, out.shape)[pos])
-        return out
+        return poisson_quantile(self.uniform(stream, *keys), lam)
 
     def binomial(self, stream: str, *keys, n, p) -> np.ndarray:
-        n = np.asarray(n, dtype=np.int64)
-        p = np.asarray(p, dtype=float)
-        u = self.uniform(stream, *keys)
-        shape = np.broadcast(u, n, p).shape
-        out = np.zeros(shape, dtype=np.int64)
-        n_b, p_b, u_b = (np.broadcast_to(a, shape) for a in (n, p, u))
-        live = (n_b > 0) & (p_b > 0)
-        if live.any():
-            out[live] = stats.binom.ppf(u_b[live], n_b[live], np.minimum(p_b[live], 1.0))
+        return binomial_quantile(self.uniform(stream, *keys), n, p)
+
+
+def poisson_quantile(u, lam) -> np.ndarray:
+    """The Poisson(``lam``) quantile at ``u`` in (0, 1): the smallest k with F(k) ≥ u (0 where lam ≤ 0)."""
+    u, lam = np.broadcast_arrays(np.asarray(u, dtype=float), np.asarray(lam, dtype=float))
+    out = np.zeros(u.shape, dtype=np.int64)
+    live = lam > 0
+    if not live.any():
         return out
+    u, lam = u[live], lam[live]
+    small = lam <= SMALL_MEAN
+    if small.all():
+        out[live] = _count_below(u, np.exp(-lam), lambda k: lam / k)
+        return out
+    k = np.zeros(len(u), dtype=np.int64)
+    us, ls = u[small], lam[small]
+    k[small] = _count_below(us, np.exp(-ls), lambda j: ls / j)
+    ub, lb = u[~small], lam[~small]
+    k[~small] = _bisect(ub, np.ceil(lb + 10.0 * np.sqrt(lb) + 10.0), lambda j: _special().pdtr(j, lb))
+    out[live] = k
+    return out
+
+
+def binomial_quantile(u, n, p) -> np.ndarray:
+    """The Binomial(``n``, ``p``) quantile at ``u`` in (0, 1): the smallest k with F(k) ≥ u (0 where n ≤ 0
+    or p ≤ 0; p above 1 counts as 1)."""
+    u, n, p = np.broadcast_arrays(np.asarray(u, dtype=float), np.asarray(n, dtype=np.int64),
+                                  np.asarray(p, dtype=float))
+    out = np.zeros(u.shape, dtype=np.int64)
+    live = (n > 0) & (p > 0)
+    if not live.any():
+        return out
+    u, n, p = u[live], n[live], p[live]
+    with np.errstate(divide="ignore"):
+        log_p0 = n * np.log1p(-np.minimum(p, 1.0))  # log P(X = 0); −inf where p ≥ 1
+    small = (n * p <= SMALL_MEAN) & (log_p0 > -600.0)  # P(X = 0) representable: sum the mass from 0
+    if small.all():
+        out[live] = _binomial_small(u, n, p, log_p0)
+        return out
+    k = np.zeros(len(u), dtype=np.int64)
+    k[small] = _binomial_small(u[small], n[small], p[small], log_p0[small])
+    sure = p >= 1.0
+    k[sure] = n[sure]
+    big = ~small & ~sure
+    ub, nb, pb = u[big], n[big], p[big]
+    k[big] = _bisect(ub, nb.astype(float), lambda j: _special().bdtr(j, nb, pb))
+    out[live] = k
+    return out
+
+
+def _binomial_small(u, n, p, log_p0):
+    odds = p / (1.0 - p)
+    return np.minimum(_count_below(u, np.exp(log_p0), lambda k: (n - k + 1) / k * odds), n)
+
+
+def _count_below(u: np.ndarray, pmf0: np.ndarray, ratio) -> np.ndarray:
+    """How many k = 0, 1, … have F(k) < u, summing the mass from pmf(0) = ``pmf0`` with pmf(k) = pmf(k−1) ×
+    ``ratio(k)`` (F rises, so a draw that stops counting never resumes). The loop runs as many times as
+    the largest draw."""
+    count = np.zeros(len(u), dtype=np.int64)
+    pmf, cdf = pmf0, pmf0.copy()
+    below = cdf < u
+    k = 0
+    while below.any():
+        count += below
+        k += 1
+        pmf = pmf * ratio(k)
+        cdf += pmf
+        below &= (cdf < u) & (pmf > 1e-17 * cdf)  # stop where F has converged (u within rounding of 1)
+    return count
+
+
+def _bisect(u: np.ndarray, hi: np.ndarray, cdf) -> np.ndarray:
+    """The smallest integer k in [0, ``hi``] (``hi`` raised until F(hi) ≥ u) with F(k) ≥ u, by bisection."""
+    hi = hi.copy()
+    while np.any(low := cdf(hi) < u):
+        hi[low] *= 2.0
+    lo = np.zeros(len(u))
+    while np.any(open_ := lo < hi):
+        mid = np.floor((lo + hi) / 2.0)
+        ok = cdf(mid) >= u
+        hi = np.where(open_ & ok, mid, hi)
+        lo = np.where(open_ & ~ok, mid + 1.0, lo)
+    return lo.astype(np.int64)
 
 
 def run_seed(seed: int, *path: int) -> int:

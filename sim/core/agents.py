@@ -10,6 +10,8 @@ are in :mod:`sim.core.market.pricing`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+
 import numpy as np
 
 from sim.base.agent import ScenarioAgent
@@ -141,3 +143,41 @@ class Supplier(ScenarioAgent):
         if len(pairs) == 0:
             return 0.0
         return float(m.bid_probabilities(pairs)[0])
+
+
+class SupplierAgents(Sequence):
+    """The suppliers as :class:`Supplier` agents, ``model.supplier_agents[i]`` for row ``i`` of ``model.suppliers``.
+
+    An agent is only a view of its row, so it is made (and registered with the Mesa model) when first
+    read rather than when the supplier enters: a run creates tens of thousands of suppliers and reads
+    few of them as agents. Reading ``model.agents`` makes them all (see ``ScenarioMarket.agents``).
+    """
+
+    def __init__(self, model):
+        self.model = model
+        self._made: dict[int, Supplier] = {}
+
+    def __len__(self) -> int:
+        return len(self.model.suppliers)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        i = int(i)
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(f"supplier {i} out of range ({n} suppliers)")
+        agent = self._made.get(i)
+        if agent is None:
+            agent = self._made[i] = Supplier(self.model, i)
+        return agent
+
+    def __iter__(self) -> Iterator[Supplier]:
+        return (self[i] for i in range(len(self)))
+
+    def make_all(self) -> None:
+        """Make (and register) every supplier's agent, in row order."""
+        for i in range(len(self)):
+            self[i]

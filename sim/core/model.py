@@ -10,7 +10,8 @@ pilot zones; suppliers' cash moves, some exit and new ones enter; stale opportun
 The processes live in :mod:`sim.core.market` (one module each, mixed into this class); levers act
 through the hooks of :mod:`sim.levers.base`, asked through ``self.levers`` (a :class:`LeverSet`).
 State is held in tables of arrays (struct of arrays): ``scenarios``, ``suppliers``, ``capabilities``,
-``pilots``, ``openers``; ``Opener`` and ``Supplier`` agents are views of their rows. All randomness
+``pilots``, ``openers``; ``Opener`` and ``Supplier`` agents are views of their rows (supplier agents are
+made when first read: ``supplier_agents``, ``agents``). All randomness
 comes from :class:`~sim.base.rng.KeyedDraws`, addressed by entity keys and month, so twin runs share
 their random numbers.
 """
@@ -24,10 +25,11 @@ import numpy as np
 
 from sim.base.calendar import Calendar
 from sim.base.rng import KeyedDraws
+from sim.base.sets import among
 from sim.base.table import Table
 from sim.base.vocab import OPENER_KINDS, State
 from sim.core import zones as zones_mod
-from sim.core.agents import Supplier, success_probability
+from sim.core.agents import SupplierAgents, success_probability
 from sim.core.case import DEFAULT_CASE, Case, load_case
 from sim.core.centre import PromotionCentre
 from sim.core.fiscal import FiscalAccounts
@@ -106,7 +108,7 @@ class ScenarioMarket(Population, InitialStock, Opening, Matching, Pilots, Diffus
             "opener_paid": (np.float64, 0.0), "price": (np.float64, 0.0)},
             capacity=1024)
         self._setup_adopter_groups()
-        self.supplier_agents: list[Supplier] = []
+        self.supplier_agents = SupplierAgents(self)  # agents made when first read
         self._pending = np.zeros(0, dtype=np.int64)  # open bids: supplier * 2**32 + scenario
         self._bid_codes, self._bid_prices = np.zeros(0, dtype=np.int64), np.zeros(0)  # the prices bids were made at
         self.market_beliefs = MarketBeliefs(self.n_domains, len(self.tier_ids), self.params["bid.followon_multiple"],
@@ -124,7 +126,7 @@ class ScenarioMarket(Population, InitialStock, Opening, Matching, Pilots, Diffus
         self.datacollector = mesa.DataCollector(model_reporters={
             "opportunity_list": lambda m: int((m.scenarios.state == State.PUBLISHED).sum()),
             "running_pilots": lambda m: int((m.scenarios.state == State.LANDED).sum()),
-            "demonstration_list": lambda m: int(np.isin(m.scenarios.state, (State.VALIDATED, State.SCALED)).sum()),
+            "demonstration_list": lambda m: int(among(m.scenarios.state, (State.VALIDATED, State.SCALED)).sum()),
             "pilot_zones": lambda m: m.zones.n_designated,
             "active_suppliers": lambda m: int(m.suppliers.alive.sum()),
         })
@@ -132,6 +134,23 @@ class ScenarioMarket(Population, InitialStock, Opening, Matching, Pilots, Diffus
     def __repr__(self) -> str:
         month = self.calendar.labels[self.t] if self.t >= 0 else "not started"
         return f"ScenarioMarket({self.case.id}, seed={self.seed}, month={month})"
+
+    # ------------------------------------------------------------------------------ Mesa agents
+    @property
+    def agents(self) -> mesa.agent.AgentSet:
+        """All agents (openers and suppliers), as Mesa's AgentSet; supplier agents are made on first read."""
+        self.supplier_agents.make_all()
+        return super().agents
+
+    @property
+    def agents_by_type(self) -> dict:
+        self.supplier_agents.make_all()
+        return super().agents_by_type
+
+    @property
+    def agent_types(self) -> list:
+        self.supplier_agents.make_all()
+        return super().agent_types
 
     # --------------------------------------------------------------------------------- helpers
     @property
@@ -229,7 +248,7 @@ class ScenarioMarket(Population, InitialStock, Opening, Matching, Pilots, Diffus
         s, r, t = self.scenarios, self.recorder, self.t
         for metric, states in (("opportunity_list", (State.PUBLISHED,)), ("running_pilots", (State.LANDED,)),
                                ("demonstration_list", (State.VALIDATED, State.SCALED))):
-            i = np.flatnonzero(np.isin(s.state, states))
+            i = np.flatnonzero(among(s.state, states))
             r.level(t, metric, len(i), s.domain[i], s.tier[i], s.city[i])
         reg = self.suppliers.registered[self.capabilities.supplier] & self.suppliers.alive[self.capabilities.supplier]
         r.level(t, "capability_list", int(reg.sum()), domain=self.capabilities.domain[reg])

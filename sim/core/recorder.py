@@ -29,26 +29,27 @@ class Recorder:
     def __repr__(self) -> str:
         return f"Recorder({self.flows.shape[0]} months, {len(FLOWS)} flows, {len(STOCKS)} stocks)"
 
-    def _idx(self, n, domain, tier, city):
-        def axis(v, na):
-            return np.full(n, na, dtype=np.int64) if v is None else np.broadcast_to(np.asarray(v, dtype=np.int64), (n,))
-        return axis(domain, self.na[0]), axis(tier, self.na[1]), axis(city, self.na[2])
+    def _cells(self, n, domain, tier, city) -> np.ndarray:
+        """Each of ``n`` items' cell in a month's flattened (domain, tier, city) block (None: "not
+        applicable"; a negative category counts from the end, as numpy indices do)."""
+        flat = 0
+        for v, na in zip((domain, tier, city), self.na):
+            flat = flat * (na + 1) + (na if v is None else np.asarray(v, dtype=np.int64) % (na + 1))
+        return np.broadcast_to(flat, (n,))
 
     def count(self, t: int, metric: str, n: int, domain=None, tier=None, city=None, weight=None) -> None:
         """Add ``n`` events (or ``weight`` per event) of a flow metric in month ``t``."""
         if n == 0:
             return
-        d, k, c = self._idx(n, domain, tier, city)
         w = 1 if weight is None else np.asarray(weight, dtype=np.int64)
-        np.add.at(self.flows[t, self._fi[metric]], (d, k, c), w)
+        np.add.at(self.flows[t, self._fi[metric]].reshape(-1), self._cells(n, domain, tier, city), w)
 
     def level(self, t: int, metric: str, n: int, domain=None, tier=None, city=None) -> None:
         """Set a stock metric's month-end level from ``n`` items with their categories."""
-        arr = self.stocks[t, self._si[metric]]
-        arr[...] = 0
+        arr = self.stocks[t, self._si[metric]].reshape(-1)  # a view: the block is contiguous
+        arr[:] = 0
         if n:
-            d, k, c = self._idx(n, domain, tier, city)
-            np.add.at(arr, (d, k, c), 1)
+            arr += np.bincount(self._cells(n, domain, tier, city), minlength=len(arr))
 
     def monthly(self, metric: str, tier: int | None = None, domain: int | None = None) -> np.ndarray:
         """Monthly totals of a metric, optionally for one tier or domain."""

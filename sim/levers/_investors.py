@@ -14,6 +14,7 @@ import numpy as np
 from scipy import special
 
 from sim.base.agent import ScenarioAgent
+from sim.base.sets import among
 from sim.base.vocab import SUPPLIER_KINDS, TIERS
 
 RUNNING_OR_DONE = (1, 2, 3)  # pilot statuses that mean the pilot landed
@@ -36,13 +37,15 @@ def posterior(
     prior_mean, prior_sd, log_lik: np.ndarray, grid: np.ndarray = GRID
 ) -> np.ndarray:
     """Posterior weights over ``grid`` (rows: firms) from a normal prior and summed log-likelihoods."""
-    lp = (
-        -0.5
-        * ((grid[None, :] - np.asarray(prior_mean, float)[:, None]) / prior_sd) ** 2
-        + log_lik
-    )
-    w = np.exp(lp - lp.max(axis=1, keepdims=True))
-    return w / w.sum(axis=1, keepdims=True)
+    w = grid[None, :] - np.asarray(prior_mean, float)[:, None]  # in place from here: one array of firms × grid
+    w /= prior_sd
+    np.square(w, out=w)
+    w *= -0.5
+    w += log_lik  # the log posterior, up to a constant
+    w -= w.max(axis=1, keepdims=True)
+    np.exp(w, out=w)
+    w /= w.sum(axis=1, keepdims=True)
+    return w
 
 
 def invest_decision(pi, win_multiple, risk_aversion, hurdle_multiple):
@@ -64,7 +67,7 @@ def log_likelihood(m, p: dict, suppliers: np.ndarray) -> np.ndarray:
     row = np.full(len(m.suppliers), -1)
     row[suppliers] = np.arange(n)
     mine = np.flatnonzero(
-        np.isin(pil.status, RUNNING_OR_DONE) & (row[pil.supplier] >= 0)
+        among(pil.status, RUNNING_OR_DONE) & (row[pil.supplier] >= 0)
     )
     if len(mine):
         o = pil.scenario[mine]
@@ -87,7 +90,11 @@ def log_likelihood(m, p: dict, suppliers: np.ndarray) -> np.ndarray:
     seen = best[suppliers] + m.draws.normal(
         "investor_diligence", m.suppliers.key[suppliers], scale=sd
     )
-    ll += -0.5 * ((seen[:, None] - GRID[None, :]) / sd) ** 2
+    z = seen[:, None] - GRID[None, :]
+    z /= sd
+    np.square(z, out=z)
+    z *= -0.5
+    ll += z
     return ll
 
 

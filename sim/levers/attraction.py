@@ -46,6 +46,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.params.registry import MONEY, Param, SHARE
+from sim.base.sets import in_sorted
 from sim.base.vocab import SUPPLIER_KINDS
 from sim.levers.base import Lever
 
@@ -141,7 +142,7 @@ class Attraction(Lever):
         """A firm that moved in knows of the opportunity it came for."""
         if len(self.came_for) == 0:
             return False
-        return np.isin(pairs.supplier.astype(np.int64) * (1 << 32) + pairs.scenario, self.came_for)
+        return in_sorted(pairs.supplier.astype(np.int64) * (1 << 32) + pairs.scenario, self.came_for)
 
     def summary(self):
         return {"attracted": self.attracted, "attraction_considered": self.considered}

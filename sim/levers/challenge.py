@@ -62,6 +62,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.base.sets import in_sorted
 from sim.base.vocab import OPENER_KINDS, TIERS
 from sim.levers._util import grow
 from sim.levers.base import Lever
@@ -133,9 +134,11 @@ class Challenge(Lever):
         sup = m.suppliers
         caps = m.capabilities.in_domain(domain)
         s = m.capabilities.supplier[caps]
-        knows = sup.registered[s] | (sup.city[s] == sup.city[lead]) | np.isin(lead * _PAIR + s, self.known)
-        free = sup.load[s] < m.kind_capacity[sup.kind[s]]
-        ok = (sup.alive[s] & knows & free & ~np.isin(s, list(exclude))) | (s == lead)
+        knows = sup.registered[s] | (sup.city[s] == sup.city[lead]) | in_sorted(lead * _PAIR + s, self.known)
+        ok = sup.alive[s] & knows & (sup.load[s] < m.kind_capacity[sup.kind[s]])  # alive, known, with spare capacity
+        for x in exclude:
+            ok &= s != x
+        ok |= s == lead
         return caps[ok], s[ok]
 
     def _pick_partner(self, lead: int, scenario: int, domain: int, exclude=()) -> tuple[int, int]:

@@ -56,6 +56,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.params.registry import MONEY, Param, SHARE
+from sim.base.sets import among, flags
 from sim.base.table import Table
 from sim.base.vocab import SUPPLIER_KINDS
 from sim.levers._investors import RUNNING_OR_DONE, Investor, invest_decision, success_belief
@@ -270,7 +271,7 @@ class Finance(Lever):
             self.cover[failed] = 0.0
         self.cover[pilots] = 0.0
         lo = self.loans
-        self._repay(np.flatnonzero((lo.status == OPEN) & np.isin(lo.pilot, pilots)))
+        self._repay(np.flatnonzero((lo.status == OPEN) & flags(pilots, len(m.pilots))[lo.pilot]))
 
     def _repay(self, rows):
         """Repay loans ``rows`` from their suppliers' cash; a supplier with several loans due repays them in turn."""
@@ -287,7 +288,7 @@ class Finance(Lever):
 
     def on_supplier_exit(self, suppliers):
         """A supplier that leaves repays its open loans from the cash it still holds; the rest defaults."""
-        self._repay(np.flatnonzero((self.loans.status == OPEN) & np.isin(self.loans.supplier, suppliers)))
+        self._repay(np.flatnonzero((self.loans.status == OPEN) & flags(suppliers, len(self.model.suppliers))[self.loans.supplier]))
 
     # -- private investors ------------------------------------------------------------------------
     def public_signals(self, suppliers):
@@ -298,10 +299,11 @@ class Finance(Lever):
         """What investors observe about each supplier over the past year (booleans)."""
         m = self.model
         pil, t = m.pilots, m.t
-        recent = (pil.month_land >= t - 11) & np.isin(pil.status, RUNNING_OR_DONE) & (pil.month_land <= t)
-        landed = np.isin(suppliers, pil.supplier[recent])
+        n = len(m.suppliers)
+        recent = (pil.month_land >= t - 11) & among(pil.status, RUNNING_OR_DONE) & (pil.month_land <= t)
+        landed = flags(pil.supplier[recent], n)[suppliers]
         won = (m.scenarios.month_validated >= t - 11) & (m.scenarios.month_validated >= 0)
-        validated = np.isin(suppliers, m.scenarios.supplier[won])
+        validated = flags(m.scenarios.supplier[won], n)[suppliers]
         public = m.public_signals(suppliers)  # what other levers make public (grant-to-equity: stakes, grants)
         none = np.zeros(len(suppliers), dtype=bool)
         return {"landed": landed, "validated": validated, "public_stake": public.get("public_stake", none),
@@ -314,8 +316,8 @@ class Finance(Lever):
     def _invest(self):
         m = self.model
         ticket = self.p["ticket_cny"]
-        if not self.investors or ticket <= 0:
-            return
+        if ticket <= 0 or all(inv.capital_left < ticket for inv in self.investors):
+            return  # no investor (or none with capital left this year): no deal, so no belief to form
         sup = m.suppliers
         cand = np.flatnonzero(sup.alive & self.eligible_kind[sup.kind] & (sup.cash < self.p["raise_below_cny"])
                               & (self.last_raised[: len(sup)] < m.t - 11))

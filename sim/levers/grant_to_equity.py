@@ -39,6 +39,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.params.registry import MONEY, Param, SHARE
+from sim.base.sets import flags
 from sim.base.table import Table
 from sim.levers._util import grow
 from sim.levers.base import Lever
@@ -94,7 +95,7 @@ class GrantToEquity(Lever):
     def holds_stake(self, suppliers: np.ndarray) -> np.ndarray:
         """Whether the public fund holds a stake in each supplier."""
         h = self.holdings
-        return np.isin(suppliers, h.supplier[h.status == HELD])
+        return flags(h.supplier[h.status == HELD], len(self.model.suppliers))[suppliers]
 
     def public_signals(self, suppliers: np.ndarray) -> dict[str, np.ndarray]:
         """Investors can see whether the public fund holds a stake in a supplier and whether it had a
@@ -227,7 +228,7 @@ class GrantToEquity(Lever):
 
     def on_supplier_exit(self, suppliers):
         h = self.holdings
-        gone = (h.status == HELD) & np.isin(h.supplier, suppliers)
+        gone = (h.status == HELD) & flags(suppliers, len(self.model.suppliers))[h.supplier]
         h.status[gone] = WRITTEN_OFF
 
     def summary(self):

@@ -47,6 +47,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.params.registry import MONEY, Param, SHARE
+from sim.base.sets import among, in_sorted
 from sim.base.vocab import State
 from sim.levers._util import grow
 from sim.levers.base import Lever
@@ -185,7 +186,7 @@ class Matchmaking(Lever):
         via_platform = m.suppliers.registered[pairs.supplier] & (
             m.draws.uniform("platform", m.t, m.suppliers.key[pairs.supplier], m.scenarios.key[pairs.scenario]) < self.p["platform_reach"])
         if len(self._event_keys):
-            via_event = np.isin(pairs.supplier.astype(np.int64) * m.n_domains + pairs.domain, self._event_keys)
+            via_event = in_sorted(pairs.supplier.astype(np.int64) * m.n_domains + pairs.domain, self._event_keys)
             return via_platform | via_event
         return via_platform
 
@@ -195,7 +196,7 @@ class Matchmaking(Lever):
         then the newest on the list, then by key; at most ``promotion_solutions``."""
         s = self.model.scenarios
         self.presented = grow(self.presented, len(s), False)
-        cand = np.flatnonzero(np.isin(s.state, (State.VALIDATED, State.SCALED)) & (s.adopters < s.market))
+        cand = np.flatnonzero(among(s.state, (State.VALIDATED, State.SCALED)) & (s.adopters < s.market))
         order = np.lexsort((s.key[cand], -s.month_validated[cand], self.presented[cand]))
         return cand[order][: self.p["promotion_solutions"]]
 
@@ -214,7 +215,7 @@ class Matchmaking(Lever):
         m = self.model
         s = m.scenarios
         self.benchmark = grow(self.benchmark, len(s), False)
-        cand = np.flatnonzero(np.isin(s.state, (State.VALIDATED, State.SCALED)) & ~self.benchmark[: len(s)])
+        cand = np.flatnonzero(among(s.state, (State.VALIDATED, State.SCALED)) & ~self.benchmark[: len(s)])
         k = self.p["benchmarks_per_selection"]
         if len(cand) == 0 or k == 0:
             return

@@ -83,6 +83,8 @@ class PilotBases(Lever):
         super().__init__(model)
         self.bases = np.flatnonzero(model.openers.kind == OPENER_KINDS.index("base"))
         self.base_domains = np.unique(model.openers.domain[self.bases]) if len(self.bases) else np.zeros(0, np.int64)
+        self.served_domain = np.zeros(model.n_domains, dtype=bool)
+        self.served_domain[self.base_domains] = True
         self.eligible_kind = np.array([k in ELIGIBLE for k in SUPPLIER_KINDS])
         self.runs = Table({"supplier": (np.int64, -1), "cap": (np.int64, -1), "base": (np.int64, -1),
                            "end": (np.int64, -1), "done": (np.bool_, False)}, capacity=256)
@@ -97,7 +99,7 @@ class PilotBases(Lever):
         m = self.model
         ready = m.capabilities.readiness[pairs.capability]
         gap = m.scenarios.required[pairs.scenario] - ready
-        return (self.eligible_kind[m.suppliers.kind[pairs.supplier]] & np.isin(pairs.domain, self.base_domains)
+        return (self.eligible_kind[m.suppliers.kind[pairs.supplier]] & self.served_domain[pairs.domain]
                 & (gap > 0) & (gap <= self.p["readiness_gain"]) & (ready < self.p["max_readiness"]))
 
     def on_aware(self, pairs):
@@ -116,22 +118,24 @@ class PilotBases(Lever):
         c_all = c_all[m.suppliers.alive[m.capabilities.supplier[c_all]]]
         self.applied += len(c_all)
         rate = self.p["runs_per_base_per_month"]
-        taken = np.zeros(0, dtype=np.int64)
-        for b in self.bases:
-            k = int(rate) + int(m.draws.uniform("poc_extra", m.t, m.openers.key[b]) < rate - int(rate))
-            c = c_all[(m.capabilities.domain[c_all] == m.openers.domain[b]) & ~np.isin(c_all, taken)]
-            if k == 0 or len(c) == 0:
+        # each base takes int(rate) applicants, or one more with chance frac(rate), in its base order
+        k = int(rate) + (m.draws.uniform("poc_extra", m.t, m.openers.key[self.bases]) < rate - int(rate))
+        domain = m.capabilities.domain[c_all]
+        free = np.ones(len(c_all), dtype=bool)  # not yet taken by an earlier base this month
+        for b, kb in zip(self.bases[k > 0], k[k > 0]):
+            cand = np.flatnonzero(free & (domain == m.openers.domain[b]))
+            if len(cand) == 0:
                 continue
-            s = m.capabilities.supplier[c]
-            pick = np.argsort(m.draws.uniform("poc_pick", m.t, m.openers.key[b], m.suppliers.key[s]))[:k]
-            c, s = c[pick], s[pick]
+            s = m.capabilities.supplier[c_all[cand]]
+            pick = np.argsort(m.draws.uniform("poc_pick", m.t, m.openers.key[b], m.suppliers.key[s]))[:kb]
+            cand, s = cand[pick], s[pick]
             if self.p["subsidy_cny"] > 0:
                 paid = m.fiscal.pay(self.name, "poc_subsidy", np.full(len(s), self.p["subsidy_cny"]), s, to="economy")
-                c, s = c[paid > 0], s[paid > 0]
-            if len(c) == 0:
+                cand, s = cand[paid > 0], s[paid > 0]
+            if len(cand) == 0:
                 continue
-            self.runs.add(supplier=s, cap=c, base=b, end=m.t + self.p["months"])
-            taken = np.concatenate([taken, c])
+            self.runs.add(supplier=s, cap=c_all[cand], base=b, end=m.t + self.p["months"])
+            free[cand] = False
 
     def _conclude(self):
         m = self.model

@@ -44,6 +44,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.params.registry import MONEY, Param, SHARE
+from sim.base.sets import among
 from sim.base.vocab import OPENER_KINDS, State
 from sim.levers._util import PUBLIC_OWNERS, grow
 from sim.levers.base import Lever
@@ -142,7 +143,7 @@ class TryFirst(Lever):
     def on_month_end(self):
         self._grow()
         m = self.model
-        done = np.flatnonzero((self.committed > 0) & np.isin(m.scenarios.state, (State.FAILED, State.WITHDRAWN)))
+        done = np.flatnonzero((self.committed > 0) & among(m.scenarios.state, (State.FAILED, State.WITHDRAWN)))
         if len(done):
             m.fiscal.release(self.name, self.committed[done])
             self.committed[done] = 0.0

@@ -41,7 +41,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.base.rng import KeyedDraws
+from sim.base.rng import KeyedDraws, binomial_quantile
+from sim.base.sets import among
 from sim.base.vocab import State
 
 N_SECTORS = 2  # 0: the solution's own domain, 1: other domains
@@ -152,17 +153,32 @@ class Diffusion:
 
     def _spread(self, scenarios: np.ndarray, n: np.ndarray, stream: str) -> np.ndarray:
         """Where ``n`` new adopters of each scenario are: a multinomial draw over the groups in proportion
-        to their non-adopters (one binomial per group, vectorised over scenarios)."""
+        to their non-adopters, as a chain of binomials — group g gets Binomial(adopters not yet placed,
+        room_g / room left from g on), at most room_g (stream ``stream`` keyed by month, scenario and
+        group). A group's draw changes only after an earlier group got adopters, so the chain is drawn
+        for all groups at once and redrawn after each row's first hit: as many passes as adopters, not
+        one per group."""
         room = (self.group_market[scenarios] - self.group_adopters[scenarios]).reshape(len(scenarios), -1)
+        n_groups = room.shape[1]
+        u = self.draws.uniform(stream, self.t, self.scenarios.key[scenarios][:, None], np.arange(n_groups))
+        room_left = room.sum(axis=1, keepdims=True) - np.cumsum(room, axis=1) + room  # from group g on
+        share = np.divide(room, room_left, out=np.zeros(room.shape), where=room_left > 0)
         out = np.zeros_like(room)
-        n_left, room_left = n.astype(np.int64).copy(), room.sum(axis=1)
-        keys = self.scenarios.key[scenarios]
-        for g in range(room.shape[1]):
-            share = np.divide(room[:, g], room_left, out=np.zeros(len(n)), where=room_left > 0)
-            k = np.minimum(self.draws.binomial(stream, self.t, keys, g, n=n_left, p=share), room[:, g])
-            out[:, g] = k
-            n_left -= k
-            room_left -= room[:, g]
+        n_left = n.astype(np.int64).copy()
+        start = np.zeros(len(scenarios), dtype=np.int64)  # each row's first group not yet drawn
+        rows = np.flatnonzero(n_left > 0)
+        while len(rows):
+            k = np.minimum(binomial_quantile(u[rows], n_left[rows, None], share[rows]), room[rows])
+            k[np.arange(n_groups)[None, :] < start[rows, None]] = 0  # drawn already
+            hit = k > 0
+            first = np.where(hit.any(axis=1), hit.argmax(axis=1), n_groups)
+            got = first < n_groups
+            rows, first, k = rows[got], first[got], k[got]
+            placed = k[np.arange(len(rows)), first]
+            out[rows, first] = placed
+            n_left[rows] -= placed
+            start[rows] = first + 1
+            rows = rows[(n_left[rows] > 0) & (start[rows] < n_groups)]
         return out.reshape(self.group_market[scenarios].shape)
 
     def adoption_log(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -188,7 +204,8 @@ class Diffusion:
         """Validated solutions spread: market adoption on the network of adopter groups, then each
         lever's public purchases; scenarios reaching the threshold enter large-scale application."""
         s = self.scenarios
-        v = np.flatnonzero(np.isin(s.state, (State.VALIDATED, State.SCALED)) & (s.adopters < s.market))
+        listed = among(s.state, (State.VALIDATED, State.SCALED))  # on the demonstration list
+        v = np.flatnonzero(listed & (s.adopters < s.market))
         if len(v):
             self._groups_for(v)
             p_eff, q_eff = self.adoption_hazards(v)
@@ -210,7 +227,7 @@ class Diffusion:
         # a solution proven before the plan may reach large-scale application during it, but the plan did
         # not form it: it is not counted towards the plan's targets (see sim/core/market/initial.py)
         self.count("scaled", up[s.month_solicited[up] >= 0])
-        sub = np.flatnonzero((s.month_scaled_market < 0) & np.isin(s.state, (State.VALIDATED, State.SCALED))
+        sub = np.flatnonzero((s.month_scaled_market < 0) & listed
                              & (by_market >= scale))
         s.month_scaled_market[sub] = self.t
         self.count("scaled_market", sub[s.month_solicited[sub] >= 0])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.base.sets import flags
 from sim.base.vocab import TIERS, State
 from sim.core.market.pilots import P_DROPPED, P_MATCHED
 from sim.core.market.population import CAP_KEY
@@ -139,7 +140,7 @@ class Opening:
         gone = pilots[~go]
         pil.status[gone] = P_DROPPED
         np.add.at(self.suppliers.load, pil.supplier[gone], -1)
-        others = np.isin(pil.scenario, scn[~go]) & (pil.status == P_MATCHED)  # racers not yet due
+        others = flags(scn[~go], len(s))[pil.scenario] & (pil.status == P_MATCHED)  # racers not yet due
         np.add.at(self.suppliers.load, pil.supplier[others], -1)
         pil.status[others] = P_DROPPED
         self.count("match_dropped", pil.scenario[np.concatenate([gone, np.flatnonzero(others)])])
@@ -159,7 +160,7 @@ class Opening:
         stale = np.flatnonzero((s.state == State.PUBLISHED) & (self.t - s.month_published >= limit))
         s.state[stale], s.month_withdrawn[stale] = State.WITHDRAWN, self.t
         if len(stale) and len(self._pending):
-            self._pending = self._pending[~np.isin(self._pending % CAP_KEY, stale)]
+            self._pending = self._pending[~flags(stale, len(s))[self._pending % CAP_KEY]]
         self.count("withdrawn", stale)
 
     def scale_owner_payment(self, scenarios: np.ndarray, factor: float) -> None:

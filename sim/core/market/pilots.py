@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.base.sets import among, flags
 from sim.base.vocab import OPENER_KINDS, State
 
 # pilot statuses
@@ -57,7 +58,7 @@ class Pilots:
         self._drop(bad)
 
     def _active_pilots(self) -> np.ndarray:
-        return np.flatnonzero(np.isin(self.pilots.status, (P_MATCHED, P_RUNNING)))
+        return np.flatnonzero(among(self.pilots.status, (P_MATCHED, P_RUNNING)))
 
     def _drop(self, pilots: np.ndarray) -> None:
         """Matches that fall through. A scenario with no other pilot matched or running returns to the
@@ -70,12 +71,13 @@ class Pilots:
         self.count("match_dropped", pil.scenario[pilots])
         scn = np.unique(pil.scenario[pilots])
         active = self._active_pilots()
-        alone = ~np.isin(scn, pil.scenario[active])
+        alone = ~flags(pil.scenario[active], len(s))[scn]
         back = scn[alone]
         s.state[back], s.supplier[back], s.pilot[back] = State.PUBLISHED, -1, -1
-        lead_gone = scn[~alone][np.isin(s.pilot[scn[~alone]], pilots)]
+        lead = s.pilot[scn[~alone]]
+        lead_gone = scn[~alone][(lead >= 0) & flags(pilots, len(pil))[lead]]
         if len(lead_gone):
-            rows = active[np.isin(pil.scenario[active], lead_gone)]
+            rows = active[flags(lead_gone, len(s))[pil.scenario[active]]]
             first = rows[np.unique(pil.scenario[rows], return_index=True)[1]]
             s.pilot[pil.scenario[first]], s.supplier[pil.scenario[first]] = first, pil.supplier[first]
 
@@ -105,12 +107,12 @@ class Pilots:
         rate = np.where(success, p["pilot.learning_success"], p["pilot.learning_failure"])
         self.capabilities.readiness[cap] += rate * (9.0 - self.capabilities.readiness[cap])  # feedback–optimise
         scn = np.unique(pil.scenario[pilots])
-        done = scn[~np.isin(scn, pil.scenario[self._active_pilots()])]
-        rows = np.flatnonzero(np.isin(pil.scenario, done) & (pil.status == P_SUCCEEDED))
+        done = scn[~flags(pil.scenario[self._active_pilots()], len(s))[scn]]
+        rows = np.flatnonzero(flags(done, len(s))[pil.scenario] & (pil.status == P_SUCCEEDED))
         rows = rows[np.lexsort((-self.capabilities.readiness[pil.cap[rows]], pil.scenario[rows]))]
         best = rows[np.unique(pil.scenario[rows], return_index=True)[1]]
         won = pil.scenario[best]
-        lost = done[~np.isin(done, won)]
+        lost = done[~flags(won, len(s))[done]]
         s.state[won], s.month_validated[won], s.adopters[won] = State.VALIDATED, self.t, 1
         s.supplier[won], s.pilot[won] = pil.supplier[best], best
         s.state[lost], s.month_failed[lost] = State.FAILED, self.t

@@ -31,9 +31,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.base.sets import flags
 from sim.base.table import Table
 from sim.base.vocab import OPENER_KINDS, SUPPLIER_KINDS, TIERS
-from sim.core.agents import NEWNESS, Opener, Supplier
+from sim.core.agents import NEWNESS, Opener
 from sim.core.market.pilots import P_DROPPED, P_MATCHED, P_RUNNING
 
 MAX_DOMAINS_PER_SUPPLIER = 4
@@ -47,27 +48,31 @@ class Capabilities:
         self.n_domains = n_domains
         self.t = Table({"supplier": (np.int64, -1), "domain": (np.int64, -1), "readiness": (np.float64, 0.0),
                         "cost_mult": (np.float64, 1.0)}, capacity=8192)
-        self._reindex()
+        # the index: capabilities sorted by (domain, supplier), rows in order of addition among equal keys
+        self.order = np.zeros(0, dtype=np.int64)
+        self.sorted_key = np.zeros(0, dtype=np.int64)
+        self.dcount = np.zeros(n_domains, dtype=np.int64)
+        self.dstart = np.zeros(n_domains, dtype=np.int64)
 
     def __len__(self) -> int:
         return len(self.t)
 
-    def __getattr__(self, name):
-        if name in ("supplier", "domain", "readiness", "cost_mult"):
-            return getattr(self.t, name)
-        raise AttributeError(name)
+    supplier = property(lambda self: self.t.supplier)
+    domain = property(lambda self: self.t.domain)
+    readiness = property(lambda self: self.t.readiness)
+    cost_mult = property(lambda self: self.t.cost_mult)
 
     def add(self, supplier, domain, readiness, cost_mult) -> None:
-        self.t.add(supplier=supplier, domain=domain, readiness=readiness, cost_mult=cost_mult)
-        self._reindex()
-
-    def _reindex(self) -> None:
-        key = self.t.domain * CAP_KEY + self.t.supplier
-        self.order = np.argsort(key, kind="stable")
-        self.sorted_key = key[self.order]
-        counts = np.bincount(self.t.domain, minlength=self.n_domains) if len(self.t) else np.zeros(self.n_domains, int)
-        self.dcount = counts
-        self.dstart = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        idx = self.t.add(supplier=supplier, domain=domain, readiness=readiness, cost_mult=cost_mult)
+        if len(idx) == 0:
+            return
+        key = self.t.domain[idx] * CAP_KEY + self.t.supplier[idx]
+        new = np.argsort(key, kind="stable")  # merged into the sorted index, not re-sorted with it
+        at = np.searchsorted(self.sorted_key, key[new], side="right")
+        self.sorted_key = np.insert(self.sorted_key, at, key[new])
+        self.order = np.insert(self.order, at, idx[new])
+        self.dcount = self.dcount + np.bincount(self.t.domain[idx], minlength=self.n_domains)
+        self.dstart = np.concatenate([[0], np.cumsum(self.dcount)[:-1]])
 
     def in_domain(self, d: int) -> np.ndarray:
         return self.order[self.dstart[d] : self.dstart[d] + self.dcount[d]]
@@ -209,7 +214,6 @@ class Population:
             readiness[own] = np.clip(np.asarray(first_readiness, dtype=float)[rows[own]], 1, 9)
         cost = d.lognormal("cost", keys[rows], cap_dom, median=1.0, sigma=p["supply.cost_sigma"])
         self.capabilities.add(cap_sup, cap_dom, readiness, cost)
-        self.supplier_agents += [Supplier(self, int(i)) for i in idx]
         self.levers.notify("on_suppliers_added", len(self.suppliers))
         return idx
 
@@ -252,7 +256,7 @@ class Population:
             return
         sup = self.suppliers
         sup.alive[gone], sup.exited[gone] = False, self.t
-        mine = np.isin(self.pilots.supplier, gone)
+        mine = flags(gone, len(sup))[self.pilots.supplier]
         self._drop(np.flatnonzero(mine & (self.pilots.status == P_MATCHED)))
         running = np.flatnonzero(mine & (self.pilots.status == P_RUNNING))
         if len(running):

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.base.sets import among
 from sim.base.vocab import State
 
 # -- the ask ----------------------------------------------------------------------------------------
@@ -118,7 +119,7 @@ class MarketBeliefs:
         earned little yet — so expectations lag the lifetime value while the market is young."""
         s = self.followon.shape
         sc = model.scenarios
-        listed = np.flatnonzero(np.isin(sc.state, (State.VALIDATED, State.SCALED)))
+        listed = np.flatnonzero(among(sc.state, (State.VALIDATED, State.SCALED)))
         _month, scn, _n, kept = model.adoption_log()
         earned = np.bincount(scn, weights=kept, minlength=len(sc.key))[listed] if len(scn) else np.zeros(len(listed))
         cell = (sc.domain[listed], sc.tier[listed])
