@@ -177,8 +177,10 @@ def _twin(context, args) -> dict:
     m = ScenarioMarket(case, seed=seed, lottery=rule)
     while m.running and m.t < last_month:
         m.step()
+    # only the awardee's outcomes come back, not the twin's events: memory does not grow with the twins
+    events = _events_of(m, demand_side(case, lever))
     return {"anyway": project_happened(m, lever, sup_key, scen_key, month) if scen_key >= 0 else None,
-            "events": _events_of(m, demand_side(case, lever))}
+            "outcomes": {h: events.outcomes(holder_key, month, h) for h in HORIZONS}}
 
 
 def _interval_diff(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
@@ -257,7 +259,7 @@ def run_lottery(case: Case, lever: str, seed: int = 0, share: float = 0.5, max_t
             if a["t"] + h > T - 1:
                 continue
             got = events.outcomes(a[f"{who}_id"], a["t"], h)
-            twin = r["events"].outcomes(a[f"{who}_id"], a["t"], h)
+            twin = r["outcomes"][h]  # the twin's outcomes of this awardee (holder_key, month) = (id, t)
             for k in OUTCOMES:
                 a[f"effect_{k}_{h}m"] = got[k] - twin[k]
     award_df = pd.DataFrame(awards).drop(columns="t") if awards else pd.DataFrame(
