@@ -3,6 +3,12 @@
 Every result file is written to a hidden temporary name, flushed to disk and renamed into place, so a
 reader never sees half a file; a set of files is written into a hidden sibling folder and swapped with
 the previous set in one step by :func:`write_bundle`, so a reader never sees a mix of two sets.
+:class:`Bundle` does the same for a set whose large tables arrive a replicate at a time (``scensim run``):
+they go to part files in the hidden folder as they arrive and are merged when the set is committed.
+
+Why this module is long: everything that makes a written file or set of files survive a crash lives
+together — atomic files, the staged set and its one-step swap, the clean-up after a killed process,
+folder locks and checksums — so that one reading shows every guarantee and how they interlock.
 """
 
 from __future__ import annotations

@@ -92,18 +92,22 @@ def cmd_run(args) -> int:
     from sim.engine.runner import run
 
     from sim.report.i18n import pick, t
-    from sim.report.figures import figure_rows
     from sim.base.files import Bundle
     from sim.engine.runner import Discard
 
     csv = True if args.csv else None
+    rows = None  # the series rows figures draw, kept in memory (matplotlib is not even imported without figures)
+    if not (args.no_write or args.no_figures):
+        from sim.report.figures import figure_rows
+
+        rows = lambda s: figure_rows(s, case)  # noqa: E731
     # the large per-replicate tables go to disk as each replicate finishes (into the hidden folder that
     # replaces --out at the end), or nowhere with --no-write: memory does not grow with replicates
     with contextlib.nullcontext(Discard()) if args.no_write else Bundle(out, csv=csv) as sink:
         with progress(pick(case.name_zh, case.name_en, args.lang), replicates, args.quiet) as update:
             results = run(case, replicates=replicates, seed=seed, progress=update, workers=workers or 1,
                           scheduler=scheduler, uncertainty=args.uncertainty, sink=sink,
-                          series_rows=lambda s: figure_rows(s, case))
+                          series_rows=rows)
 
         print_tables(results, args.lang, target_rows, fiscal_rows, part_year_note)
         if not args.no_write:

@@ -59,6 +59,8 @@ def write_results(results, out: Path, lang: str = "en", figures: bool = True, cs
             from sim.report.figures import figure_writers, target_figures
 
             series = results.figure_series
+            if series is None:
+                raise ValueError("the run kept no series rows to draw figures from (run it with series_rows)")
             figs = target_figures(series, results.target_summary, results.case, lang)
             figs["funnel"] = funnel_figure(funnel(series), lang)
             if len(results.fiscal) and results.fiscal["amount_cny"].abs().sum() > 0:
