@@ -5,7 +5,9 @@ Run: python bench/bench_memory.py [--sizes 4,16,64] [--case PATH] [--compare-siz
 
 Each measurement is a fresh Python process (one worker, so everything runs in it) that calls
 ``sim.cli.main.main`` and prints its own peak resident set size (``getrusage(RUSAGE_SELF).ru_maxrss``).
-Measured for ``scensim run`` without writing (``--no-write``) and writing (tables, figures and the
+First, in one process, the Python memory
+that ``scensim run``'s collector keeps per replicate (``tracemalloc``: what stays, not the allocator's
+RSS). Then, measured for ``scensim run`` without writing (``--no-write``) and writing (tables, figures and the
 HTML/PDF report, as a user runs it), for ``scensim compare`` of the Hunan policy mixes at a few
 replicate counts, and for ``scensim lottery`` at a few numbers of twin runs (``--max-twins``). For each
 series it prints the growth per replicate (or twin): the least-squares slope of peak RSS over the count.
@@ -68,6 +70,39 @@ def series(title: str, unit: str, sizes, argv_of, code: Path) -> None:
           f"({sizes[0]} → {sizes[-1]}: {peaks[0]:.0f} → {peaks[-1]:.0f} MB)", flush=True)
 
 
+HELD = r"""
+import gc, json, sys, tracemalloc
+from sim.core.case import load_case
+from sim.engine.runner import Collector, Discard, run_one
+from sim.report.figures import figure_rows
+case, n = load_case(sys.argv[1]), int(sys.argv[2])
+col = Collector(Discard(), lambda s: figure_rows(s, case))
+for r in range(2):  # warm-up: caches and first-use allocations
+    col.add(run_one(case, 100 + r, r))
+gc.collect()
+tracemalloc.start()
+before = tracemalloc.get_traced_memory()[0]
+for r in range(2, 2 + n):
+    col.add(run_one(case, 100 + r, r))
+gc.collect()
+print("@@" + json.dumps({"kb_per_replicate": (tracemalloc.get_traced_memory()[0] - before) / 1024 / n,
+                         "rows_per_replicate": col.held_rows() / (2 + n)}))
+"""
+
+
+def held(code: Path, case: str, n: int) -> None:
+    """Python memory the run's collector keeps per replicate (tracemalloc, after warm-up), in one process."""
+    env = {**os.environ, "PYTHONPATH": str(code), "MPLBACKEND": "Agg"}
+    p = subprocess.run([sys.executable, "-c", HELD, case, str(n)], cwd=code, env=env, capture_output=True, text=True)
+    lines = [ln for ln in p.stdout.splitlines() if ln.startswith("@@")]
+    if p.returncode != 0 or not lines:
+        print(f"\nheld per replicate: not measured ({p.stderr.strip().splitlines()[-1] if p.stderr.strip() else 'failed'})")
+        return
+    r = json.loads(lines[-1][2:])
+    print(f"\nheld per replicate by scensim run's collector (Python objects, tracemalloc, {n} replicates after 2 "
+          f"of warm-up): {r['kb_per_replicate']:.0f} KB; table rows kept: {r['rows_per_replicate']:.0f}", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="4,16,64", help="replicates of scensim run")
@@ -76,7 +111,8 @@ def main() -> None:
     ap.add_argument("--experiment", default="experiments/hunan_policy_mixes.toml")
     ap.add_argument("--twins", default="4,16,64", help="twin runs of scensim lottery (--max-twins)")
     ap.add_argument("--code", default=str(ROOT), help="checkout whose sim package is measured")
-    ap.add_argument("--skip", default="", help="comma-separated: run, write, compare, lottery")
+    ap.add_argument("--skip", default="", help="comma-separated: run, write, compare, lottery, held")
+    ap.add_argument("--held", type=int, default=6, help="replicates for the held-memory measurement")
     a = ap.parse_args()
     code = Path(a.code).resolve()
     skip = set(filter(None, a.skip.split(",")))
@@ -86,6 +122,8 @@ def main() -> None:
     print(f"code: {code} (commit {commit}); python {sys.version.split()[0]}; load average before: "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     start = time.perf_counter()
+    if "held" not in skip:
+        held(code, a.case, a.held)
     with tempfile.TemporaryDirectory() as tmp:
         if "run" not in skip:
             series(f"scensim run {a.case} --no-write", "replicates", ints(a.sizes),
