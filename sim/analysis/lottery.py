@@ -31,6 +31,7 @@ suppliers' outcomes and are left empty).
 
 from __future__ import annotations
 
+import gc
 import math
 from dataclasses import dataclass
 
@@ -172,6 +173,9 @@ def _events_of(m: ScenarioMarket, owners: bool = False) -> Events:
 def _twin(context, args) -> dict:
     """A task of the executor: run the twin of one award and measure the awardee."""
     case, seed, lever, share, holder_key, month, scen_key, sup_key, last_month = args
+    # a finished model is freed only by the cyclic collector, whose full passes are rare while the main run
+    # stays alive: collect the previous twin now, or dead twins pile up (measured: bench/bench_memory.py)
+    gc.collect()
     # a voucher holder denied its voucher would apply again: the twin treats it as a loser from then on
     rule = LotteryRule(lever, share, vetoes=frozenset({(holder_key, month)}), veto_onwards=lever == "vouchers")
     m = ScenarioMarket(case, seed=seed, lottery=rule)
