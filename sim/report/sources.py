@@ -42,13 +42,11 @@ class Source:
         replicates; the report needs only the rows its figures draw)."""
         p = self.folder / f"{name}.parquet"
         if p.exists():
+            import pyarrow as pa
             import pyarrow.parquet as pq
 
             f = pq.ParquetFile(p)
-            schema = f.schema_arrow
-            import pyarrow as pa
-
-            parts = [select(pa.Table.from_batches([b], schema=schema).to_pandas())
+            parts = [select(pa.Table.from_batches([b], schema=f.schema_arrow).to_pandas())
                      for b in f.iter_batches(batch_size=batch_rows)]
         elif (self.folder / f"{name}.csv").exists():
             with pd.read_csv(self.folder / f"{name}.csv", chunksize=batch_rows) as chunks:
