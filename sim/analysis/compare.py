@@ -164,17 +164,20 @@ def run_comparison(cmp: Comparison, progress=None, workers: int = 1, scheduler: 
     from sim.engine.executor import Executor
 
     seeds = [run_seed(cmp.seed, r) for r in range(cmp.replicates)]
-    jobs = [(mix.id, r, cmp.mix_case(mix), s) for mix in cmp.mixes for r, s in enumerate(seeds)]
-    with Executor(workers, scheduler) as ex:
-        done = ex.map(_mix_replicate, jobs, progress=progress)
-    results = {(mix_id, r): (t, spend) for mix_id, r, t, spend in done}
+    cases = {mix.id: cmp.mix_case(mix) for mix in cmp.mixes}  # one case per mix, shared by its replicates
+    jobs = [(mix.id, r, cases[mix.id], s) for mix in cmp.mixes for r, s in enumerate(seeds)]
+    kept: dict[tuple[str, int], tuple[pd.DataFrame, dict]] = {}
+    with Executor(workers, scheduler) as ex:  # as each replicate arrives, keep its target rows and spending only
+        for done, (mix_id, r, t, spend) in enumerate(ex.stream(_mix_replicate, jobs), 1):
+            t.insert(0, "replicate", r)
+            t.insert(0, "mix", mix_id)
+            kept[(mix_id, r)] = (t, spend)
+            if progress:
+                progress(done)
     target_rows, spend_rows = [], []
     for mix in cmp.mixes:  # assemble in a fixed order, whatever order the runs finished in
         for r in range(cmp.replicates):
-            t, spend = results[(mix.id, r)]
-            t = t.copy()
-            t.insert(0, "replicate", r)
-            t.insert(0, "mix", mix.id)
+            t, spend = kept.pop((mix.id, r))
             target_rows.append(t)
             for lever, amount in spend.items():
                 spend_rows.append({"mix": mix.id, "replicate": r, "lever": lever, "spent_cny": amount})

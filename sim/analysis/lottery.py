@@ -31,6 +31,7 @@ suppliers' outcomes and are left empty).
 
 from __future__ import annotations
 
+import gc
 import math
 from dataclasses import dataclass
 
@@ -172,13 +173,18 @@ def _events_of(m: ScenarioMarket, owners: bool = False) -> Events:
 def _twin(context, args) -> dict:
     """A task of the executor: run the twin of one award and measure the awardee."""
     case, seed, lever, share, holder_key, month, scen_key, sup_key, last_month = args
+    # a finished model is freed only by the cyclic collector, whose full passes are rare while the main run
+    # stays alive: collect the previous twin now, or dead twins pile up (measured: bench/bench_memory.py)
+    gc.collect()
     # a voucher holder denied its voucher would apply again: the twin treats it as a loser from then on
     rule = LotteryRule(lever, share, vetoes=frozenset({(holder_key, month)}), veto_onwards=lever == "vouchers")
     m = ScenarioMarket(case, seed=seed, lottery=rule)
     while m.running and m.t < last_month:
         m.step()
+    # only the awardee's outcomes come back, not the twin's events: memory does not grow with the twins
+    events = _events_of(m, demand_side(case, lever))
     return {"anyway": project_happened(m, lever, sup_key, scen_key, month) if scen_key >= 0 else None,
-            "events": _events_of(m, demand_side(case, lever))}
+            "outcomes": {h: events.outcomes(holder_key, month, h) for h in HORIZONS}}
 
 
 def _interval_diff(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
@@ -257,7 +263,7 @@ def run_lottery(case: Case, lever: str, seed: int = 0, share: float = 0.5, max_t
             if a["t"] + h > T - 1:
                 continue
             got = events.outcomes(a[f"{who}_id"], a["t"], h)
-            twin = r["events"].outcomes(a[f"{who}_id"], a["t"], h)
+            twin = r["outcomes"][h]  # the twin's outcomes of this awardee (holder_key, month) = (id, t)
             for k in OUTCOMES:
                 a[f"effect_{k}_{h}m"] = got[k] - twin[k]
     award_df = pd.DataFrame(awards).drop(columns="t") if awards else pd.DataFrame(

@@ -3,6 +3,12 @@
 Every result file is written to a hidden temporary name, flushed to disk and renamed into place, so a
 reader never sees half a file; a set of files is written into a hidden sibling folder and swapped with
 the previous set in one step by :func:`write_bundle`, so a reader never sees a mix of two sets.
+:class:`Bundle` does the same for a set whose large tables arrive a replicate at a time (``scensim run``):
+they go to part files in the hidden folder as they arrive and are merged when the set is committed.
+
+Why this module is long: everything that makes a written file or set of files survive a crash lives
+together — atomic files, the staged set and its one-step swap, the clean-up after a killed process,
+folder locks and checksums — so that one reading shows every guarantee and how they interlock.
 """
 
 from __future__ import annotations
@@ -195,49 +201,152 @@ def write_bundle(out: Path, tables: dict[str, pd.DataFrame], files: dict[str, ob
     (:func:`replace_folder`), so a reader sees the old set or the new one, never a mix. An existing
     ``out`` must be an earlier set (it holds ``manifest.json``) or empty: other files are never
     deleted. A write error (disk full, file too large) raises :class:`EnvironmentFailure` and leaves
-    ``out`` as it was.
+    ``out`` as it was. (:class:`Bundle` does the same for a set whose large tables arrive in parts.)
     """
-    out = Path(out)
-    parent, name = out.absolute().parent, out.absolute().name
-    check_replaceable(out)
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        clean_stale(parent, name)
-        tmp = parent / f".{name}.tmp-{os.getpid()}"
-        if tmp.exists():
-            shutil.rmtree(tmp)
-        tmp.mkdir()
-    except OSError as e:
-        raise EnvironmentFailure(out, "cannot create the output folder", e) from None
-    try:
-        for tname, df in tables.items():
-            write_synced(tmp / f"{tname}.parquet", lambda p, df=df: df.to_parquet(p, index=False, engine="pyarrow"))
-            if "csv" in table_formats(tname, csv):
-                write_synced(tmp / f"{tname}.csv", lambda p, df=df: df.to_csv(p, index=False))
-        for fname, content in (files or {}).items():
-            target = tmp / fname
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if callable(content):
-                writer = content
-            elif isinstance(content, bytes):
-                writer = lambda p, c=content: p.write_bytes(c)  # noqa: E731
-            else:
-                writer = lambda p, c=content: p.write_text(c, encoding="utf-8")  # noqa: E731
-            write_synced(target, writer)
-        if manifest_doc is not None:
-            write_synced(tmp / "manifest.json",
-                         lambda p: p.write_text(json.dumps(manifest_doc, ensure_ascii=False, indent=2) + "\n",
-                                                encoding="utf-8"))
-        for d in [tmp, *(p for p in tmp.rglob("*") if p.is_dir())]:
-            fsync_dir(d)
-        replace_folder(tmp, out.absolute())
-    except OSError as e:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise EnvironmentFailure(out, "could not write the results (nothing was replaced)", e) from None
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+    with Bundle(out, csv=csv) as b:
+        b.commit(tables, files, manifest_doc)
+    return Path(out)
+
+
+PARTS = ".parts"  # sub-folder of a bundle's hidden folder holding the parts of tables (never in the final set)
+
+
+class Bundle:
+    """A result set being written: tables that arrive in parts (a replicate at a time) go to disk as they
+    arrive, so memory does not grow with their number; :meth:`commit` merges them, in the order of their
+    index, with the other tables, files and manifest, and swaps the set with ``out`` in one step — as
+    :func:`write_bundle` does. Everything lives in the hidden sibling folder ``.<name>.tmp-<pid>`` until
+    then: an error, Ctrl-C or leaving the ``with`` block without committing deletes it (a ``kill -9``
+    leaves it for the next run's :func:`clean_stale`), and ``out`` stays as it was.
+
+        with Bundle(out, csv=None) as b:
+            for r, df in enumerate(parts):
+                b.add_part("series", r, df)
+            b.commit({"runs": runs}, files, manifest)
+
+    A table's merged file holds its parts in index order, one Parquet row group per part; its columns and
+    types are those of the parts (the same as ``pd.concat`` of them would have). Parts whose types differ
+    (a column typed differently in one part) are merged through ``pd.concat`` in memory instead, so the
+    result is still what writing the concatenation gives.
+    """
+
+    def __init__(self, out: Path, csv: bool | None = True):
+        self.out = Path(out)
+        self.csv = csv
+        parent, name = self.out.absolute().parent, self.out.absolute().name
+        check_replaceable(self.out)
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            clean_stale(parent, name)
+            self.tmp = parent / f".{name}.tmp-{os.getpid()}"
+            if self.tmp.exists():
+                shutil.rmtree(self.tmp)
+            self.tmp.mkdir()
+        except OSError as e:
+            raise EnvironmentFailure(self.out, "cannot create the output folder", e) from None
+        self._parts: dict[str, dict[int, Path]] = {}
+        self._open = True
+
+    def __repr__(self) -> str:
+        return f"Bundle({self.out}, parts={ {k: len(v) for k, v in self._parts.items()} })"
+
+    def __enter__(self) -> Bundle:
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self.abort()
+        return False
+
+    def abort(self) -> None:
+        """Delete everything written so far (nothing if already committed)."""
+        if self._open:
+            self._open = False
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def parts(self, table: str) -> list[int]:
+        """Indices of the parts of ``table`` written so far, in order."""
+        return sorted(self._parts.get(table, {}))
+
+    def add_part(self, table: str, index: int, df: pd.DataFrame) -> None:
+        """Write part ``index`` of ``table`` (Parquet; also CSV rows if the table is written as CSV)."""
+        folder = self.tmp / PARTS / table
+        path = folder / f"{int(index):09d}.parquet"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            df.to_parquet(path, index=False, engine="pyarrow")
+            if "csv" in table_formats(table, self.csv):
+                df.to_csv(path.with_suffix(".csv"), index=False, header=False)
+                if not self._parts.get(table):
+                    (folder / "header.csv").write_text(df.iloc[:0].to_csv(index=False), encoding="utf-8")
+        except OSError as e:
+            self.abort()
+            raise EnvironmentFailure(self.out, "could not write the results (nothing was replaced)", e) from None
+        self._parts.setdefault(table, {})[int(index)] = path
+
+    def _merge(self, table: str) -> None:
+        """``<table>.parquet`` (and ``.csv``) from its parts, in index order, one part in memory at a time."""
+        import pyarrow.parquet as pq
+
+        paths = [self._parts[table][i] for i in sorted(self._parts[table])]
+        schemas = [pq.read_schema(p) for p in paths]
+        want_csv = "csv" in table_formats(table, self.csv)
+        if any(not s.equals(schemas[0], check_metadata=True) for s in schemas[1:]):
+            df = pd.concat([pd.read_parquet(p) for p in paths], ignore_index=True)  # types differ: as pd.concat does
+            write_synced(self.tmp / f"{table}.parquet", lambda p: df.to_parquet(p, index=False, engine="pyarrow"))
+            if want_csv:
+                write_synced(self.tmp / f"{table}.csv", lambda p: df.to_csv(p, index=False))
+            return
+
+        def parquet(target):
+            with pq.ParquetWriter(target, schemas[0]) as w:
+                for p in paths:
+                    w.write_table(pq.read_table(p))
+        write_synced(self.tmp / f"{table}.parquet", parquet)
+        if want_csv:
+            def csv(target):
+                with open(target, "wb") as f:
+                    for src in [paths[0].parent / "header.csv"] + [p.with_suffix(".csv") for p in paths]:
+                        with open(src, "rb") as g:
+                            shutil.copyfileobj(g, f, 1 << 20)
+            write_synced(self.tmp / f"{table}.csv", csv)
+
+    def commit(self, tables: dict[str, pd.DataFrame], files: dict[str, object] | None = None,
+               manifest_doc: dict | None = None) -> Path:
+        """Merge the parts, write ``tables``, ``files`` and the manifest, and swap the set with ``out``."""
+        tmp, out = self.tmp, self.out
+        try:
+            for tname in self._parts:
+                self._merge(tname)
+            shutil.rmtree(tmp / PARTS, ignore_errors=True)
+            for tname, df in tables.items():
+                write_synced(tmp / f"{tname}.parquet", lambda p, df=df: df.to_parquet(p, index=False, engine="pyarrow"))
+                if "csv" in table_formats(tname, self.csv):
+                    write_synced(tmp / f"{tname}.csv", lambda p, df=df: df.to_csv(p, index=False))
+            for fname, content in (files or {}).items():
+                target = tmp / fname
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if callable(content):
+                    writer = content
+                elif isinstance(content, bytes):
+                    writer = lambda p, c=content: p.write_bytes(c)  # noqa: E731
+                else:
+                    writer = lambda p, c=content: p.write_text(c, encoding="utf-8")  # noqa: E731
+                write_synced(target, writer)
+            if manifest_doc is not None:
+                write_synced(tmp / "manifest.json",
+                             lambda p: p.write_text(json.dumps(manifest_doc, ensure_ascii=False, indent=2) + "\n",
+                                                    encoding="utf-8"))
+            for d in [tmp, *(p for p in tmp.rglob("*") if p.is_dir())]:
+                fsync_dir(d)
+            replace_folder(tmp, out.absolute())
+            self._open = False
+        except OSError as e:
+            self.abort()
+            raise EnvironmentFailure(out, "could not write the results (nothing was replaced)", e) from None
+        except BaseException:
+            self.abort()
+            raise
+        return out
 
 
 # -- replacing a folder in one step ------------------------------------------------------------------

@@ -4,6 +4,7 @@ from their own modules (:func:`_extensions`)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -91,24 +92,36 @@ def cmd_run(args) -> int:
     from sim.engine.runner import run
 
     from sim.report.i18n import pick, t
+    from sim.base.files import Bundle
+    from sim.engine.runner import Discard
 
-    with progress(pick(case.name_zh, case.name_en, args.lang), replicates, args.quiet) as update:
-        results = run(case, replicates=replicates, seed=seed, progress=update, workers=workers or 1,
-                      scheduler=scheduler, uncertainty=args.uncertainty)
+    csv = True if args.csv else None
+    rows = None  # the series rows figures draw, kept in memory (matplotlib is not even imported without figures)
+    if not (args.no_write or args.no_figures):
+        from sim.report.figures import figure_rows
 
-    print_tables(results, args.lang, target_rows, fiscal_rows, part_year_note)
-    if not args.no_write:
-        report = not (args.no_figures or args.no_report)
-        rep = write_results(results, out, lang=args.lang, figures=not args.no_figures, csv=True if args.csv else None,
-                            report=report)
-        from sim.report.escape import term
+        rows = lambda s: figure_rows(s, case)  # noqa: E731
+    # the large per-replicate tables go to disk as each replicate finishes (into the hidden folder that
+    # replaces --out at the end), or nowhere with --no-write: memory does not grow with replicates
+    with contextlib.nullcontext(Discard()) if args.no_write else Bundle(out, csv=csv) as sink:
+        with progress(pick(case.name_zh, case.name_en, args.lang), replicates, args.quiet) as update:
+            results = run(case, replicates=replicates, seed=seed, progress=update, workers=workers or 1,
+                          scheduler=scheduler, uncertainty=args.uncertainty, sink=sink,
+                          series_rows=rows)
 
-        Console().print(f"{t('written', args.lang)} {term(out)}/", highlight=False)
-        if report:
-            for w in rep.warnings:
-                sys.stderr.write(f"scensim: warning: typst: {printable(w)}\n")
-            Console().print(f"{t('report_written', args.lang)} {term(rep.html)} , {term(rep.pdf)} "
-                            f"({t('report_time', args.lang).format(s=rep.seconds)})", highlight=False)
+        print_tables(results, args.lang, target_rows, fiscal_rows, part_year_note)
+        if not args.no_write:
+            report = not (args.no_figures or args.no_report)
+            rep = write_results(results, out, lang=args.lang, figures=not args.no_figures, csv=csv, report=report,
+                                bundle=sink)
+            from sim.report.escape import term
+
+            Console().print(f"{t('written', args.lang)} {term(out)}/", highlight=False)
+            if report:
+                for w in rep.warnings:
+                    sys.stderr.write(f"scensim: warning: typst: {printable(w)}\n")
+                Console().print(f"{t('report_written', args.lang)} {term(rep.html)} , {term(rep.pdf)} "
+                                f"({t('report_time', args.lang).format(s=rep.seconds)})", highlight=False)
     return 0
 
 

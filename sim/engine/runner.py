@@ -181,27 +181,41 @@ def fiscal_summary(ledger: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns={"budget_year": "year", "supplier_kind": "recipient_kind"})
 
 
+# The per-replicate tables that grow with replicates: with a ``sink`` (:func:`run`) they leave memory as each
+# replicate arrives; the rest (targets, runs, public cost, the fiscal summary) are what summaries need.
+STREAMED = ("series", "scenarios", "fiscal_ledger", "accounts")
+TABLE_ORDER = ("target_summary", "targets", "series", "fiscal", "fiscal_ledger", "scenarios", "runs", "accounts",
+               "public_cost")
+
+
 @dataclass
 class Results:
-    """Tables of a set of replicates of one case (see the module docstring)."""
+    """Tables of a set of replicates of one case (see the module docstring).
+
+    A run given a ``sink`` (:func:`run`) sent the large per-replicate tables (``STREAMED``) there as they
+    arrived: those attributes are then ``None``, ``streamed`` names them, and ``series_rows`` holds the
+    rows of the series the run kept (e.g. the rows figures draw: :func:`sim.report.figures.figure_rows`)."""
 
     case: Case
     seed: int
     seeds: list[int]
-    series: pd.DataFrame
+    series: pd.DataFrame | None
     targets: pd.DataFrame
-    fiscal_ledger: pd.DataFrame
-    scenarios: pd.DataFrame
+    fiscal_ledger: pd.DataFrame | None
+    scenarios: pd.DataFrame | None
     runs: pd.DataFrame
     accounts: pd.DataFrame = None
     public_cost: pd.DataFrame = None
     uncertainty: str = "none"  # "prior": uncertain parameters drawn per replicate (sim.engine.uncertainty)
+    fiscal: pd.DataFrame = None  # computed from fiscal_ledger if not given
+    streamed: tuple[str, ...] = ()
+    series_rows: pd.DataFrame | None = None
     target_summary: pd.DataFrame = field(init=False)
-    fiscal: pd.DataFrame = field(init=False)
 
     def __post_init__(self):
         self.target_summary = summarize(self.targets)
-        self.fiscal = fiscal_summary(self.fiscal_ledger)
+        if self.fiscal is None:
+            self.fiscal = fiscal_summary(self.fiscal_ledger)
 
     def __repr__(self) -> str:
         return f"Results({self.case.id}, seed={self.seed}, replicates={len(self.seeds)})"
@@ -210,10 +224,18 @@ class Results:
     def replicates(self) -> int:
         return len(self.seeds)
 
+    @property
+    def figure_series(self) -> pd.DataFrame:
+        """The series rows figures draw from: the whole series if it is in memory, else the kept rows."""
+        return self.series if self.series is not None else self.series_rows
+
+    def table_names(self) -> list[str]:
+        """Every table of the result set, in memory or streamed, in the order they are listed."""
+        return [n for n in TABLE_ORDER if n in self.streamed or getattr(self, n) is not None]
+
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {"target_summary": self.target_summary, "targets": self.targets, "series": self.series,
-                "fiscal": self.fiscal, "fiscal_ledger": self.fiscal_ledger, "scenarios": self.scenarios,
-                "runs": self.runs, "accounts": self.accounts, "public_cost": self.public_cost}
+        """The tables held in memory (streamed ones are not)."""
+        return {n: getattr(self, n) for n in TABLE_ORDER if n not in self.streamed and getattr(self, n) is not None}
 
 
 def _replicate(case: Case, item: tuple) -> RunResult:
@@ -222,13 +244,73 @@ def _replicate(case: Case, item: tuple) -> RunResult:
     return run_one(case, seed, r, uncertainty)
 
 
+class Discard:
+    """A sink that keeps nothing (``scensim run --no-write``: only the summaries are needed)."""
+
+    def add_part(self, table: str, index: int, df: pd.DataFrame) -> None:
+        pass
+
+
+class Collector:
+    """What a run keeps of each replicate as it arrives, in any order.
+
+    Without a sink every table is kept (and concatenated in replicate order at the end, as
+    :func:`run` always did). With a sink — an object with ``add_part(table, index, df)``, such as a
+    :class:`sim.base.files.Bundle` being written, or :class:`Discard` — the large tables (``STREAMED``)
+    go there at once and only what the summaries need stays: targets, the runs table, public cost, the
+    fiscal summary of each replicate, and ``series_rows(series)`` of the series (nothing if not given).
+    """
+
+    def __init__(self, sink=None, series_rows: Callable[[pd.DataFrame], pd.DataFrame] | None = None):
+        self.sink, self.series_rows = sink, series_rows
+        self.parts: dict[int, dict] = {}
+
+    def add(self, p: RunResult) -> None:
+        keep = {"targets": p.targets, "run": p.run, "public_cost": p.public_cost}
+        if self.sink is None:
+            keep.update(series=p.series, fiscal_ledger=p.fiscal_ledger, scenarios=p.scenarios, accounts=p.accounts)
+        else:
+            for name in STREAMED:
+                self.sink.add_part(name, p.replicate, getattr(p, name))
+            keep["fiscal"] = fiscal_summary(p.fiscal_ledger)
+            if self.series_rows is not None:
+                keep["series_rows"] = self.series_rows(p.series)
+        self.parts[p.replicate] = keep
+
+    def held_rows(self) -> int:
+        """Rows of the tables held in memory so far (what grows with replicates)."""
+        return sum(len(v) for part in self.parts.values() for k, v in part.items() if k != "run")
+
+    def results(self, case: Case, seed: int, seeds: list[int], uncertainty: str) -> Results:
+        parts = [self.parts[r] for r in sorted(self.parts)]
+
+        def cat(name):
+            return pd.concat([p[name] for p in parts], ignore_index=True) if name in parts[0] else None
+
+        fiscal = None
+        if self.sink is not None:  # per-replicate summaries, in replicate order: the summary of the whole ledger
+            nonempty = [p["fiscal"] for p in parts if len(p["fiscal"])]
+            fiscal = pd.concat(nonempty, ignore_index=True) if nonempty else parts[0]["fiscal"]
+        return Results(case=case, seed=seed, seeds=seeds, series=cat("series"), targets=cat("targets"),
+                       fiscal_ledger=cat("fiscal_ledger"), scenarios=cat("scenarios"),
+                       runs=pd.DataFrame([p["run"] for p in parts]), accounts=cat("accounts"),
+                       public_cost=cat("public_cost"), uncertainty=uncertainty, fiscal=fiscal,
+                       streamed=STREAMED if self.sink is not None else (), series_rows=cat("series_rows"))
+
+
 def run(case: Case | str | Path, replicates: int = 1, seed: int = 0,
         progress: Callable[[int], None] | None = None, workers: int = 1, scheduler: str | None = None,
-        uncertainty: str = "none") -> Results:
+        uncertainty: str = "none", sink=None,
+        series_rows: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> Results:
     """Run ``replicates`` independent replicates of ``case`` (seeds derived from ``seed``), on
     ``workers`` local processes or a Dask ``scheduler`` (the tables are the same either way).
     ``uncertainty``: "none" — every replicate uses the case's values, so probabilities are the model's
-    own chance only; "prior" — each replicate draws the uncertain parameters from their ranges too."""
+    own chance only; "prior" — each replicate draws the uncertain parameters from their ranges too.
+
+    ``sink``: where the large per-replicate tables go as each replicate finishes, instead of memory — a
+    :class:`sim.base.files.Bundle` (``scensim run``: written to disk as they arrive) or :class:`Discard`;
+    memory then does not grow with replicates beyond the summaries and ``series_rows(series)`` of each
+    replicate's series (see :class:`Collector`)."""
     from sim.engine.executor import Executor
     from sim.engine.uncertainty import MODES
 
@@ -239,13 +321,10 @@ def run(case: Case | str | Path, replicates: int = 1, seed: int = 0,
     if uncertainty not in MODES:
         raise ValueError(f"uncertainty must be one of {MODES}")
     seeds = [run_seed(seed, r) for r in range(replicates)]
+    collect = Collector(sink, series_rows)
     with Executor(min(workers, replicates), scheduler, context=case) as ex:
-        parts = ex.map(_replicate, [(r, s, uncertainty) for r, s in enumerate(seeds)], progress=progress)
-
-    def cat(name):
-        return pd.concat([getattr(p, name) for p in parts], ignore_index=True)
-
-    return Results(case=case, seed=seed, seeds=seeds, series=cat("series"), targets=cat("targets"),
-                   fiscal_ledger=cat("fiscal_ledger"), scenarios=cat("scenarios"),
-                   runs=pd.DataFrame([p.run for p in parts]), accounts=cat("accounts"), public_cost=cat("public_cost"),
-                   uncertainty=uncertainty)
+        for done, part in enumerate(ex.stream(_replicate, [(r, s, uncertainty) for r, s in enumerate(seeds)]), 1):
+            collect.add(part)
+            if progress:
+                progress(done)
+    return collect.results(case, seed, seeds, uncertainty)

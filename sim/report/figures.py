@@ -73,16 +73,33 @@ def count_axis(ax, unit_en: str) -> None:
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
 
 
+def target_mask(series: pd.DataFrame, target: Target) -> pd.Series:
+    """The rows of ``series`` a target counts: its metric, in its tier or domain or in total."""
+    if target.tier is not None:
+        where = (series["breakdown"] == "tier") & (series["group"] == target.tier)
+    elif target.domain is not None:
+        where = (series["breakdown"] == "domain") & (series["group"] == target.domain)
+    else:
+        where = series["breakdown"] == "total"
+    return (series["metric"] == target.metric) & where
+
+
+def figure_rows(series: pd.DataFrame, case: Case) -> pd.DataFrame:
+    """The rows of a run's series that its figures and the report draw from — every target's rows
+    (:func:`target_mask`) and the funnel's totals (:data:`sim.analysis.funnel.STAGES`) — a few hundred
+    rows a replicate instead of tens of thousands: what ``scensim run`` keeps in memory per replicate."""
+    from sim.analysis.funnel import STAGES
+
+    keep = (series["breakdown"] == "total") & series["metric"].isin(STAGES)
+    for tg in case.targets:
+        keep |= target_mask(series, tg)
+    return series[keep].reset_index(drop=True)
+
+
 def target_paths(series: pd.DataFrame, case: Case, target: Target) -> pd.DataFrame:
     """Each replicate's running value of a target by month: year-to-date for per-year targets,
     since the start for cumulative ones. Columns: replicate, month, year, value."""
-    s = series[series["metric"] == target.metric]
-    if target.tier is not None:
-        s = s[(s["breakdown"] == "tier") & (s["group"] == target.tier)]
-    elif target.domain is not None:
-        s = s[(s["breakdown"] == "domain") & (s["group"] == target.domain)]
-    else:
-        s = s[s["breakdown"] == "total"]
+    s = series[target_mask(series, target)]
     s = s.sort_values(["replicate", "month"])[["replicate", "month", "year", "value"]].copy()
     s["month"] = s["month"].astype(str)
     keys = ["replicate", "year"] if target.kind == "per_year" else ["replicate"]

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.base.files import code_version, file_sha256, table_formats, write_bundle
+from sim.base.files import code_version, file_sha256, table_formats
 
 
 
@@ -38,28 +38,35 @@ def manifest(results, csv: bool | None = None, lang: str = "en") -> dict:
         "mesa": mesa.__version__,
         "numpy": np.__version__,
         "pandas": pd.__version__,
-        "tables": {name: [f"{name}.{fmt}" for fmt in table_formats(name, csv)] for name in results.tables()},
+        "tables": {name: [f"{name}.{fmt}" for fmt in table_formats(name, csv)] for name in results.table_names()},
     }
 
 
 def write_results(results, out: Path, lang: str = "en", figures: bool = True, csv: bool | None = None,
-                  report: bool = False):
+                  report: bool = False, bundle=None):
     """Write all of ``results`` into folder ``out`` (created if needed): tables (Parquet; CSV for all
     but the large per-replicate tables unless ``csv`` says otherwise), figures as PNG and SVG, the
-    manifest, and with ``report`` the HTML and PDF report. Returns ``out``, or with ``report`` the
-    :class:`sim.report.build.Report`."""
-    files: dict[str, object] = {}
-    if figures:
-        from sim.analysis.funnel import funnel
-        from sim.report.charts import fiscal_figure, funnel_figure
-        from sim.report.figures import figure_writers, target_figures
+    manifest, and with ``report`` the HTML and PDF report. ``bundle``: the :class:`sim.base.files.Bundle`
+    the run already streamed its large tables into (``results.streamed``); it is committed here.
+    Returns ``out``, or with ``report`` the :class:`sim.report.build.Report`."""
+    from sim.base.files import Bundle
 
-        figs = target_figures(results.series, results.target_summary, results.case, lang)
-        figs["funnel"] = funnel_figure(funnel(results.series), lang)
-        if len(results.fiscal) and results.fiscal["amount_cny"].abs().sum() > 0:
-            figs["fiscal"] = fiscal_figure(results.fiscal, results.replicates, lang)
-        files.update(figure_writers(figs))
-    write_bundle(out, results.tables(), files, manifest(results, csv, lang), csv=csv)
+    files: dict[str, object] = {}
+    with bundle if bundle is not None else Bundle(out, csv=csv) as b:
+        if figures:
+            from sim.analysis.funnel import funnel
+            from sim.report.charts import fiscal_figure, funnel_figure
+            from sim.report.figures import figure_writers, target_figures
+
+            series = results.figure_series
+            if series is None:
+                raise ValueError("the run kept no series rows to draw figures from (run it with series_rows)")
+            figs = target_figures(series, results.target_summary, results.case, lang)
+            figs["funnel"] = funnel_figure(funnel(series), lang)
+            if len(results.fiscal) and results.fiscal["amount_cny"].abs().sum() > 0:
+                figs["fiscal"] = fiscal_figure(results.fiscal, results.replicates, lang)
+            files.update(figure_writers(figs))
+        b.commit(results.tables(), files, manifest(results, csv, lang))
     if report:
         from sim.report.build import build_report
 

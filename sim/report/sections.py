@@ -50,8 +50,9 @@ def load_run(src: Source) -> RunView:
     case = load_case(case_file)
     if man.get("overridden"):
         case = case.with_params(man["overridden"], origin="--set")
+    from sim.report.figures import figure_rows  # the series rows the report draws: not the whole table
     return RunView(case, man, int(man.get("seed", 0)), int(man.get("replicates", 1)), src.table("target_summary"),
-                   src.table("targets"), src.table("series"), src.table("fiscal"), src.folder,
+                   src.table("targets"), src.table_rows("series", lambda s: figure_rows(s, case)), src.table("fiscal"), src.folder,
                    src.table("public_cost") if src.has("public_cost") else None)
 
 

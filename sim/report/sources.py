@@ -37,6 +37,24 @@ class Source:
         raise InputError(self.folder, None, f"holds no table {name}.parquet or {name}.csv: "
                          f"the {self.kind} folder is incomplete")
 
+    def table_rows(self, name: str, select, batch_rows: int = 200_000) -> pd.DataFrame:
+        """The rows ``select(df)`` keeps of a table, read a batch at a time (a run's series grows with its
+        replicates; the report needs only the rows its figures draw)."""
+        p = self.folder / f"{name}.parquet"
+        if p.exists():
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            f = pq.ParquetFile(p)
+            parts = [select(pa.Table.from_batches([b], schema=f.schema_arrow).to_pandas())
+                     for b in f.iter_batches(batch_size=batch_rows)]
+        elif (self.folder / f"{name}.csv").exists():
+            with pd.read_csv(self.folder / f"{name}.csv", chunksize=batch_rows) as chunks:
+                parts = [select(c) for c in chunks]
+        else:
+            return select(self.table(name))  # raises: no such table
+        return pd.concat(parts, ignore_index=True) if parts else select(self.table(name))
+
     def has(self, name: str) -> bool:
         return any((self.folder / f"{name}{ext}").exists() for ext in (".parquet", ".csv"))
 
