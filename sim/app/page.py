@@ -120,9 +120,10 @@ def _provisional(S: Shared, done: dict, partial: dict):
     return (0, min(p.months for p in quick)), quick
 
 
-def redraw(S: Shared, values: dict, lang: str, cancel: threading.Event, publish, previous: dict | None = None) -> None:
-    """Compute and draw progressively (see the module docstring); ``previous``: the drawing shown
-    now, whose market and cost stay (greyed) until this setting's are drawn."""
+def redraw(S: Shared, values: dict, lang: str, cancel: threading.Event, publish, previous: dict | None = None) -> dict:
+    """Compute and draw progressively (see the module docstring), ``publish`` each drawing and return
+    the final one; ``previous``: the drawing shown now, whose market and cost stay (greyed) until this
+    setting's are drawn."""
     base = S.baseline()
     case = S.case_for(values)
     comp = S.runner.request(case, S.seed, S.full, S.quick(), cancel=cancel)
@@ -140,9 +141,10 @@ def redraw(S: Shared, values: dict, lang: str, cancel: threading.Event, publish,
                        "targets": S.runner.call(charts.targets_png, S.case, view, base, lang),
                        "market": S.runner.call(charts.market_png, S.case, view, base, lang),
                        "fiscal": S.runner.call(charts.fiscal_png, S.case, view, base, lang), "stale": False}
-                if not cancel.is_set():
-                    publish(out)
-                return
+                if cancel.is_set():
+                    raise Cancelled()
+                publish(out)
+                return out
             stage, items = _provisional(S, done, partial)
             first_full = stage is not None and stage[0] >= S.quick() and (shown is None or shown[0] < S.quick())
             if stage is not None and (shown is None or stage > shown) and \
