@@ -1,21 +1,23 @@
 """The classroom app: slider-to-redraw time, and how many sessions one machine serves within 2 s.
 
-Run: python bench/bench_app.py [--case PATH] [--moves N] [--sessions 1,2,4,8] [--replicates R] [--workers W]
+Run: python bench/bench_app.py [--case PATH] [--moves N] [--sessions 1,2,5,10,20,40] [--replicates R]
+     [--workers W] [--no-browser]
 
-Starts ``scensim app`` on a free port and drives it with Debian's chromium (Playwright), on the same
-machine (so the browsers' own CPU counts against the server — a classroom's browsers run on the
-students' machines, which makes these figures conservative).
+1. Through the real server and a real browser: starts ``scensim app`` on a free port and drives it
+   with Debian's chromium (Playwright) on the same machine (the browser's CPU counts against the
+   server: conservative). One session moves a slider ``--moves`` times, one step each (every value
+   new, so nothing comes from the cache), waiting for the full redraw in between; prints the time
+   from the key press to the first redraw (the first drawing of the new setting, provisional) and to
+   the full set, median and p90, and how far the first drawing had come (months, runs).
+2. Through the app's compute layer (``sim.app.page.redraw`` with the server's shared runner and its
+   worker processes, one thread per session as the server has; no browser — 40 browsers on the
+   serving machine would measure the browsers): N sessions each move a slider at the same moment, to
+   values nobody computed; per N the median and slowest time to the first redraw (and to the full
+   set for N <= ``--full-upto``; larger rounds are cancelled once every session has its first
+   drawing, as students moving on would). "Served within 2 s" = every session saw its first redraw
+   within 2 s.
 
-1. One session moves a slider ``--moves`` times, one step each time (every value new, so nothing comes
-   from the cache), waiting for the full redraw in between; prints the time from the key press to the
-   first redraw (the quick preview: targets and scoreboard) and to the full set, median and p90.
-2. N sessions (separate browser contexts) each move a slider at the same moment, to values no other
-   session uses; prints, per N, the median and slowest time to the first redraw and to the full set.
-   "Served within 2 s" = every session saw its first redraw within 2 s.
-3. The server's CPU time per slider move (all its processes), and from it an estimate — labelled as
-   such — of how many simultaneous moves an otherwise idle 2-core machine redraws within 2 s.
-
-The machine's load average is printed before and after: other work on the machine slows everything.
+The machine's load average is printed with each part: other work on the machine slows everything.
 Prints figures; asserts nothing.
 """
 
@@ -127,50 +129,39 @@ def move_and_time(jobs, timeout=300.0):
     return first, full
 
 
-def cpu_costs(case_path: str, replicates: int) -> dict:
-    """CPU seconds (``time.process_time``, this process only — less sensitive to other load than wall
-    time) of one replicate's digest, of drawing the three figures, and of drawing the targets alone."""
-    from sim.app import charts
-    from sim.app.compute import aggregate, digest
-    from sim.core.case import load_case
-
-    case = load_case(case_path)
-    digest(case, 0, 1)  # warm-up
-    t = time.process_time()
-    ds = [digest(case, r, 1) for r in range(replicates)]
-    per_rep = (time.process_time() - t) / replicates
-    view = aggregate(ds)
-    charts.targets_png(case, view, view, "zh")  # warm-up (fonts)
-    t = time.process_time()
-    for _ in range(3):
-        charts.targets_png(case, view, view, "zh")
-    targets = (time.process_time() - t) / 3
-    t = time.process_time()
-    for _ in range(3):
-        charts.market_png(case, view, view, "zh")
-        charts.fiscal_png(case, view, view, "zh")
-    rest = (time.process_time() - t) / 3
-    return {"replicate": per_rep, "targets": targets, "all_figures": targets + rest}
+def status(page) -> dict:
+    st = page.locator("[data-testid=status]")
+    return {"months": st.get_attribute("data-months"), "runs": st.get_attribute("data-runs")} if st.count() else {}
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--case", default=str(ROOT / "scenarios" / "synthetic_small.toml"))
-    ap.add_argument("--slider", default="Events per month", help="English label of the slider to move")
-    ap.add_argument("--moves", type=int, default=10)
-    ap.add_argument("--sessions", default="1,2,4,8")
-    ap.add_argument("--replicates", type=int, default=8)
-    ap.add_argument("--workers", type=int, default=2)
-    args = ap.parse_args()
+def move_and_time_browser(page, slider, key, timeout=600.0):
+    """Press ``key``; seconds to the first redraw (targets chart changed) and to the full set, and the
+    status the first redraw showed."""
+    before = targets_src(page)
+    slider.press(key)
+    start = time.perf_counter()
+    first = seen = None
+    deadline = start + timeout
+    while time.perf_counter() < deadline:
+        src = targets_src(page)
+        now = time.perf_counter()
+        if first is None and src != before:
+            first, seen = now - start, status(page)
+        if first is not None and page.locator(FINAL).count():
+            return first, now - start, seen
+        time.sleep(0.03)
+    raise SystemExit("no redraw within the timeout")
+
+
+def browser_part(args) -> dict:
     from tests.browser import launch
 
-    cpu = cpu_costs(args.case, args.replicates)
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
-    load0 = os.getloadavg()
     cli = subprocess.Popen([sys.executable, "-m", "sim.cli", "app", "--case", args.case, "--port", str(port),
                             "--lang", "en", "--replicates", str(args.replicates), "--workers", str(args.workers)],
                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    out = {"load_before": os.getloadavg()[0]}
     t0 = time.perf_counter()
     try:
         while True:
@@ -182,93 +173,149 @@ def main() -> None:
                 time.sleep(0.3)
             if cli.poll() is not None:
                 raise SystemExit("scensim app did not start")
-        t_start = time.perf_counter() - t0
-        pgid = server_pgid(cli.pid)
         with launch() as browser:
-            t0 = time.perf_counter()
             page = open_page(browser, url)
-            t_first_page = time.perf_counter() - t0
+            out["first_page"] = time.perf_counter() - t0
             slider = page.get_by_role("slider", name=args.slider, exact=True)
-            src = targets_src(page)
             slider.focus()
-            slider.press("Home")
-            wait_redraw(page, src)
-            cpu0 = group_cpu_seconds(pgid) if pgid else float("nan")
-            firsts, fulls = [], []
+            if slider.get_attribute("aria-valuenow") != slider.get_attribute("aria-valuemin"):
+                move_and_time_browser(page, slider, "Home")  # untimed: start from the bottom of the range
+            firsts, fulls, seen = [], [], []
             for _ in range(args.moves):
-                f, g = move_and_time([(page, slider, "ArrowRight")])
-                firsts.append(f[0])
-                fulls.append(g[0])
-                print(f"move: first {f[0]}, full {g[0]}", file=sys.stderr, flush=True)
-            cpu_per_move = (group_cpu_seconds(pgid) - cpu0) / args.moves if pgid else float("nan")
+                f, g, st = move_and_time_browser(page, slider, "ArrowRight")
+                firsts.append(f)
+                fulls.append(g)
+                seen.append(st)
+                print(f"move: first {f:.2f} s {st}, full {g:.2f} s", file=sys.stderr, flush=True)
             page.context.close()
-
-            rows = []
-            used = 0  # concurrent rounds step down from the top, each value used once
-            for n in [int(x) for x in args.sessions.split(",")]:
-                pages = [open_page(browser, url) for _ in range(n)]
-                sliders = [p.get_by_role("slider", name=args.slider, exact=True) for p in pages]
-                # untimed: put session i at top - used - 2i (each computes its own), and wait for it
-                for i, (p, s) in enumerate(zip(pages, sliders)):
-                    src, v0 = targets_src(p), s.get_attribute("aria-valuenow")
-                    s.focus()
-                    s.press("End")
-                    for _ in range(used + 2 * i):
-                        s.press("ArrowLeft")
-                    if s.get_attribute("aria-valuenow") != v0:
-                        wait_redraw(p, src)
-                # timed: all sessions one step down at once, to values nobody computed
-                jobs = [(p, s, "ArrowLeft") for p, s in zip(pages, sliders)]
-                first, fin = move_and_time(jobs)
-                used += 2 * n + 1
-                rows.append((n, first, fin))
-                print(f"{n} sessions: first {first}, full {fin}", file=sys.stderr, flush=True)
-                for p in pages:
-                    p.context.close()
     finally:
         os.killpg(cli.pid, signal.SIGINT)
         try:
             cli.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(cli.pid, signal.SIGKILL)
-    load1 = os.getloadavg()
+    out.update(firsts=firsts, fulls=fulls, seen=seen, load_after=os.getloadavg()[0])
+    return out
 
+
+def compute_part(args) -> dict:
+    """N sessions moving at once, through ``sim.app.page.redraw`` and the shared runner."""
+    import threading
+
+    import sim.app.page as page
+    from sim.app.compute import Cancelled
+
+    S = page.Shared({**page.SETTINGS, "case": args.case, "replicates": args.replicates, "quick": 0,
+                     "workers": args.workers, "mixes": None})
+    name = args.slider_param
+    ctl = next(c for c in S.levers + S.uncertainties if c.name == name)
+    t0 = time.perf_counter()
+    S.runner.warm_up()
+    S.baseline()
+    out = {"start": time.perf_counter() - t0, "rows": [], "load_before": os.getloadavg()[0]}
+    used = [0]
+
+    def fresh():  # a value nobody computed: the slider's range, stepped finely, each value once
+        used[0] += 1
+        return ctl.snap(ctl.lo + (ctl.hi - ctl.lo) * ((used[0] * 0.6180339887) % 1.0))
+
+    try:
+        for n in [int(x) for x in args.sessions.split(",")]:
+            full_wanted = n <= args.full_upto
+            first, full, months = [None] * n, [None] * n, [None] * n
+            cancels = [threading.Event() for _ in range(n)]
+            go = threading.Barrier(n + 1)
+
+            settings = [{**S.initial, name: fresh()} for _ in range(n)]
+
+            def session(i):
+                values = settings[i]
+                go.wait()
+                start = time.perf_counter()
+
+                def publish(o):
+                    now = time.perf_counter() - start
+                    if first[i] is None:
+                        first[i], months[i] = now, o["months"]
+                    if o["final"]:
+                        full[i] = now
+                    if not full_wanted and all(x is not None for x in first):
+                        for c in cancels:
+                            c.set()
+
+                try:
+                    page.redraw(S, values, "en", cancels[i], publish)
+                except Cancelled:
+                    pass
+
+            threads = [threading.Thread(target=session, args=(i,)) for i in range(n)]
+            for th in threads:
+                th.start()
+            load0 = os.getloadavg()[0]
+            go.wait()
+            for th in threads:
+                th.join()
+            row = {"n": n, "first": first, "full": full if full_wanted else None, "months": months,
+                   "load": (load0, os.getloadavg()[0])}
+            out["rows"].append(row)
+            print(f"{n} sessions: first {[round(x, 2) for x in first]}, full {full if full_wanted else '-'}",
+                  file=sys.stderr, flush=True)
+            time.sleep(2)  # cancelled runs stop at their next month
+    finally:
+        S.runner.close()
+    out["load_after"] = os.getloadavg()[0]
+    out["n_months"] = S.case.n_months
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--case", default=str(ROOT / "scenarios" / "hunan_2026_2028.toml"))
+    ap.add_argument("--slider", default="Firms per event", help="English label of the slider to move (browser)")
+    ap.add_argument("--slider-param", default="matchmaking.firms_per_event", help="the same slider's parameter")
+    ap.add_argument("--moves", type=int, default=8)
+    ap.add_argument("--sessions", default="1,2,5,10,20,40")
+    ap.add_argument("--full-upto", type=int, default=5, help="rounds up to this many sessions also wait for the full set")
+    ap.add_argument("--replicates", type=int, default=8)
+    ap.add_argument("--workers", type=int, default=2, help="cores the app's workers use (2: the target machine)")
+    ap.add_argument("--no-browser", action="store_true", help="skip part 1 (the real server and browser)")
+    args = ap.parse_args()
     from sim.core.case import load_case
 
     case = load_case(args.case)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-          f"load average before {load0[0]:.1f}, after {load1[0]:.1f} (other work on the machine slows all figures)")
-    print(f"case: {case.id}; full set {args.replicates} replicates; worker processes {args.workers}; "
-          f"browsers on the same machine")
-    print(f"server start to HTTP 200: {t_start:.1f} s; first page (baseline computed): {t_first_page:.1f} s")
-    ok = [x for x in firsts if x is not None]
-    okf = [x for x in fulls if x is not None]
-    print(f"slider to first redraw (quick preview), {len(ok)} moves: median {statistics.median(ok):.2f} s, "
-          f"p90 {quantile(ok, 0.9):.2f} s")
-    print(f"slider to full redraw ({args.replicates} replicates): median {statistics.median(okf):.2f} s, "
-          f"p90 {quantile(okf, 0.9):.2f} s")
-    print(f"server CPU per slider move (all server processes): {cpu_per_move:.2f} s")
-    print(f"CPU in one process: a replicate {cpu['replicate']:.2f} s; drawing the targets {cpu['targets']:.2f} s, "
-          f"all three figures {cpu['all_figures']:.2f} s")
-    quick_cpu = 2 * cpu["replicate"] + cpu["targets"]
-    full_cpu = args.replicates * cpu["replicate"] + cpu["all_figures"]
-    print(f"so a quick preview (2 replicates + targets) costs about {quick_cpu:.2f} CPU-s and a full redraw "
-          f"({args.replicates} replicates + figures) about {full_cpu:.2f} CPU-s")
+    import subprocess as sp
+
+    commit = sp.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; commit {commit}")
+    print(f"case: {case.id} ({case.n_months} months); full set {args.replicates} replicates; app workers on "
+          f"{args.workers} cores")
+    if not args.no_browser:
+        b = browser_part(args)
+        print(f"1. real server and chromium on this machine (load average {b['load_before']:.1f} before, "
+              f"{b['load_after']:.1f} after); first page with the baseline after {b['first_page']:.1f} s")
+        print(f"   slider to first redraw, {len(b['firsts'])} moves: median {statistics.median(b['firsts']):.2f} s, "
+              f"p90 {quantile(b['firsts'], 0.9):.2f} s")
+        months = [int(s["months"]) if s.get("months") else case.n_months for s in b["seen"]]
+        print(f"   the first redraw covered a median {statistics.median(months):.0f} of {case.n_months} months "
+              f"(provisional: the quick replicate part-way or finished)")
+        print(f"   slider to full redraw ({args.replicates} replicates): median {statistics.median(b['fulls']):.2f} s, "
+              f"p90 {quantile(b['fulls'], 0.9):.2f} s")
+    c = compute_part(args)
+    print(f"2. compute layer, sessions moving at once (load average {c['load_before']:.1f} before, "
+          f"{c['load_after']:.1f} after; workers and baseline started in {c['start']:.1f} s)")
     served = 0
-    for n, first, fin in rows:
-        f = [x if x is not None else float("inf") for x in first]
-        g = [x if x is not None else float("inf") for x in fin]
+    for row in c["rows"]:
+        f = row["first"]
         within = all(x <= 2.0 for x in f)
-        if within:
-            served = max(served, n)
-        print(f"{n:3d} sessions moving at once: first redraw median {statistics.median(f):.2f} s, slowest "
-              f"{max(f):.2f} s; full redraw median {statistics.median(g):.2f} s, slowest {max(g):.2f} s"
+        if within and row["n"] > served:
+            served = row["n"]
+        months = [m if m is not None else c["n_months"] for m in row["months"]]
+        full = (f"; full redraw median {statistics.median(row['full']):.2f} s, slowest {max(row['full']):.2f} s"
+                if row["full"] else "")
+        print(f"   {row['n']:3d} sessions: first redraw median {statistics.median(f):.2f} s, slowest {max(f):.2f} s "
+              f"(median {statistics.median(months):.0f} months shown){full}; load {row['load'][0]:.1f}"
               f"{'  (all within 2 s)' if within else ''}")
-    print(f"sessions served within 2 s (first redraw), measured here: {served}")
-    print(f"estimate for an otherwise idle 2-core machine (derived, not measured): about "
-          f"{int(2 * 2.0 / quick_cpu)} slider moves at the same moment get their quick preview within 2 s "
-          f"(2 cores × 2 s / {quick_cpu:.2f} CPU-s), and it completes about {2 * 60 / full_cpu:.0f} full redraws a "
-          f"minute (2 cores × 60 s / {full_cpu:.2f} CPU-s); assumes the work spreads over both cores (--workers 2)")
+    print(f"   sessions served with a first redraw within 2 s, measured here: {served}")
 
 
 if __name__ == "__main__":

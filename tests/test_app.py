@@ -84,23 +84,24 @@ def test_values_are_shown_with_units():
 
 
 class CountingRunner:
-    """Counts digests computed (wraps ``sim.app.compute.digest``)."""
+    """Counts replicates run (wraps ``sim.app.runner.run_replicate``)."""
 
     def __init__(self, monkeypatch):
-        import sim.app.compute as compute
+        import sim.app.runner as runner
 
         self.calls = []
-        real = compute.digest
+        real = runner.run_replicate
 
-        def counted(case, replicate, seed):
+        def counted(case, replicate, seed, **kw):
             self.calls.append(replicate)
-            return real(case, replicate, seed)
+            return real(case, replicate, seed, **kw)
 
-        monkeypatch.setattr(compute, "digest", counted)
+        monkeypatch.setattr(runner, "run_replicate", counted)
 
 
 def test_digests_are_cached_and_the_quick_set_is_a_prefix_of_the_full_set(small, monkeypatch):
-    from sim.app.compute import Runner, aggregate
+    from sim.app.compute import aggregate
+    from sim.app.runner import Runner
 
     count = CountingRunner(monkeypatch)
     r = Runner()
@@ -119,8 +120,49 @@ def test_digests_are_cached_and_the_quick_set_is_a_prefix_of_the_full_set(small,
         assert paths.shape == (3, small.n_months)
 
 
-def test_a_cancelled_computation_stops_before_the_next_replicate(small):
-    from sim.app.compute import Cancelled, Runner
+def test_a_digest_is_what_the_public_api_s_run_gives(small):
+    """The app steps the model itself (to show partial answers); its digest is the same as one made
+    from ``sim.run_one``'s tables."""
+    from sim.app.compute import digest
+    from sim.engine.runner import run_one
+    from sim.report.figures import target_paths
+
+    from sim.base.rng import run_seed
+
+    d = digest(small, 1, seed=4)
+    rr = run_one(small, seed=run_seed(4, 1), replicate=1)
+    assert d.targets.equals(rr.targets.drop(columns=["seed"]))
+    for tg in small.targets:
+        assert (d.paths[tg.id] == target_paths(rr.series, small, tg)["value"].to_numpy(dtype=float)).all()
+    assert d.funnel["landed"] == float(rr.series.query("metric == 'landed' and breakdown == 'total'")["value"].sum())
+    fiscal = rr.fiscal_ledger.groupby("lever", observed=True)["amount_cny"].sum()
+    assert d.fiscal_by_lever == {str(k): float(v) for k, v in fiscal.items()}
+
+
+def test_partials_are_prefixes_of_the_finished_replicate(small, monkeypatch):
+    import sim.app.compute as compute
+
+    monkeypatch.setattr(compute, "PARTIAL_EVERY", 0.0)  # a partial after every month
+    parts = []
+    d = compute.run_replicate(small, 0, 2, emit=parts.append)
+    assert [p.months for p in parts] == list(range(1, small.n_months))
+    for p in parts:
+        for tid, path in p.paths.items():
+            assert len(path) == p.months and (path == d.paths[tid][: p.months]).all()
+        done = [y for y in small.years if p.months >= 12 * (small.years.index(y) + 1) - (small.start[1] - 1)]
+        assert sorted(set(p.targets["year"].dropna())) == done  # only completed years
+        full = d.targets[d.targets["year"].isin(done)].reset_index(drop=True)
+        assert p.targets.reset_index(drop=True).equals(full)
+    view = compute.aggregate_partial([parts[-1], d])
+    assert view.months == small.n_months - 1 and "all" not in set(view.joint["period"])
+    assert set(view.paths) == {t.id for t in small.targets}
+    stopped = compute.run_replicate(small, 0, 2, cancelled=lambda: True)
+    assert stopped is None
+
+
+def test_a_cancelled_computation_stops(small):
+    from sim.app.compute import Cancelled
+    from sim.app.runner import Runner
 
     cancel = threading.Event()
     cancel.set()
@@ -128,12 +170,23 @@ def test_a_cancelled_computation_stops_before_the_next_replicate(small):
         Runner().digests(small, 2, seed=1, cancel=cancel)
 
 
-def test_worker_processes_give_the_same_digests(small):
-    from sim.app.compute import Runner, aggregate
+def test_worker_processes_give_the_same_digests_and_drop_what_nobody_waits_for(small):
+    from sim.app.compute import aggregate
+    from sim.app.runner import SLOTS, Runner
 
-    pool = Runner(workers=2)
+    pool = Runner(workers=2, front=1)
     try:
+        comp = pool.request(small, seed=6, n=4, quick=1)
+        jobs = list(comp.jobs.values())
+        other = pool.request(small, seed=6, n=1)  # another session waiting for replicate 0
+        assert other.jobs[0] is comp.jobs[0]  # not started twice
+        comp.close()
+        for job in jobs[1:]:  # nobody else waits: dropped from the queue, or told to stop
+            assert job.future.cancelled() or pool._flags[job.id % SLOTS] == job.id
+        assert pool._flags[jobs[0].id % SLOTS] != jobs[0].id and not jobs[0].future.cancelled()
+        other.close()
         a = aggregate(pool.digests(small, 2, seed=5))
+        assert pool.call(max, 3, 4) == 4  # the drawing processes
     finally:
         pool.close()
     b = aggregate(Runner().digests(small, 2, seed=5))
@@ -161,10 +214,50 @@ def test_redraw_publishes_a_quick_preview_then_the_full_set(shared_small):
     page.redraw(S, values, "zh", threading.Event(), shown.append)
     assert [(o["n"], o["final"]) for o in shown] == [(1, False), (2, True)]
     for o in shown:
-        assert o["targets"][:8] == b"\x89PNG\r\n\x1a\n" and o["market"][:4] == b"\x89PNG"
+        assert o["targets"][:8] == b"\x89PNG\r\n\x1a\n"
         assert "data-testid='scoreboard'" in o["scoreboard"] and "全部目标同时达标" in o["scoreboard"]
-    assert S.case_for(values).values["matchmaking.events_per_month"] == 3.0
+    quick, final = shown
+    assert quick["stale"] and quick["market"] is None  # nothing drawn before: no market yet
+    assert not final["stale"] and final["market"][:4] == b"\x89PNG" and final["fiscal"][:4] == b"\x89PNG"
+    assert "1/2" in page.status_text(quick, S, "zh") and "2" in page.status_text(final, S, "zh")
+    # the next change keeps the drawing shown (greyed) until its own market is drawn
+    values["matchmaking.events_per_month"] = 4.0
+    again = []
+    page.redraw(S, values, "en", threading.Event(), again.append, final)
+    assert again[0]["market"] is final["market"] and again[0]["stale"]
+    assert again[-1]["final"] and again[-1]["market"] != final["market"]
+    assert S.case_for(values).values["matchmaking.events_per_month"] == 4.0
     assert S.case_for(dict(S.initial)) is S.case  # unchanged settings reuse the baseline's runs
+
+
+def test_redraw_with_worker_processes_draws_provisional_answers_first(monkeypatch):
+    """Worker processes: partial answers (part of the horizon) may come first, each provisional
+    drawing no less far than the one before, the full set last; a cancelled redraw publishes nothing."""
+    import sim.app.compute as compute
+    import sim.app.page as page
+
+    settings = {**page.SETTINGS, "case": str(SMALL), "replicates": 3, "quick": 1, "workers": 2, "mixes": None}
+    S = page.Shared(settings)
+    try:
+        S.runner.warm_up()
+        S.baseline()
+        values = {**S.initial, "matchmaking.events_per_month": 5.0}
+        shown = []
+        page.redraw(S, values, "en", threading.Event(), shown.append)
+        assert shown[-1]["final"] and shown[-1]["n"] == 3 and not any(o["final"] for o in shown[:-1])
+        stages = [(o.get("runs_done", 3), o["months"] or S.case.n_months) for o in shown]
+        assert stages == sorted(stages)
+        for o in shown[:-1]:
+            assert o["months"] is None or 0 < o["months"] < S.case.n_months
+            assert S.runner.call(len, o["targets"]) > 0 and "scoreboard" in o["scoreboard"]
+        cancel = threading.Event()
+        cancel.set()
+        nothing = []
+        with pytest.raises(compute.Cancelled):
+            page.redraw(S, {**values, "matchmaking.events_per_month": 6.0}, "en", cancel, nothing.append)
+        assert nothing == []
+    finally:
+        S.runner.close()
 
 
 def test_web_font_covers_every_chinese_character_of_the_page(shared_small):

@@ -1,7 +1,9 @@
 """The classroom app in a browser (Debian chromium through Playwright): ``scensim app`` serves the small
-case; the page loads without console errors, a slider redraws the charts and the scoreboard, a preset
-sets every lever control, and two sessions do not see each other's settings. Screenshots of each
-state go to ``tests/browser.py:artefact_dir()``."""
+case with its worker processes; the page loads without console errors, a slider redraws the charts and
+the scoreboard — a provisional drawing first, then the full set — a preset sets every lever control,
+and two sessions do not see each other's settings. Screenshots of each state go to
+``tests/browser.py:artefact_dir()``. Every wait is on the page's state (no fixed sleeps for results):
+the tests pass on a loaded machine, only slower."""
 
 from __future__ import annotations
 
@@ -21,7 +23,8 @@ from .browser import artefact_dir
 from .conftest import ROOT
 
 SMALL = ROOT / "scenarios" / "synthetic_small.toml"
-SLIDER = "Events per month"  # matchmaking.events_per_month: more events serve more firms
+SLIDER = "Firms per event"  # matchmaking.firms_per_event: changes the targets (events per month does not in
+# this case: its plan sets the number of events)
 FINAL = "[data-testid=status][data-final='1'][data-busy='0']"
 
 
@@ -33,12 +36,13 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    """``scensim app`` on the small case (2 replicates, quick pass of 1), stopped with Ctrl-C (SIGINT)
-    to its process group; the test checks the server is gone afterwards."""
+    """``scensim app`` on the small case (3 replicates, quick pass of 1, worker processes on 2 cores),
+    stopped with Ctrl-C (SIGINT) to its process group; the test checks the server and its workers are
+    gone afterwards."""
     port = free_port()
     log = tmp_path_factory.mktemp("app") / "server.log"
     cmd = [sys.executable, "-m", "sim.cli", "app", "--case", str(SMALL), "--port", str(port), "--lang", "en",
-           "--replicates", "2", "--workers", "1"]
+           "--replicates", "3", "--workers", "2"]
     env = {**os.environ, "SCENSIM_APP_QUICK": "1"}
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
@@ -65,6 +69,8 @@ def app_url(tmp_path_factory):
     time.sleep(0.5)
     with pytest.raises(OSError):  # the server went with it
         urllib.request.urlopen(url, timeout=2)
+    with pytest.raises(ProcessLookupError):  # and so did its worker processes (the same process group)
+        os.killpg(proc.pid, 0)
 
 
 def open_app(browser, url, name):
@@ -74,7 +80,7 @@ def open_app(browser, url, name):
     page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: page.console_errors.append(str(e)))
     page.goto(url)
-    page.wait_for_selector(FINAL, timeout=120_000)
+    page.wait_for_selector(FINAL, timeout=300_000)  # the first page waits for the baseline (and the workers' start)
     page.wait_for_timeout(1000)  # the page fades in
     page.screenshot(path=artefact_dir() / f"app_{name}.png")
     return page
@@ -98,7 +104,7 @@ def images(page) -> list:
     return [i.get_attribute("src") for i in page.locator("img").all()]
 
 
-def wait_for_change(page, before_imgs, before_scores, timeout=90):
+def wait_for_change(page, before_imgs, before_scores, timeout=300):
     """Wait until the full set is drawn and the charts differ from ``before_imgs``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -121,7 +127,7 @@ def test_page_loads_without_console_errors(browser, app_url):
         imgs = images(page)
         page.get_by_role("button", name="中文").click()
         page.get_by_role("button", name="政策工具", exact=True).wait_for()
-        page.get_by_text("全部目标同时达标").wait_for(timeout=90_000)  # the scoreboard redrawn in Chinese
+        page.get_by_text("全部目标同时达标").wait_for(timeout=300_000)  # the scoreboard redrawn in Chinese
         wait_for_change(page, imgs, scoreboard(page))  # and the charts
         page.screenshot(path=artefact_dir() / "app_zh.png")
         assert page.console_errors == []
@@ -129,21 +135,55 @@ def test_page_loads_without_console_errors(browser, app_url):
         page.context.close()
 
 
+RECORD_STATES = """() => {
+  window.__states = [];
+  const read = () => {
+    const st = document.querySelector('[data-testid=status]');
+    const img = document.querySelector('img');
+    return st && img ? {final: st.getAttribute('data-final'), runs: st.getAttribute('data-runs'),
+      months: st.getAttribute('data-months'), src: img.getAttribute('src'),
+      stale: document.querySelectorAll('img.scensim-stale').length} : null;
+  };
+  const push = () => {
+    const s = read(), last = window.__states[window.__states.length - 1];
+    if (s && (!last || s.final !== last.final || s.runs !== last.runs || s.months !== last.months || s.src !== last.src ||
+        s.stale !== last.stale))
+      window.__states.push(s);
+  };
+  push();
+  new MutationObserver(push).observe(document.body, {subtree: true, childList: true, attributes: true,
+                                                     characterData: true});
+}"""
+
+
 def test_moving_a_slider_redraws_charts_and_scoreboard(browser, app_url):
+    """The provisional drawing (targets and scoreboard redrawn, the rest greyed) comes before the
+    final one; every drawing the page shows is recorded in the page as it happens."""
     page = open_app(browser, app_url, "before_slider")
     try:
         slider = page.get_by_role("slider", name=SLIDER, exact=True)
         before = float(slider.get_attribute("aria-valuenow"))
         imgs, scores = images(page), scoreboard(page)
+        page.evaluate(RECORD_STATES)
         slider.focus()
         slider.press("End")
         assert float(slider.get_attribute("aria-valuenow")) > before
+        page.wait_for_function("() => window.__states.some(s => s.final === '0' && s.src !== window.__states[0].src)",
+                               timeout=300_000)
+        page.screenshot(path=artefact_dir() / "app_provisional.png")
         wait_for_change(page, imgs, scores)
+        page.wait_for_function("() => document.querySelectorAll('img.scensim-stale').length === 0", timeout=60_000)
         after = scoreboard(page)
         page.screenshot(path=artefact_dir() / "app_after_slider.png")
         changed = [k for k in scores if scores[k] != after.get(k)]
         assert images(page)[0] != imgs[0], "the targets chart did not change"
         assert changed or images(page) != imgs
+        states = page.evaluate("window.__states")[1:]  # after the key press
+        provisional = [i for i, s in enumerate(states) if s["final"] == "0" and s["src"] != imgs[0]]
+        final = [i for i, s in enumerate(states) if s["final"] == "1" and s["src"] != imgs[0]]
+        assert provisional and final and provisional[0] < final[0], states
+        assert any(states[i]["stale"] == 2 for i in provisional)  # market and fiscal greyed: the old settings'
+        assert states[-1]["final"] == "1" and states[-1]["stale"] == 0 and states[-1]["runs"] == "3"
         assert page.console_errors == []
     finally:
         page.context.close()
@@ -200,7 +240,7 @@ def test_two_sessions_do_not_share_settings(browser, app_url):
         # and the other way round: a preset in B leaves A's slider where A put it
         moved = sa.get_attribute("aria-valuenow")
         b.get_by_role("button", name="No levers", exact=True).click()
-        b.wait_for_selector(FINAL, timeout=90_000)
+        b.wait_for_selector(FINAL, timeout=300_000)
         a.wait_for_timeout(1000)
         assert sa.get_attribute("aria-valuenow") == moved
         assert a.console_errors == [] and b.console_errors == []

@@ -59,7 +59,8 @@ def _month_ticks(ax, months: list[str]):
 
 def targets_png(case, view, base, lang: str) -> bytes:
     """One small panel per target: your settings (median and 5–95 % band), the baseline's median
-    (dashed grey) and the target line of each evaluated year."""
+    (dashed grey) and the target line of each evaluated year. A provisional view (``view.months`` set)
+    draws your settings up to the month computed so far."""
     targets = list(case.targets)
     cols = 3 if len(targets) > 4 else max(1, len(targets))
     rows = int(np.ceil(len(targets) / cols))
@@ -74,14 +75,15 @@ def targets_png(case, view, base, lang: str) -> bytes:
     for ax, tg in zip(axes.flat, targets):
         cur, bas = view.paths[tg.id], base.paths[tg.id]
         segs = [np.flatnonzero(years == y) for y in case.years] if tg.kind == "per_year" else [x]
-        qc = np.quantile(cur, [0.05, 0.5, 0.95], axis=0)
+        qc = np.quantile(cur, [0.05, 0.5, 0.95], axis=0)  # months computed so far (all, once final)
         qb = np.quantile(bas, 0.5, axis=0)
         for i, seg in enumerate(segs):
             first = i == 0
-            ax.fill_between(x[seg], qc[0][seg], qc[2][seg], color=CURRENT, alpha=0.18, lw=0,
+            cs = seg[seg < qc.shape[1]]
+            ax.fill_between(x[cs], qc[0][cs], qc[2][cs], color=CURRENT, alpha=0.18, lw=0,
                             label=tr("band", lang) if first else None)
             ax.plot(x[seg], qb[seg], color=BASE, lw=1.4, ls="--", label=tr("baseline", lang) if first else None)
-            ax.plot(x[seg], qc[1][seg], color=CURRENT, lw=2, label=tr("current", lang) if first else None)
+            ax.plot(x[cs], qc[1][cs], color=CURRENT, lw=2, label=tr("current", lang) if first else None)
         top = float(max(np.max(qc[2]), np.max(qb)))
         first_line = True
         for y in case.years:

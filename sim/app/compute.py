@@ -1,32 +1,46 @@
 """Runs for the app: a replicate's *digest* (the few small tables the app draws), a cache of digests
-shared by every session, an optional process pool, and the aggregation of digests across replicates.
+shared by every session, the worker processes shared by every session, and the aggregation of
+digests across replicates.
 
 A digest is a pure function of (case values, seed, replicate), so sharing the cache between browser
-sessions shares no session state: two students with the same settings simply reuse each other's runs.
-Replicate ``r`` uses ``run_seed(seed, r)`` (as ``scensim run`` does), so the quick set (the first few
-replicates) is a prefix of the full set, and the baseline and every setting face the same random
-draws (common random numbers): differences between them are what the settings change.
+sessions shares no session state: two students with the same settings simply reuse each other's runs
+(and a run one session is waiting for is not started twice). Replicate ``r`` uses ``run_seed(seed, r)``
+(as ``scensim run`` does), so the quick set (the first few replicates) is a prefix of the full set, and
+the baseline and every setting face the same random draws (common random numbers): differences
+between them are what the settings change.
+
+Progressive results. A replicate is stepped month by month (``ScenarioMarket.step``, the model's
+public Mesa step); at each year's end, and at least every ``PARTIAL_EVERY`` seconds, the worker sends
+a :class:`Partial` — the targets' running values so far and the rows of the years completed — so the
+page can draw a first, provisional answer long before the replicate ends, whatever a replicate costs.
+A :class:`Computation` is one session's request for one setting: it collects partials and digests as
+they arrive and, when the session moves on, cancels what nobody else waits for (a queued run is
+dropped, a running one stops at its next month).
+
+The processes that run them, shared by every session: :mod:`sim.app.runner`.
 """
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from sim.base.rng import run_seed
+from sim.base.vocab import TIERS
 from sim.core.case import Case
+from sim.core.model import ScenarioMarket
+from sim.core.recorder import compact_series
 from sim.core.targets import joint_attainment, summarize
-from sim.engine.runner import run_one
+from sim.engine.runner import scenario_register
 from sim.report.figures import target_paths
 
 FUNNEL = ("solicited", "selected", "published", "matched", "landed", "validated", "scaled")
 CITY_METRICS = ("landed", "validated", "zones_designated")
 PUBLIC_OWNERS = ("gov", "city", "soe")  # openers that spend public money on their own pilots
+PARTIAL_EVERY = 0.4  # seconds: a worker sends a partial at least this often (and at each year's end)
 
 
 class Cancelled(Exception):
@@ -46,26 +60,95 @@ class Digest:
     public_owner_cny: float  # public owners' own payments for pilots that landed, CNY
 
 
-def digest(case: Case, replicate: int, seed: int) -> Digest:
-    """Run one replicate (model seed ``run_seed(seed, replicate)``) and keep what the app draws."""
-    rr = run_one(case, seed=run_seed(seed, replicate), replicate=replicate)
-    s = rr.series
+@dataclass
+class Partial:
+    """A replicate part-way: the targets' running values for the months computed so far, and the
+    target rows of the calendar years already complete (none of the whole-period rows)."""
+
+    replicate: int
+    months: int  # months computed (the paths' length)
+    paths: dict  # target id -> running value per month so far (numpy array of length ``months``)
+    targets: pd.DataFrame  # rows of completed years, as in Digest.targets
+
+
+def running_paths(m: ScenarioMarket, case: Case, months: int) -> dict:
+    """Each target's running value (year to date, or since the start) for the first ``months`` months."""
+    dom_index = {d.id: i for i, d in enumerate(case.domains)}
+    years = np.asarray(m.calendar.year_of)[:months]
+    out = {}
+    for tg in case.targets:
+        monthly = m.recorder.monthly(tg.metric, TIERS.index(tg.tier) if tg.tier else None,
+                                     dom_index[tg.domain] if tg.domain else None)[:months].astype(float)
+        if tg.kind == "per_year":
+            run = np.empty_like(monthly)
+            for y in np.unique(years):
+                idx = years == y
+                run[idx] = np.cumsum(monthly[idx])
+        else:
+            run = np.cumsum(monthly)
+        out[tg.id] = run
+    return out
+
+
+def partial_of(m: ScenarioMarket, case: Case, replicate: int) -> Partial:
+    """What a model stepped ``m.t + 1`` months can already say."""
+    months = m.t + 1
+    year_of = np.asarray(m.calendar.year_of)
+    done_years = [y for y in case.years if months >= len(year_of) or year_of[months] > y]
+    rows = m.target_table()
+    rows = rows[rows["year"].isin(done_years)].reset_index(drop=True)
+    rows.insert(0, "replicate", np.int64(replicate))
+    return Partial(replicate, months, running_paths(m, case, months), rows)
+
+
+def digest_of(m: ScenarioMarket, case: Case, replicate: int) -> Digest:
+    """A finished model's digest — the tables ``sim.run_one`` collects, reduced to what the app draws."""
+    s = compact_series(m.recorder.frame(m.calendar.labels, m.calendar.year_of))
+    s.insert(0, "replicate", np.int64(replicate))
     paths = {tg.id: target_paths(s, case, tg)["value"].to_numpy(dtype=float) for tg in case.targets}
     flows = s[s["metric"].isin(FUNNEL)]
-    total = flows[flows["breakdown"] == "total"].groupby("metric")["value"].sum()
+    total = flows[flows["breakdown"] == "total"].groupby("metric", observed=True)["value"].sum()
     funnel = {st: float(total.get(st, 0.0)) for st in FUNNEL}
     dom = flows[flows["breakdown"] == "domain"].pivot_table(index="group", columns="metric", values="value",
-                                                             aggfunc="sum", fill_value=0.0)
+                                                             aggfunc="sum", fill_value=0.0, observed=True)
     dom = dom.reindex(index=[d.id for d in case.domains], columns=list(FUNNEL), fill_value=0.0)
     cit = s[(s["breakdown"] == "city") & s["metric"].isin(CITY_METRICS)]
-    cit = cit.pivot_table(index="group", columns="metric", values="value", aggfunc="sum", fill_value=0.0)
+    cit = cit.pivot_table(index="group", columns="metric", values="value", aggfunc="sum", fill_value=0.0,
+                          observed=True)
     cit = cit.reindex(index=[c.id for c in case.cities], columns=list(CITY_METRICS), fill_value=0.0)
-    ledger = rr.fiscal_ledger
+    ledger = m.fiscal.ledger()
     fiscal = {str(k): float(v) for k, v in ledger.groupby("lever", observed=True)["amount_cny"].sum().items()}
-    sc = rr.scenarios
+    sc = scenario_register(m)
     landed = sc["month_landed"].notna().to_numpy() & sc["opener_kind"].isin(PUBLIC_OWNERS).to_numpy()
     public = float(sc.loc[landed, "budget_cny"].sum()) * float(case.values["pilot.opener_share"])
-    return Digest(rr.targets.drop(columns=["seed"]), paths, funnel, dom, cit, fiscal, public)
+    targets = m.target_table()
+    targets.insert(0, "replicate", np.int64(replicate))
+    return Digest(targets, paths, funnel, dom, cit, fiscal, public)
+
+
+def run_replicate(case: Case, replicate: int, seed: int, emit=None, cancelled=None) -> Digest | None:
+    """Run one replicate (model seed ``run_seed(seed, replicate)``) month by month; ``emit(Partial)`` at
+    each year's end and at least every ``PARTIAL_EVERY`` seconds; None once ``cancelled()`` is true."""
+    m = ScenarioMarket(case, seed=run_seed(seed, replicate))
+    year_of = np.asarray(m.calendar.year_of)
+    n = len(year_of)
+    last = time.perf_counter()
+    while m.running:
+        m.step()
+        if cancelled is not None and cancelled():
+            return None
+        k = m.t + 1
+        if emit is not None and 0 < k < n:
+            now = time.perf_counter()
+            if year_of[k] != year_of[k - 1] or now - last >= PARTIAL_EVERY:
+                emit(partial_of(m, case, replicate))
+                last = now
+    return digest_of(m, case, replicate)
+
+
+def digest(case: Case, replicate: int, seed: int) -> Digest:
+    """Run one replicate and keep what the app draws."""
+    return run_replicate(case, replicate, seed)
 
 
 def case_key(case: Case) -> tuple:
@@ -73,115 +156,22 @@ def case_key(case: Case) -> tuple:
     return (case.path, case.id) + tuple(sorted((k, repr(v)) for k, v in case.values.items()))
 
 
-def _digest_job(args):
-    case, replicate, seed = args
-    return digest(case, replicate, seed)
-
-
-class Runner:
-    """Computes digests — in ``workers`` processes shared by all sessions, or in the calling thread —
-    and keeps the last ``cache_size`` of them."""
-
-    def __init__(self, workers: int = 1, cache_size: int = 2000):
-        self.workers = workers
-        self.cache_size = cache_size
-        self._cache: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-        self._pool = None
-        self.seconds_per_replicate: float | None = None  # measured on the first computed replicate
-
-    def _executor(self):
-        if self._pool is None and self.workers > 1:
-            from concurrent.futures import ProcessPoolExecutor
-
-            self._pool = ProcessPoolExecutor(max_workers=self.workers)
-        return self._pool
-
-    def close(self):
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
-
-    def _get(self, key):
-        with self._lock:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                return self._cache[key]
-        return None
-
-    def _put(self, key, value):
-        with self._lock:
-            self._cache[key] = value
-            self._cache.move_to_end(key)
-            while len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
-
-    def digests(self, case: Case, replicates: int, seed: int, cancel: threading.Event | None = None) -> list[Digest]:
-        """Digests of replicates ``0..replicates-1``; raises :class:`Cancelled` once ``cancel`` is set."""
-        ck = case_key(case)
-        out: dict[int, Digest] = {}
-        todo = []
-        for r in range(replicates):
-            got = self._get((ck, seed, r))
-            if got is None:
-                todo.append(r)
-            else:
-                out[r] = got
-        pool = self._executor() if len(todo) > 0 else None
-        if pool is None:
-            for r in todo:
-                if cancel is not None and cancel.is_set():
-                    raise Cancelled()
-                t0 = time.perf_counter()
-                out[r] = digest(case, r, seed)
-                self._note_time(time.perf_counter() - t0)
-                self._put((ck, seed, r), out[r])
-        else:
-            from concurrent.futures import FIRST_COMPLETED, wait
-
-            # at most `workers` jobs of this call in the queue at a time: a session's full set does not
-            # hold up another session's quick preview behind a long queue (first come, first served per job)
-            t0 = time.perf_counter()
-            queue = list(todo)
-            futures, pending = {}, set()
-            while queue or pending:
-                while queue and len(pending) < self.workers:
-                    r = queue.pop(0)
-                    f = pool.submit(_digest_job, (case, r, seed))
-                    futures[f] = r
-                    pending.add(f)
-                done, pending = wait(pending, timeout=0.05, return_when=FIRST_COMPLETED)
-                for f in done:
-                    r = futures[f]
-                    out[r] = f.result()
-                    self._put((ck, seed, r), out[r])
-                if cancel is not None and cancel.is_set() and (pending or queue):
-                    for f in pending:
-                        f.cancel()
-                    raise Cancelled()
-            if todo:
-                self._note_time((time.perf_counter() - t0) * min(self.workers, len(todo)) / len(todo))
-        return [out[r] for r in range(replicates)]
-
-    def _note_time(self, seconds: float):
-        if self.seconds_per_replicate is None:
-            self.seconds_per_replicate = seconds
-
-
 @dataclass
 class View:
-    """Digests of a set of replicates, aggregated for drawing."""
+    """Digests (or partials) of a set of replicates, aggregated for drawing. A provisional view of
+    partials has ``months`` < the horizon and only ``summary``, ``joint`` and ``paths``."""
 
     replicates: int
     summary: pd.DataFrame  # summarize(): P(met) per target and period
     joint: pd.DataFrame  # joint_attainment(): P(all targets met) per year and overall
     paths: dict  # target id -> array (replicates × months)
-    funnel: pd.Series  # mean count per stage
-    domain_stage: pd.DataFrame  # mean counts, domain × stage
-    cities: pd.DataFrame  # mean landed / validated per city, and P(designated a pilot zone)
-    fiscal_by_lever: pd.Series  # mean net fiscal spending per lever over the horizon, CNY
-    fiscal_cny: float  # mean total net fiscal spending over the horizon
-    public_owner_cny: float  # mean public owners' own pilot payments over the horizon
+    funnel: pd.Series | None = None  # mean count per stage
+    domain_stage: pd.DataFrame | None = None  # mean counts, domain × stage
+    cities: pd.DataFrame | None = None  # mean landed / validated per city, and P(designated a pilot zone)
+    fiscal_by_lever: pd.Series | None = None  # mean net fiscal spending per lever over the horizon, CNY
+    fiscal_cny: float = float("nan")  # mean total net fiscal spending over the horizon
+    public_owner_cny: float = float("nan")  # mean public owners' own pilot payments over the horizon
+    months: int | None = None  # months computed (None: the whole horizon)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -205,3 +195,23 @@ def aggregate(digests: list[Digest]) -> View:
                 funnel=funnel, domain_stage=dom, cities=cities, fiscal_by_lever=fiscal_by_lever,
                 fiscal_cny=float(fiscal.sum(axis=1).mean()) if len(fiscal.columns) else 0.0,
                 public_owner_cny=float(np.mean([d.public_owner_cny for d in digests])))
+
+
+def aggregate_partial(items: list) -> View:
+    """A provisional view of replicates part-way (:class:`Partial`) or finished (:class:`Digest`): the
+    targets' paths up to the month every one of them has reached, and P(met) for the years all of them
+    have completed (no whole-horizon figures: those need every year)."""
+    months = min(len(next(iter(p.paths.values()))) if isinstance(p, Digest) else p.months for p in items)
+    paths = {tid: np.vstack([p.paths[tid][:months] for p in items]) for tid in items[0].paths}
+    years = None
+    for p in items:
+        y = set(p.targets["year"].dropna().astype(int))
+        years = y if years is None else years & y
+    targets = pd.concat([p.targets for p in items], ignore_index=True)
+    targets = targets[targets["year"].isin(sorted(years or ()))].reset_index(drop=True)
+    if targets.empty:
+        empty = pd.DataFrame(columns=["target", "period", "p_met"])
+        return View(replicates=len(items), summary=empty, joint=empty, paths=paths, months=months)
+    joint = joint_attainment(targets)
+    return View(replicates=len(items), summary=summarize(targets), joint=joint[joint["period"] != "all"],
+                paths=paths, months=months)

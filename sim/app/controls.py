@@ -189,6 +189,6 @@ def env_settings() -> dict:
             "lang": os.environ.get("SCENSIM_APP_LANG", "zh"),
             "replicates": int(os.environ.get("SCENSIM_APP_REPLICATES", "8")),
             "quick": int(os.environ.get("SCENSIM_APP_QUICK", "0")),  # 0: chosen from the measured run time
-            "workers": int(os.environ.get("SCENSIM_APP_WORKERS", "1")),
+            "workers": int(os.environ.get("SCENSIM_APP_WORKERS", "1")),  # `scensim app`: the machine's cores
             "seed": int(os.environ.get("SCENSIM_APP_SEED", "1")),
             "mixes": os.environ.get("SCENSIM_APP_MIXES") or None}

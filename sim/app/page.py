@@ -5,10 +5,15 @@ state (``solara.use_reactive``), never at module level, so two students never se
 settings. What the module keeps is read-only or pure: the case, the controls and presets, and a cache
 of replicate digests keyed by the parameter values (:mod:`sim.app.compute`).
 
-A change of any control starts a background computation (``solara.use_thread``; a newer change
-cancels it between replicates): first a *quick* set of replicates — as many as fit in about half a
-second, measured on the baseline — redrawing the targets and the scoreboard, then the full set,
-redrawing everything. The baseline (the case as published) is computed once per server.
+A change of any control starts a background computation (``solara.use_thread``) that asks the shared
+runner (:mod:`sim.app.runner`) for the full set of replicates and redraws progressively: first the
+targets and the scoreboard from the quick replicate part-way (the months computed so far, the years
+completed), then from the quick replicate finished, refined as more replicates finish, and finally
+everything from the full set. Until then the parts not yet redrawn (market, fiscal cost) keep the
+previous drawing, greyed out, and the status line says how far the answer has come. A newer change
+cancels the computation: the runs nobody else waits for are dropped or stopped at their next month,
+so a student dragging a slider does not queue full computations. The baseline (the case as published)
+is computed once per server and shared.
 """
 
 from __future__ import annotations
@@ -16,25 +21,31 @@ from __future__ import annotations
 import functools
 import os
 import threading
+import time
 
 import solara
 
 from sim.app import charts
-from sim.app.compute import Cancelled, Runner, aggregate
+from sim.app.compute import Cancelled, aggregate, aggregate_partial
 from sim.app.controls import controls, env_settings, presets
+from sim.app.runner import Runner
 from sim.app.text import t
 from sim.app.webfont import font_css
 from sim.app.widgets import ControlPanel, costs_html, scoreboard_html
 from sim.core.case import load_case
 
 SETTINGS = env_settings()
-QUICK_SECONDS = 0.5  # budget of the quick pass
+# replicates run at the front for the first answer: one per session (more would only delay other
+# sessions' first answers when many move at once; an idle core starts the full set at the back anyway)
+QUICK = 1
+REFINE_EVERY = 1.5  # seconds between provisional redraws once the quick replicate is drawn
 # slider labels above their sliders (long labels would squeeze the slider); the controls column scrolls
 CSS = """
 .scensim-controls .v-input__slot { flex-wrap: wrap; }
 .scensim-controls .v-input__slot > .v-label { flex: 1 0 100%; white-space: normal; font-size: 14px;
   margin: 0 0 -4px 0 !important; max-width: 100%; }
 .scensim-controls .v-input { margin-top: 2px; }
+.scensim-stale { opacity: 0.35; transition: opacity 0.2s; }
 """
 
 
@@ -76,10 +87,7 @@ class Shared:
             return self._base
 
     def quick(self) -> int:
-        if self.settings["quick"] > 0:
-            return min(self.settings["quick"], self.full)
-        spr = self.runner.seconds_per_replicate or 1.0
-        return max(1, min(self.full, int(QUICK_SECONDS * max(1, self.settings["workers"]) / spr)))
+        return min(self.settings["quick"] if self.settings["quick"] > 0 else QUICK, self.full)
 
     def case_for(self, values: dict):
         changed = {k: v for k, v in values.items() if v != self.initial[k]}
@@ -92,38 +100,70 @@ def shared() -> Shared:
 
 
 def _warm_up():
-    shared().baseline()
+    S = shared()
+    S.runner.warm_up()
+    S.baseline()
 
 
 if os.environ.get("SCENSIM_APP_WARMUP") == "1":  # set by `scensim app`: the first visitor waits less
     threading.Thread(target=_warm_up, name="scensim-baseline", daemon=True).start()
 
 
-def redraw(S: Shared, values: dict, lang: str, cancel: threading.Event, publish) -> None:
-    """Compute and draw: quick set (targets and scoreboard), then the full set (everything)."""
+def _provisional(S: Shared, done: dict, partial: dict):
+    """What can be drawn before the full set: the finished replicates, else the quick ones part-way.
+    Returns (stage, items): stages compare by how far they have come."""
+    if done:
+        return (len(done), S.case.n_months), [done[r] for r in sorted(done)]
+    quick = [p for r, p in sorted(partial.items()) if r < S.quick()] or [p for _, p in sorted(partial.items())]
+    if not quick:
+        return None, []
+    return (0, min(p.months for p in quick)), quick
+
+
+def redraw(S: Shared, values: dict, lang: str, cancel: threading.Event, publish, previous: dict | None = None) -> dict:
+    """Compute and draw progressively (see the module docstring), ``publish`` each drawing and return
+    the final one; ``previous``: the drawing shown now, whose market and cost stay (greyed) until this
+    setting's are drawn."""
     base = S.baseline()
     case = S.case_for(values)
-    quick = S.quick()
-    steps = [quick, S.full] if quick < S.full else [S.full]
-    last = {}
-    for n in steps:
-        if cancel.is_set():
-            raise Cancelled()
-        # Drawings are not reused across redraws: publishing a finished drawing at once (a cache hit) left
-        # the page without its redraw in a second session (tests/test_app_browser.py, two sessions moving
-        # the same slider). The digests — the runs, where the time goes — are still shared (Runner's cache).
-        view = aggregate(S.runner.digests(case, n, S.seed, cancel))
-        if cancel.is_set():
-            raise Cancelled()
-        out = {"n": n, "final": n == S.full, "scoreboard": scoreboard_html(S.case, view, base, lang),
-               "costs": costs_html(view, base, lang), "targets": charts.targets_png(S.case, view, base, lang)}
-        if out["final"] or "market" not in last:
-            out["market"] = charts.market_png(S.case, view, base, lang)
-            out["fiscal"] = charts.fiscal_png(S.case, view, base, lang)
-        else:
-            out["market"], out["fiscal"] = last["market"], last["fiscal"]
-        last = out
-        publish(out)
+    comp = S.runner.request(case, S.seed, S.full, S.quick(), cancel=cancel)
+    keep = previous or {}
+    shown, shown_at = None, 0.0
+    try:
+        while True:
+            if cancel.is_set():
+                raise Cancelled()
+            done, partial = comp.state()
+            if len(done) == S.full:
+                view = aggregate([done[r] for r in range(S.full)])
+                out = {"n": S.full, "final": True, "months": None,
+                       "scoreboard": scoreboard_html(S.case, view, base, lang), "costs": costs_html(view, base, lang),
+                       "targets": S.runner.call(charts.targets_png, S.case, view, base, lang),
+                       "market": S.runner.call(charts.market_png, S.case, view, base, lang),
+                       "fiscal": S.runner.call(charts.fiscal_png, S.case, view, base, lang), "stale": False}
+                if cancel.is_set():
+                    raise Cancelled()
+                publish(out)
+                return out
+            stage, items = _provisional(S, done, partial)
+            first_full = stage is not None and stage[0] >= S.quick() and (shown is None or shown[0] < S.quick())
+            if stage is not None and (shown is None or stage > shown) and \
+                    (shown is None or first_full or time.monotonic() - shown_at >= REFINE_EVERY):
+                whole = stage[1] == S.case.n_months
+                view = aggregate(items) if whole else aggregate_partial(items)
+                out = {"n": len(items), "final": False, "months": None if whole else stage[1],
+                       "runs_done": len(done), "scoreboard": scoreboard_html(S.case, view, base, lang),
+                       "targets": S.runner.call(charts.targets_png, S.case, view, base, lang),
+                       "costs": costs_html(view, base, lang) if whole else keep.get("costs"),
+                       "market": keep.get("market"), "fiscal": keep.get("fiscal"), "stale": True}
+                if cancel.is_set():
+                    raise Cancelled()
+                publish(out)
+                shown, shown_at = stage, time.monotonic()
+                continue  # more may have arrived while drawing
+            comp.wait(0.25)
+    finally:
+        comp.close()
 
 
 @solara.component
@@ -190,7 +230,7 @@ def ResultsPane(S: Shared, values: dict, lang: str):
 
     def work(cancel: threading.Event):
         try:
-            redraw(S, dict(values), lang, cancel, shown.set)
+            redraw(S, dict(values), lang, cancel, shown.set, shown.value)
             error.set("")
         except Cancelled:
             pass
@@ -199,6 +239,15 @@ def ResultsPane(S: Shared, values: dict, lang: str):
 
     result = solara.use_thread(work, dependencies=[key, lang], intrusive_cancel=False)
     Results(shown.value, error.value, result.state, lang, S)
+
+
+def status_text(out: dict, S: Shared, lang: str) -> str:
+    if out["final"]:
+        return t("full", lang).format(n=out["n"], seed=S.seed)
+    if out["months"] is not None:
+        month = charts.case_months(S.case)[out["months"] - 1]
+        return t("partial", lang).format(n=out["n"], full=S.full, month=month)
+    return t("quick", lang).format(n=out["n"], full=S.full)
 
 
 @solara.component
@@ -210,18 +259,26 @@ def Results(out, error: str, state, lang: str, S: Shared):
         solara.Text(t("computing", lang).format(n=S.full), style={"color": "#555"})
         solara.ProgressLinear(True)
         return
-    status = (t("full", lang).format(n=out["n"], seed=S.seed) if out["final"]
-              else t("quick", lang).format(n=out["n"], full=S.full))
+    stale = ["scensim-stale"] if out["stale"] else []
+    months = "" if out["months"] is None else out["months"]
     solara.HTML(tag="div", unsafe_innerHTML=f"<span data-testid='status' data-final='{int(out['final'])}' "
-                f"data-busy='{int(running)}'>{status}</span>", style={"font-size": "12px", "color": "#555"})
+                f"data-busy='{int(running)}' data-runs='{out['n']}' data-months='{months}'>"
+                f"{status_text(out, S, lang)}</span>"
+                + (f" <span style='color:#999'>{t('stale_note', lang)}</span>" if out["stale"] else ""),
+                style={"font-size": "12px", "color": "#555"})
     solara.ProgressLinear(running)
     with solara.Row(style={"gap": "24px", "flex-wrap": "wrap", "align-items": "flex-start"}):
         solara.HTML(tag="div", unsafe_innerHTML=out["scoreboard"])
         with solara.Column(style={"gap": "4px"}):
             solara.Text(t("cost_title", lang), style={"font-weight": "bold"})
-            solara.HTML(tag="div", unsafe_innerHTML=out["costs"])
-            solara.Image(out["fiscal"], width="470px")
+            if out["costs"] is not None:
+                solara.HTML(tag="div", unsafe_innerHTML=out["costs"], classes=stale if out["months"] else [])
+            if out["fiscal"] is not None:
+                solara.Image(out["fiscal"], width="470px", classes=stale)
     solara.Text(t("targets_title", lang), style={"font-weight": "bold"})
     solara.Image(out["targets"], width="100%")
     solara.Text(t("market_title", lang), style={"font-weight": "bold"})
-    solara.Image(out["market"], width="100%")
+    if out["market"] is not None:
+        solara.Image(out["market"], width="100%", classes=stale)
+    else:
+        solara.Text(t("computing", lang).format(n=S.full), style={"color": "#555"})

@@ -26,9 +26,12 @@ TEXT = {
                   "Whole horizon, mean over replicates. Net fiscal spending: every lever's payments less equity "
                   "proceeds. Public owners' own payments: the share of their own landed pilots that departments, "
                   "city governments and SOEs pay (pilot budget × opener's payment share)."),
-    "computing": ("计算中：{n} 次重复（拖动时先算少量重复）…", "Computing: {n} replicates (fewer while you drag)…"),
-    "quick": ("快速预览：{n} 次重复；完整结果（{full} 次）计算中…",
-              "Quick preview: {n} replicates; full set ({full}) on its way…"),
+    "computing": ("计算中：{n} 次重复（先给初步结果）…", "Computing: {n} replicates (a provisional answer first)…"),
+    "partial": ("初步结果：{n}/{full} 次重复，已算到 {month}；其余月份和重复计算中…",
+                "Provisional: {n} of {full} runs, computed to {month}; the rest on its way…"),
+    "quick": ("初步结果：{n}/{full} 次重复；完整结果计算中…",
+              "Provisional: {n} of {full} runs; the full set on its way…"),
+    "stale_note": ("（灰色部分仍是上一次设置的结果）", "(greyed: still your previous settings)"),
     "full": ("{n} 次重复，随机种子 {seed}（与基准使用相同随机数）",
              "{n} replicates, seed {seed} (same random draws as the baseline)"),
     "targets_title": ("各目标随时间变化（实线：当前设置；虚线：基准；点线：目标）",

@@ -36,6 +36,14 @@ def app_environment(case: str, lang: str, replicates: int, workers: int, quick: 
     return env
 
 
+def machine_cores() -> int:
+    """The cores this process may use (a container's or taskset's limit, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 def check_port_free(host: str, port: int) -> None:
     """A one-line error now rather than a server that fails after printing its address."""
     import socket
@@ -78,7 +86,7 @@ def cmd_app(args) -> int:
     if port > 65535:
         raise InputError(None, "--port", "must be a port number between 1 and 65535", port)
     replicates = positive_int("--replicates")(args.replicates)
-    workers = positive_int("--workers")(args.workers)
+    workers = positive_int("--workers")(args.workers) if args.workers is not None else machine_cores()
     if importlib.util.find_spec("solara") is None:
         raise InputError(None, "scensim app", "needs the app's libraries: pip install -e \".[app]\"")
     from sim.core.case import load_case
@@ -96,7 +104,7 @@ def cmd_app(args) -> int:
     proc = subprocess.Popen(solara_command(args.host, port), env=env, start_new_session=True,
                             preexec_fn=_die_with_parent if sys.platform == "linux" else None)
     shown = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"scensim app: {case.id} on http://{shown}:{port}/ ({replicates} replicates, {workers} worker"
+    print(f"scensim app: {case.id} on http://{shown}:{port}/ ({replicates} replicates on {workers} core"
           f"{'s' if workers > 1 else ''}; Ctrl-C stops it)", flush=True)
 
     def on_term(signum, frame):
@@ -124,9 +132,9 @@ def register(sub) -> None:
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language the page opens in (default zh)")
     p.add_argument("--case", default=None, help="case file (default scenarios/hunan_2026_2028.toml)")
     p.add_argument("--replicates", "-r", default="8", help="replicates of the full set (default 8)")
-    p.add_argument("--workers", default="2",
-                   help="worker processes that run the simulations, shared by all sessions (default 2; "
-                   "1 runs them in the server process)")
+    p.add_argument("--workers", default=None,
+                   help="cores to run the simulations on, shared by all sessions (default: every core of this "
+                   "machine; 1 runs them in the server process)")
     p.add_argument("--mixes", default=None,
                    help="policy-mix experiment for the presets (default experiments/hunan_policy_mixes.toml)")
     p.set_defaults(handler=cmd_app)

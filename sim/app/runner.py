@@ -1,0 +1,316 @@
+"""The processes that run the app's replicates, shared by every browser session, and one session's
+request for one setting (:class:`Computation`): partials and digests as they arrive, and the runs it
+no longer needs cancelled when the student moves on (a queued run is dropped, a running one stops at
+its next month). Runs are a function of (settings, seed), so sessions share finished and running
+runs; nothing of a session's state is kept here.
+
+Processes (``Runner(workers=W)``, W = the machine's cores by default; ``W <= 1``: everything runs in the
+calling thread). Three pools, all shared by every session:
+- *front*, ``FRONT_PER_CORE × W`` processes at normal priority: the quick replicates (the first
+  answer). More processes than cores on purpose: when many students move a slider at once, their
+  first replicates share the cores (each gets its first year's answer soon) instead of queueing one
+  behind another (each waiting for whole replicates of the others).
+- *back*, W processes at ``BACK_NICENESS``: the rest of the full set. The kernel gives them the cores
+  only when the front has nothing to do, so refining one student's answer never delays another's
+  first answer.
+- *draw*, W processes at normal priority: the figures (matplotlib), so drawing spreads over the cores
+  and never holds the server's interpreter (the page stays responsive).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+
+from sim.app.compute import Cancelled, Digest, Partial, case_key, run_replicate
+from sim.core.case import Case
+
+FRONT_PER_CORE = 2  # front processes per core (see the module docstring)
+BACK_NICENESS = 15  # the back pool's niceness: it yields the cores to the front and to the drawing
+SLOTS = 1 << 16  # cancellation flags shared with the workers (job id modulo SLOTS)
+
+
+# -- in a worker process ---------------------------------------------------------------------------
+_CHANNEL = None  # (queue for partials, shared cancellation flags), set by _init_worker
+
+
+def _init_worker(queue, flags, niceness: int):
+    global _CHANNEL
+    _CHANNEL = (queue, flags)
+    if niceness:
+        try:
+            os.nice(niceness)
+        except OSError:  # not allowed here: the pool still works, without the priority
+            pass
+
+
+def _run_job(job_id: int, case: Case, replicate: int, seed: int):
+    queue, flags = _CHANNEL
+    slot = job_id % SLOTS
+    return run_replicate(case, replicate, seed, emit=lambda p: queue.put((job_id, p)),
+                         cancelled=lambda: flags[slot] == job_id)
+
+
+def _ready():
+    return os.getpid()
+
+
+# -- in the server ---------------------------------------------------------------------------------
+class Job:
+    """One replicate being computed, for one or more computations (sessions) that wait for it."""
+
+    def __init__(self, job_id: int, key: tuple, replicate: int):
+        self.id, self.key, self.replicate = job_id, key, replicate
+        self.listeners: set = set()
+        self.partial: Partial | None = None
+        self.digest: Digest | None = None
+        self.error: BaseException | None = None
+        self.finished = False
+        self.future = None
+
+
+class Computation:
+    """One session's request: replicates ``0..n-1`` of one setting. Read :meth:`state` and
+    :meth:`wait` for news; :meth:`close` when done with it (cancels what nobody else waits for)."""
+
+    def __init__(self, runner: "Runner", case: Case, seed: int, n: int, quick: int,
+                 cancel: threading.Event | None = None):
+        self.runner, self.case, self.seed, self.n, self.quick = runner, case, seed, n, quick
+        self.changed = threading.Event()
+        self.jobs: dict[int, Job] = {}
+        self.done: dict[int, Digest] = {}
+        self._released, self._cancel = threading.Event(), cancel
+        self.closed = False
+
+    def state(self) -> tuple[dict, dict]:
+        """(digests by replicate, latest partial by replicate for those not finished); raises a job's error."""
+        self.changed.clear()
+        for r, job in list(self.jobs.items()):
+            if job.finished:
+                if job.error is not None:
+                    raise job.error
+                if job.digest is not None:
+                    self.done[r] = job.digest
+                    del self.jobs[r]
+        partial = {r: job.partial for r, job in self.jobs.items() if job.partial is not None}
+        return dict(self.done), partial
+
+    def stopped(self) -> bool:
+        """Released, or its session's cancel event set (in-thread mode stops its replicate then)."""
+        return self._released.is_set() or (self._cancel is not None and self._cancel.is_set())
+
+    @property
+    def complete(self) -> bool:
+        return len(self.done) == self.n
+
+    def wait(self, timeout: float) -> None:
+        """Until something new arrived (or ``timeout``); in-thread mode: compute the next replicate."""
+        if self.runner.in_thread:
+            self.runner.step_in_thread(self)
+        else:
+            self.changed.wait(timeout)
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self.runner.release(self)
+
+
+class Runner:
+    """Computes digests — in worker processes shared by all sessions (see the module docstring), or in
+    the calling thread (``workers <= 1``) — and keeps the last ``cache_size`` of them."""
+
+    def __init__(self, workers: int = 1, cache_size: int = 2000, front: int | None = None):
+        self.workers = workers
+        self.in_thread = workers <= 1
+        self.front_size = front or FRONT_PER_CORE * max(1, workers)
+        self.cache_size = cache_size
+        self._cache: OrderedDict = OrderedDict()
+        self._lock = threading.RLock()
+        self._jobs: dict[tuple, Job] = {}  # run key -> job in flight
+        self._by_id: dict[int, Job] = {}
+        self._next_id = 1
+        self._pools = None
+
+    # -- pools --------------------------------------------------------------------------------------
+    def _start(self):
+        with self._lock:
+            if self._pools is not None:
+                return self._pools
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            ctx = multiprocessing.get_context("spawn")  # what Mesa sets anyway
+            self._queue, self._flags = ctx.Queue(), ctx.RawArray("q", SLOTS)
+
+            def pool(n, niceness):
+                return ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker,
+                                           initargs=(self._queue, self._flags, niceness))
+
+            self._pools = {"front": pool(self.front_size, 0), "back": pool(self.workers, BACK_NICENESS),
+                           "draw": pool(self.workers, 0)}
+            threading.Thread(target=self._read_partials, name="scensim-partials", daemon=True).start()
+            return self._pools
+
+    def warm_up(self) -> None:
+        """Start every worker process now (each imports the model once), not at the first slider move."""
+        if self.in_thread:
+            return
+        pools = self._start()
+        futures = [p.submit(_ready) for p in pools.values() for _ in range(p._max_workers)]
+        for f in futures:
+            f.result()
+
+    def close(self):
+        with self._lock:
+            pools, self._pools = self._pools, None
+        if pools is not None:
+            for p in pools.values():
+                p.shutdown(wait=False, cancel_futures=True)
+            self._queue.put(None)
+
+    def _read_partials(self):
+        queue = self._queue
+        while True:
+            try:
+                msg = queue.get()
+            except (EOFError, OSError):
+                return
+            if msg is None:
+                return
+            job_id, part = msg
+            with self._lock:
+                job = self._by_id.get(job_id)
+                if job is None or job.finished:
+                    continue
+                job.partial = part
+                listeners = list(job.listeners)
+            for c in listeners:
+                c.changed.set()
+
+    def call(self, fn, *args):
+        """``fn(*args)`` in the drawing processes (in this thread with ``workers <= 1``)."""
+        if self.in_thread:
+            return fn(*args)
+        return self._start()["draw"].submit(fn, *args).result()
+
+    # -- cache --------------------------------------------------------------------------------------
+    def _get(self, key):
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        return None
+
+    def _put(self, key, value):
+        with self._lock:
+            self._cache[key] = value
+            self._cache.move_to_end(key)
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+
+    # -- computations -------------------------------------------------------------------------------
+    def request(self, case: Case, seed: int, n: int, quick: int | None = None,
+                cancel: threading.Event | None = None) -> Computation:
+        """Start (or join) the runs of replicates ``0..n-1``: the first ``quick`` at the front, the rest
+        at the back. Cached digests are there at once. ``cancel``: in-thread mode stops at the next
+        month once it is set."""
+        quick = n if quick is None else quick
+        comp = Computation(self, case, seed, n, quick, cancel)
+        ck = case_key(case)
+        with self._lock:
+            for r in range(n):
+                key = (ck, seed, r)
+                got = self._get(key)
+                if got is not None:
+                    comp.done[r] = got
+                    continue
+                job = self._jobs.get(key)
+                if job is None:
+                    job = Job(self._next_id, key, r)
+                    self._next_id += 1
+                    self._jobs[key] = job
+                    self._by_id[job.id] = job
+                    if not self.in_thread:
+                        pool = self._start()["front" if r < quick else "back"]
+                        job.future = pool.submit(_run_job, job.id, case, r, seed)
+                        job.future.add_done_callback(lambda f, job=job: self._finish(job, f))
+                job.listeners.add(comp)
+                comp.jobs[r] = job
+        comp.changed.set()
+        return comp
+
+    def _finish(self, job: Job, future) -> None:
+        d, err = None, None
+        if not future.cancelled():
+            try:
+                d = future.result()
+            except BaseException as e:  # shown to the sessions that wait for it
+                err = e
+        with self._lock:
+            if d is not None:
+                self._put(job.key, d)
+            job.digest, job.finished = d, True
+            job.error = err if d is None and err is not None else None
+            if self._jobs.get(job.key) is job:
+                del self._jobs[job.key]
+            self._by_id.pop(job.id, None)
+            listeners = list(job.listeners)
+        if d is None and err is None:  # cancelled for everyone who asked: nobody listens any more
+            return
+        for c in listeners:
+            c.changed.set()
+
+    def release(self, comp: Computation) -> None:
+        """A session no longer needs ``comp``: cancel its runs nobody else waits for."""
+        comp._released.set()
+        with self._lock:
+            for job in comp.jobs.values():
+                job.listeners.discard(comp)
+                if job.listeners or job.finished:
+                    continue
+                if self._jobs.get(job.key) is job:  # a new request starts afresh
+                    del self._jobs[job.key]
+                if job.future is not None and not job.future.cancel():
+                    self._flags[job.id % SLOTS] = job.id  # running: stops at its next month
+                if job.future is None:
+                    self._by_id.pop(job.id, None)
+
+    def step_in_thread(self, comp: Computation) -> None:
+        """In-thread mode: run ``comp``'s next missing replicate here (partials go to its job)."""
+        pending = sorted(r for r, job in comp.jobs.items() if not job.finished)
+        if not pending:
+            return
+        job = comp.jobs[pending[0]]
+
+        def emit(p):
+            job.partial = p
+            comp.changed.set()
+
+        d = run_replicate(comp.case, job.replicate, comp.seed, emit=emit, cancelled=comp.stopped)
+        with self._lock:
+            if d is not None:
+                self._put(job.key, d)
+            job.digest, job.finished = d, d is not None
+            if d is not None and self._jobs.get(job.key) is job:
+                del self._jobs[job.key]
+                self._by_id.pop(job.id, None)
+        if d is None:
+            raise Cancelled()
+        comp.changed.set()
+
+    def digests(self, case: Case, replicates: int, seed: int, cancel: threading.Event | None = None) -> list[Digest]:
+        """Digests of replicates ``0..replicates-1`` (all at the front); raises :class:`Cancelled` once
+        ``cancel`` is set."""
+        comp = self.request(case, seed, replicates, cancel=cancel)
+        try:
+            while True:
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled()
+                done, _ = comp.state()
+                if len(done) == replicates:
+                    return [done[r] for r in range(replicates)]
+                comp.wait(0.05)
+        finally:
+            comp.close()
