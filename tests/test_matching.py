@@ -126,3 +126,18 @@ def test_levers_channels_are_those_of_the_enumerated_rule():
         checked_attraction += len(m.levers["attraction"].came_for) > 0
         assert not (~m.suppliers.registered[full.supplier] & m.levers.combine("aware_pairs", full, n=len(full))).any()
     assert checked_events and checked_attraction  # the channels were open in some of the months checked
+
+
+def test_asking_the_levers_in_batches_changes_nothing(monkeypatch):
+    import sim.core.market.matching as matching
+
+    m = ScenarioMarket(load_case(HUNAN), seed=4)
+    for _ in range(6):
+        m.step()
+    o = m.open_scenarios()
+    whole, via = m.sample_awareness(o)
+    assert via.any() and (~via).any()
+    monkeypatch.setattr(matching, "LISTED_BATCH", 97)
+    parts, via_parts = m.sample_awareness(o)
+    assert np.array_equal(_codes(whole), _codes(parts)) and np.array_equal(via, via_parts)
+    assert np.array_equal(whole.capability, parts.capability)

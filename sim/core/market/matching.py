@@ -40,6 +40,8 @@ from sim.core.market.population import CAP_KEY
 from sim.core.market.pricing import ask_price, markup_share, rank_keys, reservation_price
 
 CapList = tuple[np.ndarray, np.ndarray, np.ndarray]  # capability indices by domain, counts, starts
+CANDIDATE_FIELDS = ("supplier", "scenario", "capability", "domain")
+LISTED_BATCH = 2_000_000  # (supplier on the capability list, scenario) pairs the levers are asked about at once
 FIELDS = ("supplier", "scenario", "capability", "domain", "budget", "p_success", "outlay", "price", "followon")
 
 
@@ -208,14 +210,18 @@ class Matching:
         c = cap.order[cap.dstart[dom[g]] + pos]
         net = Candidates(cap.supplier[c], scenarios[g], c, dom[g])
         net = net.take(self.available(net.supplier))
+        listed = net.take(np.zeros(len(net), dtype=bool))
         if self.levers.each("aware_pairs"):
             s = cap.supplier[cap.order]
-            listed = self._enumerate(scenarios, self._capability_list(self.suppliers.registered[s] & self.available(s)))
-            listed = listed.take(self.levers.combine("aware_pairs", listed, n=len(listed)))
-        else:
-            listed = net.take(np.zeros(len(net), dtype=bool))
-        both = Candidates(*(np.concatenate([getattr(net, f), getattr(listed, f)])
-                            for f in ("supplier", "scenario", "capability", "domain")))
+            caps = self._capability_list(self.suppliers.registered[s] & self.available(s))
+            # the levers are asked in batches of scenarios of at most LISTED_BATCH pairs (bounded memory)
+            batch = np.cumsum(caps[1][dom]) // LISTED_BATCH
+            parts = [listed]
+            for b in np.unique(batch):
+                ask = self._enumerate(scenarios[batch == b], caps)
+                parts.append(ask.take(self.levers.combine("aware_pairs", ask, n=len(ask))))
+            listed = Candidates(*(np.concatenate([getattr(x, f) for x in parts]) for f in CANDIDATE_FIELDS))
+        both = Candidates(*(np.concatenate([getattr(net, f), getattr(listed, f)]) for f in CANDIDATE_FIELDS))
         code = both.scenario.astype(np.int64) * CAP_KEY + both.supplier
         _, first = np.unique(code, return_index=True)  # sorted by scenario, then supplier
         return both.take(first), np.isin(code[first], code[len(net):])
