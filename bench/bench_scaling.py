@@ -12,6 +12,11 @@ suppliers number the size asked for (the Hunan case has 5,218). The registry's b
 parameters (200,000 firms of a kind, 1,000 entrants and 50 needs a month) guard case files against
 typing errors; the benchmark lifts them for itself only, by setting the values on the case directly.
 
+With ``--baseline DIR`` (a checkout of an earlier commit, e.g. ``git worktree add /tmp/before <commit>``)
+each size is also run on that code, in turns with this one (baseline first), and the ratio printed: the
+machine's load then weighs on both alike. A size whose baseline run is expected to be hopeless can be
+left out of the baseline with ``--baseline-max``.
+
 Each size runs in a fresh subprocess (so that its peak RSS, from ``resource.getrusage``, is its own);
 the subprocess builds the model and steps it to the end (set-up included in the time). The scaling
 exponent is the least-squares slope of log(time) on log(suppliers). Prints figures; asserts nothing.
@@ -32,7 +37,10 @@ from pathlib import Path
 from types import MappingProxyType
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # this checkout's sim, not whichever one is installed
+if "--root" in sys.argv:  # a child measuring another checkout (--baseline)
+    sys.path.insert(0, sys.argv[sys.argv.index("--root") + 1])
+else:
+    sys.path.insert(0, str(ROOT))  # this checkout's sim, not whichever one is installed
 CASE = ROOT / "scenarios" / "hunan_2026_2028.toml"
 SUPPLIER_KINDS = ("startups", "smes", "leaders", "institutes")
 SCALED_COUNTS = ("soes", "chain_leaders", "pilot_bases")
@@ -104,7 +112,10 @@ def main() -> None:
     ap.add_argument("--months", type=int, default=None, help="cut the horizon (default: the case's 33 months)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=3600.0, help="seconds allowed per size")
+    ap.add_argument("--baseline", default=None, help="a checkout of earlier code to measure in turns with this one")
+    ap.add_argument("--baseline-max", type=int, default=None, help="largest size to run on the baseline")
     ap.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--root", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child is not None:
         child(args.child, args.months, args.seed)
@@ -118,25 +129,50 @@ def main() -> None:
           f"load average before: {os.getloadavg()[0]:.2f}")
     print("case: hunan_2026_2028 grown with openers in proportion (suppliers, entry, firm openers and "
           "department/city opening rates × f); one replicate per size, each in a fresh process")
-    rows = []
-    for n in sizes:
-        cmd = [sys.executable, __file__, "--child", str(n), "--seed", str(args.seed)]
+    def measure(n, root):
+        cmd = [sys.executable, __file__, "--child", str(n), "--seed", str(args.seed), "--root", str(root)]
         if args.months is not None:
             cmd += ["--months", str(args.months)]
         try:
-            out = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout, cwd=ROOT)
+            out = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout, cwd=root)
         except subprocess.TimeoutExpired:
-            print(f"{n:>9,} suppliers: did not finish within {args.timeout:.0f} s")
-            continue
+            print(f"{n:>9,} suppliers: did not finish within {args.timeout:.0f} s ({root})")
+            return None
         if out.returncode != 0:
-            print(f"{n:>9,} suppliers: failed (exit {out.returncode}): {out.stderr.strip().splitlines()[-1:]}")
-            continue
-        r = json.loads(out.stdout.strip().splitlines()[-1])
-        rows.append(r)
-        print(f"{n:>9,} suppliers (f = {r['factor']:.1f}; {r['openers']:,} openers, {r['scenarios']:,} needs, "
+            print(f"{n:>9,} suppliers: failed (exit {out.returncode}, {root}): {out.stderr.strip().splitlines()[-1:]}")
+            return None
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    def show(r, label):
+        print(f"{label}{r['n']:>9,} suppliers (f = {r['factor']:.1f}; {r['openers']:,} openers, {r['scenarios']:,} needs, "
               f"{r['suppliers_end']:,} suppliers at the end), {r['months']} months: "
               f"{r['seconds']:8.1f} s (set-up {r['setup']:.1f} s)  peak RSS {r['rss'] / 1e9:6.2f} GB  "
               f"{r['supplier_months'] / r['seconds']:,.0f} supplier-months/s")
+
+    rows, base_rows = [], []
+    if args.baseline:
+        bcommit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=args.baseline, capture_output=True,
+                                 text=True).stdout.strip()
+        print(f"baseline: {args.baseline} (commit {bcommit or 'unknown'}), run in turns with this checkout")
+    for n in sizes:
+        b = None
+        if args.baseline and (args.baseline_max is None or n <= args.baseline_max):
+            b = measure(n, args.baseline)
+            if b:
+                base_rows.append(b)
+                show(b, "baseline ")
+        r = measure(n, ROOT)
+        if r is None:
+            continue
+        rows.append(r)
+        show(r, "now      " if args.baseline else "")
+        if b:
+            print(f"         speed-up {b['seconds'] / r['seconds']:.1f}×, peak memory {r['rss'] / b['rss']:.2f}× the baseline's")
+    if len(base_rows) >= 2:
+        import numpy as np
+
+        slope = float(np.polyfit(np.log([r["n"] for r in base_rows]), np.log([r["seconds"] for r in base_rows]), 1)[0])
+        print(f"baseline scaling exponent ({len(base_rows)} sizes): {slope:.2f}")
     if len(rows) >= 2:
         import numpy as np
 
