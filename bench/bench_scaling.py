@@ -147,7 +147,7 @@ def main() -> None:
         print(f"{label}{r['n']:>9,} suppliers (f = {r['factor']:.1f}; {r['openers']:,} openers, {r['scenarios']:,} needs, "
               f"{r['suppliers_end']:,} suppliers at the end), {r['months']} months: "
               f"{r['seconds']:8.1f} s (set-up {r['setup']:.1f} s)  peak RSS {r['rss'] / 1e9:6.2f} GB  "
-              f"{r['supplier_months'] / r['seconds']:,.0f} supplier-months/s")
+              f"{r['supplier_months'] / r['seconds']:,.0f} supplier-months/s  (load {os.getloadavg()[0]:.1f})")
 
     rows, base_rows = [], []
     if args.baseline:
