@@ -12,7 +12,7 @@ suppliers number the size asked for (the Hunan case has 5,218). The registry's b
 parameters (200,000 firms of a kind, 1,000 entrants and 50 needs a month) guard case files against
 typing errors; the benchmark lifts them for itself only, by setting the values on the case directly.
 
-With ``--baseline DIR`` (a checkout of an earlier commit, e.g. ``git worktree add /tmp/before <commit>``)
+With ``--baseline DIR`` (an earlier commit's files, e.g. ``mkdir /tmp/before && git archive <commit> | tar -x -C /tmp/before``)
 each size is also run on that code, in turns with this one (baseline first), and the ratio printed: the
 machine's load then weighs on both alike. A size whose baseline run is expected to be hopeless can be
 left out of the baseline with ``--baseline-max``.
