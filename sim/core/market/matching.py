@@ -5,6 +5,25 @@ price, or comprehensive scoring of price, readiness and track record with risk a
 suppliers; several winners under racing; suppliers within capacity). Prices, rules and suppliers'
 expectations are in :mod:`sim.core.market.pricing`.
 
+**Awareness, sampled rather than enumerated.** A supplier can learn of an open opportunity in a domain
+where it holds a capability, while it is alive with spare capacity, by two routes: its own network, with
+probability ``supply.network_awareness`` a month for each such pair, independently (assumed —
+uncertain); and the levers' channels (hook ``aware_pairs``: the platform, events, attraction), which all
+work through the capability list (场景能力清单) — the platform shows opportunities to registered
+suppliers, events register their attendees, attracted firms are registered — so the levers are asked
+only about pairs of registered suppliers. The network route is not enumerated pair by pair (a region
+with S capabilities and O open opportunities has S × O pairs a month, of which a few per cent become
+aware): per open opportunity, the aware positions in its domain's capability list are drawn by
+geometric skips (:func:`bernoulli_positions`), each pair kept independently with the network
+probability, at a cost proportional to the pairs kept. Only aware pairs are priced.
+
+The random stream of the network route changed once with this (issue 15): draws are keyed by
+(month, opportunity, skip number) instead of (month, supplier, opportunity); every pair's probability
+of awareness is unchanged (``tests/test_matching.py``), and so is the distribution of every outcome
+(``tests/test_stream_equivalence.py``). A supplier's network awareness is still a function of the seed
+and its position in its domain's capability list, which entrants extend at the end: twin runs share
+it for every supplier they share up to the first entrant that differs.
+
 Part of :class:`~sim.core.model.ScenarioMarket` (a mixin).
 """
 
@@ -20,7 +39,71 @@ from sim.core.market.pilots import P_MATCHED
 from sim.core.market.population import CAP_KEY
 from sim.core.market.pricing import ask_price, markup_share, rank_keys, reservation_price
 
+CapList = tuple[np.ndarray, np.ndarray, np.ndarray]  # capability indices by domain, counts, starts
+CANDIDATE_FIELDS = ("supplier", "scenario", "capability", "domain")
+LISTED_BATCH = 2_000_000  # (supplier on the capability list, scenario) pairs the levers are asked about at once
 FIELDS = ("supplier", "scenario", "capability", "domain", "budget", "p_success", "outlay", "price", "followon")
+
+
+def bernoulli_positions(draws, stream: str, t: int, keys: np.ndarray, n: np.ndarray, p: float
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """Keep each of ``n[i]`` items of group ``i`` independently with probability ``p``; return the
+    (group, position) of the kept items, positions increasing within a group.
+
+    The cost is proportional to the items kept, not to ``n.sum()``: the gaps between kept items are
+    geometric (the j-th gap of group i is ``1 + floor(log u / log(1 − p))`` with ``u`` the keyed draw
+    ``(stream, t, keys[i], j)``; Devroye, *Non-Uniform Random Variate Generation*, 1986, §X.2), drawn
+    in rounds sized to cover each group's expected count with a margin, until every group's next kept
+    position lies past its end."""
+    n = np.asarray(n, dtype=np.int64)
+    keys = np.asarray(keys)
+    empty = np.zeros(0, dtype=np.int64)
+    if p <= 0.0 or len(n) == 0 or n.sum() == 0:
+        return empty, empty
+    if p >= 1.0:
+        g = np.repeat(np.arange(len(n)), n)
+        return g, np.arange(len(g)) - np.repeat(np.cumsum(n) - n, n)
+    log_q = np.log1p(-p)
+    groups, positions = [], []
+    last = np.full(len(n), -1, dtype=np.int64)  # the last kept position so far
+    drawn = np.zeros(len(n), dtype=np.int64)  # gaps drawn so far
+    live = np.flatnonzero(n > 0)
+    cap = int(n.max()) + 1
+    while len(live):
+        mean = (n[live] - last[live] - 1) * p
+        m = np.ceil(mean + 4.0 * np.sqrt(mean) + 2.0).astype(np.int64)  # gaps this round
+        g = np.repeat(live, m)
+        within = np.arange(len(g)) - np.repeat(np.cumsum(m) - m, m)
+        u = draws.uniform(stream, t, keys[g], drawn[g] + within)
+        gap = np.minimum(1.0 + np.floor(np.log(u) / log_q), cap).astype(np.int64)
+        cs = np.cumsum(gap)
+        pos = last[g] + cs - np.repeat(cs[np.cumsum(m) - m] - gap[np.cumsum(m) - m], m)
+        keep = pos < n[g]
+        groups.append(g[keep])
+        positions.append(pos[keep])
+        end = np.cumsum(m) - 1
+        drawn[live] += m
+        last[live] = pos[end]
+        live = live[pos[end] < n[live]]
+    g, pos = np.concatenate(groups), np.concatenate(positions)
+    order = np.lexsort((pos, g))
+    return g[order], pos[order]
+
+
+@dataclass
+class Candidates:
+    """(supplier, open scenario) pairs not yet priced: what the ``aware_pairs`` hook is asked about."""
+
+    supplier: np.ndarray
+    scenario: np.ndarray
+    capability: np.ndarray
+    domain: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.supplier)
+
+    def take(self, mask) -> Candidates:
+        return Candidates(self.supplier[mask], self.scenario[mask], self.capability[mask], self.domain[mask])
 
 
 @dataclass
@@ -84,17 +167,64 @@ class Matching:
         reserve = reservation_price(cost, p_success, followon, self.scenarios.budget[scenario])
         return ask_price(reserve, self.price_ceiling(scenario), markup)
 
-    def candidate_pairs(self, scenarios: np.ndarray) -> Pairs:
-        """Every (capability holder, open scenario) in the same domain, supplier alive with spare capacity."""
+    def available(self, suppliers: np.ndarray) -> np.ndarray:
+        """Whether each supplier can take on a pilot: alive, with spare capacity."""
+        sup = self.suppliers
+        return sup.alive[suppliers] & (sup.load[suppliers] < self.kind_capacity[sup.kind[suppliers]])
+
+    def _enumerate(self, scenarios: np.ndarray, caps: CapList) -> Candidates:
+        """Every (capability in ``caps``, scenario) in the same domain; ``caps``: capability indices
+        sorted by domain, with their per-domain counts and starts."""
+        order, dcount, dstart = caps
         dom = self.scenarios.domain[scenarios]
-        counts = self.capabilities.dcount[dom]
+        counts = dcount[dom]
         total = int(counts.sum())
         o = np.repeat(scenarios, counts)
-        offs = np.repeat(self.capabilities.dstart[dom] - (np.cumsum(counts) - counts), counts) + np.arange(total)
-        c = self.capabilities.order[offs]
-        s = self.capabilities.supplier[c]
-        ok = self.suppliers.alive[s] & (self.suppliers.load[s] < self.kind_capacity[self.suppliers.kind[s]])
-        return self._make_pairs(s[ok], o[ok], c[ok])
+        offs = np.repeat(dstart[dom] - (np.cumsum(counts) - counts), counts) + np.arange(total)
+        c = order[offs]
+        return Candidates(self.capabilities.supplier[c], o, c, np.repeat(dom, counts))
+
+    def _capability_list(self, keep: np.ndarray | None = None) -> CapList:
+        """The capabilities sorted by domain (those where ``keep``, a mask over that order, if given)."""
+        cap = self.capabilities
+        if keep is None:
+            return cap.order, cap.dcount, cap.dstart
+        order = cap.order[keep]
+        dcount = np.bincount(cap.domain[order], minlength=self.n_domains)
+        return order, dcount, np.cumsum(dcount) - dcount
+
+    def candidate_pairs(self, scenarios: np.ndarray) -> Pairs:
+        """Every (capability holder, open scenario) in the same domain, supplier alive with spare capacity,
+        priced (enumerated: for tests and analyses of the whole set; :meth:`match` samples instead)."""
+        pairs = self._enumerate(scenarios, self._capability_list())
+        pairs = pairs.take(self.available(pairs.supplier))
+        return self._make_pairs(pairs.supplier, pairs.scenario, pairs.capability)
+
+    def sample_awareness(self, scenarios: np.ndarray) -> tuple[Candidates, np.ndarray]:
+        """This month's aware (supplier, open scenario) pairs, unpriced, by scenario then supplier, and
+        whether each came through a lever's channel (a matchmaking service). See the module docstring."""
+        d, cap = self.draws, self.capabilities
+        dom = self.scenarios.domain[scenarios]
+        g, pos = bernoulli_positions(d, "network", self.t, self.scenarios.key[scenarios], cap.dcount[dom],
+                                     self.params["supply.network_awareness"])
+        c = cap.order[cap.dstart[dom[g]] + pos]
+        net = Candidates(cap.supplier[c], scenarios[g], c, dom[g])
+        net = net.take(self.available(net.supplier))
+        listed = net.take(np.zeros(len(net), dtype=bool))
+        if self.levers.each("aware_pairs"):
+            s = cap.supplier[cap.order]
+            caps = self._capability_list(self.suppliers.registered[s] & self.available(s))
+            # the levers are asked in batches of scenarios of at most LISTED_BATCH pairs (bounded memory)
+            batch = np.cumsum(caps[1][dom]) // LISTED_BATCH
+            parts = [listed]
+            for b in np.unique(batch):
+                ask = self._enumerate(scenarios[batch == b], caps)
+                parts.append(ask.take(self.levers.combine("aware_pairs", ask, n=len(ask))))
+            listed = Candidates(*(np.concatenate([getattr(x, f) for x in parts]) for f in CANDIDATE_FIELDS))
+        both = Candidates(*(np.concatenate([getattr(net, f), getattr(listed, f)]) for f in CANDIDATE_FIELDS))
+        code = both.scenario.astype(np.int64) * CAP_KEY + both.supplier
+        _, first = np.unique(code, return_index=True)  # sorted by scenario, then supplier
+        return both.take(first), np.isin(code[first], code[len(net):])
 
     def pairs_for(self, suppliers: np.ndarray, scenarios: np.ndarray) -> Pairs:
         """Pairs for given suppliers and scenarios (dropping those without a capability)."""
@@ -129,12 +259,9 @@ class Matching:
         open_ = self.open_scenarios()
         if len(open_) == 0:
             return
-        d, p, t = self.draws, self.params, self.t
-        pairs = self.candidate_pairs(open_)
-        skey, okey = self.suppliers.key[pairs.supplier], self.scenarios.key[pairs.scenario]
-        via_matchmaking = self.levers.combine("aware_pairs", pairs, n=len(pairs))
-        aware = via_matchmaking | (d.uniform("network", t, skey, okey) < p["supply.network_awareness"])
-        pairs, via_matchmaking = pairs.take(aware), via_matchmaking[aware]
+        d, t = self.draws, self.t
+        aware, via_matchmaking = self.sample_awareness(open_)
+        pairs = self._make_pairs(aware.supplier, aware.scenario, aware.capability)
         if len(pairs) == 0:
             return
         self.levers.notify("on_aware", pairs)
