@@ -141,3 +141,19 @@ def test_asking_the_levers_in_batches_changes_nothing(monkeypatch):
     parts, via_parts = m.sample_awareness(o)
     assert np.array_equal(_codes(whole), _codes(parts)) and np.array_equal(via, via_parts)
     assert np.array_equal(whole.capability, parts.capability)
+
+
+def test_calls_close_in_a_month_when_no_one_new_becomes_aware(monkeypatch):
+    """A call whose window ends closes on the bids already made even if no pair becomes aware that month
+    (until 2026-12 the month returned before closing calls, and due bids waited a whole further window)."""
+    m = ScenarioMarket(load_case(SMALL), seed=5)
+    while len(m._pending) == 0:
+        m.step()
+    pending_before = m._pending.copy()
+    nothing = m.sample_awareness(m.open_scenarios()[:0])
+    monkeypatch.setattr(m, "sample_awareness", lambda scenarios: nothing)
+    call = m.params["selection.call_months"]
+    for _ in range(call):  # every call open now reaches the end of its window within `call` months
+        m.step()
+    assert len(pending_before) > 0
+    assert not np.isin(pending_before, m._pending).any(), "bids of calls whose window ended are still pending"

@@ -263,6 +263,7 @@ class Matching:
         aware, via_matchmaking = self.sample_awareness(open_)
         pairs = self._make_pairs(aware.supplier, aware.scenario, aware.capability)
         if len(pairs) == 0:
+            self._close_calls()  # calls due this month close on the bids already made
             return
         self.levers.notify("on_aware", pairs)
         skey, okey = self.suppliers.key[pairs.supplier], self.scenarios.key[pairs.scenario]
