@@ -154,3 +154,11 @@ def test_params_command_lists_every_parameter():
     r = scensim("params", HUNAN, "--markdown")
     for name in REGISTRY.names():
         assert f"`{name}`" in r.stdout
+
+
+def test_params_command_prints_labels_in_either_language():
+    zh = scensim("params", HUNAN, "--kind", "lever", "--lang", "zh").stdout
+    en = scensim("params", HUNAN, "--kind", "lever", "--lang", "en").stdout
+    assert "hunan_2026_2028 的参数" in zh and "政策工具" in zh and "创新券年度预算" in zh
+    assert "Parameters of hunan_2026_2028" in en and "Voucher budget" in en and "政策工具" not in en
+    assert "vouchers.budget_cny_per_year" in zh and "vouchers.budget_cny_per_year" in en

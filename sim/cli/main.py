@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     ps.add_argument("case", nargs="?", default=None, help=f"case file (default: {DEFAULT_CASE})")
     ps.add_argument("--markdown", action="store_true", help="print docs/parameters.md")
     ps.add_argument("--kind", choices=("lever", "uncertainty"), default=None)
+    ps.add_argument("--lang", choices=("zh", "en"), default="en",
+                    help="language of the printed table's headers and labels (--markdown is English: docs/parameters.md)")
     add_path_flag(ps)
     return p
 
@@ -160,7 +162,7 @@ def cmd_params(args) -> int:
     else:
         from rich.console import Console
 
-        Console(width=200).print(parameters_table(case, kind=args.kind))
+        Console(width=200).print(parameters_table(case, kind=args.kind, lang=args.lang))
     return 0
 
 

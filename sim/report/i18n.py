@@ -163,6 +163,12 @@ TEXT = {
     "r_contents": ("目录", "Contents"),
     "r_figure": ("图", "Figure"),
     "r_table": ("表", "Table"),
+    # scensim params
+    "params_title": ("{case} 的参数", "Parameters of {case}"),
+    "params_cols": (("参数", "名称", "类别", "取值", "单位", "范围", "来源"),
+                    ("name", "label", "kind", "value", "unit", "range", "source")),
+    "params_lever": ("政策工具", "lever"),
+    "params_uncertainty": ("不确定性", "uncertainty"),
 }
 
 

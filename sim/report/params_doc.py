@@ -56,17 +56,21 @@ def parameters_markdown(case: Case) -> str:
     return "\n".join(lines)
 
 
-def parameters_table(case: Case, kind: str | None = None):
+def parameters_table(case: Case, kind: str | None = None, lang: str = "en"):
     from rich.table import Table
 
     from sim.report.escape import text
+    from sim.report.i18n import t
 
-    tab = Table(title=f"Parameters of {case.id}", title_justify="left")
-    for col in ("name", "kind", "value", "unit", "range", "source"):
+    tab = Table(title=t("params_title", lang).format(case=case.id), title_justify="left")
+    for col in t("params_cols", lang):
         tab.add_column(col, overflow="fold")
+    kinds = {"lever": t("params_lever", lang), "uncertainty": t("params_uncertainty", lang)}
     for p in REGISTRY:
         if kind and p.kind != kind:
             continue
         v = case.params[p.name]
-        tab.add_row(p.name, p.kind, value(v.value), p.unit, f"{value(v.lo)} – {value(v.hi)}", text(v.source))
+        label = p.label_zh if lang == "zh" else p.label_en
+        tab.add_row(p.name, text(label), kinds[p.kind], value(v.value), p.unit, f"{value(v.lo)} – {value(v.hi)}",
+                    text(v.source))
     return tab
