@@ -60,7 +60,7 @@ def parameters_table(case: Case, kind: str | None = None, lang: str = "en"):
     from rich.table import Table
 
     from sim.report.escape import text
-    from sim.report.i18n import t
+    from sim.report.i18n import pick, t
 
     tab = Table(title=t("params_title", lang).format(case=case.id), title_justify="left")
     for col in t("params_cols", lang):
@@ -70,7 +70,6 @@ def parameters_table(case: Case, kind: str | None = None, lang: str = "en"):
         if kind and p.kind != kind:
             continue
         v = case.params[p.name]
-        label = p.label_zh if lang == "zh" else p.label_en
-        tab.add_row(p.name, text(label), kinds[p.kind], value(v.value), p.unit, f"{value(v.lo)} – {value(v.hi)}",
+        tab.add_row(p.name, text(pick(p.label_zh, p.label_en, lang)), kinds[p.kind], value(v.value), p.unit, f"{value(v.lo)} – {value(v.hi)}",
                     text(v.source))
     return tab
