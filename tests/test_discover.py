@@ -64,5 +64,8 @@ def test_discover_command_on_a_small_sweep(tmp_path):
     assert {"parameter", "min", "max", "qp_low", "qp_high"} <= set(box.columns)
     r = scensim("discover", out, "--method", "cart", "--target", "published_per_year", "--no-figures")
     assert "CART leaves" in r.stdout
+    none = scensim("discover", out, "--out", tmp_path / "none")  # all targets in every year: met in no run here
+    assert "outcome all_targets_met: 0 runs" in none.stdout and "Nothing to discover" in none.stdout
+    assert not (tmp_path / "none").exists()  # nothing half-written
     bad = scensim("discover", out, "--target", "nonesuch", check=False)
     assert bad.returncode == 2 and "--target = 'nonesuch'" in bad.stderr or "nonesuch" in bad.stderr

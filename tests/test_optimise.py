@@ -72,3 +72,29 @@ def test_optimise_command_on_the_synthetic_case(tmp_path):
     assert (out / "figures" / "pareto_front.png").exists() and (out / "figures" / "pareto_front.svg").exists()
     again = scensim("optimise", SPEC, "--workers", "1", "--out", out, "--no-figures")  # resumes: nothing recomputed
     assert "0 computed" in again.stderr and pd.read_parquet(out / "optimise_trials.parquet").equals(trials)
+
+
+def test_pareto_front_names_of_close_mixes_do_not_overlap():
+    """Hand-made mixes close in cost and P (as Hunan's are: five within 1.2 × 100 million CNY at P ≈ 0)
+    get names that do not overlap each other once drawn."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import pandas as pd
+
+    from sim.report.analysis_figures import pareto_front
+
+    trials = pd.DataFrame({"cost_cny": [3e8, 9e8, 14e8], "p_met": [0.0, 0.25, 0.5]})
+    costs = [3.7e8, 7.2e8, 7.8e8, 8.2e8, 8.4e8, 10.2e8]
+    ps = [0.0, 0.0, 0.0, 0.04, 0.0, 0.12]
+    mixes = pd.DataFrame({"mix": ["equity_led", "balanced", "platform_led", "soe_led", "baseline", "procurement_led"],
+                          "cost_cny": costs, "p_met": ps, "p_low": ps, "p_high": [p + 0.14 for p in ps],
+                          "cost_low": [c * 0.99 for c in costs], "cost_high": [c * 1.01 for c in costs]})
+    fig = pareto_front(trials, None, mixes, 0.5, "en", ["all:2028"])
+    fig.canvas.draw()
+    names = [t for t in fig.axes[0].texts if t.get_text() in set(mixes["mix"])]
+    assert len(names) == len(mixes)
+    boxes = [t.get_window_extent() for t in names]
+    overlapping = [(names[i].get_text(), names[j].get_text()) for i in range(len(boxes)) for j in range(i + 1, len(boxes))
+                   if boxes[i].overlaps(boxes[j])]
+    assert not overlapping

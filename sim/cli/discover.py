@@ -61,6 +61,13 @@ def cmd_discover(args) -> int:
     con = stdout_console(160)
     con.print(f"[bold]{manifest['experiment']}[/]: {len(runs)} runs, {len(factors)} parameters; outcome {y_name}: "
               f"{int(y.sum())} runs ({y.mean():.0%})", highlight=False)
+    if y.all() or not y.any():
+        # Nothing separates runs with the outcome from runs without: a finding, not an input error.
+        con.print(("没有可发现的区域：" if args.lang == "zh" else "Nothing to discover: ")
+                  + (f"the outcome holds in {'all' if y.all() else 'none'} of the {len(y)} runs; no box, score or "
+                     "figure is written. Ask a narrower question: --period YEAR (one year instead of every year) "
+                     "or --target ID (where one target fails)."), highlight=False)
+        return 0
     tables, figs = {}, {}
     scores = feature_scores(x, y, seed)
     tables["feature_scores"] = scores

@@ -268,8 +268,7 @@ def pareto_front(trials: pd.DataFrame, finals: pd.DataFrame, mixes: pd.DataFrame
                     xerr=[(d["cost_cny"] - d["cost_low"]) / s, (d["cost_high"] - d["cost_cny"]) / s], fmt=marker,
                     color=color, ms=6, lw=1, capsize=2, label=lab)
         if "mix" in d:
-            for _, r in d.iterrows():
-                ax.annotate(r["mix"], (r["cost_cny"] / s, r["p_met"]), fontsize=7, xytext=(4, -9), textcoords="offset points")
+            _label_mixes(ax, d, s)
     if probability is not None:
         ax.axhline(probability, ls="--", color="#cb181d", lw=0.8)
         ax.text(ax.get_xlim()[0], probability, pick(f" 要求 p = {probability:g}", f" required p = {probability:g}", lang),
@@ -282,6 +281,26 @@ def pareto_front(trials: pd.DataFrame, finals: pd.DataFrame, mixes: pd.DataFrame
                  fontsize=10)
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, frameon=False)
     return fig
+
+
+def _label_mixes(ax, mixes: pd.DataFrame, scale: float) -> None:
+    """Name each hand-made mix beside its marker. Names are placed above their markers, lifted line by
+    line until they clear every name already placed (judged in points on the drawn axes, so markers
+    close in cost or in P never get overlapping names; below, a name at P = 0 would fall on the axis)."""
+    ax.set_ylim(-0.02, 1.08)
+    ax.autoscale_view()
+    to_pt = 72.0 / ax.figure.dpi
+    placed: list[tuple[float, float, float]] = []  # left, right, baseline of each name, in points
+    for _, r in mixes.sort_values("cost_cny").iterrows():
+        x, y = r["cost_cny"] / scale, r["p_met"]
+        px, py = (v * to_pt for v in ax.transData.transform((x, y)))
+        width = 4.2 * len(str(r["mix"]))  # 7-point text, about 0.6 em a character
+        dy = 5.0
+        while any(px + 5 < right and left < px + 5 + width and abs(py + dy - base) < 9 for left, right, base in placed):
+            dy += 10.0
+        placed.append((px + 5, px + 5 + width, py + dy))
+        ax.annotate(r["mix"], (x, y), fontsize=7, xytext=(5, dy), textcoords="offset points",
+                    bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8})
 
 
 def _targets_label(entry: str, lang: str) -> str:
