@@ -1,0 +1,513 @@
+"""A national case: several regions' scenario markets stepped in lockstep, with cross-region flows.
+
+A national case file (``[case] kind = "national"``) composes regions rather than copying them: each
+``[[regions]]`` entry names an existing case file and may override its parameters; ``[flows]`` gives
+the cross-region parameters (value, unit, range, source, as a case's parameters); ``[[national_domains]]``
+says which regions' domains are the same field (the cases name their domains differently), and
+``[alliance]`` lists the cities of the Scenario-Innovation City Alliance (场景创新城市联盟) by region.
+``load_national`` validates the file with one-line errors (file, key, value, what is allowed).
+
+**Horizon.** The national run spans the union of the regions' horizons, month by month. Each region
+keeps its own calendar and plan: it is dormant before its own start and after its own end, and its
+targets are read on its own horizon exactly as when it runs alone.
+
+**Seeds.** Region ``i`` (in file order) runs with the model seed ``run_seed(seed, i)``; the exchange
+draws its own keyed numbers from ``seed`` (streams ``national_*``). A region's run is a function of
+its case, its seed and what the exchange does to it; with every flow at zero the exchange does
+nothing, and each region gives exactly its single-region results at that seed
+(``tests/test_national.py``).
+
+**The monthly exchange** runs after every active region has stepped its month (the flows, each a
+decision rule with its grounds):
+
+1. *Suppliers bid for other regions' open scenarios* (home bias). A firm of region R learns of an
+   opportunity open in region H, in a field where it holds a capability, through its network with
+   probability ``supply.network_awareness`` of H × ``flows.cross_bid_share`` a month (a share of a
+   home firm's chance: distance and home bias, assumed — uncertain with a range that includes 0). A
+   firm that learns of one opens a *branch* in H — a supplier of H, in the opportunity's city, on H's
+   capability list (a firm entering a province registers with its platform, assumed), with its
+   parent's capabilities in the fields H has, and a share ``flows.branch_cash_share`` of the parent's
+   cash moved from parent to branch (money leaves R's account ``region:H`` and enters H's account
+   ``region:R``: conserved per region and nationally). The branch then bids, wins and is paid like any
+   supplier of H; it has no operating cash flow of its own (the parent's stays at home) and its cash is
+   not sent back. At most one branch per firm and region.
+2. *City alliances publish joint lists*: an opportunity opened in an alliance city is visible to firms
+   in the other regions' alliance cities with the higher probability ``flows.alliance_visibility`` ×
+   ``supply.network_awareness`` (the alliance's charter: 跨区域场景开放对接, joint matchmaking events
+   of member cities; docs/sources.md "National"). Members: Hefei and the 19 cities and districts at the
+   founding meeting (2025-05-27), among them Wuhan (Hubei), Changsha (Hunan) and Qingdao (Shandong).
+   The Chang-Zhu-Tan joint list lies inside one region (Hunan): a single region is one market already
+   (every firm in a field may learn of every opportunity in it, whatever its city), so it adds nothing
+   at this resolution.
+3. *Solutions diffuse across regions*: adopters of a field's validated solutions in other regions add
+   to the innovation hazard of the same field's solutions in region H: extra p = ``flows.spillover`` ×
+   q of H × (adopters / potential adopters of the field's listed solutions in the other regions) —
+   cross-region imitation at a weight relative to imitation at home (assumed — uncertain), on from the
+   month after.
+
+Money: every region's accounts sum to zero as alone, and the inter-region accounts ``region:<id>`` sum
+to zero over the regions (:meth:`NationalMarket.money_problems`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from sim.base.errors import InputError
+from sim.base.rng import KeyedDraws, run_seed
+from sim.base.tomlfile import check_path, confine, read_toml
+from sim.core.case import Case, ParamValue, _month, check_keys, load_case
+from sim.core.market.matching import bernoulli_positions
+from sim.core.model import ScenarioMarket
+
+BRANCH_SOURCE = 200  # key tag of branches among a month's entrants (ordinary entry 0, attraction 1)
+REGION_ACCOUNT = "region:"
+FLOWS = {  # name: (unit, lowest, highest)
+    "cross_bid_share": ("share", 0.0, 1.0),
+    "alliance_visibility": ("share", 0.0, 1.0),
+    "branch_cash_share": ("share", 0.0, 1.0),
+    "spillover": ("share", 0.0, 2.0),
+}
+MAX_REGIONS = 40
+
+
+@dataclass(frozen=True)
+class Region:
+    id: str
+    case: Case
+    alliance_cities: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NationalCase:
+    """A validated national case: its regions (each a validated case), flows and shared fields."""
+
+    path: str
+    id: str
+    name_zh: str
+    name_en: str
+    document: str
+    start: tuple[int, int]
+    end: tuple[int, int]
+    regions: tuple[Region, ...]
+    flows: dict  # name -> ParamValue
+    domains: tuple  # (national id, ((region id, domain id), ...)), ...
+    alliance_source: str = ""
+
+    def __repr__(self) -> str:
+        return f"NationalCase({self.id!r}, {len(self.regions)} regions)"
+
+    @property
+    def n_months(self) -> int:
+        return (self.end[0] - self.start[0]) * 12 + self.end[1] - self.start[1] + 1
+
+    @property
+    def values(self) -> dict:
+        return {k: v.value for k, v in self.flows.items()}
+
+    def offset(self, region: Region) -> int:
+        """National month index of the region's first month."""
+        return (region.case.start[0] - self.start[0]) * 12 + region.case.start[1] - self.start[1]
+
+    def with_flows(self, **values) -> NationalCase:
+        """A copy with flow parameters set (e.g. all zero: regions as if alone)."""
+        flows = dict(self.flows)
+        for k, v in values.items():
+            if k not in FLOWS:
+                raise InputError("with_flows", f"flows.{k}", f"unknown flow; allowed: {', '.join(FLOWS)}", v)
+            old = flows[k]
+            flows[k] = ParamValue(float(v), min(old.lo, v), max(old.hi, v), f"override (case: {old.source})", old.unit)
+        return replace(self, flows=flows)
+
+
+def is_national(path) -> bool:
+    """Whether a case file is a national case (``[case] kind = "national"``)."""
+    try:
+        doc = read_toml(Path(path), "case file", "scenarios/national_2026_2028.toml")[0]
+    except InputError:
+        return False
+    c = doc.get("case")
+    return isinstance(c, dict) and c.get("kind") == "national"
+
+
+# ------------------------------------------------------------------------------------------ loading
+def load_national(path, allow_outside: bool = False) -> NationalCase:
+    """Read and validate a national case file (see the module docstring)."""
+    path = check_path(path, None, None, "the path of a national case file")
+    file = str(path)
+    doc = read_toml(path, "national case file", "scenarios/national_2026_2028.toml")[0]
+    check_keys(file, doc, ("case", "regions", "flows", "national_domains", "alliance"), "")
+    c = doc.get("case")
+    if not isinstance(c, dict):
+        raise InputError(file, "case", "missing; expected a [case] table")
+    check_keys(file, c, ("kind", "id", "name_zh", "name_en", "document", "start", "end", "notes"), "case.")
+    if c.get("kind") != "national":
+        raise InputError(file, "case.kind", 'must be "national" for a national case', c.get("kind"))
+    for k in ("id", "name_zh", "name_en", "document", "start", "end"):
+        if not isinstance(c.get(k), str) or not c[k].strip():
+            raise InputError(file, f"case.{k}", "missing or empty; expected a string", c.get(k))
+    if not c["id"].replace("_", "").isalnum():
+        raise InputError(file, "case.id", "must be letters, digits and underscores", c["id"])
+    start, end = _month(file, "case.start", c["start"]), _month(file, "case.end", c["end"])
+
+    rows = doc.get("regions")
+    if not isinstance(rows, list) or not rows:
+        raise InputError(file, "regions", "expected an array of tables [[regions]] (at least one)", rows)
+    if len(rows) > MAX_REGIONS:
+        raise InputError(file, "regions", f"at most {MAX_REGIONS} regions", len(rows))
+    regions, seen = [], set()
+    for i, r in enumerate(rows):
+        w = f"regions[{i}]."
+        if not isinstance(r, dict):
+            raise InputError(file, f"regions[{i}]", "expected a table", r)
+        check_keys(file, r, ("id", "case", "overrides"), w)
+        rid = r.get("id")
+        if not isinstance(rid, str) or not rid or not rid.replace("_", "").isalnum():
+            raise InputError(file, w + "id", "expected an identifier (letters, digits, underscores)", rid)
+        if rid in seen:
+            raise InputError(file, w + "id", "duplicate region id", rid)
+        seen.add(rid)
+        ref = r.get("case")
+        if not isinstance(ref, str) or not ref:
+            raise InputError(file, w + "case", "expected the path of a case file (relative to this file)", ref)
+        check_path(ref, path, w + "case", "the path of a case file")
+        case_path = confine(path.parent / ref, path, path, w + "case", allow_outside, ref)
+        if not case_path.is_file():
+            raise InputError(file, w + "case", "no such case file (the path is relative to this file)", ref)
+        over = r.get("overrides", {})
+        if not isinstance(over, dict):
+            raise InputError(file, w + "overrides", "expected a table {parameter name = value}", over)
+        try:
+            case = load_case(case_path, allow_outside=allow_outside)
+            if over:
+                case = case.with_params(over, origin=f"{path.name} {w}overrides")
+        except InputError as e:
+            if e.file == "--set" or str(e.file).startswith(path.name) or e.file == f"{path.name} {w}overrides":
+                raise InputError(file, f"{w}overrides.{e.key}", e.allowed, e.value) from None
+            raise
+        if not (start <= case.start and case.end <= end):
+            raise InputError(file, w + "case", f"the region's horizon {case.start[0]}-{case.start[1]:02d}.."
+                             f"{case.end[0]}-{case.end[1]:02d} must lie inside the national horizon "
+                             f"{c['start']}..{c['end']}", ref)
+        regions.append(Region(rid, case))
+
+    flows = _flows(file, doc.get("flows"))
+    domains = _national_domains(file, doc.get("national_domains", []), regions)
+    regions, alliance_source = _alliance(file, doc.get("alliance", {}), regions)
+    return NationalCase(path=file, id=c["id"], name_zh=c["name_zh"], name_en=c["name_en"], document=c["document"],
+                        start=start, end=end, regions=tuple(regions), flows=flows, domains=domains,
+                        alliance_source=alliance_source)
+
+
+def _flows(file, t) -> dict:
+    if not isinstance(t, dict):
+        raise InputError(file, "flows", "missing; expected a [flows] table with " + ", ".join(FLOWS), t)
+    check_keys(file, t, tuple(FLOWS), "flows.")
+    out = {}
+    for name, (unit, lo_ok, hi_ok) in FLOWS.items():
+        key = f"flows.{name}"
+        e = t.get(name)
+        if not isinstance(e, dict):
+            raise InputError(file, key, "missing; expected {value = …, unit = …, range = […], source = …}", e)
+        check_keys(file, e, ("value", "unit", "range", "source"), key + ".")
+        for req in ("value", "unit", "range", "source"):
+            if req not in e:
+                raise InputError(file, f"{key}.{req}", "missing; every flow needs value, unit, range, source")
+        if e["unit"] != unit:
+            raise InputError(file, f"{key}.unit", f'must be "{unit}"', e["unit"])
+
+        def num(v, k):
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or math.isnan(v) or not lo_ok <= v <= hi_ok:
+                raise InputError(file, k, f"expected a number between {lo_ok:g} and {hi_ok:g}", v)
+            return float(v)
+
+        v = num(e["value"], f"{key}.value")
+        rng = e["range"]
+        if not isinstance(rng, list) or len(rng) != 2:
+            raise InputError(file, f"{key}.range", "expected [low, high]", rng)
+        lo, hi = num(rng[0], f"{key}.range[0]"), num(rng[1], f"{key}.range[1]")
+        if lo > hi:
+            raise InputError(file, f"{key}.range", "low must not exceed high", rng)
+        if not lo <= v <= hi:
+            raise InputError(file, f"{key}.value", f"must lie inside its range [{rng[0]}, {rng[1]}]", e["value"])
+        if not isinstance(e["source"], str) or not e["source"].strip():
+            raise InputError(file, f"{key}.source", 'expected a non-empty string (a document, or "assumed — uncertain")',
+                             e["source"])
+        out[name] = ParamValue(v, lo, hi, e["source"].strip(), unit)
+    return out
+
+
+def _national_domains(file, rows, regions) -> tuple:
+    if not isinstance(rows, list):
+        raise InputError(file, "national_domains", "expected an array of tables [[national_domains]]", rows)
+    by_id = {r.id: r for r in regions}
+    out, used, ids = [], set(), set()
+    for i, r in enumerate(rows):
+        w = f"national_domains[{i}]."
+        if not isinstance(r, dict):
+            raise InputError(file, f"national_domains[{i}]", "expected a table", r)
+        check_keys(file, r, ("id", "members"), w)
+        nid = r.get("id")
+        if not isinstance(nid, str) or not nid or nid in ids:
+            raise InputError(file, w + "id", "expected a unique identifier", nid)
+        ids.add(nid)
+        mem = r.get("members")
+        if not isinstance(mem, list) or not mem:
+            raise InputError(file, w + "members", 'expected a non-empty list of "region.domain"', mem)
+        pairs = []
+        for j, m in enumerate(mem):
+            key = f"{w}members[{j}]"
+            if not isinstance(m, str) or m.count(".") != 1:
+                raise InputError(file, key, 'expected "region.domain"', m)
+            rid, dom = m.split(".")
+            if rid not in by_id:
+                raise InputError(file, key, f"unknown region; allowed: {', '.join(by_id)}", m)
+            doms = [d.id for d in by_id[rid].case.domains]
+            if dom not in doms:
+                raise InputError(file, key, f"unknown domain of region {rid}; allowed: {', '.join(doms)}", m)
+            if (rid, dom) in used:
+                raise InputError(file, key, "a region's domain may belong to one national domain only", m)
+            used.add((rid, dom))
+            pairs.append((rid, dom))
+        out.append((nid, tuple(pairs)))
+    return tuple(out)
+
+
+def _alliance(file, t, regions):
+    if not isinstance(t, dict):
+        raise InputError(file, "alliance", "expected an [alliance] table {cities = [...], source = ...}", t)
+    if not t:
+        return regions, ""
+    check_keys(file, t, ("cities", "source"), "alliance.")
+    src = t.get("source")
+    if not isinstance(src, str) or not src.strip():
+        raise InputError(file, "alliance.source", "expected a non-empty string (the document naming the members)", src)
+    cities = t.get("cities")
+    if not isinstance(cities, list):
+        raise InputError(file, "alliance.cities", 'expected a list of "region.city"', cities)
+    by_id = {r.id: r for r in regions}
+    members: dict[str, list[str]] = {}
+    for j, m in enumerate(cities):
+        key = f"alliance.cities[{j}]"
+        if not isinstance(m, str) or m.count(".") != 1:
+            raise InputError(file, key, 'expected "region.city"', m)
+        rid, city = m.split(".")
+        if rid not in by_id:
+            raise InputError(file, key, f"unknown region; allowed: {', '.join(by_id)}", m)
+        ok = [x.id for x in by_id[rid].case.cities]
+        if city not in ok:
+            raise InputError(file, key, f"unknown city of region {rid}; allowed: {', '.join(ok)}", m)
+        members.setdefault(rid, []).append(city)
+    return [replace(r, alliance_cities=tuple(members.get(r.id, ()))) for r in regions], src.strip()
+
+
+# ------------------------------------------------------------------------------------------- model
+class NationalMarket:
+    """The regions' markets stepped in lockstep, one month at a time, with the monthly exchange.
+
+    Args:
+        case: a :class:`NationalCase` (or the path of a national case file).
+        seed: the national seed; region ``i`` runs with ``run_seed(seed, i)``.
+    """
+
+    def __init__(self, case: NationalCase | str | Path, seed: int = 0):
+        if not isinstance(case, NationalCase):
+            case = load_national(case)
+        self.case, self.seed = case, int(seed)
+        self.draws = KeyedDraws(self.seed)
+        self.flows = case.values
+        self.regions = [ScenarioMarket(r.case, seed=run_seed(self.seed, i)) for i, r in enumerate(case.regions)]
+        self.ids = [r.id for r in case.regions]
+        self.offsets = [case.offset(r) for r in case.regions]
+        self.t = -1
+        self.running = True
+        # national field of each region's domains (-1: not shared with any other region)
+        nat = {pair: k for k, (_, members) in enumerate(case.domains) for pair in members}
+        self.n_national = len(case.domains)
+        self.national_of = [np.array([nat.get((r.id, d.id), -1) for d in r.case.domains], dtype=np.int64)
+                            for r in case.regions]
+        self.alliance = [np.isin(np.array(m.city_ids), list(r.alliance_cities)) for m, r in zip(self.regions, case.regions)]
+        # per host region, the (home region, parent supplier) codes of the firms with a branch there
+        self._branches = [np.zeros(0, dtype=np.int64) for _ in self.regions]
+        self.branch_log: list[tuple] = []  # (national month, host, home, branches opened, cash moved CNY)
+
+    def __repr__(self) -> str:
+        return f"NationalMarket({self.case.id}, seed={self.seed}, month={self.t})"
+
+    def active(self, i: int) -> bool:
+        """Whether region ``i`` steps in the coming national month."""
+        m = self.regions[i]
+        return self.offsets[i] <= self.t + 1 and m.running and m.t + 1 < m.calendar.n_months
+
+    def step(self) -> None:
+        if self.t + 1 >= self.case.n_months:
+            self.running = False
+            return
+        stepping = [i for i in range(len(self.regions)) if self.active(i)]
+        for i in stepping:
+            self.regions[i].step()
+        self.t += 1
+        live = [i for i in stepping if self.regions[i].t >= 0]
+        self.exchange(live)
+        if self.t + 1 >= self.case.n_months:
+            self.running = False
+
+    def run(self) -> NationalMarket:
+        while self.running:
+            self.step()
+        return self
+
+    # ---------------------------------------------------------------------------------- exchange
+    def exchange(self, live: list[int]) -> None:
+        """The month's cross-region flows among the regions that stepped (see the module docstring)."""
+        if len(live) < 2:
+            return
+        f = self.flows
+        if f["cross_bid_share"] > 0 or f["alliance_visibility"] > 0:
+            for h in live:
+                self._branch_into(h, [r for r in live if r != h])
+        self._spill(live)
+
+    def _foreign_capabilities(self, h: int, homes: list[int]):
+        """Capabilities of firms in ``homes`` (alive, not branches, no branch in region ``h`` yet) in fields
+        shared with region ``h``: arrays (national field, home region, supplier, capability, alliance city),
+        sorted by national field, then home region and the home's capability order."""
+        parts = []
+        for r in homes:
+            m = self.regions[r]
+            cap = m.capabilities
+            c = cap.order
+            nat = self.national_of[r][cap.domain[c]]
+            s = cap.supplier[c]
+            ok = (nat >= 0) & m.suppliers.alive[s] & ~self._is_branch(r, s)
+            ok &= ~np.isin(self._code(np.full(len(s), r), s), self._branches[h])  # one branch per firm and region
+            c, s, nat = c[ok], s[ok], nat[ok]
+            parts.append((nat, np.full(len(c), r), s, c, self.alliance[r][m.suppliers.city[s]]))
+        cols = [np.concatenate([p[k] for p in parts]) for k in range(5)]
+        order = np.argsort(cols[0], kind="stable")
+        return [x[order] for x in cols]
+
+    def _is_branch(self, r: int, s: np.ndarray) -> np.ndarray:
+        key = self.regions[r].suppliers.key[s]
+        return ((key >> 24) & 0xFF) == BRANCH_SOURCE
+
+    def _branch_into(self, h: int, homes: list[int]) -> None:
+        host, f = self.regions[h], self.flows
+        open_ = host.open_scenarios()
+        if len(open_) == 0:
+            return
+        nat_o = self.national_of[h][host.scenarios.domain[open_]]
+        open_ = open_[nat_o >= 0]
+        nat_o = nat_o[nat_o >= 0]
+        if len(open_) == 0:
+            return
+        nat, home, sup, cap, ally = self._foreign_capabilities(h, homes)
+        if len(nat) == 0:
+            return
+        p_net = host.params["supply.network_awareness"]
+        keys = host.scenarios.key[open_]
+        found = []
+        # (1) every foreign firm in the field, at the home-biased share of the host's network probability
+        cnt = np.bincount(nat, minlength=self.n_national)
+        start = np.cumsum(cnt) - cnt
+        g, pos = bernoulli_positions(self.draws, f"national_aware_{self.ids[h]}", self.t, keys, cnt[nat_o],
+                                     p_net * f["cross_bid_share"])
+        found.append((g, start[nat_o[g]] + pos))
+        # (2) alliance lists: firms in alliance cities, for opportunities of alliance cities, up to the
+        # alliance's visibility (an extra chance q with 1 − (1 − a)(1 − q) = the alliance probability)
+        a, b = p_net * f["cross_bid_share"], p_net * f["alliance_visibility"]
+        in_ally = self.alliance[h][host.scenarios.city[open_]]
+        if b > a and in_ally.any():
+            sel = np.flatnonzero(ally)
+            acnt = np.bincount(nat[sel], minlength=self.n_national)
+            astart = np.cumsum(acnt) - acnt
+            og = np.flatnonzero(in_ally)
+            g2, pos2 = bernoulli_positions(self.draws, f"national_alliance_{self.ids[h]}", self.t, keys[og],
+                                           acnt[nat_o[og]], (b - a) / (1.0 - a))
+            found.append((og[g2], sel[astart[nat_o[og[g2]]] + pos2]))
+        g = np.concatenate([x[0] for x in found])
+        row = np.concatenate([x[1] for x in found])
+        if len(g) == 0:
+            return
+        # one branch per firm: the first opportunity (in the host's order) that made it aware
+        code = self._code(home[row], sup[row])
+        order = np.lexsort((g, code))
+        first = order[np.r_[True, code[order][1:] != code[order][:-1]]]
+        first = first[np.argsort(g[first], kind="stable")]
+        self._open_branches(h, open_[g[first]], home[row[first]], sup[row[first]])
+
+    def _open_branches(self, h: int, scen: np.ndarray, home: np.ndarray, sup: np.ndarray) -> None:
+        """Branches in region ``h`` of firms ``sup`` of regions ``home``, each in the city of the
+        opportunity ``scen`` that made it aware, with the parent's capabilities in fields ``h`` has."""
+        host, share, n = self.regions[h], self.flows["branch_cash_share"], len(home)
+        kinds, cash = np.zeros(n, dtype=np.int64), np.zeros(n)
+        accounts = np.empty(n, dtype=object)
+        owner, dom, ready, cost = [], [], [], []
+        for r in np.unique(home):
+            m = self.regions[r]
+            rows = np.flatnonzero(home == r)
+            s = sup[rows]
+            kinds[rows] = m.suppliers.kind[s]
+            cash[rows] = share * np.maximum(m.suppliers.cash[s], 0.0)
+            accounts[rows] = REGION_ACCOUNT + self.ids[r]
+            m.money.from_suppliers(REGION_ACCOUNT + self.ids[h], s, cash[rows])  # parent to branch
+            self.branch_log.append((self.t, self.ids[h], self.ids[r], len(s), float(cash[rows].sum())))
+            for d_home, k in enumerate(self.national_of[r]):
+                if k < 0:
+                    continue
+                c = m.capabilities.find(s, np.full(len(s), d_home))
+                has = c >= 0
+                for d_host in np.flatnonzero(self.national_of[h] == k):
+                    owner.append(rows[has]), dom.append(np.full(int(has.sum()), d_host))
+                    ready.append(m.capabilities.readiness[c[has]]), cost.append(m.capabilities.cost_mult[c[has]])
+            self._branches[h] = np.union1d(self._branches[h], self._code(np.full(len(s), r), s))
+        cat = lambda parts, dt: np.concatenate(parts).astype(dt) if parts else np.zeros(0, dt)  # noqa: E731
+        host.add_branches(kinds, host.scenarios.city[scen], np.ones(n, dtype=bool), cat(owner, np.int64),
+                          cat(dom, np.int64), cat(ready, float), cat(cost, float), cash, accounts, BRANCH_SOURCE)
+
+    @staticmethod
+    def _code(region: np.ndarray, supplier: np.ndarray) -> np.ndarray:
+        return np.asarray(region, dtype=np.int64) * (np.int64(1) << np.int64(40)) + np.asarray(supplier, dtype=np.int64)
+
+    def _spill(self, live: list[int]) -> None:
+        """Per region, the extra innovation hazard of each domain from adoptions of the field elsewhere."""
+        k = self.flows["spillover"]
+        if k <= 0:
+            return
+        adopters = np.zeros((len(self.regions), self.n_national))
+        market = np.zeros((len(self.regions), self.n_national))
+        from sim.base.sets import among
+        from sim.base.vocab import State
+
+        for r in live:
+            m = self.regions[r]
+            s = m.scenarios
+            listed = np.flatnonzero(among(s.state, (State.VALIDATED, State.SCALED)))
+            nat = self.national_of[r][s.domain[listed]]
+            ok = nat >= 0
+            adopters[r] = np.bincount(nat[ok], weights=s.adopters[listed][ok], minlength=self.n_national)
+            market[r] = np.bincount(nat[ok], weights=s.market[listed][ok], minlength=self.n_national)
+        for h in live:
+            a, mk = adopters.sum(0) - adopters[h], market.sum(0) - market[h]
+            share = np.divide(a, mk, out=np.zeros(self.n_national), where=mk > 0)
+            nat = self.national_of[h]
+            m = self.regions[h]
+            m.spillover = np.where(nat >= 0, k * m.params["diffusion.q"] * share[np.maximum(nat, 0)], 0.0)
+
+    # ----------------------------------------------------------------------------------- reading
+    def money_problems(self) -> list[str]:
+        """Problems with the accounts (must be empty): each region's own check, and the inter-region
+        accounts summing to zero over the regions."""
+        out = [f"{rid}: {p}" for rid, m in zip(self.ids, self.regions) for p in m.money.check()]
+        total = sum(v for m in self.regions for a, v in m.money.balance.items() if a.startswith(REGION_ACCOUNT))
+        scale = max([abs(v) for m in self.regions for a, v in m.money.balance.items()] + [1.0])
+        if abs(total) > 1e-6 * scale:
+            out.append(f"the inter-region accounts sum to {total:,.2f} CNY, not 0")
+        return out
+
+    def branches(self) -> int:
+        return int(sum(len(b) for b in self._branches))
