@@ -129,3 +129,33 @@ def test_full_national_case_runs_and_conserves_money():
     assert m.money_problems() == []
     assert m.branches() > 0
     assert all(r.t == r.calendar.n_months - 1 for r in m.regions)
+
+
+def test_load_case_refuses_a_national_file_in_one_line():
+    from sim.core.case import load_case
+
+    with pytest.raises(InputError) as e:
+        load_case(SMALL)
+    assert "\n" not in str(e.value) and "case.kind" in str(e.value) and "load_national" in str(e.value)
+
+
+def test_dask_cluster_gives_the_same_tables(small):
+    distributed = pytest.importorskip("distributed")
+    from sim.engine.national import run_national
+
+    here = run_national(small, replicates=2, seed=4, workers=1)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  host="127.0.0.1") as cluster:
+        there = run_national(small, replicates=2, seed=4, scheduler=cluster.scheduler_address)
+    pd.testing.assert_frame_equal(here.targets, there.targets)
+    pd.testing.assert_frame_equal(here.totals, there.totals)
+    pd.testing.assert_frame_equal(here.runs, there.runs)
+
+
+def test_cli_run_prints_every_region_and_the_totals(capsys):
+    from sim.cli.main import main
+
+    assert main(["run", str(SMALL), "--replicates", "2", "--no-write", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    for region in ("a:", "b:", "c:", "national totals", "money problems: 0"):
+        assert region in out

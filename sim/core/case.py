@@ -169,8 +169,11 @@ def load_case(path, overrides: dict | None = None, allow_outside: bool = False) 
     """Read and validate a case file; apply ``overrides`` ({name: value}) if given. ``allow_outside``
     lets ``extends`` name a file outside the case's folder tree and the project's ``scenarios/``."""
     path = check_path(path, None, None, "the path of a case file")
-    doc = _read_with_base(path, seen=(), allow_outside=allow_outside)
     own = _read_toml(path)
+    if isinstance(own.get("case"), dict) and own["case"].get("kind") == "national":
+        raise InputError(path, "case.kind", "a national case composes regions: load it with "
+                         "sim.core.national.load_national (scensim run takes either kind)", "national")
+    doc = _read_with_base(path, seen=(), allow_outside=allow_outside)
     base = own.get("case", {}).get("extends") if isinstance(own.get("case"), dict) else None
     if base is not None:
         for key in ("id", "name_zh", "name_en", "document"):
