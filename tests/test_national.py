@@ -129,6 +129,12 @@ def test_full_national_case_runs_and_conserves_money():
     assert m.money_problems() == []
     assert m.branches() > 0
     assert all(r.t == r.calendar.n_months - 1 for r in m.regions)
+    # flows off: every region, the rest of China included, is exactly its own run at the derived seed
+    off = NationalMarket(nc.with_flows(**ZERO), seed=0).run()
+    for i, (reg, got) in enumerate(zip(nc.regions, off.regions)):
+        alone = ScenarioMarket(reg.case, seed=run_seed(0, i)).run()
+        pd.testing.assert_frame_equal(alone.target_table(), got.target_table())
+        assert np.array_equal(alone.recorder.flows, got.recorder.flows), reg.id
 
 
 def test_load_case_refuses_a_national_file_in_one_line():

@@ -144,6 +144,9 @@ def cmd_run_national(args, seed, replicates, workers, scheduler, overrides) -> i
     if overrides:
         raise InputError("--set", None, "a national case takes its regions' overrides in the case file "
                          "([[regions]] overrides = {...}); --set is for a single region's case", args.overrides[0])
+    if args.uncertainty != "none":
+        raise InputError(None, "--uncertainty", "a national case runs at its regions' values only (none)",
+                         args.uncertainty)
     case = load_national(input_path(args.case, "CASE"), allow_outside=args.allow_outside_paths)
     out = Path("results") / case.id
     if not args.no_write:

@@ -114,8 +114,7 @@ class NationalMarket:
         for i in stepping:
             self.regions[i].step()
         self.t += 1
-        live = [i for i in stepping if self.regions[i].t >= 0]
-        self.exchange(live)
+        self.exchange(stepping)
         if self.t + 1 >= self.case.n_months:
             self.running = False
 
@@ -127,10 +126,10 @@ class NationalMarket:
     # ---------------------------------------------------------------------------------- exchange
     def exchange(self, live: list[int]) -> None:
         """The month's cross-region flows among the regions that stepped (see the module docstring)."""
-        if len(live) < 2:
+        if len(live) < 2 and self.flows["spillover"] <= 0:
             return
         f = self.flows
-        if f["cross_bid_share"] > 0 or f["alliance_visibility"] > 0:
+        if (f["cross_bid_share"] > 0 or f["alliance_visibility"] > 0) and len(live) > 1:
             for h in live:
                 self._branch_into(h, [r for r in live if r != h])
         self._spill(live)
@@ -237,13 +236,14 @@ class NationalMarket:
         return np.asarray(region, dtype=np.int64) * (np.int64(1) << np.int64(40)) + np.asarray(supplier, dtype=np.int64)
 
     def _spill(self, live: list[int]) -> None:
-        """Per region, the extra innovation hazard of each domain from adoptions of the field elsewhere."""
+        """Per active region, the extra innovation hazard of each domain from adoptions of the field in the
+        other regions that have started (a region past its end still counts, as it stands at its end)."""
         k = self.flows["spillover"]
         if k <= 0:
             return
         adopters = np.zeros((len(self.regions), self.n_national))
         market = np.zeros((len(self.regions), self.n_national))
-        for r in live:
+        for r in [i for i, m in enumerate(self.regions) if m.t >= 0]:
             m = self.regions[r]
             s = m.scenarios
             listed = np.flatnonzero(among(s.state, (State.VALIDATED, State.SCALED)))
