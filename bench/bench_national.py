@@ -1,5 +1,5 @@
-"""The national case: one replicate's time and peak memory, and N replicates on 1 local worker against a
-Dask LocalCluster of 2 workers (the tables must be identical).
+"""The national case: one replicate's time and peak memory, and N replicates on 1 local worker against 2
+local worker processes and a Dask LocalCluster of 2 workers (the tables must be identical).
 
 Run: python bench/bench_national.py [--replicates N] [--case scenarios/national_2026_2028.toml]
 
@@ -53,6 +53,11 @@ def main() -> None:
     local = run_national(case, replicates=n, seed=0, workers=1)
     t_local = time.perf_counter() - t0
     print(f"{n} replicates, 1 local worker:        {t_local:.1f} s  (load {load()})")
+    t0 = time.perf_counter()
+    two = run_national(case, replicates=n, seed=0, workers=2)
+    t_two = time.perf_counter() - t0
+    pd.testing.assert_frame_equal(local.targets, two.targets)
+    print(f"{n} replicates, 2 local workers:       {t_two:.1f} s  ratio {t_local / t_two:.2f}×  (load {load()})")
     from distributed import Client, LocalCluster
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
