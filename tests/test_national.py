@@ -53,6 +53,10 @@ def test_flows_on_open_branches_and_conserve_money(small):
         assert np.all(r.supplier_cashflow[branch] == 0.0)
     moved = sum(v for r in m.regions for a, v in r.money.balance.items() if a.startswith("region:"))
     assert abs(moved) < 1e-3
+    # idle branches closed (their cash back with the parent: money_problems above checked every month)
+    assert m.closed > 0
+    closed = [((r.suppliers.key >> 24) & 0xFF == 200) & ~r.suppliers.alive for r in m.regions]
+    assert sum(int(c.sum()) for c in closed) >= m.closed
     # and they change results: the same seed without flows differs
     off = NationalMarket(small.with_flows(**ZERO), seed=2).run()
     assert any(not a.target_table().equals(b.target_table()) or len(a.suppliers) != len(b.suppliers)

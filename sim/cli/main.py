@@ -169,7 +169,8 @@ def cmd_run_national(args, seed, replicates, workers, scheduler, overrides) -> i
                 ["metric"] + [str(y) for y in tot.columns],
                 [[m] + [f"{v:,.0f}" for v in tot.loc[m]] for m in tot.index])
     runs = res.runs
-    con.print(f"branches opened across regions: {runs.branches.mean():,.0f} a replicate (mean); cash moved to "
+    con.print(f"branches opened across regions: {runs.branches.mean():,.0f} a replicate (mean), "
+              f"{runs.branches_closed.mean():,.0f} closed idle; cash moved to "
               f"them: {runs.cash_to_branches_cny.mean() / 1e6:,.1f} M CNY; money problems: "
               f"{int(runs.money_problems.sum())}", highlight=False)
     if not args.no_write:

@@ -29,8 +29,11 @@ decision rule with its grounds):
    parent's capabilities in the fields H has, and a share ``flows.branch_cash_share`` of the parent's
    cash moved from parent to branch (money leaves R's account ``region:H`` and enters H's account
    ``region:R``: conserved per region and nationally). The branch then bids, wins and is paid like any
-   supplier of H; it has no operating cash flow of its own (the parent's stays at home) and its cash is
-   not sent back. At most one branch per firm and region.
+   supplier of H; it has no operating cash flow of its own (the parent's stays at home). A branch that
+   has won nothing for H's ``population.exit_idle_months`` and holds no pilot closes, and its cash goes
+   back to the parent (to the parent's owners if the parent has exited) through the same accounts — the
+   home firms' stop rule (:mod:`sim.core.market.population`) applied to the branch. At most one branch
+   per firm and region, ever.
 2. *City alliances publish joint lists*: an opportunity opened in an alliance city is visible to firms
    in the other regions' alliance cities with the higher probability ``flows.alliance_visibility`` ×
    ``supply.network_awareness`` (the alliance's charter: 跨区域场景开放对接, joint matchmaking events
@@ -96,6 +99,9 @@ class NationalMarket:
         self.alliance = [np.isin(np.array(m.city_ids), list(r.alliance_cities)) for m, r in zip(self.regions, case.regions)]
         # per host region, the (home region, parent supplier) codes of the firms with a branch there
         self._branches = [np.zeros(0, dtype=np.int64) for _ in self.regions]
+        # per host region, its branches: (supplier index there, home region, parent supplier index at home)
+        self._branch_of = [[np.zeros(0, dtype=np.int64)] * 3 for _ in self.regions]
+        self.closed = 0  # branches closed idle (their cash sent back)
         self.branch_log: list[tuple] = []  # (national month, host, home, branches opened, cash moved CNY)
 
     def __repr__(self) -> str:
@@ -129,6 +135,8 @@ class NationalMarket:
         if len(live) < 2 and self.flows["spillover"] <= 0:
             return
         f = self.flows
+        for h in live:
+            self._close_idle(h)
         if (f["cross_bid_share"] > 0 or f["alliance_visibility"] > 0) and len(live) > 1:
             for h in live:
                 self._branch_into(h, [r for r in live if r != h])
@@ -228,8 +236,35 @@ class NationalMarket:
                     ready.append(m.capabilities.readiness[c[has]]), cost.append(m.capabilities.cost_mult[c[has]])
             self._branches[h] = np.union1d(self._branches[h], self._code(np.full(len(s), r), s))
         cat = lambda parts, dt: np.concatenate(parts).astype(dt) if parts else np.zeros(0, dt)  # noqa: E731
-        host.add_branches(kinds, host.scenarios.city[scen], np.ones(n, dtype=bool), cat(owner, np.int64),
+        idx = host.add_branches(kinds, host.scenarios.city[scen], np.ones(n, dtype=bool), cat(owner, np.int64),
                           cat(dom, np.int64), cat(ready, float), cat(cost, float), cash, accounts, BRANCH_SOURCE)
+        b = self._branch_of[h]
+        self._branch_of[h] = [np.concatenate([b[0], idx]), np.concatenate([b[1], home]), np.concatenate([b[2], sup])]
+
+    def _close_idle(self, h: int) -> None:
+        """Branches in region ``h`` that have won nothing for ``population.exit_idle_months`` of the host and
+        hold no pilot close: their cash goes back to the parent (or to its owners if the parent has exited),
+        through the same inter-region accounts — the home firm's stop rule applied to its branch."""
+        host = self.regions[h]
+        idx, home, parent = self._branch_of[h]
+        if len(idx) == 0:
+            return
+        sup = host.suppliers
+        idle = (sup.alive[idx] & (sup.load[idx] == 0)
+                & (host.t - host.last_win[idx] >= host.params["population.exit_idle_months"]))
+        if not idle.any():
+            return
+        idx, home, parent = idx[idle], home[idle], parent[idle]
+        cash = np.maximum(sup.cash[idx], 0.0)
+        for r in np.unique(home):
+            mine = home == r
+            m = self.regions[r]
+            host.money.from_suppliers(REGION_ACCOUNT + self.ids[r], idx[mine], cash[mine])
+            alive = m.suppliers.alive[parent[mine]]
+            m.money.to_suppliers(REGION_ACCOUNT + self.ids[h], parent[mine][alive], cash[mine][alive])
+            m.money.move(REGION_ACCOUNT + self.ids[h], "founders", cash[mine][~alive])
+        host._exit(idx)
+        self.closed += len(idx)
 
     @staticmethod
     def _code(region: np.ndarray, supplier: np.ndarray) -> np.ndarray:

@@ -66,7 +66,7 @@ def national_replicate(case: NationalCase, item: tuple) -> dict:
     tot = tot.groupby(["metric", "year"], sort=False, as_index=False)["value"].sum()
     tot.insert(0, "replicate", np.int64(r))
     problems = m.money_problems()
-    run = {"replicate": r, "seed": seed, "branches": m.branches(),
+    run = {"replicate": r, "seed": seed, "branches": m.branches(), "branches_closed": m.closed,
            "cash_to_branches_cny": float(sum(x[4] for x in m.branch_log)), "money_problems": len(problems),
            "money_problem_text": "; ".join(problems)}
     for rid, reg in zip(m.ids, m.regions):
