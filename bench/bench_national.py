@@ -46,7 +46,7 @@ def main() -> None:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # kB on Linux -> GB
     sizes = ", ".join(f"{rid} {len(r.suppliers):,}" for rid, r in zip(m.ids, m.regions))
     print(f"one replicate: {one:.1f} s (set-up {built:.1f} s), peak RSS {rss:.2f} GB; suppliers at the end: {sizes}; "
-          f"branches across regions {m.branches():,}; money problems {len(m.money_problems())}  (load {load()})")
+          f"branches across regions {m.branches():,} ({m.closed:,} closed idle); money problems {len(m.money_problems())}  (load {load()})")
 
     n = args.replicates
     t0 = time.perf_counter()
