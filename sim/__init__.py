@@ -29,8 +29,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from sim.core.case import Case, load_case
     from sim.core.model import ScenarioMarket
     from sim.core.registry import REGISTRY
-    from sim.core.national import NationalMarket, load_national
-    from sim.engine.national import run_national
+    from sim.core.national import NationalMarket, load_national  # noqa: F401  (lazy: _LAZY)
+    from sim.engine.national import run_national  # noqa: F401  (lazy: _LAZY)
     from sim.engine.runner import Results, run, run_one
 
 # imported on first use (PEP 562), so that `import sim` does not load Mesa, scipy and pandas (~2 s)

@@ -169,3 +169,22 @@ def test_cli_run_prints_every_region_and_the_totals(capsys):
     out = capsys.readouterr().out
     for region in ("a:", "b:", "c:", "national totals", "money problems: 0"):
         assert region in out
+
+
+def test_alliance_lists_alone_reach_only_alliance_cities(small):
+    only = small.with_flows(cross_bid_share=0.0, alliance_visibility=1.0, spillover=0.0)
+    m = NationalMarket(only, seed=3).run()
+    assert m.branches() > 0
+    for h, host in enumerate(m.regions):
+        idx, home, parent = m._branch_of[h]
+        # a branch sits in the city of the opportunity that drew it: an alliance city of its host ...
+        assert np.all(m.alliance[h][host.suppliers.city[idx]])
+        # ... and its parent is a firm of an alliance city at home
+        for r in np.unique(home):
+            assert np.all(m.alliance[r][m.regions[r].suppliers.city[parent[home == r]]])
+
+
+def test_home_bias_share_scales_the_branches(small):
+    few = NationalMarket(small.with_flows(cross_bid_share=0.05, alliance_visibility=0.0, spillover=0.0), seed=3).run()
+    many = NationalMarket(small.with_flows(cross_bid_share=0.5, alliance_visibility=0.0, spillover=0.0), seed=3).run()
+    assert 0 < few.branches() < many.branches()
