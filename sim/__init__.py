@@ -29,12 +29,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from sim.core.case import Case, load_case
     from sim.core.model import ScenarioMarket
     from sim.core.registry import REGISTRY
+    from sim.core.national import NationalMarket, load_national  # noqa: F401  (lazy: _LAZY)
+    from sim.engine.national import run_national  # noqa: F401  (lazy: _LAZY)
     from sim.engine.runner import Results, run, run_one
 
 # imported on first use (PEP 562), so that `import sim` does not load Mesa, scipy and pandas (~2 s)
 _LAZY = {"Case": "sim.core.case", "load_case": "sim.core.case", "ScenarioMarket": "sim.core.model",
          "REGISTRY": "sim.core.registry", "Results": "sim.engine.runner", "run": "sim.engine.runner",
-         "run_one": "sim.engine.runner"}
+         "run_one": "sim.engine.runner", "load_national": "sim.core.national", "NationalMarket": "sim.core.national",
+         "run_national": "sim.engine.national"}
 
 
 def __getattr__(name: str):

@@ -13,12 +13,13 @@ from sim.base.errors import InputError
 from sim.core.model import ScenarioMarket
 from sim.core.registry import REGISTRY
 from sim.base.rng import run_seed
+from sim.core.national_case import is_national
 from sim.engine.runner import run_one
 
 from .conftest import ROOT
 
 SCEN = ROOT / "scenarios"
-CASES = sorted(SCEN.glob("*.toml"))
+CASES = sorted(p for p in SCEN.glob("*.toml") if not is_national(p))  # national cases: tests/test_national.py
 HUBEI = SCEN / "hubei_2025_2027.toml"
 SHANDONG = SCEN / "shandong_2026_2028.toml"
 SYNTHETIC = SCEN / "synthetic_small.toml"

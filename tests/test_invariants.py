@@ -178,3 +178,22 @@ def test_money_is_conserved_every_month_in_every_case_with_every_lever_on_and_of
             moved = m.money.total(f"treasury:{lever}") - m.money.total(None, f"treasury:{lever}")
             assert abs(moved - spent) <= 1e-6 * max(1.0, abs(spent)), (label, lever)
         assert m.fiscal.over_budget() == [], label
+
+
+def test_invariants_and_money_hold_every_month_in_a_national_run():
+    """The national case (regions with branches, alliance lists and spill-over): every region's lifecycle
+    invariants and accounts after every month, and the inter-region accounts summing to zero."""
+    from sim.core.national import NationalMarket, load_national
+
+    from .conftest import ROOT
+
+    nm = NationalMarket(load_national(ROOT / "tests" / "specs" / "national_small.toml"), seed=6)
+    before = [{} for _ in nm.regions]
+    while nm.running:
+        nm.step()
+        for i, m in enumerate(nm.regions):
+            if m.t >= 0:
+                before[i] = check(m, before[i])
+        assert nm.money_problems() == [], nm.t
+    assert nm.branches() > 0
+    assert all(b["month_landed"] > 0 for b in before)

@@ -83,6 +83,10 @@ def cmd_run(args) -> int:
     replicates = positive_int("--replicates")(args.replicates)
     workers, scheduler = executor_args(args)
     overrides = dict(parse_assignment(a) for a in args.overrides)
+    from sim.core.national import is_national
+
+    if is_national(input_path(args.case or default_case(), "CASE")):
+        return cmd_run_national(args, seed, replicates, workers, scheduler, overrides)
     case = load_case(input_path(args.case or default_case(), "CASE"), overrides,
                      allow_outside=args.allow_outside_paths)
     out = Path("results") / case.id
@@ -124,6 +128,58 @@ def cmd_run(args) -> int:
                     sys.stderr.write(f"scensim: warning: typst: {printable(w)}\n")
                 Console().print(f"{t('report_written', args.lang)} {term(rep.html)} , {term(rep.pdf)} "
                                 f"({t('report_time', args.lang).format(s=rep.seconds)})", highlight=False)
+    return 0
+
+
+def cmd_run_national(args, seed, replicates, workers, scheduler, overrides) -> int:
+    """``scensim run`` of a national case: every region's target table (P(met) over the replicates) and
+    the national totals; with writing, the tables as CSV in the output folder (no figures or report)."""
+    from rich.console import Console
+
+    from sim.core.national import load_national
+    from sim.engine.national import run_national
+    from sim.report.console import progress
+    from sim.report.escape import term
+
+    if overrides:
+        raise InputError("--set", None, "a national case takes its regions' overrides in the case file "
+                         "([[regions]] overrides = {...}); --set is for a single region's case", args.overrides[0])
+    if args.uncertainty != "none":
+        raise InputError(None, "--uncertainty", "a national case runs at its regions' values only (none)",
+                         args.uncertainty)
+    case = load_national(input_path(args.case, "CASE"), allow_outside=args.allow_outside_paths)
+    out = Path("results") / case.id
+    if not args.no_write:
+        out = out_folder(args.out, out, replaced=False)
+    with progress(case.name_en if args.lang == "en" else case.name_zh, replicates, args.quiet) as update:
+        res = run_national(case, replicates=replicates, seed=seed, workers=workers or 1, scheduler=scheduler,
+                           progress=update)
+    con = stdout_console(150)
+    ts = res.target_summary
+    for region in case.regions:
+        rows = [[r.target, r.period, f"{r.threshold:g}", f"{r.mean:,.1f}", f"{r.p_met:.2f}",
+                 f"[{r.p_low:.2f}, {r.p_high:.2f}]"] for r in ts[ts.region == region.id].itertuples()] if len(ts) else []
+        title = f"{region.id}: {region.case.name_en} — seed {seed}, {replicates} replicate(s)"
+        if not rows:
+            con.print(f"{title}: no targets (the region has no plan of its own)", highlight=False)
+            continue
+        print_table(con, title, ["target", "period", "threshold", "mean value", "P(met)", "95 % interval"], rows)
+    tot = res.totals_summary.pivot(index="metric", columns="year", values="mean")
+    print_table(con, "national totals (sum over the regions active that year; mean over replicates)",
+                ["metric"] + [str(y) for y in tot.columns],
+                [[m] + [f"{v:,.0f}" for v in tot.loc[m]] for m in tot.index])
+    runs = res.runs
+    con.print(f"branches opened across regions: {runs.branches.mean():,.0f} a replicate (mean), "
+              f"{runs.branches_closed.mean():,.0f} closed idle; cash moved to "
+              f"them: {runs.cash_to_branches_cny.mean() / 1e6:,.1f} M CNY; money problems: "
+              f"{int(runs.money_problems.sum())}", highlight=False)
+    if not args.no_write:
+        import os
+
+        os.makedirs(out, exist_ok=True)
+        for name in ("targets", "target_summary", "totals", "totals_summary", "runs"):
+            getattr(res, name).to_csv(out / f"{name}.csv", index=False)
+        Console().print(f"written {term(out)}/", highlight=False)
     return 0
 
 

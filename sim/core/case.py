@@ -113,6 +113,7 @@ class Case:
     notes: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     # pulses of major scenarios opened at once by major projects and dated events: ((year, month), count, source)
     major_pulses: tuple = ()
+    plan: bool = True  # False: a region without a plan of its own (no targets; the national case's rest of China)
 
     def __repr__(self) -> str:
         return f"Case({self.id!r}, {self.start[0]}-{self.start[1]:02d}..{self.end[0]}-{self.end[1]:02d})"
@@ -168,8 +169,11 @@ def load_case(path, overrides: dict | None = None, allow_outside: bool = False) 
     """Read and validate a case file; apply ``overrides`` ({name: value}) if given. ``allow_outside``
     lets ``extends`` name a file outside the case's folder tree and the project's ``scenarios/``."""
     path = check_path(path, None, None, "the path of a case file")
-    doc = _read_with_base(path, seen=(), allow_outside=allow_outside)
     own = _read_toml(path)
+    if isinstance(own.get("case"), dict) and own["case"].get("kind") == "national":
+        raise InputError(path, "case.kind", "a national case composes regions: load it with "
+                         "sim.core.national.load_national (scensim run takes either kind)", "national")
+    doc = _read_with_base(path, seen=(), allow_outside=allow_outside)
     base = own.get("case", {}).get("extends") if isinstance(own.get("case"), dict) else None
     if base is not None:
         for key in ("id", "name_zh", "name_en", "document"):
@@ -302,7 +306,8 @@ def _month(file, key, v) -> tuple[int, int]:
 def _build(file: str, doc: dict) -> Case:
     check_keys(file, doc, TOP_KEYS, "")
     c = _need(file, doc, "case", dict, "a [case] table")
-    check_keys(file, c, ("id", "name_zh", "name_en", "document", "start", "end", "part_year", "notes", "extends"), "case.")
+    check_keys(file, c, ("id", "name_zh", "name_en", "document", "start", "end", "part_year", "notes", "extends", "plan"),
+               "case.")
     cid = _str(file, c, "id", "case.")
     if not cid.replace("_", "").isalnum():
         raise InputError(file, "case.id", "must be letters, digits and underscores (it names the output folder)", cid)
@@ -327,7 +332,17 @@ def _build(file: str, doc: dict) -> Case:
     opener_domains = _openers(file, doc, dom_ids)
     zones = _zones(file, doc, dom_ids, city_ids)
     years = list(range(start[0], end[0] + 1))
-    targets = _targets(file, doc, years, dom_ids)
+    plan = c.get("plan", True)
+    if not isinstance(plan, bool):
+        raise InputError(file, "case.plan", "expected true or false (false: a region without a plan of its own, "
+                         "with no targets)", plan)
+    if plan:
+        targets = _targets(file, doc, years, dom_ids)
+    elif doc.get("targets", []) != []:
+        raise InputError(file, "targets", "a case without a plan (case.plan = false) has no targets: give "
+                         "targets = [] or none", "[[targets]]")
+    else:
+        targets = []
     params = _params(file, doc)
     pulses = _pulses(file, doc, start, end)
 
@@ -336,7 +351,7 @@ def _build(file: str, doc: dict) -> Case:
         document=_str(file, c, "document", "case.", optional=True), start=start, end=end, part_year=part_year,
         domains=tuple(domains), cities=tuple(cities), opener_domains=MappingProxyType(opener_domains),
         industry_zones=tuple(zones), targets=tuple(targets), params=MappingProxyType(params),
-        notes=MappingProxyType(dict(notes)), major_pulses=pulses,
+        notes=MappingProxyType(dict(notes)), major_pulses=pulses, plan=plan,
     )
 
 

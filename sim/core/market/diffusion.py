@@ -51,6 +51,8 @@ N_SECTORS = 2  # 0: the solution's own domain, 1: other domains
 class Diffusion:
     """Adoption of validated solutions, by market and by procurement, on a network of adopter groups."""
 
+    spillover = None  # per domain, extra innovation hazard (per year) set by a national case's exchange; None alone
+
     # ------------------------------------------------------------------------------- adopter groups
     def _setup_adopter_groups(self) -> None:
         n = 0
@@ -194,6 +196,8 @@ class Diffusion:
         and q, both scaled down for a small supplier's solution by buyers' caution, which levers may relieve."""
         s, p = self.scenarios, self.params
         extra_p = self.levers.combine("market_hazard", scenarios, n=len(scenarios))
+        if self.spillover is not None:  # a national case: adoptions of the domain in other regions (sim.core.national)
+            extra_p = extra_p + self.spillover[s.domain[scenarios]]
         small = self.kind_newness[self.suppliers.kind[s.supplier[scenarios]]] > 0
         relief = self.levers.combine("buyer_caution_relief", scenarios, n=len(scenarios))
         caution = 1.0 - p["diffusion.small_supplier_factor"]

@@ -295,6 +295,29 @@ class Population:
         new = self.add_suppliers(np.zeros(len(first), dtype=np.int64), entered=self.t, first_domain=first)
         self.recorder.count(self.t, "supplier_entries", len(new), city=self.suppliers.city[new])
 
+    def add_branches(self, kinds: np.ndarray, cities: np.ndarray, registered: np.ndarray, cap_owner: np.ndarray,
+                     cap_domain: np.ndarray, cap_readiness: np.ndarray, cap_cost: np.ndarray, cash: np.ndarray,
+                     account: np.ndarray, source: int) -> np.ndarray:
+        """Branches of firms from other regions (a national case, :mod:`sim.core.national`): suppliers
+        of the given kinds, cities and registration, keyed as entrants of this month with ``source``,
+        with the capabilities given (``cap_owner`` indexes the new branches), no operating cash flow of
+        their own (the parent firm's operations stay at home) and the grace period of an entrant; their
+        cash comes from the named accounts (``account[i]``, e.g. ``region:hunan``), i.e. from the parent."""
+        n = len(kinds)
+        if n == 0:
+            return np.arange(0)
+        t = self.t
+        keys = ((np.int64(t + 1) << np.int64(32)) + (np.int64(source) << np.int64(24)) + np.arange(n, dtype=np.int64))
+        idx = self.suppliers.add(key=keys, kind=kinds, city=cities, cash=0.0, registered=registered, entered=t)
+        for acc in np.unique(account):
+            mine = account == acc
+            self.money.to_suppliers(str(acc), idx[mine], cash[mine])
+        self.supplier_cashflow = np.concatenate([self.supplier_cashflow, np.zeros(n)])
+        self.last_win = np.concatenate([self.last_win, np.full(n, t, dtype=np.int64)])
+        self.capabilities.add(idx[cap_owner], cap_domain, cap_readiness, cap_cost)
+        self.levers.notify("on_suppliers_added", len(self.suppliers))
+        return idx
+
     # ---------------------------------------------------------- how levers change suppliers
     def register_suppliers(self, suppliers: np.ndarray) -> None:
         """Put suppliers on the capability list (an event's attendees, firms drawn in by attraction)."""

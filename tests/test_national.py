@@ -1,0 +1,190 @@
+"""The national case: loading (one-line errors), regions alone when flows are off, flows acting, money
+conserved per region and nationally, identical results on 1 or 2 workers."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.base.errors import InputError
+from sim.base.rng import run_seed
+from sim.core.model import ScenarioMarket
+from sim.core.national import NationalMarket, load_national
+
+from .conftest import ROOT
+
+SMALL = ROOT / "tests" / "specs" / "national_small.toml"
+ZERO = dict(cross_bid_share=0.0, alliance_visibility=0.0, branch_cash_share=0.0, spillover=0.0)
+
+
+@pytest.fixture(scope="module")
+def small():
+    return load_national(SMALL)
+
+
+def test_flows_off_reproduce_each_region_alone(small):
+    m = NationalMarket(small.with_flows(**ZERO), seed=5).run()
+    assert m.branches() == 0
+    for i, (reg, got) in enumerate(zip(small.regions, m.regions)):
+        alone = ScenarioMarket(reg.case, seed=run_seed(5, i)).run()
+        pd.testing.assert_frame_equal(alone.target_table(), got.target_table())
+        assert np.array_equal(alone.recorder.flows, got.recorder.flows)
+        assert np.array_equal(alone.suppliers.cash, got.suppliers.cash)
+
+
+def test_late_region_is_dormant_before_its_start(small):
+    m = NationalMarket(small, seed=1)
+    for _ in range(6):
+        m.step()
+    assert m.regions[2].t == -1 and m.regions[0].t == 5
+    m.run()
+    assert m.regions[2].t == m.regions[2].calendar.n_months - 1
+
+
+def test_flows_on_open_branches_and_conserve_money(small):
+    m = NationalMarket(small, seed=2)
+    while m.running:
+        m.step()
+        assert m.money_problems() == []
+    assert m.branches() > 0
+    # branches are suppliers of their host, keyed as such, funded from the other regions' accounts
+    for r in m.regions:
+        branch = ((r.suppliers.key >> 24) & 0xFF) == 200
+        assert branch.any()
+        assert np.all(r.supplier_cashflow[branch] == 0.0)
+    moved = sum(v for r in m.regions for a, v in r.money.balance.items() if a.startswith("region:"))
+    assert abs(moved) < 1e-3
+    # idle branches closed (their cash back with the parent: money_problems above checked every month)
+    assert m.closed > 0
+    closed = [((r.suppliers.key >> 24) & 0xFF == 200) & ~r.suppliers.alive for r in m.regions]
+    assert sum(int(c.sum()) for c in closed) >= m.closed
+    # and they change results: the same seed without flows differs
+    off = NationalMarket(small.with_flows(**ZERO), seed=2).run()
+    assert any(not a.target_table().equals(b.target_table()) or len(a.suppliers) != len(b.suppliers)
+               for a, b in zip(m.regions, off.regions))
+
+
+def test_spillover_alone_raises_adoption_hazard(small):
+    only = small.with_flows(cross_bid_share=0.0, alliance_visibility=0.0, spillover=2.0)
+    m = NationalMarket(only, seed=4).run()
+    assert m.branches() == 0
+    assert any(r.spillover is not None and r.spillover.max() > 0 for r in m.regions)
+
+
+def test_same_tables_on_one_or_two_workers(small):
+    from sim.engine.national import run_national
+
+    a = run_national(small, replicates=2, seed=9, workers=1)
+    b = run_national(small, replicates=2, seed=9, workers=2)
+    pd.testing.assert_frame_equal(a.targets, b.targets)
+    pd.testing.assert_frame_equal(a.totals, b.totals)
+    assert (a.runs.money_problems == 0).all()
+    assert set(a.targets.region) == {"a", "b", "c"}
+
+
+def _write(tmp_path, old, new):
+    late = (ROOT / "tests" / "specs" / "synthetic_late.toml").read_text(encoding="utf-8")
+    (tmp_path / "synthetic_late.toml").write_text(late.replace("../../scenarios/", str(ROOT / "scenarios") + "/"),
+                                                  encoding="utf-8")
+    text = SMALL.read_text(encoding="utf-8").replace("../../scenarios/", str(ROOT / "scenarios") + "/")
+    assert old in text
+    p = tmp_path / "national.toml"
+    p.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize("old, new, key", [
+    ('kind = "national"', 'kind = "province"', "case.kind"),
+    ('id = "b"', 'id = "a"', "regions[1].id"),
+    ('case = "synthetic_late.toml"', 'case = "missing.toml"', "regions[2].case"),
+    ('"population.smes" = 150', '"population.smess" = 150', "regions[1].overrides"),
+    ("cross_bid_share = { value = 0.5", "cross_bid_share = { value = 1.5", "flows.cross_bid_share.value"),
+    ('unit = "share", range = [0.0, 1.0], source = "synthetic: for tests" }',
+     'unit = "CNY", range = [0.0, 1.0], source = "synthetic: for tests" }', "flows.branch_cash_share.unit"),
+    ('"b.factory", "c.factory"', '"b.factory", "c.nowhere"', "national_domains[0].members[2]"),
+    ('"a.big_city"', '"a.no_city"', "alliance.cities[0]"),
+    ('end = "2031-12"', 'end = "2031-06"', "regions[0].case"),
+    ('[flows]', '[flows]\nteleport = 1', "flows.teleport"),
+])
+def test_bad_input_one_line(tmp_path, old, new, key):
+    p = _write(tmp_path, old, new)
+    with pytest.raises(InputError) as e:
+        load_national(p, allow_outside=True)
+    msg = str(e.value)
+    assert "\n" not in msg and key in msg and str(p.name) in msg
+
+
+def test_case_without_plan_has_no_targets(tmp_path):
+    from sim.core.case import load_case
+
+    p = tmp_path / "noplan.toml"
+    p.write_text(f'[case]\nextends = "{ROOT / "scenarios" / "synthetic_small.toml"}"\nid = "x"\nname_zh = "x"\n'
+                 'name_en = "x"\ndocument = "x"\nplan = false\n', encoding="utf-8")
+    with pytest.raises(InputError, match="targets"):  # inherited targets: not allowed without a plan
+        load_case(p, allow_outside=True)
+    case = load_case(ROOT / "scenarios" / "rest_of_china_2026_2028.toml")
+    assert case.plan is False and case.targets == ()
+
+
+@pytest.mark.slow
+def test_full_national_case_runs_and_conserves_money():
+    nc = load_national(ROOT / "scenarios" / "national_2026_2028.toml")
+    assert [r.id for r in nc.regions] == ["hunan", "hubei", "shandong", "rest"]
+    m = NationalMarket(nc, seed=0).run()
+    assert m.money_problems() == []
+    assert m.branches() > 0
+    assert all(r.t == r.calendar.n_months - 1 for r in m.regions)
+    # flows off: every region, the rest of China included, is exactly its own run at the derived seed
+    off = NationalMarket(nc.with_flows(**ZERO), seed=0).run()
+    for i, (reg, got) in enumerate(zip(nc.regions, off.regions)):
+        alone = ScenarioMarket(reg.case, seed=run_seed(0, i)).run()
+        pd.testing.assert_frame_equal(alone.target_table(), got.target_table())
+        assert np.array_equal(alone.recorder.flows, got.recorder.flows), reg.id
+
+
+def test_load_case_refuses_a_national_file_in_one_line():
+    from sim.core.case import load_case
+
+    with pytest.raises(InputError) as e:
+        load_case(SMALL)
+    assert "\n" not in str(e.value) and "case.kind" in str(e.value) and "load_national" in str(e.value)
+
+
+def test_dask_cluster_gives_the_same_tables(small):
+    distributed = pytest.importorskip("distributed")
+    from sim.engine.national import run_national
+
+    here = run_national(small, replicates=2, seed=4, workers=1)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  host="127.0.0.1") as cluster:
+        there = run_national(small, replicates=2, seed=4, scheduler=cluster.scheduler_address)
+    pd.testing.assert_frame_equal(here.targets, there.targets)
+    pd.testing.assert_frame_equal(here.totals, there.totals)
+    pd.testing.assert_frame_equal(here.runs, there.runs)
+
+
+def test_cli_run_prints_every_region_and_the_totals(capsys):
+    from sim.cli.main import main
+
+    assert main(["run", str(SMALL), "--replicates", "2", "--no-write", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    for region in ("a:", "b:", "c:", "national totals", "money problems: 0"):
+        assert region in out
+
+
+def test_alliance_lists_alone_reach_only_alliance_cities(small):
+    only = small.with_flows(cross_bid_share=0.0, alliance_visibility=1.0, spillover=0.0)
+    m = NationalMarket(only, seed=3).run()
+    assert m.branches() > 0
+    for h, host in enumerate(m.regions):
+        idx, home, parent = m._branch_of[h]
+        # a branch sits in the city of the opportunity that drew it: an alliance city of its host ...
+        assert np.all(m.alliance[h][host.suppliers.city[idx]])
+        # ... and its parent is a firm of an alliance city at home
+        for r in np.unique(home):
+            assert np.all(m.alliance[r][m.regions[r].suppliers.city[parent[home == r]]])
+
+
+def test_home_bias_share_scales_the_branches(small):
+    few = NationalMarket(small.with_flows(cross_bid_share=0.05, alliance_visibility=0.0, spillover=0.0), seed=3).run()
+    many = NationalMarket(small.with_flows(cross_bid_share=0.5, alliance_visibility=0.0, spillover=0.0), seed=3).run()
+    assert 0 < few.branches() < many.branches()
