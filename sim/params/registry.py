@@ -158,9 +158,10 @@ NONNEG = (0.0, INF)
 # cash or price of a case is meaningfully larger.
 MONEY = (0.0, 1e13)
 # Monthly arrival rates (Poisson means) of needs per opener and of entering firms: each arrival is a row
-# the model keeps for the rest of the horizon, so the rate bounds memory. 50 needs per opener per month
-# is far above any plan's figures.
-RATE = (0.0, 50.0)
+# the model keeps for the rest of the horizon, so the rate bounds memory. 500 needs per opener per month
+# is far above any plan's figures for one city, and leaves room for an opener that stands for many
+# (the national case's rest of China: two city openers for every city outside the three provinces).
+RATE = (0.0, 500.0)
 TRL = (1.0, 9.0)
 
 # Chinese names of tiers and kinds: the vocabulary's, declared once (sim/base/vocab.py)
@@ -192,9 +193,10 @@ def core_params() -> list[Param]:
     ps.append(P("population.domains_per_supplier", U, float, "domains", (1.0, 6.0),
                 "Mean domains per supplier", "供给方平均能力领域数",
                 "Mean number of domains in which a supplier holds a capability (1 + Poisson, at most 4)."))
-    # at most 1,000 a month: over the longest horizon (240 months) 240,000 entrants, the size of the
-    # largest starting population allowed; 1e12 would ask for terabytes
-    ps.append(P("population.startup_entry_per_month", U, float, "firms/month", (0.0, 1000.0),
+    # at most 5,000 a month: over the longest horizon (240 months) 1.2 M entrants, the scale of the
+    # 1 M-supplier benchmark (bench/bench_scaling.py) and room for the national case's rest-of-China
+    # region (about 1,500 a month); 1e12 would ask for terabytes
+    ps.append(P("population.startup_entry_per_month", U, float, "firms/month", (0.0, 5000.0),
                 "Startup entry (base)", "新创企业进入(基础)",
                 "New startups entering the province's supplier pool each month whatever the opportunities "
                 "(Poisson mean, spread over domains by weight)."))
