@@ -122,10 +122,17 @@ class PilotBases(Lever):
         k = int(rate) + (m.draws.uniform("poc_extra", m.t, m.openers.key[self.bases]) < rate - int(rate))
         domain = m.capabilities.domain[c_all]
         free = np.ones(len(c_all), dtype=bool)  # not yet taken by an earlier base this month
-        for b, kb in zip(self.bases[k > 0], k[k > 0]):
-            cand = np.flatnonzero(free & (domain == m.openers.domain[b]))
-            if len(cand) == 0:
+        # applicants grouped by domain (in their order), and how many of each domain are still free: a
+        # base looks only at its own domain's applicants, and not at all once none is left there
+        by_domain = np.argsort(domain, kind="stable")
+        bounds = np.searchsorted(domain[by_domain], np.arange(m.n_domains + 1))
+        left = np.diff(bounds)
+        base_domain = m.openers.domain[self.bases]
+        for b, kb, d in zip(self.bases[k > 0], k[k > 0], base_domain[k > 0]):
+            if left[d] == 0:
                 continue
+            pool = by_domain[bounds[d]:bounds[d + 1]]
+            cand = pool[free[pool]]
             s = m.capabilities.supplier[c_all[cand]]
             pick = np.argsort(m.draws.uniform("poc_pick", m.t, m.openers.key[b], m.suppliers.key[s]))[:kb]
             cand, s = cand[pick], s[pick]
@@ -136,6 +143,7 @@ class PilotBases(Lever):
                 continue
             self.runs.add(supplier=s, cap=c_all[cand], base=b, end=m.t + self.p["months"])
             free[cand] = False
+            left[d] -= len(cand)
 
     def _conclude(self):
         m = self.model
