@@ -66,7 +66,7 @@ from sim.levers.base import Lever
 L, U = "lever", "uncertainty"
 ELIGIBLE = ("startup", "sme")
 OPEN, REPAID, DEFAULTED = 0, 1, 2
-BELIEF_BATCH = 256  # firms whose beliefs are formed at once; doubles while more deals are wanted
+BELIEF_BATCH = 2048  # firms whose beliefs are formed at once (a province the size of Hunan has ~1,500 candidates); doubles while more deals are wanted
 INSTRUMENTS = ("interest_subsidy", "guarantee", "premium_subsidy", "guidance_fund")  # one budget line each
 class Finance(Lever):
     name = "finance"
