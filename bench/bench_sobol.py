@@ -104,7 +104,7 @@ def main() -> None:
     per_run = (t_runs - t_start) / part_runs
     print(f"  the whole chain at base {args.base}: {t_part:.1f} s — runs {t_runs:.1f} s "
           f"(of which starting {args.workers} workers {t_start:.1f} s, timed apart; "
-          f"{part_runs / (t_runs - t_start):.2f} runs/s once started, {per_run * args.workers:.2f} s of a core a run), "
+          f"{part_runs / (t_runs - t_start):.2f} runs/s once started, {per_run * args.workers:.2f} s of a worker a run, wall time), "
           f"analysis {t_part_analysis:.1f} s ({len(outcomes)} outcomes with indices)")
 
     means = runs.groupby("point", sort=True)[outcomes].mean().to_numpy(dtype=float)

@@ -52,7 +52,7 @@ FIELDS = ("supplier", "scenario", "capability", "domain", "budget", "p_success",
 
 @dataclass
 class Candidates:
-    """(supplier, open scenario) pairs not yet priced: what the ``aware_pairs`` hook is asked about."""
+    """(supplier, open scenario) pairs not yet priced: the aware pairs of a month, before pricing."""
 
     supplier: np.ndarray
     scenario: np.ndarray
