@@ -21,7 +21,9 @@ N = 1024 analysis — and derives the total from its parts:
   point means repeated as stand-in results (its cost depends on N, the factors, the outcomes and the
   resamples, not on the values).
 
-With ``--base 1024`` everything is measured and nothing extrapolated.
+With ``--base 1024`` everything is measured and nothing extrapolated. Wall time on a shared machine
+grows with its load, so the script also prints the CPU time per run (of this process and its finished
+workers, less the workers' start-up) and what the analysis would take on otherwise idle cores.
 """
 
 from __future__ import annotations
@@ -41,6 +43,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # this checkout's sim, not whichever one is installed
 SPEC = ROOT / "bench" / "specs" / "sobol_8x1024.toml"
 GOAL_SECONDS = 600.0
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of this process's finished child processes."""
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def main() -> None:
@@ -80,7 +90,9 @@ def main() -> None:
     print(f"measured part: base {args.base} = {part_runs:,} runs, the first rows of the N = {spec.design.points} "
           f"design: {prefix}")
 
+    c0 = _children_cpu()
     t_start = worker_start_up(args.workers) if args.workers > 1 else 0.0
+    cpu_start = _children_cpu() - c0  # CPU of starting the workers (spawn + import), all of them
     tmp = Path(tempfile.mkdtemp(prefix="bench_sobol_"))
     try:
         inner = sweep_evaluator(part_spec, tmp, workers=args.workers)
@@ -92,9 +104,10 @@ def main() -> None:
             timed["runs"] = time.perf_counter() - t
             return runs
 
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _children_cpu() + time.process_time()
         res = run_sensitivity(part_spec, evaluate, stages=("sobol",))
         t_part = time.perf_counter() - t0
+        cpu_part = _children_cpu() + time.process_time() - c0  # this process and its finished workers
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     t_runs = timed["runs"]
@@ -126,6 +139,11 @@ def main() -> None:
     print(f"sampling the N = {spec.design.points} design (measured): {t_sample:6.1f} s")
     print(f"{total_runs:,} runs on {args.workers} workers ({how}): {t_eval:6.1f} s")
     print(f"analysis at N/2 and N, {len(outcomes)} outcomes (measured, stand-in results): {t_analysis:6.1f} s")
+    cpu_run = (cpu_part - cpu_start) / part_runs
+    free = t_sample + t_start + cpu_run * total_runs / args.workers + t_analysis
+    print(f"CPU time (this process and its workers, less the workers' start-up {cpu_start:.1f} s): {cpu_run:.3f} s a run; "
+          f"on {args.workers} otherwise idle cores the {total_runs:,} runs would take {cpu_run * total_runs / args.workers:.0f} s "
+          f"and the whole analysis {free:.0f} s = {free / 60:.1f} min (derived from CPU time, which load inflates less)")
     print(f"Sobol analysis of {D} parameters at N = {spec.design.points}: {total:.0f} s = {total / 60:.1f} min "
           f"on {args.workers} workers (goal ≤ {GOAL_SECONDS / 60:.0f} min: {'met' if total <= GOAL_SECONDS else 'NOT met'}"
           f"{'' if how == 'measured' else '; runs extrapolated from ' + f'{part_runs:,}'})")
