@@ -219,3 +219,27 @@ def test_only_major_scenarios_become_calls_and_only_their_pilots_have_consortia(
     assert len(ch.m_pilot) > 0 and np.all(ch.is_call(m.pilots.scenario[ch.m_pilot]))
     others = np.flatnonzero(m.scenarios.tier[m.pilots.scenario[: len(m.pilots)]] != MAJOR)
     assert not np.isin(others, ch.m_pilot).any()
+
+
+def test_partners_judged_for_many_entrants_at_once_are_those_each_lead_picks(monkeypatch):
+    """The entrant screen judges all leads of a domain at once (``_partner_readiness``, in blocks of
+    rows): each lead's partner readiness is that of the partner :meth:`_pick_partner` picks alone."""
+    import sim.levers.challenge as challenge
+
+    m = ScenarioMarket(load_case(CASE).with_params({"challenge.share": 1.0}), seed=4)
+    for _ in range(6):
+        m.step()
+    ch = m.levers["challenge"]
+    m.suppliers.registered[: len(m.suppliers) // 2] = False  # some partners known only by city or not at all
+    m.suppliers.load[::5] = 10**6  # and some without spare capacity
+    leads = np.arange(0, len(m.suppliers), 3)
+    calls = np.resize(np.flatnonzero(ch.is_call(np.arange(len(m.scenarios)))), len(leads))
+    assert len(leads) > 20 and len(calls)
+    r = m.capabilities.readiness
+    for d in range(m.n_domains):
+        one_by_one = []
+        for lead, o in zip(leads, calls):
+            _s, cap = ch._pick_partner(int(lead), int(o), d)
+            one_by_one.append(r[cap] if cap >= 0 else -np.inf)
+        monkeypatch.setattr(challenge, "PARTNER_CELLS", 7 * len(m.capabilities.in_domain(d)) + 1)  # blocks of 7 rows
+        np.testing.assert_array_equal(ch._partner_readiness(leads, calls, d), one_by_one)

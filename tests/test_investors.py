@@ -123,3 +123,18 @@ def test_money_is_conserved_with_investors_loans_and_equity():
     m = ScenarioMarket(SMALL, seed=5, **ON, **{"grant_to_equity.equity_share": 1.0,
                                               "grant_to_equity.grant_screen_min_success": 0.5}).run()
     assert m.money.check() == []
+
+
+def test_beliefs_formed_a_batch_at_a_time_select_the_same_firms_in_the_same_order(model):
+    """The lever forms beliefs only as its deals need them (``_wanted``): the firms it yields, in order,
+    are those that forming every candidate's belief at once would let through."""
+    from sim.levers.finance import BELIEF_BATCH
+
+    fin = model.levers["finance"]
+    firms = small_firms(model)
+    cand = np.random.default_rng(1).permutation(np.tile(firms, 1 + 3 * BELIEF_BATCH // len(firms)))
+    assert len(cand) > 2 * BELIEF_BATCH  # at least three batches
+    p = fin.p
+    at_once = cand[invest_decision(fin.success_belief(cand), p["win_multiple"], p["risk_aversion"], p["hurdle_multiple"])]
+    assert 0 < len(at_once) < len(cand)
+    np.testing.assert_array_equal(np.fromiter(fin._wanted(cand), dtype=np.int64), at_once)

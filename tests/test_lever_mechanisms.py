@@ -161,8 +161,8 @@ def test_only_locally_unserved_opportunities_are_advertised_and_movers_know_thei
     assert set(sup) <= set(attracted(m))
     assert np.all(m.suppliers.registered[sup])
     assert np.all(m.capabilities.find(sup, m.scenarios.domain[scn]) >= 0)  # a capability where it came
-    pairs = m.pairs_for(sup, scn)
-    assert np.all(a.aware_pairs(pairs))
+    o, c = a.aware_pairs(np.unique(scn), None)  # were every one of them still open
+    assert np.all(np.isin(a.came_for, m.capabilities.supplier[c].astype(np.int64) * (1 << 32) + o))
 
 
 def test_a_firm_weighs_the_opportunity_at_its_own_readiness():
@@ -194,3 +194,54 @@ def test_data_opening_level_is_the_aim_as_far_as_the_budget_pays():
     assert doubled.levers["data_opening"].level == pytest.approx(0.3)  # the aim binds: more money buys nothing
     assert short.levers["data_opening"].level == pytest.approx(0.1)    # the budget binds
     assert at.fiscal.spent["data_opening"].sum() == pytest.approx(doubled.fiscal.spent["data_opening"].sum())
+
+
+# --- pilot bases: the month's choice, base by base ------------------------------------------------
+def _act_base_by_base(self):
+    """The bases' monthly choice as first written (each base scans every applicant and pays its own runs
+    while the budget lasts): the specification the lever's grouped version must follow."""
+    m = self.model
+    self._conclude()
+    c_all, self.applicants = self.applicants, np.zeros(0, dtype=np.int64)
+    if not self.active or self.p["runs_per_base_per_month"] <= 0 or len(c_all) == 0:
+        return
+    c_all = c_all[m.suppliers.alive[m.capabilities.supplier[c_all]]]
+    self.applied += len(c_all)
+    rate = self.p["runs_per_base_per_month"]
+    k = int(rate) + (m.draws.uniform("poc_extra", m.t, m.openers.key[self.bases]) < rate - int(rate))
+    domain = m.capabilities.domain[c_all]
+    free = np.ones(len(c_all), dtype=bool)
+    for b, kb in zip(self.bases[k > 0], k[k > 0]):
+        cand = np.flatnonzero(free & (domain == m.openers.domain[b]))
+        if len(cand) == 0:
+            continue
+        s = m.capabilities.supplier[c_all[cand]]
+        pick = np.argsort(m.draws.uniform("poc_pick", m.t, m.openers.key[b], m.suppliers.key[s]))[:kb]
+        cand, s = cand[pick], s[pick]
+        if self.p["subsidy_cny"] > 0:
+            paid = m.fiscal.pay(self.name, "poc_subsidy", np.full(len(s), self.p["subsidy_cny"]), s, to="economy")
+            cand, s = cand[paid > 0], s[paid > 0]
+        if len(cand) == 0:
+            continue
+        self.runs.add(supplier=s, cap=c_all[cand], base=b, end=m.t + self.p["months"])
+        free[cand] = False
+
+
+@pytest.mark.parametrize("budget_runs", [1e6, 7.5])  # budget for plenty of runs; for 7.5 runs a year
+def test_pilot_bases_pick_the_runs_base_by_base_paying_would(monkeypatch, budget_runs):
+    from sim.levers.pilot_bases import PilotBases
+
+    case = load_case(ROOT / "scenarios" / "hunan_2026_2028.toml")
+    subsidy = case.params["pilot_bases.subsidy_cny"].value
+    params = {"pilot_bases.budget_cny_per_year": budget_runs * subsidy, "pilot_bases.runs_per_base_per_month": 0.6}
+    grouped = stepped(case, 14, seed=3, **params)
+    monkeypatch.setattr(PilotBases, "act", _act_base_by_base)
+    reference = stepped(case, 14, seed=3, **params)
+    a, b = grouped.levers["pilot_bases"].runs, reference.levers["pilot_bases"].runs
+    assert a.n > 10
+    for col in ("supplier", "cap", "base", "end"):
+        np.testing.assert_array_equal(getattr(a, col), getattr(b, col))
+    spent = grouped.fiscal.ledger().query("flow == 'poc_subsidy'")
+    assert spent.equals(reference.fiscal.ledger().query("flow == 'poc_subsidy'"))
+    if budget_runs < 10:  # the budget ran out: fewer runs than applicants the bases could take
+        assert len(spent) <= 2 * int(budget_runs) and grouped.levers["pilot_bases"].applied > len(spent)

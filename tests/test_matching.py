@@ -2,7 +2,8 @@
 
 The old rule (up to issue 15): every (capability holder, open scenario) pair in the same domain, supplier
 alive with spare capacity, was aware with probability ``supply.network_awareness`` a month,
-independently, or through a lever's channel (hook ``aware_pairs``). The sampled rule must give each pair
+independently, or through a lever's channel (platform, events, attraction: until then hook ``aware_pairs``
+marked enumerated pairs; now it adds the pairs it makes aware). The sampled rules must give each pair
 the same probability, independently, and the same lever channels. Frequencies are checked against
 tolerances of four binomial standard errors, with fixed seeds (deterministic: cannot flicker).
 """
@@ -105,11 +106,12 @@ def test_network_awareness_has_the_old_per_pair_probability():
     assert abs(per_month.var(ddof=1) - n * p * (1 - p)) <= 4 * _se_variance(n, p, months)
 
 
-def test_levers_channels_are_those_of_the_enumerated_rule():
-    """With the network route shut, the aware pairs are exactly those the levers' hook marks among all
-    eligible pairs (platform, events, firms attracted): asking the levers only about suppliers on the
-    capability list loses none."""
-    case = load_case(HUNAN).with_params({"supply.network_awareness": 0.0, "attraction.budget_cny_per_year": 5e7,
+def test_events_and_attraction_make_aware_the_pairs_of_the_enumerated_rule():
+    """With the network route and the platform shut, the aware pairs are exactly those the enumerated
+    rule gave: every eligible pair (alive, spare capacity, same domain) of a supplier on the capability
+    list that attended an event in the scenario's domain this month, or that moved in for the scenario."""
+    case = load_case(HUNAN).with_params({"supply.network_awareness": 0.0, "matchmaking.platform_reach": 0.0,
+                                         "attraction.budget_cny_per_year": 5e7,
                                          "attraction.firms_per_opportunity": 3.0,
                                          "attraction.relocation_cost_cny": 1.0})
     m = ScenarioMarket(case, seed=2)
@@ -118,29 +120,51 @@ def test_levers_channels_are_those_of_the_enumerated_rule():
         m.step()
         o = m.open_scenarios()
         full = m.candidate_pairs(o)
-        want = _codes(full)[m.levers.combine("aware_pairs", full, n=len(full))]
+        events, came_for = m.levers["matchmaking"]._event_keys, m.levers["attraction"].came_for
+        want = m.suppliers.registered[full.supplier] & (
+            np.isin(full.supplier.astype(np.int64) * m.n_domains + full.domain, events)
+            | np.isin(full.supplier.astype(np.int64) * (1 << 32) + full.scenario, came_for))
         aware, via = m.sample_awareness(o)
-        assert np.array_equal(_codes(aware), np.sort(want))
+        assert np.array_equal(_codes(aware), np.sort(_codes(full)[want]))
         assert via.all()
-        checked_events += len(m.levers["matchmaking"]._event_keys) > 0
-        checked_attraction += len(m.levers["attraction"].came_for) > 0
-        assert not (~m.suppliers.registered[full.supplier] & m.levers.combine("aware_pairs", full, n=len(full))).any()
+        checked_events += len(events) > 0
+        checked_attraction += len(came_for) > 0
     assert checked_events and checked_attraction  # the channels were open in some of the months checked
 
 
-def test_asking_the_levers_in_batches_changes_nothing(monkeypatch):
-    import sim.core.market.matching as matching
-
-    m = ScenarioMarket(load_case(HUNAN), seed=4)
-    for _ in range(6):
+def test_the_platform_shows_each_listed_pair_with_probability_platform_reach():
+    """Network and events shut: each eligible pair of a supplier on the capability list is aware through
+    the platform with probability ``platform_reach`` a month, independently (as when every such pair drew
+    its own uniform, up to issue 15), and no pair of an unlisted supplier is."""
+    p = 0.04
+    case = load_case(SMALL).with_params({"supply.network_awareness": 0.0, "matchmaking.platform_reach": p,
+                                         "matchmaking.firms_per_event": 0})
+    m = ScenarioMarket(case, seed=3)
+    for _ in range(4):
         m.step()
+    m.suppliers.registered[:] = False
+    m.register_suppliers(np.arange(0, len(m.suppliers), 2))
     o = m.open_scenarios()
-    whole, via = m.sample_awareness(o)
-    assert via.any() and (~via).any()
-    monkeypatch.setattr(matching, "LISTED_BATCH", 97)
-    parts, via_parts = m.sample_awareness(o)
-    assert np.array_equal(_codes(whole), _codes(parts)) and np.array_equal(via, via_parts)
-    assert np.array_equal(whole.capability, parts.capability)
+    full = m.candidate_pairs(o)
+    eligible = _codes(full)[m.suppliers.registered[full.supplier]]
+    assert len(eligible) > 200 and len(eligible) < len(full)
+    months = 300
+    hits = np.zeros(len(eligible))
+    per_month = np.zeros(months)
+    for t in range(months):
+        m.t = t
+        aware, via = m.sample_awareness(o)
+        code = _codes(aware)
+        assert via.all()
+        assert np.all(np.isin(code, eligible))
+        hits += np.isin(eligible, code)
+        per_month[t] = len(code)
+    freq = hits / months
+    se = np.sqrt(p * (1 - p) / months)
+    assert abs(freq.mean() - p) <= 4 * se / np.sqrt(len(eligible))
+    assert np.mean(np.abs(freq - p) > 4 * se) <= 0.002
+    n = len(eligible)
+    assert abs(per_month.var(ddof=1) - n * p * (1 - p)) <= 4 * _se_variance(n, p, months)
 
 
 def test_calls_close_in_a_month_when_no_one_new_becomes_aware(monkeypatch):

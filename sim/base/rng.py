@@ -212,6 +212,51 @@ def _bisect(u: np.ndarray, hi: np.ndarray, cdf) -> np.ndarray:
     return lo.astype(np.int64)
 
 
+def bernoulli_positions(draws, stream: str, t: int, keys: np.ndarray, n: np.ndarray, p: float
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """Keep each of ``n[i]`` items of group ``i`` independently with probability ``p``; return the
+    (group, position) of the kept items, positions increasing within a group.
+
+    The cost is proportional to the items kept, not to ``n.sum()``: the gaps between kept items are
+    geometric (the j-th gap of group i is ``1 + floor(log u / log(1 − p))`` with ``u`` the keyed draw
+    ``(stream, t, keys[i], j)``; Devroye, *Non-Uniform Random Variate Generation*, 1986, §X.2), drawn
+    in rounds sized to cover each group's expected count with a margin, until every group's next kept
+    position lies past its end."""
+    n = np.asarray(n, dtype=np.int64)
+    keys = np.asarray(keys)
+    empty = np.zeros(0, dtype=np.int64)
+    if p <= 0.0 or len(n) == 0 or n.sum() == 0:
+        return empty, empty
+    if p >= 1.0:
+        g = np.repeat(np.arange(len(n)), n)
+        return g, np.arange(len(g)) - np.repeat(np.cumsum(n) - n, n)
+    log_q = np.log1p(-p)
+    groups, positions = [], []
+    last = np.full(len(n), -1, dtype=np.int64)  # the last kept position so far
+    drawn = np.zeros(len(n), dtype=np.int64)  # gaps drawn so far
+    live = np.flatnonzero(n > 0)
+    cap = int(n.max()) + 1
+    while len(live):
+        mean = (n[live] - last[live] - 1) * p
+        m = np.ceil(mean + 4.0 * np.sqrt(mean) + 2.0).astype(np.int64)  # gaps this round
+        g = np.repeat(live, m)
+        within = np.arange(len(g)) - np.repeat(np.cumsum(m) - m, m)
+        u = draws.uniform(stream, t, keys[g], drawn[g] + within)
+        gap = np.minimum(1.0 + np.floor(np.log(u) / log_q), cap).astype(np.int64)
+        cs = np.cumsum(gap)
+        pos = last[g] + cs - np.repeat(cs[np.cumsum(m) - m] - gap[np.cumsum(m) - m], m)
+        keep = pos < n[g]
+        groups.append(g[keep])
+        positions.append(pos[keep])
+        end = np.cumsum(m) - 1
+        drawn[live] += m
+        last[live] = pos[end]
+        live = live[pos[end] < n[live]]
+    g, pos = np.concatenate(groups), np.concatenate(positions)
+    order = np.lexsort((pos, g))
+    return g[order], pos[order]
+
+
 def run_seed(seed: int, *path: int) -> int:
     """The model seed of one run: derived from an experiment seed and a path (point, replicate).
 

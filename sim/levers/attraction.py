@@ -46,7 +46,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.params.registry import MONEY, Param, SHARE
-from sim.base.sets import in_sorted
+from sim.base.sets import flags
 from sim.base.vocab import SUPPLIER_KINDS
 from sim.levers.base import Lever
 
@@ -138,11 +138,16 @@ class Attraction(Lever):
         m.recorder.count(m.t, "attracted_suppliers", len(idx), city=m.suppliers.city[idx])
         m.recorder.count(m.t, "supplier_entries", len(idx), city=m.suppliers.city[idx])
 
-    def aware_pairs(self, pairs):
-        """A firm that moved in knows of the opportunity it came for."""
+    def aware_pairs(self, scenarios, listed):
+        """A firm that moved in knows of the opportunity it came for, while that is open."""
         if len(self.came_for) == 0:
-            return False
-        return in_sorted(pairs.supplier.astype(np.int64) * (1 << 32) + pairs.scenario, self.came_for)
+            return None
+        m = self.model
+        sup, o = self.came_for // (1 << 32), self.came_for % (1 << 32)
+        open_now = flags(scenarios, len(m.scenarios))[o]
+        sup, o = sup[open_now], o[open_now]
+        c = m.capabilities.find(sup, m.scenarios.domain[o])
+        return o[c >= 0], c[c >= 0]
 
     def summary(self):
         return {"attracted": self.attracted, "attraction_considered": self.considered}

@@ -32,7 +32,8 @@ max        max xᵢ, starting from 1                             race size
 least      elementwise min xᵢ, starting from ``start``         caps (winners per challenge call)
 min        smallest non-None answer, or None                   months before withdrawal
 merge      dict union; a key named twice is OR-ed               signals investors observe
-each       a list of (lever, answer), one per lever            public purchases each lever pays for
+each       a list of (lever, answer), one per lever            public purchases each lever pays for,
+                                                               pairs each lever's channel makes aware
 ========== =================================================== =====================================
 """
 
@@ -71,7 +72,7 @@ HOOKS: dict[str, Hook] = {h.name: h for h in [
     Hook("hold_events", "notify", "hold_matchmaking"),
     Hook("cost_factor", "product", "match: pricing each candidate pair"),
     Hook("readiness_bonus", "sum", "match: pricing each candidate pair"),
-    Hook("aware_pairs", "any", "match: who learns of which opportunity"),
+    Hook("aware_pairs", "each", "match: pairs a lever's channel makes aware (platform, events, firms attracted)"),
     Hook("on_aware", "notify", "match: after awareness"),
     Hook("bid_relief", "sum", "match: the bid decision"),
     Hook("bid_bonus", "sum", "match: the bid decision"),
@@ -183,9 +184,14 @@ class Lever:
         """TRL points added to a supplier's effective readiness for a scenario."""
         return 0.0
 
-    def aware_pairs(self, pairs) -> np.ndarray | bool:
-        """Extra awareness of (supplier, scenario) candidate pairs: a boolean array (or False)."""
-        return False
+    def aware_pairs(self, scenarios: np.ndarray, listed) -> tuple[np.ndarray, np.ndarray] | None:
+        """The (scenario, capability) pairs this lever's channel makes aware this month, among the open
+        ``scenarios``, as two arrays (None: none). ``listed`` is the capability list (场景能力清单) the
+        channels work through: the capabilities of registered suppliers that are alive with spare
+        capacity, sorted by domain, with their count and first position per domain
+        (``(order, dcount, dstart)``). The model drops pairs outside the list and unites the levers'
+        pairs: a lever draws only the pairs it adds (a cost proportional to them, never to list × open)."""
+        return None
 
     def on_aware(self, pairs) -> None:
         """The (supplier, scenario) pairs whose supplier knows of the opportunity this month."""

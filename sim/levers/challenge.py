@@ -72,6 +72,7 @@ L, U = "lever", "uncertainty"
 MAJOR = TIERS.index("major")
 _BIG = np.iinfo(np.int64).max
 _PAIR = np.int64(1) << np.int64(32)  # keys of (lead, partner) pairs
+PARTNER_CELLS = 1 << 21  # (lead × candidate) cells judged at once when entrants look for partners
 _DONE = (2, 3, 4)  # pilot statuses succeeded, failed, dropped (sim.core.market.pilots)
 
 
@@ -213,17 +214,38 @@ class Challenge(Lever):
         if len(entrants):
             self.entrants_max = max(self.entrants_max, int(np.bincount(np.unique(bids.scenario[entrants], return_inverse=True)[1]).max()))
         r = m.capabilities.readiness
-        for i in entrants:
-            lead, scn = int(bids.supplier[i]), int(bids.scenario[i])
-            weakest = r[bids.capability[i]]
-            for d in self.domains_of(scn):
-                _s, cap = self._pick_partner(lead, scn, int(d))
-                if cap < 0:
-                    weakest = -np.inf
-                    break
-                weakest = min(weakest, r[cap])
-            adj[i] = -np.inf if weakest == -np.inf else min(0.0, weakest - r[bids.capability[i]])
+        own = r[bids.capability[entrants]]
+        lead, scn = bids.supplier[entrants], bids.scenario[entrants]
+        weakest = own.copy()
+        doms = self.doms[scn]
+        for d in np.unique(doms[doms >= 0]):  # the partner each entrant would pick, domain by domain
+            e = np.flatnonzero((doms == d).any(axis=1))
+            weakest[e] = np.minimum(weakest[e], self._partner_readiness(lead[e], scn[e], int(d)))
+        adj[entrants] = np.where(weakest == -np.inf, -np.inf, np.minimum(0.0, weakest - own))
         return adj
+
+    def _partner_readiness(self, leads: np.ndarray, scenarios: np.ndarray, domain: int) -> np.ndarray:
+        """For many (lead, call) at once, the readiness of the partner :meth:`_pick_partner` would pick
+        in ``domain`` (−inf where there is none): the same candidates and draws, rows of leads at a time."""
+        m = self.model
+        sup = m.suppliers
+        caps = m.capabilities.in_domain(domain)
+        out = np.full(len(leads), -np.inf)
+        if len(caps) == 0 or len(leads) == 0:
+            return out
+        s = m.capabilities.supplier[caps]
+        spare = sup.alive[s] & (sup.load[s] < m.kind_capacity[sup.kind[s]])
+        reg, city, key, r = sup.registered[s], sup.city[s], sup.key[s], m.capabilities.readiness[caps]
+        rows = max(1, PARTNER_CELLS // len(caps))
+        for a in range(0, len(leads), rows):
+            lead, scn = leads[a:a + rows, None], scenarios[a:a + rows, None]
+            knows = reg | (city == sup.city[lead]) | in_sorted(lead * _PAIR + s, self.known)
+            ok = (spare & knows) | (s == lead)
+            seen = r + m.draws.normal("partner_pick", m.t, sup.key[lead], m.scenarios.key[scn], key,
+                                      scale=m.params["owner.perception_sd"])
+            i = np.argmax(np.where(ok, seen, -np.inf), axis=1)
+            out[a:a + rows] = np.where(ok[np.arange(len(i)), i], r[i], -np.inf)
+        return out
 
     def winners_cap(self, scenarios):
         return np.where(self.is_call(scenarios), self.p["max_winners"], _BIG)

@@ -66,6 +66,7 @@ from sim.levers.base import Lever
 L, U = "lever", "uncertainty"
 ELIGIBLE = ("startup", "sme")
 OPEN, REPAID, DEFAULTED = 0, 1, 2
+BELIEF_BATCH = 2048  # firms whose beliefs are formed at once (a province the size of Hunan has ~1,500 candidates); doubles while more deals are wanted
 INSTRUMENTS = ("interest_subsidy", "guarantee", "premium_subsidy", "guidance_fund")  # one budget line each
 class Finance(Lever):
     name = "finance"
@@ -313,6 +314,17 @@ class Finance(Lever):
         """Investors' posterior chance that each firm's next small-cut pilot succeeds (:mod:`._investors`)."""
         return success_belief(self.model, self.p, suppliers)
 
+    def _wanted(self, cand: np.ndarray):
+        """The candidates (in the order given) whose belief passes the investors' rule, judged a batch
+        at a time as the deals need them: capital runs out after a few dozen deals a month, so most
+        candidates' beliefs are never formed (each firm's belief is its own row, whatever the batch)."""
+        start, size = 0, BELIEF_BATCH
+        while start < len(cand):
+            part = cand[start:start + size]
+            pi = self.success_belief(part)
+            yield from part[invest_decision(pi, self.p["win_multiple"], self.p["risk_aversion"], self.p["hurdle_multiple"])]
+            start, size = start + size, 2 * size
+
     def _invest(self):
         m = self.model
         ticket = self.p["ticket_cny"]
@@ -323,13 +335,10 @@ class Finance(Lever):
                               & (self.last_raised[: len(sup)] < m.t - 11))
         if len(cand) == 0:
             return
-        pi = self.success_belief(cand)
-        want = invest_decision(pi, self.p["win_multiple"], self.p["risk_aversion"], self.p["hurdle_multiple"])
-        cand = cand[want]
         cand = cand[np.argsort(m.draws.uniform("invest_order", m.t, sup.key[cand]))]
         deals, who = [], []
         j = 0
-        for s in cand:  # investors take deals in turn while they have capital
+        for s in self._wanted(cand):  # investors take deals in turn while they have capital
             for _ in range(len(self.investors)):
                 inv = self.investors[j % len(self.investors)]
                 j += 1

@@ -47,7 +47,8 @@ from __future__ import annotations
 import numpy as np
 
 from sim.params.registry import MONEY, Param, SHARE
-from sim.base.sets import among, in_sorted
+from sim.base.rng import bernoulli_positions
+from sim.base.sets import among
 from sim.base.vocab import State
 from sim.levers._util import grow
 from sim.levers.base import Lever
@@ -181,14 +182,28 @@ class Matchmaking(Lever):
         if keys:
             self._event_keys = np.unique(np.concatenate(keys))
 
-    def aware_pairs(self, pairs):
+    def aware_pairs(self, scenarios, listed):
+        """The platform: each supplier on the capability list sees each open opportunity in its domain with
+        probability ``platform_reach`` this month, independently — drawn per opportunity by geometric
+        skips over its domain's part of the list (:func:`~sim.base.rng.bernoulli_positions`), at a cost
+        proportional to the pairs seen. An event: its attendees learn of every open opportunity in the
+        event's domain."""
         m = self.model
-        via_platform = m.suppliers.registered[pairs.supplier] & (
-            m.draws.uniform("platform", m.t, m.suppliers.key[pairs.supplier], m.scenarios.key[pairs.scenario]) < self.p["platform_reach"])
+        order, dcount, dstart = listed
+        dom = m.scenarios.domain[scenarios]
+        g, pos = bernoulli_positions(m.draws, "platform", m.t, m.scenarios.key[scenarios], dcount[dom],
+                                     self.p["platform_reach"])
+        o, c = scenarios[g], order[dstart[dom[g]] + pos]
         if len(self._event_keys):
-            via_event = in_sorted(pairs.supplier.astype(np.int64) * m.n_domains + pairs.domain, self._event_keys)
-            return via_platform | via_event
-        return via_platform
+            s_ev, d_ev = self._event_keys // m.n_domains, self._event_keys % m.n_domains
+            by_domain = np.argsort(dom, kind="stable")
+            n_open = np.bincount(dom, minlength=m.n_domains)
+            k = n_open[d_ev]  # open opportunities in each attendee's event domain
+            at = np.repeat(np.cumsum(n_open)[d_ev] - k - (np.cumsum(k) - k), k) + np.arange(k.sum())
+            ev_o = scenarios[by_domain[at]]
+            ev_c = m.capabilities.find(np.repeat(s_ev, k), np.repeat(d_ev, k))
+            o, c = np.concatenate([o, ev_o[ev_c >= 0]]), np.concatenate([c, ev_c[ev_c >= 0]])
+        return o, c
 
     # ------------------------------------------------------------------------- promotion, benchmarks
     def presentable(self) -> np.ndarray:

@@ -122,20 +122,34 @@ class PilotBases(Lever):
         k = int(rate) + (m.draws.uniform("poc_extra", m.t, m.openers.key[self.bases]) < rate - int(rate))
         domain = m.capabilities.domain[c_all]
         free = np.ones(len(c_all), dtype=bool)  # not yet taken by an earlier base this month
-        for b, kb in zip(self.bases[k > 0], k[k > 0]):
-            cand = np.flatnonzero(free & (domain == m.openers.domain[b]))
-            if len(cand) == 0:
+        # applicants grouped by domain (in their order), and how many of each domain are still free: a
+        # base looks only at its own domain's applicants, and not at all once none is left there
+        by_domain = np.argsort(domain, kind="stable")
+        bounds = np.searchsorted(domain[by_domain], np.arange(m.n_domains + 1))
+        left = np.diff(bounds)
+        base_domain = m.openers.domain[self.bases]
+        taken, by_base = [], []
+        for b, kb, d in zip(self.bases[k > 0], k[k > 0], base_domain[k > 0]):
+            if left[d] == 0:
                 continue
+            pool = by_domain[bounds[d]:bounds[d + 1]]
+            cand = pool[free[pool]]
             s = m.capabilities.supplier[c_all[cand]]
-            pick = np.argsort(m.draws.uniform("poc_pick", m.t, m.openers.key[b], m.suppliers.key[s]))[:kb]
-            cand, s = cand[pick], s[pick]
-            if self.p["subsidy_cny"] > 0:
-                paid = m.fiscal.pay(self.name, "poc_subsidy", np.full(len(s), self.p["subsidy_cny"]), s, to="economy")
-                cand, s = cand[paid > 0], s[paid > 0]
-            if len(cand) == 0:
-                continue
-            self.runs.add(supplier=s, cap=c_all[cand], base=b, end=m.t + self.p["months"])
+            cand = cand[np.argsort(m.draws.uniform("poc_pick", m.t, m.openers.key[b], m.suppliers.key[s]))[:kb]]
+            taken.append(cand)
+            by_base.append(np.full(len(cand), b))
             free[cand] = False
+            left[d] -= len(cand)
+        if not taken:
+            return
+        cand, base = np.concatenate(taken), np.concatenate(by_base)
+        s = m.capabilities.supplier[c_all[cand]]
+        if self.p["subsidy_cny"] > 0:
+            # one payment for the month, in the bases' order: with one subsidy per run, once the budget
+            # cannot pay a run it pays none after it, so this takes the runs base by base paying would
+            paid = m.fiscal.pay(self.name, "poc_subsidy", np.full(len(s), self.p["subsidy_cny"]), s, to="economy")
+            cand, base, s = cand[paid > 0], base[paid > 0], s[paid > 0]
+        self.runs.add(supplier=s, cap=c_all[cand], base=base, end=m.t + self.p["months"])
 
     def _conclude(self):
         m = self.model

@@ -10,19 +10,24 @@ where it holds a capability, while it is alive with spare capacity, by two route
 probability ``supply.network_awareness`` a month for each such pair, independently (assumed —
 uncertain); and the levers' channels (hook ``aware_pairs``: the platform, events, attraction), which all
 work through the capability list (场景能力清单) — the platform shows opportunities to registered
-suppliers, events register their attendees, attracted firms are registered — so the levers are asked
-only about pairs of registered suppliers. The network route is not enumerated pair by pair (a region
-with S capabilities and O open opportunities has S × O pairs a month, of which a few per cent become
-aware): per open opportunity, the aware positions in its domain's capability list are drawn by
-geometric skips (:func:`bernoulli_positions`), each pair kept independently with the network
-probability, at a cost proportional to the pairs kept. Only aware pairs are priced.
+suppliers, events register their attendees, attracted firms are registered — so only pairs of
+registered suppliers count through them. Neither route is enumerated pair by pair (a region with S
+capabilities and O open opportunities has S × O pairs a month, of which a few per cent become aware):
+per open opportunity, the aware positions in its domain's capability list are drawn by geometric skips
+(:func:`~sim.base.rng.bernoulli_positions`), each pair kept independently with the network
+probability, at a cost proportional to the pairs kept; each lever's channel *adds* the (scenario,
+capability) pairs it makes aware — the platform by the same skips over the registered part of the list
+with probability ``matchmaking.platform_reach``, an event's attendees with the open opportunities of its
+domain, an attracted firm with the one it came for. Only aware pairs are priced.
 
-The random stream of the network route changed once with this (issue 15): draws are keyed by
-(month, opportunity, skip number) instead of (month, supplier, opportunity); every pair's probability
-of awareness is unchanged (``tests/test_matching.py``), and so is the distribution of every outcome
-(``tests/test_stream_equivalence.py``). A supplier's network awareness is still a function of the seed
-and its position in its domain's capability list, which entrants extend at the end: twin runs share
-it for every supplier they share up to the first entrant that differs.
+The random stream changed with this, route by route (issue 15): network draws are keyed by (month,
+opportunity, skip number) instead of (month, supplier, opportunity), and so, later, are the platform's
+(stream ``platform``, over the registered capabilities); every pair's probability of awareness is
+unchanged (``tests/test_matching.py``), and so is the distribution of every outcome
+(``tests/test_stream_equivalence.py``). A supplier's awareness is still a function of the seed and its
+position in its domain's capability list (for the platform: the registered part of it), which entrants
+extend at the end: twin runs share it for every supplier they share up to the first entrant (or, for
+the platform, registration) that differs.
 
 Part of :class:`~sim.core.model.ScenarioMarket` (a mixin).
 """
@@ -33,6 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.base.rng import bernoulli_positions
 from sim.base.vocab import State
 from sim.core.agents import bid_probability, expected_net_value, owner_score
 from sim.core.market.pilots import P_MATCHED
@@ -41,58 +47,12 @@ from sim.core.market.pricing import ask_price, markup_share, rank_keys, reservat
 
 CapList = tuple[np.ndarray, np.ndarray, np.ndarray]  # capability indices by domain, counts, starts
 CANDIDATE_FIELDS = ("supplier", "scenario", "capability", "domain")
-LISTED_BATCH = 2_000_000  # (supplier on the capability list, scenario) pairs the levers are asked about at once
 FIELDS = ("supplier", "scenario", "capability", "domain", "budget", "p_success", "outlay", "price", "followon")
-
-
-def bernoulli_positions(draws, stream: str, t: int, keys: np.ndarray, n: np.ndarray, p: float
-                        ) -> tuple[np.ndarray, np.ndarray]:
-    """Keep each of ``n[i]`` items of group ``i`` independently with probability ``p``; return the
-    (group, position) of the kept items, positions increasing within a group.
-
-    The cost is proportional to the items kept, not to ``n.sum()``: the gaps between kept items are
-    geometric (the j-th gap of group i is ``1 + floor(log u / log(1 − p))`` with ``u`` the keyed draw
-    ``(stream, t, keys[i], j)``; Devroye, *Non-Uniform Random Variate Generation*, 1986, §X.2), drawn
-    in rounds sized to cover each group's expected count with a margin, until every group's next kept
-    position lies past its end."""
-    n = np.asarray(n, dtype=np.int64)
-    keys = np.asarray(keys)
-    empty = np.zeros(0, dtype=np.int64)
-    if p <= 0.0 or len(n) == 0 or n.sum() == 0:
-        return empty, empty
-    if p >= 1.0:
-        g = np.repeat(np.arange(len(n)), n)
-        return g, np.arange(len(g)) - np.repeat(np.cumsum(n) - n, n)
-    log_q = np.log1p(-p)
-    groups, positions = [], []
-    last = np.full(len(n), -1, dtype=np.int64)  # the last kept position so far
-    drawn = np.zeros(len(n), dtype=np.int64)  # gaps drawn so far
-    live = np.flatnonzero(n > 0)
-    cap = int(n.max()) + 1
-    while len(live):
-        mean = (n[live] - last[live] - 1) * p
-        m = np.ceil(mean + 4.0 * np.sqrt(mean) + 2.0).astype(np.int64)  # gaps this round
-        g = np.repeat(live, m)
-        within = np.arange(len(g)) - np.repeat(np.cumsum(m) - m, m)
-        u = draws.uniform(stream, t, keys[g], drawn[g] + within)
-        gap = np.minimum(1.0 + np.floor(np.log(u) / log_q), cap).astype(np.int64)
-        cs = np.cumsum(gap)
-        pos = last[g] + cs - np.repeat(cs[np.cumsum(m) - m] - gap[np.cumsum(m) - m], m)
-        keep = pos < n[g]
-        groups.append(g[keep])
-        positions.append(pos[keep])
-        end = np.cumsum(m) - 1
-        drawn[live] += m
-        last[live] = pos[end]
-        live = live[pos[end] < n[live]]
-    g, pos = np.concatenate(groups), np.concatenate(positions)
-    order = np.lexsort((pos, g))
-    return g[order], pos[order]
 
 
 @dataclass
 class Candidates:
-    """(supplier, open scenario) pairs not yet priced: what the ``aware_pairs`` hook is asked about."""
+    """(supplier, open scenario) pairs not yet priced: the aware pairs of a month, before pricing."""
 
     supplier: np.ndarray
     scenario: np.ndarray
@@ -210,17 +170,20 @@ class Matching:
         c = cap.order[cap.dstart[dom[g]] + pos]
         net = Candidates(cap.supplier[c], scenarios[g], c, dom[g])
         net = net.take(self.available(net.supplier))
-        listed = net.take(np.zeros(len(net), dtype=bool))
-        if self.levers.each("aware_pairs"):
+        listed = [net.take(np.zeros(len(net), dtype=bool))]
+        channels = self.levers.each("aware_pairs")
+        if channels:
             s = cap.supplier[cap.order]
             caps = self._capability_list(self.suppliers.registered[s] & self.available(s))
-            # the levers are asked in batches of scenarios of at most LISTED_BATCH pairs (bounded memory)
-            batch = np.cumsum(caps[1][dom]) // LISTED_BATCH
-            parts = [listed]
-            for b in np.unique(batch):
-                ask = self._enumerate(scenarios[batch == b], caps)
-                parts.append(ask.take(self.levers.combine("aware_pairs", ask, n=len(ask))))
-            listed = Candidates(*(np.concatenate([getattr(x, f) for x in parts]) for f in CANDIDATE_FIELDS))
+            for lever in channels:  # each channel adds the pairs it makes aware (never list × open)
+                got = lever.aware_pairs(scenarios, caps)
+                if got is None:
+                    continue
+                o, c = got
+                sup = cap.supplier[c]
+                ok = self.suppliers.registered[sup] & self.available(sup)  # only the capability list
+                listed.append(Candidates(sup[ok], o[ok], c[ok], self.scenarios.domain[o[ok]]))
+        listed = Candidates(*(np.concatenate([getattr(x, f) for x in listed]) for f in CANDIDATE_FIELDS))
         both = Candidates(*(np.concatenate([getattr(net, f), getattr(listed, f)]) for f in CANDIDATE_FIELDS))
         code = both.scenario.astype(np.int64) * CAP_KEY + both.supplier
         _, first = np.unique(code, return_index=True)  # sorted by scenario, then supplier
