@@ -73,7 +73,7 @@ def test_parse_accepts_values_of_the_declared_type(name, value, ok):
     ("vouchers.share", float("inf"), "a finite number"),
     ("vouchers.share", float("nan"), "a finite number"),
     ("vouchers.share", 1.5, "k = 1.5: must be a number between 0 and 1"),
-    ("population.startup_entry_per_month", 1e12, "must be a number between 0 and 1000"),
+    ("population.startup_entry_per_month", 1e12, "must be a number between 0 and 5000"),
     ("population.startups", 10 ** 400, "whole number of about 401 digits: must be an integer between 0 and 200,000"),
     ("vouchers.budget_cny_per_year", 10 ** 400, "must be a number between 0 and 1e+13"),
     ("supply.net_cashflow_cny_per_month.sme", -1e300, "between -10,000,000,000 and 10,000,000,000"),
