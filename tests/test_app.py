@@ -445,3 +445,62 @@ def test_the_events_slider_says_where_the_budget_stops_it(small):
 
     assert events(v) == events({**v, "matchmaking.events_per_month": 4.0})  # the budget binds: what the note says
     assert events(more) != events({**more, "matchmaking.events_per_month": 4.0})  # a larger budget: it acts
+
+
+def _children(pid: int) -> list[tuple[int, str]]:
+    """(pid, command line) of the live processes whose parent is ``pid``."""
+    from pathlib import Path
+
+    out = []
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == pid:
+            out.append((int(d.name), cmd))
+    return out
+
+
+def test_stopping_the_app_leaves_no_semaphores_behind(tmp_path):
+    """``scensim app`` with worker processes, stopped with SIGTERM once every worker runs (as a service
+    manager or ``scensim app``'s own Ctrl-C handling stops the server): it exits cleanly and
+    multiprocessing's resource tracker finds nothing leaked. Before the fix the server died by the
+    signal uvicorn re-raises and the tracker warned of 18 leaked semaphores (the pools' queues)."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = tmp_path / "app.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "app", "--case", str(SMALL), "--port", str(port),
+                                 "--replicates", "2", "--workers", "2"], cwd=ROOT, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 300
+        while True:  # the server started its 8 workers (front 4, back 2, drawing 2) when it started
+            servers = [p for p, cmd in _children(proc.pid) if "sim.app.server" in cmd]
+            workers = [p for s in servers for p, cmd in _children(s) if "spawn_main" in cmd]
+            if len(workers) >= 8:
+                break
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text(errors="replace")[-2000:]
+            time.sleep(0.5)
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+        time.sleep(2.0)  # the resource tracker reports when the last process holding it has gone
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    text = log.read_text(errors="replace")
+    assert "scensim app: stopped" in text
+    assert "leaked" not in text and "Traceback" not in text, text[-3000:]

@@ -102,9 +102,14 @@ def shared() -> Shared:
 
 
 def _warm_up():
+    from concurrent.futures.process import BrokenProcessPool
+
     S = shared()
-    S.runner.warm_up()
-    S.baseline()
+    try:
+        S.runner.warm_up()
+        S.baseline()
+    except BrokenProcessPool:  # the server is stopping (its workers got the signal first): nothing to warm
+        pass
 
 
 if os.environ.get("SCENSIM_APP_WARMUP") == "1":  # set by `scensim app`: the first visitor waits less
