@@ -388,7 +388,8 @@ def test_every_control_changes_the_results_or_is_idle_with_its_reason(case_file)
     """Each slider and switch of the case, as the app shows it (range from the case and the presets):
     either it is idle — greyed out with a reason in both languages — or moving it to an end of its
     range changes what the app draws (one replicate, common random numbers: any difference is the
-    control's). The end farther from the case's value first, the other end only if that changed nothing."""
+    control's). The end farther from the case's value first; the other end and the middle only if that
+    changed nothing."""
     import sim
     from sim.app.compute import digest
     from sim.app.controls import control_notes, controls, presets
@@ -413,6 +414,9 @@ def test_every_control_changes_the_results_or_is_idle_with_its_reason(case_file)
         else:
             ends = sorted({c.snap(c.lo), c.snap(c.hi)} - {v0}, key=lambda v: -abs(v - v0))
         assert ends, f"{c.name}: its slider cannot move (range {c.lo}..{c.hi})"
+        if c.dtype is not bool:  # and the middle of the range (a cadence longer than the horizon does nothing)
+            mid = c.snap(c.lo + (c.hi - c.lo) / 2)
+            ends += [mid] if mid not in ends and mid != v0 else []
         if not any(_signature(digest(case.with_params({c.name: v}, origin="app"), 0, 1)) != base for v in ends):
             inert.add(c.name)
     assert idle > 0  # the cases ship with levers off: their controls say so

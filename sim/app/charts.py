@@ -11,20 +11,17 @@ import io
 
 import numpy as np
 
+import sim
 from sim.app.compute import FUNNEL
 from sim.app.controls import LEVER_LABELS
-from sim.base.vocab import STATE_LABELS, State
-from sim.core.metrics import METRICS
-from sim.core.targets import threshold_for
-from sim.report.fonts import use_cjk_font
 
-use_cjk_font()
+sim.use_cjk_font()
 import matplotlib.pyplot as plt  # noqa: E402
 
 CURRENT, BASE, TARGET = "#08519c", "#737373", "#cb181d"
-STAGE_STATE = {"solicited": State.SOLICITED, "selected": State.SELECTED, "published": State.PUBLISHED,
-               "matched": State.MATCHED, "landed": State.LANDED, "validated": State.VALIDATED,
-               "scaled": State.SCALED}
+STAGE_STATE = {"solicited": sim.State.SOLICITED, "selected": sim.State.SELECTED, "published": sim.State.PUBLISHED,
+               "matched": sim.State.MATCHED, "landed": sim.State.LANDED, "validated": sim.State.VALIDATED,
+               "scaled": sim.State.SCALED}
 TEXT = {
     "current": ("当前设置", "your settings"), "baseline": ("基准（方案原值）", "baseline (as published)"),
     "band": ("当前设置 5–95% 区间", "your settings, 5–95% band"), "target": ("目标线", "target"),
@@ -87,7 +84,7 @@ def targets_png(case, view, base, lang: str) -> bytes:
         top = float(max(np.max(qc[2]), np.max(qb)))
         first_line = True
         for y in case.years:
-            thr = threshold_for(case, tg, y)
+            thr = sim.threshold_for(case, tg, y)
             if thr is None:
                 continue
             idx = np.flatnonzero(years == y)
@@ -96,7 +93,7 @@ def targets_png(case, view, base, lang: str) -> bytes:
             first_line = False
             top = max(top, thr)
         ax.set_ylim(0, top * 1.12 if top > 0 else 1.0)
-        metric = METRICS[tg.metric]
+        metric = sim.METRICS[tg.metric]
         unit = metric.unit_zh if lang == "zh" else metric.unit_en
         ax.set_title(_wrap(tg.zh if lang == "zh" else tg.en, 22 if lang == "zh" else 44), fontsize=9)
         ax.set_ylabel(unit, fontsize=8)
@@ -133,7 +130,7 @@ def case_months(case) -> list[str]:
 
 
 def _stage_label(stage: str, lang: str) -> str:
-    zh, en = STATE_LABELS[STAGE_STATE[stage]]
+    zh, en = sim.STATE_LABELS[STAGE_STATE[stage]]
     return zh if lang == "zh" else en
 
 

@@ -11,9 +11,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.core.case import Case
-from sim.core.registry import REGISTRY
-from sim.levers import LEVERS
+import sim
+from sim import REGISTRY, Case
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MIXES = "experiments/hunan_policy_mixes.toml"
@@ -104,12 +103,9 @@ def presets(case: Case, mixes_file: str | None = None) -> list[Preset]:
     path = find_mixes_file(mixes_file)
     if path is None:
         return out
-    from sim.analysis.compare import load_comparison
-    from sim.base.errors import InputError
-
     try:
-        cmp = load_comparison(path)
-    except InputError as e:  # a broken experiment file must not stop a class: say so and go on
+        cmp = sim.load_comparison(path)
+    except sim.InputError as e:  # a broken experiment file must not stop a class: say so and go on
         print(f"scensim app: policy mixes not loaded: {e}", file=sys.stderr)
         return out
     if cmp.case.id != case.id:
@@ -156,6 +152,12 @@ SUB_SWITCHES = {
                                                 "finance.premium_loading")},
     "vouchers.owner_money_risk_share": ("vouchers.demand_side", None),
     "centre.solicit_max": ("centre.chase", 1), "centre.bar_floor": ("centre.chase", 2),
+    # sim/levers/matchmaking.py: benchmarks only with selections, promotion settings only with promotions
+    **{n: ("matchmaking.selection_every_months", None) for n in ("matchmaking.benchmarks_per_selection",
+                                                                  "matchmaking.benchmark_reach")},
+    **{n: ("matchmaking.promotion_every_months", None) for n in ("matchmaking.promotion_solutions",
+                                                                  "matchmaking.promotion_attendees",
+                                                                  "matchmaking.promotion_conversion")},
 }
 # what in the case a mechanism acts on: (name prefixes, test of the case, reason zh, reason en)
 CASE_NEEDS = [
@@ -172,7 +174,7 @@ CASE_NEEDS = [
 ]
 
 
-NOTE_WORDS_ZH = "政策工具未启用：先调高仅当时起作用打开为预算只够每月约场：超过这个数不再增加活动，需同时提高活动预算"  # for the web font
+NOTE_WORDS_ZH = "政策工具未启用：先调高仅当时起作用打开为大于预算只够每月约场：超过这个数不再增加活动，需同时提高活动预算"  # for the web font
 
 
 @dataclass(frozen=True)
@@ -224,7 +226,10 @@ def control_notes(case: Case, values: dict, labels: dict | None = None) -> dict:
             sub, want = SUB_SWITCHES[name]
             if (not values[sub]) if want is None else values[sub] != want:
                 zh, en = labels.get(sub, (sub, sub))
-                what_zh, what_en = ("打开", "on") if want is None else (f"为 {want}", f"at {want}")
+                if want is None:
+                    what_zh, what_en = ("打开", "on") if isinstance(values[sub], bool) else ("大于 0", "above 0")
+                else:
+                    what_zh, what_en = f"为 {want}", f"at {want}"
                 notes[name] = Note(f"仅当“{zh}”{what_zh}时起作用", f"acts only with “{en}” {what_en}", True)
                 continue
         for prefixes, present, zh, en in CASE_NEEDS:
@@ -239,7 +244,7 @@ def control_notes(case: Case, values: dict, labels: dict | None = None) -> dict:
     return notes
 
 
-LEVER_LABELS = {L.name: (L.label_zh, L.label_en) for L in LEVERS}
+LEVER_LABELS = {L.name: (L.label_zh, L.label_en) for L in sim.LEVERS}
 LEVER_LABELS["zones"] = ("场景创新试验区认定规则", "Pilot-zone rules")
 LEVER_LABELS["centre"] = ("场景创新促进中心", "Promotion centre")
 GROUP_LABELS = {

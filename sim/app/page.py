@@ -32,7 +32,7 @@ from sim.app.runner import Runner
 from sim.app.text import t
 from sim.app.webfont import font_css
 from sim.app.widgets import ControlPanel, costs_html, scoreboard_html
-from sim.core.case import load_case
+from sim import load_case
 
 SETTINGS = env_settings()
 # replicates run at the front for the first answer: one per session (more would only delay other

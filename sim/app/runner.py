@@ -25,7 +25,7 @@ import threading
 from collections import OrderedDict
 
 from sim.app.compute import Cancelled, Digest, Partial, case_key, run_replicate
-from sim.core.case import Case
+from sim import Case
 
 FRONT_PER_CORE = 2  # front processes per core (see the module docstring)
 BACK_NICENESS = 15  # the back pool's niceness: it yields the cores to the front and to the drawing
