@@ -508,3 +508,24 @@ def test_stopping_the_app_leaves_no_semaphores_behind(tmp_path):
     text = log.read_text(errors="replace")
     assert "scensim app: stopped" in text
     assert "leaked" not in text and "Traceback" not in text, text[-3000:]
+
+
+def test_a_redraw_over_the_kept_static_layer_is_the_same_picture(small):
+    """The targets figure keeps its static layer (axes, baseline, target lines) per drawing process and
+    paints only the current settings over it: the picture is the same as one drawn afresh, and the
+    current settings do show (a different setting, a different picture)."""
+    from sim.app import charts
+    from sim.app.compute import aggregate, digest
+
+    base = aggregate([digest(small, r, 1) for r in range(2)])
+    a = aggregate([digest(small.with_params({"vouchers.share": 0.6}), r, 1) for r in range(2)])
+    b = aggregate([digest(small.with_params({"vouchers.share": 0.35}), r, 1) for r in range(2)])
+    charts._STATIC.clear()
+    first_a = charts.targets_png(small, a, base, "en")
+    kept_b = charts.targets_png(small, b, base, "en")
+    again_a = charts.targets_png(small, a, base, "en")
+    charts._STATIC.clear()
+    fresh_b = charts.targets_png(small, b, base, "en")
+    assert kept_b == fresh_b and again_a == first_a and first_a != kept_b
+    assert charts._target_tops(small, a, base) == charts._target_tops(small, b, base)  # the layer was shared
+    assert charts.nice_top(9.0) == 12.0 and charts.nice_top(0) == 1.0 and charts.nice_top(100) == 120.0

@@ -107,7 +107,9 @@ def _warm_up():
     S = shared()
     try:
         S.runner.warm_up()
-        S.baseline()
+        base = S.baseline()
+        for lang in ("zh", "en"):  # each drawing process keeps the targets figure's static layer
+            S.runner.call_each(charts.targets_png, S.case, base, base, lang)
     except BrokenProcessPool:  # the server is stopping (its workers got the signal first): nothing to warm
         pass
 

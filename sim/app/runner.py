@@ -212,6 +212,16 @@ class Runner:
             return fn(*args)
         return self._start()["draw"].submit(fn, *args).result()
 
+    def call_each(self, fn, *args) -> None:
+        """``fn(*args)`` once per drawing process (as many tasks as processes at once: each takes one
+        while the others are busy), to prepare what each keeps (``charts.targets_png``'s static layer)."""
+        if self.in_thread:
+            fn(*args)
+            return
+        pool = self._start()["draw"]
+        for f in [pool.submit(fn, *args) for _ in range(self.workers)]:
+            f.result()
+
     # -- cache --------------------------------------------------------------------------------------
     def _get(self, key):
         with self._lock:
