@@ -367,8 +367,18 @@ NO_EFFECT_FOUND = {
         "pilot.duration_months.major", "pilot.success_max.major", "supply.cash_median_cny.leader",
         "supply.cashflow_sd_cny_per_month.institute", "supply.net_cashflow_cny_per_month.institute",
         "supply.net_cashflow_cny_per_month.leader", "supply.net_cashflow_cny_per_month.sme", "zones.max_designated",
-        "zones.min_city_opened", "zones.min_domains", "zones.review_every_months"},
-    "hunan_2026_2028": set(),
+        "zones.min_city_opened", "zones.min_domains"},
+    # hunan_2026_2028 (seed 1, replicate 0, 33 months): benchmark selection and its publicity change
+    # nothing drawn; the guarantee share (no default among the loans of this run?), the insurer's loading,
+    # the equity fund's diligence and valuation, attraction's leader share, the industry-zone supplier
+    # bar, and the cash of leaders and institutes neither — to investigate
+    "hunan_2026_2028": {
+        "attraction.leader_share", "challenge.lead_share", "challenge.max_winners", "finance.guarantee_share",
+        "finance.premium_loading", "grant_to_equity.diligence_sd", "grant_to_equity.valuation_multiple",
+        "matchmaking.benchmark_reach", "matchmaking.selection_every_months", "supply.capacity.institute",
+        "supply.cash_median_cny.leader", "supply.cashflow_sd_cny_per_month.institute",
+        "supply.cashflow_sd_cny_per_month.leader", "supply.net_cashflow_cny_per_month.leader",
+        "zones.industry_min_suppliers"},
 }
 
 
