@@ -88,6 +88,14 @@ class Shared:
                 self._base = aggregate(self.runner.digests(self.case, self.full, self.seed))
             return self._base
 
+    def warm_up(self) -> None:
+        """Start the worker processes, compute the baseline, and draw the targets figure's static layer
+        in each drawing process (both languages), so that the first slider move finds all of it ready."""
+        self.runner.warm_up()
+        base = self.baseline()
+        for lang in ("zh", "en"):
+            self.runner.call_each(charts.targets_png, self.case, base, base, lang)
+
     def quick(self) -> int:
         return min(self.settings["quick"] if self.settings["quick"] > 0 else QUICK, self.full)
 
@@ -106,10 +114,7 @@ def _warm_up():
 
     S = shared()
     try:
-        S.runner.warm_up()
-        base = S.baseline()
-        for lang in ("zh", "en"):  # each drawing process keeps the targets figure's static layer
-            S.runner.call_each(charts.targets_png, S.case, base, base, lang)
+        S.warm_up()
     except BrokenProcessPool:  # the server is stopping (its workers got the signal first): nothing to warm
         pass
 
