@@ -280,6 +280,22 @@ def test_web_font_covers_every_chinese_character_of_the_page(shared_small):
     assert font_css(text) in S.css
 
 
+def test_web_font_covers_the_controls_notes(shared_small):
+    """The reasons shown under idle controls are in the page's web font too (every lever off: the most
+    notes at once, and the events budget note)."""
+    from sim.app.controls import control_notes, no_levers
+
+    S = shared_small
+    text = set(S.page_text())
+    values = {**S.initial, **no_levers(S.case)}
+    notes = list(control_notes(S.case, values, S.labels).values())
+    notes += list(control_notes(S.case, {**S.initial, "matchmaking.events_per_month": 4.0}, S.labels).values())
+    notes += list(control_notes(S.case, {**S.initial, "finance.budget_cny_per_year": 1e6, "finance.loans": False,
+                                         "centre.chase": 0}, S.labels).values())
+    missing = {c for n in notes for c in n.zh if ord(c) > 127} - text
+    assert not missing, "".join(sorted(missing))
+
+
 def test_app_command_checks_its_arguments(capsys, monkeypatch):
     import sim.cli.app as app_cli
     from sim.cli.main import main

@@ -220,7 +220,8 @@ def control_notes(case: Case, values: dict, labels: dict | None = None) -> dict:
         switch = lever_switch(group, values)
         if switch is not None and switch != name and not values[switch]:
             zh, en = labels.get(switch, (switch, switch))
-            notes[name] = Note(f"政策工具未启用：先调高“{zh}”", f"lever off: turn up “{en}” first", True)
+            verb_zh, verb_en = ("打开", "turn on") if isinstance(values[switch], bool) else ("调高", "raise")
+            notes[name] = Note(f"政策工具未启用：先{verb_zh}“{zh}”", f"lever off: {verb_en} “{en}” first", True)
             continue
         if name in SUB_SWITCHES:
             sub, want = SUB_SWITCHES[name]
