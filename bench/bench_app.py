@@ -210,8 +210,7 @@ def compute_part(args) -> dict:
     name = args.slider_param
     ctl = next(c for c in S.levers + S.uncertainties if c.name == name)
     t0 = time.perf_counter()
-    S.runner.warm_up()
-    S.baseline()
+    S.warm_up()  # as the server does when it starts
     out = {"start": time.perf_counter() - t0, "rows": [], "load_before": os.getloadavg()[0]}
     used = [0]
 

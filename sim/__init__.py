@@ -33,18 +33,31 @@ if TYPE_CHECKING:  # pragma: no cover
     from sim.engine.national import run_national  # noqa: F401  (lazy: _LAZY)
     from sim.engine.runner import Results, run, run_one
 
-# imported on first use (PEP 562), so that `import sim` does not load Mesa, scipy and pandas (~2 s)
+# imported on first use (PEP 562), so that `import sim` does not load Mesa, scipy and pandas (~2 s);
+# "module:name" where the public name differs from the module's
 _LAZY = {"Case": "sim.core.case", "load_case": "sim.core.case", "ScenarioMarket": "sim.core.model",
          "REGISTRY": "sim.core.registry", "Results": "sim.engine.runner", "run": "sim.engine.runner",
          "run_one": "sim.engine.runner", "load_national": "sim.core.national", "NationalMarket": "sim.core.national",
-         "run_national": "sim.engine.national"}
+         "run_national": "sim.engine.national",
+         # the model's vocabulary and catalogues: lifecycle states, tiers, metrics, levers
+         "State": "sim.base.vocab", "STATE_LABELS": "sim.base.vocab", "TIERS": "sim.base.vocab",
+         "METRICS": "sim.core.metrics", "LEVERS": "sim.levers",
+         # targets: a target's threshold in a year, P(met) of target rows (as Results.target_summary),
+         # P(every target met), a target's running value per month from a series table
+         "threshold_for": "sim.core.targets", "summarize_targets": "sim.core.targets:summarize",
+         "joint_attainment": "sim.core.targets", "target_paths": "sim.report.figures",
+         # the tables of a model stepped by hand (as sim.run_one collects them)
+         "series_table": "sim.core.recorder:model_series", "scenario_register": "sim.engine.runner",
+         # the policy-mix experiment of `scensim compare`; Chinese text in matplotlib figures
+         "load_comparison": "sim.analysis.compare", "use_cjk_font": "sim.report.fonts"}
 
 
 def __getattr__(name: str):
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'sim' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    module, _, attr = module.partition(":")
+    value = getattr(importlib.import_module(module), attr or name)
     globals()[name] = value
     return value
 
@@ -64,5 +77,6 @@ def write_results(results: Results, out, lang: str = "en", figures: bool = True,
     return write(results, Path(out), lang=lang, figures=figures, report=report, csv=csv)
 
 
-__all__ = ["Case", "InputError", "REGISTRY", "Results", "ScenarioMarket", "load_case", "run", "run_one", "run_seed",
-           "write_results"]
+__all__ = ["Case", "InputError", "LEVERS", "METRICS", "REGISTRY", "Results", "STATE_LABELS", "ScenarioMarket", "State",
+           "NationalMarket", "TIERS", "joint_attainment", "load_case", "load_comparison", "load_national", "run", "run_national", "run_one", "run_seed", "scenario_register",
+           "series_table", "summarize_targets", "target_paths", "threshold_for", "use_cjk_font", "write_results"]

@@ -23,8 +23,8 @@ from .browser import artefact_dir
 from .conftest import ROOT
 
 SMALL = ROOT / "scenarios" / "synthetic_small.toml"
-SLIDER = "Firms per event"  # matchmaking.firms_per_event: changes the targets (events per month does not in
-# this case: its plan sets the number of events)
+SLIDER = "Firms per event"  # matchmaking.firms_per_event: changes the targets (events per month does not above
+# 0.92 a month in this case: its events budget pays for no more, and the slider says so)
 FINAL = "[data-testid=status][data-final='1'][data-busy='0']"
 
 
@@ -121,6 +121,15 @@ def test_page_loads_without_console_errors(browser, app_url):
         scores = scoreboard(page)
         assert "p-all-all" in scores and all(0.0 <= float(p) <= 1.0 for p in scores.values())
         assert len(images(page)) == 3  # targets, fiscal, market
+        # a control that cannot act says why: the plan sets no number of events (greyed out), and the
+        # events budget pays for fewer events a month than the slider asks (a hint)
+        plan = page.locator("[data-testid='note-matchmaking.plan_events_target']")
+        assert plan.get_attribute("data-idle") == "1" and "sets no yearly number of events" in plan.inner_text()
+        assert page.get_by_role("switch", name="Plan the plan's events number").is_disabled()
+        events = page.locator("[data-testid='note-matchmaking.events_per_month']")
+        assert events.get_attribute("data-idle") == "0" and "events budget pays for about 0.92" in events.inner_text()
+        page.get_by_text("events budget pays for").scroll_into_view_if_needed()
+        page.screenshot(path=artefact_dir() / "app_notes.png")
         page.get_by_role("button", name="Uncertainties").click()
         page.get_by_role("slider", name="Startups", exact=True).wait_for(state="attached")
         page.screenshot(path=artefact_dir() / "app_uncertainties.png")

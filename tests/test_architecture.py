@@ -6,7 +6,7 @@ Layers, lowest first (``docs/architecture.md``)::
 
 A module may import from its own layer and from lower ones, never from a higher one; the three top
 folders do not import each other (``cli`` may start the app). The package root ``sim/__init__.py`` is the
-public facade above every layer. Every import counts — at module level or inside a function — except
+public facade above every layer; the app imports only it (its public names), no layer's module. Every import counts — at module level or inside a function — except
 those under ``if TYPE_CHECKING:``. A module over ~400 lines says why at its top.
 """
 
@@ -85,11 +85,36 @@ def test_every_module_is_in_a_layer():
     assert not unknown, f"folders that are not layers: {unknown} (add them to LAYERS in this test and to docs/architecture.md)"
 
 
+def public_names() -> set[str]:
+    import sim
+
+    return set(sim.__all__)
+
+
+def internal_imports(folder: str = "app") -> list[str]:
+    """Imports in ``sim/<folder>`` of anything but the package root's public names (``import sim``,
+    ``from sim import X``) and the folder's own modules: the model's internals."""
+    public = public_names()
+    bad = []
+    for path in modules():
+        if path.relative_to(SIM).parts[0] != folder:
+            continue
+        for line, mod in imports(path):
+            parts = mod.split(".")
+            if mod == "sim" or (len(parts) == 2 and parts[0] == "sim" and parts[1] in public) or \
+                    parts[0] != "sim" or parts[1] == folder:
+                continue
+            bad.append(f"{path.relative_to(ROOT)}:{line} imports {mod} (not the public API: sim.__all__)")
+    return bad
+
+
 def violations() -> list[str]:
     bad = []
     for path in modules():
         here = path.relative_to(SIM).parts[0]
         for line, mod in imports(path):
+            if here == "app" and (mod == "sim" or (mod.startswith("sim.") and folder_of(mod) in public_names())):
+                continue  # the app uses the public API (test_the_app_uses_the_model_only_through_the_public_api)
             there = folder_of(mod)
             if mod == "sim":
                 bad.append(f"{path.relative_to(ROOT)}:{line} imports the package root")
@@ -106,6 +131,25 @@ def violations() -> list[str]:
 def test_imports_only_go_downward():
     bad = violations()
     assert not bad, "\n".join(bad)
+
+
+def test_the_app_uses_the_model_only_through_the_public_api():
+    """Issue 14: the classroom app uses the model through ``sim``'s public names only (``sim.__all__``,
+    documented in the README's Python API section), never a module of the model's layers."""
+    bad = internal_imports("app")
+    assert not bad, "\n".join(bad)
+
+
+@pytest.mark.parametrize("snippet", ["from sim.core.model import ScenarioMarket\n",
+                                     "def f():\n    import sim.engine.runner\n"])
+def test_the_public_api_check_catches_an_internal_import(monkeypatch, snippet):
+    fake = SIM / "app" / "_api_probe.py"
+    monkeypatch.setattr(__import__(__name__, fromlist=["x"]), "modules", lambda: [fake])
+    fake.write_text(snippet, encoding="utf-8")
+    try:
+        assert internal_imports("app") and not violations()  # allowed by the layers, not by the API rule
+    finally:
+        fake.unlink()
 
 
 def test_no_import_cycles_between_modules():

@@ -8,23 +8,21 @@ returns PNG bytes (figures are closed here: the server draws thousands of them).
 from __future__ import annotations
 
 import io
+from collections import OrderedDict
 
 import numpy as np
 
+import sim
 from sim.app.compute import FUNNEL
 from sim.app.controls import LEVER_LABELS
-from sim.base.vocab import STATE_LABELS, State
-from sim.core.metrics import METRICS
-from sim.core.targets import threshold_for
-from sim.report.fonts import use_cjk_font
 
-use_cjk_font()
+sim.use_cjk_font()
 import matplotlib.pyplot as plt  # noqa: E402
 
 CURRENT, BASE, TARGET = "#08519c", "#737373", "#cb181d"
-STAGE_STATE = {"solicited": State.SOLICITED, "selected": State.SELECTED, "published": State.PUBLISHED,
-               "matched": State.MATCHED, "landed": State.LANDED, "validated": State.VALIDATED,
-               "scaled": State.SCALED}
+STAGE_STATE = {"solicited": sim.State.SOLICITED, "selected": sim.State.SELECTED, "published": sim.State.PUBLISHED,
+               "matched": sim.State.MATCHED, "landed": sim.State.LANDED, "validated": sim.State.VALIDATED,
+               "scaled": sim.State.SCALED}
 TEXT = {
     "current": ("当前设置", "your settings"), "baseline": ("基准（方案原值）", "baseline (as published)"),
     "band": ("当前设置 5–95% 区间", "your settings, 5–95% band"), "target": ("目标线", "target"),
@@ -57,46 +55,73 @@ def _month_ticks(ax, months: list[str]):
     ax.set_xlim(-0.5, len(months) - 0.5)
 
 
-def targets_png(case, view, base, lang: str) -> bytes:
-    """One small panel per target: your settings (median and 5–95 % band), the baseline's median
-    (dashed grey) and the target line of each evaluated year. A provisional view (``view.months`` set)
-    draws your settings up to the month computed so far."""
+def nice_top(x: float) -> float:
+    """The y-axis top for a largest value ``x``: 12 % headroom, rounded up to 1, 1.2, 1.5, 2, 2.5, 3, 4,
+    5, 6, 8 × 10^k (so that neighbouring settings share an axis and its drawing, see ``targets_png``)."""
+    if not x > 0:
+        return 1.0
+    x *= 1.12
+    e = 10.0 ** np.floor(np.log10(x))
+    for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        if m * e >= x * (1 - 1e-12):
+            return float(m * e)
+    return float(10 * e)
+
+
+# the figures' static layer (axes, titles, ticks, baseline, target lines, legend) by what fixes it, kept
+# by each drawing process: a redraw only paints the current settings' band and median over it (blitting)
+_STATIC: OrderedDict = OrderedDict()
+STATIC_KEEP = 16
+
+
+def _target_tops(case, view, base) -> tuple:
+    years = np.array([int(m[:4]) for m in case_months(case)])
+    tops = []
+    for tg in case.targets:
+        top = float(max(np.max(np.quantile(view.paths[tg.id], 0.95, axis=0)),
+                        np.max(np.quantile(base.paths[tg.id], 0.5, axis=0))))
+        for y in case.years:
+            thr = sim.threshold_for(case, tg, y)
+            if thr is not None and (years == y).any():
+                top = max(top, thr)
+        tops.append(nice_top(top))
+    return tuple(tops)
+
+
+def _targets_static(case, base, lang: str, tops: tuple):
+    """The static layer: a figure drawn once with everything but the current settings."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     targets = list(case.targets)
     cols = 3 if len(targets) > 4 else max(1, len(targets))
     rows = int(np.ceil(len(targets) / cols))
     height = 2.45 * rows + 0.5
-    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, height), dpi=84, squeeze=False)
+    fig = Figure(figsize=(3.6 * cols, height), dpi=84)
+    canvas = FigureCanvasAgg(fig)
+    axes = fig.subplots(rows, cols, squeeze=False)
     # fixed margins (a constrained layout would double the drawing time); checked on both cases' screenshots
     fig.subplots_adjust(left=0.055 * 3 / cols, right=0.99, top=1 - 0.42 / height, bottom=0.62 / height,
                         wspace=0.28, hspace=0.62 * 2.45 / 2.45)
     months = case_months(case)
     years = np.array([int(m[:4]) for m in months])
     x = np.arange(len(months))
-    for ax, tg in zip(axes.flat, targets):
-        cur, bas = view.paths[tg.id], base.paths[tg.id]
+    for ax, tg, top in zip(axes.flat, targets, tops):
+        qb = np.quantile(base.paths[tg.id], 0.5, axis=0)
         segs = [np.flatnonzero(years == y) for y in case.years] if tg.kind == "per_year" else [x]
-        qc = np.quantile(cur, [0.05, 0.5, 0.95], axis=0)  # months computed so far (all, once final)
-        qb = np.quantile(bas, 0.5, axis=0)
-        for i, seg in enumerate(segs):
-            first = i == 0
-            cs = seg[seg < qc.shape[1]]
-            ax.fill_between(x[cs], qc[0][cs], qc[2][cs], color=CURRENT, alpha=0.18, lw=0,
-                            label=tr("band", lang) if first else None)
-            ax.plot(x[seg], qb[seg], color=BASE, lw=1.4, ls="--", label=tr("baseline", lang) if first else None)
-            ax.plot(x[cs], qc[1][cs], color=CURRENT, lw=2, label=tr("current", lang) if first else None)
-        top = float(max(np.max(qc[2]), np.max(qb)))
-        first_line = True
+        for seg in segs:
+            ax.plot(x[seg], qb[seg], color=BASE, lw=1.4, ls="--")
         for y in case.years:
-            thr = threshold_for(case, tg, y)
+            thr = sim.threshold_for(case, tg, y)
             if thr is None:
                 continue
             idx = np.flatnonzero(years == y)
             xs = [idx[0] - 0.5, idx[-1] + 0.5] if tg.kind == "per_year" else [-0.5, idx[-1] + 0.5]
-            ax.plot(xs, [thr, thr], color=TARGET, ls=":", lw=1.6, label=tr("target", lang) if first_line else None)
-            first_line = False
-            top = max(top, thr)
-        ax.set_ylim(0, top * 1.12 if top > 0 else 1.0)
-        metric = METRICS[tg.metric]
+            ax.plot(xs, [thr, thr], color=TARGET, ls=":", lw=1.6)
+        ax.set_ylim(0, top)
+        metric = sim.METRICS[tg.metric]
         unit = metric.unit_zh if lang == "zh" else metric.unit_en
         ax.set_title(_wrap(tg.zh if lang == "zh" else tg.en, 22 if lang == "zh" else 44), fontsize=9)
         ax.set_ylabel(unit, fontsize=8)
@@ -108,9 +133,58 @@ def targets_png(case, view, base, lang: str) -> bytes:
         ax.spines[["top", "right"]].set_visible(False)
     for ax in list(axes.flat)[len(targets):]:
         ax.set_axis_off()
-    handles, labels = axes.flat[0].get_legend_handles_labels()
+    handles = [Patch(color=CURRENT, alpha=0.18, lw=0), Line2D([], [], color=BASE, lw=1.4, ls="--"),
+               Line2D([], [], color=CURRENT, lw=2), Line2D([], [], color=TARGET, ls=":", lw=1.6)]
+    labels = [tr("band", lang), tr("baseline", lang), tr("current", lang), tr("target", lang)]
     fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False)
-    return _png(fig)
+    canvas.draw()
+    return fig, canvas, list(axes.flat)[:len(targets)], canvas.copy_from_bbox(fig.bbox)
+
+
+def targets_png(case, view, base, lang: str) -> bytes:
+    """One small panel per target: your settings (median and 5–95 % band), the baseline's median
+    (dashed grey) and the target line of each evaluated year. A provisional view (``view.months`` set)
+    draws your settings up to the month computed so far.
+
+    Less chart work per redraw: everything but your settings — axes, titles, ticks, the baseline, the
+    target lines, the legend — is drawn once per (case, language, baseline, y-axis tops) and kept;
+    a redraw paints the band and the median over a copy of it. The y-axis tops are rounded up
+    (:func:`nice_top`) so that neighbouring settings share them."""
+    from PIL import Image
+
+    tops = _target_tops(case, view, base)
+    key = (case.path, case.id, lang, tops,
+           tuple(np.quantile(base.paths[tg.id], 0.5, axis=0).tobytes() for tg in case.targets))
+    if key in _STATIC:
+        _STATIC.move_to_end(key)
+    else:
+        _STATIC[key] = _targets_static(case, base, lang, tops)
+        while len(_STATIC) > STATIC_KEEP:
+            _STATIC.popitem(last=False)
+    fig, canvas, axes, background = _STATIC[key]
+    canvas.restore_region(background)
+    months = case_months(case)
+    years = np.array([int(m[:4]) for m in months])
+    x = np.arange(len(months))
+    for ax, tg in zip(axes, case.targets):
+        cur = view.paths[tg.id]
+        qc = np.quantile(cur, [0.05, 0.5, 0.95], axis=0)  # months computed so far (all, once final)
+        segs = [np.flatnonzero(years == y) for y in case.years] if tg.kind == "per_year" else [x]
+        drawn = []
+        for seg in segs:
+            cs = seg[seg < qc.shape[1]]
+            if len(cs) == 0:
+                continue
+            drawn.append(ax.fill_between(x[cs], qc[0][cs], qc[2][cs], color=CURRENT, alpha=0.18, lw=0))
+            drawn += ax.plot(x[cs], qc[1][cs], color=CURRENT, lw=2)
+        for artist in drawn:
+            ax.draw_artist(artist)
+            artist.remove()
+    w, h = canvas.get_width_height()
+    out = io.BytesIO()
+    Image.frombuffer("RGBA", (w, h), bytes(canvas.buffer_rgba()), "raw", "RGBA", 0, 1).save(out, format="png",
+                                                                                           compress_level=1)
+    return out.getvalue()
 
 
 def _wrap(text: str, width: int) -> str:
@@ -133,7 +207,7 @@ def case_months(case) -> list[str]:
 
 
 def _stage_label(stage: str, lang: str) -> str:
-    zh, en = STATE_LABELS[STAGE_STATE[stage]]
+    zh, en = sim.STATE_LABELS[STAGE_STATE[stage]]
     return zh if lang == "zh" else en
 
 

@@ -28,14 +28,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sim.base.rng import run_seed
-from sim.base.vocab import TIERS
-from sim.core.case import Case
-from sim.core.model import ScenarioMarket
-from sim.core.recorder import compact_series
-from sim.core.targets import joint_attainment, summarize
-from sim.engine.runner import scenario_register
-from sim.report.figures import target_paths
+import sim
+from sim import Case, ScenarioMarket
 
 FUNNEL = ("solicited", "selected", "published", "matched", "landed", "validated", "scaled")
 CITY_METRICS = ("landed", "validated", "zones_designated")
@@ -77,7 +71,7 @@ def running_paths(m: ScenarioMarket, case: Case, months: int) -> dict:
     years = np.asarray(m.calendar.year_of)[:months]
     out = {}
     for tg in case.targets:
-        monthly = m.recorder.monthly(tg.metric, TIERS.index(tg.tier) if tg.tier else None,
+        monthly = m.recorder.monthly(tg.metric, sim.TIERS.index(tg.tier) if tg.tier else None,
                                      dom_index[tg.domain] if tg.domain else None)[:months].astype(float)
         if tg.kind == "per_year":
             run = np.empty_like(monthly)
@@ -103,9 +97,9 @@ def partial_of(m: ScenarioMarket, case: Case, replicate: int) -> Partial:
 
 def digest_of(m: ScenarioMarket, case: Case, replicate: int) -> Digest:
     """A finished model's digest — the tables ``sim.run_one`` collects, reduced to what the app draws."""
-    s = compact_series(m.recorder.frame(m.calendar.labels, m.calendar.year_of))
+    s = sim.series_table(m)
     s.insert(0, "replicate", np.int64(replicate))
-    paths = {tg.id: target_paths(s, case, tg)["value"].to_numpy(dtype=float) for tg in case.targets}
+    paths = {tg.id: sim.target_paths(s, case, tg)["value"].to_numpy(dtype=float) for tg in case.targets}
     flows = s[s["metric"].isin(FUNNEL)]
     total = flows[flows["breakdown"] == "total"].groupby("metric", observed=True)["value"].sum()
     funnel = {st: float(total.get(st, 0.0)) for st in FUNNEL}
@@ -118,7 +112,7 @@ def digest_of(m: ScenarioMarket, case: Case, replicate: int) -> Digest:
     cit = cit.reindex(index=[c.id for c in case.cities], columns=list(CITY_METRICS), fill_value=0.0)
     ledger = m.fiscal.ledger()
     fiscal = {str(k): float(v) for k, v in ledger.groupby("lever", observed=True)["amount_cny"].sum().items()}
-    sc = scenario_register(m)
+    sc = sim.scenario_register(m)
     landed = sc["month_landed"].notna().to_numpy() & sc["opener_kind"].isin(PUBLIC_OWNERS).to_numpy()
     public = float(sc.loc[landed, "budget_cny"].sum()) * float(case.values["pilot.opener_share"])
     targets = m.target_table()
@@ -129,7 +123,7 @@ def digest_of(m: ScenarioMarket, case: Case, replicate: int) -> Digest:
 def run_replicate(case: Case, replicate: int, seed: int, emit=None, cancelled=None) -> Digest | None:
     """Run one replicate (model seed ``run_seed(seed, replicate)``) month by month; ``emit(Partial)`` at
     each year's end and at least every ``PARTIAL_EVERY`` seconds; None once ``cancelled()`` is true."""
-    m = ScenarioMarket(case, seed=run_seed(seed, replicate))
+    m = ScenarioMarket(case, seed=sim.run_seed(seed, replicate))
     year_of = np.asarray(m.calendar.year_of)
     n = len(year_of)
     last = time.perf_counter()
@@ -191,7 +185,7 @@ def aggregate(digests: list[Digest]) -> View:
     cities["zones"] = sum(d.cities["zones_designated"] for d in digests) / n
     fiscal = pd.DataFrame([d.fiscal_by_lever for d in digests]).fillna(0.0)
     fiscal_by_lever = fiscal.mean() if len(fiscal.columns) else pd.Series(dtype=float)
-    return View(replicates=n, summary=summarize(targets), joint=joint_attainment(targets), paths=paths,
+    return View(replicates=n, summary=sim.summarize_targets(targets), joint=sim.joint_attainment(targets), paths=paths,
                 funnel=funnel, domain_stage=dom, cities=cities, fiscal_by_lever=fiscal_by_lever,
                 fiscal_cny=float(fiscal.sum(axis=1).mean()) if len(fiscal.columns) else 0.0,
                 public_owner_cny=float(np.mean([d.public_owner_cny for d in digests])))
@@ -212,6 +206,6 @@ def aggregate_partial(items: list) -> View:
     if targets.empty:
         empty = pd.DataFrame(columns=["target", "period", "p_met"])
         return View(replicates=len(items), summary=empty, joint=empty, paths=paths, months=months)
-    joint = joint_attainment(targets)
-    return View(replicates=len(items), summary=summarize(targets), joint=joint[joint["period"] != "all"],
+    joint = sim.joint_attainment(targets)
+    return View(replicates=len(items), summary=sim.summarize_targets(targets), joint=joint[joint["period"] != "all"],
                 paths=paths, months=months)

@@ -27,12 +27,12 @@ import solara
 
 from sim.app import charts
 from sim.app.compute import Cancelled, aggregate, aggregate_partial
-from sim.app.controls import controls, env_settings, presets
+from sim.app.controls import control_notes, controls, env_settings, presets
 from sim.app.runner import Runner
 from sim.app.text import t
 from sim.app.webfont import font_css
 from sim.app.widgets import ControlPanel, costs_html, scoreboard_html
-from sim.core.case import load_case
+from sim import load_case
 
 SETTINGS = env_settings()
 # replicates run at the front for the first answer: one per session (more would only delay other
@@ -60,6 +60,7 @@ class Shared:
         self.levers = controls(self.case, "lever", self.presets)
         self.uncertainties = controls(self.case, "uncertainty")
         self.initial = {c.name: c.snap(self.case.values[c.name]) for c in self.levers + self.uncertainties}
+        self.labels = {c.name: (c.label_zh, c.label_en) for c in self.levers + self.uncertainties}
         self.runner = Runner(workers=settings["workers"])
         self.full = max(1, settings["replicates"])
         self.seed = settings["seed"]
@@ -69,14 +70,15 @@ class Shared:
 
     def page_text(self) -> str:
         """Every Chinese word the page may show (for the web font)."""
-        from sim.app.controls import GROUP_LABELS, LEVER_LABELS, UNIT_ZH
+        from sim.app.controls import CASE_NEEDS, GROUP_LABELS, LEVER_LABELS, NOTE_WORDS_ZH, UNIT_ZH
         from sim.app.text import TEXT
 
         c = self.case
         parts = [zh for zh, _ in TEXT.values()] + [zh for zh, _ in GROUP_LABELS.values()]
         parts += [zh for zh, _ in LEVER_LABELS.values()] + list(UNIT_ZH.values())
         parts += [x.label_zh for x in self.levers + self.uncertainties] + [p.zh for p in self.presets]
-        parts += [c.name_zh, "中文开关万元亿：，（）—…"] + [tg.zh for tg in c.targets]
+        parts += [c.name_zh, "中文开关万元亿：，（）—…“”", NOTE_WORDS_ZH] + [tg.zh for tg in c.targets]
+        parts += [zh for _, _, zh, _ in CASE_NEEDS]
         return "".join(parts)
 
     def baseline(self):
@@ -85,6 +87,14 @@ class Shared:
             if self._base is None:
                 self._base = aggregate(self.runner.digests(self.case, self.full, self.seed))
             return self._base
+
+    def warm_up(self) -> None:
+        """Start the worker processes, compute the baseline, and draw the targets figure's static layer
+        in each drawing process (both languages), so that the first slider move finds all of it ready."""
+        self.runner.warm_up()
+        base = self.baseline()
+        for lang in ("zh", "en"):
+            self.runner.call_each(charts.targets_png, self.case, base, base, lang)
 
     def quick(self) -> int:
         return min(self.settings["quick"] if self.settings["quick"] > 0 else QUICK, self.full)
@@ -100,9 +110,13 @@ def shared() -> Shared:
 
 
 def _warm_up():
+    from concurrent.futures.process import BrokenProcessPool
+
     S = shared()
-    S.runner.warm_up()
-    S.baseline()
+    try:
+        S.warm_up()
+    except BrokenProcessPool:  # the server is stopping (its workers got the signal first): nothing to warm
+        pass
 
 
 if os.environ.get("SCENSIM_APP_WARMUP") == "1":  # set by `scensim app`: the first visitor waits less
@@ -174,6 +188,7 @@ def Page():
     active = solara.use_reactive("published")
     panel = solara.use_reactive("levers")
     L = lang.value
+    notes = control_notes(S.case, values.value, S.labels)
 
     def on_change(name, v):
         values.set({**values.value, name: v})
@@ -212,11 +227,11 @@ def Page():
                     solara.Button(t("uncertainties", L), on_click=lambda: panel.set("uncertainties"), small=True,
                                   outlined=panel.value != "uncertainties", color="primary")
                 if panel.value == "levers":
-                    ControlPanel(S.levers, values.value, L, on_change)
+                    ControlPanel(S.levers, values.value, L, on_change, notes)
                 else:
                     solara.Text(t("unc_note", L), style={"font-size": "12px", "color": "#555"})
                     solara.Button(t("reset_unc", L), on_click=reset_uncertainties, small=True, text=True)
-                    ControlPanel(S.uncertainties, values.value, L, on_change)
+                    ControlPanel(S.uncertainties, values.value, L, on_change, notes)
             with solara.Column():
                 ResultsPane(S, values.value, L)
 

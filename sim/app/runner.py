@@ -19,12 +19,13 @@ calling thread). Three pools, all shared by every session:
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 from collections import OrderedDict
 
 from sim.app.compute import Cancelled, Digest, Partial, case_key, run_replicate
-from sim.core.case import Case
+from sim import Case
 
 FRONT_PER_CORE = 2  # front processes per core (see the module docstring)
 BACK_NICENESS = 15  # the back pool's niceness: it yields the cores to the front and to the drawing
@@ -150,7 +151,9 @@ class Runner:
 
             self._pools = {"front": pool(self.front_size, 0), "back": pool(self.workers, BACK_NICENESS),
                            "draw": pool(self.workers, 0)}
-            threading.Thread(target=self._read_partials, name="scensim-partials", daemon=True).start()
+            self._reader = threading.Thread(target=self._read_partials, name="scensim-partials", daemon=True)
+            self._reader.start()
+            atexit.register(self.close)
             return self._pools
 
     def warm_up(self) -> None:
@@ -162,13 +165,27 @@ class Runner:
         for f in futures:
             f.result()
 
-    def close(self):
+    def close(self, wait: bool = True):
+        """Stop the worker processes: queued runs dropped, running ones told to stop at their next month;
+        with ``wait``, until they are gone and the queues closed (their semaphores released: nothing
+        left for multiprocessing's resource tracker). Registered to run at exit when the pools start."""
         with self._lock:
             pools, self._pools = self._pools, None
-        if pools is not None:
+            for job in self._by_id.values():
+                self._flags[job.id % SLOTS] = job.id
+        if pools is None:
+            return
+        atexit.unregister(self.close)
+        for p in pools.values():
+            p.shutdown(wait=False, cancel_futures=True)
+        if wait:
             for p in pools.values():
-                p.shutdown(wait=False, cancel_futures=True)
-            self._queue.put(None)
+                p.shutdown(wait=True)
+        self._queue.put(None)
+        if wait:
+            self._reader.join(timeout=5)
+            self._queue.close()
+            self._queue.join_thread()
 
     def _read_partials(self):
         queue = self._queue
@@ -194,6 +211,16 @@ class Runner:
         if self.in_thread:
             return fn(*args)
         return self._start()["draw"].submit(fn, *args).result()
+
+    def call_each(self, fn, *args) -> None:
+        """``fn(*args)`` once per drawing process (as many tasks as processes at once: each takes one
+        while the others are busy), to prepare what each keeps (``charts.targets_png``'s static layer)."""
+        if self.in_thread:
+            fn(*args)
+            return
+        pool = self._start()["draw"]
+        for f in [pool.submit(fn, *args) for _ in range(self.workers)]:
+            f.result()
 
     # -- cache --------------------------------------------------------------------------------------
     def _get(self, key):

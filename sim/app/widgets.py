@@ -8,55 +8,52 @@ import math
 
 import solara
 
-from sim.app.controls import Control, fmt_value, group_label
+from sim.app.controls import Control, Note, fmt_value, group_label, lever_switch
 from sim.app.text import t
 
 LABEL_STYLE = {"font-size": "12px", "color": "#555", "margin": "-6px 0 6px 0"}
 
 
+NOTE_STYLE = {"font-size": "11px", "color": "#8c6d1f", "margin": "-4px 0 6px 0", "display": "block",
+              "line-height": "1.25"}
+
+
 @solara.component
-def ControlRow(c: Control, value, lang: str, on_change, idle: bool = False):
-    """One slider or switch with its value and unit underneath; ``idle``: greyed out, because its
-    lever is off (a zero budget, a switch off) and moving it would change nothing."""
+def ControlRow(c: Control, value, lang: str, on_change, note: Note | None = None):
+    """One slider or switch with its value and unit underneath; with a ``note``, its text under the
+    control, and the control greyed out (disabled) when the note says it changes nothing now."""
     label = c.label(lang)
+    idle = note is not None and note.idle
     if c.dtype is bool:
         solara.Switch(label=label, value=bool(value), on_value=lambda v: on_change(c.name, bool(v)), disabled=idle)
-        return
-    if c.dtype is int:
-        solara.SliderInt(label, value=int(value), min=int(c.lo), max=int(c.hi), step=int(c.step),
-                         on_value=lambda v: on_change(c.name, int(v)), thumb_label=False, disabled=idle)
     else:
-        solara.SliderFloat(label, value=float(value), min=c.lo, max=c.hi, step=c.step,
-                           on_value=lambda v: on_change(c.name, float(v)), thumb_label=False, disabled=idle)
-    solara.Text(fmt_value(c, value, lang), style=LABEL_STYLE)
-
-
-# the control that switches a lever on: while it is zero (or off) the lever's other controls do nothing
-SWITCHES = ("budget_cny_per_year", "on", "share")
-
-
-def lever_switch(group: str, values: dict) -> str | None:
-    for key in SWITCHES:
-        name = f"{group}.{key}"
-        if name in values and (key != "share" or group == "racing"):
-            return name
-    return None
+        if c.dtype is int:
+            solara.SliderInt(label, value=int(value), min=int(c.lo), max=int(c.hi), step=int(c.step),
+                             on_value=lambda v: on_change(c.name, int(v)), thumb_label=False, disabled=idle)
+        else:
+            solara.SliderFloat(label, value=float(value), min=c.lo, max=c.hi, step=c.step,
+                               on_value=lambda v: on_change(c.name, float(v)), thumb_label=False, disabled=idle)
+        solara.Text(fmt_value(c, value, lang), style=LABEL_STYLE)
+    if note is not None:
+        solara.HTML(tag="span", unsafe_innerHTML=html.escape(note.text(lang)), style=NOTE_STYLE,
+                    attributes={"data-testid": f"note-{c.name}", "data-idle": str(int(idle))})
 
 
 @solara.component
-def ControlPanel(controls: list, values: dict, lang: str, on_change):
-    """Controls grouped under their lever's (or mechanism's) name; a lever's other controls are greyed
-    out while its budget is zero or its switch is off."""
+def ControlPanel(controls: list, values: dict, lang: str, on_change, notes: dict):
+    """Controls grouped under their lever's (or mechanism's) name; a control that changes nothing now
+    (its lever off, nothing in the case for it to act on) is greyed out with the reason underneath
+    (``notes``: :func:`sim.app.controls.control_notes`)."""
     group = None
     for c in controls:
         if c.group != group:
             group = c.group
-            switch = lever_switch(group, values) if c.kind == "lever" else None
+            switch = lever_switch(group, values)
             off = switch is not None and not values[switch]
             title = group_label(group, lang) + (f" · {t('lever_off', lang)}" if off else "")
             solara.Text(title, style={"font-weight": "bold", "margin-top": "10px", "display": "block",
                                       "color": "#888" if off else "#08306b"})
-        ControlRow(c, values[c.name], lang, on_change, idle=off and c.name != switch)
+        ControlRow(c, values[c.name], lang, on_change, notes.get(c.name))
 
 
 def _cell_color(p: float) -> str:

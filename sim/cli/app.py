@@ -1,6 +1,6 @@
 """``scensim app``: serve the classroom app (Solara) on this machine.
 
-Starts ``solara run sim.app.page`` as a child process (its own process group) with the settings in
+Starts ``solara run sim.app.page`` (through :mod:`sim.app.server`) as a child process (its own process group) with the settings in
 its environment, and stops it — the whole group — on Ctrl-C or SIGTERM. Serves on 127.0.0.1 unless
 ``--host`` says otherwise, with a warning: the app has no login, anyone who can reach the port can use it.
 """
@@ -21,7 +21,8 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 def solara_command(host: str, port: int) -> list[str]:
-    return [sys.executable, "-m", "solara", "run", "sim.app.page", "--host", host, "--port", str(port),
+    """Solara's ``run`` through :mod:`sim.app.server` (SIGTERM ends it cleanly: see there)."""
+    return [sys.executable, "-m", "sim.app.server", "run", "sim.app.page", "--host", host, "--port", str(port),
             "--production", "--no-open"]
 
 

@@ -104,3 +104,8 @@ def compact_series(df: pd.DataFrame) -> pd.DataFrame:
         if col in df.columns:
             df[col] = pd.Categorical(df[col], categories=sorted(df[col].unique()))
     return df
+
+
+def model_series(m) -> pd.DataFrame:
+    """A model's monthly series table so far (what ``sim.run_one`` returns as ``series``), compact."""
+    return compact_series(m.recorder.frame(m.calendar.labels, m.calendar.year_of))

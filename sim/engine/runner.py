@@ -33,7 +33,7 @@ import pandas as pd
 from sim.core.case import Case, load_case
 from sim.core.model import ScenarioMarket
 from sim.core.observables import measure
-from sim.core.recorder import compact_series
+from sim.core.recorder import model_series
 from sim.base.rng import run_seed
 from sim.core.targets import summarize
 from sim.base.vocab import OPENER_KINDS, STATE_LABELS, SUPPLIER_KINDS, TIERS, State
@@ -117,7 +117,7 @@ def run_one(case: Case, seed: int, replicate: int = 0, uncertainty: str = "none"
     run.update(money_summary(m))
     run.update({f"obs.{k}": v for k, v in measure(m).items()})
     run.update({f"param.{k}": v for k, v in drawn.items()})
-    return RunResult(replicate, seed, tag(compact_series(m.recorder.frame(m.calendar.labels, m.calendar.year_of))),
+    return RunResult(replicate, seed, tag(model_series(m)),
                      tag(m.target_table()), tag(m.fiscal.ledger()), tag(scenario_register(m)), run,
                      tag(m.money.frame()), tag(m.money.public_cost()))
 
