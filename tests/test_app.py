@@ -361,13 +361,25 @@ def test_a_lever_s_other_controls_are_idle_while_its_budget_or_switch_is_off(sma
     assert "finance.guarantee_share" not in control_notes(small, {**on, "finance.loans": True})
 
 
+def test_challenge_winners_are_idle_while_racing_is_off(small):
+    """A challenge call has min(max_winners, race size) winners (sim/levers/challenge.py step 5): with
+    racing off the race size is one, so the winners slider says so; with racing on it acts."""
+    from sim.app.controls import control_notes
+
+    v = dict(small.values)
+    v.update({"challenge.share": 1.0, "racing.share": 0.0})
+    assert control_notes(small, v)["challenge.max_winners"].idle
+    assert "challenge.max_winners" not in control_notes(small, {**v, "racing.share": 0.3})
+
+
 # -- every control acts, or says why it cannot ------------------------------------------------------
 # Controls where no effect has been found in three replicates at the ends and middle of their range,
 # although their lever is on and the case has what they act on: known gaps (a slider that does nothing
 # is a bug), listed so that the test fails when another one appears. The list is an upper bound: a
 # model change can make one of these act (then take it off) but must not add to it unnoticed.
 # Measured on the model of 2026-12-03 (after the platform's sampled aware pairs), seed 0, replicates 0–2:
-# - rare events in these runs: few or no comprehensive major scenarios (challenge.*), no city designated a
+# - rare events in these runs: few or no comprehensive major scenarios (challenge.*; max_winners is greyed
+#   out while racing is off: a call's winners are min(max_winners, race size)), no city designated a
 #   pilot zone in the small case (zones.*), no industry zone short of suppliers in Hunan
 #   (zones.industry_min_suppliers), no benchmark selection that changes an award
 #   (matchmaking.selection_every_months, matchmaking.benchmark_reach);
@@ -380,12 +392,12 @@ def test_a_lever_s_other_controls_are_idle_while_its_budget_or_switch_is_off(sma
 NO_EFFECT_FOUND = {
     "synthetic_small": {
         "centre.cost_cny_per_staff_month", "challenge.independence", "challenge.lead_share", "challenge.max_entrants",
-        "challenge.max_winners", "diffusion.scale_counts_procured", "matchmaking.benchmark_reach",
+        "diffusion.scale_counts_procured", "matchmaking.benchmark_reach",
         "matchmaking.selection_every_months", "owner.risk_aversion.leader", "supply.cashflow_sd_cny_per_month.institute",
         "supply.net_cashflow_cny_per_month.institute", "supply.net_cashflow_cny_per_month.leader", "zones.max_designated",
         "zones.min_city_opened", "zones.min_domains"},
     "hunan_2026_2028": {
-        "challenge.lead_share", "challenge.max_entrants", "challenge.max_winners", "finance.premium_loading",
+        "challenge.lead_share", "challenge.max_entrants", "finance.premium_loading",
         "grant_to_equity.valuation_multiple", "matchmaking.selection_every_months",
         "supply.net_cashflow_cny_per_month.leader", "zones.industry_min_suppliers"},
 }

@@ -152,6 +152,9 @@ SUB_SWITCHES = {
                                                 "finance.premium_loading")},
     "vouchers.owner_money_risk_share": ("vouchers.demand_side", None),
     "centre.solicit_max": ("centre.chase", 1), "centre.bar_floor": ("centre.chase", 2),
+    # sim/levers/challenge.py step 5: a call has min(max_winners, race size) winners, and the race size
+    # is one unless the racing lever lets several pilot side by side
+    "challenge.max_winners": ("racing.share", None),
     # sim/levers/matchmaking.py: benchmarks only with selections, promotion settings only with promotions
     **{n: ("matchmaking.selection_every_months", None) for n in ("matchmaking.benchmarks_per_selection",
                                                                   "matchmaking.benchmark_reach")},
