@@ -209,20 +209,28 @@ def _national_domains(file, rows, regions) -> tuple:
         pairs = []
         for j, m in enumerate(mem):
             key = f"{w}members[{j}]"
-            if not isinstance(m, str) or m.count(".") != 1:
-                raise InputError(file, key, 'expected "region.domain"', m)
-            rid, dom = m.split(".")
-            if rid not in by_id:
-                raise InputError(file, key, f"unknown region; allowed: {', '.join(by_id)}", m)
-            doms = [d.id for d in by_id[rid].case.domains]
-            if dom not in doms:
-                raise InputError(file, key, f"unknown domain of region {rid}; allowed: {', '.join(doms)}", m)
+            rid, dom = _region_member(file, key, m, by_id, "domain")
             if (rid, dom) in used:
                 raise InputError(file, key, "a region's domain may belong to one national domain only", m)
             used.add((rid, dom))
             pairs.append((rid, dom))
         out.append((nid, tuple(pairs)))
     return tuple(out)
+
+
+def _region_member(file, key, m, by_id, what: str) -> tuple[str, str]:
+    """``"region.<what>"`` (what: ``domain`` or ``city``) checked against the regions' cases: the pair,
+    or a one-line error naming the key, the value and what is allowed."""
+    if not isinstance(m, str) or m.count(".") != 1:
+        raise InputError(file, key, f'expected "region.{what}"', m)
+    rid, item = m.split(".")
+    if rid not in by_id:
+        raise InputError(file, key, f"unknown region; allowed: {', '.join(by_id)}", m)
+    case = by_id[rid].case
+    ok = [x.id for x in (case.domains if what == "domain" else case.cities)]
+    if item not in ok:
+        raise InputError(file, key, f"unknown {what} of region {rid}; allowed: {', '.join(ok)}", m)
+    return rid, item
 
 
 def _alliance(file, t, regions):
@@ -240,14 +248,6 @@ def _alliance(file, t, regions):
     by_id = {r.id: r for r in regions}
     members: dict[str, list[str]] = {}
     for j, m in enumerate(cities):
-        key = f"alliance.cities[{j}]"
-        if not isinstance(m, str) or m.count(".") != 1:
-            raise InputError(file, key, 'expected "region.city"', m)
-        rid, city = m.split(".")
-        if rid not in by_id:
-            raise InputError(file, key, f"unknown region; allowed: {', '.join(by_id)}", m)
-        ok = [x.id for x in by_id[rid].case.cities]
-        if city not in ok:
-            raise InputError(file, key, f"unknown city of region {rid}; allowed: {', '.join(ok)}", m)
+        rid, city = _region_member(file, f"alliance.cities[{j}]", m, by_id, "city")
         members.setdefault(rid, []).append(city)
     return [replace(r, alliance_cities=tuple(members.get(r.id, ()))) for r in regions], src.strip()
