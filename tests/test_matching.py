@@ -76,6 +76,18 @@ def _codes(pairs):
     return pairs.scenario.astype(np.int64) * CAP_KEY + pairs.supplier
 
 
+def _assert_independent_bernoulli(hits, per_month, p: float, months: int) -> None:
+    """Each of ``len(hits)`` pairs was aware ``hits[i]`` times in ``months`` months and ``per_month[t]``
+    pairs were aware in month t: as if each pair drew its own uniform with probability p each month —
+    the mean frequency, the share of pairs outside 4 standard errors, and the monthly count's variance."""
+    freq = hits / months
+    se = np.sqrt(p * (1 - p) / months)
+    assert abs(freq.mean() - p) <= 4 * se / np.sqrt(len(hits))
+    assert np.mean(np.abs(freq - p) > 4 * se) <= 0.002
+    n = len(hits)
+    assert abs(per_month.var(ddof=1) - n * p * (1 - p)) <= 4 * _se_variance(n, p, months)
+
+
 def test_network_awareness_has_the_old_per_pair_probability():
     """Levers' channels shut: each eligible pair is aware with probability p a month, independently."""
     p = 0.03
@@ -98,12 +110,7 @@ def test_network_awareness_has_the_old_per_pair_probability():
         assert np.all(np.isin(code, eligible))  # only eligible pairs (alive, spare capacity, same domain)
         hits += np.isin(eligible, code)
         per_month[t] = len(code)
-    freq = hits / months
-    se = np.sqrt(p * (1 - p) / months)
-    assert abs(freq.mean() - p) <= 4 * se / np.sqrt(len(eligible))
-    assert np.mean(np.abs(freq - p) > 4 * se) <= 0.002
-    n = len(eligible)
-    assert abs(per_month.var(ddof=1) - n * p * (1 - p)) <= 4 * _se_variance(n, p, months)
+    _assert_independent_bernoulli(hits, per_month, p, months)
 
 
 def test_events_and_attraction_make_aware_the_pairs_of_the_enumerated_rule():
@@ -159,12 +166,7 @@ def test_the_platform_shows_each_listed_pair_with_probability_platform_reach():
         assert np.all(np.isin(code, eligible))
         hits += np.isin(eligible, code)
         per_month[t] = len(code)
-    freq = hits / months
-    se = np.sqrt(p * (1 - p) / months)
-    assert abs(freq.mean() - p) <= 4 * se / np.sqrt(len(eligible))
-    assert np.mean(np.abs(freq - p) > 4 * se) <= 0.002
-    n = len(eligible)
-    assert abs(per_month.var(ddof=1) - n * p * (1 - p)) <= 4 * _se_variance(n, p, months)
+    _assert_independent_bernoulli(hits, per_month, p, months)
 
 
 def test_calls_close_in_a_month_when_no_one_new_becomes_aware(monkeypatch):
