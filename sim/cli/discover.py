@@ -63,10 +63,12 @@ def cmd_discover(args) -> int:
               f"{int(y.sum())} runs ({y.mean():.0%})", highlight=False)
     if y.all() or not y.any():
         # Nothing separates runs with the outcome from runs without: a finding, not an input error.
-        con.print(("没有可发现的区域：" if args.lang == "zh" else "Nothing to discover: ")
-                  + (f"the outcome holds in {'all' if y.all() else 'none'} of the {len(y)} runs; no box, score or "
-                     "figure is written. Ask a narrower question: --period YEAR (one year instead of every year) "
-                     "or --target ID (where one target fails)."), highlight=False)
+        n, share = len(y), ("all" if y.all() else "none", "全部" if y.all() else "没有一次")
+        con.print(f"没有可发现的区域：{n} 次运行中{share[1]}出现该结果；不写出区域、评分或图。请缩小问题：--period 年份"
+                  "（只看一年而非每年）或 --target 目标（某个目标未达成的情形）。" if args.lang == "zh" else
+                  f"Nothing to discover: the outcome holds in {share[0]} of the {n} runs; no box, score or figure is "
+                  "written. Ask a narrower question: --period YEAR (one year instead of every year) or --target ID "
+                  "(where one target fails).", highlight=False)
         return 0
     tables, figs = {}, {}
     scores = feature_scores(x, y, seed)

@@ -260,6 +260,7 @@ def pareto_front(trials: pd.DataFrame, finals: pd.DataFrame, mixes: pd.DataFrame
     front = trials[pareto(trials)].sort_values("cost_cny")
     ax.step(front["cost_cny"] / s, front["p_met"], where="post", color="#636363", lw=1.2,
             label=pick("帕累托前沿（搜索）", "Pareto front (search)", lang))
+    ax.set_ylim(-0.02, 1.08)
     for d, color, marker, lab in ((finals, "#08519c", "o", pick("入围方案（复算）", "finalists (re-evaluated)", lang)),
                                   (mixes, "#cb181d", "s", pick("人工组合（复算）", "hand-made mixes (re-evaluated)", lang))):
         if d is None or not len(d):
@@ -273,7 +274,6 @@ def pareto_front(trials: pd.DataFrame, finals: pd.DataFrame, mixes: pd.DataFrame
         ax.axhline(probability, ls="--", color="#cb181d", lw=0.8)
         ax.text(ax.get_xlim()[0], probability, pick(f" 要求 p = {probability:g}", f" required p = {probability:g}", lang),
                 va="bottom", fontsize=8, color="#cb181d")
-    ax.set_ylim(-0.02, 1.08)
     ax.set_xlabel(pick("财政总支出（亿元，各次运行均值）", "total public cost (CNY 100 m, mean over runs)", lang))
     what = "; ".join(_targets_label(x, lang) for x in targets)
     ax.set_ylabel(pick("达标概率：", "P(met): ", lang) + what)
@@ -286,9 +286,9 @@ def pareto_front(trials: pd.DataFrame, finals: pd.DataFrame, mixes: pd.DataFrame
 def _label_mixes(ax, mixes: pd.DataFrame, scale: float) -> None:
     """Name each hand-made mix beside its marker. Names are placed above their markers, lifted line by
     line until they clear every name already placed (judged in points on the drawn axes, so markers
-    close in cost or in P never get overlapping names; below, a name at P = 0 would fall on the axis)."""
-    ax.set_ylim(-0.02, 1.08)
-    ax.autoscale_view()
+    close in cost or in P never get overlapping names; below, a name at P = 0 would fall on the axis).
+    The axes' y limits must be set before (the positions are read from them)."""
+    ax.autoscale_view()  # apply the pending x autoscaling, so that data-to-points is final
     to_pt = 72.0 / ax.figure.dpi
     placed: list[tuple[float, float, float]] = []  # left, right, baseline of each name, in points
     for _, r in mixes.sort_values("cost_cny").iterrows():
