@@ -27,8 +27,11 @@ import numpy as np
 _U64 = np.uint64
 _MASK = 0xFFFFFFFFFFFFFFFF
 _GOLDEN, _M1, _M2 = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
-_GOLDEN_U, _M1_U, _M2_U = _U64(_GOLDEN), _U64(_M1), _U64(_M2)
-_S30, _S27, _S31, _S11 = _U64(30), _U64(27), _U64(31), _U64(11)
+# The array form's constants as 0-d arrays: numpy applies a ufunc to an array and a 0-d array with less
+# overhead than to an array and a numpy scalar (a month makes ~2,000 keyed draws, most of a few dozen elements).
+_GOLDEN_U, _M1_U, _M2_U = np.array(_GOLDEN, _U64), np.array(_M1, _U64), np.array(_M2, _U64)
+_S30, _S27, _S31, _S11 = np.array(30, _U64), np.array(27, _U64), np.array(31, _U64), np.array(11, _U64)
+_HALF, _TO_UNIT_A = np.array(0.5), np.array(2.0**-53)
 _TO_UNIT = 2.0**-53
 SMALL_MEAN = 30.0  # Poisson/binomial draws with a mean up to this sum the mass from 0; larger ones bisect
 
@@ -43,12 +46,13 @@ def _mix_int(z: int) -> int:
 
 def _mix(z: np.ndarray) -> np.ndarray:
     """SplitMix64 step on a uint64 array of at least one dimension, in place (wrapping arithmetic)."""
-    z += _GOLDEN_U
-    z ^= z >> _S30
-    z *= _M1_U
-    z ^= z >> _S27
-    z *= _M2_U
-    z ^= z >> _S31
+    t = np.empty_like(z)  # one scratch array for the three shifts
+    np.add(z, _GOLDEN_U, out=z)
+    np.bitwise_xor(z, np.right_shift(z, _S30, out=t), out=z)
+    np.multiply(z, _M1_U, out=z)
+    np.bitwise_xor(z, np.right_shift(z, _S27, out=t), out=z)
+    np.multiply(z, _M2_U, out=z)
+    np.bitwise_xor(z, np.right_shift(z, _S31, out=t), out=z)
     return z
 
 
@@ -81,10 +85,12 @@ class KeyedDraws:
 
     def _hash(self, stream: str, keys) -> int | np.ndarray:
         """The 64 mixed bits of (stream, *keys): a Python integer if every key is a scalar, else a uint64 array."""
-        h = self._stream(stream)
+        h = self._streams.get(stream)
+        if h is None:
+            h = self._stream(stream)
         i = 0
         for k in keys:  # leading scalar keys: in Python integers
-            if isinstance(k, (int, np.integer)) or (isinstance(k, np.ndarray) and k.ndim == 0):
+            if type(k) is int or isinstance(k, np.integer) or (isinstance(k, np.ndarray) and k.ndim == 0):
                 h = _mix_int(h ^ (int(k) & _MASK))
                 i += 1
             else:
@@ -92,12 +98,12 @@ class KeyedDraws:
         if i == len(keys):
             return h
         z = np.asarray(keys[i]).astype(_U64)  # a new array (negative keys wrap, as integers do mod 2**64)
-        z ^= _U64(h)
+        np.bitwise_xor(z, np.array(h, _U64), out=z)
         _mix(z)
         for k in keys[i + 1:]:
             k = np.asarray(k).astype(_U64, copy=False)
             if k.shape == z.shape or k.ndim == 0:
-                z ^= k
+                np.bitwise_xor(z, k, out=z)
             else:
                 z = z ^ k
             _mix(z)
@@ -112,8 +118,9 @@ class KeyedDraws:
         h = self._hash(stream, keys)
         if isinstance(h, int):
             return np.float64(((h >> 11) + 0.5) * _TO_UNIT)  # the same float as the array form below
-        h >>= _S11
-        return (h.astype(np.float64) + 0.5) * _TO_UNIT
+        u = np.right_shift(h, _S11, out=h).astype(np.float64)
+        np.add(u, _HALF, out=u)
+        return np.multiply(u, _TO_UNIT_A, out=u)
 
     def normal(self, stream: str, *keys, loc=0.0, scale=1.0) -> np.ndarray:
         return loc + scale * _special().ndtri(self.uniform(stream, *keys))  # the standard normal quantile
