@@ -137,14 +137,14 @@ class KeyedDraws:
 
 def poisson_quantile(u, lam) -> np.ndarray:
     """The Poisson(``lam``) quantile at ``u`` in (0, 1): the smallest k with F(k) ≥ u (0 where lam ≤ 0)."""
-    u, lam = np.broadcast_arrays(np.asarray(u, dtype=float), np.asarray(lam, dtype=float))
+    u, lam = _broadcast(np.asarray(u, dtype=float), np.asarray(lam, dtype=float))
     out = np.zeros(u.shape, dtype=np.int64)
     live = lam > 0
-    if not live.any():
+    if not np.count_nonzero(live):
         return out
     u, lam = u[live], lam[live]
     small = lam <= SMALL_MEAN
-    if small.all():
+    if np.count_nonzero(small) == len(small):
         out[live] = _count_below(u, np.exp(-lam), lambda k: lam / k)
         return out
     k = np.zeros(len(u), dtype=np.int64)
@@ -159,17 +159,16 @@ def poisson_quantile(u, lam) -> np.ndarray:
 def binomial_quantile(u, n, p) -> np.ndarray:
     """The Binomial(``n``, ``p``) quantile at ``u`` in (0, 1): the smallest k with F(k) ≥ u (0 where n ≤ 0
     or p ≤ 0; p above 1 counts as 1)."""
-    u, n, p = np.broadcast_arrays(np.asarray(u, dtype=float), np.asarray(n, dtype=np.int64),
-                                  np.asarray(p, dtype=float))
+    u, n, p = _broadcast(np.asarray(u, dtype=float), np.asarray(n, dtype=np.int64), np.asarray(p, dtype=float))
     out = np.zeros(u.shape, dtype=np.int64)
     live = (n > 0) & (p > 0)
-    if not live.any():
+    if not np.count_nonzero(live):
         return out
     u, n, p = u[live], n[live], p[live]
     with np.errstate(divide="ignore"):
         log_p0 = n * np.log1p(-np.minimum(p, 1.0))  # log P(X = 0); −inf where p ≥ 1
     small = (n * p <= SMALL_MEAN) & (log_p0 > -600.0)  # P(X = 0) representable: sum the mass from 0
-    if small.all():
+    if np.count_nonzero(small) == len(small):
         out[live] = _binomial_small(u, n, p, log_p0)
         return out
     k = np.zeros(len(u), dtype=np.int64)
@@ -181,6 +180,15 @@ def binomial_quantile(u, n, p) -> np.ndarray:
     k[big] = _bisect(ub, nb.astype(float), lambda j: _special().bdtr(j, nb, pb))
     out[live] = k
     return out
+
+
+def _broadcast(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The arrays broadcast to one shape (as they are if they have it already: np.broadcast_arrays
+    costs microseconds, and a run draws a few hundred Poisson and binomial counts a month)."""
+    shape = arrays[0].shape
+    if all(a.shape == shape for a in arrays[1:]):
+        return arrays
+    return tuple(np.broadcast_arrays(*arrays))
 
 
 def _binomial_small(u, n, p, log_p0):
@@ -196,7 +204,7 @@ def _count_below(u: np.ndarray, pmf0: np.ndarray, ratio) -> np.ndarray:
     pmf, cdf = pmf0, pmf0.copy()
     below = cdf < u
     k = 0
-    while below.any():
+    while np.count_nonzero(below):  # (cheaper than below.any() on the small arrays of a month)
         count += below
         k += 1
         pmf = pmf * ratio(k)

@@ -109,7 +109,7 @@ class ScenarioMarket(Population, InitialStock, Opening, Matching, Pilots, Diffus
             capacity=1024)
         self._setup_adopter_groups()
         self.supplier_agents = SupplierAgents(self)  # agents made when first read
-        self._pending = np.zeros(0, dtype=np.int64)  # open bids: supplier * 2**32 + scenario
+        self._pending = np.zeros(0, dtype=np.int64)  # open bids: supplier * 2**32 + scenario, sorted (searched by bisection)
         self._bid_codes, self._bid_prices = np.zeros(0, dtype=np.int64), np.zeros(0)  # the prices bids were made at
         self.market_beliefs = MarketBeliefs(self.n_domains, len(self.tier_ids), self.params["bid.followon_multiple"],
                                             self.params["bid.expected_bidders"], self.params["bid.belief_rate"])

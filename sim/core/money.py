@@ -40,6 +40,15 @@ SUPPLIERS = "suppliers"
 PUBLIC_OWNERS = ("gov", "city")  # owners whose payments are public spending (SOEs are reported apart)
 
 
+def _aligned(suppliers, amounts) -> tuple[np.ndarray, np.ndarray]:
+    """Suppliers as int64 and amounts as floats of the same shape (a scalar amount broadcast)."""
+    suppliers = np.asarray(suppliers, dtype=np.int64)
+    amounts = np.asarray(amounts, dtype=float)
+    if amounts.shape != suppliers.shape:  # np.broadcast_to costs microseconds; most calls pass one amount each
+        amounts = np.broadcast_to(amounts, suppliers.shape)
+    return suppliers, amounts
+
+
 class Money:
     """Accounts and the record of every flow between them (see the module docstring)."""
 
@@ -68,8 +77,7 @@ class Money:
 
     def to_suppliers(self, src: str, suppliers, amounts) -> None:
         """Pay ``amounts`` from account ``src`` into suppliers' cash (a supplier listed twice gets both)."""
-        suppliers = np.asarray(suppliers, dtype=np.int64)
-        amounts = np.broadcast_to(np.asarray(amounts, dtype=float), suppliers.shape)
+        suppliers, amounts = _aligned(suppliers, amounts)
         if len(suppliers) == 0:
             return
         np.add.at(self.model.suppliers.cash, suppliers, amounts)
@@ -77,8 +85,7 @@ class Money:
 
     def from_suppliers(self, dst: str, suppliers, amounts) -> None:
         """Take ``amounts`` out of suppliers' cash into account ``dst``."""
-        suppliers = np.asarray(suppliers, dtype=np.int64)
-        amounts = np.broadcast_to(np.asarray(amounts, dtype=float), suppliers.shape)
+        suppliers, amounts = _aligned(suppliers, amounts)
         if len(suppliers) == 0:
             return
         np.subtract.at(self.model.suppliers.cash, suppliers, amounts)

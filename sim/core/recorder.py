@@ -35,6 +35,8 @@ class Recorder:
         flat = 0
         for v, na in zip((domain, tier, city), self.na):
             flat = flat * (na + 1) + (na if v is None else np.asarray(v, dtype=np.int64) % (na + 1))
+        if isinstance(flat, np.ndarray) and flat.shape == (n,):
+            return flat  # already one cell per item (np.broadcast_to costs microseconds; ~1,000 calls a run)
         return np.broadcast_to(flat, (n,))
 
     def count(self, t: int, metric: str, n: int, domain=None, tier=None, city=None, weight=None) -> None:

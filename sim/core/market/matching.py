@@ -39,6 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.base.rng import bernoulli_positions
+from sim.base.sets import in_sorted
 from sim.base.vocab import State
 from sim.core.agents import bid_probability, expected_net_value, owner_score
 from sim.core.market.pilots import P_MATCHED
@@ -187,7 +188,7 @@ class Matching:
         both = Candidates(*(np.concatenate([getattr(net, f), getattr(listed, f)]) for f in CANDIDATE_FIELDS))
         code = both.scenario.astype(np.int64) * CAP_KEY + both.supplier
         _, first = np.unique(code, return_index=True)  # sorted by scenario, then supplier
-        return both.take(first), np.isin(code[first], code[len(net):])
+        return both.take(first), in_sorted(code[first], np.sort(code[len(net):]))
 
     def pairs_for(self, suppliers: np.ndarray, scenarios: np.ndarray) -> Pairs:
         """Pairs for given suppliers and scenarios (dropping those without a capability)."""
@@ -230,17 +231,17 @@ class Matching:
             return
         self.levers.notify("on_aware", pairs)
         skey, okey = self.suppliers.key[pairs.supplier], self.scenarios.key[pairs.scenario]
-        fresh = ~np.isin(pairs.supplier * CAP_KEY + pairs.scenario, self._pending)  # one bid per supplier and call
+        fresh = ~in_sorted(pairs.supplier * CAP_KEY + pairs.scenario, self._pending)  # one bid per supplier and call
         bids = fresh & (d.uniform("bid", t, skey, okey) < self.bid_probabilities(pairs))
         self.serve(pairs.supplier[bids & via_matchmaking])  # a bid through the list or an event is a matchmaking service
         self.count("bids", pairs.scenario[bids])
         self._remember_prices(pairs.supplier[bids] * CAP_KEY + pairs.scenario[bids], pairs.price[bids])
-        self._pending = np.union1d(self._pending, pairs.supplier[bids] * CAP_KEY + pairs.scenario[bids])
+        self._pending = np.union1d(self._pending, pairs.supplier[bids] * CAP_KEY + pairs.scenario[bids])  # kept sorted
         self._close_calls()
 
     def _remember_prices(self, codes: np.ndarray, prices: np.ndarray) -> None:
         """Keep the price of each bid made (a bid is not re-priced before its call closes)."""
-        keep = np.isin(self._bid_codes, self._pending)  # forget bids no longer pending
+        keep = in_sorted(self._bid_codes, self._pending)  # forget bids no longer pending
         codes, prices = np.concatenate([self._bid_codes[keep], codes]), np.concatenate([self._bid_prices[keep], prices])
         order = np.argsort(codes, kind="stable")
         self._bid_codes, self._bid_prices = codes[order], prices[order]
@@ -267,7 +268,7 @@ class Matching:
         if len(closing) == 0:
             return
         bid_o = self._pending % CAP_KEY
-        due = np.isin(bid_o, closing)
+        due = in_sorted(bid_o, closing)  # closing: sorted (a subset of open_scenarios)
         self._observe_competition(closing, bid_o[due])
         if not due.any():
             return
