@@ -33,14 +33,24 @@ def pass_likelihood(bar: np.ndarray, sd, grid: np.ndarray = GRID) -> np.ndarray:
     return np.where(np.isneginf(bar), 1.0, special.ndtr((grid[None, :] - bar) / sd))
 
 
+def log_prior(prior_mean, prior_sd, grid: np.ndarray = GRID) -> np.ndarray:
+    """The normal prior's log density over ``grid`` (rows: one per mean), up to a constant."""
+    w = grid[None, :] - np.asarray(prior_mean, float)[:, None]  # in place from here
+    w /= prior_sd
+    np.square(w, out=w)
+    w *= -0.5
+    return w
+
+
 def posterior(
     prior_mean, prior_sd, log_lik: np.ndarray, grid: np.ndarray = GRID
 ) -> np.ndarray:
     """Posterior weights over ``grid`` (rows: firms) from a normal prior and summed log-likelihoods."""
-    w = grid[None, :] - np.asarray(prior_mean, float)[:, None]  # in place from here: one array of firms × grid
-    w /= prior_sd
-    np.square(w, out=w)
-    w *= -0.5
+    return _normalised(log_prior(prior_mean, prior_sd, grid), log_lik)
+
+
+def _normalised(w: np.ndarray, log_lik: np.ndarray) -> np.ndarray:
+    """Posterior weights from the log prior ``w`` (rows: firms; changed in place) and the log-likelihoods."""
     w += log_lik  # the log posterior, up to a constant
     w -= w.max(axis=1, keepdims=True)
     np.exp(w, out=w)
@@ -100,12 +110,11 @@ def log_likelihood(m, p: dict, suppliers: np.ndarray) -> np.ndarray:
 
 def success_belief(m, p: dict, suppliers: np.ndarray) -> np.ndarray:
     """Investors' posterior chance π that each firm's next small-cut pilot succeeds."""
-    mean = np.array([m.params[f"supply.readiness_mean.{k}"] for k in SUPPLIER_KINDS])[
-        m.suppliers.kind[suppliers]
-    ]
-    w = posterior(
-        mean, m.params["supply.readiness_sd"], log_likelihood(m, p, suppliers)
-    )
+    means = np.array([m.params[f"supply.readiness_mean.{k}"] for k in SUPPLIER_KINDS])
+    # the prior of each kind once, then a row per firm: the same numbers as posterior(means[kind], …)
+    # computed firm by firm, at a fraction of the cost (a month forms ~1,500 beliefs over 65 grid points)
+    ll = log_likelihood(m, p, suppliers)
+    w = _normalised(log_prior(means, m.params["supply.readiness_sd"])[m.suppliers.kind[suppliers]], ll)
     tier = TIERS.index("small_cut")
     ps = m.success_prob(GRID, m.tier_required[tier], tier)
     return w @ ps
