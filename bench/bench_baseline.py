@@ -1,28 +1,83 @@
 """Speed of the Hunan baseline: wall time per replicate and supplier-months per second.
 
-Run: python bench/bench_baseline.py [--repeats N] [--case PATH]
+Run: python bench/bench_baseline.py [--repeats N] [--case PATH] [--baseline DIR --rounds K]
 Prints figures; asserts nothing (tests must pass on a loaded machine; this measures).
+
+With ``--baseline DIR`` (an earlier commit's files, e.g. ``mkdir /tmp/before && git archive <commit> | tar -x
+-C /tmp/before``) it then measures that code and this checkout in turns, ``--rounds`` times (baseline first),
+each in a fresh process with ``--repeats`` replicates, and prints both medians (wall and CPU time of a
+replicate incl. set-up) and their ratio per round: the machine's load weighs on both alike.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # measure this checkout, not whichever one is installed
+if "--child-root" in sys.argv:  # a child measuring a checkout in turns (--baseline)
+    sys.path.insert(0, sys.argv[sys.argv.index("--child-root") + 1])
+else:
+    sys.path.insert(0, str(ROOT))  # measure this checkout, not whichever one is installed
+
+
+def replicates(case, repeats: int) -> dict:
+    """Set-up and run ``repeats`` seed-derived replicates; medians of wall and CPU time (after a warm-up)."""
+    import sim
+    from sim.core.model import ScenarioMarket
+
+    ScenarioMarket(case, seed=0).run()  # warm-up (numpy/scipy first-call costs)
+    wall, cpu = [], []
+    for r in range(repeats):
+        c0, t0 = time.process_time(), time.perf_counter()
+        ScenarioMarket(case, seed=sim.run_seed(1, r)).run()
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return {"wall": statistics.median(wall), "cpu": statistics.median(cpu)}
+
+
+def child(case_path: str, repeats: int) -> None:
+    import sim
+
+    print(json.dumps(replicates(sim.load_case(case_path), repeats)))
+
+
+def in_turns(baseline: str, case_path: str, repeats: int, rounds: int) -> None:
+    """This checkout and ``baseline`` in turns, each round a fresh process for each."""
+    commit = lambda d: subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=d, capture_output=True,  # noqa: E731
+                                      text=True).stdout.strip() or "unknown"
+    print(f"in turns: baseline {baseline} (commit {commit(baseline)}) and this checkout (commit {commit(ROOT)}), "
+          f"{rounds} rounds of {repeats} replicates each, medians")
+    print("round  load   baseline wall / CPU    now wall / CPU      ratio wall / CPU (baseline / now)")
+    for i in range(rounds):
+        got = {}
+        for label, root in (("baseline", baseline), ("now", str(ROOT))):
+            out = subprocess.run([sys.executable, __file__, "--child-root", root, "--case", case_path,
+                                  "--repeats", str(repeats)], capture_output=True, text=True, check=True)
+            got[label] = json.loads(out.stdout.strip().splitlines()[-1])
+        b, n = got["baseline"], got["now"]
+        print(f"{i + 1:5d}  {os.getloadavg()[0]:5.2f}   {b['wall']:.3f} s / {b['cpu']:.3f} s     "
+              f"{n['wall']:.3f} s / {n['cpu']:.3f} s    {b['wall'] / n['wall']:.2f}× / {b['cpu'] / n['cpu']:.2f}×")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=10)
     ap.add_argument("--case", default=str(ROOT / "scenarios" / "hunan_2026_2028.toml"))
+    ap.add_argument("--baseline", default=None, help="a checkout of earlier code to measure in turns with this one")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of the in-turns comparison (--baseline)")
+    ap.add_argument("--child-root", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.child_root:
+        child(args.case, args.repeats)
+        return
 
     load = os.getloadavg()[0]
     t0 = time.perf_counter()
@@ -71,6 +126,8 @@ def main() -> None:
     print(f"supplier-months per second, median: {statistics.median(sm):,.0f}")
     print(f"goal (issue 15): one replicate <= 0.1 s -> {'met' if rep <= 0.1 else 'NOT met'}; "
           f"import sim <= 0.5 s -> {'met' if t_import <= 0.5 else 'NOT met'}")
+    if args.baseline:
+        in_turns(args.baseline, args.case, args.repeats, args.rounds)
 
 
 if __name__ == "__main__":
