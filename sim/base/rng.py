@@ -56,10 +56,15 @@ def _mix(z: np.ndarray) -> np.ndarray:
     return z
 
 
-def _special():
-    from scipy import special  # on first use: scipy.special takes ~0.3 s to import
+_SPECIAL = []  # scipy.special once imported
 
-    return special
+
+def _special():
+    if not _SPECIAL:
+        from scipy import special  # on first use: scipy.special takes ~0.3 s to import
+
+        _SPECIAL.append(special)
+    return _SPECIAL[0]
 
 
 def stable_key(name: str) -> int:

@@ -80,6 +80,7 @@ class ScenarioMarket(Population, InitialStock, Opening, Matching, Pilots, Diffus
         self.running = True
         self.lottery = lottery
         self._adoptions: list[tuple] = []  # (month, scenario indices, adopters added, supplier revenue CNY)
+        self._cells = np.zeros(0, dtype=np.int64)  # each scenario's recorder cell (_scenario_cells)
 
         self._setup_categories()
         self._setup_openers()
@@ -168,9 +169,18 @@ class ScenarioMarket(Population, InitialStock, Opening, Matching, Pilots, Diffus
         return self.openers.kind[self.scenarios.opener] == OPENER_KINDS.index("city")
 
     def count(self, metric: str, scenarios: np.ndarray, weight=None) -> None:
-        s = self.scenarios
-        self.recorder.count(self.t, metric, len(scenarios), s.domain[scenarios], s.tier[scenarios], s.city[scenarios],
-                            weight=weight)
+        """Record an event of a flow metric for each of ``scenarios`` in its domain, tier and city."""
+        self.recorder.count_cells(self.t, metric, self._scenario_cells()[scenarios], weight)
+
+    def _scenario_cells(self) -> np.ndarray:
+        """Each scenario's cell in the recorder (its domain, tier and city never change), kept as scenarios
+        are added: the month's many counts gather one array instead of three and recompute nothing."""
+        s, cells = self.scenarios, self._cells
+        if len(cells) < len(s):
+            new = np.arange(len(cells), len(s))
+            self._cells = np.concatenate([cells, self.recorder._cells(len(new), s.domain[new], s.tier[new],
+                                                                      s.city[new])])
+        return self._cells
 
     def public_signals(self, suppliers: np.ndarray) -> dict[str, np.ndarray]:
         """What levers make public about suppliers (e.g. a public stake), for investors to read."""

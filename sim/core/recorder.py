@@ -43,8 +43,14 @@ class Recorder:
         """Add ``n`` events (or ``weight`` per event) of a flow metric in month ``t``."""
         if n == 0:
             return
+        self.count_cells(t, metric, self._cells(n, domain, tier, city), weight)
+
+    def count_cells(self, t: int, metric: str, cells: np.ndarray, weight=None) -> None:
+        """Add an event (or ``weight``) of a flow metric in month ``t`` in each of ``cells`` (from :meth:`_cells`)."""
+        if len(cells) == 0:
+            return
         w = 1 if weight is None else np.asarray(weight, dtype=np.int64)
-        np.add.at(self.flows[t, self._fi[metric]].reshape(-1), self._cells(n, domain, tier, city), w)
+        np.add.at(self.flows[t, self._fi[metric]].reshape(-1), cells, w)
 
     def level(self, t: int, metric: str, n: int, domain=None, tier=None, city=None) -> None:
         """Set a stock metric's month-end level from ``n`` items with their categories."""
