@@ -70,12 +70,16 @@ def invest_decision(pi, win_multiple, risk_aversion, hurdle_multiple):
 def log_likelihood(m, p: dict, suppliers: np.ndarray) -> np.ndarray:
     """Summed log-likelihood over the readiness grid of what investors observe about each firm
     (rows: ``suppliers``): its pilots (picked by an owner; validated or failed), public screens
-    it passed, and the investor's own due diligence (grounds in the module docstring)."""
+    it passed, and the investor's own due diligence (grounds in the module docstring).
+
+    The terms of pilots and screens are summed (from 0, in that order) only for the few firms that have
+    any, and the due-diligence term added last: for every firm the same additions in the same order as
+    summing all terms into an array of firms × grid, without forming one of zeros a month."""
     n = len(suppliers)
-    ll = np.zeros((n, len(GRID)))
     pil = m.pilots
     row = np.full(len(m.suppliers), -1)
     row[suppliers] = np.arange(n)
+    terms = []  # (rows, log-likelihood per row over the grid), in the order they are summed
     mine = np.flatnonzero(
         among(pil.status, RUNNING_OR_DONE) & (row[pil.supplier] >= 0)
     )
@@ -86,16 +90,17 @@ def log_likelihood(m, p: dict, suppliers: np.ndarray) -> np.ndarray:
         ps = m.success_prob(GRID[None, :], req[:, None], tier[:, None])
         st = pil.status[mine][:, None]
         lik = lik * np.where(st == SUCCEEDED, ps, np.where(st == FAILED, 1 - ps, 1.0))
-        np.add.at(ll, row[pil.supplier[mine]], np.log(np.maximum(lik, 1e-300)))
+        terms.append((row[pil.supplier[mine]], np.log(np.maximum(lik, 1e-300))))  # a firm's pilots: summed in turn
     public = m.public_signals(suppliers)
     for key in ("public_stake", "grant"):
         if key in public and public[key].any():
             seen = np.flatnonzero(public[key])
             lik = pass_likelihood(public[f"{key}_bar"][seen], public["screen_sd"][seen])
-            ll[seen] += np.log(np.maximum(lik, 1e-300))
+            terms.append((seen, np.log(np.maximum(lik, 1e-300))))
     # investors' own due diligence: the readiness of the firm's best capability, seen once with error
     best = np.full(len(m.suppliers), np.nan)
-    np.fmax.at(best, m.capabilities.supplier, m.capabilities.readiness)
+    mine = np.flatnonzero(row[m.capabilities.supplier] >= 0)  # only these firms' capabilities (max is exact)
+    np.fmax.at(best, m.capabilities.supplier[mine], m.capabilities.readiness[mine])
     sd = p["investor_diligence_sd"]
     seen = best[suppliers] + m.draws.normal(
         "investor_diligence", m.suppliers.key[suppliers], scale=sd
@@ -104,8 +109,15 @@ def log_likelihood(m, p: dict, suppliers: np.ndarray) -> np.ndarray:
     z /= sd
     np.square(z, out=z)
     z *= -0.5
-    ll += z
-    return ll
+    if terms:  # firms with pilots or screens: 0 + their terms in order, + the due-diligence term
+        touched = np.unique(np.concatenate([r for r, _ in terms]))
+        at = np.full(n, -1)
+        at[touched] = np.arange(len(touched))
+        acc = np.zeros((len(touched), len(GRID)))
+        for r, x in terms:
+            np.add.at(acc, at[r], x)
+        z[touched] = acc + z[touched]
+    return z  # (elsewhere 0 + z, which is z: the sign of a zero aside, which exp makes 1 either way)
 
 
 def success_belief(m, p: dict, suppliers: np.ndarray) -> np.ndarray:
