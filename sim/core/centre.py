@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.base.sets import among
 from sim.base.vocab import TIERS, State
 from sim.params.registry import SHARE, Param
 
@@ -172,7 +173,7 @@ class PromotionCentre:
             months = np.flatnonzero(cal.year_of <= later[0])
         start, end = int(months[0]), int(months[-1])
         s = m.scenarios
-        in_tier = np.isin(s.tier, tiers)
+        in_tier = among(s.tier, tiers)
         published = in_tier & (s.month_published >= start)
         pipeline = in_tier & (s.state == State.SELECTED) & (s.ready_month <= end)  # released in time
         done = int(published.sum() + pipeline.sum())

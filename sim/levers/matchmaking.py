@@ -170,7 +170,8 @@ class Matchmaking(Lever):
             d = min(d, m.n_domains - 1)
             c = m.capabilities.in_domain(d)
             s = m.capabilities.supplier[c]
-            s = np.unique(s[m.suppliers.alive[s]])
+            s = s[m.suppliers.alive[s]]  # sorted (the capability list is by domain, then supplier) …
+            s = s[np.concatenate([[True], s[1:] != s[:-1]])]  # … so np.unique's result without its sort
             if len(s) == 0:
                 continue
             order = np.argsort(m.draws.uniform("event_invite", m.t, e, m.suppliers.key[s]))
