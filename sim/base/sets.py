@@ -30,3 +30,8 @@ def in_sorted(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
         return np.zeros(values.shape, dtype=bool)
     pos = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
     return sorted_values[pos] == values
+
+
+def isin(values: np.ndarray, of: np.ndarray) -> np.ndarray:
+    """Whether each of ``values`` is in ``of`` (as ``np.isin``), by sorting ``of`` and bisection."""
+    return in_sorted(values, np.sort(np.asarray(of)))

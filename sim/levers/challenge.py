@@ -62,7 +62,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.base.sets import in_sorted
+from sim.base.sets import among, in_sorted, isin
 from sim.base.vocab import OPENER_KINDS, TIERS
 from sim.levers._util import grow
 from sim.levers.base import Lever
@@ -276,7 +276,7 @@ class Challenge(Lever):
 
     def _partners(self, pilots: np.ndarray) -> np.ndarray:
         """Member rows of these pilots' consortia that are partners other than the lead."""
-        rows = np.flatnonzero(np.isin(self.m_pilot, pilots))
+        rows = np.flatnonzero(isin(self.m_pilot, pilots))
         lead = self.model.pilots.supplier[self.m_pilot[rows]]
         return rows[(self.m_supplier[rows] >= 0) & (self.m_supplier[rows] != lead)]
 
@@ -286,7 +286,7 @@ class Challenge(Lever):
         m = self.model
         out = np.zeros(len(pilots))
         self._contrib = {}
-        for j in np.flatnonzero(np.isin(pilots, self.m_pilot)):
+        for j in np.flatnonzero(isin(pilots, self.m_pilot)):
             q = pilots[j]
             rows = self._partners(np.array([q]))
             if len(rows) == 0:
@@ -320,7 +320,7 @@ class Challenge(Lever):
         if len(self.m_pilot) == 0:
             return out
         pil, s = m.pilots, m.scenarios
-        for j in np.flatnonzero(np.isin(pilots, self.m_pilot)):
+        for j in np.flatnonzero(isin(pilots, self.m_pilot)):
             q = pilots[j]
             rows = np.flatnonzero(self.m_pilot == q)
             scn = pil.scenario[q]
@@ -347,7 +347,7 @@ class Challenge(Lever):
     def on_supplier_exit(self, suppliers):
         # an exiting supplier's load is cleared by the model; its consortium places are no longer held
         # (what it paid in at landing stays paid; the pilot goes on with the lead — assumed)
-        self.m_held &= ~np.isin(self.m_supplier, suppliers)
+        self.m_held &= ~isin(self.m_supplier, suppliers)
 
     def partner_load(self, n: int) -> np.ndarray:
         """Pilot capacity each supplier holds as a consortium partner (length ``n``)."""
@@ -355,11 +355,11 @@ class Challenge(Lever):
 
     def on_month_end(self):
         if len(self.m_pilot):
-            done = np.isin(self.model.pilots.status[self.m_pilot], _DONE)
+            done = among(self.model.pilots.status[self.m_pilot], _DONE)
             self._release(np.unique(self.m_pilot[done & self.m_held]))
 
     def _release(self, pilots):
-        rows = np.flatnonzero(np.isin(self.m_pilot, pilots) & self.m_held)
+        rows = np.flatnonzero(isin(self.m_pilot, pilots) & self.m_held)
         if len(rows):
             self.model.hold_capacity(self.m_supplier[rows], -1)
             self.m_held[rows] = False

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.base.rng import bernoulli_positions
-from sim.base.sets import in_sorted
+from sim.base.sets import in_sorted, isin
 from sim.base.vocab import State
 from sim.core.agents import bid_probability, expected_net_value, owner_score
 from sim.core.market.pilots import P_MATCHED
@@ -188,7 +188,7 @@ class Matching:
         both = Candidates(*(np.concatenate([getattr(net, f), getattr(listed, f)]) for f in CANDIDATE_FIELDS))
         code = both.scenario.astype(np.int64) * CAP_KEY + both.supplier
         _, first = np.unique(code, return_index=True)  # sorted by scenario, then supplier
-        return both.take(first), in_sorted(code[first], np.sort(code[len(net):]))
+        return both.take(first), isin(code[first], code[len(net):])
 
     def pairs_for(self, suppliers: np.ndarray, scenarios: np.ndarray) -> Pairs:
         """Pairs for given suppliers and scenarios (dropping those without a capability)."""
