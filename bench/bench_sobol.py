@@ -53,6 +53,40 @@ def _children_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
+def cpu_run_of(cpu_part: float, cpu_start: float, runs: int) -> float:
+    """CPU seconds a run: this process and its workers, less the workers' start-up."""
+    return (cpu_part - cpu_start) / runs
+
+
+def run_parts(spec, design, n: int) -> dict[str, float]:
+    """CPU time of a sweep run's parts, run in this process as a worker runs them (``run_batch``):
+    the case with the point's parameters, the model's set-up, stepping it to the end, and its outcomes
+    (the run's row); medians over the first ``n`` points of ``design``."""
+    import statistics
+
+    from sim.base.rng import run_seed
+    from sim.core.model import ScenarioMarket
+    from sim.engine.runner import run_outcomes
+
+    factors = [c for c in design.columns if c != "point"]
+    kinds = {name: type(spec.case.values[name]) for name in factors}
+    got: dict[str, list[float]] = {"case with the point's parameters": [], "set-up": [], "stepping": [],
+                                   "outcomes": []}
+    for _, row in design.head(n).iterrows():
+        c = [time.process_time()]
+        case = spec.case.with_params({f: kinds[f](row[f]) for f in factors}, origin="sweep")
+        c.append(time.process_time())
+        m = ScenarioMarket(case, seed=run_seed(spec.seed, int(row["point"]), 0))
+        c.append(time.process_time())
+        m.run()
+        c.append(time.process_time())
+        run_outcomes(m)
+        c.append(time.process_time())
+        for k, (a, b) in zip(got, zip(c, c[1:])):
+            got[k].append(b - a)
+    return {k: statistics.median(v) for k, v in got.items()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--base", type=int, default=16, help="base points measured (a power of 2, ≤ 1024)")
@@ -120,6 +154,12 @@ def main() -> None:
           f"{part_runs / (t_runs - t_start):.2f} runs/s once started, {per_run * args.workers:.2f} s of a worker a run, wall time), "
           f"analysis {t_part_analysis:.1f} s ({len(outcomes)} outcomes with indices)")
 
+    parts = run_parts(spec, part_design, min(part_runs, 20))
+    print(f"  a run's parts in this process (CPU time, medians over the first {min(part_runs, 20)} points): "
+          + ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in parts.items())
+          + f"; the rest of the {cpu_run_of(cpu_part, cpu_start, part_runs) * 1000:.0f} ms of CPU a run in the sweep: "
+          "the engine (tasks, rows, chunks) and the workers' share of the load")
+
     means = runs.groupby("point", sort=True)[outcomes].mean().to_numpy(dtype=float)
     reps = -(-len(design) // len(means))
     import pandas as pd
@@ -139,7 +179,7 @@ def main() -> None:
     print(f"sampling the N = {spec.design.points} design (measured): {t_sample:6.1f} s")
     print(f"{total_runs:,} runs on {args.workers} workers ({how}): {t_eval:6.1f} s")
     print(f"analysis at N/2 and N, {len(outcomes)} outcomes (measured, stand-in results): {t_analysis:6.1f} s")
-    cpu_run = (cpu_part - cpu_start) / part_runs
+    cpu_run = cpu_run_of(cpu_part, cpu_start, part_runs)
     free = t_sample + t_start + cpu_run * total_runs / args.workers + t_analysis
     print(f"CPU time (this process and its workers, less the workers' start-up {cpu_start:.1f} s): {cpu_run:.3f} s a run; "
           f"on {args.workers} otherwise idle cores the {total_runs:,} runs would take {cpu_run * total_runs / args.workers:.0f} s "
