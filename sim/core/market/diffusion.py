@@ -59,6 +59,7 @@ class Diffusion:
         self.group_market = np.zeros((n, self.n_cities, N_SECTORS), dtype=np.int64)
         self.group_adopters = np.zeros((n, self.n_cities, N_SECTORS), dtype=np.int64)
         self._grouped = np.zeros(n, dtype=bool)
+        self._kept, self._kept_batches = np.zeros(0), 0  # kept_so_far: the sums, and the log's batches in them
 
     def _groups_for(self, scenarios: np.ndarray) -> None:
         """Place the potential adopters (and the adopters so far) of ``scenarios`` in groups, once."""
@@ -190,6 +191,18 @@ class Diffusion:
         log = self._adoptions
         return (np.concatenate([np.full(len(r[1]), r[0]) for r in log]), np.concatenate([r[1] for r in log]),
                 np.concatenate([r[2] for r in log]), np.concatenate([r[3] for r in log]))
+
+    def kept_so_far(self) -> np.ndarray:
+        """Revenue each scenario's supplier has kept from adoptions so far (CNY, by scenario index): the
+        adoption log's batches added on in the log's order as they come (the same sums, addition by
+        addition, as a bincount over the whole log, without concatenating it every month)."""
+        n = len(self.scenarios)
+        if len(self._kept) < n:
+            self._kept = np.concatenate([self._kept, np.zeros(n - len(self._kept))])
+        for _month, scn, _n, paid in self._adoptions[self._kept_batches:]:
+            np.add.at(self._kept, scn, paid)
+        self._kept_batches = len(self._adoptions)
+        return self._kept
 
     def adoption_hazards(self, scenarios: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Bass coefficients (per year) for each validated scenario: p (plus any lever's ``market_hazard``)

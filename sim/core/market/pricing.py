@@ -120,8 +120,7 @@ class MarketBeliefs:
         s = self.followon.shape
         sc = model.scenarios
         listed = np.flatnonzero(among(sc.state, (State.VALIDATED, State.SCALED)))
-        _month, scn, _n, kept = model.adoption_log()
-        earned = np.bincount(scn, weights=kept, minlength=len(sc.key))[listed] if len(scn) else np.zeros(len(listed))
+        earned = model.kept_so_far()[listed]
         cell = (sc.domain[listed], sc.tier[listed])
         total, count = np.zeros(s), np.zeros(s)
         np.add.at(total, cell, earned / sc.budget[listed])
