@@ -39,7 +39,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.params.registry import MONEY, Param, SHARE
-from sim.base.sets import flags
+from sim.base.sets import flags, isin
 from sim.base.table import Table
 from sim.levers._util import grow
 from sim.levers.base import Lever
@@ -95,7 +95,7 @@ class GrantToEquity(Lever):
     def holds_stake(self, suppliers: np.ndarray) -> np.ndarray:
         """Whether the public fund holds a stake in each supplier."""
         h = self.holdings
-        return flags(h.supplier[h.status == HELD], len(self.model.suppliers))[suppliers]
+        return isin(suppliers, h.supplier[h.status == HELD])
 
     def public_signals(self, suppliers: np.ndarray) -> dict[str, np.ndarray]:
         """Investors can see whether the public fund holds a stake in a supplier and whether it had a
@@ -104,10 +104,12 @@ class GrantToEquity(Lever):
         h = self.holdings
         held = h.status == HELD
         stake_bar = np.full(len(suppliers), -np.inf)
-        if held.any():
-            bar = np.full(len(self.model.suppliers), -np.inf)
-            np.maximum.at(bar, h.supplier[held], h.bar[held])
-            stake_bar = bar[suppliers]
+        if held.any():  # the highest bar of each holder's stakes, read for the suppliers asked about
+            holders, which = np.unique(h.supplier[held], return_inverse=True)
+            bar = np.full(len(holders), -np.inf)
+            np.maximum.at(bar, which, h.bar[held])
+            at = np.minimum(np.searchsorted(holders, suppliers), len(holders) - 1)
+            stake_bar = np.where(holders[at] == suppliers, bar[at], -np.inf)
         grant = self.last_grant[suppliers] >= self.model.t - 11
         return {"public_stake": self.holds_stake(suppliers), "grant": grant, "public_stake_bar": stake_bar,
                 "grant_bar": np.where(grant, self.grant_bar[suppliers], -np.inf),
