@@ -1,12 +1,13 @@
 """Speed of the Hunan baseline: wall time per replicate and supplier-months per second.
 
-Run: python bench/bench_baseline.py [--repeats N] [--case PATH] [--baseline DIR --rounds K]
+Run: python bench/bench_baseline.py [--repeats N] [--case PATH] [--stages] [--baseline DIR --rounds K]
 Prints figures; asserts nothing (tests must pass on a loaded machine; this measures).
 
 With ``--baseline DIR`` (an earlier commit's files, e.g. ``mkdir /tmp/before && git archive <commit> | tar -x
 -C /tmp/before``) it then measures that code and this checkout in turns, ``--rounds`` times (baseline first),
 each in a fresh process with ``--repeats`` replicates, and prints both medians (wall and CPU time of a
-replicate incl. set-up) and their ratio per round: the machine's load weighs on both alike.
+replicate incl. set-up) and their ratio per round: the machine's load weighs on both alike. With
+``--stages`` it prints where a replicate's CPU time goes, stage by stage of a month.
 """
 
 from __future__ import annotations
@@ -43,6 +44,33 @@ def replicates(case, repeats: int) -> dict:
     return {"wall": statistics.median(wall), "cpu": statistics.median(cpu)}
 
 
+STAGES = ("begin_month", "open_needs", "screen_needs", "publish_opportunities", "hold_matchmaking", "match", "land",
+          "conclude_pilots", "diffuse", "levers_act", "designate_pilot_zones", "settle_suppliers", "withdraw_stale",
+          "end_month")  # ScenarioMarket.step, in order
+
+
+def stages(case, repeats: int) -> None:
+    """CPU time per replicate of each stage of a month (``ScenarioMarket.step``), stepped stage by stage."""
+    import sim
+    from sim.core.model import ScenarioMarket
+
+    assert ScenarioMarket.step.__code__.co_names[-len(STAGES):] == STAGES, "ScenarioMarket.step changed its stages"
+    spent = dict.fromkeys(("set-up",) + STAGES, 0.0)
+    for r in range(repeats):
+        c0 = time.process_time()
+        m = ScenarioMarket(case, seed=sim.run_seed(1, r))
+        spent["set-up"] += time.process_time() - c0
+        while m.t + 1 < m.calendar.n_months:
+            for name in STAGES:
+                c0 = time.process_time()
+                getattr(m, name)()
+                spent[name] += time.process_time() - c0
+    total = sum(spent.values())
+    print(f"CPU time by stage of a month, per replicate (mean of {repeats}; total {total / repeats * 1000:.0f} ms):")
+    for name, v in sorted(spent.items(), key=lambda kv: -kv[1]):
+        print(f"  {name:24s} {v / repeats * 1000:6.1f} ms  {v / total * 100:4.1f} %")
+
+
 def child(case_path: str, repeats: int) -> None:
     import sim
 
@@ -74,6 +102,7 @@ def main() -> None:
     ap.add_argument("--baseline", default=None, help="a checkout of earlier code to measure in turns with this one")
     ap.add_argument("--rounds", type=int, default=3, help="rounds of the in-turns comparison (--baseline)")
     ap.add_argument("--child-root", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--stages", action="store_true", help="also print the CPU time of each stage of a month")
     args = ap.parse_args()
     if args.child_root:
         child(args.case, args.repeats)
@@ -126,6 +155,8 @@ def main() -> None:
     print(f"supplier-months per second, median: {statistics.median(sm):,.0f}")
     print(f"goal (issue 15): one replicate <= 0.1 s -> {'met' if rep <= 0.1 else 'NOT met'}; "
           f"import sim <= 0.5 s -> {'met' if t_import <= 0.5 else 'NOT met'}")
+    if args.stages:
+        stages(case, args.repeats)
     if args.baseline:
         in_turns(args.baseline, args.case, args.repeats, args.rounds)
 
