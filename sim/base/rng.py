@@ -259,19 +259,22 @@ def bernoulli_positions(draws, stream: str, t: int, keys: np.ndarray, n: np.ndar
     while len(live):
         mean = (n[live] - last[live] - 1) * p
         m = np.ceil(mean + 4.0 * np.sqrt(mean) + 2.0).astype(np.int64)  # gaps this round
+        first = np.cumsum(m) - m  # each live group's first gap of the round
         g = np.repeat(live, m)
-        within = np.arange(len(g)) - np.repeat(np.cumsum(m) - m, m)
+        within = np.arange(len(g)) - np.repeat(first, m)
         u = draws.uniform(stream, t, keys[g], drawn[g] + within)
         gap = np.minimum(1.0 + np.floor(np.log(u) / log_q), cap).astype(np.int64)
         cs = np.cumsum(gap)
-        pos = last[g] + cs - np.repeat(cs[np.cumsum(m) - m] - gap[np.cumsum(m) - m], m)
+        pos = last[g] + cs - np.repeat(cs[first] - gap[first], m)
         keep = pos < n[g]
         groups.append(g[keep])
         positions.append(pos[keep])
-        end = np.cumsum(m) - 1
+        end = first + m - 1
         drawn[live] += m
         last[live] = pos[end]
         live = live[pos[end] < n[live]]
+    if len(groups) == 1:  # one round: already by group, positions increasing within each
+        return groups[0], positions[0]
     g, pos = np.concatenate(groups), np.concatenate(positions)
     order = np.lexsort((pos, g))
     return g[order], pos[order]
