@@ -157,8 +157,8 @@ def main() -> None:
     parts = run_parts(spec, part_design, min(part_runs, 20))
     print(f"  a run's parts in this process (CPU time, medians over the first {min(part_runs, 20)} points): "
           + ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in parts.items())
-          + f"; the rest of the {cpu_run_of(cpu_part, cpu_start, part_runs) * 1000:.0f} ms of CPU a run in the sweep: "
-          "the engine (tasks, rows, chunks) and the workers' share of the load")
+          + f" (sum {sum(parts.values()) * 1000:.0f} ms; the sweep above: "
+          f"{cpu_run_of(cpu_part, cpu_start, part_runs) * 1000:.0f} ms of CPU a run, its workers included)")
 
     means = runs.groupby("point", sort=True)[outcomes].mean().to_numpy(dtype=float)
     reps = -(-len(design) // len(means))
