@@ -95,7 +95,7 @@ class KeyedDraws:
             h = self._stream(stream)
         i = 0
         for k in keys:  # leading scalar keys: in Python integers
-            if type(k) is int or isinstance(k, np.integer) or (isinstance(k, np.ndarray) and k.ndim == 0):
+            if isinstance(k, (int, np.integer)) or (isinstance(k, np.ndarray) and k.ndim == 0):
                 h = _mix_int(h ^ (int(k) & _MASK))
                 i += 1
             else:
