@@ -80,7 +80,7 @@ class ScenarioMarket(Population, InitialStock, Opening, Matching, Pilots, Diffus
         self.running = True
         self.lottery = lottery
         self._adoptions: list[tuple] = []  # (month, scenario indices, adopters added, supplier revenue CNY)
-        self._cells = np.zeros(0, dtype=np.int64)  # each scenario's recorder cell (_scenario_cells)
+        self._scenario_cell = np.zeros(0, dtype=np.int64)  # each scenario's recorder cell (_scenario_cells)
 
         self._setup_categories()
         self._setup_openers()
@@ -175,12 +175,12 @@ class ScenarioMarket(Population, InitialStock, Opening, Matching, Pilots, Diffus
     def _scenario_cells(self) -> np.ndarray:
         """Each scenario's cell in the recorder (its domain, tier and city never change), kept as scenarios
         are added: the month's many counts gather one array instead of three and recompute nothing."""
-        s, cells = self.scenarios, self._cells
+        s, cells = self.scenarios, self._scenario_cell
         if len(cells) < len(s):
             new = np.arange(len(cells), len(s))
-            self._cells = np.concatenate([cells, self.recorder._cells(len(new), s.domain[new], s.tier[new],
-                                                                      s.city[new])])
-        return self._cells
+            self._scenario_cell = np.concatenate([cells, self.recorder.cells(len(new), s.domain[new], s.tier[new],
+                                                                             s.city[new])])
+        return self._scenario_cell
 
     def public_signals(self, suppliers: np.ndarray) -> dict[str, np.ndarray]:
         """What levers make public about suppliers (e.g. a public stake), for investors to read."""

@@ -29,7 +29,7 @@ class Recorder:
     def __repr__(self) -> str:
         return f"Recorder({self.flows.shape[0]} months, {len(FLOWS)} flows, {len(STOCKS)} stocks)"
 
-    def _cells(self, n, domain, tier, city) -> np.ndarray:
+    def cells(self, n, domain=None, tier=None, city=None) -> np.ndarray:
         """Each of ``n`` items' cell in a month's flattened (domain, tier, city) block (None: "not
         applicable"; a negative category counts from the end, as numpy indices do)."""
         flat = 0
@@ -43,10 +43,10 @@ class Recorder:
         """Add ``n`` events (or ``weight`` per event) of a flow metric in month ``t``."""
         if n == 0:
             return
-        self.count_cells(t, metric, self._cells(n, domain, tier, city), weight)
+        self.count_cells(t, metric, self.cells(n, domain, tier, city), weight)
 
     def count_cells(self, t: int, metric: str, cells: np.ndarray, weight=None) -> None:
-        """Add an event (or ``weight``) of a flow metric in month ``t`` in each of ``cells`` (from :meth:`_cells`)."""
+        """Add an event (or ``weight``) of a flow metric in month ``t`` in each of ``cells`` (from :meth:`cells`)."""
         if len(cells) == 0:
             return
         w = 1 if weight is None else np.asarray(weight, dtype=np.int64)
@@ -57,7 +57,7 @@ class Recorder:
         arr = self.stocks[t, self._si[metric]].reshape(-1)  # a view: the block is contiguous
         arr[:] = 0
         if n:
-            arr += np.bincount(self._cells(n, domain, tier, city), minlength=len(arr))
+            arr += np.bincount(self.cells(n, domain, tier, city), minlength=len(arr))
 
     def monthly(self, metric: str, tier: int | None = None, domain: int | None = None) -> np.ndarray:
         """Monthly totals of a metric, optionally for one tier or domain."""
