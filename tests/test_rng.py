@@ -72,3 +72,18 @@ def test_poisson_and_binomial_quantiles_are_scipys():
     assert np.array_equal(poisson_quantile(u, lam), stats.poisson.ppf(u, lam))
     assert binomial_quantile(0.5, 7, 1.0) == 7 and binomial_quantile(0.5, 7, 0.0) == 0 and poisson_quantile(0.5, 0.0) == 0
     assert np.shape(binomial_quantile(np.full((2, 3), 0.5), np.array([[1], [2]]), 0.5)) == (2, 3)
+
+
+def test_a_draw_from_a_shared_prefix_is_the_draw_of_the_whole_address():
+    """normal_at(bits(stream, *a), *b) gives normal(stream, *a, *b), bit for bit: cells of a grid drawn
+    alone (rows' prefixes gathered) are the grid's own draws."""
+    d = KeyedDraws(11)
+    rows, cols = np.arange(7) * 1_000_003 + 5, np.arange(13) * 7_919 - 40
+    grid = d.normal("g", 4, rows[:, None], rows[:, None] + 1, cols, scale=0.7)
+    prefix = d.bits("g", 4, rows, rows + 1)
+    ri, ci = np.nonzero(np.random.default_rng(2).uniform(size=grid.shape) < 0.5)
+    assert len(ri) > 10
+    assert d.normal_at(prefix[ri], cols[ci], scale=0.7).tobytes() == grid[ri, ci].tobytes()
+    assert d.normal_at(prefix[:, None], cols, scale=0.7).tobytes() == grid.tobytes()
+    scalar_prefix = np.full(len(rows), d.bits("s", 4))  # a prefix of scalar keys only extends the same way
+    assert d.normal_at(scalar_prefix, rows).tobytes() == d.normal("s", 4, rows).tobytes()

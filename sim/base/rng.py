@@ -59,6 +59,25 @@ def _mix(z: np.ndarray) -> np.ndarray:
 _SPECIAL = []  # scipy.special once imported
 
 
+def _extend(z: np.ndarray, keys) -> np.ndarray:
+    """The mixed bits ``z`` (an array of ours, changed in place where shapes allow) extended by ``keys``."""
+    for k in keys:
+        k = np.asarray(k).astype(_U64, copy=False)
+        if k.shape == z.shape or k.ndim == 0:
+            np.bitwise_xor(z, k, out=z)
+        else:
+            z = z ^ k
+        _mix(z)
+    return z
+
+
+def _unit(h: np.ndarray) -> np.ndarray:
+    """Floats in (0, 1) from the 53 high bits of ``h`` (an array of ours: shifted in place)."""
+    u = np.right_shift(h, _S11, out=h).astype(np.float64)
+    np.add(u, _HALF, out=u)
+    return np.multiply(u, _TO_UNIT_A, out=u)
+
+
 def _special():
     if not _SPECIAL:
         from scipy import special  # on first use: scipy.special takes ~0.3 s to import
@@ -105,14 +124,7 @@ class KeyedDraws:
         z = np.asarray(keys[i]).astype(_U64)  # a new array (negative keys wrap, as integers do mod 2**64)
         np.bitwise_xor(z, np.array(h, _U64), out=z)
         _mix(z)
-        for k in keys[i + 1:]:
-            k = np.asarray(k).astype(_U64, copy=False)
-            if k.shape == z.shape or k.ndim == 0:
-                np.bitwise_xor(z, k, out=z)
-            else:
-                z = z ^ k
-            _mix(z)
-        return z
+        return _extend(z, keys[i + 1:])
 
     def bits(self, stream: str, *keys) -> np.ndarray:
         """64 random bits per element of the broadcast of ``keys`` (non-negative integers)."""
@@ -123,12 +135,18 @@ class KeyedDraws:
         h = self._hash(stream, keys)
         if isinstance(h, int):
             return np.float64(((h >> 11) + 0.5) * _TO_UNIT)  # the same float as the array form below
-        u = np.right_shift(h, _S11, out=h).astype(np.float64)
-        np.add(u, _HALF, out=u)
-        return np.multiply(u, _TO_UNIT_A, out=u)
+        return _unit(h)
 
     def normal(self, stream: str, *keys, loc=0.0, scale=1.0) -> np.ndarray:
         return loc + scale * _special().ndtri(self.uniform(stream, *keys))  # the standard normal quantile
+
+    @staticmethod
+    def normal_at(prefix: np.ndarray, *keys, loc=0.0, scale=1.0) -> np.ndarray:
+        """``normal(stream, *a, *keys)`` given ``prefix = bits(stream, *a)`` (an array): the same numbers,
+        element by element of the broadcast of ``prefix`` and ``keys``. For drawing only some cells of a
+        grid of addresses whose rows share the leading keys (gather the rows' prefixes, then extend)."""
+        z = _extend(np.array(prefix, dtype=_U64), keys)
+        return loc + scale * _special().ndtri(_unit(z))
 
     def lognormal(self, stream: str, *keys, median=1.0, sigma=1.0) -> np.ndarray:
         return median * np.exp(sigma * _special().ndtri(self.uniform(stream, *keys)))

@@ -237,13 +237,18 @@ class Challenge(Lever):
         spare = sup.alive[s] & (sup.load[s] < m.kind_capacity[sup.kind[s]])
         reg, city, key, r = sup.registered[s], sup.city[s], sup.key[s], m.capabilities.readiness[caps]
         rows = max(1, PARTNER_CELLS // len(caps))
+        # the draws ("partner_pick", month, lead, call, candidate) of the candidates a lead can pick only:
+        # each (lead, call)'s bits once, extended by the candidate's key (the same numbers as the whole grid)
+        prefix = m.draws.bits("partner_pick", m.t, sup.key[leads], m.scenarios.key[scenarios])
+        sd = m.params["owner.perception_sd"]
         for a in range(0, len(leads), rows):
-            lead, scn = leads[a:a + rows, None], scenarios[a:a + rows, None]
+            lead = leads[a:a + rows, None]
             knows = reg | (city == sup.city[lead]) | in_sorted(lead * _PAIR + s, self.known)
             ok = (spare & knows) | (s == lead)
-            seen = r + m.draws.normal("partner_pick", m.t, sup.key[lead], m.scenarios.key[scn], key,
-                                      scale=m.params["owner.perception_sd"])
-            i = np.argmax(np.where(ok, seen, -np.inf), axis=1)
+            li, ci = np.nonzero(ok)
+            seen = np.full(ok.shape, -np.inf)
+            seen[li, ci] = r[ci] + m.draws.normal_at(prefix[a + li], key[ci], scale=sd)
+            i = np.argmax(seen, axis=1)
             out[a:a + rows] = np.where(ok[np.arange(len(i)), i], r[i], -np.inf)
         return out
 
