@@ -17,11 +17,8 @@ Entry and exit (:meth:`Population.settle_suppliers`), each a decision rule with 
   it exits and its owners take what cash is left (a bounded-rational founder's stop rule: no recent
   evidence of demand and a short runway; assumed — uncertain). A supplier whose cash turns negative
   exits as before (creditors absorb the deficit). The churn this gives is an outcome; the public
-  figure to compare it with: China's yearly firm death rate 6.2–9.3 % (2012–2008), and 1.6 %, 6.3 %,
+  figure to compare it with: China's yearly firm death rate 6.2–9.3 %, and 1.6 %, 6.3 %,
   9.5 % in a firm's 1st, 2nd, 3rd year, ≥8 % to its 7th (SAIC 《全国内资企业生存时间分析报告》, 2013).
-
-Part of :class:`~sim.core.model.ScenarioMarket` (a mixin: the methods run on the model's state tables).
-The methods at the end are those through which levers change suppliers and capabilities.
 
 Part of :class:`~sim.core.model.ScenarioMarket` (a mixin: the methods run on the model's state tables).
 The methods at the end are those through which levers change suppliers and capabilities.
