@@ -206,8 +206,8 @@ def test_a_preset_sets_every_lever_control(browser, app_url):
     ps = {p.id: p for p in presets(case)}
     page = open_app(browser, app_url, "before_preset")
     try:
-        for pid, button in [("no_levers", "No levers"), ("published", "As published")]:
-            btn = page.get_by_role("button", name=button, exact=True)
+        for pid in ("no_levers", "published"):
+            btn = page.get_by_role("button", name=ps[pid].en, exact=True)
             imgs = images(page)
             btn.click()
             expect(btn).not_to_have_class(re.compile("v-btn--outlined"), timeout=30_000)  # the preset is active

@@ -1,6 +1,6 @@
 """What the app's controls are: one slider or switch per registry parameter (range from the case), and
-the presets — the case as published, no levers, and the shipped policy mixes for the case they were
-written for. Nothing here draws; ``sim/app/widgets.py`` turns these into Solara widgets.
+the presets — the case as published, no levers (the promotion centre kept), no policy at all (the
+centre closed too), and the shipped policy mixes for the case they were written for. Nothing here draws; ``sim/app/widgets.py`` turns these into Solara widgets.
 """
 
 from __future__ import annotations
@@ -16,8 +16,13 @@ from sim import REGISTRY, Case
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MIXES = "experiments/hunan_policy_mixes.toml"
-# levers without a budget, and the value at which they do nothing
-OFF_VALUES = {"soe_duty.min_needs_per_year": 0.0, "racing.share": 0.0}
+# levers without a budget, and the value at which they do nothing (challenge.share 0: no major scenario
+# is run as a challenge call, sim/levers/challenge.py step 1)
+OFF_VALUES = {"soe_duty.min_needs_per_year": 0.0, "racing.share": 0.0, "challenge.share": 0.0}
+# the market's institution, not an instrument: the promotion centre solicits, screens and publishes the
+# needs every lever acts on (sim/core/centre.py); "No levers" keeps it as published, "No policy at all"
+# closes it (no budget: no staff, nothing published)
+INSTITUTION = "centre"
 
 
 @dataclass(frozen=True)
@@ -70,10 +75,13 @@ def lever_values(case: Case) -> dict:
 
 
 def no_levers(case: Case) -> dict:
-    """Every budget at zero, every switch off, the duty and racing levers at zero; the rest (rules that
-    only matter when a lever acts, and the pilot-zone rules) as published."""
+    """Every instrument off — each lever's budget at zero, its switch off, the duty, racing and challenge
+    shares at zero; the promotion centre (the market's institution, not an instrument) and the rest
+    (rules that only matter when a lever acts, and the pilot-zone rules) as published."""
     out = lever_values(case)
     for name in out:
+        if REGISTRY[name].group == INSTITUTION:
+            continue
         if name.endswith(".budget_cny_per_year"):
             out[name] = 0.0
         elif REGISTRY[name].dtype is bool:
@@ -81,6 +89,12 @@ def no_levers(case: Case) -> dict:
         elif name in OFF_VALUES:
             out[name] = OFF_VALUES[name]
     return out
+
+
+def no_policy(case: Case) -> dict:
+    """No levers, and the promotion centre closed too (no budget: it screens and publishes nothing, so
+    only needs that reach the market without it would — the counterfactual of no plan at all)."""
+    return {**no_levers(case), f"{INSTITUTION}.budget_cny_per_year": 0.0}
 
 
 def find_mixes_file(path: str | None = None) -> Path | None:
@@ -96,10 +110,12 @@ def find_mixes_file(path: str | None = None) -> Path | None:
 
 
 def presets(case: Case, mixes_file: str | None = None) -> list[Preset]:
-    """As published, no levers, and each policy mix of the experiment whose case is this case."""
+    """As published, no levers, no policy at all, and each policy mix of the experiment whose case is
+    this case."""
     published = lever_values(case)
     out = [Preset("published", "方案原值（按已发布政策）", "As published", published),
-           Preset("no_levers", "不用政策工具", "No levers", no_levers(case))]
+           Preset("no_levers", "不用政策工具（保留促进中心）", "No levers (centre kept)", no_levers(case)),
+           Preset("no_policy", "完全不干预（也不设促进中心）", "No policy at all (no centre either)", no_policy(case))]
     path = find_mixes_file(mixes_file)
     if path is None:
         return out
@@ -140,16 +156,17 @@ def controls(case: Case, kind: str, preset_list: list[Preset] = ()) -> list[Cont
 # acts only up to a point says where that point is. Every control of the shipped cases either changes
 # the results or is idle with a reason (``tests/test_app.py``).
 SWITCHES = ("budget_cny_per_year", "on")  # the control that switches a lever on (besides OFF_VALUES)
-# switches inside a lever: these controls act only while another control has a value (None: is on).
-# Grounds: sim/levers/finance.py (loans and insurance are offered only when switched on),
+# switches inside a lever: these controls act only while another control has a value (None: is on);
+# a list: while every one of them has. Grounds: sim/levers/finance.py (loans and insurance are offered
+# only when switched on; the loading is part of the risk-rated premium only, weighted by premium_rating),
 # sim/levers/vouchers.py (the owner's money-risk share matters only for vouchers held by owners),
 # sim/core/centre.py (solicit_max bounds chasing by soliciting, bar_floor chasing by lowering the bar)
 SUB_SWITCHES = {
     **{n: ("finance.loans", None) for n in ("finance.loan_share", "finance.guarantee_share",
                                             "finance.interest_subsidy", "finance.loan_rate_per_year")},
     **{n: ("finance.insurance", None) for n in ("finance.premium_subsidy", "finance.insurance_cover",
-                                                "finance.premium_rate", "finance.premium_rating",
-                                                "finance.premium_loading")},
+                                                "finance.premium_rate", "finance.premium_rating")},
+    "finance.premium_loading": [("finance.insurance", None), ("finance.premium_rating", None)],
     "vouchers.owner_money_risk_share": ("vouchers.demand_side", None),
     "centre.solicit_max": ("centre.chase", 1), "centre.bar_floor": ("centre.chase", 2),
     # sim/levers/challenge.py step 5: a call has min(max_winners, race size) winners, and the race size
@@ -176,8 +193,102 @@ CASE_NEEDS = [
      "this case's plan sets no yearly number of events: the switch changes nothing here (events per month decides)"),
 ]
 
+def industry_base_floor(case: Case, values: dict) -> float:
+    """The fewest suppliers any industry zone's city can expect at the start with a capability in the
+    zone's focus domains (inf without industry zones): a lower bound of the expectation — each supplier
+    is located by city weight and its first domain is drawn by domain weight (sim/core/market/population.py),
+    so N × (city's weight) × (focus domains' weight) have their first capability there, more with their others."""
+    if not case.industry_zones:
+        return float("inf")
+    n = sum(values[f"population.{k}"] for k in ("startups", "smes", "leaders", "institutes"))
+    cw = {c.id: c.weight for c in case.cities}
+    dw = {d.id: d.weight for d in case.domains}
+    tc, td = sum(cw.values()), sum(dw.values())
+    return min(n * cw[z.city] / tc * sum(dw[d] for d in z.domains) / td for z in case.industry_zones)
 
-NOTE_WORDS_ZH = "政策工具未启用：先调高仅当时起作用打开为大于预算只够每月约场：超过这个数不再增加活动，需同时提高活动预算"  # for the web font
+
+# what the case and the current values rule out: (control names, idle(case, values), reason(case, values)
+# -> (zh, en)); each condition is the mechanism's own rule, so the control cannot act while it holds
+VALUE_NEEDS = [
+    # sim/core/zones.py: the province designates at most max_designated of the candidates (every city
+    # and the case's industry zones): at or above their number the cap cannot bind
+    (("zones.max_designated",),
+     lambda case, v: v["zones.max_designated"] >= len(case.cities) + len(case.industry_zones),
+     lambda case, v: (f"本案例只有 {len(case.cities) + len(case.industry_zones)} 个候选试验区（每个市州一个综合性试验区，加上产业类试验区），"
+                      f"认定数量不少于此数时不起作用",
+                      f"this case has only {len(case.cities) + len(case.industry_zones)} candidate zones (one per city, plus "
+                      f"its industry zones): a number at or above that changes nothing")),
+    # sim/core/zones.py: an industry zone needs industry_min_suppliers firms with a capability in its focus
+    # domains in its city; where even the expected floor of that base (industry_base_floor) is twice the
+    # threshold, the threshold cannot bind (the count of firms varies far less than that: it is a sum of
+    # hundreds of independent draws, and entry adds firms)
+    (("zones.industry_min_suppliers",),
+     lambda case, v: v["zones.industry_min_suppliers"] <= industry_base_floor(case, v) / 2,
+     lambda case, v: (f"各产业类试验区所在市州在其聚焦领域的供给方预计至少约 {industry_base_floor(case, v):,.0f} 家，远高于此门槛：不起作用",
+                      f"each industry zone's city can expect at least about {industry_base_floor(case, v):,.0f} suppliers in "
+                      f"its focus domains, far above this threshold: it changes nothing")),
+    # sim/levers/grant_to_equity.py: a stake is valued only when it is sold, holding_months after it was
+    # bought (its portfolio value at the end is not drawn): a holding period as long as the horizon
+    # sells nothing within it
+    (("grant_to_equity.valuation_multiple",),
+     lambda case, v: v["grant_to_equity.holding_months"] >= case.n_months,
+     lambda case, v: (f"股权持有 {v['grant_to_equity.holding_months']} 个月，不短于本案例的 {case.n_months} 个月：期内不退出，估值不起作用",
+                      f"stakes are held {v['grant_to_equity.holding_months']} months, no shorter than this case's "
+                      f"{case.n_months}: none is sold within it, so their valuation changes nothing")),
+]
+
+# controls that act only through events a few replicates may not contain (a hint, not greyed out): what
+# they act on and when. Measured (tests/test_app.py, every-control test): each one changes what the
+# app draws in a setting where those events are common.
+RARE = {
+    "challenge.max_entrants": (
+        "仅当一个揭榜项目的投标多于此数时起作用（多数项目投标较少）",
+        "acts only when a challenge call draws more bids than this (most draw fewer)"),
+    "challenge.lead_share": (
+        "只影响揭榜联合体成员之间的分摊（每次模拟为数不多），成员现金紧张时才显出差别",
+        "only splits a consortium's outlay among its members (few consortia a run): it shows when a member runs short of cash"),
+    "challenge.independence": (
+        "只影响揭榜联合体（每次模拟为数不多），且仅当较弱成员决定试点成败时起作用",
+        "acts only on challenge consortia (few a run), when a weaker member decides a pilot's outcome"),
+    "matchmaking.selection_every_months": (
+        "标杆案例加快其方案的推广（推广采用数未单独画出）：只有推动方案达到大规模应用或影响企业经营时才显出差别",
+        "benchmark cases speed their solutions' adoption (not drawn itself): it shows only when that tips a "
+        "solution to large scale or a supplier's fortunes"),
+    "matchmaking.benchmark_reach": (
+        "标杆案例加快其方案的推广（推广采用数未单独画出）：只有推动方案达到大规模应用或影响企业经营时才显出差别",
+        "benchmark cases speed their solutions' adoption (not drawn itself): it shows only when that tips a "
+        "solution to large scale or a supplier's fortunes"),
+    "diffusion.scale_counts_procured": (
+        "仅当有方案靠政府采购的采用数达到大规模应用门槛时起作用",
+        "acts only when procured adopters carry a solution to the large-scale threshold"),
+    "owner.risk_aversion.leader": (
+        "只影响链主企业开放的场景（数量较少）",
+        "acts only on scenarios opened by leading firms (few)"),
+    "supply.net_cashflow_cny_per_month.leader": (
+        "龙头企业现金充裕：仅当其现金耗尽或不足以承担试点时起作用",
+        "leading firms hold much cash: it acts only when one runs short of cash for a pilot or to stay in business"),
+    "supply.net_cashflow_cny_per_month.institute": (
+        "高校/科研院所现金充裕：仅当其现金耗尽或不足以承担试点时起作用",
+        "institutes hold much cash: it acts only when one runs short of cash for a pilot or to stay in business"),
+    "supply.cashflow_sd_cny_per_month.institute": (
+        "高校/科研院所现金充裕：仅当其现金耗尽或不足以承担试点时起作用",
+        "institutes hold much cash: it acts only when one runs short of cash for a pilot or to stay in business"),
+    "zones.min_city_opened": (
+        "仅当某市州落地场景已够、但自身开放的场景尚未达到此数时起作用（多数市州很快达到）",
+        "acts only while a city has landed enough scenarios but opened fewer than this itself (most soon have)"),
+    "zones.min_domains": (
+        "仅当某市州落地场景数已够、但领域数不足时起作用",
+        "acts only while a city has landed enough scenarios but in too few domains"),
+    "zones.industry_min_suppliers": (
+        "仅当产业类试验区的落地场景已够、但当地供给方不足此数时起作用",
+        "acts only while an industry zone has landed enough scenarios but its city has fewer suppliers than this"),
+}
+
+
+NOTE_WORDS_ZH = ("政策工具未启用：先调高仅当时起作用打开为大于预算只够每月约场：超过这个数不再增加活动，需同时提高活动预算"
+                 "本案例只有个候选试验区（每个市州一个综合性试验区，加上产业类试验区），认定数量不少于此数时不起作用"
+                 "股权持有个月，不短于本案例的：期内不退出，估值不起作用"
+                 "各产业类试验区所在市州在其聚焦领域的供给方预计至少约家，远高于此门槛" + "".join(zh for zh, _ in RARE.values()))  # for the web font
 
 
 @dataclass(frozen=True)
@@ -215,8 +326,9 @@ def events_affordable_per_month(values: dict) -> float | None:
 
 def control_notes(case: Case, values: dict, labels: dict | None = None) -> dict:
     """``{control name: Note}`` for the controls that change nothing at ``values`` (idle, with the reason)
-    or act only up to a point. ``labels``: control name -> (zh, en) label, for naming the switch."""
+    or act only up to a point, or only through rare events (a hint). ``labels``: control name -> (zh, en) label, for naming the switch."""
     labels = labels or {}
+    values = {**case.values, **values}  # controls not given are at the case's values
     notes = {}
     for p in REGISTRY:
         name, group = p.name, p.group
@@ -227,8 +339,11 @@ def control_notes(case: Case, values: dict, labels: dict | None = None) -> dict:
             notes[name] = Note(f"政策工具未启用：先{verb_zh}“{zh}”", f"lever off: {verb_en} “{en}” first", True)
             continue
         if name in SUB_SWITCHES:
-            sub, want = SUB_SWITCHES[name]
-            if (not values[sub]) if want is None else values[sub] != want:
+            conds = SUB_SWITCHES[name]
+            unmet = [(sub, want) for sub, want in (conds if isinstance(conds, list) else [conds])
+                     if ((not values[sub]) if want is None else values[sub] != want)]
+            if unmet:
+                sub, want = unmet[0]
                 zh, en = labels.get(sub, (sub, sub))
                 if want is None:
                     what_zh, what_en = ("打开", "on") if isinstance(values[sub], bool) else ("大于 0", "above 0")
@@ -239,6 +354,13 @@ def control_notes(case: Case, values: dict, labels: dict | None = None) -> dict:
         for prefixes, present, zh, en in CASE_NEEDS:
             if name.startswith(prefixes) and not present(case):
                 notes[name] = Note(zh, en, True)
+    for names, idle, reason in VALUE_NEEDS:
+        for name in names:
+            if name in values and name not in notes and idle(case, values):
+                notes[name] = Note(*reason(case, values), True)
+    for name, (zh, en) in RARE.items():
+        if name in values and name not in notes:
+            notes[name] = Note(zh, en, False)
     if "matchmaking.events_per_month" in values and not notes.get("matchmaking.events_per_month"):
         cap = events_affordable_per_month(values)
         if cap is not None and values["matchmaking.events_per_month"] > cap:
