@@ -248,7 +248,7 @@ def test_two_sessions_do_not_share_settings(browser, app_url):
         b.screenshot(path=artefact_dir() / "app_session_b_untouched.png")
         # and the other way round: a preset in B leaves A's slider where A put it
         moved = sa.get_attribute("aria-valuenow")
-        b.get_by_role("button", name="No levers", exact=True).click()
+        b.get_by_role("button", name="No levers (centre kept)", exact=True).click()
         b.wait_for_selector(FINAL, timeout=300_000)
         a.wait_for_timeout(1000)
         assert sa.get_attribute("aria-valuenow") == moved
