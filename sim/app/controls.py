@@ -1,6 +1,7 @@
 """What the app's controls are: one slider or switch per registry parameter (range from the case), and
 the presets — the case as published, no levers (the promotion centre kept), no policy at all (the
-centre closed too), and the shipped policy mixes for the case they were written for. Nothing here draws; ``sim/app/widgets.py`` turns these into Solara widgets.
+centre closed too), and the shipped policy mixes for the case they were written for. Nothing here
+draws; ``sim/app/widgets.py`` turns these into Solara widgets.
 """
 
 from __future__ import annotations
@@ -193,6 +194,7 @@ CASE_NEEDS = [
      "this case's plan sets no yearly number of events: the switch changes nothing here (events per month decides)"),
 ]
 
+
 def industry_base_floor(case: Case, values: dict) -> float:
     """The fewest suppliers any industry zone's city can expect at the start with a capability in the
     zone's focus domains (inf without industry zones): a lower bound of the expectation — each supplier
@@ -242,14 +244,14 @@ VALUE_NEEDS = [
 # app draws in a setting where those events are common.
 RARE = {
     "challenge.max_entrants": (
-        "仅当一个揭榜项目的投标多于此数时起作用（多数项目投标较少）",
-        "acts only when a challenge call draws more bids than this (most draw fewer)"),
+        "仅当一个揭榜项目的投标多于此数、且被挡在外面的投标本会胜出时起作用（多数项目投标较少）",
+        "acts only when a challenge call draws more bids than this and an excluded one would have won (most draw fewer)"),
     "challenge.lead_share": (
-        "只影响揭榜联合体成员之间的分摊（每次模拟为数不多），成员现金紧张时才显出差别",
-        "only splits a consortium's outlay among its members (few consortia a run): it shows when a member runs short of cash"),
+        "只影响揭榜联合体成员之间的分摊：成员现金紧张时才显出差别",
+        "only splits a consortium's outlay among its members: it shows only when a member runs short of cash"),
     "challenge.independence": (
-        "只影响揭榜联合体（每次模拟为数不多），且仅当较弱成员决定试点成败时起作用",
-        "acts only on challenge consortia (few a run), when a weaker member decides a pilot's outcome"),
+        "只影响揭榜联合体，且仅当较弱成员决定试点成败、试点在模拟期内完成时起作用",
+        "acts only on challenge consortia, when a weaker member decides the outcome of a pilot that ends within the horizon"),
     "matchmaking.selection_every_months": (
         "标杆案例加快其方案的推广（推广采用数未单独画出）：只有推动方案达到大规模应用或影响企业经营时才显出差别",
         "benchmark cases speed their solutions' adoption (not drawn itself): it shows only when that tips a "
@@ -262,20 +264,20 @@ RARE = {
         "仅当有方案靠政府采购的采用数达到大规模应用门槛时起作用",
         "acts only when procured adopters carry a solution to the large-scale threshold"),
     "owner.risk_aversion.leader": (
-        "只影响链主企业开放的场景（数量较少）",
-        "acts only on scenarios opened by leading firms (few)"),
+        "只影响链主企业开放的场景，且仅当它改变对初创企业的取舍时起作用",
+        "acts only on scenarios opened by leading firms, when it changes their choice of an unproven supplier"),
     "supply.net_cashflow_cny_per_month.leader": (
-        "龙头企业现金充裕：仅当其现金耗尽或不足以承担试点时起作用",
-        "leading firms hold much cash: it acts only when one runs short of cash for a pilot or to stay in business"),
+        "仅当某家龙头企业的现金不足以承担试点或维持经营时起作用（现金充裕时很少见）",
+        "acts only when a leading firm runs short of cash for a pilot or to stay in business (rare while its cash is large)"),
     "supply.net_cashflow_cny_per_month.institute": (
-        "高校/科研院所现金充裕：仅当其现金耗尽或不足以承担试点时起作用",
-        "institutes hold much cash: it acts only when one runs short of cash for a pilot or to stay in business"),
+        "仅当某家高校/科研院所的现金不足以承担试点或维持经营时起作用（现金充裕时很少见）",
+        "acts only when an institute runs short of cash for a pilot or to stay in business (rare while its cash is large)"),
     "supply.cashflow_sd_cny_per_month.institute": (
-        "高校/科研院所现金充裕：仅当其现金耗尽或不足以承担试点时起作用",
-        "institutes hold much cash: it acts only when one runs short of cash for a pilot or to stay in business"),
+        "仅当某家高校/科研院所的现金不足以承担试点或维持经营时起作用（现金充裕时很少见）",
+        "acts only when an institute runs short of cash for a pilot or to stay in business (rare while its cash is large)"),
     "zones.min_city_opened": (
-        "仅当某市州落地场景已够、但自身开放的场景尚未达到此数时起作用（多数市州很快达到）",
-        "acts only while a city has landed enough scenarios but opened fewer than this itself (most soon have)"),
+        "仅当某市州落地场景已够、但自身开放的场景尚未达到此数时起作用",
+        "acts only while a city has landed enough scenarios but opened fewer than this itself"),
     "zones.min_domains": (
         "仅当某市州落地场景数已够、但领域数不足时起作用",
         "acts only while a city has landed enough scenarios but in too few domains"),
