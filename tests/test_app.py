@@ -442,7 +442,7 @@ def test_value_conditions_grey_out_what_cannot_act(small, hunan):
 
 # -- every control acts, or says why it cannot ------------------------------------------------------
 # Controls that act only through events few replicates contain carry a hint saying so
-# (``sim.app.controls.RARE``, not greyed out); each is checked at a setting of other controls (within
+# (``sim.app.notes.RARE``, not greyed out); each is checked at a setting of other controls (within
 # their sliders' ranges) where those events are common — the teacher's way to show it acting. Measured
 # on the model of 2026-12-03, seed 1: at the case's own values none of these changed what the app draws
 # in replicates 0–2 (most not in 0–11: docs/teaching.md, "Controls that act only through rare events");
