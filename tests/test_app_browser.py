@@ -206,8 +206,8 @@ def test_a_preset_sets_every_lever_control(browser, app_url):
     ps = {p.id: p for p in presets(case)}
     page = open_app(browser, app_url, "before_preset")
     try:
-        for pid, button in [("no_levers", "No levers"), ("published", "As published")]:
-            btn = page.get_by_role("button", name=button, exact=True)
+        for pid in ("no_levers", "published"):
+            btn = page.get_by_role("button", name=ps[pid].en, exact=True)
             imgs = images(page)
             btn.click()
             expect(btn).not_to_have_class(re.compile("v-btn--outlined"), timeout=30_000)  # the preset is active
@@ -248,7 +248,7 @@ def test_two_sessions_do_not_share_settings(browser, app_url):
         b.screenshot(path=artefact_dir() / "app_session_b_untouched.png")
         # and the other way round: a preset in B leaves A's slider where A put it
         moved = sa.get_attribute("aria-valuenow")
-        b.get_by_role("button", name="No levers", exact=True).click()
+        b.get_by_role("button", name="No levers (centre kept)", exact=True).click()
         b.wait_for_selector(FINAL, timeout=300_000)
         a.wait_for_timeout(1000)
         assert sa.get_attribute("aria-valuenow") == moved

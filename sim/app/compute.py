@@ -50,7 +50,8 @@ class Digest:
     funnel: dict  # stage -> count over the horizon
     domain_stage: pd.DataFrame  # domain × stage counts over the horizon
     cities: pd.DataFrame  # city × (landed, validated, zones_designated)
-    fiscal_by_lever: dict  # lever -> net fiscal spending over the horizon, CNY (receipts subtracted)
+    fiscal_by_lever: dict  # lever -> net fiscal spending over the horizon, CNY (receipts subtracted); "centre":
+    # the promotion centre's staff cost (paid from its own budget, not a lever's: sim/core/centre.py)
     public_owner_cny: float  # public owners' own payments for pilots that landed, CNY
 
 
@@ -112,6 +113,9 @@ def digest_of(m: ScenarioMarket, case: Case, replicate: int) -> Digest:
     cit = cit.reindex(index=[c.id for c in case.cities], columns=list(CITY_METRICS), fill_value=0.0)
     ledger = m.fiscal.ledger()
     fiscal = {str(k): float(v) for k, v in ledger.groupby("lever", observed=True)["amount_cny"].sum().items()}
+    centre = float(m.centre.cost.sum())  # the promotion centre's staff: public money too (sim/core/centre.py)
+    if centre:
+        fiscal["centre"] = centre
     sc = sim.scenario_register(m)
     landed = sc["month_landed"].notna().to_numpy() & sc["opener_kind"].isin(PUBLIC_OWNERS).to_numpy()
     public = float(sc.loc[landed, "budget_cny"].sum()) * float(case.values["pilot.opener_share"])

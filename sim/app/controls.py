@@ -1,6 +1,7 @@
 """What the app's controls are: one slider or switch per registry parameter (range from the case), and
-the presets — the case as published, no levers, and the shipped policy mixes for the case they were
-written for. Nothing here draws; ``sim/app/widgets.py`` turns these into Solara widgets.
+the presets — the case as published, no levers (the promotion centre kept), no policy at all (the
+centre closed too), and the shipped policy mixes for the case they were written for. Nothing here
+draws; ``sim/app/widgets.py`` turns these into Solara widgets.
 """
 
 from __future__ import annotations
@@ -13,11 +14,16 @@ from pathlib import Path
 
 import sim
 from sim import REGISTRY, Case
+from sim.app.notes import (  # noqa: F401 — the notes, kept here too for the app's other modules
+    CASE_NEEDS, NOTE_WORDS_ZH, OFF_VALUES, RARE, SUB_SWITCHES, SWITCHES, VALUE_NEEDS, Note, control_notes,
+    events_affordable_per_month, industry_base_floor, lever_switch)
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MIXES = "experiments/hunan_policy_mixes.toml"
-# levers without a budget, and the value at which they do nothing
-OFF_VALUES = {"soe_duty.min_needs_per_year": 0.0, "racing.share": 0.0}
+# the market's institution, not an instrument: the promotion centre solicits, screens and publishes the
+# needs every lever acts on (sim/core/centre.py); "No levers" keeps it as published, "No policy at all"
+# closes it (no budget: no staff, nothing published)
+INSTITUTION = "centre"
 
 
 @dataclass(frozen=True)
@@ -70,10 +76,13 @@ def lever_values(case: Case) -> dict:
 
 
 def no_levers(case: Case) -> dict:
-    """Every budget at zero, every switch off, the duty and racing levers at zero; the rest (rules that
-    only matter when a lever acts, and the pilot-zone rules) as published."""
+    """Every instrument off — each lever's budget at zero, its switch off, the duty, racing and challenge
+    shares at zero; the promotion centre (the market's institution, not an instrument) and the rest
+    (rules that only matter when a lever acts, and the pilot-zone rules) as published."""
     out = lever_values(case)
     for name in out:
+        if REGISTRY[name].group == INSTITUTION:
+            continue
         if name.endswith(".budget_cny_per_year"):
             out[name] = 0.0
         elif REGISTRY[name].dtype is bool:
@@ -81,6 +90,12 @@ def no_levers(case: Case) -> dict:
         elif name in OFF_VALUES:
             out[name] = OFF_VALUES[name]
     return out
+
+
+def no_policy(case: Case) -> dict:
+    """No levers, and the promotion centre closed too (no budget: it screens and publishes nothing, so
+    only needs that reach the market without it would — the counterfactual of no plan at all)."""
+    return {**no_levers(case), f"{INSTITUTION}.budget_cny_per_year": 0.0}
 
 
 def find_mixes_file(path: str | None = None) -> Path | None:
@@ -96,10 +111,12 @@ def find_mixes_file(path: str | None = None) -> Path | None:
 
 
 def presets(case: Case, mixes_file: str | None = None) -> list[Preset]:
-    """As published, no levers, and each policy mix of the experiment whose case is this case."""
+    """As published, no levers, no policy at all, and each policy mix of the experiment whose case is
+    this case."""
     published = lever_values(case)
     out = [Preset("published", "方案原值（按已发布政策）", "As published", published),
-           Preset("no_levers", "不用政策工具", "No levers", no_levers(case))]
+           Preset("no_levers", "不用政策工具（保留促进中心）", "No levers (centre kept)", no_levers(case)),
+           Preset("no_policy", "完全不干预（也不设促进中心）", "No policy at all (no centre either)", no_policy(case))]
     path = find_mixes_file(mixes_file)
     if path is None:
         return out
@@ -132,120 +149,6 @@ def controls(case: Case, kind: str, preset_list: list[Preset] = ()) -> list[Cont
         step = _nice_step(hi - lo, p.dtype)
         out.append(Control(p.name, kind, p.group, p.dtype, lo, hi, step, p.unit, p.label_zh, p.label_en))
     return out
-
-
-# -- why a control would change nothing now ---------------------------------------------------------
-# A slider that does nothing is a bug: a control whose mechanism cannot act — its lever is off, or the
-# case has nothing for it to act on — is greyed out and says why (``control_notes``); a control that
-# acts only up to a point says where that point is. Every control of the shipped cases either changes
-# the results or is idle with a reason (``tests/test_app.py``).
-SWITCHES = ("budget_cny_per_year", "on")  # the control that switches a lever on (besides OFF_VALUES)
-# switches inside a lever: these controls act only while another control has a value (None: is on).
-# Grounds: sim/levers/finance.py (loans and insurance are offered only when switched on),
-# sim/levers/vouchers.py (the owner's money-risk share matters only for vouchers held by owners),
-# sim/core/centre.py (solicit_max bounds chasing by soliciting, bar_floor chasing by lowering the bar)
-SUB_SWITCHES = {
-    **{n: ("finance.loans", None) for n in ("finance.loan_share", "finance.guarantee_share",
-                                            "finance.interest_subsidy", "finance.loan_rate_per_year")},
-    **{n: ("finance.insurance", None) for n in ("finance.premium_subsidy", "finance.insurance_cover",
-                                                "finance.premium_rate", "finance.premium_rating",
-                                                "finance.premium_loading")},
-    "vouchers.owner_money_risk_share": ("vouchers.demand_side", None),
-    "centre.solicit_max": ("centre.chase", 1), "centre.bar_floor": ("centre.chase", 2),
-    # sim/levers/challenge.py step 5: a call has min(max_winners, race size) winners, and the race size
-    # is one unless the racing lever lets several pilot side by side
-    "challenge.max_winners": ("racing.share", None),
-    # sim/levers/matchmaking.py: benchmarks only with selections, promotion settings only with promotions
-    **{n: ("matchmaking.selection_every_months", None) for n in ("matchmaking.benchmarks_per_selection",
-                                                                  "matchmaking.benchmark_reach")},
-    **{n: ("matchmaking.promotion_every_months", None) for n in ("matchmaking.promotion_solutions",
-                                                                  "matchmaking.promotion_attendees",
-                                                                  "matchmaking.promotion_conversion")},
-}
-# what in the case a mechanism acts on: (name prefixes, test of the case, reason zh, reason en)
-CASE_NEEDS = [
-    (("regulation.", "sandbox."), lambda case: any(d.regulated for d in case.domains),
-     "本案例没有受监管领域，此项不起作用", "no domain of this case is regulated: this changes nothing here"),
-    (("data_opening.",), lambda case: any(d.data_dependent for d in case.domains),
-     "本案例没有依赖公共数据的领域，此项不起作用", "no domain of this case depends on public data: this changes nothing here"),
-    (("zones.industry_",), lambda case: bool(case.industry_zones),
-     "本案例没有产业类试验区，此项不起作用", "this case names no industry pilot zones: this changes nothing here"),
-    (("matchmaking.plan_events_target",),
-     lambda case: any(t.metric == "events" and t.kind == "per_year" for t in case.targets),
-     "本案例的方案没有规定每年活动场次，此开关不起作用（由“每月对接活动场次”决定）",
-     "this case's plan sets no yearly number of events: the switch changes nothing here (events per month decides)"),
-]
-
-
-NOTE_WORDS_ZH = "政策工具未启用：先调高仅当时起作用打开为大于预算只够每月约场：超过这个数不再增加活动，需同时提高活动预算"  # for the web font
-
-
-@dataclass(frozen=True)
-class Note:
-    """Why a control changes nothing now (``idle``: greyed out), or up to where it acts (a hint)."""
-
-    zh: str
-    en: str
-    idle: bool
-
-    def text(self, lang: str) -> str:
-        return self.zh if lang == "zh" else self.en
-
-
-def lever_switch(group: str, values: dict) -> str | None:
-    """The control that switches lever ``group`` on: its budget, its on/off switch, or the control whose
-    value in ``OFF_VALUES`` means "off" (racing's share, the SOE duty's number of needs)."""
-    for name in [f"{group}.{key}" for key in SWITCHES] + [n for n in OFF_VALUES if n.startswith(group + ".")]:
-        if name in values:
-            return name
-    return None
-
-
-def events_affordable_per_month(values: dict) -> float | None:
-    """Ordinary matchmaking events a month the yearly events budget pays for, after the promotion events
-    its cadence calls for (``Matchmaking.on_year_start`` plans within the budget in this order); None
-    when events cost nothing."""
-    cost = values["matchmaking.cost_per_event_cny"]
-    if cost <= 0:
-        return None
-    every = values["matchmaking.promotion_every_months"]
-    promotions = 12 // every if every > 0 else 0
-    return max(0.0, math.floor(values["matchmaking.budget_cny_per_year"] / cost + 1e-9) - promotions) / 12
-
-
-def control_notes(case: Case, values: dict, labels: dict | None = None) -> dict:
-    """``{control name: Note}`` for the controls that change nothing at ``values`` (idle, with the reason)
-    or act only up to a point. ``labels``: control name -> (zh, en) label, for naming the switch."""
-    labels = labels or {}
-    notes = {}
-    for p in REGISTRY:
-        name, group = p.name, p.group
-        switch = lever_switch(group, values)
-        if switch is not None and switch != name and not values[switch]:
-            zh, en = labels.get(switch, (switch, switch))
-            verb_zh, verb_en = ("打开", "turn on") if isinstance(values[switch], bool) else ("调高", "raise")
-            notes[name] = Note(f"政策工具未启用：先{verb_zh}“{zh}”", f"lever off: {verb_en} “{en}” first", True)
-            continue
-        if name in SUB_SWITCHES:
-            sub, want = SUB_SWITCHES[name]
-            if (not values[sub]) if want is None else values[sub] != want:
-                zh, en = labels.get(sub, (sub, sub))
-                if want is None:
-                    what_zh, what_en = ("打开", "on") if isinstance(values[sub], bool) else ("大于 0", "above 0")
-                else:
-                    what_zh, what_en = f"为 {want}", f"at {want}"
-                notes[name] = Note(f"仅当“{zh}”{what_zh}时起作用", f"acts only with “{en}” {what_en}", True)
-                continue
-        for prefixes, present, zh, en in CASE_NEEDS:
-            if name.startswith(prefixes) and not present(case):
-                notes[name] = Note(zh, en, True)
-    if "matchmaking.events_per_month" in values and not notes.get("matchmaking.events_per_month"):
-        cap = events_affordable_per_month(values)
-        if cap is not None and values["matchmaking.events_per_month"] > cap:
-            notes["matchmaking.events_per_month"] = Note(
-                f"预算只够每月约 {cap:.2f} 场：超过这个数不再增加活动，需同时提高活动预算",
-                f"the events budget pays for about {cap:.2f} a month: more needs a larger events budget", False)
-    return notes
 
 
 LEVER_LABELS = {L.name: (L.label_zh, L.label_en) for L in sim.LEVERS}
