@@ -63,6 +63,10 @@ def test_entrant_and_winner_caps(max_entrants, max_winners):
     won = np.flatnonzero((m.pilots.scenario == scn) & (m.pilots.status == P_MATCHED))
     assert 1 <= len(won) <= max_winners
     assert ch.winners_max <= max_winners and ch.entrants_max <= max_entrants
+    ch.award_score(bids.take(np.arange(4)), score[:4])  # the call scored again (still open next month, fewer bids): it counts once
+    s = ch.summary()
+    assert s["calls_with_bids"] == 1 and s["mean_bids_per_call"] == 4
+    assert s["calls_over_entrant_cap"] == int(4 > max_entrants)
 
 
 def test_without_challenge_racing_is_not_capped():

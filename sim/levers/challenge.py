@@ -109,7 +109,9 @@ class Challenge(Lever):
         self._contrib = {}  # pilot -> partners' contributions offered at landing
         self.calls = self.consortia = self.pulse_needs = 0
         self.entrants_max = self.winners_max = 0
-        self.bids_per_call: list[int] = []  # bids received by each challenge call when it closed
+        # bids each challenge call had when last scored (a call still open is scored again next month:
+        # its later count replaces the earlier, so each call counts once)
+        self.bids_per_call: dict[int, int] = {}
 
     # ------------------------------------------------------------------------------ helpers
     def _grow(self):
@@ -210,7 +212,8 @@ class Challenge(Lever):
         rank = np.arange(len(order)) - np.searchsorted(so, so, side="left")
         adj[order[rank >= self.p["max_entrants"]]] = -np.inf  # not admitted (entrant cap)
         entrants = order[rank < self.p["max_entrants"]]
-        self.bids_per_call.extend(np.bincount(np.unique(so, return_inverse=True)[1]).tolist())
+        calls, counts = np.unique(so, return_counts=True)
+        self.bids_per_call.update(zip(calls.tolist(), counts.tolist()))
         if len(entrants):
             self.entrants_max = max(self.entrants_max, int(np.bincount(np.unique(bids.scenario[entrants], return_inverse=True)[1]).max()))
         r = m.capabilities.readiness
@@ -373,8 +376,8 @@ class Challenge(Lever):
         n = len(self.m_pilot)
         return {"challenge_calls": self.calls, "consortia": self.consortia,
                 "consortium_partners": int((self.m_supplier >= 0).sum()) if n else 0,
-                "calls_closed_with_bids": len(self.bids_per_call),
-                "mean_bids_per_call": float(np.mean(self.bids_per_call)) if self.bids_per_call else 0.0,
-                "calls_over_entrant_cap": int(np.sum(np.array(self.bids_per_call) > self.p["max_entrants"])),
+                "calls_with_bids": len(self.bids_per_call),
+                "mean_bids_per_call": float(np.mean(list(self.bids_per_call.values()))) if self.bids_per_call else 0.0,
+                "calls_over_entrant_cap": sum(n > self.p["max_entrants"] for n in self.bids_per_call.values()),
                 "max_entrants_seen": self.entrants_max, "max_winners_seen": self.winners_max,
                 "pulse_needs": self.pulse_needs}
