@@ -188,3 +188,37 @@ def test_home_bias_share_scales_the_branches(small):
     few = NationalMarket(small.with_flows(cross_bid_share=0.05, alliance_visibility=0.0, spillover=0.0), seed=3).run()
     many = NationalMarket(small.with_flows(cross_bid_share=0.5, alliance_visibility=0.0, spillover=0.0), seed=3).run()
     assert 0 < few.branches() < many.branches()
+
+
+def test_cli_sets_flows_and_records_them(tmp_path):
+    """``--set flows.NAME=VALUE`` sets a cross-region flow of a national case: all four at zero, no
+    branch opens (the regions apart); the manifest records what was set; the tables are one set."""
+    import json
+
+    from sim.cli.main import main
+
+    args = ["run", str(SMALL), "--replicates", "1", "--seed", "2", "--quiet"]
+    zero = [a for k in ZERO for a in ("--set", f"flows.{k}=0")]
+    assert main(args + zero + ["--out", str(tmp_path / "off")]) == 0
+    assert main(args + ["--out", str(tmp_path / "on")]) == 0
+    off, on = (pd.read_csv(tmp_path / d / "runs.csv") for d in ("off", "on"))
+    assert off.branches.sum() == 0 and on.branches.sum() > 0
+    man = json.loads((tmp_path / "off" / "manifest.json").read_text(encoding="utf-8"))
+    assert man["flows_set"] == ZERO and man["flows"] == ZERO and man["replicates"] == 1
+    assert (tmp_path / "off" / "targets.parquet").exists()
+
+
+@pytest.mark.parametrize("assignment, words", [
+    ("population.smes=5", ["--set", "population.smes", "flows.cross_bid_share"]),
+    ("flows.cross_bid_share=2", ["--set", "flows.cross_bid_share", "between 0 and 1"]),
+    ("flows.spillover=lots", ["flows.spillover", "between 0 and 2"]),
+    ("flows.teleport=1", ["flows.teleport", "flows.spillover"]),
+])
+def test_cli_bad_flow_is_one_line_and_writes_nothing(tmp_path, capsys, assignment, words):
+    from sim.cli.main import main
+
+    out = tmp_path / "out"
+    assert main(["run", str(SMALL), "--set", assignment, "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and all(w in err for w in words), err
+    assert not out.exists()

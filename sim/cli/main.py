@@ -82,11 +82,11 @@ def cmd_run(args) -> int:
     seed = seed_arg(args.seed)
     replicates = positive_int("--replicates")(args.replicates)
     workers, scheduler = executor_args(args)
-    overrides = dict(parse_assignment(a) for a in args.overrides)
     from sim.core.national import is_national
 
     if is_national(input_path(args.case or default_case(), "CASE")):
-        return cmd_run_national(args, seed, replicates, workers, scheduler, overrides)
+        return cmd_run_national(args, seed, replicates, workers, scheduler)
+    overrides = dict(parse_assignment(a) for a in args.overrides)
     case = load_case(input_path(args.case or default_case(), "CASE"), overrides,
                      allow_outside=args.allow_outside_paths)
     out = Path("results") / case.id
@@ -131,9 +131,10 @@ def cmd_run(args) -> int:
     return 0
 
 
-def cmd_run_national(args, seed, replicates, workers, scheduler, overrides) -> int:
+def cmd_run_national(args, seed, replicates, workers, scheduler) -> int:
     """``scensim run`` of a national case: every region's target table (P(met) over the replicates) and
-    the national totals; with writing, the tables as CSV in the output folder (no figures or report)."""
+    the national totals; with writing, the tables as CSV in the output folder (no figures or report).
+    ``--set flows.NAME=VALUE`` sets a cross-region flow (the regions' own parameters are set in the file)."""
     from rich.console import Console
 
     from sim.core.national import load_national
@@ -141,16 +142,16 @@ def cmd_run_national(args, seed, replicates, workers, scheduler, overrides) -> i
     from sim.report.console import progress
     from sim.report.escape import term
 
-    if overrides:
-        raise InputError("--set", None, "a national case takes its regions' overrides in the case file "
-                         "([[regions]] overrides = {...}); --set is for a single region's case", args.overrides[0])
+    from sim.core.national_case import parse_flow_assignment
+
+    flows = dict(parse_flow_assignment(a) for a in args.overrides)
     if args.uncertainty != "none":
         raise InputError(None, "--uncertainty", "a national case runs at its regions' values only (none)",
                          args.uncertainty)
-    case = load_national(input_path(args.case, "CASE"), allow_outside=args.allow_outside_paths)
+    case = load_national(input_path(args.case, "CASE"), allow_outside=args.allow_outside_paths).with_flows(**flows)
     out = Path("results") / case.id
     if not args.no_write:
-        out = out_folder(args.out, out, replaced=False)
+        out = out_folder(args.out, out)
     with progress(case.name_en if args.lang == "en" else case.name_zh, replicates, args.quiet) as update:
         res = run_national(case, replicates=replicates, seed=seed, workers=workers or 1, scheduler=scheduler,
                            progress=update)
@@ -173,12 +174,16 @@ def cmd_run_national(args, seed, replicates, workers, scheduler, overrides) -> i
               f"{runs.branches_closed.mean():,.0f} closed idle; cash moved to "
               f"them: {runs.cash_to_branches_cny.mean() / 1e6:,.1f} M CNY; money problems: "
               f"{int(runs.money_problems.sum())}", highlight=False)
-    if not args.no_write:
-        import os
+    if not args.no_write:  # one set, swapped in whole (a crash leaves the earlier set), with its manifest
+        from sim.base.files import code_version, file_sha256, write_bundle
 
-        os.makedirs(out, exist_ok=True)
-        for name in ("targets", "target_summary", "totals", "totals_summary", "runs"):
-            getattr(res, name).to_csv(out / f"{name}.csv", index=False)
+        names = ("targets", "target_summary", "totals", "totals_summary", "runs")
+        write_bundle(out, {name: getattr(res, name) for name in names}, manifest_doc={
+            "command": "run", "case": case.id, "case_file": str(args.case),
+            "case_sha256": file_sha256(args.case), "seed": seed, "replicates": replicates,
+            "flows": case.values, "flows_set": flows, "regions": [r.id for r in case.regions],
+            "code_version": code_version(),
+            "tables": {name: [f"{name}.parquet", f"{name}.csv"] for name in names}}, csv=True)
         Console().print(f"written {term(out)}/", highlight=False)
     return 0
 

@@ -72,6 +72,28 @@ class NationalCase:
         return replace(self, flows=flows)
 
 
+def parse_flow_assignment(text: str) -> tuple[str, float]:
+    """``flows.NAME=VALUE`` from the command line (``scensim run NATIONAL --set``): the flow's name and
+    its value, a number within the flow's bounds (a one-line error otherwise)."""
+    from sim.base.tomlfile import parse_toml
+
+    allowed = ", ".join(f"flows.{k}" for k in FLOWS)
+    if "=" not in text:
+        raise InputError("--set", None, f"expected flows.NAME=VALUE, e.g. flows.cross_bid_share=0.2 ({allowed})", text)
+    name, raw = (part.strip() for part in text.split("=", 1))
+    if not name.startswith("flows.") or name[len("flows."):] not in FLOWS:
+        raise InputError("--set", name, "a national case takes its regions' parameters in the case file "
+                         f"([[regions]] overrides = {{...}}); --set sets only its flows: {allowed}", raw)
+    unit, lo, hi = FLOWS[name[len("flows."):]]
+    try:
+        value = parse_toml(f"v = {raw}", "--set")["v"]
+    except InputError:
+        value = None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
+        raise InputError("--set", name, f"a number between {lo:g} and {hi:g} ({unit})", raw)
+    return name[len("flows."):], float(value)
+
+
 def is_national(path) -> bool:
     """Whether a case file is a national case (``[case] kind = "national"``)."""
     try:
