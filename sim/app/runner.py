@@ -15,14 +15,30 @@ calling thread). Three pools, all shared by every session:
   first answer.
 - *draw*, W processes at normal priority: the figures (matplotlib), so drawing spreads over the cores
   and never holds the server's interpreter (the page stays responsive).
+
+Order (:class:`Lane`). The runner does not hand a pool more tasks than it has processes; the rest wait
+in the runner, in order of priority, then of arrival. Runs: by replicate, so the first replicate of
+every session's setting goes before anyone's second (a student who is on replicate 5 does not hold up
+one who has nothing yet), and within a replicate first come, first served. Drawings: a setting's first
+drawing before refinements, refinements before the full set's figures (the market figure alone takes
+about ten times the targets figure's redraw). A waiting task nobody needs any more (the student moved
+on) is dropped before it starts. Grounds: a class of 40 is a burst of requests; what a student
+notices is the wait for the first answer (issue 14), so that is what goes first.
+
+Shared drawings (:meth:`Runner.shared`): a drawing is a function of the setting, the replicates it
+shows, how far they have come and the language, so students who chose the same setting share it
+(the second waits for the first's drawing instead of drawing it again), as they share the runs.
 """
 
 from __future__ import annotations
 
 import atexit
+import heapq
+import itertools
 import os
 import threading
 from collections import OrderedDict
+from concurrent.futures import Future
 
 from sim.app.compute import Cancelled, Digest, Partial, case_key, run_replicate
 from sim import Case
@@ -30,6 +46,7 @@ from sim import Case
 FRONT_PER_CORE = 2  # front processes per core (see the module docstring)
 BACK_NICENESS = 15  # the back pool's niceness: it yields the cores to the front and to the drawing
 SLOTS = 1 << 16  # cancellation flags shared with the workers (job id modulo SLOTS)
+DRAWINGS_KEPT = 256  # drawings kept for sharing (a full drawing is about 0.2 MB of PNG: ~50 MB at most)
 
 
 # -- in a worker process ---------------------------------------------------------------------------
@@ -53,8 +70,83 @@ def _run_job(job_id: int, case: Case, replicate: int, seed: int):
                          cancelled=lambda: flags[slot] == job_id)
 
 
-def _ready():
+def _ready(case: Case | None = None):
+    """A worker's first task: with ``case``, step a model one month (its first month imports what the
+    model imports lazily — about 0.5 s once per process, not at a student's first slider move)."""
+    if case is not None:
+        from sim import ScenarioMarket
+
+        ScenarioMarket(case, seed=0).step()
     return os.getpid()
+
+
+_SEQ = itertools.count()  # arrival order of everything given to a lane
+
+
+class Lane:
+    """A process pool fed in order of priority: at most ``size`` tasks in the pool at once (one per
+    process), the others waiting here by ``(priority, arrival)``. :meth:`submit` returns a
+    :class:`~concurrent.futures.Future` at once; cancelling it while it waits drops the task (it never
+    starts); once started it runs to its end (or until its job's flag stops it)."""
+
+    def __init__(self, pool, size: int):
+        self.pool, self.size = pool, size
+        self.busy = 0
+        self.waiting: list = []  # heap of (priority, arrival, future, fn, args)
+        self._lock = threading.Lock()
+
+    def submit(self, priority, fn, *args) -> Future:
+        f = Future()
+        with self._lock:
+            heapq.heappush(self.waiting, (priority, next(_SEQ), f, fn, args))
+        self._feed()
+        return f
+
+    def queued(self) -> int:
+        """Tasks waiting (cancelled ones included until their turn comes)."""
+        with self._lock:
+            return len(self.waiting)
+
+    def _feed(self) -> None:
+        while True:
+            with self._lock:
+                if self.busy >= self.size or not self.waiting:
+                    return
+                _, _, f, fn, args = heapq.heappop(self.waiting)
+                self.busy += 1  # reserved; given back below if the task was cancelled while waiting
+            if not f.set_running_or_notify_cancel():  # outside the lock: its callbacks take the runner's
+                with self._lock:
+                    self.busy -= 1
+                continue
+            try:
+                inner = self.pool.submit(fn, *args)
+            except BaseException as e:  # the pool is shut down
+                with self._lock:
+                    self.busy -= 1
+                f.set_exception(e)
+                continue
+            inner.add_done_callback(lambda i, f=f: self._done(i, f))
+
+    def _done(self, inner, f: Future) -> None:
+        with self._lock:
+            self.busy -= 1
+        if inner.cancelled():
+            from concurrent.futures import CancelledError
+
+            f.set_exception(CancelledError())
+        elif inner.exception() is not None:
+            f.set_exception(inner.exception())
+        else:
+            f.set_result(inner.result())
+        self._feed()
+
+    def drop_waiting(self) -> list:
+        """Empty the queue (the runner is closing): the waiting futures, cancelled."""
+        with self._lock:
+            items, self.waiting = self.waiting, []
+        for _, _, f, _, _ in items:
+            f.cancel()
+        return items
 
 
 # -- in the server ---------------------------------------------------------------------------------
@@ -122,7 +214,8 @@ class Runner:
     """Computes digests — in worker processes shared by all sessions (see the module docstring), or in
     the calling thread (``workers <= 1``) — and keeps the last ``cache_size`` of them."""
 
-    def __init__(self, workers: int = 1, cache_size: int = 2000, front: int | None = None):
+    def __init__(self, workers: int = 1, cache_size: int = 2000, front: int | None = None,
+                 drawings: int = DRAWINGS_KEPT):
         self.workers = workers
         self.in_thread = workers <= 1
         self.front_size = front or FRONT_PER_CORE * max(1, workers)
@@ -133,6 +226,10 @@ class Runner:
         self._by_id: dict[int, Job] = {}
         self._next_id = 1
         self._pools = None
+        self._lanes: dict[str, Lane] | None = None
+        self.drawings_kept = drawings
+        self._drawn: OrderedDict = OrderedDict()  # drawing key -> Future (made or being made)
+        self.counts = {"runs": 0, "drawings": 0, "drawings_shared": 0}  # started, for the bench
 
     # -- pools --------------------------------------------------------------------------------------
     def _start(self):
@@ -151,17 +248,20 @@ class Runner:
 
             self._pools = {"front": pool(self.front_size, 0), "back": pool(self.workers, BACK_NICENESS),
                            "draw": pool(self.workers, 0)}
+            self._lanes = {name: Lane(p, p._max_workers) for name, p in self._pools.items()}
             self._reader = threading.Thread(target=self._read_partials, name="scensim-partials", daemon=True)
             self._reader.start()
             atexit.register(self.close)
             return self._pools
 
-    def warm_up(self) -> None:
-        """Start every worker process now (each imports the model once), not at the first slider move."""
+    def warm_up(self, case: Case | None = None) -> None:
+        """Start every worker process now (each imports the model once, and with ``case`` steps a model
+        one month in each run process), not at the first slider move."""
         if self.in_thread:
             return
         pools = self._start()
-        futures = [p.submit(_ready) for p in pools.values() for _ in range(p._max_workers)]
+        futures = [p.submit(_ready, case if name != "draw" else None)
+                   for name, p in pools.items() for _ in range(p._max_workers)]
         for f in futures:
             f.result()
 
@@ -171,10 +271,13 @@ class Runner:
         left for multiprocessing's resource tracker). Registered to run at exit when the pools start."""
         with self._lock:
             pools, self._pools = self._pools, None
+            lanes, self._lanes = self._lanes, None
             for job in self._by_id.values():
                 self._flags[job.id % SLOTS] = job.id
         if pools is None:
             return
+        for lane in lanes.values():
+            lane.drop_waiting()
         atexit.unregister(self.close)
         for p in pools.values():
             p.shutdown(wait=False, cancel_futures=True)
@@ -206,21 +309,88 @@ class Runner:
             for c in listeners:
                 c.changed.set()
 
-    def call(self, fn, *args):
-        """``fn(*args)`` in the drawing processes (in this thread with ``workers <= 1``)."""
+    def _lane(self, name: str) -> Lane:
+        self._start()
+        with self._lock:
+            if self._lanes is None:
+                from concurrent.futures.process import BrokenProcessPool
+
+                raise BrokenProcessPool("the runner is closed")
+            return self._lanes[name]
+
+    def call(self, fn, *args, priority=0, cancel: threading.Event | None = None):
+        """``fn(*args)`` in the drawing processes (in this thread with ``workers <= 1``), after the
+        waiting drawings of a lower ``priority`` (then of earlier arrival); raises :class:`Cancelled`
+        once ``cancel`` is set (a drawing still waiting is dropped)."""
         if self.in_thread:
             return fn(*args)
-        return self._start()["draw"].submit(fn, *args).result()
+        return self._wait(self._lane("draw").submit(priority, fn, *args), cancel)
 
-    def call_each(self, fn, *args) -> None:
-        """``fn(*args)`` once per drawing process (as many tasks as processes at once: each takes one
-        while the others are busy), to prepare what each keeps (``charts.targets_png``'s static layer)."""
-        if self.in_thread:
-            fn(*args)
-            return
-        pool = self._start()["draw"]
-        for f in [pool.submit(fn, *args) for _ in range(self.workers)]:
-            f.result()
+    @staticmethod
+    def _wait(f: Future, cancel: threading.Event | None):
+        if cancel is None:
+            return f.result()
+        while True:
+            if cancel.is_set():
+                f.cancel()  # dropped if still waiting (a drawing under way runs to its end)
+                raise Cancelled()
+            try:
+                return f.result(timeout=0.05)
+            except TimeoutError:
+                continue
+
+    def shared(self, key, fn, *args, priority=0, cancel: threading.Event | None = None):
+        """``call(fn, *args)``, made once per ``key`` among the last ``drawings_kept`` keys: a session
+        asking for a drawing another is making waits for that one (see the module docstring). A
+        drawing still waiting is dropped only when every session that asked for it has moved on."""
+        with self._lock:
+            entry = self._drawn.get(key)
+            if entry is not None and entry[0].cancelled():  # everyone who asked moved on before it started
+                entry = None
+            mine = entry is None
+            if entry is not None:
+                self._drawn.move_to_end(key)
+                self.counts["drawings_shared"] += 1
+                entry[1] += 1
+            else:
+                self.counts["drawings"] += 1
+                if self.in_thread:
+                    f = Future()
+                    f.set_running_or_notify_cancel()
+                else:
+                    f = self._lane("draw").submit(priority, fn, *args)
+                entry = self._drawn[key] = [f, 1]  # the future, and how many sessions wait for it
+                while len(self._drawn) > self.drawings_kept:
+                    self._drawn.popitem(last=False)
+        f = entry[0]
+        if self.in_thread and mine:
+            try:
+                f.set_result(fn(*args))
+            except BaseException as e:
+                f.set_exception(e)
+        try:
+            while True:
+                if cancel is not None and cancel.is_set():
+                    with self._lock:
+                        entry[1] -= 1
+                        if entry[1] == 0:
+                            f.cancel()  # dropped if still waiting; nobody else wants it
+                    raise Cancelled()
+                try:
+                    out = f.result(timeout=0.05)
+                except TimeoutError:
+                    continue
+                with self._lock:
+                    entry[1] -= 1
+                return out
+        except Cancelled:
+            raise
+        except BaseException:
+            with self._lock:  # a failed drawing is made afresh next time
+                entry[1] -= 1
+                if self._drawn.get(key) is entry:
+                    del self._drawn[key]
+            raise
 
     # -- cache --------------------------------------------------------------------------------------
     def _get(self, key):
@@ -241,7 +411,7 @@ class Runner:
     def request(self, case: Case, seed: int, n: int, quick: int | None = None,
                 cancel: threading.Event | None = None) -> Computation:
         """Start (or join) the runs of replicates ``0..n-1``: the first ``quick`` at the front, the rest
-        at the back. Cached digests are there at once. ``cancel``: in-thread mode stops at the next
+        at the back, each pool taking them by replicate, then arrival. Cached digests are there at once. ``cancel``: in-thread mode stops at the next
         month once it is set."""
         quick = n if quick is None else quick
         comp = Computation(self, case, seed, n, quick, cancel)
@@ -259,9 +429,10 @@ class Runner:
                     self._next_id += 1
                     self._jobs[key] = job
                     self._by_id[job.id] = job
-                    if not self.in_thread:
-                        pool = self._start()["front" if r < quick else "back"]
-                        job.future = pool.submit(_run_job, job.id, case, r, seed)
+                    self.counts["runs"] += 1
+                    if not self.in_thread:  # by replicate, then arrival (see the module docstring)
+                        lane = self._lane("front" if r < quick else "back")
+                        job.future = lane.submit(r, _run_job, job.id, case, r, seed)
                         job.future.add_done_callback(lambda f, job=job: self._finish(job, f))
                 job.listeners.add(comp)
                 comp.jobs[r] = job
