@@ -392,6 +392,17 @@ class Runner:
                     del self._drawn[key]
             raise
 
+    def call_each(self, fn, *args) -> None:
+        """``fn(*args)`` once per drawing process (as many tasks as processes at once: each takes one
+        while the others are busy), to prepare what each keeps (``charts.prepare``: the targets figure's
+        static layer and the scoreboard's imports)."""
+        if self.in_thread:
+            fn(*args)
+            return
+        pool = self._start()["draw"]
+        for f in [pool.submit(fn, *args) for _ in range(self.workers)]:
+            f.result()
+
     # -- cache --------------------------------------------------------------------------------------
     def _get(self, key):
         with self._lock:
