@@ -582,3 +582,130 @@ def test_a_redraw_over_the_kept_static_layer_is_the_same_picture(small):
         charts.targets_png(small, c, base, "en")
         assert len(charts._STATIC) == 1  # the layer was shared
     assert charts.nice_top(9.0) == 12.0 and charts.nice_top(0) == 1.0 and charts.nice_top(100) == 120.0
+
+
+class FakePool:
+    """Stands for a process pool: records what it is given and runs nothing until the test says."""
+
+    def __init__(self, size: int):
+        from concurrent.futures import Future
+
+        self._max_workers, self.given, self._Future = size, [], Future
+
+    def submit(self, fn, *args):
+        f = self._Future()
+        f.set_running_or_notify_cancel()
+        self.given.append((args, f))
+        return f
+
+
+def test_a_lane_gives_its_pool_one_task_per_process_by_priority_then_arrival_and_drops_what_is_cancelled():
+    from sim.app.runner import Lane
+
+    pool = FakePool(1)
+    lane = Lane(pool, 1)
+    futures = {name: lane.submit(prio, str, name) for name, prio in [("a", 1), ("b", 1), ("c", 0), ("d", 0), ("e", 1)]}
+    assert [args for args, _ in pool.given] == [("a",)]  # the pool's only process took the first; the rest wait
+    assert futures["d"].cancel() and not futures["a"].cancel()  # waiting: dropped; started: runs to its end
+    order = []
+    while len(order) < len(pool.given):
+        args, f = pool.given[len(order)]
+        order.append(args[0])
+        f.set_result(args[0].upper())
+    assert order == ["a", "c", "b", "e"]  # priority 0 before 1, then first come first served; "d" never ran
+    assert futures["c"].result() == "C" and futures["d"].cancelled() and lane.busy == 0
+
+
+def test_runs_go_by_replicate_so_every_session_s_first_comes_before_anyone_s_second(small):
+    from sim.app.runner import Lane, Runner
+
+    r = Runner(workers=2)
+    pools = {"front": FakePool(1), "back": FakePool(1), "draw": FakePool(1)}
+    r._pools, r._lanes = pools, {k: Lane(p, 1) for k, p in pools.items()}  # no processes: see what is given
+    try:
+        a = r.request(small, seed=1, n=4, quick=1)  # session A asks first, for 4 replicates
+        b = r.request(small.with_params({"vouchers.share": 0.6}), seed=1, n=4, quick=1)  # then B, another setting
+        same = r.request(small, seed=1, n=4, quick=1)  # C chose A's setting: shares A's runs
+        assert all(same.jobs[k] is a.jobs[k] for k in range(4)) and r.counts["runs"] == 8
+        back = pools["back"]
+
+        def given(pool):  # (session, replicate) of each run the pool was given
+            return [("A" if args[1] is small else "B", args[2]) for args, _ in pool.given]
+
+        for k in range(6):  # finish each run as the test goes (None stands in for its digest)
+            back.given[k][1].set_result(None)
+        assert given(pools["front"]) == [("A", 0)]  # B's first waits for the front's one process
+        assert given(back) == [("A", 1), ("B", 1), ("A", 2), ("B", 2), ("A", 3), ("B", 3)]
+        b.close()  # B moves on: its first replicate, still waiting, is dropped
+        pools["front"].given[0][1].set_result(None)
+        assert given(pools["front"]) == [("A", 0)] and b.jobs[0].future.cancelled()
+    finally:
+        r._pools = r._lanes = None
+
+
+def test_sessions_with_the_same_setting_share_a_drawing_until_all_have_moved_on():
+    from sim.app.compute import Cancelled
+    from sim.app.runner import Lane, Runner
+
+    calls = []
+    r = Runner()  # in-thread: made at once, once per key
+    assert r.shared("k", calls.append, 1) is None and r.shared("k", calls.append, 2) is None
+    assert calls == [1] and r.counts == {"runs": 0, "drawings": 1, "drawings_shared": 1}
+    r.shared("other", calls.append, 3)
+    assert calls == [1, 3]
+
+    p = Runner(workers=2)
+    pools = {"front": FakePool(1), "back": FakePool(1), "draw": FakePool(1)}
+    p._pools, p._lanes = pools, {k: Lane(x, 1) for k, x in pools.items()}
+    draw = pools["draw"]
+    results = {}
+
+    def session(name, key, cancel):
+        try:
+            results[name] = p.shared(key, str.upper, key, cancel=cancel)
+        except Cancelled:
+            results[name] = "cancelled"
+
+    def until(condition):
+        for _ in range(1000):
+            if condition():
+                return
+            threading.Event().wait(0.01)
+        raise AssertionError("timed out")
+
+    try:
+        p._lanes["draw"].submit(0, str, "busy")  # the one drawing process is busy
+        gone_a = threading.Event()
+        a = threading.Thread(target=session, args=("A", "picture", gone_a))
+        b = threading.Thread(target=session, args=("B", "picture", threading.Event()))
+        a.start()
+        until(lambda: p.counts["drawings"] == 1)
+        b.start()
+        until(lambda: p.counts["drawings_shared"] == 1)  # both wait for the same drawing
+        gone_a.set()  # A moves on; B still waits: the drawing stays queued
+        a.join()
+        draw.given[0][1].set_result("busy")
+        assert [args for args, _ in draw.given] == [("busy",), ("picture",)]
+        draw.given[1][1].set_result("PICTURE")
+        b.join()
+        assert results == {"A": "cancelled", "B": "PICTURE"} and p.counts["drawings"] == 1  # made once
+
+        # the only session that asked moves on before it starts: dropped; the next to ask has it made afresh
+        p._lanes["draw"].submit(0, str, "busy")
+        gone = threading.Event()
+        c = threading.Thread(target=session, args=("C", "late", gone))
+        c.start()
+        until(lambda: p.counts["drawings"] == 2)
+        gone.set()
+        c.join()
+        draw.given[2][1].set_result("busy")
+        assert len(draw.given) == 3 and results["C"] == "cancelled"  # "late" never given to the pool
+        d = threading.Thread(target=session, args=("D", "late", threading.Event()))
+        d.start()
+        until(lambda: len(draw.given) == 4)
+        assert draw.given[3][0] == ("late",) and p.counts["drawings"] == 3
+        draw.given[3][1].set_result("LATE")
+        d.join()
+        assert results["D"] == "LATE"
+    finally:
+        p._pools = p._lanes = None

@@ -13,7 +13,9 @@ everything from the full set. Until then the parts not yet redrawn (market, fisc
 previous drawing, greyed out, and the status line says how far the answer has come. A newer change
 cancels the computation: the runs nobody else waits for are dropped or stopped at their next month,
 so a student dragging a slider does not queue full computations. The baseline (the case as published)
-is computed once per server and shared.
+is computed once per server and shared. Each drawing (aggregate, scoreboard, figures) is made in the
+runner's drawing processes, a setting's first drawing before refinements and full sets, and shared
+with the sessions that chose the same setting (:mod:`sim.app.runner`).
 """
 
 from __future__ import annotations
