@@ -600,7 +600,7 @@ class FakePool:
 
 
 def test_a_lane_gives_its_pool_one_task_per_process_by_priority_then_arrival_and_drops_what_is_cancelled():
-    from sim.app.runner import Lane
+    from sim.app.lanes import Lane
 
     pool = FakePool(1)
     lane = Lane(pool, 1)
@@ -617,7 +617,8 @@ def test_a_lane_gives_its_pool_one_task_per_process_by_priority_then_arrival_and
 
 
 def test_runs_go_by_replicate_so_every_session_s_first_comes_before_anyone_s_second(small):
-    from sim.app.runner import Lane, Runner
+    from sim.app.lanes import Lane
+    from sim.app.runner import Runner
 
     r = Runner(workers=2)
     pools = {"front": FakePool(1), "back": FakePool(1), "draw": FakePool(1)}
@@ -645,7 +646,8 @@ def test_runs_go_by_replicate_so_every_session_s_first_comes_before_anyone_s_sec
 
 def test_sessions_with_the_same_setting_share_a_drawing_until_all_have_moved_on():
     from sim.app.compute import Cancelled
-    from sim.app.runner import Lane, Runner
+    from sim.app.lanes import Lane
+    from sim.app.runner import Runner
 
     calls = []
     r = Runner()  # in-thread: made at once, once per key

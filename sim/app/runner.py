@@ -16,31 +16,26 @@ calling thread). Three pools, all shared by every session:
 - *draw*, W processes at normal priority: the figures (matplotlib), so drawing spreads over the cores
   and never holds the server's interpreter (the page stays responsive).
 
-Order (:class:`Lane`). The runner does not hand a pool more tasks than it has processes; the rest wait
-in the runner, in order of priority, then of arrival. Runs: by replicate, so the first replicate of
-every session's setting goes before anyone's second (a student who is on replicate 5 does not hold up
-one who has nothing yet), and within a replicate first come, first served. Drawings: a setting's first
-drawing before refinements, refinements before the full set's figures (the market figure alone takes
-about ten times the targets figure's redraw). A waiting task nobody needs any more (the student moved
-on) is dropped before it starts. Grounds: a class of 40 is a burst of requests; what a student
-notices is the wait for the first answer (issue 14), so that is what goes first.
-
-Shared drawings (:meth:`Runner.shared`): a drawing is a function of the setting, the replicates it
-shows, how far they have come and the language, so students who chose the same setting share it
-(the second waits for the first's drawing instead of drawing it again), as they share the runs.
+Order (:class:`~sim.app.lanes.Lane`): each pool gets one task per process, the rest wait by priority,
+then arrival, and a waiting task nobody needs any more (the student moved on) is dropped. Runs go by
+replicate: every session's first replicate before anyone's second. Drawings: a setting's first
+drawing, then refinements, then the full set's figures (the market figure is the slowest to draw).
+Grounds: a class is a burst of requests, and what a student notices is the wait for a first answer
+(issue 14). Drawings are shared (:meth:`Runner.shared`): a drawing is a function of the setting, the
+replicates shown, how far they came and the language, so students with the same setting share it.
 """
 
 from __future__ import annotations
 
 import atexit
-import heapq
-import itertools
 import os
 import threading
 from collections import OrderedDict
 from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 
 from sim.app.compute import Cancelled, Digest, Partial, case_key, run_replicate
+from sim.app.lanes import Lane, Memo, wait
 from sim import Case
 
 FRONT_PER_CORE = 2  # front processes per core (see the module docstring)
@@ -78,75 +73,6 @@ def _ready(case: Case | None = None):
 
         ScenarioMarket(case, seed=0).step()
     return os.getpid()
-
-
-_SEQ = itertools.count()  # arrival order of everything given to a lane
-
-
-class Lane:
-    """A process pool fed in order of priority: at most ``size`` tasks in the pool at once (one per
-    process), the others waiting here by ``(priority, arrival)``. :meth:`submit` returns a
-    :class:`~concurrent.futures.Future` at once; cancelling it while it waits drops the task (it never
-    starts); once started it runs to its end (or until its job's flag stops it)."""
-
-    def __init__(self, pool, size: int):
-        self.pool, self.size = pool, size
-        self.busy = 0
-        self.waiting: list = []  # heap of (priority, arrival, future, fn, args)
-        self._lock = threading.Lock()
-
-    def submit(self, priority, fn, *args) -> Future:
-        f = Future()
-        with self._lock:
-            heapq.heappush(self.waiting, (priority, next(_SEQ), f, fn, args))
-        self._feed()
-        return f
-
-    def queued(self) -> int:
-        """Tasks waiting (cancelled ones included until their turn comes)."""
-        with self._lock:
-            return len(self.waiting)
-
-    def _feed(self) -> None:
-        while True:
-            with self._lock:
-                if self.busy >= self.size or not self.waiting:
-                    return
-                _, _, f, fn, args = heapq.heappop(self.waiting)
-                self.busy += 1  # reserved; given back below if the task was cancelled while waiting
-            if not f.set_running_or_notify_cancel():  # outside the lock: its callbacks take the runner's
-                with self._lock:
-                    self.busy -= 1
-                continue
-            try:
-                inner = self.pool.submit(fn, *args)
-            except BaseException as e:  # the pool is shut down
-                with self._lock:
-                    self.busy -= 1
-                f.set_exception(e)
-                continue
-            inner.add_done_callback(lambda i, f=f: self._done(i, f))
-
-    def _done(self, inner, f: Future) -> None:
-        with self._lock:
-            self.busy -= 1
-        if inner.cancelled():
-            from concurrent.futures import CancelledError
-
-            f.set_exception(CancelledError())
-        elif inner.exception() is not None:
-            f.set_exception(inner.exception())
-        else:
-            f.set_result(inner.result())
-        self._feed()
-
-    def drop_waiting(self) -> list:
-        """Empty the queue (the runner is closing): the waiting futures, cancelled."""
-        with self._lock:
-            items, self.waiting = self.waiting, []
-        for _, _, f, _, _ in items:
-            f.cancel()
-        return items
 
 
 # -- in the server ---------------------------------------------------------------------------------
@@ -227,9 +153,8 @@ class Runner:
         self._next_id = 1
         self._pools = None
         self._lanes: dict[str, Lane] | None = None
-        self.drawings_kept = drawings
-        self._drawn: OrderedDict = OrderedDict()  # drawing key -> Future (made or being made)
-        self.counts = {"runs": 0, "drawings": 0, "drawings_shared": 0}  # started, for the bench
+        self._drawn = Memo(drawings)  # drawings by key (see the module docstring)
+        self._runs = 0  # runs started
 
     # -- pools --------------------------------------------------------------------------------------
     def _start(self):
@@ -313,84 +238,34 @@ class Runner:
         self._start()
         with self._lock:
             if self._lanes is None:
-                from concurrent.futures.process import BrokenProcessPool
-
                 raise BrokenProcessPool("the runner is closed")
             return self._lanes[name]
 
     def call(self, fn, *args, priority=0, cancel: threading.Event | None = None):
-        """``fn(*args)`` in the drawing processes (in this thread with ``workers <= 1``), after the
-        waiting drawings of a lower ``priority`` (then of earlier arrival); raises :class:`Cancelled`
-        once ``cancel`` is set (a drawing still waiting is dropped)."""
+        """``fn(*args)`` in the drawing processes (``workers <= 1``: here), after waiting drawings of a lower
+        ``priority``; raises :class:`Cancelled` once ``cancel`` is set (a waiting drawing is dropped)."""
         if self.in_thread:
             return fn(*args)
-        return self._wait(self._lane("draw").submit(priority, fn, *args), cancel)
-
-    @staticmethod
-    def _wait(f: Future, cancel: threading.Event | None):
-        if cancel is None:
-            return f.result()
-        while True:
-            if cancel.is_set():
-                f.cancel()  # dropped if still waiting (a drawing under way runs to its end)
-                raise Cancelled()
-            try:
-                return f.result(timeout=0.05)
-            except TimeoutError:
-                continue
+        f = self._lane("draw").submit(priority, fn, *args)
+        return wait(f, cancel, Cancelled, lambda: f.cancel())  # dropped if still waiting
 
     def shared(self, key, fn, *args, priority=0, cancel: threading.Event | None = None):
-        """``call(fn, *args)``, made once per ``key`` among the last ``drawings_kept`` keys: a session
+        """``call(fn, *args)``, made once per ``key`` among the last ``drawings`` keys (the constructor's): a session
         asking for a drawing another is making waits for that one (see the module docstring). A
         drawing still waiting is dropped only when every session that asked for it has moved on."""
-        with self._lock:
-            entry = self._drawn.get(key)
-            if entry is not None and entry[0].cancelled():  # everyone who asked moved on before it started
-                entry = None
-            mine = entry is None
-            if entry is not None:
-                self._drawn.move_to_end(key)
-                self.counts["drawings_shared"] += 1
-                entry[1] += 1
-            else:
-                self.counts["drawings"] += 1
-                if self.in_thread:
-                    f = Future()
-                    f.set_running_or_notify_cancel()
-                else:
-                    f = self._lane("draw").submit(priority, fn, *args)
-                entry = self._drawn[key] = [f, 1]  # the future, and how many sessions wait for it
-                while len(self._drawn) > self.drawings_kept:
-                    self._drawn.popitem(last=False)
-        f = entry[0]
-        if self.in_thread and mine:
-            try:
-                f.set_result(fn(*args))
-            except BaseException as e:
-                f.set_exception(e)
-        try:
-            while True:
-                if cancel is not None and cancel.is_set():
-                    with self._lock:
-                        entry[1] -= 1
-                        if entry[1] == 0:
-                            f.cancel()  # dropped if still waiting; nobody else wants it
-                    raise Cancelled()
-                try:
-                    out = f.result(timeout=0.05)
-                except TimeoutError:
-                    continue
-                with self._lock:
-                    entry[1] -= 1
-                return out
-        except Cancelled:
-            raise
-        except BaseException:
-            with self._lock:  # a failed drawing is made afresh next time
-                entry[1] -= 1
-                if self._drawn.get(key) is entry:
-                    del self._drawn[key]
-            raise
+        def start() -> Future:
+            if not self.in_thread:
+                return self._lane("draw").submit(priority, fn, *args)
+            f = Future()
+            f.set_result(fn(*args))
+            return f
+
+        return self._drawn.get(key, start, cancel, Cancelled)
+
+    @property
+    def counts(self) -> dict:
+        """Runs started, drawings made and drawings shared, since the start (for the bench)."""
+        return {"runs": self._runs, "drawings": self._drawn.made, "drawings_shared": self._drawn.joined}
 
     def call_each(self, fn, *args) -> None:
         """``fn(*args)`` once per drawing process (as many tasks as processes at once: each takes one
@@ -440,7 +315,7 @@ class Runner:
                     self._next_id += 1
                     self._jobs[key] = job
                     self._by_id[job.id] = job
-                    self.counts["runs"] += 1
+                    self._runs += 1
                     if not self.in_thread:  # by replicate, then arrival (see the module docstring)
                         lane = self._lane("front" if r < quick else "back")
                         job.future = lane.submit(r, _run_job, job.id, case, r, seed)
