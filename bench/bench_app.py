@@ -77,6 +77,23 @@ def server_pgid(cli_pid: int) -> int | None:
     return None
 
 
+def own_cpu_seconds() -> float:
+    """User + system CPU seconds of this process and its live children (the app's worker processes)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    t = os.times()
+    total = t.user + t.system
+    me = os.getpid()
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == me:
+                total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def quantile(xs, q):
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
@@ -380,11 +397,13 @@ def classroom_part(args) -> dict:
             latest["thread"].join()
 
     go = time.perf_counter() + 1.0
+    cpu0 = own_cpu_seconds()
     threads = [threading.Thread(target=student, args=(m,)) for m in plan]
     for th in threads:
         th.start()
     for th in threads:
         th.join()
+    out["cpu"], out["wall"] = own_cpu_seconds() - cpu0, time.perf_counter() - go + 1.0
     S.runner.close()
     counts = {k: v - counts0[k] for k, v in S.runner.counts.items()} if counts0 else None
     out.update(records=records, load_after=os.getloadavg()[0], counts=counts,
@@ -405,6 +424,9 @@ def summarise_class(c: dict, window: float) -> list[str]:
              + (f" ({n - len(fin)} never, the round ended first)" if len(fin) < n else ""),
              f"full set within the round ({window:.0f} s): {len(fulls)} of {n} moves"
              + (f", median {statistics.median(fulls):.1f} s, p90 {quantile(fulls, 0.9):.1f} s" if fulls else "")]
+    if c.get("cpu") is not None:
+        lines.append(f"the app's processes used {c['cpu']:.0f} CPU-seconds in {c['wall']:.0f} s "
+                     f"({c['cpu'] / c['wall']:.2f} cores on average; the rest of the machine went to other work)")
     if c.get("counts"):
         k = c["counts"]
         lines.append(f"runs started {k['runs']}; drawings made {k['drawings']}, shared {k['drawings_shared']}")

@@ -181,7 +181,7 @@ def redraw(S: Shared, values: dict, lang: str, cancel: threading.Event, publish,
                 publish(out)
                 shown, shown_at = stage, time.monotonic()
                 continue  # more may have arrived while drawing
-            comp.wait(0.25)
+            comp.wait(0.1)  # also how soon a newer setting (cancel) is noticed
     finally:
         comp.close()
 
