@@ -590,12 +590,13 @@ class FakePool:
     def __init__(self, size: int):
         from concurrent.futures import Future
 
-        self._max_workers, self.given, self._Future = size, [], Future
+        self._max_workers, self.given, self.fns, self._Future = size, [], [], Future
 
     def submit(self, fn, *args):
         f = self._Future()
         f.set_running_or_notify_cancel()
         self.given.append((args, f))
+        self.fns.append(fn)
         return f
 
 
@@ -617,31 +618,49 @@ def test_a_lane_gives_its_pool_one_task_per_process_by_priority_then_arrival_and
 
 
 def test_runs_go_by_replicate_so_every_session_s_first_comes_before_anyone_s_second(small):
+    """The front gets only the previews (first year) of the quick replicates; the back every replicate,
+    by replicate then arrival: two sessions' replicates alternate instead of one's whole set first."""
     from sim.app.lanes import Lane
-    from sim.app.runner import Runner
+    from sim.app.runner import Runner, _run_job, _run_preview
 
     r = Runner(workers=2)
     pools = {"front": FakePool(1), "back": FakePool(1), "draw": FakePool(1)}
     r._pools, r._lanes = pools, {k: Lane(p, 1) for k, p in pools.items()}  # no processes: see what is given
     try:
-        a = r.request(small, seed=1, n=4, quick=1)  # session A asks first, for 4 replicates
-        b = r.request(small.with_params({"vouchers.share": 0.6}), seed=1, n=4, quick=1)  # then B, another setting
-        same = r.request(small, seed=1, n=4, quick=1)  # C chose A's setting: shares A's runs
-        assert all(same.jobs[k] is a.jobs[k] for k in range(4)) and r.counts["runs"] == 8
-        back = pools["back"]
+        a = r.request(small, seed=1, n=3, quick=1)  # session A asks first, for 3 replicates
+        b = r.request(small.with_params({"vouchers.share": 0.6}), seed=1, n=3, quick=1)  # then B, another setting
+        same = r.request(small, seed=1, n=3, quick=1)  # C chose A's setting: shares A's runs and preview
+        assert all(same.jobs[k] is a.jobs[k] for k in range(3)) and same.previews[0] is a.previews[0]
+        assert r.counts["runs"] == 6
 
         def given(pool):  # (session, replicate) of each run the pool was given
             return [("A" if args[1] is small else "B", args[2]) for args, _ in pool.given]
 
+        front, back = pools["front"], pools["back"]
         for k in range(6):  # finish each run as the test goes (None stands in for its digest)
             back.given[k][1].set_result(None)
-        assert given(pools["front"]) == [("A", 0)]  # B's first waits for the front's one process
-        assert given(back) == [("A", 1), ("B", 1), ("A", 2), ("B", 2), ("A", 3), ("B", 3)]
-        b.close()  # B moves on: its first replicate, still waiting, is dropped
-        pools["front"].given[0][1].set_result(None)
-        assert given(pools["front"]) == [("A", 0)] and b.jobs[0].future.cancelled()
+        assert given(back) == [("A", 0), ("B", 0), ("A", 1), ("B", 1), ("A", 2), ("B", 2)]
+        assert given(front) == [("A", 0)]  # B's preview waits for the front's one process
+        assert set(front.fns) == {_run_preview} and set(back.fns) == {_run_job}
+        b.close()  # B moves on: its preview, still waiting, is dropped
+        front.given[0][1].set_result(None)
+        assert given(front) == [("A", 0)] and b.previews[0].future.cancelled()
     finally:
         r._pools = r._lanes = None
+
+
+def test_a_preview_is_the_replicate_at_the_end_of_its_first_year(small, monkeypatch):
+    import sim.app.compute as compute
+
+    monkeypatch.setattr(compute, "PARTIAL_EVERY", 1e9)  # partials only at each year's end
+    parts = []
+    d = compute.run_replicate(small, 1, 7, emit=parts.append)
+    p = compute.preview(small, 1, 7)
+    assert p.months == parts[0].months < small.n_months and p.targets.equals(parts[0].targets)
+    assert sorted(set(p.targets["year"])) == [small.years[0]]
+    for tid, path in p.paths.items():
+        assert (path == d.paths[tid][: p.months]).all()
+    assert compute.preview(small, 1, 7, cancelled=lambda: True) is None
 
 
 def test_sessions_with_the_same_setting_share_a_drawing_until_all_have_moved_on():

@@ -6,13 +6,15 @@ runs; nothing of a session's state is kept here.
 
 Processes (``Runner(workers=W)``, W = the machine's cores by default; ``W <= 1``: everything runs in the
 calling thread). Three pools, all shared by every session:
-- *front*, ``FRONT_PER_CORE × W`` processes at normal priority: the quick replicates (the first
-  answer). More processes than cores on purpose: when many students move a slider at once, their
-  first replicates share the cores (each gets its first year's answer soon) instead of queueing one
-  behind another (each waiting for whole replicates of the others).
-- *back*, W processes at ``BACK_NICENESS``: the rest of the full set. The kernel gives them the cores
-  only when the front has nothing to do, so refining one student's answer never delays another's
-  first answer.
+- *front*, ``FRONT_PER_CORE × W`` processes at normal priority: the *previews* of the quick
+  replicates (:func:`~sim.app.compute.preview`: a replicate stepped to the end of its first year, the
+  first answer) and nothing else, so a student's first answer never waits for the rest of another's
+  replicate (the first year is about a fifth of a Hunan replicate's cost, digest included). More
+  processes than cores on purpose: previews of several students share the cores.
+- *back*, W processes at ``BACK_NICENESS``: every replicate of the full set, the quick ones included
+  (their first year is computed again: a small price for keeping the front short). The kernel gives
+  them the cores only when the front has nothing to do, so refining one student's answer never delays
+  another's first answer.
 - *draw*, W processes at normal priority: the figures (matplotlib), so drawing spreads over the cores
   and never holds the server's interpreter (the page stays responsive).
 
@@ -34,7 +36,8 @@ from collections import OrderedDict
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 
-from sim.app.compute import Cancelled, Digest, Partial, case_key, run_replicate
+from sim.app.compute import Cancelled, Digest, case_key, preview, run_replicate
+from sim.app.computation import Computation, Job
 from sim.app.lanes import Lane, Memo, wait
 from sim import Case
 
@@ -65,6 +68,12 @@ def _run_job(job_id: int, case: Case, replicate: int, seed: int):
                          cancelled=lambda: flags[slot] == job_id)
 
 
+def _run_preview(job_id: int, case: Case, replicate: int, seed: int):
+    flags = _CHANNEL[1]
+    slot = job_id % SLOTS
+    return preview(case, replicate, seed, cancelled=lambda: flags[slot] == job_id)
+
+
 def _ready(case: Case | None = None):
     """A worker's first task: with ``case``, step a model one month (its first month imports what the
     model imports lazily — about 0.5 s once per process, not at a student's first slider move)."""
@@ -76,66 +85,6 @@ def _ready(case: Case | None = None):
 
 
 # -- in the server ---------------------------------------------------------------------------------
-class Job:
-    """One replicate being computed, for one or more computations (sessions) that wait for it."""
-
-    def __init__(self, job_id: int, key: tuple, replicate: int):
-        self.id, self.key, self.replicate = job_id, key, replicate
-        self.listeners: set = set()
-        self.partial: Partial | None = None
-        self.digest: Digest | None = None
-        self.error: BaseException | None = None
-        self.finished = False
-        self.future = None
-
-
-class Computation:
-    """One session's request: replicates ``0..n-1`` of one setting. Read :meth:`state` and
-    :meth:`wait` for news; :meth:`close` when done with it (cancels what nobody else waits for)."""
-
-    def __init__(self, runner: "Runner", case: Case, seed: int, n: int, quick: int,
-                 cancel: threading.Event | None = None):
-        self.runner, self.case, self.seed, self.n, self.quick = runner, case, seed, n, quick
-        self.changed = threading.Event()
-        self.jobs: dict[int, Job] = {}
-        self.done: dict[int, Digest] = {}
-        self._released, self._cancel = threading.Event(), cancel
-        self.closed = False
-
-    def state(self) -> tuple[dict, dict]:
-        """(digests by replicate, latest partial by replicate for those not finished); raises a job's error."""
-        self.changed.clear()
-        for r, job in list(self.jobs.items()):
-            if job.finished:
-                if job.error is not None:
-                    raise job.error
-                if job.digest is not None:
-                    self.done[r] = job.digest
-                    del self.jobs[r]
-        partial = {r: job.partial for r, job in self.jobs.items() if job.partial is not None}
-        return dict(self.done), partial
-
-    def stopped(self) -> bool:
-        """Released, or its session's cancel event set (in-thread mode stops its replicate then)."""
-        return self._released.is_set() or (self._cancel is not None and self._cancel.is_set())
-
-    @property
-    def complete(self) -> bool:
-        return len(self.done) == self.n
-
-    def wait(self, timeout: float) -> None:
-        """Until something new arrived (or ``timeout``); in-thread mode: compute the next replicate."""
-        if self.runner.in_thread:
-            self.runner.step_in_thread(self)
-        else:
-            self.changed.wait(timeout)
-
-    def close(self) -> None:
-        if not self.closed:
-            self.closed = True
-            self.runner.release(self)
-
-
 class Runner:
     """Computes digests — in worker processes shared by all sessions (see the module docstring), or in
     the calling thread (``workers <= 1``) — and keeps the last ``cache_size`` of them."""
@@ -295,35 +244,45 @@ class Runner:
 
     # -- computations -------------------------------------------------------------------------------
     def request(self, case: Case, seed: int, n: int, quick: int | None = None,
-                cancel: threading.Event | None = None) -> Computation:
-        """Start (or join) the runs of replicates ``0..n-1``: the first ``quick`` at the front, the rest
-        at the back, each pool taking them by replicate, then arrival. Cached digests are there at once. ``cancel``: in-thread mode stops at the next
-        month once it is set."""
+                cancel: threading.Event | None = None, front: bool = False) -> Computation:
+        """Start (or join) the runs of replicates ``0..n-1`` at the back, by replicate, then arrival, and
+        with worker processes the previews of the first ``quick`` at the front (see the module
+        docstring). Cached digests and previews are there at once. ``cancel``: in-thread mode stops at
+        the next month once it is set. ``front``: the runs themselves at the front, no previews."""
         quick = n if quick is None else quick
         comp = Computation(self, case, seed, n, quick, cancel)
         ck = case_key(case)
         with self._lock:
             for r in range(n):
-                key = (ck, seed, r)
-                got = self._get(key)
+                got = self._get((ck, seed, r))
                 if got is not None:
                     comp.done[r] = got
                     continue
-                job = self._jobs.get(key)
-                if job is None:
-                    job = Job(self._next_id, key, r)
-                    self._next_id += 1
-                    self._jobs[key] = job
-                    self._by_id[job.id] = job
-                    self._runs += 1
-                    if not self.in_thread:  # by replicate, then arrival (see the module docstring)
-                        lane = self._lane("front" if r < quick else "back")
-                        job.future = lane.submit(r, _run_job, job.id, case, r, seed)
-                        job.future.add_done_callback(lambda f, job=job: self._finish(job, f))
-                job.listeners.add(comp)
-                comp.jobs[r] = job
+                comp.jobs[r] = self._join((ck, seed, r), comp, "front" if front else "back", _run_job, case, seed)
+                if r < quick and not front and not self.in_thread and case.n_months > 2:
+                    seen = self._get((ck, seed, r, "preview"))
+                    if seen is not None:
+                        comp.previewed[r] = seen
+                    else:
+                        comp.previews[r] = self._join((ck, seed, r, "preview"), comp, "front", _run_preview, case, seed)
         comp.changed.set()
         return comp
+
+    def _join(self, key: tuple, comp: Computation, lane: str, fn, case: Case, seed: int) -> Job:
+        """The job of ``key`` (replicate ``key[2]``), started in ``lane`` if nobody has; ``comp`` listens."""
+        job = self._jobs.get(key)
+        if job is None:
+            r = key[2]
+            job = Job(self._next_id, key, r)
+            self._next_id += 1
+            self._jobs[key] = job
+            self._by_id[job.id] = job
+            self._runs += fn is _run_job
+            if not self.in_thread:  # by replicate, then arrival (see the module docstring)
+                job.future = self._lane(lane).submit(r, fn, job.id, case, r, seed)
+                job.future.add_done_callback(lambda f, job=job: self._finish(job, f))
+        job.listeners.add(comp)
+        return job
 
     def _finish(self, job: Job, future) -> None:
         d, err = None, None
@@ -350,7 +309,7 @@ class Runner:
         """A session no longer needs ``comp``: cancel its runs nobody else waits for."""
         comp._released.set()
         with self._lock:
-            for job in comp.jobs.values():
+            for job in list(comp.jobs.values()) + list(comp.previews.values()):
                 job.listeners.discard(comp)
                 if job.listeners or job.finished:
                     continue
@@ -387,7 +346,7 @@ class Runner:
     def digests(self, case: Case, replicates: int, seed: int, cancel: threading.Event | None = None) -> list[Digest]:
         """Digests of replicates ``0..replicates-1`` (all at the front); raises :class:`Cancelled` once
         ``cancel`` is set."""
-        comp = self.request(case, seed, replicates, cancel=cancel)
+        comp = self.request(case, seed, replicates, quick=0, cancel=cancel, front=True)
         try:
             while True:
                 if cancel is not None and cancel.is_set():
