@@ -1,7 +1,8 @@
 """The classroom app: slider-to-redraw time, and how many sessions one machine serves within 2 s.
 
 Run: python bench/bench_app.py [--case PATH] [--moves N] [--sessions 1,2,5,10,20,40] [--replicates R]
-     [--workers W] [--no-browser]
+     [--workers W] [--no-browser] [--classroom 40 --levers A,B --think 2,20 --popular 0.5 --drag 2
+     --window 45 --pattern-seed 1] [--compare OTHER_CHECKOUT --repeat 2]
 
 1. Through the real server and a real browser: starts ``scensim app`` on a free port and drives it
    with Debian's chromium (Playwright) on the same machine (the browser's CPU counts against the
@@ -16,6 +17,15 @@ Run: python bench/bench_app.py [--case PATH] [--moves N] [--sessions 1,2,5,10,20
    set for N <= ``--full-upto``; larger rounds are cancelled once every session has its first
    drawing, as students moving on would). "Served within 2 s" = every session saw its first redraw
    within 2 s.
+
+3. A class (``--classroom`` students, 0 skips it), through the same compute layer: each student a
+   session moving sliders on an assumed schedule (:func:`classroom_schedule`: the teacher names a
+   lever per round, students move it at random moments, many to the same round values, dragging);
+   prints the share of moves whose first redraw came within 1 s and 2 s, median, p90, the full sets
+   finished within the round, the CPU-seconds the app's processes got, runs and drawings shared.
+
+``--compare OTHER`` runs parts 2 and 3 alternately for another checkout (its directory holding
+``sim/``, e.g. a ``git archive`` of an older commit) and this one, each in a fresh process.
 
 The machine's load average is printed with each part: other work on the machine slows everything.
 Prints figures; asserts nothing.

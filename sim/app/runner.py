@@ -9,7 +9,7 @@ calling thread). Three pools, all shared by every session:
 - *front*, ``FRONT_PER_CORE × W`` processes at normal priority: the *previews* of the quick
   replicates (:func:`~sim.app.compute.preview`: a replicate stepped to the end of its first year, the
   first answer) and nothing else, so a student's first answer never waits for the rest of another's
-  replicate (the first year is about a fifth of a Hunan replicate's cost, digest included). More
+  replicate (the first year is a small part of a replicate's cost; the digest comes at its end). More
   processes than cores on purpose: previews of several students share the cores.
 - *back*, W processes at ``BACK_NICENESS``: every replicate of the full set, the quick ones included
   (their first year is computed again: a small price for keeping the front short). The kernel gives
@@ -76,7 +76,7 @@ def _run_preview(job_id: int, case: Case, replicate: int, seed: int):
 
 def _ready(case: Case | None = None):
     """A worker's first task: with ``case``, step a model one month (its first month imports what the
-    model imports lazily — about 0.5 s once per process, not at a student's first slider move)."""
+    model imports lazily — once per process, not at a student's first slider move)."""
     if case is not None:
         from sim import ScenarioMarket
 
