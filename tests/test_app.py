@@ -730,3 +730,20 @@ def test_sessions_with_the_same_setting_share_a_drawing_until_all_have_moved_on(
         assert results["D"] == "LATE"
     finally:
         p._pools = p._lanes = None
+
+
+def test_a_second_session_with_the_same_setting_reuses_runs_and_drawings(shared_small):
+    import sim.app.page as page
+
+    S = shared_small
+    values = {**S.initial, "matchmaking.events_per_month": 2.7}
+    first, second, other = [], [], []
+    page.redraw(S, values, "en", threading.Event(), first.append)
+    before = S.runner.counts
+    page.redraw(S, values, "en", threading.Event(), second.append)  # another student, the same setting
+    after = S.runner.counts
+    assert after["runs"] == before["runs"] and after["drawings"] == before["drawings"]
+    assert after["drawings_shared"] == before["drawings_shared"] + 1
+    assert second[-1]["final"] and second[-1]["targets"] is first[-1]["targets"]
+    page.redraw(S, values, "zh", threading.Event(), other.append)  # another language: its own drawing
+    assert S.runner.counts["drawings"] == after["drawings"] + 1 and other[-1]["targets"] != first[-1]["targets"]

@@ -138,7 +138,7 @@ def _provisional(S: Shared, done: dict, partial: dict):
     return (0, min(p.months for p in quick)), ids, quick
 
 
-# drawing priorities (``Runner.call``): a setting's first drawing, then refinements, then the full set's
+# drawing priorities (``Runner.shared``): a setting's first drawing, then refinements, then the full set's
 FIRST, REFINE, FULL = 0, 1, 2
 
 
