@@ -747,3 +747,21 @@ def test_a_second_session_with_the_same_setting_reuses_runs_and_drawings(shared_
     assert second[-1]["final"] and second[-1]["targets"] is first[-1]["targets"]
     page.redraw(S, values, "zh", threading.Event(), other.append)  # another language: its own drawing
     assert S.runner.counts["drawings"] == after["drawings"] + 1 and other[-1]["targets"] != first[-1]["targets"]
+
+
+def test_the_warm_up_draws_the_static_layer_first_answers_use(small):
+    """A first answer (a preview: one replicate's first year) has y-axis tops of its own; the drawing
+    processes prepare the baseline's, so a student's first redraw paints over a kept layer."""
+    from sim.app import charts
+    from sim.app.compute import aggregate, aggregate_partial, digest, preview
+
+    base = aggregate([digest(small, r, 1) for r in range(2)])
+    mine = aggregate_partial([preview(small.with_params({"vouchers.share": 0.6}), 0, 1)])
+    charts._STATIC.clear()
+    charts.prepare(small, base, "en", [preview(small, 0, 1)])
+    kept = len(charts._STATIC)
+    first = aggregate_partial([preview(small, 0, 1)])
+    assert charts._target_tops(small, first, base) != charts._target_tops(small, base, base) and kept == 2
+    charts.targets_png(small, mine, base, "en")
+    assert charts._target_tops(small, mine, base) == charts._target_tops(small, first, base)  # these seeds
+    assert len(charts._STATIC) == kept  # no new layer drawn for the student's first answer

@@ -293,13 +293,20 @@ def fiscal_png(case, view, base, lang: str) -> bytes:
     return _png(fig)
 
 
-def prepare(case, base, lang: str) -> None:
+def prepare(case, base, lang: str, previews: list | None = None) -> None:
     """What a drawing process makes once, at the server's start: the targets figure's static layer for
-    the baseline, and the scoreboard's imports (the first slider move then finds them ready)."""
+    the baseline and for a first answer (``previews``: the baseline's own, whose y-axis tops students'
+    first answers usually share — a first year's values are small beside the baseline's whole horizon),
+    and the scoreboard's imports (the first slider move then finds them ready)."""
+    from sim.app.compute import aggregate_partial
     from sim.app.widgets import scoreboard_html
 
     targets_png(case, base, base, lang)
     scoreboard_html(case, base, base, lang)
+    if previews:
+        first = aggregate_partial(previews)
+        targets_png(case, first, base, lang)
+        scoreboard_html(case, first, base, lang)
 
 
 def drawing(case, items: list, base, lang: str, whole: bool, final: bool) -> dict:

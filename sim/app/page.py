@@ -28,7 +28,7 @@ import time
 import solara
 
 from sim.app import charts
-from sim.app.compute import Cancelled, aggregate, case_key
+from sim.app.compute import Cancelled, aggregate, case_key, preview
 from sim.app.controls import control_notes, controls, env_settings, presets
 from sim.app.runner import Runner
 from sim.app.text import t
@@ -92,12 +92,14 @@ class Shared:
 
     def warm_up(self) -> None:
         """Start the worker processes (each run process steps a model one month: its lazy imports), compute
-        the baseline, and draw the targets figure's static layer in each drawing process (both languages),
-        so that the first slider move finds all of it ready."""
+        the baseline, and draw the targets figure's static layers in each drawing process (both languages;
+        the baseline's and its first answer's: ``charts.prepare``), so that the first slider move finds
+        all of it ready."""
         self.runner.warm_up(self.case)
         base = self.baseline()
+        first = [preview(self.case, r, self.seed) for r in range(self.quick())]  # the baseline's first answer
         for lang in ("zh", "en"):
-            self.runner.call_each(charts.prepare, self.case, base, lang)
+            self.runner.call_each(charts.prepare, self.case, base, lang, first)
 
     def quick(self) -> int:
         return min(self.settings["quick"] if self.settings["quick"] > 0 else QUICK, self.full)
