@@ -694,3 +694,186 @@ def test_a_redraw_over_the_kept_static_layer_is_the_same_picture(small):
         charts.targets_png(small, c, base, "en")
         assert len(charts._STATIC) == 1  # the layer was shared
     assert charts.nice_top(9.0) == 12.0 and charts.nice_top(0) == 1.0 and charts.nice_top(100) == 120.0
+
+
+class FakePool:
+    """Stands for a process pool: records what it is given and runs nothing until the test says."""
+
+    def __init__(self, size: int):
+        from concurrent.futures import Future
+
+        self._max_workers, self.given, self.fns, self._Future = size, [], [], Future
+
+    def submit(self, fn, *args):
+        f = self._Future()
+        f.set_running_or_notify_cancel()
+        self.given.append((args, f))
+        self.fns.append(fn)
+        return f
+
+
+def test_a_lane_gives_its_pool_one_task_per_process_by_priority_then_arrival_and_drops_what_is_cancelled():
+    from sim.app.lanes import Lane
+
+    pool = FakePool(1)
+    lane = Lane(pool, 1)
+    futures = {name: lane.submit(prio, str, name) for name, prio in [("a", 1), ("b", 1), ("c", 0), ("d", 0), ("e", 1)]}
+    assert [args for args, _ in pool.given] == [("a",)]  # the pool's only process took the first; the rest wait
+    assert futures["d"].cancel() and not futures["a"].cancel()  # waiting: dropped; started: runs to its end
+    order = []
+    while len(order) < len(pool.given):
+        args, f = pool.given[len(order)]
+        order.append(args[0])
+        f.set_result(args[0].upper())
+    assert order == ["a", "c", "b", "e"]  # priority 0 before 1, then first come first served; "d" never ran
+    assert futures["c"].result() == "C" and futures["d"].cancelled() and lane.busy == 0
+
+
+def test_runs_go_by_replicate_so_every_session_s_first_comes_before_anyone_s_second(small):
+    """The front gets only the previews (first year) of the quick replicates; the back every replicate,
+    by replicate then arrival: two sessions' replicates alternate instead of one's whole set first."""
+    from sim.app.lanes import Lane
+    from sim.app.runner import Runner, _run_job, _run_preview
+
+    r = Runner(workers=2)
+    pools = {"front": FakePool(1), "back": FakePool(1), "draw": FakePool(1)}
+    r._pools, r._lanes = pools, {k: Lane(p, 1) for k, p in pools.items()}  # no processes: see what is given
+    try:
+        a = r.request(small, seed=1, n=3, quick=1)  # session A asks first, for 3 replicates
+        b = r.request(small.with_params({"vouchers.share": 0.6}), seed=1, n=3, quick=1)  # then B, another setting
+        same = r.request(small, seed=1, n=3, quick=1)  # C chose A's setting: shares A's runs and preview
+        assert all(same.jobs[k] is a.jobs[k] for k in range(3)) and same.previews[0] is a.previews[0]
+        assert r.counts["runs"] == 6
+
+        def given(pool):  # (session, replicate) of each run the pool was given
+            return [("A" if args[1] is small else "B", args[2]) for args, _ in pool.given]
+
+        front, back = pools["front"], pools["back"]
+        for k in range(6):  # finish each run as the test goes (None stands in for its digest)
+            back.given[k][1].set_result(None)
+        assert given(back) == [("A", 0), ("B", 0), ("A", 1), ("B", 1), ("A", 2), ("B", 2)]
+        assert given(front) == [("A", 0)]  # B's preview waits for the front's one process
+        assert set(front.fns) == {_run_preview} and set(back.fns) == {_run_job}
+        b.close()  # B moves on: its preview, still waiting, is dropped
+        front.given[0][1].set_result(None)
+        assert given(front) == [("A", 0)] and b.previews[0].future.cancelled()
+    finally:
+        r._pools = r._lanes = None
+
+
+def test_a_preview_is_the_replicate_at_the_end_of_its_first_year(small, monkeypatch):
+    import sim.app.compute as compute
+
+    monkeypatch.setattr(compute, "PARTIAL_EVERY", 1e9)  # partials only at each year's end
+    parts = []
+    d = compute.run_replicate(small, 1, 7, emit=parts.append)
+    p = compute.preview(small, 1, 7)
+    assert p.months == parts[0].months < small.n_months and p.targets.equals(parts[0].targets)
+    assert sorted(set(p.targets["year"])) == [small.years[0]]
+    for tid, path in p.paths.items():
+        assert (path == d.paths[tid][: p.months]).all()
+    assert compute.preview(small, 1, 7, cancelled=lambda: True) is None
+
+
+def test_sessions_with_the_same_setting_share_a_drawing_until_all_have_moved_on():
+    from sim.app.compute import Cancelled
+    from sim.app.lanes import Lane
+    from sim.app.runner import Runner
+
+    calls = []
+    r = Runner()  # in-thread: made at once, once per key
+    assert r.shared("k", calls.append, 1) is None and r.shared("k", calls.append, 2) is None
+    assert calls == [1] and r.counts == {"runs": 0, "drawings": 1, "drawings_shared": 1}
+    r.shared("other", calls.append, 3)
+    assert calls == [1, 3]
+
+    p = Runner(workers=2)
+    pools = {"front": FakePool(1), "back": FakePool(1), "draw": FakePool(1)}
+    p._pools, p._lanes = pools, {k: Lane(x, 1) for k, x in pools.items()}
+    draw = pools["draw"]
+    results = {}
+
+    def session(name, key, cancel):
+        try:
+            results[name] = p.shared(key, str.upper, key, cancel=cancel)
+        except Cancelled:
+            results[name] = "cancelled"
+
+    def until(condition):
+        for _ in range(1000):
+            if condition():
+                return
+            threading.Event().wait(0.01)
+        raise AssertionError("timed out")
+
+    try:
+        p._lanes["draw"].submit(0, str, "busy")  # the one drawing process is busy
+        gone_a = threading.Event()
+        a = threading.Thread(target=session, args=("A", "picture", gone_a))
+        b = threading.Thread(target=session, args=("B", "picture", threading.Event()))
+        a.start()
+        until(lambda: p.counts["drawings"] == 1)
+        b.start()
+        until(lambda: p.counts["drawings_shared"] == 1)  # both wait for the same drawing
+        gone_a.set()  # A moves on; B still waits: the drawing stays queued
+        a.join()
+        draw.given[0][1].set_result("busy")
+        assert [args for args, _ in draw.given] == [("busy",), ("picture",)]
+        draw.given[1][1].set_result("PICTURE")
+        b.join()
+        assert results == {"A": "cancelled", "B": "PICTURE"} and p.counts["drawings"] == 1  # made once
+
+        # the only session that asked moves on before it starts: dropped; the next to ask has it made afresh
+        p._lanes["draw"].submit(0, str, "busy")
+        gone = threading.Event()
+        c = threading.Thread(target=session, args=("C", "late", gone))
+        c.start()
+        until(lambda: p.counts["drawings"] == 2)
+        gone.set()
+        c.join()
+        draw.given[2][1].set_result("busy")
+        assert len(draw.given) == 3 and results["C"] == "cancelled"  # "late" never given to the pool
+        d = threading.Thread(target=session, args=("D", "late", threading.Event()))
+        d.start()
+        until(lambda: len(draw.given) == 4)
+        assert draw.given[3][0] == ("late",) and p.counts["drawings"] == 3
+        draw.given[3][1].set_result("LATE")
+        d.join()
+        assert results["D"] == "LATE"
+    finally:
+        p._pools = p._lanes = None
+
+
+def test_a_second_session_with_the_same_setting_reuses_runs_and_drawings(shared_small):
+    import sim.app.page as page
+
+    S = shared_small
+    values = {**S.initial, "matchmaking.events_per_month": 2.7}
+    first, second, other = [], [], []
+    page.redraw(S, values, "en", threading.Event(), first.append)
+    before = S.runner.counts
+    page.redraw(S, values, "en", threading.Event(), second.append)  # another student, the same setting
+    after = S.runner.counts
+    assert after["runs"] == before["runs"] and after["drawings"] == before["drawings"]
+    assert after["drawings_shared"] == before["drawings_shared"] + 1
+    assert second[-1]["final"] and second[-1]["targets"] is first[-1]["targets"]
+    page.redraw(S, values, "zh", threading.Event(), other.append)  # another language: its own drawing
+    assert S.runner.counts["drawings"] == after["drawings"] + 1 and other[-1]["targets"] != first[-1]["targets"]
+
+
+def test_the_warm_up_draws_the_static_layer_first_answers_use(small):
+    """A first answer (a preview: one replicate's first year) has y-axis tops of its own; the drawing
+    processes prepare the baseline's, so a student's first redraw paints over a kept layer."""
+    from sim.app import charts
+    from sim.app.compute import aggregate, aggregate_partial, digest, preview
+
+    base = aggregate([digest(small, r, 1) for r in range(2)])
+    mine = aggregate_partial([preview(small.with_params({"vouchers.share": 0.6}), 0, 1)])
+    charts._STATIC.clear()
+    charts.prepare(small, base, "en", [preview(small, 0, 1)])
+    kept = len(charts._STATIC)
+    first = aggregate_partial([preview(small, 0, 1)])
+    assert charts._target_tops(small, first, base) != charts._target_tops(small, base, base) and kept == 2
+    charts.targets_png(small, mine, base, "en")
+    assert charts._target_tops(small, mine, base) == charts._target_tops(small, first, base)  # these seeds
+    assert len(charts._STATIC) == kept  # no new layer drawn for the student's first answer

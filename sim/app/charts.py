@@ -291,3 +291,37 @@ def fiscal_png(case, view, base, lang: str) -> bytes:
     ax.legend(fontsize=7, frameon=False, loc="lower right")
     ax.spines[["top", "right"]].set_visible(False)
     return _png(fig)
+
+
+def prepare(case, base, lang: str, previews: list | None = None) -> None:
+    """What a drawing process makes once, at the server's start: the targets figure's static layer for
+    the baseline and for a first answer (``previews``: the baseline's own, whose y-axis tops students'
+    first answers usually share — a first year's values are small beside the baseline's whole horizon),
+    and the scoreboard's imports (the first slider move then finds them ready)."""
+    from sim.app.compute import aggregate_partial
+    from sim.app.widgets import scoreboard_html
+
+    targets_png(case, base, base, lang)
+    scoreboard_html(case, base, base, lang)
+    if previews:
+        first = aggregate_partial(previews)
+        targets_png(case, first, base, lang)
+        scoreboard_html(case, first, base, lang)
+
+
+def drawing(case, items: list, base, lang: str, whole: bool, final: bool) -> dict:
+    """Everything one redraw shows of ``items`` (digests, or partials part-way when not ``whole``), made
+    in a drawing process: the aggregate, the scoreboard, the targets figure, the cost summary (once
+    ``whole``) and the market and fiscal figures (once ``final``). A pure function of its arguments,
+    so sessions with the same setting share it (``Runner.shared``)."""
+    from sim.app.compute import aggregate, aggregate_partial
+    from sim.app.widgets import costs_html, scoreboard_html
+
+    view = aggregate(items) if whole else aggregate_partial(items)
+    out = {"scoreboard": scoreboard_html(case, view, base, lang), "targets": targets_png(case, view, base, lang)}
+    if whole:
+        out["costs"] = costs_html(view, base, lang)
+    if final:
+        out["market"] = market_png(case, view, base, lang)
+        out["fiscal"] = fiscal_png(case, view, base, lang)
+    return out

@@ -144,6 +144,22 @@ def run_replicate(case: Case, replicate: int, seed: int, emit=None, cancelled=No
     return digest_of(m, case, replicate)
 
 
+def preview(case: Case, replicate: int, seed: int, cancelled=None) -> Partial | None:
+    """The first answer of a replicate: stepped to the end of its first calendar year (or, if the horizon
+    has no year's end before its last month, to the month before it) — the :class:`Partial` that
+    ``run_replicate`` emits there (same seed, same stream). None once ``cancelled()`` is true."""
+    m = ScenarioMarket(case, seed=sim.run_seed(seed, replicate))
+    year_of = np.asarray(m.calendar.year_of)
+    n = len(year_of)
+    while True:
+        m.step()
+        if cancelled is not None and cancelled():
+            return None
+        k = m.t + 1
+        if k >= n - 1 or year_of[k] != year_of[k - 1]:
+            return partial_of(m, case, replicate)
+
+
 def digest(case: Case, replicate: int, seed: int) -> Digest:
     """Run one replicate and keep what the app draws."""
     return run_replicate(case, replicate, seed)

@@ -13,7 +13,9 @@ everything from the full set. Until then the parts not yet redrawn (market, fisc
 previous drawing, greyed out, and the status line says how far the answer has come. A newer change
 cancels the computation: the runs nobody else waits for are dropped or stopped at their next month,
 so a student dragging a slider does not queue full computations. The baseline (the case as published)
-is computed once per server and shared.
+is computed once per server and shared. Each drawing (aggregate, scoreboard, figures) is made in the
+runner's drawing processes, a setting's first drawing before refinements and full sets, and shared
+with the sessions that chose the same setting (:mod:`sim.app.runner`).
 """
 
 from __future__ import annotations
@@ -26,12 +28,12 @@ import time
 import solara
 
 from sim.app import charts
-from sim.app.compute import Cancelled, aggregate, aggregate_partial
+from sim.app.compute import Cancelled, aggregate, case_key, preview
 from sim.app.controls import control_notes, controls, env_settings, presets
 from sim.app.runner import Runner
 from sim.app.text import t
 from sim.app.webfont import font_css
-from sim.app.widgets import ControlPanel, costs_html, scoreboard_html
+from sim.app.widgets import ControlPanel
 from sim import load_case
 
 SETTINGS = env_settings()
@@ -89,12 +91,15 @@ class Shared:
             return self._base
 
     def warm_up(self) -> None:
-        """Start the worker processes, compute the baseline, and draw the targets figure's static layer
-        in each drawing process (both languages), so that the first slider move finds all of it ready."""
-        self.runner.warm_up()
+        """Start the worker processes (each run process steps a model one month: its lazy imports), compute
+        the baseline, and draw the targets figure's static layers in each drawing process (both languages;
+        the baseline's and its first answer's: ``charts.prepare``), so that the first slider move finds
+        all of it ready."""
+        self.runner.warm_up(self.case)
         base = self.baseline()
+        first = [preview(self.case, r, self.seed) for r in range(self.quick())]  # the baseline's first answer
         for lang in ("zh", "en"):
-            self.runner.call_each(charts.targets_png, self.case, base, base, lang)
+            self.runner.call_each(charts.prepare, self.case, base, lang, first)
 
     def quick(self) -> int:
         return min(self.settings["quick"] if self.settings["quick"] > 0 else QUICK, self.full)
@@ -125,22 +130,29 @@ if os.environ.get("SCENSIM_APP_WARMUP") == "1":  # set by `scensim app`: the fir
 
 def _provisional(S: Shared, done: dict, partial: dict):
     """What can be drawn before the full set: the finished replicates, else the quick ones part-way.
-    Returns (stage, items): stages compare by how far they have come."""
+    Returns (stage, replicates, items): stages compare by how far they have come."""
     if done:
-        return (len(done), S.case.n_months), [done[r] for r in sorted(done)]
-    quick = [p for r, p in sorted(partial.items()) if r < S.quick()] or [p for _, p in sorted(partial.items())]
-    if not quick:
-        return None, []
-    return (0, min(p.months for p in quick)), quick
+        return (len(done), S.case.n_months), tuple(sorted(done)), [done[r] for r in sorted(done)]
+    ids = tuple(r for r in sorted(partial) if r < S.quick()) or tuple(sorted(partial))
+    if not ids:
+        return None, (), []
+    quick = [partial[r] for r in ids]
+    return (0, min(p.months for p in quick)), ids, quick
+
+
+# drawing priorities (``Runner.shared``): a setting's first drawing, then refinements, then the full set's
+FIRST, REFINE, FULL = 0, 1, 2
 
 
 def redraw(S: Shared, values: dict, lang: str, cancel: threading.Event, publish, previous: dict | None = None) -> dict:
     """Compute and draw progressively (see the module docstring), ``publish`` each drawing and return
     the final one; ``previous``: the drawing shown now, whose market and cost stay (greyed) until this
-    setting's are drawn."""
+    setting's are drawn. The drawings are made in the drawing processes and shared with sessions that
+    chose the same setting (:meth:`sim.app.runner.Runner.shared`)."""
     base = S.baseline()
     case = S.case_for(values)
     comp = S.runner.request(case, S.seed, S.full, S.quick(), cancel=cancel)
+    key = (case_key(case), S.seed, lang)
     keep = previous or {}
     shown, shown_at = None, 0.0
     try:
@@ -149,33 +161,29 @@ def redraw(S: Shared, values: dict, lang: str, cancel: threading.Event, publish,
                 raise Cancelled()
             done, partial = comp.state()
             if len(done) == S.full:
-                view = aggregate([done[r] for r in range(S.full)])
-                out = {"n": S.full, "final": True, "months": None,
-                       "scoreboard": scoreboard_html(S.case, view, base, lang), "costs": costs_html(view, base, lang),
-                       "targets": S.runner.call(charts.targets_png, S.case, view, base, lang),
-                       "market": S.runner.call(charts.market_png, S.case, view, base, lang),
-                       "fiscal": S.runner.call(charts.fiscal_png, S.case, view, base, lang), "stale": False}
+                d = S.runner.shared(key + ("full", S.full), charts.drawing, S.case, [done[r] for r in range(S.full)],
+                                    base, lang, True, True, priority=FIRST if shown is None else FULL, cancel=cancel)
+                out = {"n": S.full, "final": True, "months": None, **d, "stale": False}
                 if cancel.is_set():
                     raise Cancelled()
                 publish(out)
                 return out
-            stage, items = _provisional(S, done, partial)
+            stage, ids, items = _provisional(S, done, partial)
             first_full = stage is not None and stage[0] >= S.quick() and (shown is None or shown[0] < S.quick())
             if stage is not None and (shown is None or stage > shown) and \
                     (shown is None or first_full or time.monotonic() - shown_at >= REFINE_EVERY):
                 whole = stage[1] == S.case.n_months
-                view = aggregate(items) if whole else aggregate_partial(items)
+                d = S.runner.shared(key + ("part", ids, stage[1]), charts.drawing, S.case, items, base, lang, whole,
+                                    False, priority=FIRST if shown is None else REFINE, cancel=cancel)
                 out = {"n": len(items), "final": False, "months": None if whole else stage[1],
-                       "runs_done": len(done), "scoreboard": scoreboard_html(S.case, view, base, lang),
-                       "targets": S.runner.call(charts.targets_png, S.case, view, base, lang),
-                       "costs": costs_html(view, base, lang) if whole else keep.get("costs"),
+                       "runs_done": len(done), "costs": keep.get("costs"), **d,
                        "market": keep.get("market"), "fiscal": keep.get("fiscal"), "stale": True}
                 if cancel.is_set():
                     raise Cancelled()
                 publish(out)
                 shown, shown_at = stage, time.monotonic()
                 continue  # more may have arrived while drawing
-            comp.wait(0.25)
+            comp.wait(0.1)  # also how soon a newer setting (cancel) is noticed
     finally:
         comp.close()
 

@@ -6,15 +6,25 @@ runs; nothing of a session's state is kept here.
 
 Processes (``Runner(workers=W)``, W = the machine's cores by default; ``W <= 1``: everything runs in the
 calling thread). Three pools, all shared by every session:
-- *front*, ``FRONT_PER_CORE × W`` processes at normal priority: the quick replicates (the first
-  answer). More processes than cores on purpose: when many students move a slider at once, their
-  first replicates share the cores (each gets its first year's answer soon) instead of queueing one
-  behind another (each waiting for whole replicates of the others).
-- *back*, W processes at ``BACK_NICENESS``: the rest of the full set. The kernel gives them the cores
-  only when the front has nothing to do, so refining one student's answer never delays another's
-  first answer.
+- *front*, ``FRONT_PER_CORE × W`` processes at normal priority: the *previews* of the quick
+  replicates (:func:`~sim.app.compute.preview`: a replicate stepped to the end of its first year, the
+  first answer) and nothing else, so a student's first answer never waits for the rest of another's
+  replicate (the first year is a small part of a replicate's cost; the digest comes at its end). More
+  processes than cores on purpose: previews of several students share the cores.
+- *back*, W processes at ``BACK_NICENESS``: every replicate of the full set, the quick ones included
+  (their first year is computed again: a small price for keeping the front short). The kernel gives
+  them the cores only when the front has nothing to do, so refining one student's answer never delays
+  another's first answer.
 - *draw*, W processes at normal priority: the figures (matplotlib), so drawing spreads over the cores
   and never holds the server's interpreter (the page stays responsive).
+
+Order (:class:`~sim.app.lanes.Lane`): each pool gets one task per process, the rest wait by priority,
+then arrival, and a waiting task nobody needs any more (the student moved on) is dropped. Runs go by
+replicate: every session's first replicate before anyone's second. Drawings: a setting's first
+drawing, then refinements, then the full set's figures (the market figure is the slowest to draw).
+Grounds: a class is a burst of requests, and what a student notices is the wait for a first answer
+(issue 14). Drawings are shared (:meth:`Runner.shared`): a drawing is a function of the setting, the
+replicates shown, how far they came and the language, so students with the same setting share it.
 """
 
 from __future__ import annotations
@@ -23,13 +33,18 @@ import atexit
 import os
 import threading
 from collections import OrderedDict
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 
-from sim.app.compute import Cancelled, Digest, Partial, case_key, run_replicate
+from sim.app.compute import Cancelled, Digest, case_key, preview, run_replicate
+from sim.app.computation import Computation, Job
+from sim.app.lanes import Lane, Memo, wait
 from sim import Case
 
 FRONT_PER_CORE = 2  # front processes per core (see the module docstring)
 BACK_NICENESS = 15  # the back pool's niceness: it yields the cores to the front and to the drawing
 SLOTS = 1 << 16  # cancellation flags shared with the workers (job id modulo SLOTS)
+DRAWINGS_KEPT = 256  # drawings kept for sharing (a full drawing is about 0.2 MB of PNG: ~50 MB at most)
 
 
 # -- in a worker process ---------------------------------------------------------------------------
@@ -53,76 +68,29 @@ def _run_job(job_id: int, case: Case, replicate: int, seed: int):
                          cancelled=lambda: flags[slot] == job_id)
 
 
-def _ready():
+def _run_preview(job_id: int, case: Case, replicate: int, seed: int):
+    flags = _CHANNEL[1]
+    slot = job_id % SLOTS
+    return preview(case, replicate, seed, cancelled=lambda: flags[slot] == job_id)
+
+
+def _ready(case: Case | None = None):
+    """A worker's first task: with ``case``, step a model one month (its first month imports what the
+    model imports lazily — once per process, not at a student's first slider move)."""
+    if case is not None:
+        from sim import ScenarioMarket
+
+        ScenarioMarket(case, seed=0).step()
     return os.getpid()
 
 
 # -- in the server ---------------------------------------------------------------------------------
-class Job:
-    """One replicate being computed, for one or more computations (sessions) that wait for it."""
-
-    def __init__(self, job_id: int, key: tuple, replicate: int):
-        self.id, self.key, self.replicate = job_id, key, replicate
-        self.listeners: set = set()
-        self.partial: Partial | None = None
-        self.digest: Digest | None = None
-        self.error: BaseException | None = None
-        self.finished = False
-        self.future = None
-
-
-class Computation:
-    """One session's request: replicates ``0..n-1`` of one setting. Read :meth:`state` and
-    :meth:`wait` for news; :meth:`close` when done with it (cancels what nobody else waits for)."""
-
-    def __init__(self, runner: "Runner", case: Case, seed: int, n: int, quick: int,
-                 cancel: threading.Event | None = None):
-        self.runner, self.case, self.seed, self.n, self.quick = runner, case, seed, n, quick
-        self.changed = threading.Event()
-        self.jobs: dict[int, Job] = {}
-        self.done: dict[int, Digest] = {}
-        self._released, self._cancel = threading.Event(), cancel
-        self.closed = False
-
-    def state(self) -> tuple[dict, dict]:
-        """(digests by replicate, latest partial by replicate for those not finished); raises a job's error."""
-        self.changed.clear()
-        for r, job in list(self.jobs.items()):
-            if job.finished:
-                if job.error is not None:
-                    raise job.error
-                if job.digest is not None:
-                    self.done[r] = job.digest
-                    del self.jobs[r]
-        partial = {r: job.partial for r, job in self.jobs.items() if job.partial is not None}
-        return dict(self.done), partial
-
-    def stopped(self) -> bool:
-        """Released, or its session's cancel event set (in-thread mode stops its replicate then)."""
-        return self._released.is_set() or (self._cancel is not None and self._cancel.is_set())
-
-    @property
-    def complete(self) -> bool:
-        return len(self.done) == self.n
-
-    def wait(self, timeout: float) -> None:
-        """Until something new arrived (or ``timeout``); in-thread mode: compute the next replicate."""
-        if self.runner.in_thread:
-            self.runner.step_in_thread(self)
-        else:
-            self.changed.wait(timeout)
-
-    def close(self) -> None:
-        if not self.closed:
-            self.closed = True
-            self.runner.release(self)
-
-
 class Runner:
     """Computes digests — in worker processes shared by all sessions (see the module docstring), or in
     the calling thread (``workers <= 1``) — and keeps the last ``cache_size`` of them."""
 
-    def __init__(self, workers: int = 1, cache_size: int = 2000, front: int | None = None):
+    def __init__(self, workers: int = 1, cache_size: int = 2000, front: int | None = None,
+                 drawings: int = DRAWINGS_KEPT):
         self.workers = workers
         self.in_thread = workers <= 1
         self.front_size = front or FRONT_PER_CORE * max(1, workers)
@@ -133,6 +101,9 @@ class Runner:
         self._by_id: dict[int, Job] = {}
         self._next_id = 1
         self._pools = None
+        self._lanes: dict[str, Lane] | None = None
+        self._drawn = Memo(drawings)  # drawings by key (see the module docstring)
+        self._runs = 0  # runs started
 
     # -- pools --------------------------------------------------------------------------------------
     def _start(self):
@@ -151,17 +122,20 @@ class Runner:
 
             self._pools = {"front": pool(self.front_size, 0), "back": pool(self.workers, BACK_NICENESS),
                            "draw": pool(self.workers, 0)}
+            self._lanes = {name: Lane(p, p._max_workers) for name, p in self._pools.items()}
             self._reader = threading.Thread(target=self._read_partials, name="scensim-partials", daemon=True)
             self._reader.start()
             atexit.register(self.close)
             return self._pools
 
-    def warm_up(self) -> None:
-        """Start every worker process now (each imports the model once), not at the first slider move."""
+    def warm_up(self, case: Case | None = None) -> None:
+        """Start every worker process now (each imports the model once, and with ``case`` steps a model
+        one month in each run process), not at the first slider move."""
         if self.in_thread:
             return
         pools = self._start()
-        futures = [p.submit(_ready) for p in pools.values() for _ in range(p._max_workers)]
+        futures = [p.submit(_ready, case if name != "draw" else None)
+                   for name, p in pools.items() for _ in range(p._max_workers)]
         for f in futures:
             f.result()
 
@@ -171,10 +145,13 @@ class Runner:
         left for multiprocessing's resource tracker). Registered to run at exit when the pools start."""
         with self._lock:
             pools, self._pools = self._pools, None
+            lanes, self._lanes = self._lanes, None
             for job in self._by_id.values():
                 self._flags[job.id % SLOTS] = job.id
         if pools is None:
             return
+        for lane in lanes.values():
+            lane.drop_waiting()
         atexit.unregister(self.close)
         for p in pools.values():
             p.shutdown(wait=False, cancel_futures=True)
@@ -206,15 +183,43 @@ class Runner:
             for c in listeners:
                 c.changed.set()
 
-    def call(self, fn, *args):
-        """``fn(*args)`` in the drawing processes (in this thread with ``workers <= 1``)."""
+    def _lane(self, name: str) -> Lane:
+        self._start()
+        with self._lock:
+            if self._lanes is None:
+                raise BrokenProcessPool("the runner is closed")
+            return self._lanes[name]
+
+    def call(self, fn, *args, priority=0, cancel: threading.Event | None = None):
+        """``fn(*args)`` in the drawing processes (``workers <= 1``: here), after waiting drawings of a lower
+        ``priority``; raises :class:`Cancelled` once ``cancel`` is set (a waiting drawing is dropped)."""
         if self.in_thread:
             return fn(*args)
-        return self._start()["draw"].submit(fn, *args).result()
+        f = self._lane("draw").submit(priority, fn, *args)
+        return wait(f, cancel, Cancelled, lambda: f.cancel())  # dropped if still waiting
+
+    def shared(self, key, fn, *args, priority=0, cancel: threading.Event | None = None):
+        """``call(fn, *args)``, made once per ``key`` among the last ``drawings`` keys (the constructor's): a session
+        asking for a drawing another is making waits for that one (see the module docstring). A
+        drawing still waiting is dropped only when every session that asked for it has moved on."""
+        def start() -> Future:
+            if not self.in_thread:
+                return self._lane("draw").submit(priority, fn, *args)
+            f = Future()
+            f.set_result(fn(*args))
+            return f
+
+        return self._drawn.get(key, start, cancel, Cancelled)
+
+    @property
+    def counts(self) -> dict:
+        """Runs started, drawings made and drawings shared, since the start (for the bench)."""
+        return {"runs": self._runs, "drawings": self._drawn.made, "drawings_shared": self._drawn.joined}
 
     def call_each(self, fn, *args) -> None:
         """``fn(*args)`` once per drawing process (as many tasks as processes at once: each takes one
-        while the others are busy), to prepare what each keeps (``charts.targets_png``'s static layer)."""
+        while the others are busy), to prepare what each keeps (``charts.prepare``: the targets figure's
+        static layer and the scoreboard's imports)."""
         if self.in_thread:
             fn(*args)
             return
@@ -239,34 +244,45 @@ class Runner:
 
     # -- computations -------------------------------------------------------------------------------
     def request(self, case: Case, seed: int, n: int, quick: int | None = None,
-                cancel: threading.Event | None = None) -> Computation:
-        """Start (or join) the runs of replicates ``0..n-1``: the first ``quick`` at the front, the rest
-        at the back. Cached digests are there at once. ``cancel``: in-thread mode stops at the next
-        month once it is set."""
+                cancel: threading.Event | None = None, front: bool = False) -> Computation:
+        """Start (or join) the runs of replicates ``0..n-1`` at the back, by replicate, then arrival, and
+        with worker processes the previews of the first ``quick`` at the front (see the module
+        docstring). Cached digests and previews are there at once. ``cancel``: in-thread mode stops at
+        the next month once it is set. ``front``: the runs themselves at the front, no previews."""
         quick = n if quick is None else quick
         comp = Computation(self, case, seed, n, quick, cancel)
         ck = case_key(case)
         with self._lock:
             for r in range(n):
-                key = (ck, seed, r)
-                got = self._get(key)
+                got = self._get((ck, seed, r))
                 if got is not None:
                     comp.done[r] = got
                     continue
-                job = self._jobs.get(key)
-                if job is None:
-                    job = Job(self._next_id, key, r)
-                    self._next_id += 1
-                    self._jobs[key] = job
-                    self._by_id[job.id] = job
-                    if not self.in_thread:
-                        pool = self._start()["front" if r < quick else "back"]
-                        job.future = pool.submit(_run_job, job.id, case, r, seed)
-                        job.future.add_done_callback(lambda f, job=job: self._finish(job, f))
-                job.listeners.add(comp)
-                comp.jobs[r] = job
+                comp.jobs[r] = self._join((ck, seed, r), comp, "front" if front else "back", _run_job, case, seed)
+                if r < quick and not front and not self.in_thread and case.n_months > 2:
+                    seen = self._get((ck, seed, r, "preview"))
+                    if seen is not None:
+                        comp.previewed[r] = seen
+                    else:
+                        comp.previews[r] = self._join((ck, seed, r, "preview"), comp, "front", _run_preview, case, seed)
         comp.changed.set()
         return comp
+
+    def _join(self, key: tuple, comp: Computation, lane: str, fn, case: Case, seed: int) -> Job:
+        """The job of ``key`` (replicate ``key[2]``), started in ``lane`` if nobody has; ``comp`` listens."""
+        job = self._jobs.get(key)
+        if job is None:
+            r = key[2]
+            job = Job(self._next_id, key, r)
+            self._next_id += 1
+            self._jobs[key] = job
+            self._by_id[job.id] = job
+            self._runs += fn is _run_job
+            if not self.in_thread:  # by replicate, then arrival (see the module docstring)
+                job.future = self._lane(lane).submit(r, fn, job.id, case, r, seed)
+                job.future.add_done_callback(lambda f, job=job: self._finish(job, f))
+        job.listeners.add(comp)
+        return job
 
     def _finish(self, job: Job, future) -> None:
         d, err = None, None
@@ -293,7 +309,7 @@ class Runner:
         """A session no longer needs ``comp``: cancel its runs nobody else waits for."""
         comp._released.set()
         with self._lock:
-            for job in comp.jobs.values():
+            for job in list(comp.jobs.values()) + list(comp.previews.values()):
                 job.listeners.discard(comp)
                 if job.listeners or job.finished:
                     continue
@@ -330,7 +346,7 @@ class Runner:
     def digests(self, case: Case, replicates: int, seed: int, cancel: threading.Event | None = None) -> list[Digest]:
         """Digests of replicates ``0..replicates-1`` (all at the front); raises :class:`Cancelled` once
         ``cancel`` is set."""
-        comp = self.request(case, seed, replicates, cancel=cancel)
+        comp = self.request(case, seed, replicates, quick=0, cancel=cancel, front=True)
         try:
             while True:
                 if cancel is not None and cancel.is_set():
