@@ -1,6 +1,13 @@
+import signal
 from pathlib import Path
 
 import pytest
+
+# pytest-xdist starts its test processes with Ctrl-C (SIGINT) ignored, and an ignored signal stays ignored
+# in every program they start: the tests that stop a sweep or the app with Ctrl-C need it as a terminal
+# gives it (a KeyboardInterrupt here, the default in the programs started)
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 ROOT = Path(__file__).resolve().parent.parent
 HUNAN = ROOT / "scenarios" / "hunan_2026_2028.toml"

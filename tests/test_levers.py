@@ -82,6 +82,17 @@ def test_matchmaking_events_serve_more_firms(hunan):
     assert served(reach_hi) > served(reach_lo)
 
 
+def test_an_event_in_a_domain_without_live_suppliers_invites_no_one(hunan):
+    """Every supplier gone (exit): an event's domain has no one to invite, and the event is skipped (it
+    failed once on the tiny sweep spec: deduplicating an empty list of attendees)."""
+    m = ScenarioMarket(hunan.with_params({"matchmaking.events_per_month": 4.0}), seed=1)
+    m.step()
+    m.suppliers.alive[:] = False
+    served = int(m.recorder.monthly("served").sum())
+    m.step()
+    assert int(m.recorder.monthly("served").sum()) == served
+
+
 @pytest.mark.parametrize("name", ["vouchers", "grant_to_equity", "procurement"])
 def test_zero_budget_spends_nothing(hunan, name):
     m = ScenarioMarket(hunan.with_params({f"{name}.budget_cny_per_year": 0.0}), seed=1).run()

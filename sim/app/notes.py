@@ -21,7 +21,7 @@ OFF_VALUES = {"soe_duty.min_needs_per_year": 0.0, "racing.share": 0.0, "challeng
 # has nothing for it to act on, or the current values rule it out — is greyed out and says why
 # (``control_notes``); a control that acts only up to a point says where that point is, one that acts
 # only through rare events says when. Every control of the shipped cases either changes the results or
-# is idle with a reason (``tests/test_app.py``, which shows the rare ones acting where they are common).
+# is idle with a reason (``tests/test_app_controls.py``, which shows the rare ones acting where they are common).
 SWITCHES = ("budget_cny_per_year", "on")  # the control that switches a lever on (besides OFF_VALUES)
 # switches inside a lever: these controls act only while another control has a value (None: is on);
 # a list: while every one of them has. Grounds: sim/levers/finance.py (loans and insurance are offered
@@ -106,7 +106,7 @@ VALUE_NEEDS = [
 ]
 
 # controls that act only through events a few replicates may not contain (a hint, not greyed out): what
-# they act on and when. Measured (tests/test_app.py, every-control test): each one changes what the
+# they act on and when. Measured (tests/test_app_controls.py): each one changes what the
 # app draws in a setting where those events are common.
 RARE = {
     "challenge.max_entrants": (

@@ -171,9 +171,9 @@ class Matchmaking(Lever):
             c = m.capabilities.in_domain(d)
             s = m.capabilities.supplier[c]
             s = s[m.suppliers.alive[s]]  # sorted (the capability list is by domain, then supplier) …
-            s = s[np.concatenate([[True], s[1:] != s[:-1]])]  # … so np.unique's result without its sort
             if len(s) == 0:
                 continue
+            s = s[np.concatenate([[True], s[1:] != s[:-1]])]  # … so np.unique's result without its sort
             order = np.argsort(m.draws.uniform("event_invite", m.t, e, m.suppliers.key[s]))
             came = s[order[: self.p["firms_per_event"]]]
             m.serve(came)
