@@ -58,50 +58,36 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def proc_stats():
+    """(pid, the fields of /proc/PID/stat after the command name: state ppid pgrp …) of every live process."""
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                yield int(d.name), (d / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+
+
+def cpu_seconds(fields) -> float:
+    """User + system CPU seconds from a process's stat fields."""
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def group_cpu_seconds(pgid: int) -> float:
     """User + system CPU seconds of every live process in process group ``pgid``."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for d in Path("/proc").iterdir():
-        if not d.name.isdigit():
-            continue
-        try:
-            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid:  # fields after the name: state ppid pgrp ...
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
+    return sum(cpu_seconds(f) for _, f in proc_stats() if int(f[2]) == pgid)
 
 
 def server_pgid(cli_pid: int) -> int | None:
     """The solara server is the command's child in a session of its own."""
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == cli_pid:
-                return int(fields[2])
-    return None
+    return next((int(f[2]) for _, f in proc_stats() if int(f[1]) == cli_pid), None)
 
 
 def own_cpu_seconds() -> float:
     """User + system CPU seconds of this process and its live children (the app's worker processes)."""
-    tick = os.sysconf("SC_CLK_TCK")
     t = os.times()
-    total = t.user + t.system
     me = os.getpid()
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == me:
-                total += (int(fields[11]) + int(fields[12])) / tick
-    return total
+    return t.user + t.system + sum(cpu_seconds(f) for _, f in proc_stats() if int(f[1]) == me)
 
 
 def quantile(xs, q):
