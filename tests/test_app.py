@@ -213,7 +213,7 @@ def test_worker_processes_give_the_same_digests_and_drop_what_nobody_waits_for(s
         assert pool._flags[jobs[0].id % SLOTS] != jobs[0].id and not jobs[0].future.cancelled()
         other.close()
         a = aggregate(pool.digests(small, 2, seed=5))
-        assert pool.call(max, 3, 4) == 4  # the drawing processes
+        assert pool.shared(("max",), max, 3, 4) == 4  # the drawing processes
     finally:
         pool.close()
     b = aggregate(Runner().digests(small, 2, seed=5))
@@ -276,7 +276,7 @@ def test_redraw_with_worker_processes_draws_provisional_answers_first(monkeypatc
         assert stages == sorted(stages)
         for o in shown[:-1]:
             assert o["months"] is None or 0 < o["months"] < S.case.n_months
-            assert S.runner.call(len, o["targets"]) > 0 and "scoreboard" in o["scoreboard"]
+            assert len(o["targets"]) > 0 and "scoreboard" in o["scoreboard"]
         cancel = threading.Event()
         cancel.set()
         nothing = []

@@ -38,7 +38,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from sim.app.compute import Cancelled, Digest, case_key, preview, run_replicate
 from sim.app.computation import Computation, Job
-from sim.app.lanes import Lane, Memo, wait
+from sim.app.lanes import Lane, Memo
 from sim import Case
 
 FRONT_PER_CORE = 2  # front processes per core (see the module docstring)
@@ -190,16 +190,9 @@ class Runner:
                 raise BrokenProcessPool("the runner is closed")
             return self._lanes[name]
 
-    def call(self, fn, *args, priority=0, cancel: threading.Event | None = None):
-        """``fn(*args)`` in the drawing processes (``workers <= 1``: here), after waiting drawings of a lower
-        ``priority``; raises :class:`Cancelled` once ``cancel`` is set (a waiting drawing is dropped)."""
-        if self.in_thread:
-            return fn(*args)
-        f = self._lane("draw").submit(priority, fn, *args)
-        return wait(f, cancel, Cancelled, lambda: f.cancel())  # dropped if still waiting
-
     def shared(self, key, fn, *args, priority=0, cancel: threading.Event | None = None):
-        """``call(fn, *args)``, made once per ``key`` among the last ``drawings`` keys (the constructor's): a session
+        """``fn(*args)`` in the drawing processes (``workers <= 1``: here), after waiting drawings of a lower
+        ``priority``, made once per ``key`` among the last ``drawings`` keys (the constructor's): a session
         asking for a drawing another is making waits for that one (see the module docstring). A
         drawing still waiting is dropped only when every session that asked for it has moved on."""
         def start() -> Future:
