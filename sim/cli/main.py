@@ -27,7 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", "-o", default=None, help="output folder (default results/<case id>/)")
     r.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the printed table, figures and report")
     r.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
-                   help="override a parameter, e.g. --set vouchers.share=0.6 (repeatable)")
+                   help="override a parameter, e.g. --set vouchers.share=0.6 (repeatable); for a national case "
+                   "only its cross-region flows, e.g. --set flows.spillover=0.3")
     r.add_argument("--csv", action="store_true", help="also write the large per-replicate tables (series, scenarios, "
                    "fiscal_ledger) as CSV; by default they are Parquet only (the other tables are both)")
     r.add_argument("--no-figures", action="store_true", help="skip figures (and the report)")
