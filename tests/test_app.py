@@ -635,6 +635,70 @@ def test_a_preview_is_the_replicate_at_the_end_of_its_first_year(small, monkeypa
     assert compute.preview(small, 1, 7, cancelled=lambda: True) is None
 
 
+def test_a_preview_goes_on_to_the_replicate_s_digest_while_the_front_is_free(small, monkeypatch):
+    """Past the first year a preview goes on while ``go_on()``: partials as the run emits them (same
+    months, same values), then the run's digest; stopped part-way, the latest partial."""
+    import sim.app.compute as compute
+
+    monkeypatch.setattr(compute, "PARTIAL_EVERY", 1e9)  # partials only at each year's end (and the last month)
+    parts, seen = [], []
+    d = compute.run_replicate(small, 1, 7, emit=parts.append)
+    got = compute.preview(small, 1, 7, emit=seen.append, go_on=lambda: True)
+    assert isinstance(got, compute.Digest)
+    assert got.targets.equals(d.targets) and got.funnel == d.funnel and got.fiscal_by_lever == d.fiscal_by_lever
+    assert all((got.paths[k] == d.paths[k]).all() for k in d.paths)
+    assert [p.months for p in seen][: len(parts)] == [p.months for p in parts] and seen[-1].months == small.n_months - 1
+    budget = iter([True] * 3 + [False] * 100)  # the front fills up three months past the first year
+    stopped = compute.preview(small, 1, 7, go_on=lambda: next(budget))
+    assert isinstance(stopped, compute.Partial) and stopped.months == parts[0].months + 3
+    assert compute.preview(small, 1, 7, go_on=lambda: False).months == parts[0].months
+
+
+def test_a_preview_that_reaches_the_end_completes_its_run_at_the_back(small):
+    """The digest of a preview that went on to the end is the run's: the run's job is done (its waiting
+    task dropped, the back's running one told to stop), the sessions see it among the finished."""
+    from sim.app.compute import digest
+    from sim.app.lanes import Lane
+    from sim.app.runner import SLOTS, Runner
+
+    r = Runner(workers=2)
+    pools = {"front": FakePool(1), "back": FakePool(1), "draw": FakePool(1)}
+    r._pools, r._lanes = pools, {k: Lane(p, 1) for k, p in pools.items()}
+    r._flags = [0] * SLOTS
+    try:
+        a = r.request(small, seed=1, n=2, quick=1)
+        run0, run1 = a.jobs[0], a.jobs[1]
+        assert run0.future.running() and not run1.future.running()  # the back's one process runs replicate 0
+        d0 = digest(small, 0, 1)
+        pools["front"].given[0][1].set_result(d0)  # the preview of replicate 0 reached the end
+        assert run0.finished and run0.digest is d0 and r._flags[run0.id % SLOTS] == run0.id
+        done, _ = a.state()
+        assert list(done) == [0] and done[0] is d0 and a.previewed == {}
+        pools["back"].given[0][1].set_result(None)  # the stopped run returns nothing: nothing changes
+        assert a.state()[0][0] is d0 and r._get(run0.key) is d0
+        b = r.request(small, seed=1, n=1, quick=1)  # a later session with the same setting: there at once
+        assert b.done[0] is d0 and not b.jobs and not b.previews
+    finally:
+        r._pools = r._lanes = None
+
+
+def test_a_lane_shares_how_many_tasks_wait():
+    from types import SimpleNamespace
+
+    from sim.app.lanes import Lane
+
+    gauge = SimpleNamespace(value=0)
+    lane = Lane(FakePool(1), 1, gauge)
+    lane.submit(0, str, "a")
+    assert gauge.value == 0  # taken by the free process
+    waiting = [lane.submit(0, str, x) for x in "bc"]
+    assert gauge.value == 2
+    lane.pool.given[0][1].set_result("A")  # a process frees: the next task starts
+    assert gauge.value == 1
+    lane.drop_waiting()
+    assert gauge.value == 0 and waiting[1].cancelled()
+
+
 def test_sessions_with_the_same_setting_share_a_drawing_until_all_have_moved_on():
     from sim.app.compute import Cancelled
     from sim.app.lanes import Lane
@@ -737,3 +801,20 @@ def test_the_warm_up_draws_the_static_layer_first_answers_use(small):
     charts.targets_png(small, mine, base, "en")
     assert charts._target_tops(small, mine, base) == charts._target_tops(small, first, base)  # these seeds
     assert len(charts._STATIC) == kept  # no new layer drawn for the student's first answer
+
+
+def test_the_cost_panel_draws_money_moved_inside_consortia_apart_from_public_cost():
+    """Firms' money moved between consortium members (``challenge.lead_share`` decides how much) is drawn
+    on a row of its own, only when some moved; the public-cost rows do not include it."""
+    from types import SimpleNamespace
+
+    from sim.app.widgets import costs_html
+
+    def view(consortia):
+        return SimpleNamespace(fiscal_cny=2e6, public_owner_cny=1e6, total_public_cny=3e6, consortia_cny=consortia)
+
+    html = costs_html(view(4.0e6), view(1.2e6), "en")
+    assert "cost-consortia" in html and "not public" in html
+    assert costs_html(view(4.0e6), view(1.2e6), "en") != costs_html(view(1.2e6), view(1.2e6), "en")
+    assert "cost-consortia" not in costs_html(view(0.0), view(0.0), "zh")
+    assert "成员间分摊" in costs_html(view(0.0), view(5.0), "zh")

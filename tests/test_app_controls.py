@@ -47,12 +47,9 @@ WHERE = {
 }
 # Controls that change nothing the app draws here although they are not idle (a slider that does nothing
 # is a bug: this list holds only what was measured and could not be made to show; it must not grow).
-# - challenge.lead_share, small case: it acts — it moves money between consortium members (measured at
-#   the _BUSY_CALLS setting, seed 1: 0.4 M CNY a run at 0.8 against 1.4 M at 0.34 in replicate 0, 5.8 M
-#   against 19.3 M in replicate 1) — but no member's cash then decides anything drawn within the small
-#   case's 24 months, in 12 replicates at the case's values nor in 3 at _BUSY_CALLS with every kind's
-#   cash at the low end of its range. Its hint says when it shows (a member short of cash); in Hunan it does.
-NO_EFFECT_FOUND = {"synthetic_small": {"challenge.lead_share"}, "hunan_2026_2028": set()}
+# (Empty now. challenge.lead_share in the small case was here: it moves money between consortium members
+# but no member's cash then decided anything drawn within 24 months; the cost panel now draws that money.)
+NO_EFFECT_FOUND = {"synthetic_small": set(), "hunan_2026_2028": set()}
 
 
 def _signature(d) -> tuple:
@@ -62,7 +59,7 @@ def _signature(d) -> tuple:
     return (tuple(d.targets["value"].round(9)), tuple((k, tuple(np.round(v, 9))) for k, v in sorted(d.paths.items())),
             tuple(sorted(d.funnel.items())), tuple(d.domain_stage.round(9).to_numpy().ravel()),
             tuple(d.cities.round(9).to_numpy().ravel()), tuple(sorted((k, round(v, 3)) for k, v in d.fiscal_by_lever.items())),
-            round(d.public_owner_cny, 3))
+            round(d.public_owner_cny, 3), round(d.consortia_cny, 3))
 
 
 def _acts(case, name, values, replicate, bases) -> bool:

@@ -46,10 +46,12 @@ class Computation:
                     if job.error is not None:
                         raise job.error
                     if job.digest is not None:
-                        out[r] = job.digest
+                        if out is self.done or isinstance(job.digest, Partial):  # a preview that reached
+                            out[r] = job.digest  # the end is a Digest: it completed its run (in self.jobs)
                         del jobs[r]
         partial = {r: job.partial for r, job in self.jobs.items() if job.partial is not None}
-        for r, p in self.previewed.items():  # a preview, unless the run itself has come further
+        going = {r: job.partial for r, job in self.previews.items() if job.partial is not None}
+        for r, p in list(self.previewed.items()) + list(going.items()):  # a preview, unless the run has come further
             if r in self.jobs and (r not in partial or partial[r].months < p.months):
                 partial[r] = p
         return dict(self.done), partial

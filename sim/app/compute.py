@@ -53,6 +53,7 @@ class Digest:
     fiscal_by_lever: dict  # lever -> net fiscal spending over the horizon, CNY (receipts subtracted); "centre":
     # the promotion centre's staff cost (paid from its own budget, not a lever's: sim/core/centre.py)
     public_owner_cny: float  # public owners' own payments for pilots that landed, CNY
+    consortia_cny: float = 0.0  # firms' money moved between challenge consortia's members (partners and lead), CNY
 
 
 @dataclass
@@ -119,9 +120,10 @@ def digest_of(m: ScenarioMarket, case: Case, replicate: int) -> Digest:
     sc = sim.scenario_register(m)
     landed = sc["month_landed"].notna().to_numpy() & sc["opener_kind"].isin(PUBLIC_OWNERS).to_numpy()
     public = float(sc.loc[landed, "budget_cny"].sum()) * float(case.values["pilot.opener_share"])
+    consortia = m.money.total(None, "consortia")  # each transfer passes this account once (sim/levers/challenge.py)
     targets = m.target_table()
     targets.insert(0, "replicate", np.int64(replicate))
-    return Digest(targets, paths, funnel, dom, cit, fiscal, public)
+    return Digest(targets, paths, funnel, dom, cit, fiscal, public, consortia)
 
 
 def run_replicate(case: Case, replicate: int, seed: int, emit=None, cancelled=None) -> Digest | None:
@@ -144,20 +146,41 @@ def run_replicate(case: Case, replicate: int, seed: int, emit=None, cancelled=No
     return digest_of(m, case, replicate)
 
 
-def preview(case: Case, replicate: int, seed: int, cancelled=None) -> Partial | None:
+def preview(case: Case, replicate: int, seed: int, cancelled=None, emit=None, go_on=None) -> Partial | Digest | None:
     """The first answer of a replicate: stepped to the end of its first calendar year (or, if the horizon
     has no year's end before its last month, to the month before it) — the :class:`Partial` that
-    ``run_replicate`` emits there (same seed, same stream). None once ``cancelled()`` is true."""
+    ``run_replicate`` emits there (same seed, same stream). None once ``cancelled()`` is true.
+
+    With ``go_on``: past the first year, while ``go_on()`` is true (the app's front processes: while no
+    other session's first answer waits for one), the same replicate goes on month by month, with
+    ``emit(Partial)`` as in ``run_replicate`` (the first year's included); it returns the
+    :class:`Digest` if it reaches the end (the same as ``run_replicate``'s: same model, same draws),
+    else the latest :class:`Partial` once ``go_on()`` turns false."""
     m = ScenarioMarket(case, seed=sim.run_seed(seed, replicate))
     year_of = np.asarray(m.calendar.year_of)
     n = len(year_of)
-    while True:
+    first, last = False, time.perf_counter()
+    while m.running:
         m.step()
         if cancelled is not None and cancelled():
             return None
         k = m.t + 1
-        if k >= n - 1 or year_of[k] != year_of[k - 1]:
+        if k >= n:
+            break
+        boundary = year_of[k] != year_of[k - 1]
+        if not first:
+            if k < n - 1 and not boundary:
+                continue
+            first = True
+            if go_on is None or not go_on():
+                return partial_of(m, case, replicate)
+        elif not go_on():
             return partial_of(m, case, replicate)
+        now = time.perf_counter()
+        if emit is not None and (boundary or now - last >= PARTIAL_EVERY or k == n - 1):
+            emit(partial_of(m, case, replicate))
+            last = now
+    return digest_of(m, case, replicate)
 
 
 def digest(case: Case, replicate: int, seed: int) -> Digest:
@@ -185,6 +208,7 @@ class View:
     fiscal_by_lever: pd.Series | None = None  # mean net fiscal spending per lever over the horizon, CNY
     fiscal_cny: float = float("nan")  # mean total net fiscal spending over the horizon
     public_owner_cny: float = float("nan")  # mean public owners' own pilot payments over the horizon
+    consortia_cny: float = float("nan")  # mean firms' money moved between consortium members over the horizon
     months: int | None = None  # months computed (None: the whole horizon)
     extra: dict = field(default_factory=dict)
 
@@ -208,7 +232,8 @@ def aggregate(digests: list[Digest]) -> View:
     return View(replicates=n, summary=sim.summarize_targets(targets), joint=sim.joint_attainment(targets), paths=paths,
                 funnel=funnel, domain_stage=dom, cities=cities, fiscal_by_lever=fiscal_by_lever,
                 fiscal_cny=float(fiscal.sum(axis=1).mean()) if len(fiscal.columns) else 0.0,
-                public_owner_cny=float(np.mean([d.public_owner_cny for d in digests])))
+                public_owner_cny=float(np.mean([d.public_owner_cny for d in digests])),
+                consortia_cny=float(np.mean([d.consortia_cny for d in digests])))
 
 
 def aggregate_partial(items: list) -> View:

@@ -21,16 +21,22 @@ class Lane:
     :class:`~concurrent.futures.Future` at once; cancelling it while it waits drops the task (it never
     starts); once started it runs to its end (or until its job's flag stops it)."""
 
-    def __init__(self, pool, size: int):
+    def __init__(self, pool, size: int, gauge=None):
         self.pool, self.size = pool, size
         self.busy = 0
         self.waiting: list = []  # heap of (priority, arrival, future, fn, args)
+        self.gauge = gauge  # shared with the workers (``.value``): how many tasks wait (cancelled ones included)
         self._lock = threading.Lock()
+
+    def _gauge(self) -> None:
+        if self.gauge is not None:  # under the lock
+            self.gauge.value = len(self.waiting)
 
     def submit(self, priority, fn, *args) -> Future:
         f = Future()
         with self._lock:
             heapq.heappush(self.waiting, (priority, next(_SEQ), f, fn, args))
+            self._gauge()
         self._feed()
         return f
 
@@ -45,6 +51,7 @@ class Lane:
                 if self.busy >= self.size or not self.waiting:
                     return
                 _, _, f, fn, args = heapq.heappop(self.waiting)
+                self._gauge()
                 self.busy += 1  # reserved; given back below if the task was cancelled while waiting
             if not f.set_running_or_notify_cancel():  # outside the lock: its callbacks take the runner's
                 with self._lock:
@@ -74,6 +81,7 @@ class Lane:
         """Empty the queue (the runner is closing): the waiting futures, cancelled."""
         with self._lock:
             items, self.waiting = self.waiting, []
+            self._gauge()
         for _, _, f, _, _ in items:
             f.cancel()
         return items

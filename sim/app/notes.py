@@ -113,8 +113,9 @@ RARE = {
         "仅当一个揭榜项目的投标多于此数、且被挡在外面的投标本会胜出时起作用（多数项目投标较少）",
         "acts only when a challenge call draws more bids than this and an excluded one would have won (most draw fewer)"),
     "challenge.lead_share": (
-        "只影响揭榜联合体成员之间的分摊：成员现金紧张时才显出差别",
-        "only splits a consortium's outlay among its members: it shows only when a member runs short of cash"),
+        "只影响揭榜联合体成员之间的分摊（见成本栏“成员间分摊”）：成员现金紧张时才影响目标",
+        "only splits a consortium's outlay among its members (the cost panel's \"moved between consortium members\"): "
+        "it changes the targets only when a member runs short of cash"),
     "challenge.independence": (
         "只影响揭榜联合体，且仅当较弱成员决定试点成败、试点在模拟期内完成时起作用",
         "acts only on challenge consortia, when a weaker member decides the outcome of a pilot that ends within the horizon"),

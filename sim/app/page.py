@@ -38,7 +38,8 @@ from sim import load_case
 
 SETTINGS = env_settings()
 # replicates run at the front for the first answer: one per session (more would only delay other
-# sessions' first answers when many move at once; an idle core starts the full set at the back anyway)
+# sessions' first answers when many move at once; an idle core starts the full set at the back anyway).
+# Its preview goes on to the end of the horizon while no other session's waits (sim/app/runner.py).
 QUICK = 1
 REFINE_EVERY = 1.5  # seconds between provisional redraws once the quick replicate is drawn
 # slider labels above their sliders (long labels would squeeze the slider); the controls column scrolls

@@ -10,7 +10,11 @@ calling thread). Three pools, all shared by every session:
   replicates (:func:`~sim.app.compute.preview`: a replicate stepped to the end of its first year, the
   first answer) and nothing else, so a student's first answer never waits for the rest of another's
   replicate (the first year is a small part of a replicate's cost; the digest comes at its end). More
-  processes than cores on purpose: previews of several students share the cores.
+  processes than cores on purpose: previews of several students share the cores. While no task waits
+  for a front process (a gauge the front's :class:`~sim.app.lanes.Lane` shares with the workers), a
+  preview goes on past the first year, with partials, to the end of the horizon: one student alone sees
+  the whole horizon as soon as one replicate can run (its digest completes the same replicate's run at
+  the back, which stops); a preview stops at its next month once another session's task waits.
 - *back*, W processes at ``BACK_NICENESS``: every replicate of the full set, the quick ones included
   (their first year is computed again: a small price for keeping the front short). The kernel gives
   them the cores only when the front has nothing to do, so refining one student's answer never delays
@@ -51,9 +55,9 @@ DRAWINGS_KEPT = 256  # drawings kept for sharing (a full drawing is about 0.2 MB
 _CHANNEL = None  # (queue for partials, shared cancellation flags), set by _init_worker
 
 
-def _init_worker(queue, flags, niceness: int):
+def _init_worker(queue, flags, niceness: int, front_waiting=None):
     global _CHANNEL
-    _CHANNEL = (queue, flags)
+    _CHANNEL = (queue, flags, front_waiting)
     if niceness:
         try:
             os.nice(niceness)
@@ -62,16 +66,17 @@ def _init_worker(queue, flags, niceness: int):
 
 
 def _run_job(job_id: int, case: Case, replicate: int, seed: int):
-    queue, flags = _CHANNEL
+    queue, flags, _ = _CHANNEL
     slot = job_id % SLOTS
     return run_replicate(case, replicate, seed, emit=lambda p: queue.put((job_id, p)),
                          cancelled=lambda: flags[slot] == job_id)
 
 
 def _run_preview(job_id: int, case: Case, replicate: int, seed: int):
-    flags = _CHANNEL[1]
+    queue, flags, front_waiting = _CHANNEL
     slot = job_id % SLOTS
-    return preview(case, replicate, seed, cancelled=lambda: flags[slot] == job_id)
+    return preview(case, replicate, seed, cancelled=lambda: flags[slot] == job_id,
+                   emit=lambda p: queue.put((job_id, p)), go_on=lambda: front_waiting.value == 0)
 
 
 def _ready(case: Case | None = None):
@@ -115,14 +120,16 @@ class Runner:
 
             ctx = multiprocessing.get_context("spawn")  # what Mesa sets anyway
             self._queue, self._flags = ctx.Queue(), ctx.RawArray("q", SLOTS)
+            self._front_waiting = ctx.RawValue("q", 0)  # tasks waiting for a front process (Lane's gauge)
 
             def pool(n, niceness):
                 return ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker,
-                                           initargs=(self._queue, self._flags, niceness))
+                                           initargs=(self._queue, self._flags, niceness, self._front_waiting))
 
             self._pools = {"front": pool(self.front_size, 0), "back": pool(self.workers, BACK_NICENESS),
                            "draw": pool(self.workers, 0)}
-            self._lanes = {name: Lane(p, p._max_workers) for name, p in self._pools.items()}
+            self._lanes = {name: Lane(p, p._max_workers, self._front_waiting if name == "front" else None)
+                           for name, p in self._pools.items()}
             self._reader = threading.Thread(target=self._read_partials, name="scensim-partials", daemon=True)
             self._reader.start()
             atexit.register(self.close)
@@ -285,7 +292,13 @@ class Runner:
             except BaseException as e:  # shown to the sessions that wait for it
                 err = e
         with self._lock:
-            if d is not None:
+            if job.finished:  # a run its preview completed (below): what it returns now is not needed
+                return
+            run = None
+            if isinstance(d, Digest) and len(job.key) == 4:  # a preview that went on to the end
+                self._put(job.key[:3], d)
+                run = self._jobs.get(job.key[:3])
+            elif d is not None:
                 self._put(job.key, d)
             job.digest, job.finished = d, True
             job.error = err if d is None and err is not None else None
@@ -293,6 +306,13 @@ class Runner:
                 del self._jobs[job.key]
             self._by_id.pop(job.id, None)
             listeners = list(job.listeners)
+            if run is not None:  # the same replicate's run: done (the same digest), stopped wherever it is
+                run.digest, run.finished = d, True
+                del self._jobs[run.key]
+                self._by_id.pop(run.id, None)
+                if run.future is not None and not run.future.cancel():
+                    self._flags[run.id % SLOTS] = run.id  # running: stops at its next month
+                listeners += list(run.listeners)
         if d is None and err is None:  # cancelled for everyone who asked: nobody listens any more
             return
         for c in listeners:

@@ -27,6 +27,8 @@ TEXT = {
                   "promotion centre's staff, less equity proceeds. Public owners' own payments: the share of their "
                   "own landed pilots that departments, city governments and SOEs pay (pilot budget × opener's "
                   "payment share)."),
+    "consortia_moved": ("揭榜联合体成员间分摊（企业资金，非公共支出）",
+                        "Moved between consortium members (firms' money, not public)"),
     "computing": ("计算中：{n} 次重复（先给初步结果）…", "Computing: {n} replicates (a provisional answer first)…"),
     "partial": ("初步结果：{n}/{full} 次重复，已算到 {month}；其余月份和重复计算中…",
                 "Provisional: {n} of {full} runs, computed to {month}; the rest on its way…"),

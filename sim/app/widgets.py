@@ -112,6 +112,11 @@ def costs_html(view, base, lang: str) -> str:
         f"<tr><td style='padding:2px 8px'>{t(k, lang)}</td><td data-testid='cost-{k}' style='padding:2px 8px;"
         f"text-align:right'><b>{money(v, lang)}</b></td><td style='padding:2px 8px;text-align:right;color:#555'>"
         f"{money(bv, lang)}</td></tr>" for k, v, bv in rows)
+    if view.consortia_cny or base.consortia_cny:  # firms' money, apart: who bears a consortium's outlay
+        body += (f"<tr><td style='padding:6px 8px 2px;color:#555'>{t('consortia_moved', lang)}</td>"
+                 f"<td data-testid='cost-consortia' style='padding:6px 8px 2px;text-align:right;color:#555'>"
+                 f"{money(view.consortia_cny, lang)}</td><td style='padding:6px 8px 2px;text-align:right;color:#555'>"
+                 f"{money(base.consortia_cny, lang)}</td></tr>")
     return ("<table style='border-collapse:collapse;font-size:13px'>"
             f"<tr><th></th><th style='padding:2px 8px'>{t('current', lang)}</th><th style='padding:2px 8px'>"
             f"{t('baseline', lang)}</th></tr>{body}</table>"

@@ -15,6 +15,8 @@ account            what it is
                    events, platforms, proof-of-concept services
 ``operations``     suppliers' operating cash flow outside the scenario market (net, either sign)
 ``founders``       money founders put into new suppliers (initial cash)
+``consortia``      challenge consortia's settlements between members (partners reimburse the lead's outlay,
+                   or the lead passes on a surplus; :mod:`sim.levers.challenge`): what comes in goes out
 ``lenders``        banks lending scenario loans (principal out, interest and repayments in, guarantees in)
 ``insurer``        the technology-insurance scheme (premiums in, claims out): its balance is its profit
 ``investors``      private venture investors
