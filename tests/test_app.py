@@ -244,14 +244,15 @@ def test_redraw_publishes_a_quick_preview_then_the_full_set(shared_small):
         assert o["targets"][:8] == b"\x89PNG\r\n\x1a\n"
         assert "data-testid='scoreboard'" in o["scoreboard"] and "全部目标同时达标" in o["scoreboard"]
     quick, final = shown
-    assert quick["stale"] and quick["market"] is None  # nothing drawn before: no market yet
+    # the first finished replicate: everything drawn from it (in-thread: the market with its targets)
+    assert not quick["stale"] and quick["market"][:4] == b"\x89PNG" and quick["fiscal"][:4] == b"\x89PNG"
     assert not final["stale"] and final["market"][:4] == b"\x89PNG" and final["fiscal"][:4] == b"\x89PNG"
     assert "1/2" in page.status_text(quick, S, "zh") and "2" in page.status_text(final, S, "zh")
-    # the next change keeps the drawing shown (greyed) until its own market is drawn
+    # the next change: its own market from its first replicate, not the previous setting's
     values["matchmaking.events_per_month"] = 4.0
     again = []
     page.redraw(S, values, "en", threading.Event(), again.append, final)
-    assert again[0]["market"] is final["market"] and again[0]["stale"]
+    assert again[0]["market"] is not final["market"] and not again[0]["stale"]
     assert again[-1]["final"] and again[-1]["market"] != final["market"]
     assert S.case_for(values).values["matchmaking.events_per_month"] == 4.0
     assert S.case_for(dict(S.initial)) is S.case  # unchanged settings reuse the baseline's runs
@@ -277,6 +278,10 @@ def test_redraw_with_worker_processes_draws_provisional_answers_first(monkeypatc
         for o in shown[:-1]:
             assert o["months"] is None or 0 < o["months"] < S.case.n_months
             assert len(o["targets"]) > 0 and "scoreboard" in o["scoreboard"]
+            if o["months"] is not None:  # part-way: the market is the previous drawing's (none here), greyed
+                assert o["stale"] and o["market"] is None
+            elif not o["stale"]:  # finished replicates: their own market, drawn aside
+                assert o["market"][:4] == b"\x89PNG" and o["fiscal"][:4] == b"\x89PNG"
         cancel = threading.Event()
         cancel.set()
         nothing = []

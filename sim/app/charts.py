@@ -309,11 +309,11 @@ def prepare(case, base, lang: str, previews: list | None = None) -> None:
         scoreboard_html(case, first, base, lang)
 
 
-def drawing(case, items: list, base, lang: str, whole: bool, final: bool) -> dict:
+def drawing(case, items: list, base, lang: str, whole: bool, final: bool, market: bool = False) -> dict:
     """Everything one redraw shows of ``items`` (digests, or partials part-way when not ``whole``), made
     in a drawing process: the aggregate, the scoreboard, the targets figure, the cost summary (once
-    ``whole``) and the market and fiscal figures (once ``final``). A pure function of its arguments,
-    so sessions with the same setting share it (``Runner.shared``)."""
+    ``whole``) and the market and fiscal figures (once ``final``, or with ``market``). A pure function
+    of its arguments, so sessions with the same setting share it (``Runner.shared``)."""
     from sim.app.compute import aggregate, aggregate_partial
     from sim.app.widgets import costs_html, scoreboard_html
 
@@ -321,7 +321,18 @@ def drawing(case, items: list, base, lang: str, whole: bool, final: bool) -> dic
     out = {"scoreboard": scoreboard_html(case, view, base, lang), "targets": targets_png(case, view, base, lang)}
     if whole:
         out["costs"] = costs_html(view, base, lang)
-    if final:
-        out["market"] = market_png(case, view, base, lang)
-        out["fiscal"] = fiscal_png(case, view, base, lang)
+    if final or (market and whole):
+        out.update(_market(case, view, base, lang))
     return out
+
+
+def market_drawing(case, items: list, base, lang: str) -> dict:
+    """The market and fiscal figures of finished replicates ``items`` (digests): drawn beside the targets
+    of the same replicates, in another drawing process (the page's first answer to the end of the horizon)."""
+    from sim.app.compute import aggregate
+
+    return _market(case, aggregate(items), base, lang)
+
+
+def _market(case, view, base, lang: str) -> dict:
+    return {"market": market_png(case, view, base, lang), "fiscal": fiscal_png(case, view, base, lang)}

@@ -148,14 +148,35 @@ FIRST, REFINE, FULL = 0, 1, 2
 def redraw(S: Shared, values: dict, lang: str, cancel: threading.Event, publish, previous: dict | None = None) -> dict:
     """Compute and draw progressively (see the module docstring), ``publish`` each drawing and return
     the final one; ``previous``: the drawing shown now, whose market and cost stay (greyed) until this
-    setting's are drawn. The drawings are made in the drawing processes and shared with sessions that
-    chose the same setting (:meth:`sim.app.runner.Runner.shared`)."""
+    setting's are drawn — from its first finished replicates (beside their targets, in another drawing
+    process: published again when they come), then from the full set. The drawings are made in the
+    drawing processes and shared with sessions that chose the same setting
+    (:meth:`sim.app.runner.Runner.shared`)."""
     base = S.baseline()
     case = S.case_for(values)
     comp = S.runner.request(case, S.seed, S.full, S.quick(), cancel=cancel)
     key = (case_key(case), S.seed, lang)
     keep = previous or {}
-    shown, shown_at = None, 0.0
+    shown, shown_at, last = None, 0.0, None
+    market: dict = {}  # this setting's market and fiscal figures from its first finished replicates
+    aside = not S.runner.in_thread  # drawn in another drawing process at once (in-thread: with the targets)
+    started = False  # the market's drawing aside
+
+    def draw_market(items, ids):
+        try:
+            market.update(S.runner.shared(key + ("market", ids), charts.market_drawing, S.case, items, base, lang,
+                                          priority=REFINE, cancel=cancel))
+        except Cancelled:
+            return
+        except Exception as e:  # shown by the full set's drawing, which draws the same figures
+            market["error"] = e
+        comp.changed.set()
+
+    def with_market(out: dict) -> dict:
+        if "market" in market:
+            return {**out, "market": market["market"], "fiscal": market["fiscal"], "stale": False}
+        return out
+
     try:
         while True:
             if cancel.is_set():
@@ -174,16 +195,27 @@ def redraw(S: Shared, values: dict, lang: str, cancel: threading.Event, publish,
             if stage is not None and (shown is None or stage > shown) and \
                     (shown is None or first_full or time.monotonic() - shown_at >= REFINE_EVERY):
                 whole = stage[1] == S.case.n_months
-                d = S.runner.shared(key + ("part", ids, stage[1]), charts.drawing, S.case, items, base, lang, whole,
-                                    False, priority=FIRST if shown is None else REFINE, cancel=cancel)
-                out = {"n": len(items), "final": False, "months": None if whole else stage[1],
-                       "runs_done": len(done), "costs": keep.get("costs"), **d,
-                       "market": keep.get("market"), "fiscal": keep.get("fiscal"), "stale": True}
+                here = whole and not aside and not market  # in-thread: the first whole drawing has them
+                if whole and aside and not started:
+                    started = True
+                    threading.Thread(target=draw_market, args=(items, ids), daemon=True,
+                                     name="scensim-market").start()
+                d = S.runner.shared(key + ("part", ids, stage[1], here), charts.drawing, S.case, items, base, lang,
+                                    whole, False, here, priority=FIRST if shown is None else REFINE, cancel=cancel)
+                if here:
+                    market.update(market=d["market"], fiscal=d["fiscal"])
+                out = with_market({"n": len(items), "final": False, "months": None if whole else stage[1],
+                                   "runs_done": len(done), "costs": keep.get("costs"), **d,
+                                   "market": keep.get("market"), "fiscal": keep.get("fiscal"), "stale": True})
                 if cancel.is_set():
                     raise Cancelled()
                 publish(out)
-                shown, shown_at = stage, time.monotonic()
+                shown, shown_at, last = stage, time.monotonic(), out
                 continue  # more may have arrived while drawing
+            if last is not None and last["stale"] and "market" in market:  # this setting's market came
+                last = with_market(last)
+                publish(last)
+                continue
             comp.wait(0.1)  # also how soon a newer setting (cancel) is noticed
     finally:
         comp.close()
