@@ -687,6 +687,31 @@ def test_a_preview_that_reaches_the_end_completes_its_run_at_the_back(small):
         r._pools = r._lanes = None
 
 
+def test_a_run_done_at_the_back_stops_its_preview(small):
+    from sim.app.lanes import Lane
+    from sim.app.runner import SLOTS, Runner
+
+    r = Runner(workers=2)
+    pools = {"front": FakePool(1), "back": FakePool(1), "draw": FakePool(1)}
+    r._pools, r._lanes = pools, {k: Lane(p, 1) for k, p in pools.items()}
+    r._flags = [0] * SLOTS
+    try:
+        a = r.request(small, seed=1, n=1, quick=1)
+        preview = a.previews[0]
+        pools["back"].given[0][1].set_result("digest")  # the back finished replicate 0 first
+        assert r._flags[preview.id % SLOTS] == preview.id  # the preview, running, is told to stop
+        assert a.state()[0] == {0: "digest"}
+        b = r.request(small.with_params({"vouchers.share": 0.6}), seed=1, n=1, quick=1)  # its preview waits
+        c = r.request(small.with_params({"vouchers.share": 0.7}), seed=1, n=1, quick=1)
+        waiting = c.previews[0]
+        assert not waiting.future.running()
+        pools["back"].given[1][1].set_result("digest b")
+        pools["back"].given[2][1].set_result("digest c")  # c's run done before its preview started: dropped
+        assert waiting.future.cancelled() and b.state()[0] == {0: "digest b"}
+    finally:
+        r._pools = r._lanes = None
+
+
 def test_a_lane_shares_how_many_tasks_wait():
     from types import SimpleNamespace
 

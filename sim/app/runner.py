@@ -300,6 +300,9 @@ class Runner:
                 run = self._jobs.get(job.key[:3])
             elif d is not None:
                 self._put(job.key, d)
+                going = self._jobs.get(job.key + ("preview",)) if len(job.key) == 3 else None
+                if going is not None and going.future is not None and not going.future.cancel():
+                    self._flags[going.id % SLOTS] = going.id  # its run is done: the preview stops too
             job.digest, job.finished = d, True
             job.error = err if d is None and err is not None else None
             if self._jobs.get(job.key) is job:
