@@ -1,12 +1,13 @@
 """Speed of the Hunan baseline: wall time per replicate and supplier-months per second.
 
-Run: python bench/bench_baseline.py [--repeats N] [--case PATH] [--stages] [--baseline DIR --rounds K]
+Run: python bench/bench_baseline.py [--repeats N] [--case PATH] [--stages] [--baseline DIR --rounds K [--together]]
 Prints figures; asserts nothing (tests must pass on a loaded machine; this measures).
 
 With ``--baseline DIR`` (an earlier commit's files, e.g. ``mkdir /tmp/before && git archive <commit> | tar -x
 -C /tmp/before``) it then measures that code and this checkout in turns, ``--rounds`` times (baseline first),
 each in a fresh process with ``--repeats`` replicates, and prints both medians (wall and CPU time of a
-replicate incl. set-up) and their ratio per round: the machine's load weighs on both alike. With
+replicate incl. set-up) and their ratio per round: the machine's load weighs on both alike (with
+``--together`` the two processes of a round run at the same time, so that they meet the same load). With
 ``--stages`` it prints where a replicate's CPU time goes, stage by stage of a month.
 """
 
@@ -77,19 +78,30 @@ def child(case_path: str, repeats: int) -> None:
     print(json.dumps(replicates(sim.load_case(case_path), repeats)))
 
 
-def in_turns(baseline: str, case_path: str, repeats: int, rounds: int) -> None:
-    """This checkout and ``baseline`` in turns, each round a fresh process for each."""
+def in_turns(baseline: str, case_path: str, repeats: int, rounds: int, together: bool = False) -> None:
+    """This checkout and ``baseline`` in turns, each round a fresh process for each; ``together``: the
+    two processes of a round at the same time (on a shared machine both then meet the same load)."""
     commit = lambda d: subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=d, capture_output=True,  # noqa: E731
                                       text=True).stdout.strip() or "unknown"
-    print(f"in turns: baseline {baseline} (commit {commit(baseline)}) and this checkout (commit {commit(ROOT)}), "
-          f"{rounds} rounds of {repeats} replicates each, medians")
+    print(f"{'together' if together else 'in turns'}: baseline {baseline} (commit {commit(baseline)}) and this "
+          f"checkout (commit {commit(ROOT)}), {rounds} rounds of {repeats} replicates each, medians")
     print("round  load   baseline wall / CPU    now wall / CPU      ratio wall / CPU (baseline / now)")
     for i in range(rounds):
+        cmd = lambda root: [sys.executable, __file__, "--child-root", root, "--case", case_path,  # noqa: E731
+                            "--repeats", str(repeats)]
         got = {}
-        for label, root in (("baseline", baseline), ("now", str(ROOT))):
-            out = subprocess.run([sys.executable, __file__, "--child-root", root, "--case", case_path,
-                                  "--repeats", str(repeats)], capture_output=True, text=True, check=True)
-            got[label] = json.loads(out.stdout.strip().splitlines()[-1])
+        if together:
+            procs = {label: subprocess.Popen(cmd(root), stdout=subprocess.PIPE, text=True)
+                     for label, root in (("baseline", baseline), ("now", str(ROOT)))}
+            for label, proc in procs.items():
+                out, _ = proc.communicate()
+                if proc.returncode:
+                    raise subprocess.CalledProcessError(proc.returncode, proc.args)
+                got[label] = json.loads(out.strip().splitlines()[-1])
+        else:
+            for label, root in (("baseline", baseline), ("now", str(ROOT))):
+                out = subprocess.run(cmd(root), capture_output=True, text=True, check=True)
+                got[label] = json.loads(out.stdout.strip().splitlines()[-1])
         b, n = got["baseline"], got["now"]
         print(f"{i + 1:5d}  {os.getloadavg()[0]:5.2f}   {b['wall']:.3f} s / {b['cpu']:.3f} s     "
               f"{n['wall']:.3f} s / {n['cpu']:.3f} s    {b['wall'] / n['wall']:.2f}× / {b['cpu'] / n['cpu']:.2f}×")
@@ -101,6 +113,8 @@ def main() -> None:
     ap.add_argument("--case", default=str(ROOT / "scenarios" / "hunan_2026_2028.toml"))
     ap.add_argument("--baseline", default=None, help="a checkout of earlier code to measure in turns with this one")
     ap.add_argument("--rounds", type=int, default=3, help="rounds of the in-turns comparison (--baseline)")
+    ap.add_argument("--together", action="store_true",
+                    help="with --baseline: run the two processes of a round at the same time, not in turns")
     ap.add_argument("--child-root", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--stages", action="store_true", help="also print the CPU time of each stage of a month")
     args = ap.parse_args()
@@ -158,7 +172,7 @@ def main() -> None:
     if args.stages:
         stages(case, args.repeats)
     if args.baseline:
-        in_turns(args.baseline, args.case, args.repeats, args.rounds)
+        in_turns(args.baseline, args.case, args.repeats, args.rounds, args.together)
 
 
 if __name__ == "__main__":
