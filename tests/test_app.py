@@ -147,6 +147,7 @@ def test_digests_are_cached_and_the_quick_set_is_a_prefix_of_the_full_set(small,
 def test_a_digest_is_what_the_public_api_s_run_gives(small):
     """The app steps the model itself (to show partial answers); its digest is the same as one made
     from ``sim.run_one``'s tables."""
+    import sim.app.compute as compute
     from sim.app.compute import digest
     from sim.engine.runner import run_one
     from sim.report.figures import target_paths
@@ -158,7 +159,21 @@ def test_a_digest_is_what_the_public_api_s_run_gives(small):
     assert d.targets.equals(rr.targets.drop(columns=["seed"]))
     for tg in small.targets:
         assert (d.paths[tg.id] == target_paths(rr.series, small, tg)["value"].to_numpy(dtype=float)).all()
-    assert d.funnel["landed"] == float(rr.series.query("metric == 'landed' and breakdown == 'total'")["value"].sum())
+    s = rr.series
+    for stage in compute.FUNNEL:
+        assert d.funnel[stage] == float(s[(s["metric"] == stage) & (s["breakdown"] == "total")]["value"].sum())
+    for table, metrics, breakdown, groups in ((d.domain_stage, compute.FUNNEL, "domain", small.domains),
+                                              (d.cities, compute.CITY_METRICS, "city", small.cities)):
+        rows = s[(s["breakdown"] == breakdown) & s["metric"].isin(metrics)]
+        want = rows.pivot_table(index="group", columns="metric", values="value", aggfunc="sum", fill_value=0.0,
+                                observed=True).reindex(index=[g.id for g in groups], columns=list(metrics),
+                                                       fill_value=0.0)
+        assert table.to_numpy().tolist() == want.to_numpy(dtype=float).tolist()
+        assert list(table.index) == list(want.index) and list(table.columns) == list(metrics)
+    assert d.domain_stage.to_numpy().sum() > 0 and d.cities["landed"].sum() > 0
+    sc = rr.scenarios
+    public = sc["month_landed"].notna() & sc["opener_kind"].isin(compute.PUBLIC_OWNERS)
+    assert d.public_owner_cny == float(sc.loc[public, "budget_cny"].sum()) * small.values["pilot.opener_share"] > 0
     fiscal = rr.fiscal_ledger.groupby("lever", observed=True)["amount_cny"].sum()
     # and the promotion centre's staff, paid from its own budget (the money ledger's treasury:centre)
     centre = rr.accounts.query("source == 'treasury:centre'")["amount_cny"].sum()

@@ -97,29 +97,31 @@ def partial_of(m: ScenarioMarket, case: Case, replicate: int) -> Partial:
     return Partial(replicate, months, running_paths(m, case, months), rows)
 
 
+def _by_group(m: ScenarioMarket, metrics: tuple, breakdown: str, groups: list) -> pd.DataFrame:
+    """Horizon totals of ``metrics`` by group of ``breakdown`` (rows: groups; columns: metrics), floats."""
+    table = pd.DataFrame({k: m.recorder.totals(k, breakdown).astype(float) for k in metrics},
+                         index=pd.Index(groups, name="group"))
+    table.columns.name = "metric"
+    return table
+
+
 def digest_of(m: ScenarioMarket, case: Case, replicate: int) -> Digest:
-    """A finished model's digest — the tables ``sim.run_one`` collects, reduced to what the app draws."""
-    s = sim.series_table(m)
-    s.insert(0, "replicate", np.int64(replicate))
-    paths = {tg.id: sim.target_paths(s, case, tg)["value"].to_numpy(dtype=float) for tg in case.targets}
-    flows = s[s["metric"].isin(FUNNEL)]
-    total = flows[flows["breakdown"] == "total"].groupby("metric", observed=True)["value"].sum()
-    funnel = {st: float(total.get(st, 0.0)) for st in FUNNEL}
-    dom = flows[flows["breakdown"] == "domain"].pivot_table(index="group", columns="metric", values="value",
-                                                             aggfunc="sum", fill_value=0.0, observed=True)
-    dom = dom.reindex(index=[d.id for d in case.domains], columns=list(FUNNEL), fill_value=0.0)
-    cit = s[(s["breakdown"] == "city") & s["metric"].isin(CITY_METRICS)]
-    cit = cit.pivot_table(index="group", columns="metric", values="value", aggfunc="sum", fill_value=0.0,
-                          observed=True)
-    cit = cit.reindex(index=[c.id for c in case.cities], columns=list(CITY_METRICS), fill_value=0.0)
+    """A finished model's digest — the tables ``sim.run_one`` collects, reduced to what the app draws,
+    read from the model's recorder and ledgers (the same numbers as those tables, without building them:
+    ``tests/test_app.py``)."""
+    paths = running_paths(m, case, m.calendar.n_months)
+    funnel = {st: float(m.recorder.monthly(st).sum()) for st in FUNNEL}
+    dom = _by_group(m, FUNNEL, "domain", [d.id for d in case.domains])
+    cit = _by_group(m, CITY_METRICS, "city", [c.id for c in case.cities])
     ledger = m.fiscal.ledger()
     fiscal = {str(k): float(v) for k, v in ledger.groupby("lever", observed=True)["amount_cny"].sum().items()}
     centre = float(m.centre.cost.sum())  # the promotion centre's staff: public money too (sim/core/centre.py)
     if centre:
         fiscal["centre"] = centre
-    sc = sim.scenario_register(m)
-    landed = sc["month_landed"].notna().to_numpy() & sc["opener_kind"].isin(PUBLIC_OWNERS).to_numpy()
-    public = float(sc.loc[landed, "budget_cny"].sum()) * float(case.values["pilot.opener_share"])
+    s = m.scenarios
+    public_kind = np.isin(np.asarray(sim.OPENER_KINDS)[m.openers.kind[s.opener]], PUBLIC_OWNERS)
+    landed = (s.month_landed >= 0) & public_kind
+    public = float(s.budget[landed].sum()) * float(case.values["pilot.opener_share"])
     consortia = m.money.total(None, "consortia")  # each transfer passes this account once (sim/levers/challenge.py)
     targets = m.target_table()
     targets.insert(0, "replicate", np.int64(replicate))

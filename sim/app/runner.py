@@ -80,12 +80,17 @@ def _run_preview(job_id: int, case: Case, replicate: int, seed: int):
 
 
 def _ready(case: Case | None = None):
-    """A worker's first task: with ``case``, step a model one month (its first month imports what the
-    model imports lazily — once per process, not at a student's first slider move)."""
+    """A worker's first task: with ``case``, step a model one month and take its partial and digest
+    (what the model and the app's tables import lazily — once per process, not at a student's first
+    slider move)."""
     if case is not None:
         from sim import ScenarioMarket
+        from sim.app.compute import digest_of, partial_of
 
-        ScenarioMarket(case, seed=0).step()
+        m = ScenarioMarket(case, seed=0)
+        m.step()
+        partial_of(m, case, 0)
+        digest_of(m, case, 0)
     return os.getpid()
 
 

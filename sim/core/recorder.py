@@ -68,6 +68,18 @@ class Recorder:
             arr = arr[:, :, tier : tier + 1]
         return arr.sum(axis=(1, 2, 3))
 
+    def totals(self, metric: str, breakdown: str) -> np.ndarray:
+        """A metric's sum over the months by group of ``breakdown`` ("domain", "tier" or "city"): what
+        :meth:`frame`'s rows of that breakdown sum to per group (zeros where the metric has no such
+        breakdown)."""
+        axis = ("domain", "tier", "city").index(breakdown)
+        n = len((self.domains, self.tiers, self.cities)[axis])
+        if breakdown not in METRICS[metric].dims:
+            return np.zeros(n, dtype=np.int64)
+        arr = self.flows[:, self._fi[metric]] if metric in self._fi else self.stocks[:, self._si[metric]]
+        others = tuple(1 + a for a in range(3) if a != axis)
+        return arr.sum(axis=others).sum(axis=0)[:n]
+
     def frame(self, month_labels, years) -> pd.DataFrame:
         """Tidy table: month, year, metric, kind, breakdown, group, value — one row per
         month × metric × group, for the total and for each breakdown the metric has."""
