@@ -728,20 +728,18 @@ def test_a_run_done_at_the_back_stops_its_preview(small):
 
 
 def test_a_lane_shares_how_many_tasks_wait():
-    from types import SimpleNamespace
-
     from sim.app.lanes import Lane
 
-    gauge = SimpleNamespace(value=0)
-    lane = Lane(FakePool(1), 1, gauge)
+    gauge = [7, 0, 7]  # the lane writes its own slot only
+    lane = Lane(FakePool(1), 1, gauge, 1)
     lane.submit(0, str, "a")
-    assert gauge.value == 0  # taken by the free process
+    assert gauge == [7, 0, 7]  # taken by the free process
     waiting = [lane.submit(0, str, x) for x in "bc"]
-    assert gauge.value == 2
+    assert gauge[1] == 2
     lane.pool.given[0][1].set_result("A")  # a process frees: the next task starts
-    assert gauge.value == 1
+    assert gauge[1] == 1
     lane.drop_waiting()
-    assert gauge.value == 0 and waiting[1].cancelled()
+    assert gauge == [7, 0, 7] and waiting[1].cancelled()
 
 
 def test_sessions_with_the_same_setting_share_a_drawing_until_all_have_moved_on():
@@ -863,3 +861,38 @@ def test_the_cost_panel_draws_money_moved_inside_consortia_apart_from_public_cos
     assert costs_html(view(4.0e6), view(1.2e6), "en") != costs_html(view(1.2e6), view(1.2e6), "en")
     assert "cost-consortia" not in costs_html(view(0.0), view(0.0), "zh")
     assert "成员间分摊" in costs_html(view(0.0), view(5.0), "zh")
+
+
+def test_a_preview_goes_on_only_while_nothing_else_needs_the_cores(small, monkeypatch):
+    """The worker's rule: past its first year a preview goes on only while no other preview is in its
+    first year and no task waits for a front or a drawing process; it counts itself among the first
+    years until its first year's end, and not after, whatever happens."""
+    import sim.app.runner as runner
+
+    class Gauge(list):
+        def get_lock(self):
+            return threading.Lock()
+
+    asked = []
+
+    def fake_preview(case, replicate, seed, cancelled, emit, go_on):
+        asked.append(list(gauge))  # while in the first year: counted
+        for other in ([0, 0, 0], [1, 0, 0], [0, 2, 0], [0, 0, 1]):  # the gauge at each month past it
+            gauge[:] = [other[0], other[1], other[2] + gauge[2]]
+            asked.append(go_on())
+            gauge[:] = [0, 0, gauge[2] - other[2]]
+        return "partial"
+
+    gauge = Gauge([0, 0, 0])
+    monkeypatch.setattr(runner, "preview", fake_preview)
+    monkeypatch.setattr(runner, "_CHANNEL", (None, [0] * runner.SLOTS, gauge))
+    assert runner._run_preview(5, small, 0, 1) == "partial"
+    assert asked == [[0, 0, 1], True, False, False, False] and gauge == [0, 0, 0]
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("model error")
+
+    monkeypatch.setattr(runner, "preview", failing)
+    with pytest.raises(RuntimeError):
+        runner._run_preview(6, small, 0, 1)
+    assert gauge == [0, 0, 0]  # a preview that fails in its first year is no longer counted

@@ -21,16 +21,16 @@ class Lane:
     :class:`~concurrent.futures.Future` at once; cancelling it while it waits drops the task (it never
     starts); once started it runs to its end (or until its job's flag stops it)."""
 
-    def __init__(self, pool, size: int, gauge=None):
+    def __init__(self, pool, size: int, gauge=None, slot: int = 0):
         self.pool, self.size = pool, size
         self.busy = 0
         self.waiting: list = []  # heap of (priority, arrival, future, fn, args)
-        self.gauge = gauge  # shared with the workers (``.value``): how many tasks wait (cancelled ones included)
+        self.gauge, self.slot = gauge, slot  # shared with the workers: gauge[slot] = tasks waiting (cancelled included)
         self._lock = threading.Lock()
 
     def _gauge(self) -> None:
         if self.gauge is not None:  # under the lock
-            self.gauge.value = len(self.waiting)
+            self.gauge[self.slot] = len(self.waiting)
 
     def submit(self, priority, fn, *args) -> Future:
         f = Future()

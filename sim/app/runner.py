@@ -10,11 +10,12 @@ calling thread). Three pools, all shared by every session:
   replicates (:func:`~sim.app.compute.preview`: a replicate stepped to the end of its first year, the
   first answer) and nothing else, so a student's first answer never waits for the rest of another's
   replicate (the first year is a small part of a replicate's cost; the digest comes at its end). More
-  processes than cores on purpose: previews of several students share the cores. While no task waits
-  for a front process (a gauge the front's :class:`~sim.app.lanes.Lane` shares with the workers), a
-  preview goes on past the first year, with partials, to the end of the horizon: one student alone sees
-  the whole horizon as soon as one replicate can run (its digest completes the same replicate's run at
-  the back, which stops); a preview stops at its next month once another session's task waits.
+  processes than cores on purpose: previews of several students share the cores. While no other
+  preview is in its first year and no task waits for a front or a drawing process (a gauge the lanes
+  and the previews share with the workers), a preview goes on past the first year, with partials, to
+  the end of the horizon: one student alone sees the whole horizon as soon as one replicate can run
+  (its digest completes the same replicate's run at the back, which stops); it stops at its next month
+  once another student's first answer or a drawing needs the cores.
 - *back*, W processes at ``BACK_NICENESS``: every replicate of the full set, the quick ones included
   (their first year is computed again: a small price for keeping the front short). The kernel gives
   them the cores only when the front has nothing to do, so refining one student's answer never delays
@@ -48,6 +49,8 @@ from sim import Case
 FRONT_PER_CORE = 2  # front processes per core (see the module docstring)
 BACK_NICENESS = 15  # the back pool's niceness: it yields the cores to the front and to the drawing
 SLOTS = 1 << 16  # cancellation flags shared with the workers (job id modulo SLOTS)
+FRONT_WAITING, DRAW_WAITING, FIRST_YEARS = 0, 1, 2  # the gauge shared with the workers: tasks waiting for a
+# front process, for a drawing process; previews still in their first year
 DRAWINGS_KEPT = 256  # drawings kept for sharing (a full drawing is about 0.2 MB of PNG: ~50 MB at most)
 
 
@@ -55,9 +58,9 @@ DRAWINGS_KEPT = 256  # drawings kept for sharing (a full drawing is about 0.2 MB
 _CHANNEL = None  # (queue for partials, shared cancellation flags), set by _init_worker
 
 
-def _init_worker(queue, flags, niceness: int, front_waiting=None):
+def _init_worker(queue, flags, niceness: int, gauge=None):
     global _CHANNEL
-    _CHANNEL = (queue, flags, front_waiting)
+    _CHANNEL = (queue, flags, gauge)
     if niceness:
         try:
             os.nice(niceness)
@@ -73,10 +76,27 @@ def _run_job(job_id: int, case: Case, replicate: int, seed: int):
 
 
 def _run_preview(job_id: int, case: Case, replicate: int, seed: int):
-    queue, flags, front_waiting = _CHANNEL
+    queue, flags, gauge = _CHANNEL
     slot = job_id % SLOTS
-    return preview(case, replicate, seed, cancelled=lambda: flags[slot] == job_id,
-                   emit=lambda p: queue.put((job_id, p)), go_on=lambda: front_waiting.value == 0)
+    with gauge.get_lock():
+        gauge[FIRST_YEARS] += 1
+    counted = True
+
+    def go_on():  # first called at the first year's end (sim.app.compute.preview)
+        nonlocal counted
+        if counted:
+            with gauge.get_lock():
+                gauge[FIRST_YEARS] -= 1
+            counted = False
+        return gauge[FRONT_WAITING] == 0 and gauge[DRAW_WAITING] == 0 and gauge[FIRST_YEARS] == 0
+
+    try:
+        return preview(case, replicate, seed, cancelled=lambda: flags[slot] == job_id,
+                       emit=lambda p: queue.put((job_id, p)), go_on=go_on)
+    finally:
+        if counted:
+            with gauge.get_lock():
+                gauge[FIRST_YEARS] -= 1
 
 
 def _ready(case: Case | None = None):
@@ -125,15 +145,16 @@ class Runner:
 
             ctx = multiprocessing.get_context("spawn")  # what Mesa sets anyway
             self._queue, self._flags = ctx.Queue(), ctx.RawArray("q", SLOTS)
-            self._front_waiting = ctx.RawValue("q", 0)  # tasks waiting for a front process (Lane's gauge)
+            self._gauge = ctx.Array("q", 3)  # FRONT_WAITING, DRAW_WAITING (the lanes'), FIRST_YEARS (the previews')
 
             def pool(n, niceness):
                 return ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker,
-                                           initargs=(self._queue, self._flags, niceness, self._front_waiting))
+                                           initargs=(self._queue, self._flags, niceness, self._gauge))
 
             self._pools = {"front": pool(self.front_size, 0), "back": pool(self.workers, BACK_NICENESS),
                            "draw": pool(self.workers, 0)}
-            self._lanes = {name: Lane(p, p._max_workers, self._front_waiting if name == "front" else None)
+            slots = {"front": FRONT_WAITING, "draw": DRAW_WAITING}
+            self._lanes = {name: Lane(p, p._max_workers, self._gauge if name in slots else None, slots.get(name, 0))
                            for name, p in self._pools.items()}
             self._reader = threading.Thread(target=self._read_partials, name="scensim-partials", daemon=True)
             self._reader.start()
