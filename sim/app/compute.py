@@ -153,8 +153,8 @@ def preview(case: Case, replicate: int, seed: int, cancelled=None, emit=None, go
     has no year's end before its last month, to the month before it) — the :class:`Partial` that
     ``run_replicate`` emits there (same seed, same stream). None once ``cancelled()`` is true.
 
-    With ``go_on``: past the first year, while ``go_on()`` is true (the app's front processes: while no
-    other session's first answer waits for one), the same replicate goes on month by month, with
+    With ``go_on``: past the first year, while ``go_on()`` is true (the app's front processes: while
+    nothing else needs the cores, :mod:`sim.app.runner`), the same replicate goes on month by month, with
     ``emit(Partial)`` as in ``run_replicate`` (the first year's included); it returns the
     :class:`Digest` if it reaches the end (the same as ``run_replicate``'s: same model, same draws),
     else the latest :class:`Partial` once ``go_on()`` turns false."""

@@ -39,7 +39,7 @@ from sim import load_case
 SETTINGS = env_settings()
 # replicates run at the front for the first answer: one per session (more would only delay other
 # sessions' first answers when many move at once; an idle core starts the full set at the back anyway).
-# Its preview goes on to the end of the horizon while no other session's waits (sim/app/runner.py).
+# Its preview goes on to the end of the horizon while nothing else needs the cores (sim/app/runner.py).
 QUICK = 1
 REFINE_EVERY = 1.5  # seconds between provisional redraws once the quick replicate is drawn
 # slider labels above their sliders (long labels would squeeze the slider); the controls column scrolls
@@ -168,8 +168,8 @@ def redraw(S: Shared, values: dict, lang: str, cancel: threading.Event, publish,
                                           priority=REFINE, cancel=cancel))
         except Cancelled:
             return
-        except Exception as e:  # shown by the full set's drawing, which draws the same figures
-            market["error"] = e
+        except Exception:  # the full set's drawing draws the same figures and shows the error
+            return
         comp.changed.set()
 
     def with_market(out: dict) -> dict:

@@ -55,7 +55,7 @@ DRAWINGS_KEPT = 256  # drawings kept for sharing (a full drawing is about 0.2 MB
 
 
 # -- in a worker process ---------------------------------------------------------------------------
-_CHANNEL = None  # (queue for partials, shared cancellation flags), set by _init_worker
+_CHANNEL = None  # (queue for partials, shared cancellation flags, the gauge), set by _init_worker
 
 
 def _init_worker(queue, flags, niceness: int, gauge=None):
