@@ -3,6 +3,7 @@ the shared digest cache, the web font, and the ``scensim app`` command's checks.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 
@@ -592,6 +593,23 @@ class FakePool:
         return f
 
 
+@contextlib.contextmanager
+def fake_runner():
+    """A runner whose pools are :class:`FakePool` s of one process each (nothing runs until the test
+    says): yields (runner, pools by name)."""
+    from sim.app.lanes import Lane
+    from sim.app.runner import SLOTS, Runner
+
+    r = Runner(workers=2)
+    pools = {"front": FakePool(1), "back": FakePool(1), "draw": FakePool(1)}
+    r._pools, r._lanes = pools, {k: Lane(p, 1) for k, p in pools.items()}
+    r._flags = [0] * SLOTS
+    try:
+        yield r, pools
+    finally:
+        r._pools = r._lanes = None
+
+
 def test_a_lane_gives_its_pool_one_task_per_process_by_priority_then_arrival_and_drops_what_is_cancelled():
     from sim.app.lanes import Lane
 
@@ -612,13 +630,9 @@ def test_a_lane_gives_its_pool_one_task_per_process_by_priority_then_arrival_and
 def test_runs_go_by_replicate_so_every_session_s_first_comes_before_anyone_s_second(small):
     """The front gets only the previews (first year) of the quick replicates; the back every replicate,
     by replicate then arrival: two sessions' replicates alternate instead of one's whole set first."""
-    from sim.app.lanes import Lane
-    from sim.app.runner import Runner, _run_job, _run_preview
+    from sim.app.runner import _run_job, _run_preview
 
-    r = Runner(workers=2)
-    pools = {"front": FakePool(1), "back": FakePool(1), "draw": FakePool(1)}
-    r._pools, r._lanes = pools, {k: Lane(p, 1) for k, p in pools.items()}  # no processes: see what is given
-    try:
+    with fake_runner() as (r, pools):  # no processes: see what is given
         a = r.request(small, seed=1, n=3, quick=1)  # session A asks first, for 3 replicates
         b = r.request(small.with_params({"vouchers.share": 0.6}), seed=1, n=3, quick=1)  # then B, another setting
         same = r.request(small, seed=1, n=3, quick=1)  # C chose A's setting: shares A's runs and preview
@@ -637,8 +651,6 @@ def test_runs_go_by_replicate_so_every_session_s_first_comes_before_anyone_s_sec
         b.close()  # B moves on: its preview, still waiting, is dropped
         front.given[0][1].set_result(None)
         assert given(front) == [("A", 0)] and b.previews[0].future.cancelled()
-    finally:
-        r._pools = r._lanes = None
 
 
 def test_a_preview_is_the_replicate_at_the_end_of_its_first_year(small, monkeypatch):
@@ -678,14 +690,9 @@ def test_a_preview_that_reaches_the_end_completes_its_run_at_the_back(small):
     """The digest of a preview that went on to the end is the run's: the run's job is done (its waiting
     task dropped, the back's running one told to stop), the sessions see it among the finished."""
     from sim.app.compute import digest
-    from sim.app.lanes import Lane
-    from sim.app.runner import SLOTS, Runner
+    from sim.app.runner import SLOTS
 
-    r = Runner(workers=2)
-    pools = {"front": FakePool(1), "back": FakePool(1), "draw": FakePool(1)}
-    r._pools, r._lanes = pools, {k: Lane(p, 1) for k, p in pools.items()}
-    r._flags = [0] * SLOTS
-    try:
+    with fake_runner() as (r, pools):
         a = r.request(small, seed=1, n=2, quick=1)
         run0, run1 = a.jobs[0], a.jobs[1]
         assert run0.future.running() and not run1.future.running()  # the back's one process runs replicate 0
@@ -698,19 +705,12 @@ def test_a_preview_that_reaches_the_end_completes_its_run_at_the_back(small):
         assert a.state()[0][0] is d0 and r._get(run0.key) is d0
         b = r.request(small, seed=1, n=1, quick=1)  # a later session with the same setting: there at once
         assert b.done[0] is d0 and not b.jobs and not b.previews
-    finally:
-        r._pools = r._lanes = None
 
 
 def test_a_run_done_at_the_back_stops_its_preview(small):
-    from sim.app.lanes import Lane
-    from sim.app.runner import SLOTS, Runner
+    from sim.app.runner import SLOTS
 
-    r = Runner(workers=2)
-    pools = {"front": FakePool(1), "back": FakePool(1), "draw": FakePool(1)}
-    r._pools, r._lanes = pools, {k: Lane(p, 1) for k, p in pools.items()}
-    r._flags = [0] * SLOTS
-    try:
+    with fake_runner() as (r, pools):
         a = r.request(small, seed=1, n=1, quick=1)
         preview = a.previews[0]
         pools["back"].given[0][1].set_result("digest")  # the back finished replicate 0 first
@@ -723,8 +723,6 @@ def test_a_run_done_at_the_back_stops_its_preview(small):
         pools["back"].given[1][1].set_result("digest b")
         pools["back"].given[2][1].set_result("digest c")  # c's run done before its preview started: dropped
         assert waiting.future.cancelled() and b.state()[0] == {0: "digest b"}
-    finally:
-        r._pools = r._lanes = None
 
 
 def test_a_lane_shares_how_many_tasks_wait():
