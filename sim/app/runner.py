@@ -11,11 +11,10 @@ calling thread). Three pools, all shared by every session:
   first answer) and nothing else, so a student's first answer never waits for the rest of another's
   replicate (the first year is a small part of a replicate's cost; the digest comes at its end). More
   processes than cores on purpose: previews of several students share the cores. While no other
-  preview is in its first year and no task waits for a front or a drawing process (a gauge the lanes
-  and the previews share with the workers), a preview goes on past the first year, with partials, to
-  the end of the horizon: one student alone sees the whole horizon as soon as one replicate can run
-  (its digest completes the same replicate's run at the back, which stops); it stops at its next month
-  once another student's first answer or a drawing needs the cores.
+  preview is in its first year and no task waits for a front or a drawing process (a gauge shared with
+  the workers), a preview goes on, with partials, to the end of the horizon — its digest completes the
+  same replicate's run at the back, which stops — and stops at its next month once another student's
+  first answer or a drawing needs the cores.
 - *back*, W processes at ``BACK_NICENESS``: every replicate of the full set, the quick ones included
   (their first year is computed again: a small price for keeping the front short). The kernel gives
   them the cores only when the front has nothing to do, so refining one student's answer never delays
@@ -49,8 +48,7 @@ from sim import Case
 FRONT_PER_CORE = 2  # front processes per core (see the module docstring)
 BACK_NICENESS = 15  # the back pool's niceness: it yields the cores to the front and to the drawing
 SLOTS = 1 << 16  # cancellation flags shared with the workers (job id modulo SLOTS)
-FRONT_WAITING, DRAW_WAITING, FIRST_YEARS = 0, 1, 2  # the gauge shared with the workers: tasks waiting for a
-# front process, for a drawing process; previews still in their first year
+FRONT_WAITING, DRAW_WAITING, FIRST_YEARS = 0, 1, 2  # the workers' gauge (see the module docstring)
 DRAWINGS_KEPT = 256  # drawings kept for sharing (a full drawing is about 0.2 MB of PNG: ~50 MB at most)
 
 
@@ -78,31 +76,31 @@ def _run_job(job_id: int, case: Case, replicate: int, seed: int):
 def _run_preview(job_id: int, case: Case, replicate: int, seed: int):
     queue, flags, gauge = _CHANNEL
     slot = job_id % SLOTS
-    with gauge.get_lock():
-        gauge[FIRST_YEARS] += 1
-    counted = True
+    counted = True  # this preview counts itself in gauge[FIRST_YEARS] until its first year's end
+
+    def count(by: int) -> None:
+        with gauge.get_lock():  # the previews of every front process update it
+            gauge[FIRST_YEARS] += by
 
     def go_on():  # first called at the first year's end (sim.app.compute.preview)
         nonlocal counted
         if counted:
-            with gauge.get_lock():
-                gauge[FIRST_YEARS] -= 1
             counted = False
+            count(-1)
         return gauge[FRONT_WAITING] == 0 and gauge[DRAW_WAITING] == 0 and gauge[FIRST_YEARS] == 0
 
+    count(1)
     try:
         return preview(case, replicate, seed, cancelled=lambda: flags[slot] == job_id,
                        emit=lambda p: queue.put((job_id, p)), go_on=go_on)
     finally:
         if counted:
-            with gauge.get_lock():
-                gauge[FIRST_YEARS] -= 1
+            count(-1)
 
 
 def _ready(case: Case | None = None):
-    """A worker's first task: with ``case``, step a model one month and take its partial and digest
-    (what the model and the app's tables import lazily — once per process, not at a student's first
-    slider move)."""
+    """A worker's first task: with ``case``, step a model one month and take its partial and digest (what
+    they import lazily: once per process, not at a student's first slider move)."""
     if case is not None:
         from sim import ScenarioMarket
         from sim.app.compute import digest_of, partial_of
