@@ -577,6 +577,58 @@ def test_a_redraw_over_the_kept_static_layer_is_the_same_picture(small):
     assert charts.nice_top(9.0) == 12.0 and charts.nice_top(0) == 1.0 and charts.nice_top(100) == 120.0
 
 
+def test_the_market_and_fiscal_figures_redrawn_over_their_kept_layers_are_the_same_pictures(small):
+    """The market and fiscal figures keep their static layers too, paint the setting's bars, colours and
+    tiles over them, and write the numbers with Pillow: a redraw over a kept layer is the same picture
+    as one drawn afresh, a different setting gives a different picture, and the numbers are there."""
+    from io import BytesIO
+
+    import numpy as np
+
+    from PIL import Image
+
+    from sim.app import market_chart as mc
+    from sim.app.compute import aggregate, digest
+
+    base = aggregate([digest(small, r, 1) for r in range(2)])
+    a = aggregate([digest(small.with_params({"vouchers.share": 0.6}), r, 1) for r in range(2)])
+    b = aggregate([digest(small.with_params({"vouchers.share": 0.35}), r, 1) for r in range(2)])
+    for draw in (mc.market_png, mc.fiscal_png):
+        mc._STATIC.clear()
+        first_a = draw(small, a, base, "zh")
+        kept_b = draw(small, b, base, "zh")
+        again_a = draw(small, a, base, "zh")
+        mc._STATIC.clear()
+        fresh_b = draw(small, b, base, "zh")
+        assert kept_b == fresh_b and again_a == first_a, draw.__name__
+    assert mc.market_png(small, a, base, "zh") != mc.market_png(small, b, base, "zh") or \
+        (a.domain_stage.equals(b.domain_stage) and a.cities.equals(b.cities) and a.funnel.equals(b.funnel))
+    # the numbers: one heatmap cell changed by hand changes the picture inside that cell only
+    c = aggregate([digest(small.with_params({"vouchers.share": 0.6}), r, 1) for r in range(2)])
+    grid = np.arange(a.domain_stage.size, dtype=float).reshape(a.domain_stage.shape) * 3 + 1
+    a.domain_stage.iloc[:, :] = grid
+    c.domain_stage.iloc[:, :] = grid
+    c.domain_stage.iloc[1, 2] += 1  # neither the smallest nor the largest: the colour scale stays
+    pa, pc = (np.asarray(Image.open(BytesIO(mc.market_png(small, v, base, "en")))) for v in (a, c))
+    ys, xs = np.nonzero((pa != pc).any(axis=2))
+    layer = next(v for k, v in mc._STATIC.items() if k[0] == "market" and k[3] == "en")
+    cells = layer["cells"]
+    (cx, cy), half_w, half_h = cells[1][2], abs(cells[1][3][0] - cells[1][2][0]) / 2, abs(cells[2][2][1] - cells[1][2][1]) / 2
+    assert len(xs) and np.all(np.abs(xs - cx) <= half_w) and np.all(np.abs(ys - (pa.shape[0] - cy)) <= half_h)
+    # the number itself: white ink (a dark cell: 29 against a largest of 61) on the cell's blue
+    top, left = int(pa.shape[0] - cy - half_h) + 2, int(cx - half_w) + 2
+    cell = pc[top:top + int(2 * half_h) - 4, left:left + int(2 * half_w) - 4, :3]
+    light = cell.astype(int).sum(axis=2) > cell[0, 0].astype(int).sum() + 150  # the corner: the cell's blue
+    assert light.sum() > 5 and c.domain_stage.iloc[1, 2] == 29
+    # a negative net spending (receipts above payments) gets an axis of its own, left of zero
+    neg = aggregate([digest(small, r, 1) for r in range(2)])
+    lever = neg.fiscal_by_lever.index[0]
+    neg.fiscal_by_lever[lever] = -abs(neg.fiscal_by_lever[lever]) - 3e6
+    assert mc.fiscal_png(small, neg, base, "en") != mc.fiscal_png(small, base, base, "en")
+    assert any(k[0] == "fiscal" and k[5] < 0 for k in mc._STATIC)
+    assert mc._font(9.0).getname()[0] == "Noto Sans CJK SC"
+
+
 class FakePool:
     """Stands for a process pool: records what it is given and runs nothing until the test says."""
 

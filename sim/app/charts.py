@@ -2,22 +2,21 @@
 baseline overlaid, the market (funnel, domains × stages, cities), and fiscal cost by lever.
 
 Each function takes the case, the current :class:`~sim.app.compute.View` and the baseline's, and
-returns PNG bytes (figures are closed here: the server draws thousands of them).
+returns PNG bytes. The figures are kept, not closed: each drawing process keeps every figure's static
+layer and paints a redraw over it (the market and fiscal figures: :mod:`sim.app.market_chart`).
 """
 
 from __future__ import annotations
 
 import io
+import threading
 from collections import OrderedDict
 
 import numpy as np
 
 import sim
-from sim.app.compute import FUNNEL
-from sim.app.controls import LEVER_LABELS
 
 sim.use_cjk_font()
-import matplotlib.pyplot as plt  # noqa: E402
 
 CURRENT, BASE, TARGET = "#08519c", "#737373", "#cb181d"
 STAGE_STATE = {"solicited": sim.State.SOLICITED, "selected": sim.State.SELECTED, "published": sim.State.PUBLISHED,
@@ -40,13 +39,6 @@ TEXT = {
 def tr(key: str, lang: str) -> str:
     zh, en = TEXT[key]
     return zh if lang == "zh" else en
-
-
-def _png(fig) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=fig.dpi)
-    plt.close(fig)
-    return buf.getvalue()
 
 
 def _month_ticks(ax, months: list[str]):
@@ -72,6 +64,7 @@ def nice_top(x: float) -> float:
 # by each drawing process: a redraw only paints the current settings' band and median over it (blitting)
 _STATIC: OrderedDict = OrderedDict()
 STATIC_KEEP = 16
+_DRAWING = threading.Lock()  # one redraw at a time over a kept layer (sessions' threads, in one process)
 
 
 def _target_tops(case, view, base) -> tuple:
@@ -150,6 +143,11 @@ def targets_png(case, view, base, lang: str) -> bytes:
     target lines, the legend — is drawn once per (case, language, baseline, y-axis tops) and kept;
     a redraw paints the band and the median over a copy of it. The y-axis tops are rounded up
     (:func:`nice_top`) so that neighbouring settings share them."""
+    with _DRAWING:
+        return _targets_png(case, view, base, lang)
+
+
+def _targets_png(case, view, base, lang: str) -> bytes:
     from PIL import Image
 
     tops = _target_tops(case, view, base)
@@ -211,98 +209,18 @@ def _stage_label(stage: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
-def market_png(case, view, base, lang: str) -> bytes:
-    """The funnel (yours against the baseline), domains × stages, and the cities as a grid."""
-    n_dom = len(case.domains)
-    height = 3.0 + 0.17 * max(n_dom, 6)
-    fig = plt.figure(figsize=(11.5, height), dpi=84)
-    gs = fig.add_gridspec(1, 3, width_ratios=[1.0, 1.3, 1.1], left=0.1, right=0.99, top=1 - 0.35 / height,
-                          bottom=0.85 / height, wspace=0.55)
-    # funnel
-    ax = fig.add_subplot(gs[0])
-    stages = list(FUNNEL)
-    y = np.arange(len(stages))[::-1]
-    ax.barh(y + 0.2, [base.funnel[s] for s in stages], height=0.4, color=BASE, alpha=0.55, label=tr("baseline", lang))
-    ax.barh(y - 0.2, [view.funnel[s] for s in stages], height=0.4, color=CURRENT, label=tr("current", lang))
-    ax.set_yticks(y, [_stage_label(s, lang) for s in stages], fontsize=8)
-    ax.set_xlabel(tr("scenarios", lang), fontsize=8)
-    ax.tick_params(axis="x", labelsize=8)
-    ax.set_title(tr("funnel", lang), fontsize=9)
-    ax.legend(fontsize=7, frameon=False, loc="lower right")
-    ax.spines[["top", "right"]].set_visible(False)
-    # domains × stages
-    ax = fig.add_subplot(gs[1])
-    m = view.domain_stage.to_numpy(dtype=float)
-    ax.imshow(np.log1p(m), aspect="auto", cmap="Blues")
-    ax.set_xticks(range(len(stages)), [_stage_label(s, lang) for s in stages], fontsize=7, rotation=35, ha="right")
-    names = [d.zh if lang == "zh" else d.en for d in case.domains]
-    ax.set_yticks(range(n_dom), [nm if len(nm) <= 16 else nm[:15] + "…" for nm in names], fontsize=7)
-    hi = np.log1p(m.max()) if m.size else 1
-    for i in range(m.shape[0]):
-        for j in range(m.shape[1]):
-            ax.text(j, i, f"{m[i, j]:.0f}", ha="center", va="center", fontsize=6.5,
-                    color="white" if np.log1p(m[i, j]) > 0.6 * hi else "black")
-    ax.set_title(tr("domains", lang), fontsize=9)
-    # cities as a grid of tiles
-    ax = fig.add_subplot(gs[2])
-    cities = list(case.cities)
-    cols = int(np.ceil(np.sqrt(len(cities))))
-    rows_n = int(np.ceil(len(cities) / cols))
-    landed = view.cities["landed"].to_numpy(dtype=float)
-    vmax = max(1.0, float(landed.max()))
-    cmap = plt.get_cmap("Blues")
-    for k, c in enumerate(cities):
-        r, q = divmod(k, cols)
-        val = landed[k]
-        pz = float(view.cities["p_zone"].iloc[k])
-        ax.add_patch(plt.Rectangle((q, rows_n - 1 - r), 0.94, 0.9, color=cmap(0.15 + 0.75 * val / vmax),
-                                   ec=TARGET if pz >= 0.5 else "white", lw=2.2 if pz >= 0.5 else 0.5))
-        name = c.zh if lang == "zh" else c.en
-        ink = "white" if val > 0.6 * vmax else "black"
-        for dy, text, size in [(0.68, _wrap(name, 7 if lang == "zh" else 13), 6.5),
-                               (0.38, f"{tr('landed', lang)} {val:.0f}", 6.5),
-                               (0.17, f"{tr('zone', lang)} {pz:.0%}", 6.5)]:
-            ax.text(q + 0.47, rows_n - 1 - r + dy, text, ha="center", va="center", fontsize=size, color=ink)
-    ax.set_xlim(0, cols)
-    ax.set_ylim(0, rows_n)
-    ax.set_axis_off()
-    ax.set_title(tr("cities", lang), fontsize=9)
-    return _png(fig)
-
-
-def fiscal_png(case, view, base, lang: str) -> bytes:
-    """Net fiscal spending by lever over the horizon: yours against the baseline."""
-    levers = sorted(set(view.fiscal_by_lever.index) | set(base.fiscal_by_lever.index))
-    levers = [lv for lv in levers if abs(view.fiscal_by_lever.get(lv, 0)) > 0 or abs(base.fiscal_by_lever.get(lv, 0)) > 0]
-    scale = 1e4 if lang == "zh" else 1e6
-    height = 1.0 + 0.3 * max(len(levers), 3)
-    fig, ax = plt.subplots(figsize=(5.6, height), dpi=84)
-    fig.subplots_adjust(left=0.42, right=0.97, top=1 - 0.35 / height, bottom=0.5 / height)
-    y = np.arange(len(levers))[::-1]
-    ax.barh(y + 0.2, [base.fiscal_by_lever.get(lv, 0) / scale for lv in levers], height=0.4, color=BASE, alpha=0.55,
-            label=tr("baseline", lang))
-    ax.barh(y - 0.2, [view.fiscal_by_lever.get(lv, 0) / scale for lv in levers], height=0.4, color=CURRENT,
-            label=tr("current", lang))
-    labels = [LEVER_LABELS.get(lv, (lv, lv))[0 if lang == "zh" else 1] for lv in levers]
-    ax.set_yticks(y, labels, fontsize=8)
-    ax.set_xlabel(tr("wan", lang), fontsize=8)
-    ax.tick_params(axis="x", labelsize=8)
-    ax.set_title(tr("fiscal", lang), fontsize=9)
-    ax.legend(fontsize=7, frameon=False, loc="lower right")
-    ax.spines[["top", "right"]].set_visible(False)
-    return _png(fig)
-
-
 def prepare(case, base, lang: str, previews: list | None = None) -> None:
     """What a drawing process makes once, at the server's start: the targets figure's static layer for
     the baseline and for a first answer (``previews``: the baseline's own, whose y-axis tops students'
     first answers usually share — a first year's values are small beside the baseline's whole horizon),
-    and the scoreboard's imports (the first slider move then finds them ready)."""
+    the market and fiscal figures' static layers for the baseline's axes, and the scoreboard's imports
+    (the first slider move then finds them ready)."""
     from sim.app.compute import aggregate_partial
     from sim.app.widgets import scoreboard_html
 
     targets_png(case, base, base, lang)
     scoreboard_html(case, base, base, lang)
+    _market(case, base, base, lang)
     if previews:
         first = aggregate_partial(previews)
         targets_png(case, first, base, lang)
@@ -335,4 +253,6 @@ def market_drawing(case, items: list, base, lang: str) -> dict:
 
 
 def _market(case, view, base, lang: str) -> dict:
+    from sim.app.market_chart import fiscal_png, market_png
+
     return {"market": market_png(case, view, base, lang), "fiscal": fiscal_png(case, view, base, lang)}
