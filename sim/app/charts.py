@@ -15,49 +15,15 @@ from collections import OrderedDict
 import numpy as np
 
 import sim
+from sim.app.figure_style import BASE, CURRENT, TARGET, nice_top, tr, wrap
+from sim.app.market_chart import fiscal_png, market_png
 
 sim.use_cjk_font()
-
-CURRENT, BASE, TARGET = "#08519c", "#737373", "#cb181d"
-STAGE_STATE = {"solicited": sim.State.SOLICITED, "selected": sim.State.SELECTED, "published": sim.State.PUBLISHED,
-               "matched": sim.State.MATCHED, "landed": sim.State.LANDED, "validated": sim.State.VALIDATED,
-               "scaled": sim.State.SCALED}
-TEXT = {
-    "current": ("当前设置", "your settings"), "baseline": ("基准（方案原值）", "baseline (as published)"),
-    "band": ("当前设置 5–95% 区间", "your settings, 5–95% band"), "target": ("目标线", "target"),
-    "funnel": ("场景漏斗（全期合计，各重复均值）", "Scenario funnel (whole horizon, mean)"),
-    "domains": ("各领域 × 阶段（全期合计，当前设置）", "Domains × stages (whole horizon, your settings)"),
-    "cities": ("市州：落地场景数与试验区认定概率\n（红框：概率≥50%）",
-               "Cities: scenarios landed and P(pilot zone)\n(red frame: P ≥ 50%)"),
-    "scenarios": ("场景（项）", "scenarios"), "fiscal": ("财政净支出（全期，各重复均值）",
-                                                         "Net fiscal spending (whole horizon, mean)"),
-    "wan": ("万元", "CNY m"), "landed": ("落地", "landed"), "zone": ("试验区", "zone"),
-    "plan_named": ("方案点名", "named in plan"),
-}
-
-
-def tr(key: str, lang: str) -> str:
-    zh, en = TEXT[key]
-    return zh if lang == "zh" else en
-
 
 def _month_ticks(ax, months: list[str]):
     ticks = [i for i, m in enumerate(months) if m.endswith("-01") or i == 0]
     ax.set_xticks(ticks, [months[i][:4] if months[i].endswith("-01") else months[i] for i in ticks], fontsize=8)
     ax.set_xlim(-0.5, len(months) - 0.5)
-
-
-def nice_top(x: float) -> float:
-    """The y-axis top for a largest value ``x``: 12 % headroom, rounded up to 1, 1.2, 1.5, 2, 2.5, 3, 4,
-    5, 6, 8 × 10^k (so that neighbouring settings share an axis and its drawing, see ``targets_png``)."""
-    if not x > 0:
-        return 1.0
-    x *= 1.12
-    e = 10.0 ** np.floor(np.log10(x))
-    for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
-        if m * e >= x * (1 - 1e-12):
-            return float(m * e)
-    return float(10 * e)
 
 
 # the figures' static layer (axes, titles, ticks, baseline, target lines, legend) by what fixes it, kept
@@ -116,7 +82,7 @@ def _targets_static(case, base, lang: str, tops: tuple):
         ax.set_ylim(0, top)
         metric = sim.METRICS[tg.metric]
         unit = metric.unit_zh if lang == "zh" else metric.unit_en
-        ax.set_title(_wrap(tg.zh if lang == "zh" else tg.en, 22 if lang == "zh" else 44), fontsize=9)
+        ax.set_title(wrap(tg.zh if lang == "zh" else tg.en, 22 if lang == "zh" else 44), fontsize=9)
         ax.set_ylabel(unit, fontsize=8)
         _month_ticks(ax, months)
         ax.tick_params(axis="y", labelsize=8)
@@ -185,16 +151,6 @@ def _targets_png(case, view, base, lang: str) -> bytes:
     return out.getvalue()
 
 
-def _wrap(text: str, width: int) -> str:
-    if len(text) <= width:
-        return text
-    if " " in text:
-        import textwrap
-
-        return "\n".join(textwrap.wrap(text, width)[:2])
-    return text[:width] + "\n" + text[width:2 * width]
-
-
 def case_months(case) -> list[str]:
     y, m = case.start
     out = []
@@ -202,11 +158,6 @@ def case_months(case) -> list[str]:
         out.append(f"{y}-{m:02d}")
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     return out
-
-
-def _stage_label(stage: str, lang: str) -> str:
-    zh, en = sim.STATE_LABELS[STAGE_STATE[stage]]
-    return zh if lang == "zh" else en
 
 
 def prepare(case, base, lang: str, previews: list | None = None) -> None:
@@ -253,6 +204,4 @@ def market_drawing(case, items: list, base, lang: str) -> dict:
 
 
 def _market(case, view, base, lang: str) -> dict:
-    from sim.app.market_chart import fiscal_png, market_png
-
     return {"market": market_png(case, view, base, lang), "fiscal": fiscal_png(case, view, base, lang)}

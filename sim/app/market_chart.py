@@ -21,9 +21,12 @@ from functools import cache
 
 import numpy as np
 
-from sim.app.charts import BASE, CURRENT, TARGET, _stage_label, _wrap, nice_top, tr
+import sim
+from sim.app.figure_style import BASE, CURRENT, TARGET, nice_top, stage_label, tr, wrap
 from sim.app.compute import FUNNEL
 from sim.app.controls import LEVER_LABELS
+
+sim.use_cjk_font()  # before any figure: matplotlib's sans-serif is Noto Sans CJK
 
 DPI = 84
 CELL_PT = 6.5  # the size of the numbers in the heatmap and on the tiles, points
@@ -48,16 +51,15 @@ def _kept(key, make):
 @cache
 def _font(px: float):
     """Noto Sans CJK SC (the face matplotlib uses, :mod:`sim.report.fonts`) at ``px`` pixels."""
+    import matplotlib
     from PIL import ImageFont
 
-    from sim.report.fonts import CJK_FAMILY, cjk_font_file
-
-    path = cjk_font_file()
+    path, family = sim.use_cjk_font(), matplotlib.rcParams["font.sans-serif"][0]
     for index in range(32):
         font = ImageFont.truetype(path, size=px, index=index)
-        if font.getname()[0] == CJK_FAMILY:
+        if font.getname()[0] == family:
             return font
-    raise LookupError(f"{path}: no face named {CJK_FAMILY}")
+    raise LookupError(f"{path}: no face named {family}")
 
 
 def _canvas(width: float, height: float):
@@ -106,7 +108,7 @@ def _market_static(case, base, lang: str, top: float) -> dict:
     ax0.barh(y + 0.2, [base.funnel[s] for s in stages], height=0.4, color=BASE, alpha=0.55, label=tr("baseline", lang))
     mine = ax0.barh(y - 0.2, np.zeros(len(stages)), height=0.4, color=CURRENT, label=tr("current", lang))
     ax0.set_xlim(0, top)
-    ax0.set_yticks(y, [_stage_label(s, lang) for s in stages], fontsize=8)
+    ax0.set_yticks(y, [stage_label(s, lang) for s in stages], fontsize=8)
     ax0.set_xlabel(tr("scenarios", lang), fontsize=8)
     ax0.tick_params(axis="x", labelsize=8)
     ax0.set_title(tr("funnel", lang), fontsize=9)
@@ -115,7 +117,7 @@ def _market_static(case, base, lang: str, top: float) -> dict:
     # domains × stages
     ax1 = fig.add_subplot(gs[1])
     image = ax1.imshow(np.zeros((n_dom, len(stages))), aspect="auto", cmap="Blues")
-    ax1.set_xticks(range(len(stages)), [_stage_label(s, lang) for s in stages], fontsize=7, rotation=35, ha="right")
+    ax1.set_xticks(range(len(stages)), [stage_label(s, lang) for s in stages], fontsize=7, rotation=35, ha="right")
     names = [d.zh if lang == "zh" else d.en for d in case.domains]
     ax1.set_yticks(range(n_dom), [nm if len(nm) <= 16 else nm[:15] + "…" for nm in names], fontsize=7)
     ax1.set_title(tr("domains", lang), fontsize=9)
@@ -138,7 +140,7 @@ def _market_static(case, base, lang: str, top: float) -> dict:
     canvas.draw()
     cells = [[tuple(ax1.transData.transform((j, i))) for j in range(len(stages))] for i in range(n_dom)]
     places = [[tuple(ax2.transData.transform((x, y0 + dy))) for dy in (0.68, 0.38, 0.17)] for x, y0 in places]
-    names = [_wrap(c.zh if lang == "zh" else c.en, 7 if lang == "zh" else 13) for c in cities]
+    names = [wrap(c.zh if lang == "zh" else c.en, 7 if lang == "zh" else 13) for c in cities]
     return {"canvas": canvas, "background": canvas.copy_from_bbox(fig.bbox), "axes": (ax0, ax1, ax2),
             "mine": list(mine), "legend": legend, "image": image, "tiles": tiles, "cells": cells,
             "places": places, "names": names, "cmap": colormaps["Blues"]}
