@@ -547,34 +547,55 @@ def test_stopping_the_app_leaves_no_semaphores_behind(tmp_path):
 
 
 def test_a_redraw_over_the_kept_static_layer_is_the_same_picture(small):
-    """The targets figure keeps its static layer (axes, baseline, target lines) per drawing process and
-    paints only the current settings over it: the picture is the same as one drawn afresh, and the
-    current settings do show (a different setting, a different picture)."""
+    """The targets figure keeps its static parts per drawing process — a template (axes, baseline,
+    target lines, legend) and each target's axes per y-axis top — and paints only the current settings
+    over them: the picture is the same as one drawn afresh, and the current settings do show (a
+    different setting, a different picture)."""
     from sim.app import charts
     from sim.app.compute import aggregate, digest
+
+    def clear():
+        charts._TEMPLATES.clear()
+        charts._PANELS.clear()
 
     base = aggregate([digest(small, r, 1) for r in range(2)])
     a = aggregate([digest(small.with_params({"vouchers.share": 0.6}), r, 1) for r in range(2)])
     b = aggregate([digest(small.with_params({"vouchers.share": 0.35}), r, 1) for r in range(2)])
-    charts._STATIC.clear()
+    clear()
     first_a = charts.targets_png(small, a, base, "en")
     kept_b = charts.targets_png(small, b, base, "en")
     again_a = charts.targets_png(small, a, base, "en")
-    layers = len(charts._STATIC)
-    charts._STATIC.clear()
+    panels = len(charts._PANELS)
+    clear()
     fresh_b = charts.targets_png(small, b, base, "en")
     assert kept_b == fresh_b and again_a == first_a and first_a != kept_b
-    # one kept layer per distinct set of y-axis tops: settings with the same tops share it (whichever
-    # the model's numbers make these two settings, the count must match)
-    tops = {charts._target_tops(small, x, base) for x in (a, b)}
-    assert layers == len(tops)
-    c = aggregate([digest(small.with_params({"vouchers.share": 0.6}), r, 1) for r in range(2, 4)])
-    if charts._target_tops(small, c, base) == charts._target_tops(small, a, base):
-        charts._STATIC.clear()
-        charts.targets_png(small, a, base, "en")
-        charts.targets_png(small, c, base, "en")
-        assert len(charts._STATIC) == 1  # the layer was shared
+    # one template, and one panel per target and y-axis top: settings whose tops agree on a target share it
+    tops = [charts._target_tops(small, x, base) for x in (a, b)]
+    assert panels == len({(i, t) for ts in tops for i, t in enumerate(ts)}) and len(charts._TEMPLATES) == 1
     assert charts.nice_top(9.0) == 12.0 and charts.nice_top(0) == 1.0 and charts.nice_top(100) == 120.0
+
+
+def test_the_targets_figure_pasted_from_panels_is_the_figure_drawn_whole(small):
+    """Each target's panel is cut from its cell of the figure and pasted back: nothing is cut off, even
+    where wide tick labels (large numbers) reach far from the axes — the pasted figure is, pixel for
+    pixel, the figure matplotlib draws whole at the same y-axis tops."""
+    import numpy as np
+
+    from sim.app import charts
+    from sim.app.compute import aggregate, digest
+
+    base = aggregate([digest(small, r, 1) for r in range(2)])
+    big = aggregate([digest(small, r, 1) for r in range(2)])
+    big.paths = {k: v * 12345.0 for k, v in big.paths.items()}
+    for view in (base, big):
+        tops = charts._target_tops(small, view, base)
+        tkey, tpl = charts._template(small, base, "zh")
+        charts._compose(tkey, tpl, tops)
+        pasted = np.asarray(tpl["canvas"].buffer_rgba()).copy()
+        tpl["canvas"].draw()  # the whole figure at once, every axis at its top (the axes set by _compose)
+        whole = np.asarray(tpl["canvas"].buffer_rgba()).copy()
+        assert pasted.shape == whole.shape and (pasted != whole).any(axis=2).sum() == 0, tops
+    assert max(charts._target_tops(small, big, base)) >= 1e4  # the wide labels were drawn
 
 
 def test_the_market_and_fiscal_figures_redrawn_over_their_kept_layers_are_the_same_pictures(small):
@@ -879,21 +900,27 @@ def test_a_second_session_with_the_same_setting_reuses_runs_and_drawings(shared_
 
 
 def test_the_warm_up_draws_the_static_layer_first_answers_use(small):
-    """A first answer (a preview: one replicate's first year) has y-axis tops of its own; the drawing
-    processes prepare the baseline's, so a student's first redraw paints over a kept layer."""
+    """The drawing processes prepare the targets figure's template, the baseline's and the first
+    answer's panels (a preview: one replicate's first year, whose tops are its own), and each target's
+    axes at the tops near the baseline's: a redraw at any of those tops draws nothing new."""
     from sim.app import charts
     from sim.app.compute import aggregate, aggregate_partial, digest, preview
+    from sim.app.figure_style import neighbour_tops
 
     base = aggregate([digest(small, r, 1) for r in range(2)])
-    mine = aggregate_partial([preview(small.with_params({"vouchers.share": 0.6}), 0, 1)])
-    charts._STATIC.clear()
+    charts._TEMPLATES.clear()
+    charts._PANELS.clear()
     charts.prepare(small, base, "en", [preview(small, 0, 1)])
-    kept = len(charts._STATIC)
+    kept = set(charts._PANELS)
     first = aggregate_partial([preview(small, 0, 1)])
-    assert charts._target_tops(small, first, base) != charts._target_tops(small, base, base) and kept == 2
-    charts.targets_png(small, mine, base, "en")
-    assert charts._target_tops(small, mine, base) == charts._target_tops(small, first, base)  # these seeds
-    assert len(charts._STATIC) == kept  # no new layer drawn for the student's first answer
+    base_tops, first_tops = charts._target_tops(small, base, base), charts._target_tops(small, first, base)
+    near = [neighbour_tops(top, *charts.WARM_TOPS) for top in base_tops]
+    assert {(i, t) for _, i, t in kept} == {(i, t) for i, ts in enumerate(near) for t in ts} | set(enumerate(first_tops))
+    tkey, tpl = charts._template(small, base, "en")
+    for pick in (0, -1):  # every target one step below the baseline's top, then two above
+        charts._compose(tkey, tpl, tuple(ts[pick] for ts in near))
+    charts.targets_png(small, first, base, "en")
+    assert set(charts._PANELS) == kept and len(charts._TEMPLATES) == 1  # nothing new drawn
 
 
 def test_the_cost_panel_draws_money_moved_inside_consortia_apart_from_public_cost():

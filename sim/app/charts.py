@@ -15,10 +15,11 @@ from collections import OrderedDict
 import numpy as np
 
 import sim
-from sim.app.figure_style import BASE, CURRENT, TARGET, nice_top, tr, wrap
+from sim.app.figure_style import BASE, CURRENT, TARGET, neighbour_tops, nice_top, tr, wrap
 from sim.app.market_chart import fiscal_png, market_png
 
 sim.use_cjk_font()
+
 
 def _month_ticks(ax, months: list[str]):
     ticks = [i for i, m in enumerate(months) if m.endswith("-01") or i == 0]
@@ -26,11 +27,17 @@ def _month_ticks(ax, months: list[str]):
     ax.set_xlim(-0.5, len(months) - 0.5)
 
 
-# the figures' static layer (axes, titles, ticks, baseline, target lines, legend) by what fixes it, kept
-# by each drawing process: a redraw only paints the current settings' band and median over it (blitting)
-_STATIC: OrderedDict = OrderedDict()
-STATIC_KEEP = 16
-_DRAWING = threading.Lock()  # one redraw at a time over a kept layer (sessions' threads, in one process)
+# The targets figure's static parts, kept by each drawing process (a redraw only paints the current
+# settings' band and median over them: blitting). A *template* per (case, language, baseline): the
+# figure with its axes, titles, x ticks, the baseline and target lines and the legend. A *panel* per
+# (template, target, y-axis top): that target's cell of the figure, axes drawn with that top, cut out.
+# The panels are disjoint cells, so a figure is its template's blank (the legend) with one panel per
+# target pasted in: each target's axis is drawn once per top, whatever the other targets' tops.
+_TEMPLATES: OrderedDict = OrderedDict()
+_PANELS: OrderedDict = OrderedDict()
+TEMPLATES_KEEP, PANELS_KEEP = 8, 192  # a panel is about 0.25 MB of pixels
+WARM_TOPS = (1, 2)  # prepared per target: the axis tops from 1 step below the baseline's to 2 above
+_DRAWING = threading.Lock()  # one redraw at a time over the kept parts (sessions' threads, in one process)
 
 
 def _target_tops(case, view, base) -> tuple:
@@ -47,12 +54,27 @@ def _target_tops(case, view, base) -> tuple:
     return tuple(tops)
 
 
-def _targets_static(case, base, lang: str, tops: tuple):
-    """The static layer: a figure drawn once with everything but the current settings."""
+def _template(case, base, lang: str) -> tuple:
+    """The template of (case, base, lang), drawn on first use: (key, its parts)."""
+    key = (case.path, case.id, lang, tuple(np.quantile(base.paths[tg.id], 0.5, axis=0).tobytes() for tg in case.targets))
+    if key in _TEMPLATES:
+        _TEMPLATES.move_to_end(key)
+    else:
+        _TEMPLATES[key] = _draw_template(case, base, lang)
+        while len(_TEMPLATES) > TEMPLATES_KEEP:
+            gone, _ = _TEMPLATES.popitem(last=False)
+            for k in [k for k in _PANELS if k[0] == gone]:
+                del _PANELS[k]
+    return key, _TEMPLATES[key]
+
+
+def _draw_template(case, base, lang: str) -> dict:
+    """Everything but the current settings and the y axes' ranges, and the cells the panels are cut from."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
+    from matplotlib.transforms import Bbox
 
     targets = list(case.targets)
     cols = 3 if len(targets) > 4 else max(1, len(targets))
@@ -67,7 +89,7 @@ def _targets_static(case, base, lang: str, tops: tuple):
     months = case_months(case)
     years = np.array([int(m[:4]) for m in months])
     x = np.arange(len(months))
-    for ax, tg, top in zip(axes.flat, targets, tops):
+    for ax, tg in zip(axes.flat, targets):
         qb = np.quantile(base.paths[tg.id], 0.5, axis=0)
         segs = [np.flatnonzero(years == y) for y in case.years] if tg.kind == "per_year" else [x]
         for seg in segs:
@@ -79,7 +101,6 @@ def _targets_static(case, base, lang: str, tops: tuple):
             idx = np.flatnonzero(years == y)
             xs = [idx[0] - 0.5, idx[-1] + 0.5] if tg.kind == "per_year" else [-0.5, idx[-1] + 0.5]
             ax.plot(xs, [thr, thr], color=TARGET, ls=":", lw=1.6)
-        ax.set_ylim(0, top)
         metric = sim.METRICS[tg.metric]
         unit = metric.unit_zh if lang == "zh" else metric.unit_en
         ax.set_title(wrap(tg.zh if lang == "zh" else tg.en, 22 if lang == "zh" else 44), fontsize=9)
@@ -95,9 +116,53 @@ def _targets_static(case, base, lang: str, tops: tuple):
     handles = [Patch(color=CURRENT, alpha=0.18, lw=0), Line2D([], [], color=BASE, lw=1.4, ls="--"),
                Line2D([], [], color=CURRENT, lw=2), Line2D([], [], color=TARGET, ls=":", lw=1.6)]
     labels = [tr("band", lang), tr("baseline", lang), tr("current", lang), tr("target", lang)]
-    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False)
-    canvas.draw()
-    return fig, canvas, list(axes.flat)[:len(targets)], canvas.copy_from_bbox(fig.bbox)
+    legend = fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False)
+    used = list(axes.flat)[:len(targets)]
+    for ax in used:
+        ax.set_visible(False)
+    canvas.draw()  # the blank: the legend alone
+    blank = canvas.copy_from_bbox(fig.bbox)
+    renderer = canvas.get_renderer()
+    # each target's cell: from just right of its left neighbour (nothing of a panel reaches right of its
+    # frame but its title: the y tick labels, whose width depends on the top, are on the left) and from
+    # halfway to the panels above and below (titles, x tick labels), the bottom row halfway to the legend
+    for ax in used:
+        ax.set_visible(True)
+    boxes = [ax.get_tightbbox(renderer) for ax in used]
+    w, h = canvas.get_width_height()
+    col_of, row_of = [i % cols for i in range(len(used))], [i // cols for i in range(len(used))]
+    xb = [0.0] + [min(max(b.x1 for b, c in zip(boxes, col_of) if c == k) + 2,
+                      min(ax.bbox.x0 for ax, c in zip(used, col_of) if c == k + 1) - 1) for k in range(cols - 1)] + [float(w)]
+    last = [b.y0 for b, r in zip(boxes, row_of) if r == rows - 1]
+    yb = [float(h)] + [(min(b.y0 for b, r in zip(boxes, row_of) if r == k) + max(b.y1 for b, r in zip(boxes, row_of) if r == k + 1)) / 2
+                       for k in range(rows - 1)] + [(min(last) + legend.get_window_extent(renderer).y1) / 2]
+    cells = [Bbox([[xb[c], yb[r + 1]], [xb[c + 1], yb[r]]]) for c, r in zip(col_of, row_of)]
+    return {"fig": fig, "canvas": canvas, "axes": used, "blank": blank, "cells": cells}
+
+
+def _panel(tkey, tpl: dict, i: int, top: float):
+    """Target ``i``'s cell of the template with its y axis from 0 to ``top`` (drawn on first use)."""
+    key = (tkey, i, top)
+    if key in _PANELS:
+        _PANELS.move_to_end(key)
+        return _PANELS[key]
+    canvas, ax = tpl["canvas"], tpl["axes"][i]
+    ax.set_ylim(0, top)
+    canvas.restore_region(tpl["blank"])
+    ax.draw(canvas.get_renderer())
+    _PANELS[key] = canvas.copy_from_bbox(tpl["cells"][i])
+    while len(_PANELS) > PANELS_KEEP:
+        _PANELS.popitem(last=False)
+    return _PANELS[key]
+
+
+def _compose(tkey, tpl: dict, tops: tuple) -> None:
+    """The template's canvas with each target's panel at its top pasted in, and its axes set to it."""
+    panels = [_panel(tkey, tpl, i, top) for i, top in enumerate(tops)]  # all drawn before pasting
+    tpl["canvas"].restore_region(tpl["blank"])
+    for ax, panel, top in zip(tpl["axes"], panels, tops):
+        tpl["canvas"].restore_region(panel)
+        ax.set_ylim(0, top)
 
 
 def targets_png(case, view, base, lang: str) -> bytes:
@@ -106,9 +171,9 @@ def targets_png(case, view, base, lang: str) -> bytes:
     draws your settings up to the month computed so far.
 
     Less chart work per redraw: everything but your settings — axes, titles, ticks, the baseline, the
-    target lines, the legend — is drawn once per (case, language, baseline, y-axis tops) and kept;
-    a redraw paints the band and the median over a copy of it. The y-axis tops are rounded up
-    (:func:`nice_top`) so that neighbouring settings share them."""
+    target lines, the legend — is drawn once per (case, language, baseline) and each target's axes once
+    per y-axis top, and kept; a redraw pastes them together and paints the band and the median over
+    them. The y-axis tops are rounded up (:func:`nice_top`) so that neighbouring settings share them."""
     with _DRAWING:
         return _targets_png(case, view, base, lang)
 
@@ -117,16 +182,9 @@ def _targets_png(case, view, base, lang: str) -> bytes:
     from PIL import Image
 
     tops = _target_tops(case, view, base)
-    key = (case.path, case.id, lang, tops,
-           tuple(np.quantile(base.paths[tg.id], 0.5, axis=0).tobytes() for tg in case.targets))
-    if key in _STATIC:
-        _STATIC.move_to_end(key)
-    else:
-        _STATIC[key] = _targets_static(case, base, lang, tops)
-        while len(_STATIC) > STATIC_KEEP:
-            _STATIC.popitem(last=False)
-    fig, canvas, axes, background = _STATIC[key]
-    canvas.restore_region(background)
+    tkey, tpl = _template(case, base, lang)
+    _compose(tkey, tpl, tops)
+    canvas, axes = tpl["canvas"], tpl["axes"]
     months = case_months(case)
     years = np.array([int(m[:4]) for m in months])
     x = np.arange(len(months))
@@ -164,12 +222,18 @@ def prepare(case, base, lang: str, previews: list | None = None) -> None:
     """What a drawing process makes once, at the server's start: the targets figure's static layer for
     the baseline and for a first answer (``previews``: the baseline's own, whose y-axis tops students'
     first answers usually share — a first year's values are small beside the baseline's whole horizon),
-    the market and fiscal figures' static layers for the baseline's axes, and the scoreboard's imports
-    (the first slider move then finds them ready)."""
+    each target's axes at the tops near the baseline's (``WARM_TOPS``: a setting's answers mostly need
+    one of them), the market and fiscal figures' static layers for the baseline's axes, and the
+    scoreboard's imports (the first slider move then finds them ready)."""
     from sim.app.compute import aggregate_partial
     from sim.app.widgets import scoreboard_html
 
     targets_png(case, base, base, lang)
+    with _DRAWING:  # each target's axis at the tops near the baseline's, which most settings' answers share
+        tkey, tpl = _template(case, base, lang)
+        for i, top in enumerate(_target_tops(case, base, base)):
+            for near in neighbour_tops(top, *WARM_TOPS):
+                _panel(tkey, tpl, i, near)
     scoreboard_html(case, base, base, lang)
     _market(case, base, base, lang)
     if previews:

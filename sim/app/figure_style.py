@@ -38,10 +38,24 @@ def nice_top(x: float) -> float:
         return 1.0
     x *= 1.12
     e = 10.0 ** np.floor(np.log10(x))
-    for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+    for m in NICE + (10,):
         if m * e >= x * (1 - 1e-12):
             return float(m * e)
     return float(10 * e)
+
+
+NICE = (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8)  # the mantissas of the axis tops (nice_top)
+
+
+def neighbour_tops(top: float, down: int, up: int) -> list[float]:
+    """The axis tops ``nice_top`` gives, from ``down`` steps below ``top`` (one of them) to ``up`` steps above."""
+    k = int(np.floor(np.log10(top) + 1e-9))
+    i = min(range(len(NICE)), key=lambda j: abs(NICE[j] * 10.0 ** k - top))
+    out = []
+    for step in range(-down, up + 1):
+        kk, j = divmod(i + step, len(NICE))
+        out.append(float(NICE[j] * 10.0 ** (k + kk)))
+    return out
 
 
 def wrap(text: str, width: int) -> str:
