@@ -9,6 +9,7 @@ period: its value is the number of years met, its threshold the number of years 
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -73,10 +74,16 @@ def evaluate(case: Case, monthly_of, year_of_month: np.ndarray) -> pd.DataFrame:
 
 
 def wilson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a proportion k/n (scipy's implementation)."""
+    """Wilson score interval for a proportion k/n (scipy's implementation; kept per (k, n, confidence):
+    a summary asks for the same few pairs again and again)."""
+    return _wilson(int(k), int(n), float(confidence))
+
+
+@functools.lru_cache(maxsize=4096)
+def _wilson(k: int, n: int, confidence: float) -> tuple[float, float]:
     if n == 0:
         return float("nan"), float("nan")
-    ci = stats.binomtest(int(k), int(n)).proportion_ci(confidence_level=confidence, method="wilson")
+    ci = stats.binomtest(k, n).proportion_ci(confidence_level=confidence, method="wilson")
     return float(ci.low), float(ci.high)
 
 
@@ -84,19 +91,19 @@ def summarize(targets: pd.DataFrame, group_cols=()) -> pd.DataFrame:
     """Across replicates: probability each target is met (Wilson 95 %) and value quantiles.
 
     ``targets`` has one row per replicate × target × period (as from :func:`evaluate`, with a
-    ``replicate`` column); ``group_cols`` are extra columns to keep apart (design points, mixes)."""
+    ``replicate`` column); ``group_cols`` are extra columns to keep apart (design points, mixes).
+    Groups come in the order of their first row."""
     keys = list(group_cols) + ["target", "period"]
+    codes = targets.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
+    order = np.argsort(codes, kind="stable")  # each group's rows in their order in ``targets``
+    met, value = targets["met"].to_numpy(dtype=bool), targets["value"].to_numpy(dtype=float)
     rows = []
-    order = targets[keys].drop_duplicates()
-    for _, key in order.iterrows():
-        sel = np.ones(len(targets), dtype=bool)
-        for k in keys:
-            sel &= (targets[k] == key[k]).to_numpy()
-        g = targets[sel]
-        n, k = len(g), int(g["met"].sum())
+    for idx in np.split(order, np.flatnonzero(np.diff(codes[order])) + 1) if len(order) else []:
+        first = targets.iloc[idx[0]]
+        n, k = len(idx), int(met[idx].sum())
         lo, hi = wilson(k, n)
-        v = g["value"].to_numpy(dtype=float)
-        rows.append({**{c: key[c] for c in keys}, "year": g["year"].iloc[0], "threshold": g["threshold"].iloc[0],
+        v = value[idx]
+        rows.append({**{c: first[c] for c in keys}, "year": first["year"], "threshold": first["threshold"],
                      "replicates": n, "met": k, "p_met": k / n, "p_low": lo, "p_high": hi,
                      "median": float(np.median(v)), "q05": float(np.quantile(v, 0.05)),
                      "q95": float(np.quantile(v, 0.95)), "mean": float(v.mean())})
