@@ -203,6 +203,60 @@ def test_partials_are_prefixes_of_the_finished_replicate(small, monkeypatch):
     assert stopped is None
 
 
+def test_a_partial_s_market_is_the_run_s_tables_to_its_month(small, monkeypatch):
+    """Part-way, a replicate's market and costs so far: the same counts as ``sim.run_one``'s series over
+    the months computed. A provisional view carries them when its replicates are at the same month."""
+    import sim.app.compute as compute
+    from sim.app.charts import case_months
+    from sim.base.rng import run_seed
+    from sim.engine.runner import run_one
+
+    monkeypatch.setattr(compute, "PARTIAL_EVERY", 0.0)  # a partial after every month
+    parts = []
+    d = compute.run_replicate(small, 1, 4, emit=parts.append)
+    s = run_one(small, seed=run_seed(4, 1), replicate=1).series
+    labels = case_months(small)
+    for p in (parts[0], parts[len(parts) // 2], parts[-1]):
+        upto = s[s["month"].astype(str).isin(labels[:p.months])]
+        for stage in compute.FUNNEL:
+            total = upto[(upto["metric"] == stage) & (upto["breakdown"] == "total")]["value"].sum()
+            assert p.market["funnel"][stage] == float(total), (p.months, stage)
+        rows = upto[(upto["breakdown"] == "city") & (upto["metric"] == "landed")]
+        assert p.market["cities"]["landed"].tolist() == [float(rows[rows["group"] == c.id]["value"].sum())
+                                                          for c in small.cities]
+    assert sum(parts[0].market["funnel"].values()) < sum(d.funnel.values())
+    assert compute.partials_by_month(small, 1, 4)[6].market["funnel"] == parts[6].market["funnel"]
+    view = compute.aggregate_partial([parts[5]])
+    assert view.months == 6 and view.funnel is not None and view.domain_stage is not None
+    for mixed in ([parts[5], parts[7]], [parts[5], d]):  # not one month: no market so far
+        assert compute.aggregate_partial(mixed).funnel is None
+
+
+def test_a_provisional_drawing_shows_the_market_and_costs_so_far_against_the_baseline_s_same_months(small):
+    """A provisional answer part-way draws the market, fiscal figure and costs of its months so far,
+    against the baseline's quick replicate at the same month, titled with that month; with the baseline
+    at another month it draws none of them. One static layer serves every period (titles are text)."""
+    from sim.app import charts
+    from sim.app import market_chart as mc
+    from sim.app.compute import aggregate, aggregate_partial, digest, partials_by_month
+
+    base = aggregate([digest(small, r, 1) for r in range(2)])
+    base_parts = partials_by_month(small, 0, 1)
+    mine = partials_by_month(small.with_params({"vouchers.share": 0.6}), 0, 1)
+    k = 12
+    month = charts.case_months(small)[k - 1]
+    for lang, words in (("en", f"to {month}"), ("zh", f"至 {month}")):
+        out = charts.drawing(small, [mine[k - 1]], base, lang, False, False, False, aggregate_partial([base_parts[k - 1]]))
+        assert out["market"][:4] == b"\x89PNG" and out["fiscal"][:4] == b"\x89PNG" and words in out["costs"]
+    other = charts.drawing(small, [mine[k - 1]], base, "en", False, False, False, aggregate_partial([base_parts[k]]))
+    assert "market" not in other and "costs" not in other
+    mc._STATIC.clear()
+    view, at = aggregate_partial([mine[k - 1]]), aggregate_partial([base_parts[k - 1]])
+    provisional = mc.market_png(small, view, at, "en", month)
+    layers = len(mc._STATIC)
+    assert mc.market_png(small, view, at, "en") != provisional and len(mc._STATIC) == layers
+
+
 def test_a_cancelled_computation_stops(small):
     from sim.app.compute import Cancelled
     from sim.app.runner import Runner
@@ -275,10 +329,12 @@ def test_redraw_publishes_a_quick_preview_then_the_full_set(shared_small):
 
 
 def test_redraw_with_worker_processes_draws_provisional_answers_first(monkeypatch):
-    """Worker processes: partial answers (part of the horizon) may come first, each provisional
-    drawing no less far than the one before, the full set last; a cancelled redraw publishes nothing."""
+    """Worker processes: partial answers (part of the horizon, with the market and costs so far) may come
+    first, each provisional drawing no less far than the one before, the full set last; a cancelled
+    redraw publishes nothing."""
     import sim.app.compute as compute
     import sim.app.page as page
+    from sim.app import charts
 
     settings = {**page.SETTINGS, "case": str(SMALL), "replicates": 3, "quick": 1, "workers": 2, "mixes": None}
     S = page.Shared(settings)
@@ -294,8 +350,9 @@ def test_redraw_with_worker_processes_draws_provisional_answers_first(monkeypatc
         for o in shown[:-1]:
             assert o["months"] is None or 0 < o["months"] < S.case.n_months
             assert len(o["targets"]) > 0 and "scoreboard" in o["scoreboard"]
-            if o["months"] is not None:  # part-way: the market is the previous drawing's (none here), greyed
-                assert o["stale"] and o["market"] is None
+            if o["months"] is not None:  # part-way: this setting's market and costs so far
+                month = charts.case_months(S.case)[o["months"] - 1]
+                assert not o["stale"] and o["market"][:4] == b"\x89PNG" and f"to {month}" in o["costs"]
             elif not o["stale"]:  # finished replicates: their own market, drawn aside
                 assert o["market"][:4] == b"\x89PNG" and o["fiscal"][:4] == b"\x89PNG"
         cancel = threading.Event()

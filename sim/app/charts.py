@@ -242,11 +242,14 @@ def prepare(case, base, lang: str, previews: list | None = None) -> None:
         scoreboard_html(case, first, base, lang)
 
 
-def drawing(case, items: list, base, lang: str, whole: bool, final: bool, market: bool = False) -> dict:
+def drawing(case, items: list, base, lang: str, whole: bool, final: bool, market: bool = False,
+            base_so_far=None) -> dict:
     """Everything one redraw shows of ``items`` (digests, or partials part-way when not ``whole``), made
     in a drawing process: the aggregate, the scoreboard, the targets figure, the cost summary (once
-    ``whole``) and the market and fiscal figures (once ``final``, or with ``market``). A pure function
-    of its arguments, so sessions with the same setting share it (``Runner.shared``)."""
+    ``whole``) and the market and fiscal figures (once ``final``, or with ``market``). Part-way, with
+    ``base_so_far`` (the baseline's view at the same month), the market, fiscal figures and costs so far
+    too. A pure function of its arguments, so sessions with the same setting share it
+    (``Runner.shared``)."""
     from sim.app.compute import aggregate, aggregate_partial
     from sim.app.widgets import costs_html, scoreboard_html
 
@@ -254,6 +257,10 @@ def drawing(case, items: list, base, lang: str, whole: bool, final: bool, market
     out = {"scoreboard": scoreboard_html(case, view, base, lang), "targets": targets_png(case, view, base, lang)}
     if whole:
         out["costs"] = costs_html(view, base, lang)
+    elif view.funnel is not None and base_so_far is not None and base_so_far.months == view.months:
+        so_far = case_months(case)[view.months - 1]
+        out["costs"] = costs_html(view, base_so_far, lang, so_far)
+        out.update(_market(case, view, base_so_far, lang, so_far))
     if final or (market and whole):
         out.update(_market(case, view, base, lang))
     return out
@@ -267,5 +274,5 @@ def market_drawing(case, items: list, base, lang: str) -> dict:
     return _market(case, aggregate(items), base, lang)
 
 
-def _market(case, view, base, lang: str) -> dict:
-    return {"market": market_png(case, view, base, lang), "fiscal": fiscal_png(case, view, base, lang)}
+def _market(case, view, base, lang: str, so_far: str | None = None) -> dict:
+    return {"market": market_png(case, view, base, lang, so_far), "fiscal": fiscal_png(case, view, base, lang, so_far)}

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -65,6 +66,7 @@ class Partial:
     months: int  # months computed (the paths' length)
     paths: dict  # target id -> running value per month so far (numpy array of length ``months``)
     targets: pd.DataFrame  # rows of completed years, as in Digest.targets
+    market: dict | None = None  # the market and costs so far (Digest's fields from funnel on)
 
 
 def running_paths(m: ScenarioMarket, case: Case, months: int) -> dict:
@@ -94,7 +96,7 @@ def partial_of(m: ScenarioMarket, case: Case, replicate: int) -> Partial:
     rows = m.target_table()
     rows = rows[rows["year"].isin(done_years)].reset_index(drop=True)
     rows.insert(0, "replicate", np.int64(replicate))
-    return Partial(replicate, months, running_paths(m, case, months), rows)
+    return Partial(replicate, months, running_paths(m, case, months), rows, market_of(m, case))
 
 
 def _by_group(m: ScenarioMarket, metrics: tuple, breakdown: str, groups: list) -> pd.DataFrame:
@@ -109,7 +111,13 @@ def digest_of(m: ScenarioMarket, case: Case, replicate: int) -> Digest:
     """A finished model's digest — the tables ``sim.run_one`` collects, reduced to what the app draws,
     read from the model's recorder and ledgers (the same numbers as those tables, without building them:
     ``tests/test_app.py``)."""
-    paths = running_paths(m, case, m.calendar.n_months)
+    targets = m.target_table()
+    targets.insert(0, "replicate", np.int64(replicate))
+    return Digest(targets, running_paths(m, case, m.calendar.n_months), **market_of(m, case))
+
+
+def market_of(m: ScenarioMarket, case: Case) -> dict:
+    """The market and costs of the months ``m`` has stepped (Digest's fields from ``funnel`` on)."""
     funnel = {st: float(m.recorder.monthly(st).sum()) for st in FUNNEL}
     dom = _by_group(m, FUNNEL, "domain", [d.id for d in case.domains])
     cit = _by_group(m, CITY_METRICS, "city", [c.id for c in case.cities])
@@ -123,9 +131,8 @@ def digest_of(m: ScenarioMarket, case: Case, replicate: int) -> Digest:
     landed = (s.month_landed >= 0) & public_kind
     public = float(s.budget[landed].sum()) * float(case.values["pilot.opener_share"])
     consortia = m.money.total(None, "consortia")  # each transfer passes this account once (sim/levers/challenge.py)
-    targets = m.target_table()
-    targets.insert(0, "replicate", np.int64(replicate))
-    return Digest(targets, paths, funnel, dom, cit, fiscal, public, consortia)
+    return {"funnel": funnel, "domain_stage": dom, "cities": cit, "fiscal_by_lever": fiscal, "public_owner_cny": public,
+            "consortia_cny": consortia}
 
 
 def run_replicate(case: Case, replicate: int, seed: int, emit=None, cancelled=None) -> Digest | None:
@@ -185,6 +192,17 @@ def preview(case: Case, replicate: int, seed: int, cancelled=None, emit=None, go
     return digest_of(m, case, replicate)
 
 
+def partials_by_month(case: Case, replicate: int, seed: int) -> list[Partial]:
+    """A replicate's partial at every month before its last (index ``k``: ``k + 1`` months stepped): what a
+    provisional answer of the same replicate, at any month, is compared with."""
+    m = ScenarioMarket(case, seed=sim.run_seed(seed, replicate))
+    out = []
+    for _ in range(m.calendar.n_months - 1):
+        m.step()
+        out.append(partial_of(m, case, replicate))
+    return out
+
+
 def digest(case: Case, replicate: int, seed: int) -> Digest:
     """Run one replicate and keep what the app draws."""
     return run_replicate(case, replicate, seed)
@@ -198,7 +216,8 @@ def case_key(case: Case) -> tuple:
 @dataclass
 class View:
     """Digests (or partials) of a set of replicates, aggregated for drawing. A provisional view of
-    partials has ``months`` < the horizon and only ``summary``, ``joint`` and ``paths``."""
+    partials has ``months`` < the horizon and only ``summary``, ``joint`` and ``paths`` — and, when its
+    partials are at the same month, the market and costs so far (``funnel`` to ``consortia_cny``)."""
 
     replicates: int
     summary: pd.DataFrame  # summarize(): P(met) per target and period
@@ -221,9 +240,16 @@ class View:
 
 def aggregate(digests: list[Digest]) -> View:
     """Means, quantiles and probabilities across replicates."""
-    n = len(digests)
     targets = pd.concat([d.targets for d in digests], ignore_index=True)
     paths = {tid: np.vstack([d.paths[tid] for d in digests]) for tid in digests[0].paths}
+    return View(replicates=len(digests), summary=sim.summarize_targets(targets), joint=sim.joint_attainment(targets),
+                paths=paths, **_market_means(digests))
+
+
+def _market_means(digests: list) -> dict:
+    """The market and costs of ``digests`` (anything with Digest's fields from ``funnel`` on): means across
+    replicates, and P(designated a pilot zone) per city."""
+    n = len(digests)
     funnel = pd.DataFrame([d.funnel for d in digests]).mean()
     dom = sum(d.domain_stage for d in digests) / n
     cities = sum(d.cities[["landed", "validated"]] for d in digests) / n
@@ -231,17 +257,17 @@ def aggregate(digests: list[Digest]) -> View:
     cities["zones"] = sum(d.cities["zones_designated"] for d in digests) / n
     fiscal = pd.DataFrame([d.fiscal_by_lever for d in digests]).fillna(0.0)
     fiscal_by_lever = fiscal.mean() if len(fiscal.columns) else pd.Series(dtype=float)
-    return View(replicates=n, summary=sim.summarize_targets(targets), joint=sim.joint_attainment(targets), paths=paths,
-                funnel=funnel, domain_stage=dom, cities=cities, fiscal_by_lever=fiscal_by_lever,
-                fiscal_cny=float(fiscal.sum(axis=1).mean()) if len(fiscal.columns) else 0.0,
-                public_owner_cny=float(np.mean([d.public_owner_cny for d in digests])),
-                consortia_cny=float(np.mean([d.consortia_cny for d in digests])))
+    return {"funnel": funnel, "domain_stage": dom, "cities": cities, "fiscal_by_lever": fiscal_by_lever,
+            "fiscal_cny": float(fiscal.sum(axis=1).mean()) if len(fiscal.columns) else 0.0,
+            "public_owner_cny": float(np.mean([d.public_owner_cny for d in digests])),
+            "consortia_cny": float(np.mean([d.consortia_cny for d in digests]))}
 
 
 def aggregate_partial(items: list) -> View:
     """A provisional view of replicates part-way (:class:`Partial`) or finished (:class:`Digest`): the
     targets' paths up to the month every one of them has reached, and P(met) for the years all of them
-    have completed (no whole-horizon figures: those need every year)."""
+    have completed (no whole-horizon figures: those need every year); when every one is a partial at the
+    same month, the market and costs so far too."""
     months = min(len(next(iter(p.paths.values()))) if isinstance(p, Digest) else p.months for p in items)
     paths = {tid: np.vstack([p.paths[tid][:months] for p in items]) for tid in items[0].paths}
     years = None
@@ -250,9 +276,12 @@ def aggregate_partial(items: list) -> View:
         years = y if years is None else years & y
     targets = pd.concat([p.targets for p in items], ignore_index=True)
     targets = targets[targets["year"].isin(sorted(years or ()))].reset_index(drop=True)
+    so_far = {}
+    if all(isinstance(p, Partial) and p.market is not None and p.months == months for p in items):
+        so_far = _market_means([SimpleNamespace(**p.market) for p in items])
     if targets.empty:
         empty = pd.DataFrame(columns=["target", "period", "p_met"])
-        return View(replicates=len(items), summary=empty, joint=empty, paths=paths, months=months)
+        return View(replicates=len(items), summary=empty, joint=empty, paths=paths, months=months, **so_far)
     joint = sim.joint_attainment(targets)
     return View(replicates=len(items), summary=sim.summarize_targets(targets), joint=joint[joint["period"] != "all"],
-                paths=paths, months=months)
+                paths=paths, months=months, **so_far)

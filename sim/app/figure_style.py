@@ -17,6 +17,12 @@ TEXT = {
     "band": ("当前设置 5–95% 区间", "your settings, 5–95% band"), "target": ("目标线", "target"),
     "funnel": ("场景漏斗（全期合计，各重复均值）", "Scenario funnel (whole horizon, mean)"),
     "domains": ("各领域 × 阶段（全期合计，当前设置）", "Domains × stages (whole horizon, your settings)"),
+    # the first answer's market and costs: the months computed so far, against the baseline's same months
+    "funnel_so_far": ("场景漏斗（初步：至 {month}）", "Scenario funnel (provisional: to {month})"),
+    "domains_so_far": ("各领域 × 阶段（初步：至 {month}）", "Domains × stages (provisional: to {month})"),
+    "cities_so_far": ("市州（初步：至 {month}）：落地场景数与\n试验区认定概率（红框：概率≥50%）",
+                      "Cities (provisional: to {month}): landed\nand P(pilot zone) (red frame: P ≥ 50%)"),
+    "fiscal_so_far": ("财政净支出（初步：至 {month}）", "Net fiscal spending (provisional: to {month})"),
     "cities": ("市州：落地场景数与试验区认定概率\n（红框：概率≥50%）",
                "Cities: scenarios landed and P(pilot zone)\n(red frame: P ≥ 50%)"),
     "scenarios": ("场景（项）", "scenarios"), "fiscal": ("财政净支出（全期，各重复均值）",
@@ -26,7 +32,11 @@ TEXT = {
 }
 
 
-def tr(key: str, lang: str) -> str:
+def tr(key: str, lang: str, so_far: str | None = None) -> str:
+    """The words of ``key``; with ``so_far`` (a month, "2026-12"), its provisional variant to that month."""
+    if so_far is not None:
+        zh, en = TEXT[key + "_so_far"]
+        return (zh if lang == "zh" else en).format(month=so_far)
     zh, en = TEXT[key]
     return zh if lang == "zh" else en
 

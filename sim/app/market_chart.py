@@ -2,14 +2,16 @@
 redraw with every answer.
 
 As the targets figure does (:func:`sim.app.charts.targets_png`), each figure keeps a *static layer* per
-drawing process — axes, titles, tick labels, the baseline's bars — drawn once by matplotlib per (case,
+drawing process — axes, tick labels, the baseline's bars — drawn once by matplotlib per (case,
 language, baseline, axis range), and a redraw paints only what the setting changes over a copy of it:
 your bars, the heatmap's colours, the city tiles' colours and frames (matplotlib's ``draw_artist``).
 
 The numbers in the heatmap's cells and on the city tiles (14 domains × 7 stages + 3 per city: about
 140 texts in the Hunan case) are written by Pillow with the same Noto Sans CJK face. Matplotlib lays out
 each text through FreeType with this 65k-glyph font at 1–3 ms a text (measured), which was most of the
-market figure's 0.6 s a redraw; Pillow writes them in a few tens of microseconds each.
+market figure's 0.6 s a redraw; Pillow writes them in a few tens of microseconds each. So are the
+titles that name the period — the whole horizon, or a provisional answer's months so far — so that one
+static layer serves every period.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ sim.use_cjk_font()  # before any figure: matplotlib's sans-serif is Noto Sans CJ
 
 DPI = 84
 CELL_PT = 6.5  # the size of the numbers in the heatmap and on the tiles, points
+TITLE_PT = 9  # the titles that name the period (the whole horizon, or the months so far): written by Pillow
 
 # static layers by what fixes them (case, language, baseline, axis range), per drawing process; one
 # redraw at a time paints over a layer (sessions' threads draw here when the app runs in one process)
@@ -76,13 +79,14 @@ def _top(values) -> float:
 
 def _to_png(canvas, texts: list) -> bytes:
     """The canvas as PNG bytes with ``texts`` [(x, y in display pixels from the bottom left, text,
-    colour)] written over it, centred."""
+    colour[, size in points])] written over it, centred."""
     from PIL import Image, ImageDraw
 
     w, h = canvas.get_width_height()
     img = Image.frombuffer("RGBA", (w, h), bytes(canvas.buffer_rgba()), "raw", "RGBA", 0, 1).copy()
-    draw, font = ImageDraw.Draw(img), _font(CELL_PT * DPI / 72)
-    for x, y, text, ink in texts:
+    draw = ImageDraw.Draw(img)
+    for x, y, text, ink, *size in texts:
+        font = _font((size[0] if size else CELL_PT) * DPI / 72)
         if "\n" in text:
             draw.multiline_text((x, h - y), text, font=font, fill=ink, anchor="mm", align="center", spacing=1)
         else:
@@ -90,6 +94,12 @@ def _to_png(canvas, texts: list) -> bytes:
     out = io.BytesIO()
     img.save(out, format="png", compress_level=1)
     return out.getvalue()
+
+
+def _centre(text, canvas) -> tuple:
+    """Where matplotlib would centre ``text`` (an animated title, left out of the drawing), display pixels."""
+    box = text.get_window_extent(canvas.get_renderer())
+    return (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
 
 
 def _market_static(case, base, lang: str, top: float) -> dict:
@@ -108,10 +118,10 @@ def _market_static(case, base, lang: str, top: float) -> dict:
     ax0.barh(y + 0.2, [base.funnel[s] for s in stages], height=0.4, color=BASE, alpha=0.55, label=tr("baseline", lang))
     mine = ax0.barh(y - 0.2, np.zeros(len(stages)), height=0.4, color=CURRENT, label=tr("current", lang))
     ax0.set_xlim(0, top)
-    ax0.set_yticks(y, [stage_label(s, lang) for s in stages], fontsize=8)
+    ax0.set_yticks(y, [wrap(stage_label(s, lang), 16) for s in stages], fontsize=8)  # "large-scale application"
     ax0.set_xlabel(tr("scenarios", lang), fontsize=8)
     ax0.tick_params(axis="x", labelsize=8)
-    ax0.set_title(tr("funnel", lang), fontsize=9)
+    ax0.set_title(tr("funnel", lang), fontsize=TITLE_PT)  # its place: the text depends on the period
     legend = ax0.legend(fontsize=7, frameon=False, loc="lower right")
     ax0.spines[["top", "right"]].set_visible(False)
     # domains × stages
@@ -120,7 +130,7 @@ def _market_static(case, base, lang: str, top: float) -> dict:
     ax1.set_xticks(range(len(stages)), [stage_label(s, lang) for s in stages], fontsize=7, rotation=35, ha="right")
     names = [d.zh if lang == "zh" else d.en for d in case.domains]
     ax1.set_yticks(range(n_dom), [nm if len(nm) <= 16 else nm[:15] + "…" for nm in names], fontsize=7)
-    ax1.set_title(tr("domains", lang), fontsize=9)
+    ax1.set_title(tr("domains", lang), fontsize=TITLE_PT)
     # cities as a grid of tiles
     ax2 = fig.add_subplot(gs[2])
     cities = list(case.cities)
@@ -134,26 +144,28 @@ def _market_static(case, base, lang: str, top: float) -> dict:
     ax2.set_xlim(0, cols)
     ax2.set_ylim(0, rows_n)
     ax2.set_axis_off()
-    ax2.set_title(tr("cities", lang), fontsize=9)
-    for artist in [*mine, legend, image, *tiles]:
+    ax2.set_title(tr("cities", lang), fontsize=TITLE_PT)
+    for artist in [*mine, legend, image, *tiles, ax0.title, ax1.title, ax2.title]:
         artist.set_animated(True)  # left out of the static layer
     canvas.draw()
+    titles = [_centre(ax.title, canvas) for ax in (ax0, ax1, ax2)]
     cells = [[tuple(ax1.transData.transform((j, i))) for j in range(len(stages))] for i in range(n_dom)]
     places = [[tuple(ax2.transData.transform((x, y0 + dy))) for dy in (0.68, 0.38, 0.17)] for x, y0 in places]
     names = [wrap(c.zh if lang == "zh" else c.en, 7 if lang == "zh" else 13) for c in cities]
     return {"canvas": canvas, "background": canvas.copy_from_bbox(fig.bbox), "axes": (ax0, ax1, ax2),
             "mine": list(mine), "legend": legend, "image": image, "tiles": tiles, "cells": cells,
-            "places": places, "names": names, "cmap": colormaps["Blues"]}
+            "places": places, "names": names, "cmap": colormaps["Blues"], "titles": titles}
 
 
-def market_png(case, view, base, lang: str) -> bytes:
+def market_png(case, view, base, lang: str, so_far: str | None = None) -> bytes:
     """The funnel (yours against the baseline), domains × stages, and the cities as a grid: tiles
-    coloured by scenarios landed, framed in red where P(pilot zone) ≥ 50 %."""
+    coloured by scenarios landed, framed in red where P(pilot zone) ≥ 50 %. Over the whole horizon, or
+    with ``so_far`` (a month) to that month: ``view`` and ``base`` then both hold the same months."""
     with _DRAWING:
-        return _market_png(case, view, base, lang)
+        return _market_png(case, view, base, lang, so_far)
 
 
-def _market_png(case, view, base, lang: str) -> bytes:
+def _market_png(case, view, base, lang: str, so_far: str | None) -> bytes:
     stages = list(FUNNEL)
     top = _top([base.funnel[s] for s in stages] + [view.funnel[s] for s in stages])
     key = ("market", case.path, case.id, lang, top, tuple(float(base.funnel[s]) for s in stages))
@@ -170,8 +182,11 @@ def _market_png(case, view, base, lang: str) -> bytes:
     st["image"].set_data(logs)
     st["image"].set_clim(float(logs.min()) if m.size else 0.0, hi)
     ax1.draw_artist(st["image"])
-    texts = [(*st["cells"][i][j], f"{m[i, j]:.0f}", "white" if logs[i, j] > 0.6 * hi else "black")
-             for i in range(m.shape[0]) for j in range(m.shape[1])]
+    texts = [(*st["titles"][0], tr("funnel", lang, so_far), "black", TITLE_PT),
+             (*st["titles"][1], tr("domains", lang, so_far), "black", TITLE_PT),
+             (*st["titles"][2], tr("cities", lang, so_far), "black", TITLE_PT)]
+    texts += [(*st["cells"][i][j], f"{m[i, j]:.0f}", "white" if logs[i, j] > 0.6 * hi else "black")
+              for i in range(m.shape[0]) for j in range(m.shape[1])]
     landed = view.cities["landed"].to_numpy(dtype=float)
     zones = view.cities["p_zone"].to_numpy(dtype=float)
     vmax = max(1.0, float(landed.max()))
@@ -201,24 +216,24 @@ def _fiscal_static(base, lang: str, levers: tuple, lo: float, hi: float, scale: 
     ax.set_yticks(y, labels, fontsize=8)
     ax.set_xlabel(tr("wan", lang), fontsize=8)
     ax.tick_params(axis="x", labelsize=8)
-    ax.set_title(tr("fiscal", lang), fontsize=9)
+    ax.set_title(tr("fiscal", lang), fontsize=TITLE_PT)
     legend = ax.legend(fontsize=7, frameon=False, loc="lower right")
     ax.spines[["top", "right"]].set_visible(False)
-    for artist in [*mine, legend]:
+    for artist in [*mine, legend, ax.title]:
         artist.set_animated(True)
     canvas.draw()
     return {"canvas": canvas, "background": canvas.copy_from_bbox(fig.bbox), "ax": ax, "mine": list(mine),
-            "legend": legend}
+            "legend": legend, "title": _centre(ax.title, canvas)}
 
 
-def fiscal_png(case, view, base, lang: str) -> bytes:
-    """Net fiscal spending by lever over the horizon: yours against the baseline (万元 in Chinese, CNY m
-    in English; receipts subtracted, so a bar may point left)."""
+def fiscal_png(case, view, base, lang: str, so_far: str | None = None) -> bytes:
+    """Net fiscal spending by lever over the horizon (or to the month ``so_far``): yours against the
+    baseline (万元 in Chinese, CNY m in English; receipts subtracted, so a bar may point left)."""
     with _DRAWING:
-        return _fiscal_png(case, view, base, lang)
+        return _fiscal_png(case, view, base, lang, so_far)
 
 
-def _fiscal_png(case, view, base, lang: str) -> bytes:
+def _fiscal_png(case, view, base, lang: str, so_far: str | None) -> bytes:
     levers = sorted(set(view.fiscal_by_lever.index) | set(base.fiscal_by_lever.index))
     levers = tuple(lv for lv in levers
                    if abs(view.fiscal_by_lever.get(lv, 0)) > 0 or abs(base.fiscal_by_lever.get(lv, 0)) > 0)
@@ -234,4 +249,4 @@ def _fiscal_png(case, view, base, lang: str) -> bytes:
         bar.set_width(float(view.fiscal_by_lever.get(lv, 0)) / scale)
         ax.draw_artist(bar)
     ax.draw_artist(st["legend"])
-    return _to_png(canvas, [])
+    return _to_png(canvas, [(*st["title"], tr("fiscal", lang, so_far), "black", TITLE_PT)])

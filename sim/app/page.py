@@ -7,10 +7,11 @@ of replicate digests keyed by the parameter values (:mod:`sim.app.compute`).
 
 A change of any control starts a background computation (``solara.use_thread``) that asks the shared
 runner (:mod:`sim.app.runner`) for the full set of replicates and redraws progressively: first the
-targets and the scoreboard from the quick replicate part-way (the months computed so far, the years
-completed), then from the quick replicate finished, refined as more replicates finish, and finally
-everything from the full set. Until then the parts not yet redrawn (market, fiscal cost) keep the
-previous drawing, greyed out, and the status line says how far the answer has come. A newer change
+targets, the scoreboard, the market and the costs from the quick replicate part-way (the months
+computed so far, the years completed; the market and costs against the baseline's quick replicate at
+the same month, titled "provisional: to" that month), then from the quick replicate finished, refined as
+more replicates finish, and finally everything from the full set. The status line says how far the
+answer has come; a part not yet redrawn keeps the previous drawing, greyed out. A newer change
 cancels the computation: the runs nobody else waits for are dropped or stopped at their next month,
 so a student dragging a slider does not queue full computations. The baseline (the case as published)
 is computed once per server and shared. Each drawing (aggregate, scoreboard, figures) is made in the
@@ -28,7 +29,7 @@ import time
 import solara
 
 from sim.app import charts
-from sim.app.compute import Cancelled, aggregate, case_key, preview
+from sim.app.compute import Cancelled, aggregate, aggregate_partial, case_key, partials_by_month, preview
 from sim.app.controls import control_notes, controls, env_settings, presets
 from sim.app.runner import Runner
 from sim.app.text import t
@@ -68,6 +69,7 @@ class Shared:
         self.full = max(1, settings["replicates"])
         self.seed = settings["seed"]
         self._base = None
+        self._by_month, self._at = None, {}  # the baseline's quick replicates at every month, views by month
         self._base_lock = threading.Lock()
         self.css = CSS + font_css(self.page_text())
 
@@ -91,6 +93,16 @@ class Shared:
                 self._base = aggregate(self.runner.digests(self.case, self.full, self.seed))
             return self._base
 
+    def base_at(self, months: int):
+        """The baseline's quick replicates stepped ``months`` months, as a provisional view: what a setting's
+        provisional answer at that month is compared with (its market and costs so far), month for month."""
+        with self._base_lock:
+            if self._by_month is None:
+                self._by_month = [partials_by_month(self.case, r, self.seed) for r in range(self.quick())]
+            if months not in self._at:
+                self._at[months] = aggregate_partial([ps[months - 1] for ps in self._by_month])
+            return self._at[months]
+
     def warm_up(self) -> None:
         """Start the worker processes (each run process steps a model one month: its lazy imports), compute
         the baseline, and draw the targets figure's static layers in each drawing process (both languages;
@@ -98,6 +110,7 @@ class Shared:
         all of it ready."""
         self.runner.warm_up(self.case)
         base = self.baseline()
+        self.base_at(1)
         first = [preview(self.case, r, self.seed) for r in range(self.quick())]  # the baseline's first answer
         for lang in ("zh", "en"):
             self.runner.call_each(charts.prepare, self.case, base, lang, first)
@@ -148,8 +161,9 @@ FIRST, REFINE, FULL = 0, 1, 2
 def redraw(S: Shared, values: dict, lang: str, cancel: threading.Event, publish, previous: dict | None = None) -> dict:
     """Compute and draw progressively (see the module docstring), ``publish`` each drawing and return
     the final one; ``previous``: the drawing shown now, whose market and cost stay (greyed) until this
-    setting's are drawn — from its first finished replicates (beside their targets, in another drawing
-    process: published again when they come), then from the full set. The drawings are made in the
+    setting's are drawn — so far, with a provisional answer part-way; from its first finished replicates
+    (beside their targets, in another drawing process: published again when they come); then from the
+    full set. The drawings are made in the
     drawing processes and shared with sessions that chose the same setting
     (:meth:`sim.app.runner.Runner.shared`)."""
     base = S.baseline()
@@ -159,6 +173,7 @@ def redraw(S: Shared, values: dict, lang: str, cancel: threading.Event, publish,
     keep = previous or {}
     shown, shown_at, last = None, 0.0, None
     market: dict = {}  # this setting's market and fiscal figures from its first finished replicates
+    so_far: dict = {}  # before those: its market, fiscal figures and costs to the month last drawn
     aside = not S.runner.in_thread  # drawn in another drawing process at once (in-thread: with the targets)
     started = False  # the market's drawing aside
 
@@ -201,19 +216,27 @@ def redraw(S: Shared, values: dict, lang: str, cancel: threading.Event, publish,
                     threading.Thread(target=draw_market, args=(items, ids), daemon=True,
                                      name="scensim-market").start()
                 d = S.runner.shared(key + ("part", ids, stage[1], here), charts.drawing, S.case, items, base, lang,
-                                    whole, False, here, priority=FIRST if shown is None else REFINE, cancel=cancel)
+                                    whole, False, here, None if whole else S.base_at(stage[1]),
+                                    priority=FIRST if shown is None else REFINE, cancel=cancel)
                 if here:
                     market.update(market=d["market"], fiscal=d["fiscal"])
-                out = with_market({"n": len(items), "final": False, "months": None if whole else stage[1],
-                                   "runs_done": len(done), "costs": keep.get("costs"), **d,
-                                   "market": keep.get("market"), "fiscal": keep.get("fiscal"), "stale": True})
+                if not whole and "market" in d:  # this setting's market and costs so far
+                    so_far.update(market=d["market"], fiscal=d["fiscal"], costs=d["costs"])
+                out = {"n": len(items), "final": False, "months": None if whole else stage[1], "runs_done": len(done),
+                       "costs": keep.get("costs"), **d, "market": keep.get("market"), "fiscal": keep.get("fiscal"),
+                       "stale": True}
+                if so_far:  # until the whole horizon's come: the months so far, not the previous setting's
+                    out.update(market=so_far["market"], fiscal=so_far["fiscal"], stale=False)
+                    if not whole:
+                        out["costs"] = so_far["costs"]
+                out = with_market(out)
                 if cancel.is_set():
                     raise Cancelled()
                 publish(out)
                 shown, shown_at, last = stage, time.monotonic(), out
                 continue  # more may have arrived while drawing
-            if last is not None and last["stale"] and "market" in market:  # this setting's market came
-                last = with_market(last)
+            if last is not None and "market" in market and last["market"] is not market["market"]:
+                last = with_market(last)  # this setting's whole-horizon market came
                 publish(last)
                 continue
             comp.wait(0.1)  # also how soon a newer setting (cancel) is noticed

@@ -21,9 +21,12 @@ TEXT = {
     "fiscal_cost": ("财政净支出", "Net fiscal spending"),
     "owner_cost": ("公共场景方自付试点费用", "Public owners' own pilot payments"),
     "public_cost": ("公共支出合计", "Total public cost"),
-    "cost_note": ("全期合计，各重复均值。财政净支出：各政策工具支出和促进中心人员经费，减股权退出收回；公共场景方自付：省直部门、市州政府和国企"
+    "cost_whole": ("全期合计，各重复均值。", "Whole horizon, mean over replicates. "),
+    "cost_so_far": ("初步：至 {month} 的合计，与基准同期相比。", "Provisional: totals to {month}, against the baseline's same "
+                    "months. "),
+    "cost_note": ("财政净支出：各政策工具支出和促进中心人员经费，减股权退出收回；公共场景方自付：省直部门、市州政府和国企"
                   "为自己落地试点支付的份额（试点预算 × 场景方出资比例）。",
-                  "Whole horizon, mean over replicates. Net fiscal spending: every lever's payments and the "
+                  "Net fiscal spending: every lever's payments and the "
                   "promotion centre's staff, less equity proceeds. Public owners' own payments: the share of their "
                   "own landed pilots that departments, city governments and SOEs pay (pilot budget × opener's "
                   "payment share)."),

@@ -103,8 +103,9 @@ def money(cny: float, lang: str) -> str:
     return f"{cny / 1e8:,.2f} 亿元" if lang == "zh" else f"CNY {cny / 1e6:,.0f} m"
 
 
-def costs_html(view, base, lang: str) -> str:
-    """Net fiscal spending, public owners' own pilot payments and their sum (whole horizon, mean)."""
+def costs_html(view, base, lang: str, so_far: str | None = None) -> str:
+    """Net fiscal spending, public owners' own pilot payments and their sum (whole horizon, mean; or
+    with ``so_far``, a month, to that month: ``view`` and ``base`` then both hold the same months)."""
     rows = [("fiscal_cost", view.fiscal_cny, base.fiscal_cny),
             ("owner_cost", view.public_owner_cny, base.public_owner_cny),
             ("public_cost", view.total_public_cny, base.total_public_cny)]
@@ -120,4 +121,6 @@ def costs_html(view, base, lang: str) -> str:
     return ("<table style='border-collapse:collapse;font-size:13px'>"
             f"<tr><th></th><th style='padding:2px 8px'>{t('current', lang)}</th><th style='padding:2px 8px'>"
             f"{t('baseline', lang)}</th></tr>{body}</table>"
-            f"<div style='font-size:11px;color:#555;max-width:420px'>{t('cost_note', lang)}</div>")
+            f"<div style='font-size:11px;color:#555;max-width:420px'>"
+            f"{t('cost_whole', lang) if so_far is None else t('cost_so_far', lang).format(month=so_far)}"
+            f"{t('cost_note', lang)}</div>")
