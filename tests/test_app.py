@@ -345,6 +345,7 @@ def test_redraw_with_worker_processes_draws_provisional_answers_first(monkeypatc
         shown = []
         page.redraw(S, values, "en", threading.Event(), shown.append)
         assert shown[-1]["final"] and shown[-1]["n"] == 3 and not any(o["final"] for o in shown[:-1])
+        assert shown[-1]["market_months"] is None  # the full set's market: the whole horizon
         stages = [(o.get("runs_done", 3), o["months"] or S.case.n_months) for o in shown]
         assert stages == sorted(stages)
         for o in shown[:-1]:
@@ -353,6 +354,7 @@ def test_redraw_with_worker_processes_draws_provisional_answers_first(monkeypatc
             if o["months"] is not None:  # part-way: this setting's market and costs so far
                 month = charts.case_months(S.case)[o["months"] - 1]
                 assert not o["stale"] and o["market"][:4] == b"\x89PNG" and f"to {month}" in o["costs"]
+                assert o["market_months"] == o["months"]
             elif not o["stale"]:  # finished replicates: their own market, drawn aside
                 assert o["market"][:4] == b"\x89PNG" and o["fiscal"][:4] == b"\x89PNG"
         cancel = threading.Event()

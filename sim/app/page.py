@@ -160,7 +160,8 @@ FIRST, REFINE, FULL = 0, 1, 2
 
 def redraw(S: Shared, values: dict, lang: str, cancel: threading.Event, publish, previous: dict | None = None) -> dict:
     """Compute and draw progressively (see the module docstring), ``publish`` each drawing and return
-    the final one; ``previous``: the drawing shown now, whose market and cost stay (greyed) until this
+    the final one (``market_months``: the months the market and fiscal figures cover, None for the whole
+    horizon); ``previous``: the drawing shown now, whose market and cost stay (greyed) until this
     setting's are drawn — so far, with a provisional answer part-way; from its first finished replicates
     (beside their targets, in another drawing process: published again when they come); then from the
     full set. The drawings are made in the
@@ -189,7 +190,7 @@ def redraw(S: Shared, values: dict, lang: str, cancel: threading.Event, publish,
 
     def with_market(out: dict) -> dict:
         if "market" in market:
-            return {**out, "market": market["market"], "fiscal": market["fiscal"], "stale": False}
+            return {**out, "market": market["market"], "fiscal": market["fiscal"], "market_months": None, "stale": False}
         return out
 
     try:
@@ -200,7 +201,7 @@ def redraw(S: Shared, values: dict, lang: str, cancel: threading.Event, publish,
             if len(done) == S.full:
                 d = S.runner.shared(key + ("full", S.full), charts.drawing, S.case, [done[r] for r in range(S.full)],
                                     base, lang, True, True, priority=FIRST if shown is None else FULL, cancel=cancel)
-                out = {"n": S.full, "final": True, "months": None, **d, "stale": False}
+                out = {"n": S.full, "final": True, "months": None, **d, "market_months": None, "stale": False}
                 if cancel.is_set():
                     raise Cancelled()
                 publish(out)
@@ -221,12 +222,12 @@ def redraw(S: Shared, values: dict, lang: str, cancel: threading.Event, publish,
                 if here:
                     market.update(market=d["market"], fiscal=d["fiscal"])
                 if not whole and "market" in d:  # this setting's market and costs so far
-                    so_far.update(market=d["market"], fiscal=d["fiscal"], costs=d["costs"])
+                    so_far.update(market=d["market"], fiscal=d["fiscal"], costs=d["costs"], months=stage[1])
                 out = {"n": len(items), "final": False, "months": None if whole else stage[1], "runs_done": len(done),
                        "costs": keep.get("costs"), **d, "market": keep.get("market"), "fiscal": keep.get("fiscal"),
                        "stale": True}
                 if so_far:  # until the whole horizon's come: the months so far, not the previous setting's
-                    out.update(market=so_far["market"], fiscal=so_far["fiscal"], stale=False)
+                    out.update(market=so_far["market"], fiscal=so_far["fiscal"], market_months=so_far["months"], stale=False)
                     if not whole:
                         out["costs"] = so_far["costs"]
                 out = with_market(out)
