@@ -245,11 +245,17 @@ def test_a_provisional_drawing_shows_the_market_and_costs_so_far_against_the_bas
     mine = partials_by_month(small.with_params({"vouchers.share": 0.6}), 0, 1)
     k = 12
     month = charts.case_months(small)[k - 1]
+    outs = {}
     for lang, words in (("en", f"to {month}"), ("zh", f"至 {month}")):
-        out = charts.drawing(small, [mine[k - 1]], base, lang, False, False, False, aggregate_partial([base_parts[k - 1]]))
+        out = outs[lang] = charts.drawing(small, [mine[k - 1]], base, lang, False, False, False,
+                                          aggregate_partial([base_parts[k - 1]]))
         assert out["market"][:4] == b"\x89PNG" and out["fiscal"][:4] == b"\x89PNG" and words in out["costs"]
     other = charts.drawing(small, [mine[k - 1]], base, "en", False, False, False, aggregate_partial([base_parts[k]]))
     assert "market" not in other and "costs" not in other
+    aside = charts.so_far_drawing(small, [mine[k - 1]], aggregate_partial([base_parts[k - 1]]), "en")
+    assert aside == {key: outs["en"][key] for key in ("market", "fiscal", "costs")}  # drawn aside: the same
+    with pytest.raises(ValueError):
+        charts.so_far_drawing(small, [mine[k - 1]], aggregate_partial([base_parts[k]]), "en")
     mc._STATIC.clear()
     view, at = aggregate_partial([mine[k - 1]]), aggregate_partial([base_parts[k - 1]])
     provisional = mc.market_png(small, view, at, "en", month)
@@ -351,10 +357,11 @@ def test_redraw_with_worker_processes_draws_provisional_answers_first(monkeypatc
         for o in shown[:-1]:
             assert o["months"] is None or 0 < o["months"] < S.case.n_months
             assert len(o["targets"]) > 0 and "scoreboard" in o["scoreboard"]
-            if o["months"] is not None:  # part-way: this setting's market and costs so far
-                month = charts.case_months(S.case)[o["months"] - 1]
-                assert not o["stale"] and o["market"][:4] == b"\x89PNG" and f"to {month}" in o["costs"]
-                assert o["market_months"] == o["months"]
+            if o["months"] is not None and o["stale"]:  # part-way, before its market so far came
+                assert o["market"] is None  # the previous drawing's (none here), greyed
+            elif o["months"] is not None:  # part-way: this setting's market and costs so far (drawn aside)
+                month = charts.case_months(S.case)[o["market_months"] - 1]
+                assert o["market"][:4] == b"\x89PNG" and f"to {month}" in o["costs"] and o["market_months"] <= o["months"]
             elif not o["stale"]:  # finished replicates: their own market, drawn aside
                 assert o["market"][:4] == b"\x89PNG" and o["fiscal"][:4] == b"\x89PNG"
         cancel = threading.Event()

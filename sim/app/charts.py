@@ -258,12 +258,29 @@ def drawing(case, items: list, base, lang: str, whole: bool, final: bool, market
     if whole:
         out["costs"] = costs_html(view, base, lang)
     elif view.funnel is not None and base_so_far is not None and base_so_far.months == view.months:
-        so_far = case_months(case)[view.months - 1]
-        out["costs"] = costs_html(view, base_so_far, lang, so_far)
-        out.update(_market(case, view, base_so_far, lang, so_far))
+        out.update(_so_far(case, view, base_so_far, lang))
     if final or (market and whole):
         out.update(_market(case, view, base, lang))
     return out
+
+
+def so_far_drawing(case, items: list, base_so_far, lang: str) -> dict:
+    """The market, fiscal figures and costs of partials ``items`` at one month, against the baseline's
+    view at the same month (``base_so_far``): drawn beside a provisional answer's targets, in another
+    drawing process, so that its first answer does not wait for them."""
+    from sim.app.compute import aggregate_partial
+
+    view = aggregate_partial(items)
+    return _so_far(case, view, base_so_far, lang)
+
+
+def _so_far(case, view, base_so_far, lang: str) -> dict:
+    if view.funnel is None or base_so_far is None or base_so_far.funnel is None or base_so_far.months != view.months:
+        raise ValueError("the market so far needs partials and a baseline at one month")
+    from sim.app.widgets import costs_html
+
+    so_far = case_months(case)[view.months - 1]
+    return {"costs": costs_html(view, base_so_far, lang, so_far), **_market(case, view, base_so_far, lang, so_far)}
 
 
 def market_drawing(case, items: list, base, lang: str) -> dict:

@@ -174,7 +174,7 @@ def redraw(S: Shared, values: dict, lang: str, cancel: threading.Event, publish,
     keep = previous or {}
     shown, shown_at, last = None, 0.0, None
     market: dict = {}  # this setting's market and fiscal figures from its first finished replicates
-    so_far: dict = {}  # before those: its market, fiscal figures and costs to the month last drawn
+    so_far = [None, False]  # before those: its market, fiscal figures and costs to a month (a dict); drawing one?
     aside = not S.runner.in_thread  # drawn in another drawing process at once (in-thread: with the targets)
     started = False  # the market's drawing aside
 
@@ -188,9 +188,26 @@ def redraw(S: Shared, values: dict, lang: str, cancel: threading.Event, publish,
             return
         comp.changed.set()
 
+    def draw_so_far(items, ids, months):
+        try:
+            d = S.runner.shared(key + ("so far", ids, months), charts.so_far_drawing, S.case, items, S.base_at(months),
+                                lang, priority=REFINE, cancel=cancel)
+            so_far[0] = {**d, "months": months}  # one assignment: the loop reads it whole
+        except Exception:  # cancelled, or the full set's drawing draws the same figures and shows the error
+            pass
+        finally:
+            so_far[1] = False
+        comp.changed.set()
+
     def with_market(out: dict) -> dict:
-        if "market" in market:
+        if "market" in market:  # the whole horizon's
             return {**out, "market": market["market"], "fiscal": market["fiscal"], "market_months": None, "stale": False}
+        now = so_far[0]
+        if now is None:
+            return out
+        out = {**out, "market": now["market"], "fiscal": now["fiscal"], "market_months": now["months"], "stale": False}
+        if out["months"] is not None:  # part-way: the costs so far too (once whole, the drawing's own)
+            out["costs"] = now["costs"]
         return out
 
     try:
@@ -217,27 +234,27 @@ def redraw(S: Shared, values: dict, lang: str, cancel: threading.Event, publish,
                     threading.Thread(target=draw_market, args=(items, ids), daemon=True,
                                      name="scensim-market").start()
                 d = S.runner.shared(key + ("part", ids, stage[1], here), charts.drawing, S.case, items, base, lang,
-                                    whole, False, here, None if whole else S.base_at(stage[1]),
+                                    whole, False, here, None if whole or aside else S.base_at(stage[1]),
                                     priority=FIRST if shown is None else REFINE, cancel=cancel)
                 if here:
                     market.update(market=d["market"], fiscal=d["fiscal"])
-                if not whole and "market" in d:  # this setting's market and costs so far
-                    so_far.update(market=d["market"], fiscal=d["fiscal"], costs=d["costs"], months=stage[1])
-                out = {"n": len(items), "final": False, "months": None if whole else stage[1], "runs_done": len(done),
-                       "costs": keep.get("costs"), **d, "market": keep.get("market"), "fiscal": keep.get("fiscal"),
-                       "stale": True}
-                if so_far:  # until the whole horizon's come: the months so far, not the previous setting's
-                    out.update(market=so_far["market"], fiscal=so_far["fiscal"], market_months=so_far["months"], stale=False)
-                    if not whole:
-                        out["costs"] = so_far["costs"]
-                out = with_market(out)
+                if not whole and "market" in d:  # in-thread: the market and costs so far with the targets
+                    so_far[0] = {"market": d["market"], "fiscal": d["fiscal"], "costs": d["costs"], "months": stage[1]}
+                out = with_market({"n": len(items), "final": False, "months": None if whole else stage[1],
+                                   "runs_done": len(done), "costs": keep.get("costs"), **d, "market": keep.get("market"),
+                                   "fiscal": keep.get("fiscal"), "stale": True})
                 if cancel.is_set():
                     raise Cancelled()
                 publish(out)
                 shown, shown_at, last = stage, time.monotonic(), out
+                if not whole and aside and not market and not so_far[1] and \
+                        (so_far[0] is None or so_far[0]["months"] < stage[1]):
+                    so_far[1] = True  # its market and costs so far: drawn aside, after its first answer
+                    threading.Thread(target=draw_so_far, args=(items, ids, stage[1]), daemon=True,
+                                     name="scensim-so-far").start()
                 continue  # more may have arrived while drawing
-            if last is not None and "market" in market and last["market"] is not market["market"]:
-                last = with_market(last)  # this setting's whole-horizon market came
+            if last is not None and with_market(last)["market"] is not last["market"]:
+                last = with_market(last)  # this setting's market came: so far, or the whole horizon's
                 publish(last)
                 continue
             comp.wait(0.1)  # also how soon a newer setting (cancel) is noticed
