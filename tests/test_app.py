@@ -754,8 +754,10 @@ def test_a_lane_gives_its_pool_one_task_per_process_by_priority_then_arrival_and
 
     pool = FakePool(1)
     lane = Lane(pool, 1)
+    assert lane.free()
     futures = {name: lane.submit(prio, str, name) for name, prio in [("a", 1), ("b", 1), ("c", 0), ("d", 0), ("e", 1)]}
     assert [args for args, _ in pool.given] == [("a",)]  # the pool's only process took the first; the rest wait
+    assert not lane.free()
     assert futures["d"].cancel() and not futures["a"].cancel()  # waiting: dropped; started: runs to its end
     order = []
     while len(order) < len(pool.given):
@@ -763,7 +765,7 @@ def test_a_lane_gives_its_pool_one_task_per_process_by_priority_then_arrival_and
         order.append(args[0])
         f.set_result(args[0].upper())
     assert order == ["a", "c", "b", "e"]  # priority 0 before 1, then first come first served; "d" never ran
-    assert futures["c"].result() == "C" and futures["d"].cancelled() and lane.busy == 0
+    assert futures["c"].result() == "C" and futures["d"].cancelled() and lane.busy == 0 and lane.free()
 
 
 def test_runs_go_by_replicate_so_every_session_s_first_comes_before_anyone_s_second(small):

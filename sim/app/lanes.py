@@ -40,6 +40,11 @@ class Lane:
         self._feed()
         return f
 
+    def free(self) -> bool:
+        """Whether a process is free and no task waits."""
+        with self._lock:
+            return self.busy < self.size and not self.waiting
+
     def queued(self) -> int:
         """Tasks waiting (cancelled ones included until their turn comes)."""
         with self._lock:

@@ -247,9 +247,11 @@ def redraw(S: Shared, values: dict, lang: str, cancel: threading.Event, publish,
                     raise Cancelled()
                 publish(out)
                 shown, shown_at, last = stage, time.monotonic(), out
-                if not whole and aside and not market and not so_far[1] and \
+                if not whole and aside and not market and not so_far[1] and S.runner.drawing_free() and \
                         (so_far[0] is None or so_far[0]["months"] < stage[1]):
-                    so_far[1] = True  # its market and costs so far: drawn aside, after its first answer
+                    # its market and costs so far: drawn aside after its first answer, while a drawing process is
+                    # free (a class's first answers come first: these wait for the whole horizon's instead)
+                    so_far[1] = True
                     threading.Thread(target=draw_so_far, args=(items, ids, stage[1]), daemon=True,
                                      name="scensim-so-far").start()
                 continue  # more may have arrived while drawing

@@ -27,7 +27,8 @@ then arrival, and a waiting task nobody needs any more (the student moved on) is
 replicate: every session's first replicate before anyone's second. Drawings: a setting's first
 drawing, then refinements, then the full set's figures (the market figure is the slowest to draw).
 Grounds: a class is a burst of requests, and what a student notices is the wait for a first answer
-(issue 14). Drawings are shared (:meth:`Runner.shared`): a drawing is a function of the setting, the
+(issue 14). Why this module is long: the three pools, their order, the workers' side and the shared
+gauge are one mechanism, easier to check read together. Drawings are shared (:meth:`Runner.shared`): a drawing is a function of the setting, the
 replicates shown, how far they came and the language, so students with the same setting share it.
 """
 
@@ -220,6 +221,10 @@ class Runner:
             if self._lanes is None:
                 raise BrokenProcessPool("the runner is closed")
             return self._lanes[name]
+
+    def drawing_free(self) -> bool:
+        """Whether a drawing process is free and no drawing waits (in the calling thread: always)."""
+        return self.in_thread or self._lane("draw").free()
 
     def shared(self, key, fn, *args, priority=0, cancel: threading.Event | None = None):
         """``fn(*args)`` in the drawing processes (``workers <= 1``: here), after waiting drawings of a lower
