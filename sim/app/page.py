@@ -7,9 +7,9 @@ of replicate digests keyed by the parameter values (:mod:`sim.app.compute`).
 
 A change of any control starts a background computation (``solara.use_thread``) that asks the shared
 runner (:mod:`sim.app.runner`) for the full set of replicates and redraws progressively: first the
-targets, the scoreboard, the market and the costs from the quick replicate part-way (the months
-computed so far, the years completed; the market and costs against the baseline's quick replicate at
-the same month, titled "provisional: to" that month), then from the quick replicate finished, refined as
+targets and the scoreboard from the quick replicate part-way (the months computed so far, the years
+completed), and right after them, while a drawing process is free, its market and costs so far
+(against the baseline's quick replicate at the same month, titled "provisional: to" that month), then from the quick replicate finished, refined as
 more replicates finish, and finally everything from the full set. The status line says how far the
 answer has come; a part not yet redrawn keeps the previous drawing, greyed out. A newer change
 cancels the computation: the runs nobody else waits for are dropped or stopped at their next month,
