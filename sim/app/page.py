@@ -9,8 +9,9 @@ A change of any control starts a background computation (``solara.use_thread``) 
 runner (:mod:`sim.app.runner`) for the full set of replicates and redraws progressively: first the
 targets and the scoreboard from the quick replicate part-way (the months computed so far, the years
 completed), and right after them, while a drawing process is free, its market and costs so far
-(against the baseline's quick replicate at the same month, titled "provisional: to" that month), then from the quick replicate finished, refined as
-more replicates finish, and finally everything from the full set. The status line says how far the
+(against the baseline's quick replicate at the same month, titled "provisional: to" that month), then
+from the quick replicate finished, refined as more replicates finish, and finally everything from the
+full set. The status line says how far the
 answer has come; a part not yet redrawn keeps the previous drawing, greyed out. A newer change
 cancels the computation: the runs nobody else waits for are dropped or stopped at their next month,
 so a student dragging a slider does not queue full computations. The baseline (the case as published)
@@ -164,9 +165,8 @@ def redraw(S: Shared, values: dict, lang: str, cancel: threading.Event, publish,
     horizon); ``previous``: the drawing shown now, whose market and cost stay (greyed) until this
     setting's are drawn — so far, with a provisional answer part-way; from its first finished replicates
     (beside their targets, in another drawing process: published again when they come); then from the
-    full set. The drawings are made in the
-    drawing processes and shared with sessions that chose the same setting
-    (:meth:`sim.app.runner.Runner.shared`)."""
+    full set. The drawings are made in the drawing processes and shared with sessions that chose the
+    same setting (:meth:`sim.app.runner.Runner.shared`)."""
     base = S.baseline()
     case = S.case_for(values)
     comp = S.runner.request(case, S.seed, S.full, S.quick(), cancel=cancel)
