@@ -15,7 +15,7 @@ from collections import OrderedDict
 import numpy as np
 
 import sim
-from sim.app.figure_style import BASE, CURRENT, TARGET, neighbour_tops, nice_top, tr, wrap
+from sim.app.figure_style import BASE, CURRENT, TARGET, kept, neighbour_tops, nice_top, tr, wrap
 from sim.app.market_chart import fiscal_png, market_png
 
 sim.use_cjk_font()
@@ -57,15 +57,11 @@ def _target_tops(case, view, base) -> tuple:
 def _template(case, base, lang: str) -> tuple:
     """The template of (case, base, lang), drawn on first use: (key, its parts)."""
     key = (case.path, case.id, lang, tuple(np.quantile(base.paths[tg.id], 0.5, axis=0).tobytes() for tg in case.targets))
-    if key in _TEMPLATES:
-        _TEMPLATES.move_to_end(key)
-    else:
-        _TEMPLATES[key] = _draw_template(case, base, lang)
-        while len(_TEMPLATES) > TEMPLATES_KEEP:
-            gone, _ = _TEMPLATES.popitem(last=False)
-            for k in [k for k in _PANELS if k[0] == gone]:
-                del _PANELS[k]
-    return key, _TEMPLATES[key]
+    tpl, dropped = kept(_TEMPLATES, key, lambda: _draw_template(case, base, lang), TEMPLATES_KEEP)
+    for gone in dropped:  # its panels go with it
+        for k in [k for k in _PANELS if k[0] == gone]:
+            del _PANELS[k]
+    return key, tpl
 
 
 def _draw_template(case, base, lang: str) -> dict:
@@ -142,18 +138,14 @@ def _draw_template(case, base, lang: str) -> dict:
 
 def _panel(tkey, tpl: dict, i: int, top: float):
     """Target ``i``'s cell of the template with its y axis from 0 to ``top`` (drawn on first use)."""
-    key = (tkey, i, top)
-    if key in _PANELS:
-        _PANELS.move_to_end(key)
-        return _PANELS[key]
-    canvas, ax = tpl["canvas"], tpl["axes"][i]
-    ax.set_ylim(0, top)
-    canvas.restore_region(tpl["blank"])
-    ax.draw(canvas.get_renderer())
-    _PANELS[key] = canvas.copy_from_bbox(tpl["cells"][i])
-    while len(_PANELS) > PANELS_KEEP:
-        _PANELS.popitem(last=False)
-    return _PANELS[key]
+    def draw():
+        canvas, ax = tpl["canvas"], tpl["axes"][i]
+        ax.set_ylim(0, top)
+        canvas.restore_region(tpl["blank"])
+        ax.draw(canvas.get_renderer())
+        return canvas.copy_from_bbox(tpl["cells"][i])
+
+    return kept(_PANELS, (tkey, i, top), draw, PANELS_KEEP)[0]
 
 
 def _compose(tkey, tpl: dict, tops: tuple) -> None:

@@ -81,3 +81,16 @@ def wrap(text: str, width: int) -> str:
 def stage_label(stage: str, lang: str) -> str:
     zh, en = sim.STATE_LABELS[STAGE_STATE[stage]]
     return zh if lang == "zh" else en
+
+
+def kept(cache, key, make, keep: int):
+    """``cache[key]``, made by ``make()`` on first use; ``cache`` (an OrderedDict) keeps the last ``keep``
+    keys used. Returns (value, the keys it dropped)."""
+    dropped = []
+    if key in cache:
+        cache.move_to_end(key)
+    else:
+        cache[key] = make()
+        while len(cache) > keep:
+            dropped.append(cache.popitem(last=False)[0])
+    return cache[key], dropped

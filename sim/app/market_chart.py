@@ -24,7 +24,7 @@ from functools import cache
 import numpy as np
 
 import sim
-from sim.app.figure_style import BASE, CURRENT, TARGET, nice_top, stage_label, tr, wrap
+from sim.app.figure_style import BASE, CURRENT, TARGET, kept, nice_top, stage_label, tr, wrap
 from sim.app.compute import FUNNEL
 from sim.app.controls import LEVER_LABELS
 
@@ -42,13 +42,7 @@ _DRAWING = threading.Lock()
 
 
 def _kept(key, make):
-    if key in _STATIC:
-        _STATIC.move_to_end(key)
-    else:
-        _STATIC[key] = make()
-        while len(_STATIC) > STATIC_KEEP:
-            _STATIC.popitem(last=False)
-    return _STATIC[key]
+    return kept(_STATIC, key, make, STATIC_KEEP)[0]
 
 
 @cache
