@@ -83,34 +83,48 @@ class Recorder:
     def frame(self, month_labels, years) -> pd.DataFrame:
         """Tidy table: month, year, metric, kind, breakdown, group, value — one row per
         month × metric × group, for the total and for each breakdown the metric has."""
-        T = len(month_labels)
-        months = np.asarray(month_labels)
-        yrs = np.asarray(years)
-        parts = []
-        for metric, m in METRICS.items():
-            arr = self.flows[:, self._fi[metric]] if m.kind == "flow" else self.stocks[:, self._si[metric]]
-            blocks = [("total", ["all"], arr.sum(axis=(1, 2, 3))[:, None])]
-            if "domain" in m.dims:
-                blocks.append(("domain", self.domains, arr.sum(axis=(2, 3))[:, : len(self.domains)]))
-            if "tier" in m.dims:
-                blocks.append(("tier", self.tiers, arr.sum(axis=(1, 3))[:, : len(self.tiers)]))
-            if "city" in m.dims:
-                blocks.append(("city", self.cities, arr.sum(axis=(1, 2))[:, : len(self.cities)]))
-            for breakdown, groups, values in blocks:
-                G = len(groups)
-                parts.append(pd.DataFrame({
-                    "month": np.repeat(months, G),
-                    "year": np.repeat(yrs, G),
-                    "metric": metric,
-                    "kind": m.kind,
-                    "breakdown": breakdown,
-                    "group": np.tile(np.asarray(groups, dtype=object), T),
-                    "value": values.reshape(-1).astype(np.int64),
-                }))
-        df = pd.concat(parts, ignore_index=True)
+        df = pd.DataFrame({k: (np.asarray(v[0], dtype=object)[v[1]] if isinstance(v, tuple) else v)
+                           for k, v in self._columns(month_labels, years).items()})
         for col in ("metric", "kind", "breakdown", "group", "month"):
             df[col] = df[col].astype(str)
         return df
+
+    def _columns(self, month_labels, years) -> dict:
+        """:meth:`frame`'s columns, built whole: each label column as (sorted labels present, code
+        per row), year and value as arrays. (One small DataFrame per block and a concat took 0.17 s
+        of a Hunan replicate's 0.7 s; this takes about 0.01 s.)"""
+        T = len(month_labels)
+        blocks = []  # (metric, kind, breakdown, groups, T × G counts)
+        for metric, m in METRICS.items():
+            arr = self.flows[:, self._fi[metric]] if m.kind == "flow" else self.stocks[:, self._si[metric]]
+            blocks.append((metric, m.kind, "total", ["all"], arr.sum(axis=(1, 2, 3))[:, None]))
+            if "domain" in m.dims:
+                blocks.append((metric, m.kind, "domain", self.domains, arr.sum(axis=(2, 3))[:, : len(self.domains)]))
+            if "tier" in m.dims:
+                blocks.append((metric, m.kind, "tier", self.tiers, arr.sum(axis=(1, 3))[:, : len(self.tiers)]))
+            if "city" in m.dims:
+                blocks.append((metric, m.kind, "city", self.cities, arr.sum(axis=(1, 2))[:, : len(self.cities)]))
+        blocks = [b for b in blocks if T and len(b[3])]  # a block without rows adds no label
+        per_block = np.asarray([len(b[3]) for b in blocks], dtype=np.int64)
+
+        def coded(per_item: list, repeat) -> tuple:
+            cats = sorted(set(per_item))
+            index = {c: i for i, c in enumerate(cats)}
+            return cats, np.repeat(np.asarray([index[c] for c in per_item], dtype=np.int64), repeat)
+
+        month_cats, month_codes = np.unique(np.asarray(month_labels).astype(str), return_inverse=True)
+        group_cats, _ = coded([g for b in blocks for g in b[3]], 1)
+        gi = {g: i for i, g in enumerate(group_cats)}
+        cat = lambda parts: np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)  # noqa: E731
+        return {
+            "month": (month_cats.tolist(), cat([np.repeat(month_codes.reshape(-1), G) for G in per_block])),
+            "year": cat([np.repeat(np.asarray(years), G) for G in per_block]),
+            "metric": coded([b[0] for b in blocks], per_block * T),
+            "kind": coded([b[1] for b in blocks], per_block * T),
+            "breakdown": coded([b[2] for b in blocks], per_block * T),
+            "group": (group_cats, cat([np.tile(np.asarray([gi[g] for g in b[3]], dtype=np.int64), T) for b in blocks])),
+            "value": cat([b[4].reshape(-1) for b in blocks]).astype(np.int64),
+        }
 
 
 SERIES_CATEGORIES = ("month", "metric", "kind", "breakdown", "group")
@@ -127,5 +141,9 @@ def compact_series(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def model_series(m) -> pd.DataFrame:
-    """A model's monthly series table so far (what ``sim.run_one`` returns as ``series``), compact."""
-    return compact_series(m.recorder.frame(m.calendar.labels, m.calendar.year_of))
+    """A model's monthly series table so far (what ``sim.run_one`` returns as ``series``), compact:
+    the same table as ``compact_series(recorder.frame(...))``, its categoricals made straight from
+    the label arrays (no string column in between)."""
+    cols = m.recorder._columns(m.calendar.labels, m.calendar.year_of)
+    return pd.DataFrame({k: (pd.Categorical.from_codes(v[1], categories=v[0]) if isinstance(v, tuple) else v)
+                         for k, v in cols.items()})
