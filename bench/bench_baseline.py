@@ -31,18 +31,22 @@ else:
 
 
 def replicates(case, repeats: int) -> dict:
-    """Set-up and run ``repeats`` seed-derived replicates; medians of wall and CPU time (after a warm-up)."""
+    """Set-up and run ``repeats`` seed-derived replicates; medians of wall and CPU time (after a warm-up),
+    and of ``sim.run_one``'s wall time (the same replicate with its tables)."""
     import sim
     from sim.core.model import ScenarioMarket
 
     ScenarioMarket(case, seed=0).run()  # warm-up (numpy/scipy first-call costs)
-    wall, cpu = [], []
+    wall, cpu, tables = [], [], []
     for r in range(repeats):
         c0, t0 = time.process_time(), time.perf_counter()
         ScenarioMarket(case, seed=sim.run_seed(1, r)).run()
         wall.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
-    return {"wall": statistics.median(wall), "cpu": statistics.median(cpu)}
+        t0 = time.perf_counter()
+        sim.run_one(case, sim.run_seed(1, r))
+        tables.append(time.perf_counter() - t0)
+    return {"wall": statistics.median(wall), "cpu": statistics.median(cpu), "tables": statistics.median(tables)}
 
 
 STAGES = ("begin_month", "open_needs", "screen_needs", "publish_opportunities", "hold_matchmaking", "match", "land",
@@ -85,7 +89,8 @@ def in_turns(baseline: str, case_path: str, repeats: int, rounds: int, together:
                                       text=True).stdout.strip() or "unknown"
     print(f"{'together' if together else 'in turns'}: baseline {baseline} (commit {commit(baseline)}) and this "
           f"checkout (commit {commit(ROOT)}), {rounds} rounds of {repeats} replicates each, medians")
-    print("round  load   baseline wall / CPU    now wall / CPU      ratio wall / CPU (baseline / now)")
+    print("round  load   baseline wall / CPU / with tables    now wall / CPU / with tables    "
+          "ratio wall / CPU / with tables (baseline / now)")
     for i in range(rounds):
         cmd = lambda root: [sys.executable, __file__, "--child-root", root, "--case", case_path,  # noqa: E731
                             "--repeats", str(repeats)]
@@ -103,8 +108,9 @@ def in_turns(baseline: str, case_path: str, repeats: int, rounds: int, together:
                 out = subprocess.run(cmd(root), capture_output=True, text=True, check=True)
                 got[label] = json.loads(out.stdout.strip().splitlines()[-1])
         b, n = got["baseline"], got["now"]
-        print(f"{i + 1:5d}  {os.getloadavg()[0]:5.2f}   {b['wall']:.3f} s / {b['cpu']:.3f} s     "
-              f"{n['wall']:.3f} s / {n['cpu']:.3f} s    {b['wall'] / n['wall']:.2f}× / {b['cpu'] / n['cpu']:.2f}×")
+        print(f"{i + 1:5d}  {os.getloadavg()[0]:5.2f}   {b['wall']:.3f} s / {b['cpu']:.3f} s / {b['tables']:.3f} s     "
+              f"{n['wall']:.3f} s / {n['cpu']:.3f} s / {n['tables']:.3f} s    "
+              f"{b['wall'] / n['wall']:.2f}× / {b['cpu'] / n['cpu']:.2f}× / {b['tables'] / n['tables']:.2f}×")
 
 
 def main() -> None:

@@ -15,7 +15,8 @@ The conventions (written for doc authors in ``docs/contributing.md``):
 * ``<!-- doc: abridged -->``: compare only the lines shown, in order, ignoring table borders and spacing.
 * ``<!-- doc: exit N -->``: the block's (last) command must exit with status N (e.g. 2 for an input
   error); the others in a console block with 0.
-* ``<!-- doc: slow -->``: marks the block's test ``slow`` (it still runs by default; ``-m "not slow"`` skips it).
+* ``<!-- doc: slow -->``: marks the block's test ``slow``: the default run leaves it out, ``--slow`` runs it
+  with every block of its document (``conftest.py``).
 * In compared output, ``…`` matches any text within a line; a line of only ``…`` matches any lines.
 * ``<!-- skip: next "reason" -->`` (Sybil's own directive) skips the next block, giving the reason.
 

@@ -82,8 +82,8 @@ def _moves(c, v0) -> list:
     return ends + ([mid] if mid not in ends and mid != v0 else [])
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("case_file", ["synthetic_small.toml", "hunan_2026_2028.toml"])
+@pytest.mark.parametrize("case_file", ["synthetic_small.toml",
+                                       pytest.param("hunan_2026_2028.toml", marks=pytest.mark.slow)])
 def test_every_control_changes_the_results_or_is_idle_with_its_reason(case_file):
     """Each slider and switch of the case, as the app shows it (range from the case and the presets):
     either it is idle — greyed out with a reason in both languages — or moving it to an end of its

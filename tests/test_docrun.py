@@ -339,3 +339,34 @@ def test_docupdate_keeps_the_indentation_of_a_block_in_a_list(tmp_path):
                    encoding="utf-8")
     new, problems = docupdate.update(doc)
     assert not problems and "  ```\n  one\n  two\n  ```" in new
+
+
+def test_slow_tests_leave_the_default_run_and_come_back_with_their_documents():
+    """The default run leaves the slow tests out (and the output blocks that show what a slow block
+    printed); ``--slow`` runs exactly them plus every block of a document that holds one (its setup
+    blocks); ``--with-slow`` runs all. (Collection only, in a subprocess, on one document and one test file.)"""
+    import subprocess
+    import sys
+
+    def collected(*opts) -> set:
+        out = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-n", "0", "-p", "no:cacheprovider",
+                              "docs/cases.md", "tests/test_app_controls.py", *opts],
+                             cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stdout + out.stderr
+        return {line for line in out.stdout.splitlines() if "::" in line}
+
+    everything, default, slow = collected("--with-slow"), collected(), collected("--slow")
+    hunan = "tests/test_app_controls.py::test_every_control_changes_the_results_or_is_idle_with_its_reason[hunan_2026_2028.toml]"
+    small = hunan.replace("hunan_2026_2028", "synthetic_small")
+    text = (ROOT / "docs" / "cases.md").read_text(encoding="utf-8").splitlines()
+    blocks = {i for i in everything if i.startswith("docs/cases.md")}
+    line = {i: int(i.split("line:")[1].split(",")[0]) for i in blocks}
+    marked = {i for i in blocks if "slow" in text[line[i] - 2]}  # `<!-- doc: slow -->` just above the block
+    before = {i: max((j for j in blocks if line[j] < line[i]), key=line.get, default=None) for i in blocks}
+    shown = {i for i in blocks if "doc: output" in text[line[i] - 2] and before[i] in marked}
+    assert marked and shown and len(blocks - marked - shown) > 0
+    assert {hunan, small} <= everything
+    assert hunan not in default and small in default and not (marked | shown) & default
+    assert hunan in slow and small not in slow and blocks <= slow  # the slow blocks' document comes whole
+    assert default | slow == everything
+    assert default & slow == blocks - marked - shown
