@@ -32,9 +32,14 @@ def _doc_block(item):
     return block if isinstance(block, docrun.Block) else None
 
 
+def _in_doc(item) -> bool:
+    """A region of a document: a block, or a directive Sybil evaluates in turn (``skip: next``)."""
+    return getattr(item, "example", None) is not None
+
+
 def pytest_collection_modifyitems(config, items):
     """Marks slow doc blocks ``slow``; then the selection: by default the slow tests are left out (the
-    suite CI runs first, within its budget); ``--slow`` keeps only them, with every block of a document
+    suite CI runs first, within its budget); ``--slow`` keeps only them, with every region of a document
     that holds one (a document's blocks run in order and use each other's files); ``--with-slow``, an
     ``-m`` expression or a test named with ``::`` keep what they select."""
     previous = {}  # document → whether its last block was slow
@@ -46,14 +51,17 @@ def pytest_collection_modifyitems(config, items):
         if "slow" in block.flags or ("output" in block.flags and previous.get(item.path)):
             item.add_marker(pytest.mark.slow)
         previous[item.path] = item.get_closest_marker("slow") is not None
+    # a directive (Sybil's `skip: next`) acts on the next region evaluated: it goes where that region goes
+    for item, after in zip(reversed(items[:-1]), reversed(items[1:])):
+        if _in_doc(item) and _doc_block(item) is None and after.path == item.path and after.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
     slow = config.getoption("slow")
     if config.getoption("with_slow") or (not slow and (config.getoption("markexpr")
                                                         or any("::" in str(a) for a in config.args))):
         return
     if slow:
         docs = {item.path for item in items if _doc_block(item) is not None and item.get_closest_marker("slow")}
-        keep = [item for item in items if item.get_closest_marker("slow") or
-                (item.path in docs and _doc_block(item) is not None)]
+        keep = [item for item in items if item.get_closest_marker("slow") or (item.path in docs and _in_doc(item))]
     else:
         keep = [item for item in items if not item.get_closest_marker("slow")]
     if len(keep) < len(items):
