@@ -202,6 +202,8 @@ def test_invariants_and_money_hold_every_month_in_a_national_run():
 def test_series_table_rows_are_the_recorders_counts():
     """Each row of the tidy series table is the recorder's count for its month, metric and group
     (checked cell by cell against the dense arrays, whatever way the table is assembled)."""
+    import pandas as pd
+
     from sim.core.metrics import METRICS
 
     m = ScenarioMarket(__import__("sim").load_case(CASE_FOR_CHECK), seed=4).run()
@@ -227,3 +229,7 @@ def test_series_table_rows_are_the_recorders_counts():
                 assert np.array_equal(got, want), (metric, bd, g)
             expected += len(sub)
     assert expected == len(df)
+    # the compact table run_one returns is this table with categorical labels, built without it
+    from sim.core.recorder import compact_series, model_series
+
+    pd.testing.assert_frame_equal(model_series(m), compact_series(df.copy()), check_exact=True)

@@ -91,8 +91,8 @@ class Recorder:
 
     def _columns(self, month_labels, years) -> dict:
         """:meth:`frame`'s columns, built whole: each label column as (sorted labels present, code
-        per row), year and value as arrays. (One small DataFrame per block and a concat took 0.17 s
-        of a Hunan replicate's 0.7 s; this takes about 0.01 s.)"""
+        per row), year and value as arrays. (One small DataFrame per block and a concat took 0.24 s
+        of a Hunan replicate on an idle host; this 0.015 s — ``bench/bench_series.py``.)"""
         T = len(month_labels)
         blocks = []  # (metric, kind, breakdown, groups, T × G counts)
         for metric, m in METRICS.items():
@@ -113,9 +113,12 @@ class Recorder:
             return cats, np.repeat(np.asarray([index[c] for c in per_item], dtype=np.int64), repeat)
 
         month_cats, month_codes = np.unique(np.asarray(month_labels).astype(str), return_inverse=True)
-        group_cats, _ = coded([g for b in blocks for g in b[3]], 1)
+        group_cats = sorted({g for b in blocks for g in b[3]})
         gi = {g: i for i, g in enumerate(group_cats)}
-        cat = lambda parts: np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)  # noqa: E731
+
+        def cat(parts: list) -> np.ndarray:
+            return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
         return {
             "month": (month_cats.tolist(), cat([np.repeat(month_codes.reshape(-1), G) for G in per_block])),
             "year": cat([np.repeat(np.asarray(years), G) for G in per_block]),
