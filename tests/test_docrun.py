@@ -344,7 +344,7 @@ def test_docupdate_keeps_the_indentation_of_a_block_in_a_list(tmp_path):
 def test_slow_tests_leave_the_default_run_and_come_back_with_their_documents():
     """The default run leaves the slow tests out (and the output blocks that show what a slow block
     printed); ``--slow`` runs exactly them plus every block of a document that holds one (its setup
-    blocks); ``--with-slow`` runs all. (Collection only, in a subprocess, on one document and one test file.)"""
+    blocks); ``--with-slow`` runs all. (Collection only, in a subprocess, on two documents and one test file.)"""
     import subprocess
     import sys
 
@@ -355,12 +355,15 @@ def test_slow_tests_leave_the_default_run_and_come_back_with_their_documents():
         assert out.returncode == 0, out.stdout + out.stderr
         return {line for line in out.stdout.splitlines() if "::" in line}
 
+    def at(item: str) -> int:  # a doc region's line, from its test id `…::sybil:docs,line:N,column:1`
+        return int(item.split("line:")[1].split(",")[0])
+
     everything, default, slow = collected("--with-slow"), collected(), collected("--slow")
     hunan = "tests/test_app_controls.py::test_every_control_changes_the_results_or_is_idle_with_its_reason[hunan_2026_2028.toml]"
     small = hunan.replace("hunan_2026_2028", "synthetic_small")
     text = (ROOT / "docs" / "cases.md").read_text(encoding="utf-8").splitlines()
     blocks = {i for i in everything if i.startswith("docs/cases.md")}
-    line = {i: int(i.split("line:")[1].split(",")[0]) for i in blocks}
+    line = {i: at(i) for i in blocks}
     marked = {i for i in blocks if "slow" in text[line[i] - 2]}  # `<!-- doc: slow -->` just above the block
     before = {i: max((j for j in blocks if line[j] < line[i]), key=line.get, default=None) for i in blocks}
     shown = {i for i in blocks if "doc: output" in text[line[i] - 2] and before[i] in marked}
@@ -373,10 +376,9 @@ def test_slow_tests_leave_the_default_run_and_come_back_with_their_documents():
     # Sybil's `skip: next` skips the next region evaluated: it goes wherever that region goes (else a
     # selection would run what it skips — the README's own CI command — and skip another block instead)
     readme = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
-    skips = [i for i in everything if i.startswith("README.md") and readme[int(i.split("line:")[1].split(",")[0]) - 1]
-             .startswith("<!-- skip: next")]
+    skips = [i for i in everything if i.startswith("README.md") and readme[at(i) - 1].startswith("<!-- skip: next")]
     assert len(skips) >= 3
     for chosen in (default, slow):
         for i in skips:
-            nxt = i.replace(f"line:{i.split('line:')[1].split(',')[0]},", f"line:{int(i.split('line:')[1].split(',')[0]) + 1},")
+            nxt = i.replace(f"line:{at(i)},", f"line:{at(i) + 1},")
             assert nxt in everything and (i in chosen) == (nxt in chosen), (i, nxt)

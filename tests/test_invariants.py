@@ -204,9 +204,10 @@ def test_series_table_rows_are_the_recorders_counts():
     (checked cell by cell against the dense arrays, whatever way the table is assembled)."""
     import pandas as pd
 
+    import sim
     from sim.core.metrics import METRICS
 
-    m = ScenarioMarket(__import__("sim").load_case(CASE_FOR_CHECK), seed=4).run()
+    m = ScenarioMarket(sim.load_case(CASE_FOR_CHECK), seed=4).run()
     r = m.recorder
     df = r.frame(m.calendar.labels, m.calendar.year_of)
     assert list(df.columns) == ["month", "year", "metric", "kind", "breakdown", "group", "value"]
