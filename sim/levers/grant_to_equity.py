@@ -129,7 +129,14 @@ class GrantToEquity(Lever):
         and its own funds (the share ``bid.max_cash_share`` of its cash it will risk) plus the grant do
         not cover its outlay (grounds in the module docstring)."""
         m = self.model
-        private = m.public_signals(suppliers).get("private_round", np.zeros(len(suppliers), dtype=bool))
+        # the private round is published by other levers (finance); this lever's own signals (stakes,
+        # grants) never include it, so only the others are asked: the same "private_round" as the merged
+        # m.public_signals(suppliers) (an "or" over the levers that publish it), without computing
+        # this lever's stake bars for every bid pair
+        private = np.zeros(len(suppliers), dtype=bool)
+        for lv in m.levers.each("public_signals"):
+            if lv is not self:
+                private = private | lv.public_signals(suppliers).get("private_round", False)
         own = m.params["bid.max_cash_share"] * np.maximum(m.suppliers.cash[suppliers], 0.0)
         return ~private & (need - grant > own)
 
