@@ -221,15 +221,21 @@ class Challenge(Lever):
         lead, scn = bids.supplier[entrants], bids.scenario[entrants]
         weakest = own.copy()
         doms = self.doms[scn]
+        # each (lead, call)'s bits of the draws ("partner_pick", month, lead, call, candidate) once for all
+        # domains (the candidate's key extends them, whatever its domain)
+        prefix = m.draws.bits("partner_pick", m.t, m.suppliers.key[lead], m.scenarios.key[scn])
         for d in np.unique(doms[doms >= 0]):  # the partner each entrant would pick, domain by domain
             e = np.flatnonzero((doms == d).any(axis=1))
-            weakest[e] = np.minimum(weakest[e], self._partner_readiness(lead[e], scn[e], int(d)))
+            weakest[e] = np.minimum(weakest[e], self._partner_readiness(lead[e], scn[e], int(d), prefix[e]))
         adj[entrants] = np.where(weakest == -np.inf, -np.inf, np.minimum(0.0, weakest - own))
         return adj
 
-    def _partner_readiness(self, leads: np.ndarray, scenarios: np.ndarray, domain: int) -> np.ndarray:
+    def _partner_readiness(self, leads: np.ndarray, scenarios: np.ndarray, domain: int,
+                           prefix: np.ndarray | None = None) -> np.ndarray:
         """For many (lead, call) at once, the readiness of the partner :meth:`_pick_partner` would pick
-        in ``domain`` (−inf where there is none): the same candidates and draws, rows of leads at a time."""
+        in ``domain`` (−inf where there is none): the same candidates and draws, rows of leads at a time.
+        ``prefix``: each (lead, call)'s ``draws.bits("partner_pick", month, lead key, call key)``, if the
+        caller has them already (computed here otherwise)."""
         m = self.model
         sup = m.suppliers
         caps = m.capabilities.in_domain(domain)
@@ -242,7 +248,8 @@ class Challenge(Lever):
         rows = max(1, PARTNER_CELLS // len(caps))
         # the draws ("partner_pick", month, lead, call, candidate) of the candidates a lead can pick only:
         # each (lead, call)'s bits once, extended by the candidate's key (the same numbers as the whole grid)
-        prefix = m.draws.bits("partner_pick", m.t, sup.key[leads], m.scenarios.key[scenarios])
+        if prefix is None:
+            prefix = m.draws.bits("partner_pick", m.t, sup.key[leads], m.scenarios.key[scenarios])
         sd = m.params["owner.perception_sd"]
         for a in range(0, len(leads), rows):
             lead = leads[a:a + rows, None]

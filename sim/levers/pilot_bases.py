@@ -128,14 +128,23 @@ class PilotBases(Lever):
         bounds = np.searchsorted(domain[by_domain], np.arange(m.n_domains + 1))
         left = np.diff(bounds)
         base_domain = m.openers.domain[self.bases]
+        go = (k > 0) & (left[base_domain] > 0)  # bases that may take applicants this month
+        bases, k, base_domain = self.bases[go], k[go], base_domain[go]
+        # each such base's draws ("poc_pick", month, base, supplier) for all its domain's applicants in one
+        # call; a base ranks those still free by theirs (a keyed draw is a function of its address: the
+        # same numbers as drawing for the free ones alone, base by base)
+        size = left[base_domain]
+        first = np.cumsum(size) - size
+        pools = by_domain[np.repeat(bounds[base_domain] - first, size) + np.arange(size.sum())]
+        u_all = m.draws.uniform("poc_pick", m.t, np.repeat(m.openers.key[bases], size),
+                                m.suppliers.key[m.capabilities.supplier[c_all[pools]]])
         taken, by_base = [], []
-        for b, kb, d in zip(self.bases[k > 0], k[k > 0], base_domain[k > 0]):
+        for b, kb, d, a, n in zip(bases, k, base_domain, first, size):
             if left[d] == 0:
                 continue
-            pool = by_domain[bounds[d]:bounds[d + 1]]
-            cand = pool[free[pool]]
-            s = m.capabilities.supplier[c_all[cand]]
-            cand = cand[np.argsort(m.draws.uniform("poc_pick", m.t, m.openers.key[b], m.suppliers.key[s]))[:kb]]
+            pool = pools[a:a + n]
+            f = free[pool]
+            cand = pool[f][np.argsort(u_all[a:a + n][f])[:kb]]
             taken.append(cand)
             by_base.append(np.full(len(cand), b))
             free[cand] = False
