@@ -138,3 +138,18 @@ def test_beliefs_formed_a_batch_at_a_time_select_the_same_firms_in_the_same_orde
     at_once = cand[invest_decision(fin.success_belief(cand), p["win_multiple"], p["risk_aversion"], p["hurdle_multiple"])]
     assert 0 < len(at_once) < len(cand)
     np.testing.assert_array_equal(np.fromiter(fin._wanted(cand), dtype=np.int64), at_once)
+
+
+def test_a_firms_belief_is_the_same_bits_whatever_batch_it_is_formed_in(model):
+    """A belief is a function of the firm alone: formed on its own, at any place in a batch, or in a batch of
+    another size, it is the same float (``w @ ps`` through BLAS was not: a row's rounding depended on its
+    place in the matrix, so batches — and a machine's thread count — could change a firm's belief)."""
+    fin = model.levers["finance"]
+    firms = small_firms(model)
+    cand = np.random.default_rng(2).permutation(firms)  # distinct firms, as the lever's candidates are
+    assert len(cand) > 50
+    whole = fin.success_belief(cand)
+    alone = np.array([fin.success_belief(cand[i:i + 1])[0] for i in range(len(cand))])
+    shifted = fin.success_belief(cand[3:])
+    np.testing.assert_array_equal(alone, whole)
+    np.testing.assert_array_equal(shifted, whole[3:])

@@ -129,7 +129,11 @@ def success_belief(m, p: dict, suppliers: np.ndarray) -> np.ndarray:
     w = _normalised(log_prior(means, m.params["supply.readiness_sd"])[m.suppliers.kind[suppliers]], ll)
     tier = TIERS.index("small_cut")
     ps = m.success_prob(GRID, m.tier_required[tier], tier)
-    return w @ ps
+    # each row's weighted sum on its own (numpy's row reduction), not ``w @ ps``: BLAS computes a row's dot
+    # product with different roundings depending on the row's place in the matrix and on its thread count,
+    # so a firm's belief would depend on the batch it is formed in and on the machine's cores
+    w *= ps
+    return w.sum(axis=1)
 
 
 class Investor(ScenarioAgent):
