@@ -234,3 +234,17 @@ def test_series_table_rows_are_the_recorders_counts():
     from sim.core.recorder import compact_series, model_series
 
     pd.testing.assert_frame_equal(model_series(m), compact_series(df.copy()), check_exact=True)
+
+
+def test_a_count_without_categories_adds_to_the_not_applicable_cell_as_cell_by_cell():
+    """The recorder's shortcut for events with no domain, tier or city (one cell: add the total) counts what
+    adding them one cell at a time counts, with and without weights."""
+    from sim.core.recorder import Recorder
+
+    fast, slow = (Recorder(3, ["a", "b"], ["x"], ["c1", "c2", "c3"]) for _ in range(2))
+    for t, n, weight in ((0, 1, None), (1, 4, None), (1, 3, [2, 5, 7]), (2, 2, 9)):
+        fast.count(t, "events", n, weight=weight)
+        w = None if weight is None else np.broadcast_to(np.asarray(weight, dtype=np.int64), (n,))
+        slow.count_cells(t, "events", slow.cells(n), w)
+    np.testing.assert_array_equal(fast.flows, slow.flows)
+    assert fast.monthly("events").tolist() == [1, 4 + 14, 18]

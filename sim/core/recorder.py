@@ -43,6 +43,10 @@ class Recorder:
         """Add ``n`` events (or ``weight`` per event) of a flow metric in month ``t``."""
         if n == 0:
             return
+        if domain is None and tier is None and city is None:  # one "not applicable" cell: add the total there
+            w = n if weight is None else int(np.broadcast_to(np.asarray(weight, dtype=np.int64), (n,)).sum())
+            self.flows[(t, self._fi[metric]) + self.na] += w  # integer counts: the same as n additions
+            return
         self.count_cells(t, metric, self.cells(n, domain, tier, city), weight)
 
     def count_cells(self, t: int, metric: str, cells: np.ndarray, weight=None) -> None:
