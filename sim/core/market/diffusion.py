@@ -171,7 +171,15 @@ class Diffusion:
         start = np.zeros(len(scenarios), dtype=np.int64)  # each row's first group not yet drawn
         rows = np.flatnonzero(n_left > 0)
         while len(rows):
-            k = np.minimum(binomial_quantile(u[rows], n_left[rows, None], share[rows]), room[rows])
+            # each row's adopters not yet placed, repeated over its groups: arguments of one shape spare
+            # binomial_quantile a broadcast (np.broadcast_arrays costs microseconds every pass)
+            n_row = np.repeat(n_left[rows, None], n_groups, axis=1)
+            # a group with all the room left from it on (share 1: a row's last group with room) takes
+            # all the adopters not yet placed, Binomial(n, 1) = n — what binomial_quantile returns there,
+            # set here so that it sums the mass only, without its slower path for p = 1
+            whole = share[rows] >= 1.0
+            k = binomial_quantile(u[rows], n_row, np.where(whole, 0.0, share[rows]))
+            k = np.minimum(np.where(whole, n_row, k), room[rows])
             k[np.arange(n_groups)[None, :] < start[rows, None]] = 0  # drawn already
             hit = k > 0
             first = np.where(hit.any(axis=1), hit.argmax(axis=1), n_groups)
