@@ -255,12 +255,16 @@ class ScenarioMarket(Population, InitialStock, Opening, Matching, Pilots, Diffus
                                     "equity_portfolio_value_cny": float(value)}
 
     def _record_stocks(self) -> None:
+        """Month-end levels: scenarios by state in their recorder cells (kept by ``_scenario_cells``),
+        the capability list by domain and active suppliers by city (counted per category, then set)."""
         s, r, t = self.scenarios, self.recorder, self.t
+        cells = self._scenario_cells()
         for metric, states in (("opportunity_list", (State.PUBLISHED,)), ("running_pilots", (State.LANDED,)),
                                ("demonstration_list", (State.VALIDATED, State.SCALED))):
-            i = np.flatnonzero(among(s.state, states))
-            r.level(t, metric, len(i), s.domain[i], s.tier[i], s.city[i])
-        reg = self.suppliers.registered[self.capabilities.supplier] & self.suppliers.alive[self.capabilities.supplier]
-        r.level(t, "capability_list", int(reg.sum()), domain=self.capabilities.domain[reg])
-        alive = np.flatnonzero(self.suppliers.alive)
-        r.level(t, "active_suppliers", len(alive), city=self.suppliers.city[alive])
+            r.level_cells(t, metric, cells[among(s.state, states)])
+        sup, cap = self.suppliers, self.capabilities
+        listed = (sup.registered & sup.alive)[cap.supplier]  # registered suppliers still in business
+        r.level_counts(t, "capability_list", np.bincount(cap.domain[listed], minlength=self.n_domains),
+                       domain=np.arange(self.n_domains))
+        r.level_counts(t, "active_suppliers", np.bincount(sup.city[sup.alive], minlength=self.n_cities),
+                       city=np.arange(self.n_cities))

@@ -54,10 +54,19 @@ class Recorder:
 
     def level(self, t: int, metric: str, n: int, domain=None, tier=None, city=None) -> None:
         """Set a stock metric's month-end level from ``n`` items with their categories."""
+        self.level_cells(t, metric, self.cells(n, domain, tier, city) if n else np.zeros(0, dtype=np.int64))
+
+    def level_cells(self, t: int, metric: str, cells: np.ndarray) -> None:
+        """Set a stock metric's month-end level from one item in each of ``cells`` (from :meth:`cells`)."""
         arr = self.stocks[t, self._si[metric]].reshape(-1)  # a view: the block is contiguous
+        arr[:] = np.bincount(cells, minlength=len(arr))
+
+    def level_counts(self, t: int, metric: str, counts: np.ndarray, domain=None, tier=None, city=None) -> None:
+        """Set a stock metric's month-end level from ``counts[i]`` items in the i-th of ``len(counts)``
+        distinct categories (as for :meth:`cells`): for a level counted by one breakdown already."""
+        arr = self.stocks[t, self._si[metric]].reshape(-1)
         arr[:] = 0
-        if n:
-            arr += np.bincount(self.cells(n, domain, tier, city), minlength=len(arr))
+        arr[self.cells(len(counts), domain, tier, city)] = counts
 
     def monthly(self, metric: str, tier: int | None = None, domain: int | None = None) -> np.ndarray:
         """Monthly totals of a metric, optionally for one tier or domain."""
