@@ -174,8 +174,11 @@ class Matching:
         listed = [net.take(np.zeros(len(net), dtype=bool))]
         channels = self.levers.each("aware_pairs")
         if channels:
-            s = cap.supplier[cap.order]
-            caps = self._capability_list(self.suppliers.registered[s] & self.available(s))
+            sup = self.suppliers
+            # the list: registered suppliers available (as ``available``), judged once per supplier and
+            # read at each capability (not judged capability by capability: ~10,000 of them a month)
+            on_list = sup.registered & sup.alive & (sup.load < self.kind_capacity[sup.kind])
+            caps = self._capability_list(on_list[cap.supplier[cap.order]])
             for lever in channels:  # each channel adds the pairs it makes aware (never list × open)
                 got = lever.aware_pairs(scenarios, caps)
                 if got is None:
