@@ -80,6 +80,7 @@ class ScenarioMarket(Population, InitialStock, Opening, Matching, Pilots, Diffus
         self.running = True
         self.lottery = lottery
         self._adoptions: list[tuple] = []  # (month, scenario indices, adopters added, supplier revenue CNY)
+        self._kept_by_domain: list[np.ndarray] = []  # per batch of _adoptions: its revenue by domain (opportunity_value)
         self._scenario_cell = np.zeros(0, dtype=np.int64)  # each scenario's recorder cell (_scenario_cells)
 
         self._setup_categories()
