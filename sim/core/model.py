@@ -45,6 +45,10 @@ from sim.core.recorder import Recorder
 from sim.levers import LEVERS
 from sim.levers.base import LeverSet
 
+# State.PUBLISHED as a plain int: numpy compares an array with an IntEnum member ~3 µs slower than with
+# an int, and the open scenarios are listed ~165 times a run
+_PUBLISHED = int(State.PUBLISHED)
+
 __all__ = ["DEFAULT_CASE", "P_DROPPED", "P_FAILED", "P_MATCHED", "P_RUNNING", "P_SUCCEEDED", "Pairs", "ScenarioMarket",
            "bass_adoptions"]
 
@@ -163,7 +167,7 @@ class ScenarioMarket(Population, InitialStock, Opening, Matching, Pilots, Diffus
         return success_probability(readiness, required, self.tier_success_max[tier], self.params["pilot.success_slope"])
 
     def open_scenarios(self) -> np.ndarray:
-        return np.flatnonzero(self.scenarios.state == State.PUBLISHED)
+        return np.flatnonzero(self.scenarios.state == _PUBLISHED)
 
     @property
     def opened_by_city(self) -> np.ndarray:
