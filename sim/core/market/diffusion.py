@@ -268,8 +268,7 @@ def apportion(total: np.ndarray, weights: np.ndarray) -> np.ndarray:
     base = np.floor(raw + 1e-9).astype(np.int64)
     short = total - base.sum(axis=1)
     order = np.argsort(-(raw - base), axis=1, kind="stable")
-    rank = np.empty_like(order)
-    np.put_along_axis(rank, order, np.arange(weights.shape[1])[None, :].repeat(len(total), 0), axis=1)
+    rank = np.argsort(order, axis=1)  # each column's place in that order (the inverse permutation)
     return base + (rank < short[:, None])
 
 
