@@ -70,10 +70,12 @@ class FiscalAccounts:
         room = self.budget[line][yi] - self.spent[line][yi] - self.committed[line][yi]
         amounts = np.asarray(amounts, dtype=float)
         fits = np.cumsum(amounts) <= room + 1e-6
-        # once one item does not fit, later smaller ones may; take them greedily in order
+        # once one item does not fit, later smaller ones may; take them greedily in order (in Python
+        # floats: the same double arithmetic as numpy's, without a numpy scalar per item)
         if not fits.all():
             fits = np.zeros(len(amounts), dtype=bool)
-            for i, a in enumerate(amounts):
+            room = float(room)
+            for i, a in enumerate(amounts.tolist()):
                 if a <= room + 1e-6:
                     fits[i] = True
                     room -= a

@@ -171,7 +171,15 @@ class Diffusion:
         start = np.zeros(len(scenarios), dtype=np.int64)  # each row's first group not yet drawn
         rows = np.flatnonzero(n_left > 0)
         while len(rows):
-            k = np.minimum(binomial_quantile(u[rows], n_left[rows, None], share[rows]), room[rows])
+            # each row's adopters not yet placed, repeated over its groups: arguments of one shape spare
+            # binomial_quantile a broadcast (np.broadcast_arrays costs microseconds every pass)
+            n_row = np.repeat(n_left[rows, None], n_groups, axis=1)
+            # a group with all the room left from it on (share 1: a row's last group with room) takes
+            # all the adopters not yet placed, Binomial(n, 1) = n — what binomial_quantile returns there,
+            # set here so that it sums the mass only, without its slower path for p = 1
+            whole = share[rows] >= 1.0
+            k = binomial_quantile(u[rows], n_row, np.where(whole, 0.0, share[rows]))
+            k = np.minimum(np.where(whole, n_row, k), room[rows])
             k[np.arange(n_groups)[None, :] < start[rows, None]] = 0  # drawn already
             hit = k > 0
             first = np.where(hit.any(axis=1), hit.argmax(axis=1), n_groups)
@@ -260,22 +268,26 @@ def apportion(total: np.ndarray, weights: np.ndarray) -> np.ndarray:
     base = np.floor(raw + 1e-9).astype(np.int64)
     short = total - base.sum(axis=1)
     order = np.argsort(-(raw - base), axis=1, kind="stable")
-    rank = np.empty_like(order)
-    np.put_along_axis(rank, order, np.arange(weights.shape[1])[None, :].repeat(len(total), 0), axis=1)
+    rank = np.argsort(order, axis=1)  # each column's place in that order (the inverse permutation)
     return base + (rank < short[:, None])
 
 
 def imitation_share(adopters: np.ndarray, market: np.ndarray, same_city, same_sector, other) -> np.ndarray:
     """The adopter share among each group's contacts, I_g = Σ_h W_gh A_h / Σ_h W_gh M_h, for arrays of
     shape (scenarios, cities, sectors) and contact weights per scenario (within a group: 1). Computed from
-    the totals by city, by sector and overall, so it costs O(groups), not O(groups²)."""
+    the totals by city, by sector and overall, so it costs O(groups), not O(groups²).
+
+    The totals by city and by sector are products with vectors of ones rather than ``x.sum(axis=…)``
+    (numpy's sum over these short trailing axes costs ~25 µs an array, the product ~7): adopters and
+    market are counts, whole numbers far below 2**53, so every partial sum is exact and the totals are
+    the same numbers whatever the order of addition."""
     wc, ws, wo = (np.asarray(w, dtype=float).reshape(-1, 1, 1) for w in (same_city, same_sector, other))
 
     def contacts(x):
         x = x.astype(float)
         total = x.sum(axis=(1, 2), keepdims=True)
-        by_city = x.sum(axis=2, keepdims=True)
-        by_sector = x.sum(axis=1, keepdims=True)
+        by_city = (x @ np.ones(x.shape[2]))[:, :, None]  # = x.sum(axis=2, keepdims=True) (counts: exact)
+        by_sector = (np.ones(x.shape[1]) @ x)[:, None, :]  # = x.sum(axis=1, keepdims=True) (counts: exact)
         return wo * total + (wc - wo) * by_city + (ws - wo) * by_sector + (1.0 - wc - ws + wo) * x
 
     num, den = contacts(adopters), contacts(market)

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.base.rng import bernoulli_positions
-from sim.base.sets import in_sorted, isin
+from sim.base.sets import in_sorted
 from sim.base.vocab import State
 from sim.core.agents import bid_probability, expected_net_value, owner_score
 from sim.core.market.pilots import P_MATCHED
@@ -174,8 +174,11 @@ class Matching:
         listed = [net.take(np.zeros(len(net), dtype=bool))]
         channels = self.levers.each("aware_pairs")
         if channels:
-            s = cap.supplier[cap.order]
-            caps = self._capability_list(self.suppliers.registered[s] & self.available(s))
+            sup = self.suppliers
+            # the list: registered suppliers available (as ``available``), judged once per supplier and
+            # read at each capability (not judged capability by capability: ~10,000 of them a month)
+            on_list = sup.registered & sup.alive & (sup.load < self.kind_capacity[sup.kind])
+            caps = self._capability_list(on_list[cap.supplier[cap.order]])
             for lever in channels:  # each channel adds the pairs it makes aware (never list × open)
                 got = lever.aware_pairs(scenarios, caps)
                 if got is None:
@@ -187,8 +190,10 @@ class Matching:
         listed = Candidates(*(np.concatenate([getattr(x, f) for x in listed]) for f in CANDIDATE_FIELDS))
         both = Candidates(*(np.concatenate([getattr(net, f), getattr(listed, f)]) for f in CANDIDATE_FIELDS))
         code = both.scenario.astype(np.int64) * CAP_KEY + both.supplier
-        _, first = np.unique(code, return_index=True)  # sorted by scenario, then supplier
-        return both.take(first), isin(code[first], code[len(net):])
+        _, first, pair_of = np.unique(code, return_index=True, return_inverse=True)  # by scenario, then supplier
+        via_list = np.zeros(len(first), dtype=bool)  # a pair any channel made aware (an entry past the network's)
+        via_list[pair_of[len(net):]] = True
+        return both.take(first), via_list
 
     def pairs_for(self, suppliers: np.ndarray, scenarios: np.ndarray) -> Pairs:
         """Pairs for given suppliers and scenarios (dropping those without a capability)."""

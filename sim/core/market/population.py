@@ -271,10 +271,15 @@ class Population:
         s = self.scenarios
         recent = (s.month_published >= 0) & (s.month_published > self.t - 12)
         value = np.bincount(s.domain[recent], weights=s.budget[recent], minlength=self.n_domains).astype(float)
-        for month, scen, _n, paid in reversed(self._adoptions):
-            if month <= self.t - 12:
+        # each adoption batch's revenue by domain, made once: a batch in the log never changes, nor does a
+        # scenario's domain, so it is the same array every month (added on in the same order as before)
+        by_domain = self._kept_by_domain
+        for _month, scen, _n, paid in self._adoptions[len(by_domain):]:
+            by_domain.append(np.bincount(s.domain[scen], weights=paid, minlength=self.n_domains))
+        for i in range(len(self._adoptions) - 1, -1, -1):
+            if self._adoptions[i][0] <= self.t - 12:
                 break
-            value += np.bincount(s.domain[scen], weights=paid, minlength=self.n_domains)
+            value += by_domain[i]
         return value
 
     def entry_rate(self) -> np.ndarray:
