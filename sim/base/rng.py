@@ -189,7 +189,7 @@ def poisson_quantile(u, lam) -> np.ndarray:
     k = np.zeros(len(u), dtype=np.int64)
     us, ls = u[small], lam[small]
     k[small] = _count_below(us, np.exp(-ls), lambda j: ls / j)
-    ub, lb = u[~small], lam[~small]
+    ub, lb = u[~small], lam[~small]  # (not empty: some mean is above SMALL_MEAN)
     k[~small] = _bisect(ub, np.ceil(lb + 10.0 * np.sqrt(lb) + 10.0), lambda j: _special().pdtr(j, lb))
     out[live] = k
     return out
@@ -215,8 +215,9 @@ def binomial_quantile(u, n, p) -> np.ndarray:
     sure = p >= 1.0
     k[sure] = n[sure]
     big = ~small & ~sure
-    ub, nb, pb = u[big], n[big], p[big]
-    k[big] = _bisect(ub, nb.astype(float), lambda j: _special().bdtr(j, nb, pb))
+    if np.count_nonzero(big):  # (none when every draw not summed from 0 has p ≥ 1)
+        ub, nb, pb = u[big], n[big], p[big]
+        k[big] = _bisect(ub, nb.astype(float), lambda j: _special().bdtr(j, nb, pb))
     out[live] = k
     return out
 

@@ -8,11 +8,11 @@ import numpy as np
 
 
 def among(values: np.ndarray, choices) -> np.ndarray:
-    """Whether each of ``values`` equals one of a few constant ``choices`` (states, statuses, kinds)."""
+    """Whether each of ``values`` equals one of a few constant integer ``choices`` (states, statuses, kinds)."""
     values = np.asarray(values)
     out = np.zeros(values.shape, dtype=bool)
     for c in choices:
-        out |= values == c
+        out |= values == int(c)  # a plain int: numpy compares with an IntEnum member (State…) microseconds slower
     return out
 
 
