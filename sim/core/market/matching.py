@@ -177,7 +177,7 @@ class Matching:
             sup = self.suppliers
             # the list: registered suppliers available (as ``available``), judged once per supplier and
             # read at each capability (not judged capability by capability: ~10,000 of them a month)
-            on_list = sup.registered & sup.alive & (sup.load < self.kind_capacity[sup.kind])
+            on_list = sup.registered & self.available(np.arange(len(sup)))
             caps = self._capability_list(on_list[cap.supplier[cap.order]])
             for lever in channels:  # each channel adds the pairs it makes aware (never list × open)
                 got = lever.aware_pairs(scenarios, caps)
