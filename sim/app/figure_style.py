@@ -28,7 +28,6 @@ TEXT = {
     "scenarios": ("场景（项）", "scenarios"), "fiscal": ("财政净支出（全期，各重复均值）",
                                                          "Net fiscal spending (whole horizon, mean)"),
     "wan": ("万元", "CNY m"), "landed": ("落地", "landed"), "zone": ("试验区", "zone"),
-    "plan_named": ("方案点名", "named in plan"),
 }
 
 
