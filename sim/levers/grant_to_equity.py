@@ -87,7 +87,6 @@ class GrantToEquity(Lever):
         self.last_grant = np.zeros(0, dtype=np.int64)  # month of each supplier's last grant
         self.grant_bar = np.zeros(0)  # readiness the screen of that grant demanded (−inf: unscreened)
         self.declined = 0  # equity offers declined by firms with better outside options
-        self._bid_anticipated = None  # (pairs, grant, equity) of the last bid_bonus, for landing_cash
 
     def on_suppliers_added(self, n_total):
         self.last_grant = grow(self.last_grant, n_total, -10_000)
@@ -162,20 +161,10 @@ class GrantToEquity(Lever):
 
     def bid_bonus(self, pairs):
         grant, equity = self._anticipated(pairs)
-        self._bid_anticipated = (pairs, grant, equity)  # for landing_cash, asked next about the same pairs
         return grant + equity * (1 - self.p["equity_discount"])
 
     def landing_cash(self, pairs):
-        # The bid decision (matching's bid_values) asks bid_bonus, then every lever's bid_bonus and
-        # credit_line, then landing_cash, about the same pairs; none of those hooks changes what
-        # _anticipated reads (budgets spent, cash, private rounds, lottery assignments, the month), so
-        # the (grant, equity) bid_bonus computed for these very pairs is reused, once; any other call
-        # computes it afresh.
-        last, self._bid_anticipated = self._bid_anticipated, None
-        if last is not None and last[0] is pairs:
-            grant, equity = last[1], last[2]
-        else:
-            grant, equity = self._anticipated(pairs)
+        grant, equity = self._anticipated(pairs)
         return grant + equity
 
     def at_landing(self, pilots, need):
