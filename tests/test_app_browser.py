@@ -121,6 +121,7 @@ def test_page_loads_without_console_errors(browser, app_url):
         scores = scoreboard(page)
         assert "p-all-all" in scores and all(0.0 <= float(p) <= 1.0 for p in scores.values())
         assert len(images(page)) == 3  # targets, fiscal, market
+        assert "This website runs on" not in page.inner_text("body")  # no framework badge over the market
         # a control that cannot act says why: the plan sets no number of events (greyed out), and the
         # events budget pays for fewer events a month than the slider asks (a hint)
         plan = page.locator("[data-testid='note-matchmaking.plan_events_target']")

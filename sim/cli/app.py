@@ -31,7 +31,10 @@ def app_environment(case: str, lang: str, replicates: int, workers: int, quick: 
     env = dict(os.environ)
     env.update({"SCENSIM_APP_CASE": str(Path(case).resolve()), "SCENSIM_APP_LANG": lang,
                 "SCENSIM_APP_REPLICATES": str(replicates), "SCENSIM_APP_WORKERS": str(workers),
-                "SCENSIM_APP_QUICK": str(quick), "SCENSIM_APP_WARMUP": "1"})
+                "SCENSIM_APP_QUICK": str(quick), "SCENSIM_APP_WARMUP": "1",
+                # Solara's "This website runs on Solara" badge sits over the page's lower right corner (the
+                # market's city tiles): not shown
+                "SOLARA_THEME_SHOW_BANNER": "False"})
     if mixes:
         env["SCENSIM_APP_MIXES"] = str(Path(mixes).resolve())
     return env
