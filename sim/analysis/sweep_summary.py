@@ -113,7 +113,7 @@ def summarize_folder(folder, write: bool = True, by: str = "point") -> tuple[pd.
                              f"this sweep's design is {manifest['design']['kind']}", by)
         design = pd.read_parquet(folder / "design.parquet", columns=["point", "policy"])
         runs = runs.merge(design, on="point", how="left", validate="many_to_one")
-        factors = [n for n in manifest["varied"] if REGISTRY[n].kind == "lever"]
+        factors = [n for n in manifest["varied"] if n in REGISTRY and REGISTRY[n].kind == "lever"]
     summary = summarize_runs(runs, manifest, by=by, factors=factors)
     if write:
         stem = "summary" if by == "point" else f"summary_by_{by}"

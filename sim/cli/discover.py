@@ -140,7 +140,7 @@ def _case(manifest):
     """The sweep's case, for target labels (None if its file moved)."""
     from sim.core.case import load_case
 
-    path = manifest.get("case_file")
+    path = manifest.get("region_case_file") or manifest.get("case_file")  # a national sweep: its region's
     try:
         return load_case(path) if path else None
     except InputError:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.cli.args import add_executor_args, executor_args
+from sim.cli.args import add_executor_args, add_path_flag, executor_args, input_path
 
 HELP = """Search the levers a crossed experiment spec varies for the cheapest mix (mean total public
 spending) whose probability of meeting the chosen targets, over the spec's scenarios of the
@@ -21,6 +21,7 @@ def register(sub) -> None:
     s.add_argument("--out", "-o", default=None, metavar="DIR", help="output folder (default results/<id>/optimise/)")
     s.add_argument("--lang", choices=("zh", "en"), default="en")
     s.add_argument("--no-figures", action="store_true")
+    add_path_flag(s)
     s.set_defaults(handler=cmd_optimise)
 
 
@@ -34,7 +35,7 @@ def cmd_optimise(args) -> int:
     from sim.report.console import print_table, stdout_console
 
     workers, scheduler = executor_args(args)
-    spec = load_spec(args.spec)
+    spec = load_spec(input_path(args.spec, "SPEC"), allow_outside=args.allow_outside_paths)
     st = settings_of(spec)
     out = Path(args.out) if args.out else Path("results") / spec.id / "optimise"
     err = Console(stderr=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.cli.args import add_executor_args, executor_args
+from sim.cli.args import add_executor_args, add_path_flag, executor_args, input_path
 
 HELP = """Global sensitivity analysis of an experiment spec whose design is sobol (or morris): Morris
 screening ([sensitivity] morris), Sobol first-order and total indices with bootstrap intervals at base
@@ -29,6 +29,7 @@ def register(sub) -> None:
     s.add_argument("--lang", choices=("zh", "en"), default="en")
     s.add_argument("--no-figures", action="store_true")
     s.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    add_path_flag(s)
     s.set_defaults(handler=cmd_sensitivity)
 
 
@@ -41,7 +42,7 @@ def cmd_sensitivity(args) -> int:
     from sim.report.console import stdout_console
 
     workers, scheduler = executor_args(args)
-    spec = load_spec(args.spec)
+    spec = load_spec(input_path(args.spec, "SPEC"), allow_outside=args.allow_outside_paths)
     st = settings_of(spec)
     out = Path(args.out) if args.out else Path("results") / spec.id / "sensitivity"
     err = Console(stderr=True)

@@ -20,7 +20,26 @@ FLOWS = {  # name: (unit, lowest, highest)
     "branch_cash_share": ("share", 0.0, 1.0),
     "spillover": ("share", 0.0, 2.0),
 }
+FLOW_LABELS = {  # name: (label zh, label en), for tables and figures of sweeps that vary the flows
+    "cross_bid_share": ("跨省投标意识（占本省企业的比例）", "cross-province bidding (share of a home firm's chance)"),
+    "alliance_visibility": ("城市联盟联合清单可见度", "city alliance joint lists' visibility"),
+    "branch_cash_share": ("异地分支机构带走的现金比例", "share of cash a firm moves to a branch"),
+    "spillover": ("跨省模仿扩散（相对本省模仿）", "cross-province imitation (relative to home)"),
+}
 MAX_REGIONS = 40
+
+
+def _flow_params() -> dict:
+    from sim.params.registry import Param
+
+    return {f"flows.{k}": Param(f"flows.{k}", "uncertainty", float, unit, (lo, hi), FLOW_LABELS[k][1], FLOW_LABELS[k][0],
+                                "a cross-region flow of a national case (sim/core/national.py)")
+            for k, (unit, lo, hi) in FLOWS.items()}
+
+
+# The flows as parameters (``flows.<name>``: type, unit, hard bounds, labels), so that a sweep of a
+# national case varies them by name like a case's parameters (sim/engine/sweep/spec.py).
+FLOW_PARAMS = _flow_params()
 
 
 @dataclass(frozen=True)
@@ -70,6 +89,18 @@ class NationalCase:
             old = flows[k]
             flows[k] = ParamValue(float(v), min(old.lo, v), max(old.hi, v), f"override (case: {old.source})", old.unit)
         return replace(self, flows=flows)
+
+    def region_index(self, region_id: str) -> int:
+        """Position of a region in the file (its seed index)."""
+        return [r.id for r in self.regions].index(region_id)
+
+    def with_region_params(self, region_id: str, overrides: dict, origin: str = "override") -> NationalCase:
+        """A copy with one region's case parameters set by name (validated as ``Case.with_params``)."""
+        i = self.region_index(region_id)
+        r = self.regions[i]
+        regions = list(self.regions)
+        regions[i] = replace(r, case=r.case.with_params(overrides, origin=origin))
+        return replace(self, regions=tuple(regions))
 
 
 def parse_flow_assignment(text: str) -> tuple[str, float]:

@@ -23,8 +23,10 @@ KIND_COLOR = {"lever": "#2171b5", "uncertainty": "#cb181d", "dummy": "#737373"}
 
 
 def factor_label(name: str, lang: str) -> str:
-    if name in REGISTRY:
-        p = REGISTRY[name]
+    from sim.core.national_case import FLOW_PARAMS
+
+    if name in REGISTRY or name in FLOW_PARAMS:
+        p = REGISTRY[name] if name in REGISTRY else FLOW_PARAMS[name]
         return pick(p.label_zh or name, p.label_en or name, lang)
     if name == "dummy":
         return pick("虚拟参数（模型不读取）", "dummy (read by no run)", lang)
@@ -32,7 +34,9 @@ def factor_label(name: str, lang: str) -> str:
 
 
 def _with_unit(name: str, lang: str) -> str:
-    unit = REGISTRY[name].unit if name in REGISTRY else ""
+    from sim.core.national_case import FLOW_PARAMS
+
+    unit = REGISTRY[name].unit if name in REGISTRY else FLOW_PARAMS[name].unit if name in FLOW_PARAMS else ""
     return f"{factor_label(name, lang)} ({unit})" if unit else factor_label(name, lang)
 
 

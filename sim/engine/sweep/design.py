@@ -82,13 +82,15 @@ def _sample(d: Design, factors: list[Factor], seed: int) -> pd.DataFrame:
 
 
 def _one_at_a_time(factors: list[Factor], case) -> pd.DataFrame:
-    """Point 0: every factor at the case's value; then each factor at its low and its high end."""
+    """Point 0: every factor at the case's value (a national case's flow: the national file's); then
+    each factor at its low and its high end."""
     def ends(f):
         if f.values is not None:
             return min(f.values), max(f.values)
         return (False, True) if f.dtype is bool else (f.lo, f.hi)
 
-    base = {f.name: (case.params[f.name].value if f.kind != "dummy" else 0.5) for f in factors}
+    base = {f.name: (0.5 if f.kind == "dummy" else f.base if f.base is not None else case.params[f.name].value)
+            for f in factors}
     rows = [dict(base)]
     for f in factors:
         for end in ends(f):

@@ -110,7 +110,8 @@ def _run_locked(folder, spec, workers, scheduler, progress, chunk_runs, flush_se
     total = P * spec.replicates
     reused = scan.n_done
     n_todo = total - reused
-    job = Job(spec.case, spec.seed, folder.schema, folder.series_schema, spec.common_random_numbers)
+    job = Job(spec.case, spec.seed, folder.schema, folder.series_schema, spec.common_random_numbers,
+              spec.national, spec.region)
     n_workers = workers or os.cpu_count() or 1
     executor = None
     if n_todo:  # connect or start workers before creating the folder: a bad --scheduler writes nothing

@@ -31,8 +31,9 @@ SUB_DESIGNS = ("grid", "lhs")  # what each side of a crossed design may be
 OUTCOME_GROUPS = {"targets": "target.", "metrics": "metric.", "fiscal": "fiscal.", "levers": "lever."}
 TOP_KEYS = ("experiment", "design", "vary", "fixed", "outcomes", "sensitivity", "optimise")
 ANALYSIS_KEYS = ("sensitivity", "optimise")  # settings of analysis commands: kept raw, validated there
+FLOW_PREFIX = "flows."  # a national case's cross-region flows, varied or fixed by name like parameters
 DUMMY = "dummy"  # a factor sampled with the others that no run reads (design.dummy = true)
-EXPERIMENT_KEYS = ("id", "description", "case", "seed", "replicates", "common_random_numbers")
+EXPERIMENT_KEYS = ("id", "description", "case", "region", "seed", "replicates", "common_random_numbers")
 FACTOR_KEYS = ("range", "values", "levels")
 DESIGN_KEYS = {
     "grid": ("kind", "levels"),
@@ -60,6 +61,7 @@ class Factor:
     hi: object = None
     values: tuple | None = None
     levels: int | None = None  # grid levels over the range (None: the design's default)
+    base: object = None  # its value when not varied, if not a case parameter (a national case's flow)
 
     def __repr__(self) -> str:
         what = f"values={list(self.values)}" if self.values is not None else f"range=[{self.lo}, {self.hi}]"
@@ -161,6 +163,11 @@ class ExperimentSpec:
     series: bool
     common_random_numbers: bool = False  # every point's replicate r uses the same seed
     analysis: dict = field(default_factory=dict, repr=False, compare=False)  # raw [sensitivity], [optimise]
+    # A sweep of a national case (docs/sweeps.md "A national case"): the whole national case, with the
+    # ``fixed`` flows and region parameters applied, and the region whose outcomes the runs keep;
+    # ``case`` is then that region's case as it runs inside the national one.
+    national: object = field(default=None, repr=False)
+    region: str = ""
 
     @property
     def model_factors(self) -> tuple[Factor, ...]:
@@ -181,7 +188,7 @@ class ExperimentSpec:
         the same identity give the same runs table, and a resume with another identity is refused."""
         from sim.base.files import model_code_sha256
 
-        return {
+        out = {
             "case": case_identity(self.case),
             "model_code": model_code_sha256(),
             "seed": self.seed,
@@ -194,6 +201,9 @@ class ExperimentSpec:
             "outcomes": list(self.outcome_columns),
             "series": self.series,
         }
+        if self.national is not None:
+            out["national"] = national_identity(self.national, self.region)
+        return out
 
     def identity_sha256(self) -> str:
         text = json.dumps(self.identity(), sort_keys=True, ensure_ascii=False, default=str)
@@ -218,6 +228,20 @@ def case_identity(case: Case) -> dict:
         "targets": rows(case.targets),
         "parameters": {k: v.value for k, v in case.params.items()},
         "notes": dict(case.notes),
+    }
+
+
+def national_identity(national, region: str) -> dict:
+    """Every part of a national case that can change a region's runs: each region's case, the flows,
+    the shared fields and the alliance, and the region kept."""
+    return {
+        "id": national.id,
+        "horizon": [list(national.start), list(national.end)],
+        "region": region,
+        "regions": [{"id": r.id, "case": case_identity(r.case), "alliance_cities": list(r.alliance_cities)}
+                    for r in national.regions],
+        "flows": {k: v.value for k, v in national.flows.items()},
+        "domains": [[d, [list(m) for m in members]] for d, members in national.domains],
     }
 
 
@@ -250,15 +274,21 @@ def load_spec(path, allow_outside: bool = False) -> ExperimentSpec:
     if not isinstance(crn, bool):
         raise InputError(file, "experiment.common_random_numbers", "expected true or false", crn)
 
-    case = load_case(case_path, allow_outside=allow_outside)
-    fixed = _fixed(file, _table(file, doc, "fixed"))
-    if fixed:
+    national, region = _national(file, ex, case_path, allow_outside)
+    case = national.regions[national.region_index(region)].case if national else load_case(case_path, allow_outside=allow_outside)
+    fixed = _fixed(file, _table(file, doc, "fixed"), national)
+    flows = {k[len(FLOW_PREFIX):]: v for k, v in fixed.items() if k.startswith(FLOW_PREFIX)}
+    own = {k: v for k, v in fixed.items() if not k.startswith(FLOW_PREFIX)}
+    if own:
         try:
-            case = case.with_params(fixed, origin=f"{file} [fixed]")
+            case = case.with_params(own, origin=f"{file} [fixed]")
         except InputError as e:  # with_params names the origin, not the key: re-point it at the spec
             raise InputError(file, f"fixed.{e.key}", e.allowed, e.value) from None
+    if national is not None:
+        national = national.with_flows(**flows).with_region_params(region, own, origin=f"{file} [fixed]")
+        case = national.regions[national.region_index(region)].case
 
-    factors = _factors(file, _table(file, doc, "vary", required=True), case, fixed)
+    factors = _factors(file, _table(file, doc, "vary", required=True), case, fixed, national)
     design = _design(file, _table(file, doc, "design", required=True), "design.", factors, top=True)
     if design.dummy:
         if any(f.name == DUMMY for f in factors):
@@ -273,7 +303,29 @@ def load_spec(path, allow_outside: bool = False) -> ExperimentSpec:
     return ExperimentSpec(path=file, text=text, id=exp_id, description=description, case_path=str(case_path),
                           case=case, seed=seed, replicates=replicates, design=design, factors=tuple(factors),
                           fixed=fixed, outcome_columns=tuple(outcome_columns), series=series,
-                          common_random_numbers=crn, analysis=analysis)
+                          common_random_numbers=crn, analysis=analysis, national=national, region=region or "")
+
+
+def _national(file, ex: dict, case_path, allow_outside: bool):
+    """The national case and the region kept, if ``experiment.case`` is a national case file; else
+    (None, None), and ``experiment.region`` must be absent."""
+    from sim.core.national_case import is_national, load_national
+
+    region = ex.get("region")
+    if not is_national(case_path):
+        if region is not None:
+            raise InputError(file, "experiment.region", "only for a national case (a case file with [case] "
+                             'kind = "national"); this spec\'s case is a single region', region)
+        return None, None
+    national = load_national(case_path, allow_outside=allow_outside)
+    ids = [r.id for r in national.regions]
+    if region is None:
+        raise InputError(file, "experiment.region", "missing; a sweep of a national case keeps one region's "
+                         f"outcomes: one of {', '.join(ids)}")
+    if region not in ids:
+        raise InputError(file, "experiment.region", f"must be one of the national case's regions: {', '.join(ids)}",
+                         region)
+    return national, region
 
 
 def n_points(spec: ExperimentSpec) -> int:
@@ -338,9 +390,25 @@ def _int(file, doc, key, where, lo=None, default=None, hi=None) -> int:
     return v
 
 
-def _param(file, key: str, name: str):
-    """The registry entry for ``name``, or an error with a did-you-mean suggestion."""
+def _param(file, key: str, name: str, national=None):
+    """The registry entry for ``name`` (or a national case's flow, ``flows.<name>``), or an error with a
+    did-you-mean suggestion."""
+    from sim.core.national_case import FLOW_PARAMS
+
+    if isinstance(name, str) and name.startswith(FLOW_PREFIX):
+        if national is None:
+            raise InputError(file, key, "the cross-region flows belong to a national case; this spec's case is a "
+                             "single region (name a national case file in experiment.case)")
+        if name not in FLOW_PARAMS:
+            raise InputError(file, key, f"unknown flow{did_you_mean(name, list(FLOW_PARAMS))}; allowed: "
+                             f"{', '.join(FLOW_PARAMS)}")
+        return FLOW_PARAMS[name]
     return REGISTRY.lookup(name, file, key)
+
+
+def _current(name: str, case: Case, national):
+    """The value and range a parameter has in the spec's case (a flow: in the national case)."""
+    return national.flows[name[len(FLOW_PREFIX):]] if name.startswith(FLOW_PREFIX) else case.params[name]
 
 
 def _leaves(t: dict, is_leaf, path=()) -> list[tuple[str, object]]:
@@ -357,12 +425,13 @@ def _leaves(t: dict, is_leaf, path=()) -> list[tuple[str, object]]:
 
 
 # -- sections ------------------------------------------------------------------------------------
-def _fixed(file, t: dict) -> dict:
-    """``[fixed]``: parameter overrides for every run (validated against the registry)."""
+def _fixed(file, t: dict, national=None) -> dict:
+    """``[fixed]``: parameter overrides for every run (validated against the registry, or the flows of
+    a national case)."""
     out = {}
     for name, v in _leaves(t, lambda v: not isinstance(v, dict)):
         key = f"fixed.{name}"
-        out[name] = _param(file, key, name).parse(v, file, key)
+        out[name] = _param(file, key, name, national).parse(v, file, key)
     return out
 
 
@@ -370,13 +439,14 @@ def _is_factor(v) -> bool:
     return not isinstance(v, dict) or not v or any(k in v for k in FACTOR_KEYS)
 
 
-def _factors(file, t: dict, case: Case, fixed: dict) -> list[Factor]:
+def _factors(file, t: dict, case: Case, fixed: dict, national=None) -> list[Factor]:
     """``[vary]``: each entry ``name = { range = [lo, hi] }``, ``{ values = [...] }`` or ``{}``
     (the case's range); ``levels`` sets grid levels for a range."""
     out = []
     for name, e in _leaves(t, _is_factor):
         key = f"vary.{name}"
-        p = _param(file, key, name)
+        p = _param(file, key, name, national)
+        base = _current(name, case, national).value if name.startswith(FLOW_PREFIX) else None
         if not isinstance(e, dict):
             raise InputError(file, key, "expected a table { range = [low, high] } or { values = [...] } "
                              "(or {} for the case's range)", e)
@@ -399,7 +469,7 @@ def _factors(file, t: dict, case: Case, fixed: dict) -> list[Factor]:
             coerced = [p.parse(v, file, f"{key}.values[{i}]") for i, v in enumerate(vals)]
             if len(set(coerced)) != len(coerced):
                 raise InputError(file, f"{key}.values", "values must not repeat", vals)
-            out.append(Factor(name, p.kind, p.dtype, values=tuple(coerced)))
+            out.append(Factor(name, p.kind, p.dtype, values=tuple(coerced), base=base))
             continue
         if p.dtype is bool:
             rng = e.get("range", [False, True])
@@ -421,10 +491,10 @@ def _factors(file, t: dict, case: Case, fixed: dict) -> list[Factor]:
             if lo > hi:
                 raise InputError(file, f"{key}.range", "low must not exceed high", rng)
         else:
-            lo, hi = case.params[name].lo, case.params[name].hi
+            lo, hi = _current(name, case, national).lo, _current(name, case, national).hi
         if lo == hi:
             raise InputError(file, key, f"the range [{lo}, {hi}] is a single value; put it under [fixed] instead")
-        out.append(Factor(name, p.kind, p.dtype, lo=lo, hi=hi, levels=levels))
+        out.append(Factor(name, p.kind, p.dtype, lo=lo, hi=hi, levels=levels, base=base))
     if not out:
         raise InputError(file, "vary", "needs at least one parameter, e.g. vouchers.share = { range = [0.3, 0.6] }")
     return out

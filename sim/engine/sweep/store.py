@@ -85,6 +85,14 @@ def write_atomic(path: Path, write, checksum: bool = False) -> None:
     fsync_dir(path.parent)
 
 
+def _national_manifest(spec: ExperimentSpec) -> dict:
+    """A sweep of a national case: the region kept (whose case file names the targets) and the flows."""
+    case = spec.case
+    return {"national_case_id": spec.national.id, "region": spec.region, "region_case_file": case.path,
+            "region_case_file_abs": str(Path(case.path).resolve()) if case.path else None,
+            "flows": {k: v.value for k, v in spec.national.flows.items()}}
+
+
 def chunk_name(number: int) -> str:
     return f"part-{number:06d}.parquet"
 
@@ -226,6 +234,7 @@ class SweepFolder:
             "outcome_columns": list(spec.outcome_columns),
             "series": spec.series,
             "targets": target_rows(spec.case),
+            **(_national_manifest(spec) if spec.national is not None else {}),
             **extra,
         }
 

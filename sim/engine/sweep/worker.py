@@ -3,6 +3,10 @@
 The same function runs in-process (``--workers 1``), in local worker processes and on Dask workers,
 so a run's row depends only on the case, the point's parameters and the run's seed
 ``run_seed(experiment_seed, point, replicate)`` — never on where or in which order it ran.
+
+A sweep of a national case runs the whole national model (:class:`~sim.core.national.NationalMarket`)
+with that seed — the point's flows set on it, its other parameters on the kept region's case — and
+keeps the outcomes of that region (``Job.region``), as they come out of the national run.
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ class Job:
     runs_schema: pa.Schema
     series_schema: pa.Schema | None = None
     common_random_numbers: bool = False
+    national: object = None  # a NationalCase: runs are national runs, outcomes those of ``region``
+    region: str = ""
 
 
 Task = tuple  # (point, replicate, {parameter: value})
@@ -55,10 +61,15 @@ def run_batch(job: Job, tasks: list[Task]) -> tuple[pa.Table, pa.Table | None]:
     for point, replicate, params in tasks:
         if point != last_point:  # replicates of a point come together: build its case once
             read = {k: v for k, v in params.items() if k != DUMMY}  # the dummy factor is read by no run
-            case = job.case.with_params(read, origin="sweep") if read else job.case
+            case = _point_case(job, read)
             last_point = point
         seed = run_seed(job.seed, replicate) if job.common_random_numbers else run_seed(job.seed, point, replicate)
-        m = ScenarioMarket(case, seed=seed).run()
+        if job.national is None:
+            m = ScenarioMarket(case, seed=seed).run()
+        else:
+            from sim.core.national import NationalMarket
+
+            m = NationalMarket(case, seed=seed).run().regions[case.region_index(job.region)]
         row = {"point": point, "replicate": replicate, "seed": seed, **params, **run_outcomes(m)}
         for n in names:
             columns[n].append(row[n])  # a KeyError here means the model's outcomes changed under the spec
@@ -67,6 +78,18 @@ def run_batch(job: Job, tasks: list[Task]) -> tuple[pa.Table, pa.Table | None]:
     runs = pa.Table.from_pydict(columns, schema=job.runs_schema)
     series = pa.concat_tables(series_parts) if series_parts else None
     return runs, series
+
+
+def _point_case(job: Job, params: dict):
+    """The case a point runs: the job's case with the point's parameters set (a national case: its
+    flows, and the kept region's parameters on that region's case)."""
+    if job.national is None:
+        return job.case.with_params(params, origin="sweep") if params else job.case
+    from sim.engine.sweep.spec import FLOW_PREFIX
+
+    flows = {k[len(FLOW_PREFIX):]: v for k, v in params.items() if k.startswith(FLOW_PREFIX)}
+    own = {k: v for k, v in params.items() if not k.startswith(FLOW_PREFIX)}
+    return job.national.with_flows(**flows).with_region_params(job.region, own, origin="sweep")
 
 
 def _series(m, point: int, replicate: int, seed: int, schema: pa.Schema) -> pa.Table:
