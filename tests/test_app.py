@@ -8,6 +8,7 @@ import math
 import threading
 
 import pytest
+import sim
 
 from .conftest import ROOT
 
@@ -106,6 +107,53 @@ def test_values_are_shown_with_units():
     assert fmt_value(budget, 3e7, "en") == "CNY 30.00 m/yr"
     assert fmt_value(share, 0.25, "en") == "25%"
     assert fmt_value(switch, True, "zh") == "开" and fmt_value(switch, False, "en") == "off"
+    hurdle = Control("bid.hurdle", "uncertainty", "bid", float, 0, 0.3, 0.01, "share of budget", "门槛", "Hurdle")
+    assert fmt_value(hurdle, 0.15, "zh") == "15%（占预算）" and fmt_value(hurdle, 0.025, "en") == "2.5% of budget"
+    chase = Control("centre.chase", "lever", "centre", int, 0, 2, 1, "0 none · 1 solicit · 2 lower_bar", "做法", "Chase")
+    assert fmt_value(chase, 2, "zh") == "降低门槛" and fmt_value(chase, 0, "en") == "none"
+
+
+def test_every_preset_value_is_a_position_of_its_slider():
+    """A slider rounds a value it is given to its own steps; a preset (or the case's value) off that grid
+    would be changed by the slider (Hunan's balanced mix: procurement 123.18 m held as 120 m)."""
+    from sim.app.controls import _on_grid, controls, presets
+
+    for path in sorted((ROOT / "scenarios").glob("*.toml")):
+        if "national" in path.name:
+            continue
+        case = sim.load_case(path)
+        ps = presets(case)
+        for c in controls(case, "lever", ps):
+            if c.dtype is bool:
+                continue
+            for v in [case.params[c.name].value] + [p.values[c.name] for p in ps]:
+                assert _on_grid(v, c.lo, c.step), (path.name, c.name, v, c.lo, c.step)
+            assert (c.hi - c.lo) / c.step <= 1e6
+
+
+def test_a_sliders_rounding_of_its_value_is_not_a_change():
+    from sim.app.controls import Control, is_echo
+
+    budget = Control("x.budget_cny_per_year", "lever", "x", float, 0, 2e8, 1e7, "CNY/year", "预算", "Budget")
+    assert is_echo(budget, 13_180_000.0, 10_000_000.0)  # the knob's nearest position
+    assert not is_echo(budget, 13_180_000.0, 20_000_000.0) and not is_echo(budget, 10_000_000.0, 20_000_000.0)
+    assert not is_echo(budget, 1e7, 1e7) and not is_echo(budget, None, 1e7)
+
+
+def test_every_control_of_every_shipped_case_shows_its_unit_in_chinese():
+    """A Chinese page shows no English unit: every control's unit is translated or formatted."""
+    import re
+
+    from sim.app.controls import controls, fmt_value
+
+    for path in sorted((ROOT / "scenarios").glob("*.toml")):
+        if "national" in path.name:
+            continue  # a national case is not an app case
+        case = sim.load_case(path)
+        for kind in ("lever", "uncertainty"):
+            for c in controls(case, kind):
+                shown = fmt_value(c, case.params[c.name].value, "zh")
+                assert not re.search(r"[A-Za-z]", shown.replace("TRL", "")), (path.name, c.name, c.unit, shown)
 
 
 class CountingRunner:

@@ -235,6 +235,7 @@ def test_a_preset_sets_every_lever_control(browser, app_url):
                     wrong.append((c.name, got, want[c.name]))
             assert not wrong, f"preset {pid}: controls not set: {wrong}"
             wait_for_change(page, imgs, scoreboard(page))
+            expect(btn).not_to_have_class(re.compile("v-btn--outlined"))  # still active: no slider changed a value
             page.screenshot(path=artefact_dir() / f"app_preset_{pid}.png")
         assert page.console_errors == []
     finally:

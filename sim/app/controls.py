@@ -62,13 +62,33 @@ class Preset:
         return self.zh if lang == "zh" else self.en
 
 
-def _nice_step(span: float, dtype: type) -> float:
+def _nice_step(span: float, dtype: type, lo: float = 0.0, anchors=()) -> float:
+    """About 20–200 positions over the span, a power of ten; finer (down to a millionth of the span)
+    until every value in ``anchors`` — the case's value and every preset's — is a position of the
+    slider (``lo`` + k × step). A slider moves only by whole steps and rounds a value it is given to
+    one, so a preset off its grid would be changed by the slider itself (e.g. a budget of 123.18
+    million held as 120 million)."""
     if span <= 0:
         return 1.0 if dtype is int else 0.01
     step = 10.0 ** math.floor(math.log10(span / 20))
-    if dtype is int:
-        return float(max(1, int(step)))
-    return step
+    finest = 1.0 if dtype is int else span * 1e-6
+    step = max(step, finest)
+    while step / 10.0 >= finest and not all(_on_grid(a, lo, step) for a in anchors):
+        step /= 10.0
+    return float(int(step)) if dtype is int else step
+
+
+def _on_grid(v: float, lo: float, step: float) -> bool:
+    k = (float(v) - lo) / step
+    return abs(k - round(k)) <= 1e-6 * max(1.0, abs(k))
+
+
+def is_echo(c: Control, old, new) -> bool:
+    """Whether a slider's value is only its own rounding of the value it was given (less than half a
+    step away) rather than a move — not a change of the setting."""
+    if c.dtype is bool or old is None:
+        return False
+    return new != old and abs(float(new) - float(old)) < c.step / 2
 
 
 def lever_values(case: Case) -> dict:
@@ -146,7 +166,7 @@ def controls(case: Case, kind: str, preset_list: list[Preset] = ()) -> list[Cont
         lo, hi = float(min(values)), float(max(values))
         if hi == lo:  # a point range: let the slider move around it, inside the hard bounds
             lo, hi = max(p.bounds[0], lo * 0.5 if lo else 0.0), min(p.bounds[1], hi * 1.5 if hi else 1.0)
-        step = _nice_step(hi - lo, p.dtype)
+        step = _nice_step(hi - lo, p.dtype, lo, [pv.value] + values[3:])
         out.append(Control(p.name, kind, p.group, p.dtype, lo, hi, step, p.unit, p.label_zh, p.label_en))
     return out
 
@@ -172,22 +192,41 @@ def group_label(group: str, lang: str) -> str:
 UNIT_ZH = {"firms": "家", "months": "个月", "scenarios": "项", "events/month": "场/月", "firms/event": "家/场",
            "probability/month": "/月", "suppliers": "家", "domains": "个", "openers": "个", "investors": "家",
            "needs/SOE/year": "项/家/年", "runs/base/month": "项/基地/月", "1/year": "/年", "TRL": "级",
-           "adopters": "家", "pilots": "项", "firms/month": "家/月", "needs/opener/month": "项/个/月"}
+           "adopters": "家", "pilots": "项", "firms/month": "家/月", "needs/opener/month": "项/个/月",
+           "1/TRL": "/级", "1/validated scenario": "/个已验证场景", "TRL/validated pilot": "级/项已验证试点",
+           "adopters/event": "家/场", "bidders/call": "家/次征集", "entrants": "家", "firms/month per ¥100 m": "家/月·每亿元",
+           "firms/opportunity": "家/个机会", "log-units": "（对数标准差）", "needs/staff-month": "项/人·月",
+           "per SD": "/个标准差", "quality": "（质量分）", "solutions": "项", "solutions/event": "项/场", "staff": "人",
+           "weight": "（权重）", "winners": "家", "zones": "个", "× budget": "× 预算", "× cash": "× 现金",
+           "× city weight": "× 城市权重", "× own propensity": "× 自身意愿", "× ticket": "× 单笔投资额",
+           "× usual payment": "× 常规付款"}
+# Units that are shares of something: shown in per cent, then what they are a share of (zh, en).
+SHARE_UNITS = {"share of budget": ("（占预算）", " of budget"), "share/month": ("/月", "/month")}
+# Integer settings that choose among named behaviours: each value's name (zh, en).
+CHOICES = {"0 none · 1 solicit · 2 lower_bar": (("不加力", "none"), ("加力征集", "solicit harder"),
+                                               ("降低门槛", "lower the bar"))}
 
 
 def fmt_value(c: Control, v, lang: str) -> str:
     """A control's value with its unit: yuan in 万元 (zh) or CNY m (en), shares in per cent."""
     if c.dtype is bool:
         return ("开" if v else "关") if lang == "zh" else ("on" if v else "off")
+    if c.unit == "CNY per CNY":  # a ratio (e.g. private money a guidance fund matches per yuan), not an amount
+        return f"{v:,.3g} 元/元" if lang == "zh" else f"{v:,.3g} CNY per CNY"
     if c.unit.startswith("CNY"):
         rest = c.unit[3:]  # "/year", "/run", "" …
         per = {"/year": ("/年", "/yr"), "/month": ("/月", "/mo"), "/run": ("/项", "/run"),
-               "/firm": ("/家", "/firm")}.get(rest, (rest, rest))
+               "/firm": ("/家", "/firm"), "/event": ("/场", "/event"), "/investor/year": ("/家机构/年", "/investor/yr"),
+               "/staff-month": ("/人·月", "/staff-month")}.get(rest, (rest, rest))
         if lang == "zh":
             return f"{v / 1e4:,.0f} 万元{per[0]}"
         return f"CNY {v / 1e6:,.2f} m{per[1]}"
     if c.unit in ("share", "probability"):
         return f"{100 * v:.0f}%"
+    if c.unit in SHARE_UNITS:
+        return f"{100 * v:.3g}%" + SHARE_UNITS[c.unit][0 if lang == "zh" else 1]
+    if c.unit in CHOICES and 0 <= int(v) < len(CHOICES[c.unit]):
+        return CHOICES[c.unit][int(v)][0 if lang == "zh" else 1]
     if c.dtype is int:
         text = f"{int(v):,}"
     else:

@@ -31,7 +31,7 @@ import solara
 
 from sim.app import charts
 from sim.app.compute import Cancelled, aggregate, aggregate_partial, case_key, partials_by_month, preview
-from sim.app.controls import control_notes, controls, env_settings, presets
+from sim.app.controls import control_notes, controls, env_settings, is_echo, presets
 from sim.app.runner import Runner
 from sim.app.text import t
 from sim.app.webfont import font_css
@@ -64,6 +64,7 @@ class Shared:
         self.presets = presets(self.case, settings["mixes"])
         self.levers = controls(self.case, "lever", self.presets)
         self.uncertainties = controls(self.case, "uncertainty")
+        self.by_name = {c.name: c for c in self.levers + self.uncertainties}
         self.initial = {c.name: c.snap(self.case.values[c.name]) for c in self.levers + self.uncertainties}
         self.labels = {c.name: (c.label_zh, c.label_en) for c in self.levers + self.uncertainties}
         self.runner = Runner(workers=settings["workers"])
@@ -275,6 +276,8 @@ def Page():
     notes = control_notes(S.case, values.value, S.labels)
 
     def on_change(name, v):
+        if is_echo(S.by_name[name], values.value.get(name), v):  # the slider rounding what it was given
+            return
         values.set({**values.value, name: v})
         if name in {c.name for c in S.levers}:
             active.set("")
