@@ -209,6 +209,12 @@ def test_report_of_run_lottery_sweep_and_other_commands_folders(tmp_path, run_di
     assert html.count("<section>") == 10  # six of the run, lottery, sweep, sensitivity, method notes
     assert "sensitivity结果（sens）" in html and "vouchers.share" in html and "&lt;i&gt;p&lt;/i&gt;" in html
     assert 'id="figure-sensitivity_morris"' in html
+    # the sweep's table names its parameters and targets in the report's language (long ids overflowed)
+    from sim.core.registry import REGISTRY
+
+    sweep_html = html[html.index("参数扫描（tiny）"):]
+    assert REGISTRY["vouchers.budget_cny_per_year"].label_zh in sweep_html
+    assert "发布小切口场景（每年，测试）" in sweep_html
     assert (tmp_path / "all" / "r_files" / "tables" / "sensitivity_indices.csv").exists()
 
 

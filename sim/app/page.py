@@ -44,12 +44,15 @@ SETTINGS = env_settings()
 # Its preview goes on to the end of the horizon while nothing else needs the cores (sim/app/runner.py).
 QUICK = 1
 REFINE_EVERY = 1.5  # seconds between provisional redraws once the quick replicate is drawn
-# slider labels above their sliders (long labels would squeeze the slider); the controls column scrolls
+# slider labels above their sliders (long labels would squeeze the slider), a switch's beside it; the
+# controls column scrolls
 CSS = """
 .scensim-controls .v-input__slot { flex-wrap: wrap; }
 .scensim-controls .v-input__slot > .v-label { flex: 1 0 100%; white-space: normal; font-size: 14px;
   margin: 0 0 -4px 0 !important; max-width: 100%; }
 .scensim-controls .v-input { margin-top: 2px; }
+.scensim-controls .v-input--switch .v-input__slot { flex-wrap: nowrap; }
+.scensim-controls .v-input--switch .v-input__slot > .v-label { flex: 1 1 auto; margin: 0 !important; }
 .scensim-stale { opacity: 0.35; transition: opacity 0.2s; }
 """
 

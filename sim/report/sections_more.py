@@ -56,6 +56,7 @@ def lottery_section(src: Source, lang: str) -> Section:
 
 def sweep_section(src: Source, lang: str) -> Section:
     from sim.analysis.sweep_summary import summarize_folder
+    from sim.report.analysis_figures import factor_label
 
     summary, man, notes = summarize_folder(src.folder, write=False)
     varied = list(man.get("varied", []))
@@ -70,7 +71,9 @@ def sweep_section(src: Source, lang: str) -> Section:
         last = tg.groupby("target")["period"].apply(lambda p: max(x for x in p if str(x).isdigit()) if any(
             str(x).isdigit() for x in p) else p.iloc[0])
         cols = [(tid, per) for tid, per in last.items()]
-        head = [pick("设计点", "point", lang)] + varied[:4] + [f"{tid} {per}" for tid, per in cols]
+        names = _target_names(man, lang)
+        head = ([pick("设计点", "point", lang)] + [factor_label(v, lang) for v in varied[:4]]
+                + [f"{names.get(tid, tid)} {per}" for tid, per in cols])
         rows = []
         for point, g in tg.groupby("point", sort=True):
             if len(rows) >= MAX_ROWS:
@@ -84,6 +87,23 @@ def sweep_section(src: Source, lang: str) -> Section:
             rows.append(cells)
         sec.add(Table(f"sweep_{safe_name(src.folder.name)}", sec.title, head, rows, left=1))
     return sec
+
+
+def _target_names(man: dict, lang: str) -> dict:
+    """Target id → its name in ``lang``, from the sweep's case file (a national sweep: its region's);
+    empty if the file is not found (the table then shows ids)."""
+    from sim.base.errors import InputError
+    from sim.core.case import load_case
+
+    for key in ("region_case_file", "region_case_file_abs", "case_file"):
+        path = man.get(key)
+        if path and Path(path).is_file():
+            try:
+                case = load_case(path)
+            except InputError:  # a national case file: its targets are its regions'
+                continue
+            return {tg.id: pick(tg.zh, tg.en, lang) for tg in case.targets}
+    return {}
 
 
 def _short(x) -> str:
