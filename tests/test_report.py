@@ -223,3 +223,14 @@ def test_numbers_in_chinese_use_wan_and_yi():
 
     assert money(35e6, "zh") == "3,500万元" and money(1.23e8, "zh") == "1.23亿元" and money(35e6, "en") == "CNY 35 m"
     assert count(1237, "zh") == "1,237" and count(123456, "zh") == "12.3万" and count(2.5e8, "zh") == "2.5亿"
+
+
+def test_long_identifiers_may_wrap_in_pdf_tables_and_numbers_do_not():
+    """Typst breaks lines only at spaces (and between CJK characters): a column of ids such as
+    ``vouchers.budget_cny_per_year`` ran over its neighbour in sensitivity and discover reports."""
+    from sim.report.pdf import ZWSP, breakable
+
+    assert breakable("vouchers.budget_cny_per_year") == f"vouchers.{ZWSP}budget_{ZWSP}cny_{ZWSP}per_{ZWSP}year"
+    assert breakable("target.x.2028.met").replace(ZWSP, "") == "target.x.2028.met"
+    for kept in ("1.556e+04", "24,060,164", "0.25", "lever", "cost.total", "跨省投标意识（占本省企业的比例）", "a b.c_d e_f_g_h"):
+        assert breakable(kept) == kept

@@ -66,14 +66,31 @@ TEMPLATE = r"""
 """
 
 
+ZWSP = "\u200b"
+
+
+def breakable(cell: str) -> str:
+    """A table cell that may wrap at ``.`` and ``_`` if it is a long identifier (``target.x.2028.met``,
+    ``vouchers.budget_cny_per_year``): Typst breaks lines only at spaces and between CJK characters, so
+    such a cell ran over its neighbours. A zero-width space after each ``.`` and ``_`` lets it wrap;
+    numbers and text with spaces are left as they are."""
+    if len(cell) <= 12 or " " in cell or not any(c.isalpha() for c in cell) or not any(c in "._" for c in cell):
+        return cell
+    try:
+        float(cell)
+        return cell  # a number such as 1.5e+04
+    except ValueError:
+        return cell.replace(".", "." + ZWSP).replace("_", "_" + ZWSP)
+
+
 def _blocks(doc: Document, folder: Path) -> dict:
     sections = []
     for i, sec in enumerate(doc.sections):
         blocks = []
         for j, b in enumerate(sec.blocks):
             if isinstance(b, Table):
-                blocks.append({"type": "table", "title": b.title, "head": [str(h) for h in b.head],
-                               "rows": [[str(c) for c in r] + [""] * (len(b.head) - len(r)) for r in b.rows],
+                blocks.append({"type": "table", "title": b.title, "head": [breakable(str(h)) for h in b.head],
+                               "rows": [[breakable(str(c)) for c in r] + [""] * (len(b.head) - len(r)) for r in b.rows],
                                "note": b.note, "textcols": b.text_columns()})
             elif isinstance(b, Figure):
                 ext = "svg" if b.svg else "png"

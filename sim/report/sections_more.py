@@ -127,7 +127,10 @@ def generic_section(src: Source, lang: str) -> Section:
         shown = df.head(MAX_ROWS)
         note = t("r_generic_rows", lang).format(n=len(df), k=len(shown)) if len(df) > len(shown) else None
         rows = [[_cell(v) for v in r] for r in shown.itertuples(index=False)]
-        sec.add(Table(f"{safe_name(command)}_{safe_name(name)}", name, [str(c) for c in df.columns], rows, note=note))
+        text_cols = tuple(i for i, c in enumerate(df.columns)  # left-aligned: columns of names, not numbers
+                          if not pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]))
+        sec.add(Table(f"{safe_name(command)}_{safe_name(name)}", name, [str(c) for c in df.columns], rows, note=note,
+                      left=text_cols))
     for p in sorted(_figure_files(src.folder)):
         svg = p.with_suffix(".svg")
         png = p.with_suffix(".png")
