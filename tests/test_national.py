@@ -222,3 +222,27 @@ def test_cli_bad_flow_is_one_line_and_writes_nothing(tmp_path, capsys, assignmen
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and all(w in err for w in words), err
     assert not out.exists()
+
+
+def test_run_writes_a_report_with_every_regions_targets_and_report_reads_the_folder(tmp_path):
+    """``scensim run NATIONAL`` writes its report (each region's P(met) under the target's name, the
+    national totals, the branches); ``scensim report`` makes one from the folder too (it used to stop
+    with an error about the case's kind)."""
+    import subprocess
+
+    from sim.cli.main import main
+
+    out = tmp_path / "nat"
+    assert main(["run", str(SMALL), "--replicates", "1", "--seed", "2", "--quiet", "--lang", "zh", "--out", str(out)]) == 0
+    assert (out / "report.pdf").read_bytes().startswith(b"%PDF") and (out / "report.html").exists()
+    text = subprocess.run(["pdftotext", "-layout", str(out / "report.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    text = "".join(text.split())  # lines wrap anywhere in Chinese
+    nc = load_national(SMALL)
+    assert "全国案例（national_small）" in text and "各地区达标概率" in text and "资金守恒问题：0" in text
+    for r in nc.regions:
+        assert r.case.targets and all("".join(tg.zh.split()) in text for tg in r.case.targets), r.id
+    assert "跨省模仿扩散" in text  # the flows it ran at, by name
+    assert main(["report", str(out), "--lang", "en", "--out", str(tmp_path / "again" / "r.html")]) == 0
+    html = (tmp_path / "again" / "r.html").read_text(encoding="utf-8")
+    assert "National case (national_small)" in html and "Scenarios published" in html

@@ -232,5 +232,6 @@ def test_long_identifiers_may_wrap_in_pdf_tables_and_numbers_do_not():
 
     assert breakable("vouchers.budget_cny_per_year") == f"vouchers.{ZWSP}budget_{ZWSP}cny_{ZWSP}per_{ZWSP}year"
     assert breakable("target.x.2028.met").replace(ZWSP, "") == "target.x.2028.met"
-    for kept in ("1.556e+04", "24,060,164", "0.25", "lever", "cost.total", "跨省投标意识（占本省企业的比例）", "a b.c_d e_f_g_h"):
+    for kept in ("1.556e+04", "24,060,164", "0.25", "lever", "cost.total_cny", "0.1.0+g0058ed9", "跨省投标意识（占本省企业的比例）",
+                 "a b.c_d e_f_g_h"):
         assert breakable(kept) == kept

@@ -134,7 +134,8 @@ def cmd_run(args) -> int:
 
 def cmd_run_national(args, seed, replicates, workers, scheduler) -> int:
     """``scensim run`` of a national case: every region's target table (P(met) over the replicates) and
-    the national totals; with writing, the tables as CSV in the output folder (no figures or report).
+    the national totals; with writing, the tables (Parquet and CSV) in the output folder and, unless
+    ``--no-report``, its report (each region's P(met), the totals, the branches; no figures).
     ``--set flows.NAME=VALUE`` sets a cross-region flow (the regions' own parameters are set in the file)."""
     from rich.console import Console
 
@@ -142,6 +143,7 @@ def cmd_run_national(args, seed, replicates, workers, scheduler) -> int:
     from sim.engine.national import run_national
     from sim.report.console import progress
     from sim.report.escape import term
+    from sim.report.i18n import t
 
     from sim.core.national_case import parse_flow_assignment
 
@@ -181,11 +183,20 @@ def cmd_run_national(args, seed, replicates, workers, scheduler) -> int:
         names = ("targets", "target_summary", "totals", "totals_summary", "runs")
         write_bundle(out, {name: getattr(res, name) for name in names}, manifest_doc={
             "command": "run", "case": case.id, "case_file": str(args.case),
+            "case_file_abs": str(Path(args.case).resolve()),
             "case_sha256": file_sha256(args.case), "seed": seed, "replicates": replicates,
             "flows": case.values, "flows_set": flows, "regions": [r.id for r in case.regions],
             "code_version": code_version(),
             "tables": {name: [f"{name}.parquet", f"{name}.csv"] for name in names}}, csv=True)
-        Console().print(f"written {term(out)}/", highlight=False)
+        Console().print(f"{t('written', args.lang)} {term(out)}/", highlight=False)
+        if not args.no_report:
+            from sim.report.build import build_report
+
+            rep = build_report([out], lang=args.lang, out=out / "report.html")
+            for w in rep.warnings:
+                sys.stderr.write(f"scensim: warning: typst: {printable(w)}\n")
+            Console().print(f"{t('report_written', args.lang)} {term(rep.html)} , {term(rep.pdf)} "
+                            f"({t('report_time', args.lang).format(s=rep.seconds)})", highlight=False)
     return 0
 
 

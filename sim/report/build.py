@@ -33,7 +33,8 @@ def make_document(sources: list[Source], lang: str) -> Document:
     """The report's content from result folders, in order: run sections first, then compare, lottery,
     sweep and other commands' folders, then the method notes."""
     from sim.report.sections import method_section, run_sections
-    from sim.report.sections_more import compare_section, generic_section, lottery_section, sweep_section
+    from sim.report.sections_more import (compare_section, generic_section, lottery_section, national_section,
+                                          sweep_section)
 
     sections: list[Section] = []
     title = None
@@ -42,8 +43,8 @@ def make_document(sources: list[Source], lang: str) -> Document:
         sections += secs
         title = title or t("r_title", lang).format(name=pick(run.case.name_zh, run.case.name_en, lang))
     builders = {"compare": compare_section, "lottery": lottery_section, "sweep": sweep_section,
-                "generic": generic_section}
-    for kind in ("compare", "lottery", "sweep", "generic"):
+                "national": national_section, "generic": generic_section}
+    for kind in ("national", "compare", "lottery", "sweep", "generic"):
         for src in [s for s in sources if s.kind == kind]:
             sections.append(builders[kind](src, lang))
     sections.append(method_section(sources, lang))

@@ -89,6 +89,82 @@ def sweep_section(src: Source, lang: str) -> Section:
     return sec
 
 
+def national_section(src: Source, lang: str) -> Section:
+    """A national run (``scensim run`` of a national case): each region's P(met) per target and period,
+    the national totals per year and what crossed regions (branches, cash), with the flows it ran at."""
+    from sim.core.metrics import METRICS
+    from sim.core.national_case import FLOW_PARAMS
+    from sim.report.i18n import count
+
+    man = src.manifest
+    case_id = str(man.get("case", src.folder.name))
+    sec = Section(pick(f"全国案例（{case_id}）", f"National case ({case_id})", lang))
+    flows = man.get("flows", {})
+    shown = "；".join if lang == "zh" else "; ".join
+    flow_text = shown(f"{pick(FLOW_PARAMS[f'flows.{k}'].label_zh, FLOW_PARAMS[f'flows.{k}'].label_en, lang)} = {v:g}"
+                      for k, v in flows.items() if f"flows.{k}" in FLOW_PARAMS)
+    regions = [str(r) for r in man.get("regions", [])]
+    sec.add(pick(f"各地区按各自的方案与考核期逐月同步运行，并有跨地区流动（{flow_text}）。地区：{'、'.join(regions)}；"
+                 f"随机种子 {man.get('seed', '?')}，{man.get('replicates', '?')} 次重复。达标概率附 Wilson 95% 区间。",
+                 f"The regions run month by month together, each on its own plan and horizon, with cross-region "
+                 f"flows ({flow_text}). Regions: {', '.join(regions)}; seed {man.get('seed', '?')}, "
+                 f"{man.get('replicates', '?')} replicate(s). P(met) with its Wilson 95 % interval.", lang))
+    names = _national_target_names(src, lang)
+    ts = src.table("target_summary")
+    if len(ts):
+        head = [pick("地区", "region", lang), pick("目标", "target", lang), pick("考核期", "period", lang),
+                pick("门槛", "threshold", lang), pick("均值", "mean", lang), pick("达标概率", "P(met)", lang)]
+        rows = [[str(r.region), names.get((str(r.region), str(r.target)), str(r.target)), str(r.period),
+                 f"{r.threshold:g}", f"{r.mean:,.1f}", f"{r.p_met:.2f} [{r.p_low:.2f}, {r.p_high:.2f}]"]
+                for r in ts.itertuples(index=False)]
+        sec.add(Table(f"national_{safe_name(case_id)}_targets", pick("各地区达标概率", "P(met) by region", lang),
+                      head, rows, left=3))
+    no_plan = [r for r in regions if r not in set(ts["region"].astype(str))] if len(ts) else regions
+    if no_plan:
+        sec.add(pick(f"没有自身方案（无考核目标）的地区：{'、'.join(no_plan)}。",
+                     f"Regions without a plan of their own (no targets): {', '.join(no_plan)}.", lang))
+    tot = src.table("totals_summary")
+    if len(tot):
+        years = sorted(tot["year"].unique())
+        head = [pick("流量", "flow", lang)] + [str(y) for y in years]
+        rows = []
+        for metric, g in tot.groupby("metric", sort=False):
+            g = g.set_index("year")
+            label = pick(METRICS[metric].label_zh, METRICS[metric].label_en, lang) if metric in METRICS else str(metric)
+            rows.append([label] + [f"{g.at[y, 'mean']:,.0f}" if y in g.index else "—" for y in years])
+        sec.add(Table(f"national_{safe_name(case_id)}_totals",
+                      pick("全国合计（当年运行的各地区之和；各次重复的均值）",
+                           "National totals (sum over the regions active that year; mean over replicates)", lang),
+                      head, rows))
+    runs = src.table("runs")
+    if len(runs):
+        sec.add(pick(f"跨地区设立的分支机构：每次重复平均 {count(runs.branches.mean(), lang)} 家，其中 "
+                     f"{count(runs.branches_closed.mean(), lang)} 家因无业务而关闭；转入分支机构的资金平均 "
+                     f"{runs.cash_to_branches_cny.mean() / 1e8:,.2f} 亿元；资金守恒问题：{int(runs.money_problems.sum())} 个。",
+                     f"Branches opened across regions: {runs.branches.mean():,.0f} a replicate (mean), "
+                     f"{runs.branches_closed.mean():,.0f} closed idle; cash moved to them "
+                     f"CNY {runs.cash_to_branches_cny.mean() / 1e6:,.1f} m (mean); money problems: "
+                     f"{int(runs.money_problems.sum())}.", lang))
+    return sec
+
+
+def _national_target_names(src: Source, lang: str) -> dict:
+    """(region, target id) → the target's name in ``lang``, from the national case file named in the
+    manifest; empty if it is not found (the table then shows ids)."""
+    from sim.base.errors import InputError
+    from sim.core.national_case import load_national
+
+    path = next((p for p in (src.manifest.get("case_file"), src.manifest.get("case_file_abs"))
+                 if p and Path(p).is_file()), None)
+    if path is None:
+        return {}
+    try:
+        nc = load_national(path)
+    except InputError:
+        return {}
+    return {(r.id, tg.id): pick(tg.zh, tg.en, lang) for r in nc.regions for tg in r.case.targets}
+
+
 def _target_names(man: dict, lang: str) -> dict:
     """Target id → its name in ``lang``, from the sweep's case file (a national sweep: its region's);
     empty if the file is not found (the table then shows ids)."""

@@ -1,6 +1,6 @@
 """Result folders a report is made from: which command wrote each, told from its manifest and files.
 
-``run``, ``compare``, ``lottery`` and ``sweep`` folders are recognised by their manifests' keys and
+``run`` (of a case or of a national case), ``compare``, ``lottery`` and ``sweep`` folders are recognised by their manifests' keys and
 their tables; any other folder whose ``manifest.json`` names its ``command`` (``sensitivity``,
 ``discover``, ``optimise``, ``calibrate``, ``validate`` …) is shown generically: its tables and figures.
 """
@@ -15,7 +15,7 @@ import pandas as pd
 
 from sim.base.errors import InputError
 
-KINDS = ("run", "compare", "lottery", "sweep", "generic")
+KINDS = ("run", "compare", "lottery", "sweep", "national", "generic")
 
 
 @dataclass
@@ -80,6 +80,8 @@ def detect(folder) -> Source:
 
 def _kind(folder: Path, man: dict) -> str:
     command = man.get("command")
+    if command == "run" and "regions" in man and "flows" in man:  # `scensim run` of a national case
+        return "national"
     if command in KINDS[:-1]:
         return command
     has = lambda n: (folder / f"{n}.parquet").exists() or (folder / f"{n}.csv").exists()  # noqa: E731
