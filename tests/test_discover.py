@@ -56,6 +56,7 @@ def test_discover_command_on_a_small_sweep(tmp_path):
     scensim("sweep", spec, "--workers", "1", "--out", out, "--quiet")
     r = scensim("discover", out, "--target", "published_per_year", "--threshold", "0.6")
     assert "PRIM box" in r.stdout and "Feature scores" in r.stdout
+    assert "one at a time" not in r.stderr  # a Latin hypercube: no note about the design
     for stem in ("prim_tradeoff_published_per_year_fails", "prim_box_published_per_year_fails",
                  "heatmap_published_per_year_fails"):
         assert (out / "discover" / "figures" / f"{stem}.png").exists()
@@ -69,3 +70,17 @@ def test_discover_command_on_a_small_sweep(tmp_path):
     assert not (tmp_path / "none").exists()  # nothing half-written
     bad = scensim("discover", out, "--target", "nonesuch", check=False)
     assert bad.returncode == 2 and "--target = 'nonesuch'" in bad.stderr or "nonesuch" in bad.stderr
+
+
+def test_discover_says_when_the_design_is_one_at_a_time(tmp_path):
+    """PRIM and the heatmap look for regions of a sampled space; a one-at-a-time design has points on
+    lines only, and the command says so (it still runs)."""
+    text = (ROOT / "tests" / "specs" / "discover_small.toml").read_text(encoding="utf-8")
+    text = text.replace('kind   = "lhs"\npoints = 20', 'kind   = "oat"').replace(
+        'case        = "../../scenarios/', f'case        = "{(ROOT / "scenarios").as_posix()}/')
+    spec = tmp_path / "oat.toml"
+    spec.write_text(text, encoding="utf-8")
+    out = tmp_path / "sweep"
+    scensim("sweep", spec, "--workers", "1", "--out", out, "--quiet", "--allow-outside-paths")
+    r = scensim("discover", out, "--target", "published_per_year", "--no-figures")
+    assert "design is one at a time (oat)" in " ".join(r.stderr.split())

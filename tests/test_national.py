@@ -169,6 +169,10 @@ def test_cli_run_prints_every_region_and_the_totals(capsys):
     out = capsys.readouterr().out
     for region in ("a:", "b:", "c:", "national totals", "money problems: 0"):
         assert region in out
+    assert main(["run", str(SMALL), "--replicates", "1", "--no-write", "--quiet", "--lang", "zh"]) == 0
+    out = capsys.readouterr().out
+    for words in ("a：", "全国合计", "资金守恒问题：0", "达标概率", load_national(SMALL).regions[0].case.targets[0].zh):
+        assert words in out, words
 
 
 def test_alliance_lists_alone_reach_only_alliance_cities(small):

@@ -55,6 +55,11 @@ def cmd_discover(args) -> int:
     x, y, y_name = case_table(runs, factors, args.target, args.period, targets)
     seeds = runs["seed"].nunique()
     err = Console(stderr=True)
+    if manifest.get("design", {}).get("kind") == "oat":  # PRIM looks for boxes in a sampled space
+        err.print("[yellow]note:[/] this sweep's design is one at a time (oat): its points lie on lines through the "
+                  "case's values, not over the space, so boxes and the heatmap describe those lines only; a Latin "
+                  "hypercube (design.kind = \"lhs\"), sobol or grid design is what discover is for",
+                  highlight=False, soft_wrap=True)
     if seeds < len(runs):
         err.print(f"[yellow]note:[/] {len(runs)} runs share {seeds} seeds (common random numbers): the boxes describe "
                   "those draws only", highlight=False, soft_wrap=True)
