@@ -167,7 +167,7 @@ def test_cli_run_prints_every_region_and_the_totals(capsys):
 
     assert main(["run", str(SMALL), "--replicates", "2", "--no-write", "--quiet"]) == 0
     out = capsys.readouterr().out
-    for region in ("a:", "b:", "c:", "national totals", "money problems: 0"):
+    for region in ("a:", "b:", "c:", "National totals", "money problems: 0"):
         assert region in out
     assert main(["run", str(SMALL), "--replicates", "1", "--no-write", "--quiet", "--lang", "zh"]) == 0
     out = capsys.readouterr().out

@@ -158,39 +158,23 @@ def cmd_run_national(args, seed, replicates, workers, scheduler) -> int:
     with progress(case.name_en if args.lang == "en" else case.name_zh, replicates, args.quiet) as update:
         res = run_national(case, replicates=replicates, seed=seed, workers=workers or 1, scheduler=scheduler,
                            progress=update)
-    from sim.core.metrics import METRICS
     from sim.report.i18n import pick
+    from sim.report.national_tables import branches_text, target_head, target_rows, totals_table
 
-    zh = args.lang == "zh"
     con = stdout_console(150)
     ts = res.target_summary
     for region in case.regions:
         names = {tg.id: pick(tg.zh, tg.en, args.lang) for tg in region.case.targets}
-        rows = [[names.get(r.target, r.target), r.period, f"{r.threshold:g}", f"{r.mean:,.1f}", f"{r.p_met:.2f}",
-                 f"[{r.p_low:.2f}, {r.p_high:.2f}]"] for r in ts[ts.region == region.id].itertuples()] if len(ts) else []
-        title = (f"{region.id}：{region.case.name_zh} — 随机种子 {seed}，{replicates} 次重复" if zh else
-                 f"{region.id}: {region.case.name_en} — seed {seed}, {replicates} replicate(s)")
+        rows = target_rows(ts[ts.region == region.id], names) if len(ts) else []
+        title = pick(f"{region.id}：{region.case.name_zh} — 随机种子 {seed}，{replicates} 次重复",
+                     f"{region.id}: {region.case.name_en} — seed {seed}, {replicates} replicate(s)", args.lang)
         if not rows:
-            con.print(f"{title}：无考核目标（该地区没有自身方案）" if zh else
-                      f"{title}: no targets (the region has no plan of its own)", highlight=False)
+            con.print(title + pick("：无考核目标（该地区没有自身方案）", ": no targets (the region has no plan of its own)",
+                                   args.lang), highlight=False)
             continue
-        head = (["目标", "考核期", "门槛", "均值", "达标概率", "95% 区间"] if zh else
-                ["target", "period", "threshold", "mean value", "P(met)", "95 % interval"])
-        print_table(con, title, head, rows)
-    tot = res.totals_summary.pivot(index="metric", columns="year", values="mean")
-    label = {m: pick(METRICS[m].label_zh, METRICS[m].label_en, args.lang) if m in METRICS else m for m in tot.index}
-    print_table(con, "全国合计（当年运行的各地区之和；各次重复的均值）" if zh else
-                "national totals (sum over the regions active that year; mean over replicates)",
-                ["流量" if zh else "metric"] + [str(y) for y in tot.columns],
-                [[label[m]] + [f"{v:,.0f}" for v in tot.loc[m]] for m in tot.index])
-    runs = res.runs
-    con.print(f"跨地区设立的分支机构：每次重复平均 {runs.branches.mean():,.0f} 家，其中 {runs.branches_closed.mean():,.0f} "
-              f"家因无业务而关闭；转入分支机构的资金 {runs.cash_to_branches_cny.mean() / 1e8:,.2f} 亿元；资金守恒问题："
-              f"{int(runs.money_problems.sum())} 个" if zh else
-              f"branches opened across regions: {runs.branches.mean():,.0f} a replicate (mean), "
-              f"{runs.branches_closed.mean():,.0f} closed idle; cash moved to "
-              f"them: {runs.cash_to_branches_cny.mean() / 1e6:,.1f} M CNY; money problems: "
-              f"{int(runs.money_problems.sum())}", highlight=False)
+        print_table(con, title, target_head(args.lang), rows)
+    print_table(con, *totals_table(res.totals_summary, args.lang))
+    con.print(branches_text(res.runs, args.lang), highlight=False)
     if not args.no_write:  # one set, swapped in whole (a crash leaves the earlier set), with its manifest
         from sim.base.files import code_version, file_sha256, write_bundle
 

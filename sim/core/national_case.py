@@ -27,12 +27,13 @@ FLOW_LABELS = {  # name: (label zh, label en), for tables and figures of sweeps 
     "spillover": ("跨省模仿扩散（相对本省模仿）", "cross-province imitation (relative to home)"),
 }
 MAX_REGIONS = 40
+FLOW_PREFIX = "flows."  # how the flows are named beside a region's parameters (sweeps, --set)
 
 
 def _flow_params() -> dict:
     from sim.params.registry import Param
 
-    return {f"flows.{k}": Param(f"flows.{k}", "uncertainty", float, unit, (lo, hi), FLOW_LABELS[k][1], FLOW_LABELS[k][0],
+    return {FLOW_PREFIX + k: Param(FLOW_PREFIX + k, "uncertainty", float, unit, (lo, hi), FLOW_LABELS[k][1], FLOW_LABELS[k][0],
                                 "a cross-region flow of a national case (sim/core/national.py)")
             for k, (unit, lo, hi) in FLOWS.items()}
 
@@ -102,6 +103,13 @@ class NationalCase:
         regions[i] = replace(r, case=r.case.with_params(overrides, origin=origin))
         return replace(self, regions=tuple(regions))
 
+    def with_settings(self, region_id: str, settings: dict, origin: str = "override") -> NationalCase:
+        """A copy with ``settings`` by name: ``flows.<name>`` sets a flow, any other name a parameter of
+        region ``region_id`` (what a sweep of a national case varies or fixes)."""
+        flows = {k[len(FLOW_PREFIX):]: v for k, v in settings.items() if k.startswith(FLOW_PREFIX)}
+        own = {k: v for k, v in settings.items() if not k.startswith(FLOW_PREFIX)}
+        return self.with_flows(**flows).with_region_params(region_id, own, origin=origin)
+
 
 def parse_flow_assignment(text: str) -> tuple[str, float]:
     """``flows.NAME=VALUE`` from the command line (``scensim run NATIONAL --set``): the flow's name and
@@ -112,17 +120,17 @@ def parse_flow_assignment(text: str) -> tuple[str, float]:
     if "=" not in text:
         raise InputError("--set", None, f"expected flows.NAME=VALUE, e.g. flows.cross_bid_share=0.2 ({allowed})", text)
     name, raw = (part.strip() for part in text.split("=", 1))
-    if not name.startswith("flows.") or name[len("flows."):] not in FLOWS:
+    if not name.startswith(FLOW_PREFIX) or name[len(FLOW_PREFIX):] not in FLOWS:
         raise InputError("--set", name, "a national case takes its regions' parameters in the case file "
                          f"([[regions]] overrides = {{...}}); --set sets only its flows: {allowed}", raw)
-    unit, lo, hi = FLOWS[name[len("flows."):]]
+    unit, lo, hi = FLOWS[name[len(FLOW_PREFIX):]]
     try:
         value = parse_toml(f"v = {raw}", "--set")["v"]
     except InputError:
         value = None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
         raise InputError("--set", name, f"a number between {lo:g} and {hi:g} ({unit})", raw)
-    return name[len("flows."):], float(value)
+    return name[len(FLOW_PREFIX):], float(value)
 
 
 def is_national(path) -> bool:

@@ -92,9 +92,8 @@ def sweep_section(src: Source, lang: str) -> Section:
 def national_section(src: Source, lang: str) -> Section:
     """A national run (``scensim run`` of a national case): each region's P(met) per target and period,
     the national totals per year and what crossed regions (branches, cash), with the flows it ran at."""
-    from sim.core.metrics import METRICS
     from sim.core.national_case import FLOW_PARAMS
-    from sim.report.i18n import count
+    from sim.report.national_tables import branches_text, target_head, target_rows, totals_table
 
     man = src.manifest
     case_id = str(man.get("case", src.folder.name))
@@ -112,44 +111,26 @@ def national_section(src: Source, lang: str) -> Section:
     names = _national_target_names(src, lang)
     ts = src.table("target_summary")
     if len(ts):
-        head = [pick("地区", "region", lang), pick("目标", "target", lang), pick("考核期", "period", lang),
-                pick("门槛", "threshold", lang), pick("均值", "mean", lang), pick("达标概率", "P(met)", lang)]
-        rows = [[str(r.region), names.get((str(r.region), str(r.target)), str(r.target)), str(r.period),
-                 f"{r.threshold:g}", f"{r.mean:,.1f}", f"{r.p_met:.2f} [{r.p_low:.2f}, {r.p_high:.2f}]"]
-                for r in ts.itertuples(index=False)]
+        rows = [[str(region)] + row for region, g in ts.groupby("region", sort=False)
+                for row in target_rows(g, names.get(str(region), {}))]
         sec.add(Table(f"national_{safe_name(case_id)}_targets", pick("各地区达标概率", "P(met) by region", lang),
-                      head, rows, left=3))
+                      [pick("地区", "region", lang)] + target_head(lang), rows, left=3))
     no_plan = [r for r in regions if r not in set(ts["region"].astype(str))] if len(ts) else regions
     if no_plan:
         sec.add(pick(f"没有自身方案（无考核目标）的地区：{'、'.join(no_plan)}。",
                      f"Regions without a plan of their own (no targets): {', '.join(no_plan)}.", lang))
     tot = src.table("totals_summary")
     if len(tot):
-        years = sorted(tot["year"].unique())
-        head = [pick("流量", "flow", lang)] + [str(y) for y in years]
-        rows = []
-        for metric, g in tot.groupby("metric", sort=False):
-            g = g.set_index("year")
-            label = pick(METRICS[metric].label_zh, METRICS[metric].label_en, lang) if metric in METRICS else str(metric)
-            rows.append([label] + [f"{g.at[y, 'mean']:,.0f}" if y in g.index else "—" for y in years])
-        sec.add(Table(f"national_{safe_name(case_id)}_totals",
-                      pick("全国合计（当年运行的各地区之和；各次重复的均值）",
-                           "National totals (sum over the regions active that year; mean over replicates)", lang),
-                      head, rows))
+        title, head, rows = totals_table(tot, lang)
+        sec.add(Table(f"national_{safe_name(case_id)}_totals", title, head, rows))
     runs = src.table("runs")
     if len(runs):
-        sec.add(pick(f"跨地区设立的分支机构：每次重复平均 {count(runs.branches.mean(), lang)} 家，其中 "
-                     f"{count(runs.branches_closed.mean(), lang)} 家因无业务而关闭；转入分支机构的资金平均 "
-                     f"{runs.cash_to_branches_cny.mean() / 1e8:,.2f} 亿元；资金守恒问题：{int(runs.money_problems.sum())} 个。",
-                     f"Branches opened across regions: {runs.branches.mean():,.0f} a replicate (mean), "
-                     f"{runs.branches_closed.mean():,.0f} closed idle; cash moved to them "
-                     f"CNY {runs.cash_to_branches_cny.mean() / 1e6:,.1f} m (mean); money problems: "
-                     f"{int(runs.money_problems.sum())}.", lang))
+        sec.add(branches_text(runs, lang))
     return sec
 
 
 def _national_target_names(src: Source, lang: str) -> dict:
-    """(region, target id) → the target's name in ``lang``, from the national case file named in the
+    """Region → {target id → the target's name in ``lang``}, from the national case file named in the
     manifest; empty if it is not found (the table then shows ids)."""
     from sim.base.errors import InputError
     from sim.core.national_case import load_national
@@ -162,7 +143,7 @@ def _national_target_names(src: Source, lang: str) -> dict:
         nc = load_national(path)
     except InputError:
         return {}
-    return {(r.id, tg.id): pick(tg.zh, tg.en, lang) for r in nc.regions for tg in r.case.targets}
+    return {r.id: {tg.id: pick(tg.zh, tg.en, lang) for tg in r.case.targets} for r in nc.regions}
 
 
 def _target_names(man: dict, lang: str) -> dict:

@@ -22,6 +22,7 @@ import json
 from dataclasses import dataclass, field
 
 from sim.core.case import Case, check_keys, load_case
+from sim.core.national_case import FLOW_PARAMS, FLOW_PREFIX, is_national, load_national
 from sim.base.errors import InputError, did_you_mean
 from sim.base.tomlfile import check_path, confine, parse_toml, read_text
 from sim.core.registry import REGISTRY
@@ -31,7 +32,6 @@ SUB_DESIGNS = ("grid", "lhs")  # what each side of a crossed design may be
 OUTCOME_GROUPS = {"targets": "target.", "metrics": "metric.", "fiscal": "fiscal.", "levers": "lever."}
 TOP_KEYS = ("experiment", "design", "vary", "fixed", "outcomes", "sensitivity", "optimise")
 ANALYSIS_KEYS = ("sensitivity", "optimise")  # settings of analysis commands: kept raw, validated there
-FLOW_PREFIX = "flows."  # a national case's cross-region flows, varied or fixed by name like parameters
 DUMMY = "dummy"  # a factor sampled with the others that no run reads (design.dummy = true)
 EXPERIMENT_KEYS = ("id", "description", "case", "region", "seed", "replicates", "common_random_numbers")
 FACTOR_KEYS = ("range", "values", "levels")
@@ -277,16 +277,15 @@ def load_spec(path, allow_outside: bool = False) -> ExperimentSpec:
     national, region = _national(file, ex, case_path, allow_outside)
     case = national.regions[national.region_index(region)].case if national else load_case(case_path, allow_outside=allow_outside)
     fixed = _fixed(file, _table(file, doc, "fixed"), national)
-    flows = {k[len(FLOW_PREFIX):]: v for k, v in fixed.items() if k.startswith(FLOW_PREFIX)}
-    own = {k: v for k, v in fixed.items() if not k.startswith(FLOW_PREFIX)}
-    if own:
+    if fixed:
         try:
-            case = case.with_params(own, origin=f"{file} [fixed]")
+            if national is not None:
+                national = national.with_settings(region, fixed, origin=f"{file} [fixed]")
+                case = national.regions[national.region_index(region)].case
+            else:
+                case = case.with_params(fixed, origin=f"{file} [fixed]")
         except InputError as e:  # with_params names the origin, not the key: re-point it at the spec
             raise InputError(file, f"fixed.{e.key}", e.allowed, e.value) from None
-    if national is not None:
-        national = national.with_flows(**flows).with_region_params(region, own, origin=f"{file} [fixed]")
-        case = national.regions[national.region_index(region)].case
 
     factors = _factors(file, _table(file, doc, "vary", required=True), case, fixed, national)
     design = _design(file, _table(file, doc, "design", required=True), "design.", factors, top=True)
@@ -309,8 +308,6 @@ def load_spec(path, allow_outside: bool = False) -> ExperimentSpec:
 def _national(file, ex: dict, case_path, allow_outside: bool):
     """The national case and the region kept, if ``experiment.case`` is a national case file; else
     (None, None), and ``experiment.region`` must be absent."""
-    from sim.core.national_case import is_national, load_national
-
     region = ex.get("region")
     if not is_national(case_path):
         if region is not None:
@@ -393,8 +390,6 @@ def _int(file, doc, key, where, lo=None, default=None, hi=None) -> int:
 def _param(file, key: str, name: str, national=None):
     """The registry entry for ``name`` (or a national case's flow, ``flows.<name>``), or an error with a
     did-you-mean suggestion."""
-    from sim.core.national_case import FLOW_PARAMS
-
     if isinstance(name, str) and name.startswith(FLOW_PREFIX):
         if national is None:
             raise InputError(file, key, "the cross-region flows belong to a national case; this spec's case is a "

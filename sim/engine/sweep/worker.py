@@ -85,11 +85,7 @@ def _point_case(job: Job, params: dict):
     flows, and the kept region's parameters on that region's case)."""
     if job.national is None:
         return job.case.with_params(params, origin="sweep") if params else job.case
-    from sim.engine.sweep.spec import FLOW_PREFIX
-
-    flows = {k[len(FLOW_PREFIX):]: v for k, v in params.items() if k.startswith(FLOW_PREFIX)}
-    own = {k: v for k, v in params.items() if not k.startswith(FLOW_PREFIX)}
-    return job.national.with_flows(**flows).with_region_params(job.region, own, origin="sweep")
+    return job.national.with_settings(job.region, params, origin="sweep")
 
 
 def _series(m, point: int, replicate: int, seed: int, schema: pa.Schema) -> pa.Table:

@@ -1,0 +1,42 @@
+"""A national run's tables as people read them, in Chinese or English (``scensim run`` of a national
+case and the report): each region's targets, the national totals, the branches line."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from sim.core.metrics import METRICS
+from sim.report.i18n import pick
+
+
+def target_head(lang: str) -> list[str]:
+    return [pick("目标", "target", lang), pick("考核期", "period", lang), pick("门槛", "threshold", lang),
+            pick("均值", "mean", lang), pick("达标概率", "P(met)", lang), pick("95% 区间", "95 % interval", lang)]
+
+
+def target_rows(summary: pd.DataFrame, names: dict) -> list[list[str]]:
+    """One region's target summary: a row per target and period (``names``: target id → its name)."""
+    return [[names.get(str(r.target), str(r.target)), str(r.period), f"{r.threshold:g}", f"{r.mean:,.1f}",
+             f"{r.p_met:.2f}", f"[{r.p_low:.2f}, {r.p_high:.2f}]"] for r in summary.itertuples(index=False)]
+
+
+def totals_table(totals_summary: pd.DataFrame, lang: str) -> tuple[str, list[str], list[list[str]]]:
+    """Title, head and rows of the national totals: a row per flow (its name), a column per year."""
+    tot = totals_summary.pivot(index="metric", columns="year", values="mean")
+    tot = tot.reindex(list(dict.fromkeys(totals_summary["metric"])))  # the flows in their recorded order
+    rows = [[pick(METRICS[m].label_zh, METRICS[m].label_en, lang) if m in METRICS else str(m)]
+            + [f"{v:,.0f}" if pd.notna(v) else "—" for v in tot.loc[m]] for m in tot.index]
+    title = pick("全国合计（当年运行的各地区之和；各次重复的均值）",
+                 "National totals (sum over the regions active that year; mean over replicates)", lang)
+    return title, [pick("流量", "flow", lang)] + [str(y) for y in tot.columns], rows
+
+
+def branches_text(runs: pd.DataFrame, lang: str) -> str:
+    """What crossed regions, per replicate on average, and the money check."""
+    problems = int(runs.money_problems.sum())
+    return pick(f"跨地区设立的分支机构：每次重复平均 {runs.branches.mean():,.0f} 家，其中 {runs.branches_closed.mean():,.0f} "
+                f"家因无业务而关闭；转入分支机构的资金平均 {runs.cash_to_branches_cny.mean() / 1e8:,.2f} 亿元；"
+                f"资金守恒问题：{problems} 个。",
+                f"Branches opened across regions: {runs.branches.mean():,.0f} a replicate (mean), "
+                f"{runs.branches_closed.mean():,.0f} closed idle; cash moved to them CNY "
+                f"{runs.cash_to_branches_cny.mean() / 1e6:,.1f} m (mean); money problems: {problems}.", lang)
