@@ -212,11 +212,38 @@ def test_cli_sets_flows_and_records_them(tmp_path):
     assert (tmp_path / "off" / "targets.parquet").exists()
 
 
+def test_cli_sets_a_regions_parameter_as_the_file_would(tmp_path):
+    """``--set regions.<id>.<parameter>=VALUE`` runs exactly as the national file with that override
+    written in it, and the manifest records it."""
+    import json
+
+    from sim.cli.main import main
+
+    edited = tmp_path / "national_small.toml"  # the same file with region b's override changed, beside its cases
+    text = SMALL.read_text(encoding="utf-8").replace('"population.smes" = 150', '"population.smes" = 120')
+    text = text.replace('case = "../../scenarios/', f'case = "{(ROOT / "scenarios").as_posix()}/')
+    text = text.replace('case = "synthetic_late.toml"', f'case = "{(SMALL.parent / "synthetic_late.toml").as_posix()}"')
+    edited.write_text(text, encoding="utf-8")
+    args = ["run", "--replicates", "2", "--seed", "4", "--quiet", "--no-report", "--allow-outside-paths"]
+    assert main(args + [str(SMALL), "--set", "regions.b.population.smes=120", "--out", str(tmp_path / "set")]) == 0
+    assert main(args + [str(edited), "--out", str(tmp_path / "file")]) == 0
+    assert main(args + [str(SMALL), "--out", str(tmp_path / "base")]) == 0
+    set_, file_, base = (pd.read_csv(tmp_path / d / "targets.csv") for d in ("set", "file", "base"))
+    pd.testing.assert_frame_equal(set_, file_)
+    assert not set_.equals(base)  # the setting reached the run
+    man = json.loads((tmp_path / "set" / "manifest.json").read_text(encoding="utf-8"))
+    assert man["regions_set"] == {"regions.b.population.smes": 120} and man["flows_set"] == {}
+
+
 @pytest.mark.parametrize("assignment, words", [
     ("population.smes=5", ["--set", "population.smes", "flows.cross_bid_share"]),
     ("flows.cross_bid_share=2", ["--set", "flows.cross_bid_share", "between 0 and 1"]),
     ("flows.spillover=lots", ["flows.spillover", "between 0 and 2"]),
     ("flows.teleport=1", ["flows.teleport", "flows.spillover"]),
+    ("regions.z.vouchers.share=0.5", ["regions.z.vouchers.share", "unknown region 'z'", "a, b, c"]),
+    ("regions.b.vouchers.share=1.5", ["regions.b.vouchers.share", "between 0 and 1"]),
+    ("regions.b.vouchers.shar=0.5", ["regions.b.vouchers.shar", "did you mean 'vouchers.share'"]),
+    ("regions.b.vouchers.share", ["regions.<id>.<parameter>=VALUE", "regions.a.vouchers.share"]),
 ])
 def test_cli_bad_flow_is_one_line_and_writes_nothing(tmp_path, capsys, assignment, words):
     from sim.cli.main import main

@@ -105,6 +105,35 @@ def test_manifest_names_the_region_and_flows_and_identity_covers_them(swept, tmp
     assert b.case.params["population.smes"].value == 150  # region b's override in the national file
 
 
+def test_other_regions_parameters_vary_and_fix_by_name(tmp_path):
+    """``regions.<id>.<parameter>``: another region's parameter, varied (the base point at that region's
+    value, an uncertainty of the kept region's analysis) or fixed; each row is region a in a national run
+    with every setting applied to its region."""
+    path = _spec(tmp_path, "vouchers.share = { range = [0.2, 0.8] }    # region a's own parameter\n",
+                 "regions.b.vouchers.share = { range = [0.1, 0.9] }\n")
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "flows.alliance_visibility = 0.0", "flows.alliance_visibility = 0.0\nregions.c.procurement.first_purchase = false"),
+        encoding="utf-8")
+    spec = load_spec(path, allow_outside=True)
+    b, c = (spec.national.regions[spec.national.region_index(r)].case for r in ("b", "c"))
+    assert c.params["procurement.first_purchase"].value is False  # [fixed], on region c
+    factor = {f.name: f for f in spec.factors}["regions.b.vouchers.share"]
+    assert factor.kind == "uncertainty" and (factor.lo, factor.hi) == (0.1, 0.9)
+    design = design_table(spec)
+    assert design.loc[0, "regions.b.vouchers.share"] == b.params["vouchers.share"].value  # region b's own value
+    run_sweep(spec, out=tmp_path / "out", workers=1)
+    runs = read_runs(tmp_path / "out")
+    for _, row in runs[runs["regions.b.vouchers.share"] != design.loc[0, "regions.b.vouchers.share"]].iterrows():
+        national = (spec.national.with_flows(**{k: row[f"flows.{k}"] for k in ("cross_bid_share", "spillover")})
+                    .with_region_params("b", {"vouchers.share": row["regions.b.vouchers.share"]}))
+        m = NationalMarket(national, seed=int(row["seed"])).run().regions[0]
+        for k, v in run_outcomes(m).items():
+            if k in runs.columns:
+                assert row[k] == v, k
+    assert factor_label("regions.b.vouchers.share", "en").endswith("(b)")
+    assert factor_label("regions.b.vouchers.share", "zh").endswith("（b）")
+
+
 def test_flows_have_labels_in_both_languages():
     assert factor_label("flows.spillover", "zh").startswith("跨省模仿")
     assert factor_label("flows.spillover", "en").startswith("cross-province imitation")
@@ -121,6 +150,15 @@ ERRORS = [
      "fixed.flows.alliance_visibility = 1.5: must be a number between 0 and 1"),
     ("flows.alliance_visibility = 0.0", "flows.spillover = 0.2",
      "vary.flows.spillover: is also set under [fixed]"),
+    ("vouchers.share = { range", "regions.bb.vouchers.share = { range",
+     "vary.regions.bb.vouchers.share = \"bb\": unknown region (did you mean 'b'?); the national case's regions: a, b, c"),
+    ("vouchers.share = { range", "regions.a.vouchers.share = { range",
+     "vary.regions.a.vouchers.share: a is the region this sweep keeps (experiment.region): name its parameters "
+     "without the prefix, e.g. vouchers.share"),
+    ("vouchers.share = { range", "regions.b.vouchers.shares = { range", "vary.regions.b.vouchers.shares: unknown"),
+    ("flows.alliance_visibility = 0.0", "regions.b.vouchers.share = 1.5",
+     "fixed.regions.b.vouchers.share = 1.5: must be"),
+    ("flows.alliance_visibility = 0.0", "regions.b = 0.5", "fixed.regions.b: expected regions.b.<parameter>"),
 ]
 
 
@@ -141,4 +179,7 @@ def test_region_and_flows_are_refused_for_a_single_region_case(tmp_path):
         load_spec(path, allow_outside=True)
     path.write_text(path.read_text(encoding="utf-8").replace('region = "a"\n', ""), encoding="utf-8")
     with pytest.raises(InputError, match=r"the cross-region flows belong to a national case"):
+        load_spec(path, allow_outside=True)
+    path.write_text(path.read_text(encoding="utf-8").replace("flows.", "regions.b.vouchers.x"), encoding="utf-8")
+    with pytest.raises(InputError, match=r"regions.<id>.<parameter> names another region of a national case"):
         load_spec(path, allow_outside=True)

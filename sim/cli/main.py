@@ -28,7 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the printed table, figures and report")
     r.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
                    help="override a parameter, e.g. --set vouchers.share=0.6 (repeatable); for a national case "
-                   "only its cross-region flows, e.g. --set flows.spillover=0.3")
+                   "its cross-region flows, e.g. --set flows.spillover=0.3, or a region's parameter, e.g. "
+                   "--set regions.hubei.vouchers.share=0.6")
     r.add_argument("--csv", action="store_true", help="also write the large per-replicate tables (series, scenarios, "
                    "fiscal_ledger) as CSV; by default they are Parquet only (the other tables are both)")
     r.add_argument("--no-figures", action="store_true", help="skip figures (and the report)")
@@ -136,7 +137,8 @@ def cmd_run_national(args, seed, replicates, workers, scheduler) -> int:
     """``scensim run`` of a national case: every region's target table (P(met) over the replicates) and
     the national totals; with writing, the tables (Parquet and CSV) in the output folder and, unless
     ``--no-report``, its report (each region's P(met), the totals, the branches; no figures).
-    ``--set flows.NAME=VALUE`` sets a cross-region flow (the regions' own parameters are set in the file)."""
+    ``--set flows.NAME=VALUE`` sets a cross-region flow, ``--set regions.<id>.<parameter>=VALUE`` a
+    region's parameter (over the national file's value)."""
     from rich.console import Console
 
     from sim.core.national import load_national
@@ -145,13 +147,16 @@ def cmd_run_national(args, seed, replicates, workers, scheduler) -> int:
     from sim.report.escape import term
     from sim.report.i18n import t
 
-    from sim.core.national_case import parse_flow_assignment
+    from sim.core.national_case import FLOW_PREFIX, parse_national_assignment
 
-    flows = dict(parse_flow_assignment(a) for a in args.overrides)
     if args.uncertainty != "none":
         raise InputError(None, "--uncertainty", "a national case runs at its regions' values only (none)",
                          args.uncertainty)
-    case = load_national(input_path(args.case, "CASE"), allow_outside=args.allow_outside_paths).with_flows(**flows)
+    case = load_national(input_path(args.case, "CASE"), allow_outside=args.allow_outside_paths)
+    settings = dict(parse_national_assignment(a, case) for a in args.overrides)
+    flows = {k[len(FLOW_PREFIX):]: v for k, v in settings.items() if k.startswith(FLOW_PREFIX)}
+    regions_set = {k: v for k, v in settings.items() if not k.startswith(FLOW_PREFIX)}
+    case = case.with_settings(case.regions[0].id, settings, origin="--set")
     out = Path("results") / case.id
     if not args.no_write:
         out = out_folder(args.out, out)
@@ -183,7 +188,8 @@ def cmd_run_national(args, seed, replicates, workers, scheduler) -> int:
             "command": "run", "case": case.id, "case_file": str(args.case),
             "case_file_abs": str(Path(args.case).resolve()),
             "case_sha256": file_sha256(args.case), "seed": seed, "replicates": replicates,
-            "flows": case.values, "flows_set": flows, "regions": [r.id for r in case.regions],
+            "flows": case.values, "flows_set": flows, "regions_set": regions_set,
+            "regions": [r.id for r in case.regions],
             "code_version": code_version(),
             "tables": {name: [f"{name}.parquet", f"{name}.csv"] for name in names}}, csv=True)
         Console().print(f"{t('written', args.lang)} {term(out)}/", highlight=False)

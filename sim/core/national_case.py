@@ -28,6 +28,7 @@ FLOW_LABELS = {  # name: (label zh, label en), for tables and figures of sweeps 
 }
 MAX_REGIONS = 40
 FLOW_PREFIX = "flows."  # how the flows are named beside a region's parameters (sweeps, --set)
+REGION_PREFIX = "regions."  # ``regions.<id>.<parameter>``: another region's parameter, in a national sweep
 
 
 def _flow_params() -> dict:
@@ -41,6 +42,36 @@ def _flow_params() -> dict:
 # The flows as parameters (``flows.<name>``: type, unit, hard bounds, labels), so that a sweep of a
 # national case varies them by name like a case's parameters (sim/engine/sweep/spec.py).
 FLOW_PARAMS = _flow_params()
+
+
+def region_setting(name) -> tuple[str, str] | None:
+    """``(region id, parameter name)`` of a name ``regions.<id>.<parameter>``; None for any other name."""
+    if not isinstance(name, str) or not name.startswith(REGION_PREFIX):
+        return None
+    rid, _, param = name[len(REGION_PREFIX):].partition(".")
+    return (rid, param) if rid and param else None
+
+
+def setting_param(name):
+    """The registry entry (type, unit, bounds, labels) of a name only a national case has: a flow
+    (``flows.<name>``), or a parameter of a region other than the one a sweep keeps
+    (``regions.<id>.<parameter>``), labelled with its region's id. Another region's parameter is an
+    *uncertainty* of the kept region's analysis whatever its kind in its own case: the kept region does
+    not choose it (so ``optimise`` never searches it and ``discover`` never draws it as a lever).
+    None for any other name, and for a region's parameter the registry does not know."""
+    if name in FLOW_PARAMS:
+        return FLOW_PARAMS[name]
+    rp = region_setting(name)
+    if rp is None:
+        return None
+    from sim.core.registry import REGISTRY
+
+    rid, pname = rp
+    if pname not in REGISTRY:
+        return None
+    p = REGISTRY[pname]
+    return replace(p, name=name, kind="uncertainty", label_zh=f"{p.label_zh or pname}（{rid}）",
+                   label_en=f"{p.label_en or pname} ({rid})")
 
 
 @dataclass(frozen=True)
@@ -104,11 +135,20 @@ class NationalCase:
         return replace(self, regions=tuple(regions))
 
     def with_settings(self, region_id: str, settings: dict, origin: str = "override") -> NationalCase:
-        """A copy with ``settings`` by name: ``flows.<name>`` sets a flow, any other name a parameter of
-        region ``region_id`` (what a sweep of a national case varies or fixes)."""
+        """A copy with ``settings`` by name: ``flows.<name>`` sets a flow, ``regions.<id>.<parameter>`` a
+        parameter of region ``<id>``, any other name a parameter of region ``region_id`` (what a sweep of
+        a national case varies or fixes)."""
         flows = {k[len(FLOW_PREFIX):]: v for k, v in settings.items() if k.startswith(FLOW_PREFIX)}
-        own = {k: v for k, v in settings.items() if not k.startswith(FLOW_PREFIX)}
-        return self.with_flows(**flows).with_region_params(region_id, own, origin=origin)
+        by_region: dict[str, dict] = {region_id: {}}
+        for k, v in settings.items():
+            if k.startswith(FLOW_PREFIX):
+                continue
+            rid, name = region_setting(k) or (region_id, k)
+            by_region.setdefault(rid, {})[name] = v
+        out = self.with_flows(**flows)
+        for rid, params in by_region.items():
+            out = out.with_region_params(rid, params, origin=origin)
+        return out
 
 
 def parse_flow_assignment(text: str) -> tuple[str, float]:
@@ -121,8 +161,8 @@ def parse_flow_assignment(text: str) -> tuple[str, float]:
         raise InputError("--set", None, f"expected flows.NAME=VALUE, e.g. flows.cross_bid_share=0.2 ({allowed})", text)
     name, raw = (part.strip() for part in text.split("=", 1))
     if not name.startswith(FLOW_PREFIX) or name[len(FLOW_PREFIX):] not in FLOWS:
-        raise InputError("--set", name, "a national case takes its regions' parameters in the case file "
-                         f"([[regions]] overrides = {{...}}); --set sets only its flows: {allowed}", raw)
+        raise InputError("--set", name, f"a national case's --set takes its flows ({allowed}) or a region's "
+                         "parameter as regions.<id>.<parameter>, e.g. regions.hunan.vouchers.share=0.6", raw)
     unit, lo, hi = FLOWS[name[len(FLOW_PREFIX):]]
     try:
         value = parse_toml(f"v = {raw}", "--set")["v"]
@@ -131,6 +171,35 @@ def parse_flow_assignment(text: str) -> tuple[str, float]:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
         raise InputError("--set", name, f"a number between {lo:g} and {hi:g} ({unit})", raw)
     return name[len(FLOW_PREFIX):], float(value)
+
+
+def parse_national_assignment(text: str, national: NationalCase) -> tuple[str, object]:
+    """``--set`` of ``scensim run NATIONAL``: ``flows.NAME=VALUE`` (a flow; its short name returned
+    with the prefix) or ``regions.<id>.<parameter>=VALUE`` (a region's parameter, checked like a
+    single case's ``--set``); the full name and the parsed value, or a one-line error."""
+    from sim.core.case import parse_assignment
+
+    name = text.split("=", 1)[0].strip()
+    rp = region_setting(name)
+    if rp is None:
+        try:
+            k, v = parse_flow_assignment(text)
+        except InputError as e:  # show this case's region ids in the example
+            raise InputError(e.file, e.key, e.allowed.replace("regions.hunan.", f"regions.{national.regions[0].id}."),
+                             e.value) from None
+        return FLOW_PREFIX + k, v
+    ids = [r.id for r in national.regions]
+    if "=" not in text:
+        raise InputError("--set", None, f"expected regions.<id>.<parameter>=VALUE, e.g. regions.{ids[0]}."
+                         "vouchers.share=0.6", text)
+    if rp[0] not in ids:
+        raise InputError("--set", name, f"unknown region {rp[0]!r}; the national case's regions: {', '.join(ids)}",
+                         text.split("=", 1)[1].strip())
+    try:
+        pname, value = parse_assignment(rp[1] + "=" + text.split("=", 1)[1])
+    except InputError as e:  # name the whole setting, as written
+        raise InputError("--set", name if e.key in (None, rp[1]) else e.key, e.allowed, e.value) from None
+    return REGION_PREFIX + f"{rp[0]}.{pname}", value
 
 
 def is_national(path) -> bool:

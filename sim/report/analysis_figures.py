@@ -22,11 +22,17 @@ from matplotlib.figure import Figure  # noqa: E402
 KIND_COLOR = {"lever": "#2171b5", "uncertainty": "#cb181d", "dummy": "#737373"}
 
 
-def factor_label(name: str, lang: str) -> str:
-    from sim.core.national_case import FLOW_PARAMS
+def _entry(name: str):
+    """The registry entry of a factor's name: a case parameter, or a national case's flow or other
+    region's parameter (None for the dummy and unknown names)."""
+    from sim.core.national_case import setting_param
 
-    if name in REGISTRY or name in FLOW_PARAMS:
-        p = REGISTRY[name] if name in REGISTRY else FLOW_PARAMS[name]
+    return REGISTRY[name] if name in REGISTRY else setting_param(name)
+
+
+def factor_label(name: str, lang: str) -> str:
+    p = _entry(name)
+    if p is not None:
         return pick(p.label_zh or name, p.label_en or name, lang)
     if name == "dummy":
         return pick("虚拟参数（模型不读取）", "dummy (read by no run)", lang)
@@ -34,9 +40,8 @@ def factor_label(name: str, lang: str) -> str:
 
 
 def _with_unit(name: str, lang: str) -> str:
-    from sim.core.national_case import FLOW_PARAMS
-
-    unit = REGISTRY[name].unit if name in REGISTRY else FLOW_PARAMS[name].unit if name in FLOW_PARAMS else ""
+    p = _entry(name)
+    unit = p.unit if p is not None else ""
     return f"{factor_label(name, lang)} ({unit})" if unit else factor_label(name, lang)
 
 

@@ -22,7 +22,8 @@ import json
 from dataclasses import dataclass, field
 
 from sim.core.case import Case, check_keys, load_case
-from sim.core.national_case import FLOW_PARAMS, FLOW_PREFIX, is_national, load_national
+from sim.core.national_case import (FLOW_PARAMS, FLOW_PREFIX, REGION_PREFIX, is_national, load_national, region_setting,
+                                    setting_param)
 from sim.base.errors import InputError, did_you_mean
 from sim.base.tomlfile import check_path, confine, parse_toml, read_text
 from sim.core.registry import REGISTRY
@@ -276,7 +277,7 @@ def load_spec(path, allow_outside: bool = False) -> ExperimentSpec:
 
     national, region = _national(file, ex, case_path, allow_outside)
     case = national.regions[national.region_index(region)].case if national else load_case(case_path, allow_outside=allow_outside)
-    fixed = _fixed(file, _table(file, doc, "fixed"), national)
+    fixed = _fixed(file, _table(file, doc, "fixed"), national, region)
     if fixed:
         try:
             if national is not None:
@@ -287,7 +288,7 @@ def load_spec(path, allow_outside: bool = False) -> ExperimentSpec:
         except InputError as e:  # with_params names the origin, not the key: re-point it at the spec
             raise InputError(file, f"fixed.{e.key}", e.allowed, e.value) from None
 
-    factors = _factors(file, _table(file, doc, "vary", required=True), case, fixed, national)
+    factors = _factors(file, _table(file, doc, "vary", required=True), case, fixed, national, region)
     design = _design(file, _table(file, doc, "design", required=True), "design.", factors, top=True)
     if design.dummy:
         if any(f.name == DUMMY for f in factors):
@@ -387,9 +388,9 @@ def _int(file, doc, key, where, lo=None, default=None, hi=None) -> int:
     return v
 
 
-def _param(file, key: str, name: str, national=None):
-    """The registry entry for ``name`` (or a national case's flow, ``flows.<name>``), or an error with a
-    did-you-mean suggestion."""
+def _param(file, key: str, name: str, national=None, region: str | None = None):
+    """The registry entry for ``name`` (or, in a sweep of a national case, a flow ``flows.<name>`` or
+    another region's parameter ``regions.<id>.<parameter>``), or an error with a did-you-mean suggestion."""
     if isinstance(name, str) and name.startswith(FLOW_PREFIX):
         if national is None:
             raise InputError(file, key, "the cross-region flows belong to a national case; this spec's case is a "
@@ -398,12 +399,40 @@ def _param(file, key: str, name: str, national=None):
             raise InputError(file, key, f"unknown flow{did_you_mean(name, list(FLOW_PARAMS))}; allowed: "
                              f"{', '.join(FLOW_PARAMS)}")
         return FLOW_PARAMS[name]
+    if isinstance(name, str) and name.startswith(REGION_PREFIX):
+        if national is None:
+            raise InputError(file, key, "regions.<id>.<parameter> names another region of a national case; this "
+                             "spec's case is a single region (name a national case file in experiment.case)")
+        ids = [r.id for r in national.regions]
+        rid, pname = region_setting(name) or (name[len(REGION_PREFIX):], "")
+        if rid not in ids:
+            raise InputError(file, key, f"unknown region{did_you_mean(rid, ids)}; the national case's regions: "
+                             f"{', '.join(ids)}", rid)
+        if rid == region:
+            raise InputError(file, key, f"{rid} is the region this sweep keeps (experiment.region): name its "
+                             f"parameters without the prefix, e.g. {pname or 'vouchers.share'}")
+        if not pname:
+            raise InputError(file, key, f"expected regions.{rid}.<parameter>, e.g. regions.{rid}.vouchers.share")
+        REGISTRY.lookup(pname, file, key)  # an unknown parameter: the registry's did-you-mean
+        return setting_param(name)
     return REGISTRY.lookup(name, file, key)
 
 
 def _current(name: str, case: Case, national):
-    """The value and range a parameter has in the spec's case (a flow: in the national case)."""
-    return national.flows[name[len(FLOW_PREFIX):]] if name.startswith(FLOW_PREFIX) else case.params[name]
+    """The value and range a parameter has in the spec's case (a flow: in the national case; another
+    region's parameter: in that region's case)."""
+    if name.startswith(FLOW_PREFIX):
+        return national.flows[name[len(FLOW_PREFIX):]]
+    rp = region_setting(name)
+    if rp is not None:
+        return national.regions[national.region_index(rp[0])].case.params[rp[1]]
+    return case.params[name]
+
+
+def _national_only(name: str) -> bool:
+    """Whether a name exists only in a national case (a flow, another region's parameter), so that a
+    factor's base value comes from there rather than from the kept region's case."""
+    return name.startswith(FLOW_PREFIX) or region_setting(name) is not None
 
 
 def _leaves(t: dict, is_leaf, path=()) -> list[tuple[str, object]]:
@@ -420,13 +449,13 @@ def _leaves(t: dict, is_leaf, path=()) -> list[tuple[str, object]]:
 
 
 # -- sections ------------------------------------------------------------------------------------
-def _fixed(file, t: dict, national=None) -> dict:
-    """``[fixed]``: parameter overrides for every run (validated against the registry, or the flows of
-    a national case)."""
+def _fixed(file, t: dict, national=None, region: str | None = None) -> dict:
+    """``[fixed]``: parameter overrides for every run (validated against the registry, or the flows and
+    other regions' parameters of a national case)."""
     out = {}
     for name, v in _leaves(t, lambda v: not isinstance(v, dict)):
         key = f"fixed.{name}"
-        out[name] = _param(file, key, name, national).parse(v, file, key)
+        out[name] = _param(file, key, name, national, region).parse(v, file, key)
     return out
 
 
@@ -434,14 +463,14 @@ def _is_factor(v) -> bool:
     return not isinstance(v, dict) or not v or any(k in v for k in FACTOR_KEYS)
 
 
-def _factors(file, t: dict, case: Case, fixed: dict, national=None) -> list[Factor]:
+def _factors(file, t: dict, case: Case, fixed: dict, national=None, region: str | None = None) -> list[Factor]:
     """``[vary]``: each entry ``name = { range = [lo, hi] }``, ``{ values = [...] }`` or ``{}``
     (the case's range); ``levels`` sets grid levels for a range."""
     out = []
     for name, e in _leaves(t, _is_factor):
         key = f"vary.{name}"
-        p = _param(file, key, name, national)
-        base = _current(name, case, national).value if name.startswith(FLOW_PREFIX) else None
+        p = _param(file, key, name, national, region)
+        base = _current(name, case, national).value if _national_only(name) else None
         if not isinstance(e, dict):
             raise InputError(file, key, "expected a table { range = [low, high] } or { values = [...] } "
                              "(or {} for the case's range)", e)
