@@ -712,6 +712,41 @@ def test_the_targets_figure_pasted_from_panels_is_the_figure_drawn_whole(small):
     assert max(charts._target_tops(small, big, base)) >= 1e4  # the wide labels were drawn
 
 
+def test_each_fiscal_bar_has_its_value_written_where_it_can_be_read(small):
+    """A lever that spends little has a bar too short to see: every one of your bars carries its value
+    (in the axis's unit) at its end — outside it, in black; inside it, in white, where the bar reaches the
+    last fifth of the axis; left of a negative bar's end. Changing only a small lever's spending changes
+    the picture (its number) although its bar barely moves."""
+    import numpy as np
+    from io import BytesIO
+
+    from PIL import Image
+
+    from sim.app import market_chart as mc
+    from sim.app.compute import aggregate, digest
+
+    base = aggregate([digest(small, r, 1) for r in range(2)])
+    small_lever = base.fiscal_by_lever.abs().idxmin()
+    mc._STATIC.clear()
+    before = mc.fiscal_png(small, base, base, "en")
+    layer = next(v for k, v in mc._STATIC.items() if k[0] == "fiscal")
+    ax, bars, (lo, hi) = layer["ax"], layer["mine"], layer["ax"].get_xlim()
+    x0 = ax.transData.transform((0.0, 0.0))[0]
+    x, _, text, ink, _, anchor = mc._bar_value(ax, bars[0], 0.05 * hi, lo, hi)
+    assert text == f"{0.05 * hi:,.1f}" if 0.05 * hi < 10 else f"{0.05 * hi:,.0f}"
+    assert ink == "black" and anchor == "lm" and x > ax.transData.transform((0.05 * hi, 0))[0]
+    x, _, _, ink, _, anchor = mc._bar_value(ax, bars[0], 0.95 * hi, lo, hi)
+    assert ink == "white" and anchor == "rm" and x0 < x < ax.transData.transform((0.95 * hi, 0))[0]
+    x, _, text, ink, _, anchor = mc._bar_value(ax, bars[0], -2.0, lo, hi)
+    assert text == "-2.0" and anchor == "rm" and x < ax.transData.transform((-2.0, 0))[0]
+    more = aggregate([digest(small, r, 1) for r in range(2)])
+    more.fiscal_by_lever[small_lever] *= 1.5  # a bar a few pixels longer, a different number
+    after = mc.fiscal_png(small, more, base, "en")
+    pa, pb = (np.asarray(Image.open(BytesIO(p))) for p in (before, after))
+    changed_x = np.nonzero((pa != pb).any(axis=2))[1]
+    assert len(changed_x) and changed_x.max() - changed_x.min() > 5  # the number, not a pixel of bar
+
+
 def test_the_market_and_fiscal_figures_redrawn_over_their_kept_layers_are_the_same_pictures(small):
     """The market and fiscal figures keep their static layers too, paint the setting's bars, colours and
     tiles over them, and write the numbers with Pillow: a redraw over a kept layer is the same picture

@@ -73,18 +73,20 @@ def _top(values) -> float:
 
 def _to_png(canvas, texts: list) -> bytes:
     """The canvas as PNG bytes with ``texts`` [(x, y in display pixels from the bottom left, text,
-    colour[, size in points])] written over it, centred."""
+    colour[, size in points[, PIL anchor]])] written over it, centred unless an anchor is given
+    (``"lm"``: starting at x; ``"rm"``: ending at x)."""
     from PIL import Image, ImageDraw
 
     w, h = canvas.get_width_height()
     img = Image.frombuffer("RGBA", (w, h), bytes(canvas.buffer_rgba()), "raw", "RGBA", 0, 1).copy()
     draw = ImageDraw.Draw(img)
-    for x, y, text, ink, *size in texts:
-        font = _font((size[0] if size else CELL_PT) * DPI / 72)
+    for x, y, text, ink, *rest in texts:
+        font = _font((rest[0] if rest else CELL_PT) * DPI / 72)
+        anchor = rest[1] if len(rest) > 1 else "mm"
         if "\n" in text:
-            draw.multiline_text((x, h - y), text, font=font, fill=ink, anchor="mm", align="center", spacing=1)
+            draw.multiline_text((x, h - y), text, font=font, fill=ink, anchor=anchor, align="center", spacing=1)
         else:
-            draw.text((x, h - y), text, font=font, fill=ink, anchor="mm")
+            draw.text((x, h - y), text, font=font, fill=ink, anchor=anchor)
     out = io.BytesIO()
     img.save(out, format="png", compress_level=1)
     return out.getvalue()
@@ -239,8 +241,27 @@ def _fiscal_png(case, view, base, lang: str, so_far: str | None) -> bytes:
     st = _kept(key, lambda: _fiscal_static(base, lang, levers, lo, hi, scale))
     canvas, ax = st["canvas"], st["ax"]
     canvas.restore_region(st["background"])
+    texts = [(*st["title"], tr("fiscal", lang, so_far), "black", TITLE_PT)]
     for bar, lv in zip(st["mine"], levers):
-        bar.set_width(float(view.fiscal_by_lever.get(lv, 0)) / scale)
+        v = float(view.fiscal_by_lever.get(lv, 0)) / scale
+        bar.set_width(v)
         ax.draw_artist(bar)
+        texts.append(_bar_value(ax, bar, v, lo, hi))
     ax.draw_artist(st["legend"])
-    return _to_png(canvas, [(*st["title"], tr("fiscal", lang, so_far), "black", TITLE_PT)])
+    return _to_png(canvas, texts)
+
+
+def _bar_value(ax, bar, v: float, lo: float, hi: float) -> tuple:
+    """Your bar's value written at its end (a lever that spends little has a bar too short to see):
+    outside the bar, or inside it in white where it reaches the last fifth of the axis."""
+    x_end, y_mid = ax.transData.transform((v, bar.get_y() + bar.get_height() / 2))
+    x_zero = ax.transData.transform((0.0, 0.0))[0]
+    text = f"{v:,.0f}" if abs(v) >= 10 or v == 0 else f"{v:,.1f}"
+    pad = 3
+    if v >= 0:
+        inside = hi > 0 and v > 0.8 * hi
+        return (x_end - pad if inside else x_end + pad, y_mid, text, "white" if inside else "black", 6.5,
+                "rm" if inside else "lm")
+    inside = lo < 0 and v < 0.8 * lo
+    return (x_end + pad if inside else min(x_end, x_zero) - pad, y_mid, text, "white" if inside else "black", 6.5,
+            "lm" if inside else "rm")
