@@ -110,7 +110,7 @@ def test_other_regions_parameters_vary_and_fix_by_name(tmp_path):
     value, an uncertainty of the kept region's analysis) or fixed; each row is region a in a national run
     with every setting applied to its region."""
     path = _spec(tmp_path, "vouchers.share = { range = [0.2, 0.8] }    # region a's own parameter\n",
-                 "regions.b.vouchers.share = { range = [0.1, 0.9] }\n")
+                 "regions.b.vouchers.share = { range = [0.1, 0.9] }\nregions.b.procurement.first_purchase = {}\n")
     path.write_text(path.read_text(encoding="utf-8").replace(
         "flows.alliance_visibility = 0.0", "flows.alliance_visibility = 0.0\nregions.c.procurement.first_purchase = false"),
         encoding="utf-8")
@@ -121,11 +121,16 @@ def test_other_regions_parameters_vary_and_fix_by_name(tmp_path):
     assert factor.kind == "uncertainty" and (factor.lo, factor.hi) == (0.1, 0.9)
     design = design_table(spec)
     assert design.loc[0, "regions.b.vouchers.share"] == b.params["vouchers.share"].value  # region b's own value
+    assert design.loc[0, "regions.b.procurement.first_purchase"] == b.params["procurement.first_purchase"].value
     run_sweep(spec, out=tmp_path / "out", workers=1)
     runs = read_runs(tmp_path / "out")
-    for _, row in runs[runs["regions.b.vouchers.share"] != design.loc[0, "regions.b.vouchers.share"]].iterrows():
+    moved = ((runs["regions.b.vouchers.share"] != design.loc[0, "regions.b.vouchers.share"])
+             | (runs["regions.b.procurement.first_purchase"] != design.loc[0, "regions.b.procurement.first_purchase"]))
+    assert moved.sum() >= 3
+    for _, row in runs[moved].iterrows():
         national = (spec.national.with_flows(**{k: row[f"flows.{k}"] for k in ("cross_bid_share", "spillover")})
-                    .with_region_params("b", {"vouchers.share": row["regions.b.vouchers.share"]}))
+                    .with_region_params("b", {"vouchers.share": row["regions.b.vouchers.share"],
+                                              "procurement.first_purchase": bool(row["regions.b.procurement.first_purchase"])}))
         m = NationalMarket(national, seed=int(row["seed"])).run().regions[0]
         for k, v in run_outcomes(m).items():
             if k in runs.columns:

@@ -501,7 +501,7 @@ def _factors(file, t: dict, case: Case, fixed: dict, national=None, region: str 
                     and set(rng) == {False, True}):
                 raise InputError(file, f"{key}.range", "a switch varies over [false, true]; use values = [true] "
                                  "or [fixed] to hold it", rng)
-            out.append(Factor(name, p.kind, bool, values=(False, True)))
+            out.append(Factor(name, p.kind, bool, values=(False, True), base=base))
             continue
         if "range" in e:
             rng = e["range"]
