@@ -277,3 +277,25 @@ def test_run_writes_a_report_with_every_regions_targets_and_report_reads_the_fol
     assert main(["report", str(out), "--lang", "en", "--out", str(tmp_path / "again" / "r.html")]) == 0
     html = (tmp_path / "again" / "r.html").read_text(encoding="utf-8")
     assert "National case (national_small)" in html and "Scenarios published" in html
+
+
+def test_params_lists_a_national_cases_flows_regions_and_a_regions_parameters(capsys):
+    """``scensim params NATIONAL``: the four flows by the names a sweep takes, and each region with the
+    parameters the national file overrides; ``--region ID``: that region's parameters as the national
+    case sets them, named ``regions.ID.<parameter>``; one-line errors otherwise."""
+    from sim.cli.main import main
+
+    assert main(["params", str(SMALL)]) == 0
+    out = capsys.readouterr().out
+    assert all(f"flows.{k}" in out for k in ZERO)
+    assert "population.smes, vouchers.share" in out  # region b's overrides in the national file
+    assert main(["params", str(SMALL), "--region", "b", "--kind", "lever"]) == 0
+    out = capsys.readouterr().out
+    assert "regions.b.vouchers.share" in out and "0.6" in out and "regions.b.diffusion.q" not in out
+    for argv, words in ((["--region", "z"], "must be one of the national case's regions: a, b, c"),
+                        (["--markdown"], "--markdown: docs/parameters.md lists a single region's case")):
+        assert main(["params", str(SMALL), *argv]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and words in err, err
+    assert main(["params", str(ROOT / "scenarios" / "synthetic_small.toml"), "--region", "a"]) == 2
+    assert "--region = \"a\": only for a national case" in capsys.readouterr().err

@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     ps.add_argument("case", nargs="?", default=None, help=f"case file (default: {DEFAULT_CASE})")
     ps.add_argument("--markdown", action="store_true", help="print docs/parameters.md")
     ps.add_argument("--kind", choices=("lever", "uncertainty"), default=None)
+    ps.add_argument("--region", default=None, metavar="ID",
+                    help="for a national case: list this region's parameters (named regions.ID.<parameter>, as a "
+                    "sweep of the national case names them); without it, the flows and the regions")
     ps.add_argument("--lang", choices=("zh", "en"), default="en",
                     help="language of the printed table's headers and labels (--markdown is English: docs/parameters.md)")
     add_path_flag(ps)
@@ -233,13 +236,40 @@ def cmd_params(args) -> int:
     from sim.core.case import load_case
     from sim.report.params_doc import parameters_markdown, parameters_table
 
-    case = load_case(input_path(args.case or default_case(), "CASE"), allow_outside=args.allow_outside_paths)
+    from sim.core.national_case import is_national
+
+    path = input_path(args.case or default_case(), "CASE")
+    if is_national(path):
+        return _params_national(args, path)
+    if args.region is not None:
+        raise InputError(None, "--region", f"only for a national case; {path} is a single region", args.region)
+    case = load_case(path, allow_outside=args.allow_outside_paths)
     if args.markdown:
         sys.stdout.write(parameters_markdown(case))
     else:
         from rich.console import Console
 
         Console(width=200).print(parameters_table(case, kind=args.kind, lang=args.lang))
+    return 0
+
+
+def _params_national(args, path) -> int:
+    """``scensim params NATIONAL [--region ID]``: the flows and regions, or one region's parameters."""
+    from rich.console import Console
+
+    from sim.core.national import load_national
+    from sim.report.params_doc import national_tables
+
+    national = load_national(path, allow_outside=args.allow_outside_paths)
+    if args.markdown:
+        raise InputError(None, "--markdown", "docs/parameters.md lists a single region's case; give one of the "
+                         f"national case's case files, e.g. {national.regions[0].case.path}")
+    ids = [r.id for r in national.regions]
+    if args.region is not None and args.region not in ids:
+        raise InputError(None, "--region", f"must be one of the national case's regions: {', '.join(ids)}", args.region)
+    con = Console(width=200)
+    for tab in national_tables(national, kind=args.kind, lang=args.lang, region=args.region):
+        con.print(tab)
     return 0
 
 

@@ -171,8 +171,9 @@ def load_case(path, overrides: dict | None = None, allow_outside: bool = False) 
     path = check_path(path, None, None, "the path of a case file")
     own = _read_toml(path)
     if isinstance(own.get("case"), dict) and own["case"].get("kind") == "national":
-        raise InputError(path, "case.kind", "a national case composes regions: load it with "
-                         "sim.core.national.load_national (scensim run takes either kind)", "national")
+        raise InputError(path, "case.kind", "a national case composes regions: scensim run, params and sweep "
+                         "(experiment.region) take it, other commands one of its regions' case files "
+                         "(in Python: sim.core.national.load_national)", "national")
     doc = _read_with_base(path, seen=(), allow_outside=allow_outside)
     base = own.get("case", {}).get("extends") if isinstance(own.get("case"), dict) else None
     if base is not None:

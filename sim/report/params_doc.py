@@ -56,13 +56,15 @@ def parameters_markdown(case: Case) -> str:
     return "\n".join(lines)
 
 
-def parameters_table(case: Case, kind: str | None = None, lang: str = "en"):
+def parameters_table(case: Case, kind: str | None = None, lang: str = "en", prefix: str = "", title: str = ""):
+    """The case's parameters as a rich table; ``prefix`` goes before each name (``regions.<id>.``: how a
+    national case's sweep names a region's parameter)."""
     from rich.table import Table
 
     from sim.report.escape import text
     from sim.report.i18n import pick, t
 
-    tab = Table(title=t("params_title", lang).format(case=case.id), title_justify="left")
+    tab = Table(title=title or t("params_title", lang).format(case=case.id), title_justify="left")
     for col in t("params_cols", lang):
         tab.add_column(col, overflow="fold")
     kinds = {"lever": t("params_lever", lang), "uncertainty": t("params_uncertainty", lang)}
@@ -70,6 +72,45 @@ def parameters_table(case: Case, kind: str | None = None, lang: str = "en"):
         if kind and p.kind != kind:
             continue
         v = case.params[p.name]
-        tab.add_row(p.name, text(pick(p.label_zh, p.label_en, lang)), kinds[p.kind], value(v.value), p.unit, f"{value(v.lo)} – {value(v.hi)}",
-                    text(v.source))
+        tab.add_row(prefix + p.name, text(pick(p.label_zh, p.label_en, lang)), kinds[p.kind], value(v.value), p.unit,
+                    f"{value(v.lo)} – {value(v.hi)}", text(v.source))
     return tab
+
+
+def national_tables(national, kind: str | None = None, lang: str = "en", region: str | None = None) -> list:
+    """What ``scensim params`` prints for a national case: its cross-region flows (``flows.<name>``) and
+    its regions (each one's case file and overrides); with ``region``, that region's parameters as the
+    national case sets them, named ``regions.<id>.<parameter>`` as a sweep of the national case names them."""
+    from rich.table import Table
+
+    from sim.core.national_case import FLOW_PARAMS, FLOW_PREFIX
+    from sim.report.escape import text
+    from sim.report.i18n import pick, t
+
+    if region is not None:
+        case = national.regions[national.region_index(region)].case
+        title = pick(f"{national.id} 中地区 {region} 的参数（{case.id}，含全国案例文件的覆盖值）",
+                     f"Parameters of region {region} in {national.id} ({case.id}, with the national file's overrides)",
+                     lang)
+        return [parameters_table(case, kind, lang, prefix=f"regions.{region}.", title=title)]
+    out = []
+    if kind in (None, "uncertainty"):
+        flows = Table(title=pick(f"{national.id} 的跨地区流动（不确定性）", f"Cross-region flows of {national.id} (uncertainties)",
+                                 lang), title_justify="left")
+        for col in t("params_cols", lang):
+            flows.add_column(col, overflow="fold")
+        for name, v in national.flows.items():
+            p = FLOW_PARAMS[FLOW_PREFIX + name]
+            flows.add_row(p.name, text(pick(p.label_zh, p.label_en, lang)), t("params_uncertainty", lang), value(v.value),
+                          p.unit, f"{value(v.lo)} – {value(v.hi)}", text(v.source))
+        out.append(flows)
+    regions = Table(title=pick(f"{national.id} 的地区（各地区参数：scensim params 文件 --region 地区）",
+                               f"Regions of {national.id} (a region's parameters: scensim params FILE --region ID)", lang),
+                    title_justify="left")
+    for col in pick(("地区", "案例", "案例文件", "覆盖的参数"), ("region", "case", "case file", "overridden parameters"), lang):
+        regions.add_column(col, overflow="fold")
+    for r in national.regions:
+        over = [n for n, v in r.case.params.items() if v.source.startswith(Path(national.path).name)]
+        regions.add_row(r.id, r.case.id, text(Path(r.case.path).name), ", ".join(over) or "—")
+    out.append(regions)
+    return out
