@@ -105,7 +105,7 @@ def test_manifest_names_the_region_and_flows_and_identity_covers_them(swept, tmp
     assert b.case.params["population.smes"].value == 150  # region b's override in the national file
 
 
-def test_other_regions_parameters_vary_and_fix_by_name(tmp_path):
+def test_other_regions_parameters_vary_and_fix_by_name(tmp_path, capsys):
     """``regions.<id>.<parameter>``: another region's parameter, varied (the base point at that region's
     value, an uncertainty of the kept region's analysis) or fixed; each row is region a in a national run
     with every setting applied to its region."""
@@ -135,6 +135,12 @@ def test_other_regions_parameters_vary_and_fix_by_name(tmp_path):
         for k, v in run_outcomes(m).items():
             if k in runs.columns:
                 assert row[k] == v, k
+    from sim.cli.main import main
+
+    capsys.readouterr()
+    assert main(["summarize", str(tmp_path / "out"), "--no-write", "--target", "published_per_year"]) == 0
+    out = capsys.readouterr().out
+    assert "…" not in out and "first_purchase" in out  # long names folded over lines, not cut
     assert factor_label("regions.b.vouchers.share", "en").endswith("(b)")
     assert factor_label("regions.b.vouchers.share", "zh").endswith("（b）")
 

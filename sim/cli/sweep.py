@@ -102,7 +102,7 @@ def cmd_summarize(args) -> int:
         tab = Table(title=t("sum_target", lang).format(id=term(tid)), title_justify="left")
         tab.add_column(by, justify="right")
         for f in shown:
-            tab.add_column(f, justify="right")
+            tab.add_column(f, justify="right", overflow="fold")  # a long name (regions.<id>.…) whole, over lines
         periods = list(dict.fromkeys(tg["period"]))
         thresholds = tg.drop_duplicates("period").set_index("period")["threshold"]
         for per in periods:
