@@ -103,3 +103,31 @@ def test_bad_sensitivity_settings_are_one_line_errors(tmp_path):
     bad.write_text(text.replace("bootstrap = 50", "colour = 1"), encoding="utf-8")
     r = scensim("sensitivity", bad, check=False)
     assert r.returncode == 2 and "sensitivity.colour" in r.stderr
+
+
+def test_sensitivity_legends_lie_outside_the_plots():
+    """The legends of the tornado, the Sobol bars and the Morris plot sit below the axes, so nothing
+    drawn in a corner is hidden under them (they sat inside, lower right: over the smallest factor's
+    bars, or over a linear factor far right and low in the Morris plot)."""
+    from sim.report.analysis_figures import tornado
+
+    oat = pd.DataFrame({"outcome": "cost.total_cny", "factor": ["vouchers.share", "diffusion.q"],
+                        "base": 0.0, "low": [-1e8, 2e8], "high": [3e8, 4e8], "low_se": 0.0, "high_se": 0.0})
+    fig = tornado(oat, "cost.total_cny", None, "en")
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    (legend,) = fig.legends
+    box, axes = legend.get_window_extent(renderer), fig.axes[0].get_window_extent(renderer)
+    assert box.y1 <= axes.y0  # wholly below the axes
+    # so do the Sobol bars' and the Morris plot's
+    from sim.report.analysis_figures import morris_scatter, sobol_bars
+
+    sobol = pd.DataFrame({"outcome": "cost.total_cny", "factor": ["vouchers.share", "diffusion.q"], "n_base": 8,
+                          "S1": [0.1, 0.8], "ST": [0.1, 0.9], "S1_conf": 0.05, "ST_conf": 0.05})
+    morris = pd.DataFrame({"outcome": "cost.total_cny", "factor": ["vouchers.share", "diffusion.q"],
+                           "kind": ["lever", "uncertainty"], "mu_star": [1e8, 5e8], "mu_star_conf": 1e7,
+                           "sigma": [1e7, 2e7]})
+    for fig in (sobol_bars(sobol, "cost.total_cny", None, "en"), morris_scatter(morris, "cost.total_cny", None, "en")):
+        fig.canvas.draw()
+        (legend,) = fig.legends
+        assert legend.get_window_extent(renderer).y1 <= fig.axes[0].get_window_extent(fig.canvas.get_renderer()).y0

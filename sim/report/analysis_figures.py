@@ -87,8 +87,9 @@ def _legend_kinds(ax, kinds, lang):
 
     names = {"lever": pick("政策工具", "lever", lang), "uncertainty": pick("不确定参数", "uncertainty", lang),
              "dummy": pick("虚拟参数", "dummy", lang)}
-    ax.legend(handles=[Patch(color=KIND_COLOR[k], label=names[k]) for k in kinds if k in names],
-              loc="lower right", fontsize=8, frameon=False)
+    handles = [Patch(color=KIND_COLOR[k], label=names[k]) for k in kinds if k in names]
+    ax.figure.legend(handles=handles, loc="outside lower center", ncols=max(len(handles), 1), fontsize=8,
+                     frameon=False)  # below the axes: a factor far right and low (linear, important) stays visible
 
 
 def morris_scatter(morris: pd.DataFrame, outcome: str, case, lang: str = "en") -> Figure:
@@ -142,7 +143,7 @@ def sobol_bars(sobol: pd.DataFrame, outcome: str, case, lang: str = "en") -> Fig
     ax.set_xlabel(pick("Sobol 指数（方差占比，误差线为自助法95%区间）",
                        "Sobol index (share of variance; bars: bootstrap 95 % interval)", lang))
     ax.set_title(pick("Sobol 指数：", "Sobol indices: ", lang) + outcome_label(outcome, case, lang), fontsize=10)
-    ax.legend(fontsize=8, loc="lower right", frameon=False)
+    fig.legend(fontsize=8, loc="outside lower center", ncols=2 * len(ns), frameon=False)  # below the axes
     return fig
 
 
@@ -167,7 +168,7 @@ def tornado(oat: pd.DataFrame, outcome: str, case, lang: str = "en", top: int = 
     ax.set_xlabel(pick(f"相对基准（{base:.3g}）的变化", f"change from the case's values ({base:.3g})", lang))
     ax.set_title(pick("单因素敏感性（龙卷风图）：", "One at a time (tornado): ", lang) + outcome_label(outcome, case, lang),
                  fontsize=10)
-    ax.legend(fontsize=8, loc="lower right", frameon=False)
+    fig.legend(fontsize=8, loc="outside lower center", ncols=2, frameon=False)  # below the axes: never over a bar
     return fig
 
 
