@@ -151,9 +151,10 @@ class NationalCase:
         return out
 
 
-def parse_flow_assignment(text: str) -> tuple[str, float]:
+def parse_flow_assignment(text: str, region: str = "hunan") -> tuple[str, float]:
     """``flows.NAME=VALUE`` from the command line (``scensim run NATIONAL --set``): the flow's name and
-    its value, a number within the flow's bounds (a one-line error otherwise)."""
+    its value, a number within the flow's bounds (a one-line error otherwise, its example naming
+    ``region``)."""
     from sim.base.tomlfile import parse_toml
 
     allowed = ", ".join(f"flows.{k}" for k in FLOWS)
@@ -162,7 +163,7 @@ def parse_flow_assignment(text: str) -> tuple[str, float]:
     name, raw = (part.strip() for part in text.split("=", 1))
     if not name.startswith(FLOW_PREFIX) or name[len(FLOW_PREFIX):] not in FLOWS:
         raise InputError("--set", name, f"a national case's --set takes its flows ({allowed}) or a region's "
-                         "parameter as regions.<id>.<parameter>, e.g. regions.hunan.vouchers.share=0.6", raw)
+                         f"parameter as regions.<id>.<parameter>, e.g. regions.{region}.vouchers.share=0.6", raw)
     unit, lo, hi = FLOWS[name[len(FLOW_PREFIX):]]
     try:
         value = parse_toml(f"v = {raw}", "--set")["v"]
@@ -182,11 +183,7 @@ def parse_national_assignment(text: str, national: NationalCase) -> tuple[str, o
     name = text.split("=", 1)[0].strip()
     rp = region_setting(name)
     if rp is None:
-        try:
-            k, v = parse_flow_assignment(text)
-        except InputError as e:  # show this case's region ids in the example
-            raise InputError(e.file, e.key, e.allowed.replace("regions.hunan.", f"regions.{national.regions[0].id}."),
-                             e.value) from None
+        k, v = parse_flow_assignment(text, region=national.regions[0].id)
         return FLOW_PREFIX + k, v
     ids = [r.id for r in national.regions]
     if "=" not in text:
