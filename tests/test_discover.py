@@ -57,6 +57,12 @@ def test_discover_command_on_a_small_sweep(tmp_path):
     r = scensim("discover", out, "--target", "published_per_year", "--threshold", "0.6")
     assert "PRIM box" in r.stdout and "Feature scores" in r.stdout
     assert "one at a time" not in r.stderr  # a Latin hypercube: no note about the design
+    # 20 points × 2 replicates: the note counts the design points that hold the outcome
+    runs = pd.read_parquet(out / "runs")
+    fails = runs[runs[[c for c in runs.columns if c.startswith("target.published_per_year.")
+                       and c.endswith(".met") and "–" not in c]].eq(False).any(axis=1)]
+    note = " ".join(r.stderr.split())
+    assert f"the {len(fails)} runs with the outcome come from {fails['point'].nunique()} of the 20 design points" in note
     for stem in ("prim_tradeoff_published_per_year_fails", "prim_box_published_per_year_fails",
                  "heatmap_published_per_year_fails"):
         assert (out / "discover" / "figures" / f"{stem}.png").exists()
@@ -84,3 +90,22 @@ def test_discover_says_when_the_design_is_one_at_a_time(tmp_path):
     scensim("sweep", spec, "--workers", "1", "--out", out, "--quiet", "--allow-outside-paths")
     r = scensim("discover", out, "--target", "published_per_year", "--no-figures")
     assert "design is one at a time (oat)" in " ".join(r.stderr.split())
+
+
+def test_figures_write_limits_and_units_as_readers_do():
+    """A box's limits in the parameter's own terms (a switch as on/off, yuan in millions or 万) and the
+    axis units in the figure's language (元/年 on a Chinese figure, not CNY/year)."""
+    from sim.base.vocab import unit_label
+    from sim.report.analysis_figures import _limits_text, _with_unit
+
+    assert unit_label("CNY/year", "zh") == "元/年" and unit_label("on/off", "zh") == "开/关"
+    assert unit_label("CNY/run", "zh") == "元/项" and unit_label("CNY/year", "en") == "CNY/year"
+    assert unit_label("no such unit", "zh") == "no such unit"
+    assert _limits_text("procurement.first_purchase", 0.5, 1.0, "en") == "on"
+    assert _limits_text("procurement.first_purchase", 0.0, 0.4, "zh") == "关"
+    assert _limits_text("vouchers.budget_cny_per_year", 4.243e7, 4.963e7, "en") == "42.4 m – 49.6 m CNY/year"
+    assert _limits_text("vouchers.budget_cny_per_year", 4.243e7, 4.963e7, "zh") == "4,243万 – 4,963万 元/年"
+    assert _limits_text("diffusion.q", 0.4, 0.8, "en") == "0.4 – 0.8 1/year"
+    assert _limits_text("vouchers.share", 0.4, 0.8, "zh") == "40 % – 80 %"
+    assert _with_unit("procurement.budget_cny_per_year", "zh").endswith("（元/年）")
+    assert _with_unit("procurement.first_purchase", "en").endswith("(on/off)")

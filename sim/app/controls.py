@@ -17,6 +17,7 @@ from sim import REGISTRY, Case
 from sim.app.notes import (  # noqa: F401 — the notes, kept here too for the app's other modules
     CASE_NEEDS, NOTE_WORDS_ZH, OFF_VALUES, RARE, SUB_SWITCHES, SWITCHES, VALUE_NEEDS, Note, control_notes,
     events_affordable_per_month, industry_base_floor, lever_switch)
+from sim.base.vocab import UNIT_ZH  # noqa: F401 — the units in Chinese (page.py reads them for its font)
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MIXES = "experiments/hunan_policy_mixes.toml"
@@ -189,17 +190,6 @@ def group_label(group: str, lang: str) -> str:
 
 
 # -- values as people read them -------------------------------------------------------------------
-UNIT_ZH = {"firms": "家", "months": "个月", "scenarios": "项", "events/month": "场/月", "firms/event": "家/场",
-           "probability/month": "/月", "suppliers": "家", "domains": "个", "openers": "个", "investors": "家",
-           "needs/SOE/year": "项/家/年", "runs/base/month": "项/基地/月", "1/year": "/年", "TRL": "级",
-           "adopters": "家", "pilots": "项", "firms/month": "家/月", "needs/opener/month": "项/个/月",
-           "1/TRL": "/级", "1/validated scenario": "/个已验证场景", "TRL/validated pilot": "级/项已验证试点",
-           "adopters/event": "家/场", "bidders/call": "家/次征集", "entrants": "家", "firms/month per ¥100 m": "家/月·每亿元",
-           "firms/opportunity": "家/个机会", "log-units": "（对数标准差）", "needs/staff-month": "项/人·月",
-           "per SD": "/个标准差", "quality": "（质量分）", "solutions": "项", "solutions/event": "项/场", "staff": "人",
-           "weight": "（权重）", "winners": "家", "zones": "个", "× budget": "× 预算", "× cash": "× 现金",
-           "× city weight": "× 城市权重", "× own propensity": "× 自身意愿", "× ticket": "× 单笔投资额",
-           "× usual payment": "× 常规付款"}
 # Units that are shares of something: shown in per cent, then what they are a share of (zh, en).
 SHARE_UNITS = {"share of budget": ("（占预算）", " of budget"), "share/month": ("/月", "/month")}
 # Integer settings that choose among named behaviours: each value's name (zh, en).

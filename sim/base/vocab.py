@@ -63,3 +63,32 @@ STATE_LABELS = {
     State.WITHDRAWN: ("退出", "withdrawn"),
     State.REJECTED: ("未入选", "not selected"),
 }
+
+
+# Units of the parameter registry in Chinese (the app's controls, figures' axis labels)
+UNIT_ZH = {"firms": "家", "months": "个月", "scenarios": "项", "events/month": "场/月", "firms/event": "家/场",
+           "probability/month": "/月", "suppliers": "家", "domains": "个", "openers": "个", "investors": "家",
+           "needs/SOE/year": "项/家/年", "runs/base/month": "项/基地/月", "1/year": "/年", "TRL": "级",
+           "adopters": "家", "pilots": "项", "firms/month": "家/月", "needs/opener/month": "项/个/月",
+           "1/TRL": "/级", "1/validated scenario": "/个已验证场景", "TRL/validated pilot": "级/项已验证试点",
+           "adopters/event": "家/场", "bidders/call": "家/次征集", "entrants": "家", "firms/month per ¥100 m": "家/月·每亿元",
+           "firms/opportunity": "家/个机会", "log-units": "（对数标准差）", "needs/staff-month": "项/人·月",
+           "per SD": "/个标准差", "quality": "（质量分）", "solutions": "项", "solutions/event": "项/场", "staff": "人",
+           "weight": "（权重）", "winners": "家", "zones": "个", "× budget": "× 预算", "× cash": "× 现金",
+           "× city weight": "× 城市权重", "× own propensity": "× 自身意愿", "× ticket": "× 单笔投资额",
+           "× usual payment": "× 常规付款"}
+UNIT_ZH.update({"CNY": "元", "share": "比例", "probability": "概率", "on/off": "开/关", "yes/no": "是/否",
+                "share of budget": "占预算比例", "share/month": "比例/月", "CNY per CNY": "元/元"})
+CNY_PER_ZH = {"/year": "/年", "/month": "/月", "/run": "/项", "/firm": "/家", "/event": "/场",
+              "/investor/year": "/家机构/年", "/staff-month": "/人·月"}
+
+
+def unit_label(unit: str, lang: str) -> str:
+    """A registry unit as a reader of ``lang`` writes it (``CNY/year`` → 元/年; unknown units as given)."""
+    if lang != "zh":
+        return unit
+    if unit in UNIT_ZH:
+        return UNIT_ZH[unit]
+    if unit.startswith("CNY/") and unit[3:] in CNY_PER_ZH:
+        return "元" + CNY_PER_ZH[unit[3:]]
+    return unit

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from sim.base.errors import InputError
 
 HELP = """Scenario discovery on a finished sweep: where, in the levers and uncertainties it varied, all
@@ -75,6 +77,12 @@ def cmd_discover(args) -> int:
                   "written. Ask a narrower question: --period YEAR (one year instead of every year) or --target ID "
                   "(where one target fails).", highlight=False)
         return 0
+    n_points, with_y = runs["point"].nunique(), runs.loc[np.asarray(y, bool), "point"].nunique()
+    if n_points < len(runs):  # replicates: runs of one point share its parameters, so they are not separate cases
+        err.print(f"[yellow]note:[/] the {int(y.sum())} runs with the outcome come from {with_y} of the {n_points} "
+                  "design points (replicates of a point share its parameters); PRIM's quasi-p-values count runs as "
+                  "independent cases, so they overstate the evidence for a box when few points hold the outcome: "
+                  "read the box as where those points lie", highlight=False, soft_wrap=True)
     tables, figs = {}, {}
     scores = feature_scores(x, y, seed)
     tables["feature_scores"] = scores

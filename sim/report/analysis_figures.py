@@ -40,9 +40,13 @@ def factor_label(name: str, lang: str) -> str:
 
 
 def _with_unit(name: str, lang: str) -> str:
+    from sim.base.vocab import unit_label
+
     p = _entry(name)
-    unit = p.unit if p is not None else ""
-    return f"{factor_label(name, lang)} ({unit})" if unit else factor_label(name, lang)
+    unit = unit_label(p.unit, lang) if p is not None else ""
+    if not unit:
+        return factor_label(name, lang)
+    return f"{factor_label(name, lang)}（{unit}）" if lang == "zh" else f"{factor_label(name, lang)} ({unit})"
 
 
 def outcome_label(outcome: str, case, lang: str) -> str:
@@ -204,6 +208,35 @@ def prim_tradeoff(traj: pd.DataFrame, y_name: str, case, lang: str = "en") -> Fi
     return fig
 
 
+def _amount(x: float, lang: str, fine: bool = False) -> str:
+    """An amount of yuan as people read it: millions (en), 万 or 亿 (zh); ``fine``: three significant
+    figures rather than whole millions or 万."""
+    if abs(x) >= 1e8 and lang == "zh":
+        return f"{x / 1e8:.3g}亿"
+    if abs(x) >= 1e6:
+        if lang == "zh":
+            return f"{x / 1e4:,.3g}万" if fine and abs(x) < 1e7 else f"{x / 1e4:,.0f}万"
+        return f"{x / 1e6:,.3g} m" if fine else f"{x / 1e6:,.0f} m"
+    return f"{x:.3g}"
+
+
+def _limits_text(name: str, lo: float, hi: float, lang: str) -> str:
+    """A box's limits on one parameter in its own terms: a switch as on/off, yuan in millions or 万/亿
+    with the unit, shares in per cent, anything else in three significant figures with its unit."""
+    from sim.base.vocab import unit_label
+
+    p = _entry(name)
+    if p is not None and p.dtype is bool:
+        on, off = pick("开", "on", lang), pick("关", "off", lang)
+        return on if lo > 0 else off if hi < 1 else pick("开或关", "on or off", lang)
+    unit = unit_label(p.unit, lang) if p is not None else ""
+    if p is not None and p.unit.startswith("CNY"):
+        return f"{_amount(lo, lang, fine=True)} – {_amount(hi, lang, fine=True)} {unit}"
+    if p is not None and p.unit in ("share", "probability"):
+        return f"{100 * lo:.3g} % – {100 * hi:.3g} %"
+    return f"{lo:.3g} – {hi:.3g} {unit}".rstrip()
+
+
 def box_limits(limits: pd.DataFrame, stats: dict, y_name: str, case, lang: str = "en") -> Figure:
     """The chosen box: each restricted parameter's range within its full sweep range, with limits
     and the quasi-p-value of each restriction."""
@@ -215,7 +248,8 @@ def box_limits(limits: pd.DataFrame, stats: dict, y_name: str, case, lang: str =
         ax.barh(k, 1.0, color="#f0f0f0", edgecolor="#bdbdbd", height=0.5)
         ax.barh(k, hi - lo, left=lo, color="#2171b5", height=0.5)
         qp = np.nanmin([r["qp_low"], r["qp_high"]])
-        ax.text(1.02, k, f"{r['min']:.3g} – {r['max']:.3g}  (qp {qp:.1g})", va="center", fontsize=8)
+        ax.text(1.02, k, f"{_limits_text(r['parameter'], r['min'], r['max'], lang)}  (qp {qp:.1g})", va="center",
+                fontsize=8)
     ax.set_yticks(range(len(d)), [factor_label(p, lang) for p in d["parameter"]], fontsize=8)
     ax.set_xlim(0, 1.6)
     ax.set_xticks([0, 0.5, 1], ["0", "0.5", "1"])
@@ -233,7 +267,7 @@ def heatmap(binned: pd.DataFrame, y_name: str, case, lang: str = "en") -> Figure
     N = binned.pivot(index="j", columns="i", values="n").to_numpy()
 
     def fmt(x):
-        return f"{x / 1e6:,.0f} m" if abs(x) >= 1e6 else f"{x:.3g}"
+        return _amount(x, lang)
 
     def labels(lo, hi):
         return [fmt(x) if x == y else f"{fmt(x)}–{fmt(y)}" for x, y in zip(lo, hi)]
