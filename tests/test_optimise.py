@@ -70,7 +70,7 @@ def test_optimise_command_on_the_synthetic_case(tmp_path):
     mixes = pd.read_parquet(out / "optimise_mixes.parquet")
     assert list(mixes["mix"]) == ["vouchers", "split"] and (mixes["runs"] == 4).all()
     assert (out / "figures" / "pareto_front.png").exists() and (out / "figures" / "pareto_front.svg").exists()
-    again = scensim("optimise", SPEC, "--workers", "1", "--out", out, "--no-figures")  # resumes: nothing recomputed
+    again = scensim("optimise", SPEC, "--workers", "1", "--out", out, "--no-figures", "--quiet")  # resumes: nothing recomputed
     assert "0 computed" in again.stderr and pd.read_parquet(out / "optimise_trials.parquet").equals(trials)
 
 

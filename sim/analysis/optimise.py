@@ -130,9 +130,10 @@ def pareto(table: pd.DataFrame, cost: str = "cost_cny", p: str = "p_met") -> pd.
 Evaluate = Callable[[str, list[dict], int, int], pd.DataFrame]  # (stage, candidates, replicates, seed) -> runs
 
 
-def sweep_evaluate(spec, out, workers=None, scheduler=None, console=None, case=None) -> Evaluate:
+def sweep_evaluate(spec, out, workers=None, scheduler=None, console=None, case=None, progress=True) -> Evaluate:
     """Evaluate candidates through the sweep engine: every candidate × scenario of the spec's crossed
-    design × replicates, common random numbers, into ``out/<stage>/``; returns runs with ``candidate``."""
+    design × replicates, common random numbers, into ``out/<stage>/``; returns runs with ``candidate``
+    (``progress``: a progress bar per stage)."""
     from sim.engine.sweep.design import design_table
     from sim.engine.sweep.execute import run_sweep
     from sim.engine.sweep.spec import target_rows
@@ -150,7 +151,7 @@ def sweep_evaluate(spec, out, workers=None, scheduler=None, console=None, case=N
                                 factors=tuple(factors), replicates=replicates, seed=seed, common_random_numbers=True,
                                 case=base_case or spec.case)
         folder = Path(out) / stage
-        report = run_sweep(s, out=folder, workers=workers, scheduler=scheduler, console=console)
+        report = run_sweep(s, out=folder, workers=workers, scheduler=scheduler, console=console, progress=progress)
         if console is not None:
             console.print(f"{stage}: {report}", highlight=False, soft_wrap=True)
         runs = add_derived(read_runs(folder), target_rows(spec.case), where=spec.path)

@@ -21,6 +21,7 @@ def register(sub) -> None:
     s.add_argument("--out", "-o", default=None, metavar="DIR", help="output folder (default results/<id>/optimise/)")
     s.add_argument("--lang", choices=("zh", "en"), default="en")
     s.add_argument("--no-figures", action="store_true")
+    s.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
     add_path_flag(s)
     s.set_defaults(handler=cmd_optimise)
 
@@ -39,7 +40,7 @@ def cmd_optimise(args) -> int:
     st = settings_of(spec)
     out = Path(args.out) if args.out else Path("results") / spec.id / "optimise"
     err = Console(stderr=True)
-    ev = sweep_evaluate(spec, out, workers=workers, scheduler=scheduler, console=err)
+    ev = sweep_evaluate(spec, out, workers=workers, scheduler=scheduler, console=err, progress=not args.quiet)
     res = optimise(spec, ev, st)
     con = stdout_console(170)
     what = ", ".join("all targets" + (f" in {x[4:]}" if x.startswith("all:") else "") if x.startswith("all") else x
