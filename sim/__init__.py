@@ -42,6 +42,8 @@ _LAZY = {"Case": "sim.core.case", "load_case": "sim.core.case", "ScenarioMarket"
          # the model's vocabulary and catalogues: lifecycle states, tiers, metrics, levers
          "State": "sim.base.vocab", "STATE_LABELS": "sim.base.vocab", "TIERS": "sim.base.vocab",
          "OPENER_KINDS": "sim.base.vocab", "METRICS": "sim.core.metrics", "LEVERS": "sim.levers",
+         # the parameters' units as a reader of each language writes them (元/年 for CNY/year)
+         "UNIT_ZH": "sim.base.vocab", "unit_label": "sim.base.vocab",
          # targets: a target's threshold in a year, P(met) of target rows (as Results.target_summary),
          # P(every target met), a target's running value per month from a series table
          "threshold_for": "sim.core.targets", "summarize_targets": "sim.core.targets:summarize",
@@ -79,4 +81,5 @@ def write_results(results: Results, out, lang: str = "en", figures: bool = True,
 
 __all__ = ["Case", "InputError", "LEVERS", "METRICS", "REGISTRY", "Results", "STATE_LABELS", "ScenarioMarket", "State",
            "NationalMarket", "OPENER_KINDS", "TIERS", "joint_attainment", "load_case", "load_comparison", "load_national", "run", "run_national", "run_one", "run_seed", "scenario_register",
-           "series_table", "summarize_targets", "target_paths", "threshold_for", "use_cjk_font", "write_results"]
+           "series_table", "summarize_targets", "target_paths", "threshold_for", "UNIT_ZH", "unit_label", "use_cjk_font",
+           "write_results"]

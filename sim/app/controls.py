@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sim
-from sim import REGISTRY, Case
+from sim import REGISTRY, UNIT_ZH, Case  # UNIT_ZH: the units in Chinese (page.py reads them for its font too)
 from sim.app.notes import (  # noqa: F401 — the notes, kept here too for the app's other modules
     CASE_NEEDS, NOTE_WORDS_ZH, OFF_VALUES, RARE, SUB_SWITCHES, SWITCHES, VALUE_NEEDS, Note, control_notes,
     events_affordable_per_month, industry_base_floor, lever_switch)
-from sim.base.vocab import UNIT_ZH  # noqa: F401 — the units in Chinese (page.py reads them for its font)
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MIXES = "experiments/hunan_policy_mixes.toml"
