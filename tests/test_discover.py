@@ -69,6 +69,13 @@ def test_discover_command_on_a_small_sweep(tmp_path):
         assert (out / "discover" / "figures" / f"{stem}.svg").exists()
     box = pd.read_parquet(out / "discover" / "prim_box.parquet")
     assert {"parameter", "min", "max", "qp_low", "qp_high"} <= set(box.columns)
+    # the printed box in the parameters' own terms (the table keeps the exact limits)
+    from sim.report.analysis_figures import factor_label, limits_text
+
+    flat = " ".join(r.stdout.split())
+    for row in box.itertuples(index=False):
+        assert " ".join(limits_text(row.parameter, row.min, row.max, "en").split()) in flat, row.parameter
+        assert factor_label(row.parameter, "en") in flat
     r = scensim("discover", out, "--method", "cart", "--target", "published_per_year", "--no-figures")
     assert "CART leaves" in r.stdout
     none = scensim("discover", out, "--out", tmp_path / "none")  # all targets in every year: met in no run here
@@ -96,7 +103,7 @@ def test_figures_write_limits_and_units_as_readers_do():
     """A box's limits in the parameter's own terms (a switch as on/off, yuan in millions or 万) and the
     axis units in the figure's language (元/年 on a Chinese figure, not CNY/year)."""
     from sim.base.vocab import unit_label
-    from sim.report.analysis_figures import _limits_text, _with_unit
+    from sim.report.analysis_figures import _with_unit, limits_text as _limits_text
 
     assert unit_label("CNY/year", "zh") == "元/年" and unit_label("on/off", "zh") == "开/关"
     assert unit_label("CNY/run", "zh") == "元/项" and unit_label("CNY/year", "en") == "CNY/year"
@@ -107,5 +114,8 @@ def test_figures_write_limits_and_units_as_readers_do():
     assert _limits_text("vouchers.budget_cny_per_year", 4.243e7, 4.963e7, "zh") == "4,243万 – 4,963万 元/年"
     assert _limits_text("diffusion.q", 0.4, 0.8, "en") == "0.4 – 0.8 1/year"
     assert _limits_text("vouchers.share", 0.4, 0.8, "zh") == "40 % – 80 %"
+    assert _limits_text("diffusion.q", float("-inf"), 0.7998, "en") == "≤ 0.8 1/year"  # CART's open ends
+    assert _limits_text("procurement.budget_cny_per_year", 4.347e8, float("inf"), "en") == "≥ 435 m CNY/year"
+    assert _limits_text("procurement.first_purchase", float("-inf"), 0.5, "en") == "off"
     assert _with_unit("procurement.budget_cny_per_year", "zh").endswith("（元/年）")
     assert _with_unit("procurement.first_purchase", "en").endswith("(on/off)")

@@ -41,7 +41,7 @@ def cmd_discover(args) -> int:
     from sim.base.files import code_version, write_bundle
     from sim.cli.args import open_share, seed_arg
     from sim.engine.sweep.store import read_manifest, read_runs
-    from sim.report.analysis_figures import factor_label, figure_files
+    from sim.report.analysis_figures import factor_label, figure_files, limits_text
     from sim.report.console import print_table, stdout_console
 
     threshold = open_share(args.threshold, "--threshold")
@@ -93,11 +93,12 @@ def cmd_discover(args) -> int:
         tables["prim_trajectory"] = res["trajectory"]
         tables["prim_box"] = res["limits"]
         st = res["stats"]
-        rows = [[factor_label(r.parameter, args.lang), f"{r.min:.4g}", f"{r.max:.4g}", f"{r.full_min:.4g}–{r.full_max:.4g}",
-                 _qp(r.qp_low), _qp(r.qp_high)] for r in res["limits"].itertuples(index=False)]
+        rows = [[factor_label(r.parameter, args.lang), limits_text(r.parameter, r.min, r.max, args.lang),
+                 limits_text(r.parameter, r.full_min, r.full_max, args.lang), _qp(r.qp_low), _qp(r.qp_high)]
+                for r in res["limits"].itertuples(index=False)]  # exact limits: prim_box.csv
         print_table(con, f"PRIM box {res['chosen']}: coverage {st['coverage']:.2f}, density {st['density']:.2f}, "
                     f"mass {st['mass']:.2f} (threshold {threshold})",
-                    ["parameter", "min", "max", "swept range", "qp (min)", "qp (max)"], rows, left=1)
+                    ["parameter", "box", "swept range", "qp (min)", "qp (max)"], rows, left=3)
         if not len(res["limits"]):
             con.print(f"PRIM found no box with density ≥ {threshold}: the outcome is too rare or spread out "
                       f"({int(y.sum())} of {len(y)} runs); the whole swept space is box 0.", highlight=False)
@@ -115,9 +116,10 @@ def cmd_discover(args) -> int:
         boxes = cart_boxes(x, y, seed=seed)
         tables["cart_leaves"] = boxes
         rows = [[str(r.leaf), f"{r.coverage:.2f}", f"{r.density:.2f}", f"{r.mass:.2f}", factor_label(r.parameter, args.lang),
-                 f"{r.min:.4g}", f"{r.max:.4g}"] for r in boxes[boxes["predicts_outcome"]].itertuples(index=False)]
+                 limits_text(r.parameter, r.min, r.max, args.lang)]
+                for r in boxes[boxes["predicts_outcome"]].itertuples(index=False)]  # exact limits: cart_leaves.csv
         print_table(con, "CART leaves that predict the outcome", ["leaf", "coverage", "density", "mass", "parameter",
-                                                                    "min", "max"], rows, left={4})
+                                                                    "limits"], rows, left={4, 5})
     if len(scores) >= 2 and not args.no_figures:
         from sim.core.registry import REGISTRY
         from sim.report.analysis_figures import heatmap

@@ -220,9 +220,10 @@ def _amount(x: float, lang: str, fine: bool = False) -> str:
     return f"{x:.3g}"
 
 
-def _limits_text(name: str, lo: float, hi: float, lang: str) -> str:
+def limits_text(name: str, lo: float, hi: float, lang: str) -> str:
     """A box's limits on one parameter in its own terms: a switch as on/off, yuan in millions or 万/亿
-    with the unit, shares in per cent, anything else in three significant figures with its unit."""
+    with the unit, shares in per cent, anything else in three significant figures with its unit; an
+    open end (±inf, as CART's leaves have) as ≤ or ≥."""
     from sim.base.vocab import unit_label
 
     p = _entry(name)
@@ -231,10 +232,24 @@ def _limits_text(name: str, lo: float, hi: float, lang: str) -> str:
         return on if lo > 0 else off if hi < 1 else pick("开或关", "on or off", lang)
     unit = unit_label(p.unit, lang) if p is not None else ""
     if p is not None and p.unit.startswith("CNY"):
-        return f"{_amount(lo, lang, fine=True)} – {_amount(hi, lang, fine=True)} {unit}"
-    if p is not None and p.unit in ("share", "probability"):
-        return f"{100 * lo:.3g} % – {100 * hi:.3g} %"
-    return f"{lo:.3g} – {hi:.3g} {unit}".rstrip()
+        def fmt(x):
+            return _amount(x, lang, fine=True)
+    elif p is not None and p.unit in ("share", "probability"):
+        def fmt(x):
+            return f"{100 * x:.3g} %"
+        unit = ""
+    else:
+        def fmt(x):
+            return f"{x:.3g}"
+    if np.isneginf(lo) and np.isposinf(hi):
+        text = pick("不限", "any", lang)
+    elif np.isneginf(lo):
+        text = f"≤ {fmt(hi)}"
+    elif np.isposinf(hi):
+        text = f"≥ {fmt(lo)}"
+    else:
+        text = f"{fmt(lo)} – {fmt(hi)}"
+    return f"{text} {unit}".rstrip()
 
 
 def box_limits(limits: pd.DataFrame, stats: dict, y_name: str, case, lang: str = "en") -> Figure:
@@ -248,7 +263,7 @@ def box_limits(limits: pd.DataFrame, stats: dict, y_name: str, case, lang: str =
         ax.barh(k, 1.0, color="#f0f0f0", edgecolor="#bdbdbd", height=0.5)
         ax.barh(k, hi - lo, left=lo, color="#2171b5", height=0.5)
         qp = np.nanmin([r["qp_low"], r["qp_high"]])
-        ax.text(1.02, k, f"{_limits_text(r['parameter'], r['min'], r['max'], lang)}  (qp {qp:.1g})", va="center",
+        ax.text(1.02, k, f"{limits_text(r['parameter'], r['min'], r['max'], lang)}  (qp {qp:.1g})", va="center",
                 fontsize=8)
     ax.set_yticks(range(len(d)), [factor_label(p, lang) for p in d["parameter"]], fontsize=8)
     ax.set_xlim(0, 1.6)
