@@ -15,7 +15,8 @@ from .sweep_util import write_tiny_case, TINY, scensim, write_spec
 
 def test_shipped_specs_load_and_have_the_documented_sizes():
     sizes = {"voucher_sweep": (12, 20), "hunan_lhs": (64, 4), "policies_x_scenarios": (128, 2), "national_flows": (9, 20),
-             "national_neighbours": (9, 20), "hunan_major_check": (5, 40)}
+             "national_neighbours": (9, 20), "hunan_major_check": (5, 40),
+             "national_neighbours_spillover": (4, 20)}
     for name, (points, reps) in sizes.items():
         spec = load_spec(ROOT / "experiments" / f"{name}.toml")
         assert spec.id == name
