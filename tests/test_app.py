@@ -733,7 +733,7 @@ def test_each_fiscal_bar_has_its_value_written_where_it_can_be_read(small):
     ax, bars, (lo, hi) = layer["ax"], layer["mine"], layer["ax"].get_xlim()
     x0 = ax.transData.transform((0.0, 0.0))[0]
     x, _, text, ink, _, anchor = mc._bar_value(ax, bars[0], 0.05 * hi, lo, hi)
-    assert text == f"{0.05 * hi:,.1f}" if 0.05 * hi < 10 else f"{0.05 * hi:,.0f}"
+    assert text == (f"{0.05 * hi:,.1f}" if 0.05 * hi < 10 else f"{0.05 * hi:,.0f}")
     assert ink == "black" and anchor == "lm" and x > ax.transData.transform((0.05 * hi, 0))[0]
     x, _, _, ink, _, anchor = mc._bar_value(ax, bars[0], 0.95 * hi, lo, hi)
     assert ink == "white" and anchor == "rm" and x0 < x < ax.transData.transform((0.95 * hi, 0))[0]

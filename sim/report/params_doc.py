@@ -59,22 +59,34 @@ def parameters_markdown(case: Case) -> str:
 def parameters_table(case: Case, kind: str | None = None, lang: str = "en", prefix: str = "", title: str = ""):
     """The case's parameters as a rich table; ``prefix`` goes before each name (``regions.<id>.``: how a
     national case's sweep names a region's parameter)."""
-    from rich.table import Table
+    from sim.report.i18n import t
 
-    from sim.report.escape import text
-    from sim.report.i18n import pick, t
-
-    tab = Table(title=title or t("params_title", lang).format(case=case.id), title_justify="left")
-    for col in t("params_cols", lang):
-        tab.add_column(col, overflow="fold")
-    kinds = {"lever": t("params_lever", lang), "uncertainty": t("params_uncertainty", lang)}
+    tab = _table(title or t("params_title", lang).format(case=case.id), lang)
     for p in REGISTRY:
         if kind and p.kind != kind:
             continue
-        v = case.params[p.name]
-        tab.add_row(prefix + p.name, text(pick(p.label_zh, p.label_en, lang)), kinds[p.kind], value(v.value), p.unit,
-                    f"{value(v.lo)} – {value(v.hi)}", text(v.source))
+        _add_row(tab, prefix + p.name, p, case.params[p.name], lang)
     return tab
+
+
+def _table(title: str, lang: str):
+    from rich.table import Table
+
+    from sim.report.i18n import t
+
+    tab = Table(title=title, title_justify="left")
+    for col in t("params_cols", lang):
+        tab.add_column(col, overflow="fold")
+    return tab
+
+
+def _add_row(tab, name: str, p, v, lang: str) -> None:
+    """One parameter's row: its name as shown, label, kind, value, unit, range and source."""
+    from sim.report.escape import text
+    from sim.report.i18n import pick, t
+
+    tab.add_row(name, text(pick(p.label_zh, p.label_en, lang)), t(f"params_{p.kind}", lang), value(v.value), p.unit,
+                f"{value(v.lo)} – {value(v.hi)}", text(v.source))
 
 
 def national_tables(national, kind: str | None = None, lang: str = "en", region: str | None = None) -> list:
@@ -85,7 +97,7 @@ def national_tables(national, kind: str | None = None, lang: str = "en", region:
 
     from sim.core.national_case import FLOW_PARAMS, FLOW_PREFIX
     from sim.report.escape import text
-    from sim.report.i18n import pick, t
+    from sim.report.i18n import pick
 
     if region is not None:
         case = national.regions[national.region_index(region)].case
@@ -95,14 +107,10 @@ def national_tables(national, kind: str | None = None, lang: str = "en", region:
         return [parameters_table(case, kind, lang, prefix=f"regions.{region}.", title=title)]
     out = []
     if kind in (None, "uncertainty"):
-        flows = Table(title=pick(f"{national.id} 的跨地区流动（不确定性）", f"Cross-region flows of {national.id} (uncertainties)",
-                                 lang), title_justify="left")
-        for col in t("params_cols", lang):
-            flows.add_column(col, overflow="fold")
+        flows = _table(pick(f"{national.id} 的跨地区流动（不确定性）", f"Cross-region flows of {national.id} (uncertainties)",
+                            lang), lang)
         for name, v in national.flows.items():
-            p = FLOW_PARAMS[FLOW_PREFIX + name]
-            flows.add_row(p.name, text(pick(p.label_zh, p.label_en, lang)), t("params_uncertainty", lang), value(v.value),
-                          p.unit, f"{value(v.lo)} – {value(v.hi)}", text(v.source))
+            _add_row(flows, FLOW_PREFIX + name, FLOW_PARAMS[FLOW_PREFIX + name], v, lang)
         out.append(flows)
     regions = Table(title=pick(f"{national.id} 的地区（各地区参数：scensim params 文件 --region 地区）",
                                f"Regions of {national.id} (a region's parameters: scensim params FILE --region ID)", lang),
