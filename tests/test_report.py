@@ -225,13 +225,29 @@ def test_numbers_in_chinese_use_wan_and_yi():
     assert count(1237, "zh") == "1,237" and count(123456, "zh") == "12.3万" and count(2.5e8, "zh") == "2.5亿"
 
 
-def test_long_identifiers_may_wrap_in_pdf_tables_and_numbers_do_not():
+def test_long_identifiers_may_wrap_in_pdf_tables_and_numbers_do_not(tmp_path):
     """Typst breaks lines only at spaces (and between CJK characters): a column of ids such as
-    ``vouchers.budget_cny_per_year`` ran over its neighbour in sensitivity and discover reports."""
-    from sim.report.pdf import ZWSP, breakable
+    ``vouchers.budget_cny_per_year`` ran over its neighbour in sensitivity and discover reports. They
+    now wrap after ``.`` and ``_``, and the PDF's text is the id itself (a zero-width space used to
+    come along when one was copied out of the PDF)."""
+    from sim.report.document import Document, Section, Table
+    from sim.report.pdf import BREAK, breakable, render_pdf
 
-    assert breakable("vouchers.budget_cny_per_year") == f"vouchers.{ZWSP}budget_{ZWSP}cny_{ZWSP}per_{ZWSP}year"
-    assert breakable("target.x.2028.met").replace(ZWSP, "") == "target.x.2028.met"
+    assert breakable("vouchers.budget_cny_per_year") == f"vouchers.{BREAK}budget_{BREAK}cny_{BREAK}per_{BREAK}year"
+    assert breakable("target.x.2028.met").replace(BREAK, "") == "target.x.2028.met"
     for kept in ("1.556e+04", "24,060,164", "0.25", "lever", "cost.total_cny", "0.1.0+g0058ed9", "跨省投标意识（占本省企业的比例）",
                  "a b.c_d e_f_g_h"):
         assert breakable(kept) == kept
+    ids = ["regions.hubei.grant_to_equity.budget_cny_per_year", "regions.shandong.procurement.budget_cny_per_year",
+           "regions.rest_of_china.vouchers.budget_cny_per_year"]  # three such columns are wider than the page
+    pdf, warnings = render_pdf(Document("t", "s", "en", [Section("One", [Table("ids", "Ids", ["a", "b", "c"], [ids], left=3)])]))
+    assert warnings == []
+    (tmp_path / "t.pdf").write_bytes(pdf)
+    text = subprocess.run(["pdftotext", str(tmp_path / "t.pdf"), "-"], capture_output=True, text=True, check=True).stdout
+    assert "\u200b" not in text and BREAK not in text
+    for i in ids:
+        head, sep, tail = text.partition(i[: i.index("budget")])  # the part before the wrap is on one line
+        assert sep, i
+        # each id wrapped, after a "_", and reads as itself once the line break is taken out
+        line, rest = tail.split("\n", 1)
+        assert line.endswith("_") and (line + rest.split("\n", 1)[0]) == i[len(sep):], (line, i)

@@ -29,6 +29,9 @@ TEMPLATE = r"""
 #show figure.where(kind: table): set block(breakable: true)
 #show figure.caption: set text(size: 8.5pt)
 #let bold(s) = text(stroke: 0.015em, s)
+// A cell marked with U+001F between its parts may wrap there and nowhere else: each part is a box,
+// and lines break between boxes, so the PDF's text is the id as written (no invisible characters).
+#let cell(s) = if s.contains("\u{1F}") { s.split("\u{1F}").map(p => box(p)).join() } else { s }
 
 #text(size: 17pt, stroke: 0.02em, d.title)
 #v(0.2em)
@@ -53,8 +56,8 @@ TEMPLATE = r"""
           stroke: (x, y) => if y == 0 { (bottom: 0.6pt) } else { (bottom: 0.2pt + luma(200)) },
           fill: (x, y) => if y == 0 { luma(240) },
           inset: (x: 4pt, y: 3pt),
-          table.header(..b.head.map(h => bold(h))),
-          ..b.rows.flatten(),
+          table.header(..b.head.map(h => bold(cell(h)))),
+          ..b.rows.flatten().map(cell),
         )),
       )
       if b.note != none { text(size: 8pt, fill: luma(80), b.note) }
@@ -66,23 +69,23 @@ TEMPLATE = r"""
 """
 
 
-ZWSP = "\u200b"
+BREAK = "\x1f"  # a break point in a cell (a control character, not text); the template splits there
 
 
 def breakable(cell: str) -> str:
-    """A table cell that may wrap at ``.`` and ``_`` if it is a long identifier (``target.x.2028.met``,
+    """A table cell that may wrap after ``.`` and ``_`` if it is a long identifier (``target.x.2028.met``,
     ``vouchers.budget_cny_per_year``): Typst breaks lines only at spaces and between CJK characters, so
-    such a cell ran over its neighbours. A zero-width space after each ``.`` and ``_`` lets it wrap;
-    numbers, short ids (a version, a file name) and text with spaces are left as they are. (Copied out of
-    the PDF such an id carries the invisible spaces; the tables are also in the report's ``tables/``
-    folder as CSV, and in the HTML report as written.)"""
+    such a cell ran over its neighbours. :data:`BREAK` after each ``.`` and ``_`` marks where it may wrap;
+    the template sets each part in a box, and lines may break between boxes. Nothing is inserted into
+    the PDF's text, so an id copied out of it is the id (a zero-width space, used before, came along in
+    a copy). Numbers, short ids (a version, a file name) and text with spaces are left as they are."""
     if len(cell) <= 16 or " " in cell or not any(c.isalpha() for c in cell) or not any(c in "._" for c in cell):
         return cell
     try:
         float(cell)
         return cell  # a number such as 1.5e+04
     except ValueError:
-        return cell.replace(".", "." + ZWSP).replace("_", "_" + ZWSP)
+        return cell.replace(".", "." + BREAK).replace("_", "_" + BREAK)
 
 
 def _blocks(doc: Document, folder: Path) -> dict:
