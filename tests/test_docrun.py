@@ -344,7 +344,7 @@ def test_docupdate_keeps_the_indentation_of_a_block_in_a_list(tmp_path):
 def test_slow_tests_leave_the_default_run_and_come_back_with_their_documents():
     """The default run leaves the slow tests out (and the output blocks that show what a slow block
     printed); ``--slow`` runs exactly them plus every block of a document that holds one (its setup
-    blocks); ``--with-slow`` runs all. (Collection only, in a subprocess, on two documents and one test file.)"""
+    blocks), and so does ``-m slow``; ``--with-slow`` runs all. (Collection only, in a subprocess, on two documents and one test file.)"""
     import subprocess
     import sys
 
@@ -382,3 +382,5 @@ def test_slow_tests_leave_the_default_run_and_come_back_with_their_documents():
         for i in skips:
             nxt = i.replace(f"line:{at(i)},", f"line:{at(i) + 1},")
             assert nxt in everything and (i in chosen) == (nxt in chosen), (i, nxt)
+    # `-m slow`, pytest's usual idiom, selects what `--slow` does (alone it dropped the setup blocks)
+    assert collected("-m", "slow") == slow

@@ -76,3 +76,22 @@ def test_lottery_command_writes_its_tables(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "sim.cli", "lottery", HUNAN, "--share", "1.5"], capture_output=True,
                          text=True, timeout=120)
     assert bad.returncode == 2 and "--share" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_difference_against_a_group_that_did_not_vary_is_welchs_interval_without_a_warning():
+    """An outcome no twin changed gives a group of equal values; scipy then warned of "precision loss"
+    in every such ``scensim lottery``, though Welch's interval is right: it comes from the other
+    group's spread alone (t with n − 1 degrees of freedom)."""
+    import warnings
+
+    from scipy import stats
+
+    from sim.analysis.lottery import _interval_diff
+
+    a, b = np.full(6, 1 / 3), np.array([0.1, 0.2, 0.4, 0.3, 0.5, 0.2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        d, low, high = _interval_diff(a, b)
+    half = stats.t.ppf(0.975, len(b) - 1) * b.std(ddof=1) / np.sqrt(len(b))
+    assert d == a.mean() - b.mean()
+    assert np.isclose(low, d - half, rtol=1e-12) and np.isclose(high, d + half, rtol=1e-12)

@@ -31,8 +31,10 @@ suppliers' outcomes and are left empty).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -187,6 +189,16 @@ def _twin(context, args) -> dict:
             "outcomes": {h: events.outcomes(holder_key, month, h) for h in HORIZONS}}
 
 
+@contextlib.contextmanager
+def _constant_group_ok():
+    """scipy warns of "precision loss" when a group's values are all equal (its variance is then 0 up to
+    rounding, e.g. an outcome no twin changed): the interval is still right (Welch's, from the other
+    group's spread), so the warning, which users saw in such a ``scensim lottery``, is not shown."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Precision loss occurred in moment calculation", category=RuntimeWarning)
+        yield
+
+
 def _interval_diff(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
     """Difference of means a − b with a Welch 95 % interval (NaN when a group has fewer than 2)."""
     if len(a) < 2 or len(b) < 2:
@@ -194,7 +206,8 @@ def _interval_diff(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
     d = float(a.mean() - b.mean())
     if np.allclose(a, a[0]) and np.allclose(b, b[0]):
         return d, d, d
-    ci = stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
+    with _constant_group_ok():
+        ci = stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
     return d, float(ci.low), float(ci.high)
 
 
