@@ -46,6 +46,19 @@ def test_run_prints_target_table_and_writes_every_output(one_run):
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp files left
 
 
+def test_paths_printed_at_the_end_are_never_wrapped(tmp_path):
+    """A path broken over two lines cannot be copied or clicked: the closing lines are printed whole,
+    however narrow the terminal (rich wrapped them at 80 columns in a pipe)."""
+    out = tmp_path / ("a_long_folder_name_" * 4) / "out"
+    env = {**os.environ, "COLUMNS": "60"}
+    r = subprocess.run([sys.executable, "-m", "sim.cli", "run", str(ROOT / "scenarios" / "synthetic_small.toml"), "--out", str(out), "--quiet"],
+                       capture_output=True, text=True, cwd=ROOT, env=env, timeout=600, check=True)
+    lines = r.stdout.splitlines()
+    assert f"Results written to {out}/" in lines
+    assert any(ln.startswith(f"Report written to {out / 'report.html'} , {out / 'report.pdf'} (report took ")
+               and ln.endswith(" s)") for ln in lines), lines[-3:]
+
+
 def test_tables_are_tidy_and_consistent(one_run):
     _, out = one_run
     series = pd.read_parquet(out / "series.parquet")

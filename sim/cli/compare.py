@@ -41,7 +41,7 @@ def cmd_compare(args) -> int:
            "replicate_seeds": [run_seed(cmp.seed, r) for r in range(cmp.replicates)],
            "mixes": {m.id: m.params for m in cmp.mixes}, "code_version": code_version()}
     write_bundle(out, tables, {"report.md": report, **compare_figures(cmp, res, args.lang)}, man)
-    con.print(f"{t('written', args.lang)} {term(out)}/", highlight=False)
+    con.print(f"{t('written', args.lang)} {term(out)}/", highlight=False, soft_wrap=True)
     return 0
 
 

@@ -141,7 +141,7 @@ def cmd_discover(args) -> int:
     man = {"command": "discover", "sweep": str(folder), "experiment": manifest["experiment"], "outcome": y_name, "method": args.method,
            "threshold": threshold, "seed": seed, "runs": len(runs), "code_version": code_version()}
     write_bundle(out, tables, figure_files(figs), man)
-    con.print(f"{'结果已写入' if args.lang == 'zh' else 'Results written to'} {out}/")
+    con.print(f"{'结果已写入' if args.lang == 'zh' else 'Results written to'} {out}/", soft_wrap=True)
     return 0
 
 

@@ -68,7 +68,7 @@ def cmd_effects(args) -> int:
            "model_code_sha256": model_code_sha256()}
     write_bundle(out, {"effects": res["effects"], "effects_levers": res["effects_levers"]}, files, man)
     con.print(f"{t('written', args.lang)} {term(out)}/ " +
-              pick(f"（{runs} 次运行，{seconds:.0f} 秒）", f"({runs} runs, {seconds:.0f} s)", args.lang), highlight=False)
+              pick(f"（{runs} 次运行，{seconds:.0f} 秒）", f"({runs} runs, {seconds:.0f} s)", args.lang), highlight=False, soft_wrap=True)
     return 0
 
 

@@ -41,7 +41,7 @@ def cmd_lottery(args) -> int:
            "share": share, "seed": seed, "run_seed": run_seed(seed, 0), "max_twins": max_twins,
            "code_version": code_version()}
     write_bundle(out, res, {}, man)
-    con.print(f"{t('written', args.lang)} {term(out)}/", highlight=False)
+    con.print(f"{t('written', args.lang)} {term(out)}/", highlight=False, soft_wrap=True)
     return 0
 
 

@@ -127,12 +127,12 @@ def cmd_run(args) -> int:
                                 bundle=sink)
             from sim.report.escape import term
 
-            Console().print(f"{t('written', args.lang)} {term(out)}/", highlight=False)
+            Console().print(f"{t('written', args.lang)} {term(out)}/", highlight=False, soft_wrap=True)
             if report:
                 for w in rep.warnings:
                     sys.stderr.write(f"scensim: warning: typst: {printable(w)}\n")
                 Console().print(f"{t('report_written', args.lang)} {term(rep.html)} , {term(rep.pdf)} "
-                                f"({t('report_time', args.lang).format(s=rep.seconds)})", highlight=False)
+                                f"({t('report_time', args.lang).format(s=rep.seconds)})", highlight=False, soft_wrap=True)
     return 0
 
 
@@ -195,7 +195,7 @@ def cmd_run_national(args, seed, replicates, workers, scheduler) -> int:
             "regions": [r.id for r in case.regions],
             "code_version": code_version(),
             "tables": {name: [f"{name}.parquet", f"{name}.csv"] for name in names}}, csv=True)
-        Console().print(f"{t('written', args.lang)} {term(out)}/", highlight=False)
+        Console().print(f"{t('written', args.lang)} {term(out)}/", highlight=False, soft_wrap=True)
         if not args.no_report:
             from sim.report.build import build_report
 
@@ -203,7 +203,7 @@ def cmd_run_national(args, seed, replicates, workers, scheduler) -> int:
             for w in rep.warnings:
                 sys.stderr.write(f"scensim: warning: typst: {printable(w)}\n")
             Console().print(f"{t('report_written', args.lang)} {term(rep.html)} , {term(rep.pdf)} "
-                            f"({t('report_time', args.lang).format(s=rep.seconds)})", highlight=False)
+                            f"({t('report_time', args.lang).format(s=rep.seconds)})", highlight=False, soft_wrap=True)
     return 0
 
 

@@ -72,7 +72,7 @@ def cmd_optimise(args) -> int:
     man = {"command": "optimise", "experiment": spec.id, "spec_file": spec.path, "spec_sha256": spec.text_sha256, "settings": repr(st),
            "chosen": res.chosen, "verdict": verdict(res), "code_version": code_version()}
     write_into(out, res.tables(), files, man)  # beside the sweeps it ran (kept for resuming)
-    con.print(f"{'结果已写入' if args.lang == 'zh' else 'Results written to'} {out}/")
+    con.print(f"{'结果已写入' if args.lang == 'zh' else 'Results written to'} {out}/", soft_wrap=True)
     return 0
 
 
