@@ -69,10 +69,15 @@ def test_typst_warnings_are_errors(run_dir, english):
 
 def test_english_report_has_every_section(english):
     text = pdf_text(english.pdf)
-    for heading in ("The question and the case", "Levers and assumptions", "Target attainment per year",
-                    "Probability that all targets are met together", "Fan charts", "Where the pipeline loses",
-                    "Fiscal cost", "Method notes and run metadata"):
+    headings = ("The question and the case", "Target attainment per year", "Fan charts", "Where the pipeline loses",
+                "Fiscal cost", "Levers and assumptions", "Method notes and run metadata")
+    for heading in headings + ("Probability that all targets are met together",):
         assert heading in text, heading
+    # results first; every parameter with its source (ten pages for Hunan) after them, before the method notes
+    numbered = [re.findall(rf"^\s*(\d+)\. {h}", text, flags=re.M) for h in headings]  # the contents, then the heading
+    assert [int(n[-1]) for n in numbered] == list(range(1, len(headings) + 1)), numbered
+    body = text[text.index("1. The question and the case", text.index("1. The question and the case") + 1):]
+    assert 'listed near the end, in "Levers and assumptions"' in re.sub(r"\s+", " ", body)
 
 
 @pytest.mark.parametrize("which", ["zh", "en"])

@@ -30,23 +30,27 @@ class Report:
 
 
 def make_document(sources: list[Source], lang: str) -> Document:
-    """The report's content from result folders, in order: run sections first, then compare, lottery,
-    sweep and other commands' folders, then the method notes."""
-    from sim.report.sections import method_section, run_sections
+    """The report's content from result folders, in order: run sections first, then national, compare,
+    lottery, sweep and other commands' folders, then each run's levers and assumptions (its parameters,
+    the longest tables), then the method notes."""
+    from sim.report.sections import levers_section, method_section, run_sections
     from sim.report.sections_more import (compare_section, generic_section, lottery_section, national_section,
                                           sweep_section)
 
     sections: list[Section] = []
+    appendix: list[Section] = []  # each run's levers and assumptions: after every result, before the method notes
     title = None
     for src in [s for s in sources if s.kind == "run"]:
         secs, run = run_sections(src, lang)
         sections += secs
+        appendix.append(levers_section(run, lang))
         title = title or t("r_title", lang).format(name=pick(run.case.name_zh, run.case.name_en, lang))
     builders = {"compare": compare_section, "lottery": lottery_section, "sweep": sweep_section,
                 "national": national_section, "generic": generic_section}
     for kind in ("national", "compare", "lottery", "sweep", "generic"):
         for src in [s for s in sources if s.kind == kind]:
             sections.append(builders[kind](src, lang))
+    sections += appendix
     sections.append(method_section(sources, lang))
     if title is None:
         m = sources[0].manifest

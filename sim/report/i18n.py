@@ -101,6 +101,8 @@ TEXT = {
     "r_levers": ("政策工具与假设", "Levers and assumptions"),
     "r_levers_text": ("政策工具是政府可以选择的参数；不确定参数是无人能控制的量。取值、合理区间（参数扫描所用）与来源如下。",
                       "Levers are what government chooses; uncertainties are what nobody controls. Their values, plausible ranges (what sweeps vary) and sources:"),
+    "r_levers_where": ("每个政策工具参数与不确定参数的取值、合理区间与来源列于报告末尾“政策工具与假设”一节。",
+                       "The value, plausible range and source of every lever and uncertain parameter are listed near the end, in \"Levers and assumptions\"."),
     "r_lever_table": ("政策工具参数", "Lever parameters"),
     "r_uncertainty_table": ("不确定参数", "Uncertain parameters"),
     "r_param_cols": (("参数", "名称", "取值", "区间", "单位", "来源"), ("Parameter", "Name", "Value", "Range", "Unit", "Source")),

@@ -64,7 +64,8 @@ def question_section(run: RunView, lang: str) -> Section:
     sec = Section(t("r_question", lang))
     sec.add(t("r_question_text", lang).format(plan=name),
             t("r_case_facts", lang).format(case=case.id, doc=case.document, start=f"{case.start[0]}-{case.start[1]:02d}",
-                                           end=f"{case.end[0]}-{case.end[1]:02d}", n=run.replicates, seed=run.seed))
+                                           end=f"{case.end[0]}-{case.end[1]:02d}", n=run.replicates, seed=run.seed),
+            t("r_levers_where", lang))
     rows = []
     for tg in case.targets:
         thr = [threshold_for(case, tg, y) for y in case.years]
@@ -230,6 +231,8 @@ def method_section(sources: list[Source], lang: str) -> Section:
 
 
 def run_sections(src: Source, lang: str) -> tuple[list[Section], RunView]:
+    """A run's sections, results first. Its levers and assumptions (every parameter with its source, ten
+    pages for Hunan) are :func:`levers_section`, which the report puts after all results."""
     run = load_run(src)
-    return [question_section(run, lang), levers_section(run, lang), attainment_section(run, lang),
+    return [question_section(run, lang), attainment_section(run, lang),
             fans_section(run, lang), funnel_section(run, lang), fiscal_section(run, lang)], run
