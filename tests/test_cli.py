@@ -175,3 +175,34 @@ def test_params_command_prints_labels_in_either_language():
     assert "hunan_2026_2028 的参数" in zh and "政策工具" in zh and "创新券年度预算" in zh
     assert "Parameters of hunan_2026_2028" in en and "Voucher budget" in en and "政策工具" not in en
     assert "vouchers.budget_cny_per_year" in zh and "vouchers.budget_cny_per_year" in en
+
+
+def test_version_flag_prints_the_version_results_record():
+    from sim.base.files import code_version
+
+    r = scensim("--version")
+    assert r.stdout.strip() == f"scensim {code_version()}" and r.stderr == ""
+
+
+def test_code_version_is_dirty_when_any_file_of_the_package_changed(tmp_path):
+    """The version in every manifest says ``.dirty`` when the package differs from its commit — any file
+    of it, not only those beside ``sim/base/files.py`` (a changed model was once recorded as clean)."""
+    from sim.base.files import code_version
+    from sim.base.version import __version__
+
+    pkg = tmp_path / "sim"
+    (pkg / "base").mkdir(parents=True)
+    (pkg / "core").mkdir()
+    (pkg / "base" / "files.py").write_text("x = 1\n")
+    (pkg / "core" / "model.py").write_text("y = 1\n")
+
+    def git(*args):
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+
+    git("init", "-q")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x")
+    clean = code_version(pkg)
+    assert clean.startswith(f"{__version__}+g") and not clean.endswith(".dirty")
+    (pkg / "core" / "model.py").write_text("y = 2\n")
+    assert code_version(pkg) == clean + ".dirty"

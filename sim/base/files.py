@@ -75,9 +75,11 @@ def write_file_atomic(path: Path, content: bytes | str) -> Path:
     return path
 
 
-def code_version() -> str:
-    """Package version, plus the git commit when running from a checkout."""
-    here = Path(__file__).resolve().parent
+def code_version(package: Path | None = None) -> str:
+    """Package version, plus the git commit when running from a checkout, and ``.dirty`` when a file of
+    the package (``sim/``, or ``package``) differs from that commit. (It looked at ``sim/base`` alone
+    once this file moved there, so a changed model was recorded as clean.)"""
+    here = Path(package) if package is not None else Path(__file__).resolve().parents[1]
     try:
         out = subprocess.run(["git", "-C", str(here), "rev-parse", "--short", "HEAD"], capture_output=True,
                              text=True, timeout=5)

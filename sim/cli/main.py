@@ -13,9 +13,23 @@ from sim.cli.args import (DEFAULT_CASE, Parser, add_executor_args, add_path_flag
                           input_path, out_folder, positive_int, seed_arg)
 from sim.report.console import print_table, stdout_console
 
+class _Version(argparse.Action):
+    """``--version``: the version that results' manifests record (looked up only when asked: it runs git)."""
+
+    def __init__(self, option_strings, dest, **kw):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=kw.get("help"))
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from sim.base.files import code_version
+
+        print(f"scensim {code_version()}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = Parser(prog="scensim", description="Simulate scenario-market policy: openers, suppliers and levers "
                 "against a province's targets (场景创新政策仿真).")
+    p.add_argument("--version", action=_Version, help="print the version (with the git commit in a checkout) and exit")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     r = sub.add_parser("run", help="run a case and print its target table",
