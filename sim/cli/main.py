@@ -13,6 +13,7 @@ from sim.cli.args import (DEFAULT_CASE, Parser, add_executor_args, add_path_flag
                           input_path, out_folder, positive_int, seed_arg)
 from sim.report.console import print_table, stdout_console
 
+
 class _Version(argparse.Action):
     """``--version``: the version that results' manifests record (looked up only when asked: it runs git)."""
 
