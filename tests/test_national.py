@@ -169,6 +169,12 @@ def test_cli_run_prints_every_region_and_the_totals(capsys):
     out = capsys.readouterr().out
     for region in ("a:", "b:", "c:", "National totals", "money problems: 0"):
         assert region in out
+    # the totals' year columns are numbers, right-aligned like the rest (the first year's was left-aligned)
+    totals = out[out.index("National totals"):]
+    row = next(ln for ln in totals.splitlines() if ln.startswith("│ Scenarios published"))
+    cells = row.strip("│").split("│")[1:]
+    assert len(cells) >= 2 and all(len(c.rstrip()) == len(c) - 1 for c in cells), row  # one space of padding, after the number
+    assert any(c.startswith("  ") for c in cells), row  # a number narrower than its column: the test has a case to judge
     assert main(["run", str(SMALL), "--replicates", "1", "--no-write", "--quiet", "--lang", "zh"]) == 0
     out = capsys.readouterr().out
     for words in ("a：", "全国合计", "资金守恒问题：0", "达标概率", load_national(SMALL).regions[0].case.targets[0].zh):

@@ -196,7 +196,7 @@ def cmd_run_national(args, seed, replicates, workers, scheduler) -> int:
                                    args.lang), highlight=False)
             continue
         print_table(con, title, target_head(args.lang), rows)
-    print_table(con, *totals_table(res.totals_summary, args.lang))
+    print_table(con, *totals_table(res.totals_summary, args.lang), left=1)  # a flow, then years (numbers)
     con.print(branches_text(res.runs, args.lang), highlight=False)
     if not args.no_write:  # one set, swapped in whole (a crash leaves the earlier set), with its manifest
         from sim.base.files import code_version, file_sha256, write_bundle
