@@ -277,12 +277,14 @@ def test_run_writes_a_report_with_every_regions_targets_and_report_reads_the_fol
     text = "".join(text.split())  # lines wrap anywhere in Chinese
     nc = load_national(SMALL)
     assert "全国案例（national_small）" in text and "各地区达标概率" in text and "资金守恒问题：0" in text
+    assert text.startswith("".join(nc.name_zh.split()) + "：情景仿真报告")  # titled by the case's name, not its id
     for r in nc.regions:
         assert r.case.targets and all("".join(tg.zh.split()) in text for tg in r.case.targets), r.id
     assert "跨省模仿扩散" in text  # the flows it ran at, by name
     assert main(["report", str(out), "--lang", "en", "--out", str(tmp_path / "again" / "r.html")]) == 0
     html = (tmp_path / "again" / "r.html").read_text(encoding="utf-8")
     assert "National case (national_small)" in html and "Scenarios published" in html
+    assert f"<title>{nc.name_en}: simulation report</title>" in html
 
 
 def test_params_lists_a_national_cases_flows_regions_and_a_regions_parameters(capsys):

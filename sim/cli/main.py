@@ -203,8 +203,8 @@ def cmd_run_national(args, seed, replicates, workers, scheduler) -> int:
 
         names = ("targets", "target_summary", "totals", "totals_summary", "runs")
         write_bundle(out, {name: getattr(res, name) for name in names}, manifest_doc={
-            "command": "run", "case": case.id, "case_file": str(args.case),
-            "case_file_abs": str(Path(args.case).resolve()),
+            "command": "run", "case": case.id, "name_zh": case.name_zh, "name_en": case.name_en,
+            "case_file": str(args.case), "case_file_abs": str(Path(args.case).resolve()),
             "case_sha256": file_sha256(args.case), "seed": seed, "replicates": replicates,
             "flows": case.values, "flows_set": flows, "regions_set": regions_set,
             "regions": [r.id for r in case.regions],

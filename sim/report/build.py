@@ -54,7 +54,8 @@ def make_document(sources: list[Source], lang: str) -> Document:
     sections.append(method_section(sources, lang))
     if title is None:
         m = sources[0].manifest
-        title = t("r_title", lang).format(name=str(m.get("experiment") or m.get("case") or sources[0].folder.name))
+        named = pick(m.get("name_zh"), m.get("name_en"), lang) if m.get("name_zh") and m.get("name_en") else None
+        title = t("r_title", lang).format(name=str(named or m.get("experiment") or m.get("case") or sources[0].folder.name))
     return Document(title, t("r_generated", lang).format(version=code_version()), lang, sections)
 
 
