@@ -145,20 +145,30 @@ class NationalMarket:
     def _foreign_capabilities(self, h: int, homes: list[int]):
         """Capabilities of firms in ``homes`` (alive, not branches, no branch in region ``h`` yet) in fields
         shared with region ``h``: arrays (national field, home region, supplier, capability, alliance city),
-        sorted by national field, then home region and the home's capability order."""
+        sorted by national field, then home region and the home's capability order.
+
+        Judged per firm, then read at its capabilities (the rest of China has some 400,000 of them), and
+        sorted by a stable radix sort on the field (a small integer): the same arrays as testing each
+        capability's firm code with ``np.isin`` and a merge sort on 64-bit fields, which took about 40 %
+        of a national replicate."""
         parts = []
         for r in homes:
             m = self.regions[r]
-            cap = m.capabilities
+            cap, sup = m.capabilities, m.suppliers
             c = cap.order
             nat = self.national_of[r][cap.domain[c]]
             s = cap.supplier[c]
-            ok = (nat >= 0) & m.suppliers.alive[s] & ~self._is_branch(r, s)
-            ok &= ~np.isin(self._code(np.full(len(s), r), s), self._branches[h])  # one branch per firm and region
+            # firms of r with a branch in h: their codes are one run of h's sorted codes (one branch per firm and region)
+            codes = self._branches[h]
+            lo, hi = np.searchsorted(codes, self._code(np.array([r, r + 1]), np.zeros(2, dtype=np.int64)))
+            firm_ok = sup.alive & ~self._is_branch(r, np.arange(len(sup)))
+            firm_ok[codes[lo:hi] - self._code(r, 0)] = False
+            ok = (nat >= 0) & firm_ok[s]
             c, s, nat = c[ok], s[ok], nat[ok]
-            parts.append((nat, np.full(len(c), r), s, c, self.alliance[r][m.suppliers.city[s]]))
+            parts.append((nat, np.full(len(c), r), s, c, self.alliance[r][sup.city[s]]))
         cols = [np.concatenate([p[k] for p in parts]) for k in range(5)]
-        order = np.argsort(cols[0], kind="stable")
+        field = cols[0].astype(np.int16) if self.n_national < 2 ** 15 else cols[0]  # radix sort: 16 bits or less
+        order = np.argsort(field, kind="stable")
         return [x[order] for x in cols]
 
     def _is_branch(self, r: int, s: np.ndarray) -> np.ndarray:
