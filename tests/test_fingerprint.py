@@ -25,3 +25,16 @@ def test_the_fingerprint_is_stable_and_notices_a_changed_table(tmp_path, capsys)
     ref.write_text(json.dumps(hashes), encoding="utf-8")
     assert tool.main(["--quick", "--check", str(ref)]) == 1
     assert "1 of 7 hashes differ: small/1/targets" in capsys.readouterr().out
+
+
+def test_the_national_state_hash_is_stable_and_notices_a_changed_run():
+    import sim
+
+    tool = _tool()
+    path = ROOT / "tests" / "specs" / "national_small.toml"
+    a = tool.national_state(sim.NationalMarket(path, seed=3).run())
+    assert a == tool.national_state(sim.NationalMarket(path, seed=3).run())
+    other = sim.NationalMarket(path, seed=3)
+    other.run()
+    other.regions[0].suppliers.cash[0] += 1.0  # one yuan anywhere in the state changes it
+    assert tool.national_state(other) != a
