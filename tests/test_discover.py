@@ -52,10 +52,11 @@ def test_cart_and_feature_scores_find_the_known_box(known_box):
 
 def test_discover_command_on_a_small_sweep(tmp_path):
     spec = ROOT / "tests" / "specs" / "discover_small.toml"
-    out = tmp_path / "sweep"
+    out = tmp_path / "sweep[/b]"  # brackets in a path are text, not console markup
     scensim("sweep", spec, "--workers", "1", "--out", out, "--quiet")
     r = scensim("discover", out, "--target", "published_per_year", "--threshold", "0.6")
     assert "PRIM box" in r.stdout and "Feature scores" in r.stdout
+    assert f"Results written to {out / 'discover'}/" in r.stdout
     assert "one at a time" not in r.stderr  # a Latin hypercube: no note about the design
     # 20 points × 2 replicates: the note counts the design points that hold the outcome
     runs = pd.read_parquet(out / "runs")

@@ -61,9 +61,10 @@ def test_impossible_constraint_says_no_mix():
 
 
 def test_optimise_command_on_the_synthetic_case(tmp_path):
-    out = tmp_path / "opt"
+    out = tmp_path / "opt[/b]"  # brackets in a path are text, not console markup (they crashed the command)
     r = scensim("optimise", SPEC, "--workers", "1", "--out", out)
     assert "Finalists re-evaluated" in r.stdout and "Hand-made mixes" in r.stdout
+    assert f"Results written to {out}/" in r.stdout
     assert ("Chosen: trial" in r.stdout) or ("No mix found" in r.stdout)
     trials = pd.read_parquet(out / "optimise_trials.parquet")
     assert len(trials) == 4 and {"cost_cny", "p_low", "feasible", "pareto"} <= set(trials.columns)

@@ -71,9 +71,9 @@ def test_command_on_the_model_gives_a_dummy_factor_zero_indices(tmp_path):
     that differ only in the dummy are identical, so its Morris and Sobol indices are exactly zero; the
     command writes its tables and figures and resumes without recomputing."""
     spec = ROOT / "tests" / "specs" / "sensitivity_small.toml"
-    out = tmp_path / "sens"
+    out = tmp_path / "sens[/b]"  # brackets in a path are text, not console markup (they crashed the command)
     r = scensim("sensitivity", spec, "--workers", "1", "--out", out, "--quiet")
-    assert "Convergence" in r.stdout
+    assert "Convergence" in r.stdout and f"Results written to {out}/" in r.stdout
     sobol = pd.read_parquet(out / "sobol_indices.parquet")
     dummy = sobol[sobol["factor"] == "dummy"]
     assert len(dummy) and (dummy["S1"].abs() < 1e-12).all() and (dummy["ST"].abs() < 1e-12).all()

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.outcomes import COST, add_derived, joint_column
-from sim.base.errors import InputError
+from sim.base.errors import InputError, printable
 from sim.core.targets import wilson
 from sim.engine.sweep.spec import Design
 
@@ -153,7 +153,7 @@ def sweep_evaluate(spec, out, workers=None, scheduler=None, console=None, case=N
         folder = Path(out) / stage
         report = run_sweep(s, out=folder, workers=workers, scheduler=scheduler, console=console, progress=progress)
         if console is not None:
-            console.print(f"{stage}: {report}", highlight=False, soft_wrap=True)
+            console.print(printable(f"{stage}: {report}"), highlight=False, soft_wrap=True, markup=False)  # holds a path
         runs = add_derived(read_runs(folder), target_rows(spec.case), where=spec.path)
         runs["candidate"] = runs["point"].to_numpy() // len(scenarios)
         return runs

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.outcomes import add_derived, default_outcomes
-from sim.base.errors import InputError
+from sim.base.errors import InputError, printable
 from sim.engine.sweep.design import design_table, salib_problem, unit_sample
 from sim.engine.sweep.spec import DESIGN_KEYS, Design, Factor
 
@@ -135,7 +135,7 @@ def sweep_evaluator(spec, out, workers=None, scheduler=None, console=None, progr
         folder = Path(out) / problem.id.removeprefix(f"{spec.id}_")
         report = run_sweep(s, out=folder, workers=workers, scheduler=scheduler, progress=progress, console=console)
         if console is not None:
-            console.print(f"{problem.id}: {report}", highlight=False, soft_wrap=True)
+            console.print(printable(f"{problem.id}: {report}"), highlight=False, soft_wrap=True, markup=False)  # holds a path
         stored = pd.read_parquet(folder / "design.parquet")
         if not stored[list(design.columns)].equals(design):  # the engine drew the same points
             raise RuntimeError(f"{folder}: design differs from the sampler's")

@@ -141,7 +141,10 @@ def cmd_discover(args) -> int:
     man = {"command": "discover", "sweep": str(folder), "experiment": manifest["experiment"], "outcome": y_name, "method": args.method,
            "threshold": threshold, "seed": seed, "runs": len(runs), "code_version": code_version()}
     write_bundle(out, tables, figure_files(figs), man)
-    con.print(f"{'结果已写入' if args.lang == 'zh' else 'Results written to'} {out}/", soft_wrap=True)
+    from sim.report.escape import term
+    from sim.report.i18n import t
+
+    con.print(f"{t('written', args.lang)} {term(out)}/", highlight=False, soft_wrap=True)  # a path is never markup
     return 0
 
 

@@ -72,7 +72,10 @@ def cmd_optimise(args) -> int:
     man = {"command": "optimise", "experiment": spec.id, "spec_file": spec.path, "spec_sha256": spec.text_sha256, "settings": repr(st),
            "chosen": res.chosen, "verdict": verdict(res), "code_version": code_version()}
     write_into(out, res.tables(), files, man)  # beside the sweeps it ran (kept for resuming)
-    con.print(f"{'结果已写入' if args.lang == 'zh' else 'Results written to'} {out}/", soft_wrap=True)
+    from sim.report.escape import term
+    from sim.report.i18n import t
+
+    con.print(f"{t('written', args.lang)} {term(out)}/", highlight=False, soft_wrap=True)  # a path is never markup
     return 0
 
 

@@ -59,7 +59,10 @@ def cmd_sensitivity(args) -> int:
            "identity_sha256": spec.identity_sha256(), "settings": repr(st), "stages": sorted(res.runs),
            "runs": {k: len(v) for k, v in res.runs.items()}, "code_version": code_version()}
     write_into(out, res.tables(), files, man)  # beside the sweeps it ran (kept for resuming)
-    con.print(f"{'结果已写入' if args.lang == 'zh' else 'Results written to'} {out}/", soft_wrap=True)
+    from sim.report.escape import term
+    from sim.report.i18n import t
+
+    con.print(f"{t('written', args.lang)} {term(out)}/", highlight=False, soft_wrap=True)  # a path is never markup
     return 0
 
 

@@ -149,7 +149,7 @@ def _run_locked(folder, spec, workers, scheduler, progress, chunk_runs, flush_se
             bar.close()
             bar = None
         if console is not None:
-            console.print(f"interrupted: {reused + writer.written} of {total} runs are in {out}/; "
+            console.print(f"interrupted: {reused + writer.written} of {total} runs are in {_term(out)}/; "
                           "run the same command again to resume", highlight=False, soft_wrap=True)
         raise
     except BaseException:
