@@ -65,8 +65,11 @@ def cmd_discover(args) -> int:
     if seeds < len(runs):
         err.print(f"[yellow]note:[/] {len(runs)} runs share {seeds} seeds (common random numbers): the boxes describe "
                   "those draws only", highlight=False, soft_wrap=True)
+    from sim.report.escape import term
+    from sim.report.i18n import t
+
     con = stdout_console(160)
-    con.print(f"[bold]{manifest['experiment']}[/]: {len(runs)} runs, {len(factors)} parameters; outcome {y_name}: "
+    con.print(f"[bold]{term(manifest['experiment'])}[/]: {len(runs)} runs, {len(factors)} parameters; outcome {y_name}: "
               f"{int(y.sum())} runs ({y.mean():.0%})", highlight=False)
     if y.all() or not y.any():
         # Nothing separates runs with the outcome from runs without: a finding, not an input error.
@@ -141,9 +144,6 @@ def cmd_discover(args) -> int:
     man = {"command": "discover", "sweep": str(folder), "experiment": manifest["experiment"], "outcome": y_name, "method": args.method,
            "threshold": threshold, "seed": seed, "runs": len(runs), "code_version": code_version()}
     write_bundle(out, tables, figure_files(figs), man)
-    from sim.report.escape import term
-    from sim.report.i18n import t
-
     con.print(f"{t('written', args.lang)} {term(out)}/", highlight=False, soft_wrap=True)  # a path is never markup
     return 0
 

@@ -45,7 +45,10 @@ def cmd_optimise(args) -> int:
     con = stdout_console(170)
     what = ", ".join("all targets" + (f" in {x[4:]}" if x.startswith("all:") else "") if x.startswith("all") else x
                      for x in st.targets)
-    con.print(f"[bold]{spec.id}[/]: cheapest mix with P({what} met) ≥ {st.probability} (Wilson 95 % lower bound), "
+    from sim.report.escape import term
+    from sim.report.i18n import t
+
+    con.print(f"[bold]{term(spec.id)}[/]: cheapest mix with P({what} met) ≥ {st.probability} (Wilson 95 % lower bound), "
               f"{ev.n_scenarios} scenarios × {spec.replicates} replicates per candidate in the search, "
               f"× {st.final_replicates} for finalists and hand-made mixes", highlight=False)
 
@@ -72,9 +75,6 @@ def cmd_optimise(args) -> int:
     man = {"command": "optimise", "experiment": spec.id, "spec_file": spec.path, "spec_sha256": spec.text_sha256, "settings": repr(st),
            "chosen": res.chosen, "verdict": verdict(res), "code_version": code_version()}
     write_into(out, res.tables(), files, man)  # beside the sweeps it ran (kept for resuming)
-    from sim.report.escape import term
-    from sim.report.i18n import t
-
     con.print(f"{t('written', args.lang)} {term(out)}/", highlight=False, soft_wrap=True)  # a path is never markup
     return 0
 
