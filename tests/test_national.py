@@ -57,6 +57,12 @@ def test_flows_on_open_branches_and_conserve_money(small):
     assert m.closed > 0
     closed = [((r.suppliers.key >> 24) & 0xFF == 200) & ~r.suppliers.alive for r in m.regions]
     assert sum(int(c.sum()) for c in closed) >= m.closed
+    # at most one branch per firm and host, ever: each host's codes of firms with a branch there are
+    # strictly increasing (sorted, no firm twice) and name exactly the parents of its branches
+    for h, codes in enumerate(m._branches):
+        idx, home, parent = m._branch_of[h]
+        assert np.all(np.diff(codes) > 0) and len(codes) == len(idx)
+        assert np.array_equal(codes, np.sort(m._code(home, parent)))
     # and they change results: the same seed without flows differs
     off = NationalMarket(small.with_flows(**ZERO), seed=2).run()
     assert any(not a.target_table().equals(b.target_table()) or len(a.suppliers) != len(b.suppliers)

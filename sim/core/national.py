@@ -236,15 +236,17 @@ class NationalMarket:
             accounts[rows] = REGION_ACCOUNT + self.ids[r]
             m.money.from_suppliers(REGION_ACCOUNT + self.ids[h], s, cash[rows])  # parent to branch
             self.branch_log.append((self.t, self.ids[h], self.ids[r], len(s), float(cash[rows].sum())))
-            for d_home, k in enumerate(self.national_of[r]):
-                if k < 0:
-                    continue
-                c = m.capabilities.find(s, np.full(len(s), d_home))
+            shared = np.flatnonzero(self.national_of[r] >= 0)  # the home's domains in a national field
+            found = m.capabilities.find(np.tile(s, len(shared)), np.repeat(shared, len(s))).reshape(len(shared), len(s))
+            for d_home, c in zip(shared, found):
                 has = c >= 0
-                for d_host in np.flatnonzero(self.national_of[h] == k):
+                for d_host in np.flatnonzero(self.national_of[h] == self.national_of[r][d_home]):
                     owner.append(rows[has]), dom.append(np.full(int(has.sum()), d_host))
                     ready.append(m.capabilities.readiness[c[has]]), cost.append(m.capabilities.cost_mult[c[has]])
-            self._branches[h] = np.union1d(self._branches[h], self._code(np.full(len(s), r), s))
+            # the firms' codes join h's sorted codes: new ones (no firm has a branch in h yet, and each comes
+            # once), so a sorted insert gives what np.union1d gave, without sorting everything again
+            new = np.sort(self._code(np.full(len(s), r), s))
+            self._branches[h] = np.insert(self._branches[h], np.searchsorted(self._branches[h], new), new)
         cat = lambda parts, dt: np.concatenate(parts).astype(dt) if parts else np.zeros(0, dt)  # noqa: E731
         idx = host.add_branches(kinds, host.scenarios.city[scen], np.ones(n, dtype=bool), cat(owner, np.int64),
                           cat(dom, np.int64), cat(ready, float), cat(cost, float), cash, accounts, BRANCH_SOURCE)
