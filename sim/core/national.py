@@ -144,8 +144,8 @@ class NationalMarket:
 
     def _foreign_capabilities(self, h: int, homes: list[int]):
         """Capabilities of firms in ``homes`` (alive, not branches, no branch in region ``h`` yet) in fields
-        shared with region ``h``: arrays (national field, home region, supplier, capability, alliance city),
-        sorted by national field, then home region and the home's capability order.
+        shared with region ``h``: arrays (national field, home region, supplier, alliance city), one entry per
+        capability, sorted by national field, then home region and the home's capability order.
 
         Judged per firm, then read at its capabilities (the rest of China has some 400,000 of them), and
         sorted by a stable radix sort on the field (a small integer): the same arrays as testing each
@@ -155,18 +155,17 @@ class NationalMarket:
         for r in homes:
             m = self.regions[r]
             cap, sup = m.capabilities, m.suppliers
-            c = cap.order
-            nat = self.national_of[r][cap.domain[c]]
-            s = cap.supplier[c]
+            nat = np.repeat(self.national_of[r], cap.dcount)  # cap.order runs domain by domain
+            s = cap.supplier[cap.order]
             # firms of r with a branch in h: their codes are one run of h's sorted codes (one branch per firm and region)
             codes = self._branches[h]
             lo, hi = np.searchsorted(codes, self._code(np.array([r, r + 1]), np.zeros(2, dtype=np.int64)))
             firm_ok = sup.alive & ~self._is_branch(r, np.arange(len(sup)))
             firm_ok[codes[lo:hi] - self._code(r, 0)] = False
             ok = (nat >= 0) & firm_ok[s]
-            c, s, nat = c[ok], s[ok], nat[ok]
-            parts.append((nat, np.full(len(c), r), s, c, self.alliance[r][sup.city[s]]))
-        cols = [np.concatenate([p[k] for p in parts]) for k in range(5)]
+            s, nat = s[ok], nat[ok]
+            parts.append((nat, np.full(len(s), r), s, self.alliance[r][sup.city[s]]))
+        cols = [np.concatenate([p[k] for p in parts]) for k in range(4)]
         field = cols[0].astype(np.int16) if self.n_national < 2 ** 15 else cols[0]  # radix sort: 16 bits or less
         order = np.argsort(field, kind="stable")
         return [x[order] for x in cols]
@@ -185,7 +184,7 @@ class NationalMarket:
         nat_o = nat_o[nat_o >= 0]
         if len(open_) == 0:
             return
-        nat, home, sup, cap, ally = self._foreign_capabilities(h, homes)
+        nat, home, sup, ally = self._foreign_capabilities(h, homes)
         if len(nat) == 0:
             return
         p_net = host.params["supply.network_awareness"]
