@@ -9,8 +9,8 @@ from sim.base.files import code_version, file_sha256, write_bundle
 from sim.base.rng import run_seed
 from sim.cli.args import add_executor_args, add_path_flag, executor_args, input_path, out_folder, positive_int, seed_arg
 from sim.report.compare_tables import markdown_table, tables_for_print
-from sim.report.console import print_table, progress, stdout_console
-from sim.report.escape import md, term
+from sim.report.console import print_table, print_written, progress, stdout_console
+from sim.report.escape import md
 
 
 def cmd_compare(args) -> int:
@@ -41,7 +41,7 @@ def cmd_compare(args) -> int:
            "replicate_seeds": [run_seed(cmp.seed, r) for r in range(cmp.replicates)],
            "mixes": {m.id: m.params for m in cmp.mixes}, "code_version": code_version()}
     write_bundle(out, tables, {"report.md": report, **compare_figures(cmp, res, args.lang)}, man)
-    con.print(f"{t('written', args.lang)} {term(out)}/", highlight=False, soft_wrap=True)
+    print_written(con, out, args.lang)
     return 0
 
 

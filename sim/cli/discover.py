@@ -42,7 +42,7 @@ def cmd_discover(args) -> int:
     from sim.cli.args import open_share, seed_arg
     from sim.engine.sweep.store import read_manifest, read_runs
     from sim.report.analysis_figures import factor_label, figure_files, limits_text
-    from sim.report.console import print_table, stdout_console
+    from sim.report.console import print_table, print_written, stdout_console
 
     threshold = open_share(args.threshold, "--threshold")
     seed = seed_arg(args.seed)
@@ -66,7 +66,6 @@ def cmd_discover(args) -> int:
         err.print(f"[yellow]note:[/] {len(runs)} runs share {seeds} seeds (common random numbers): the boxes describe "
                   "those draws only", highlight=False, soft_wrap=True)
     from sim.report.escape import term
-    from sim.report.i18n import t
 
     con = stdout_console(160)
     con.print(f"[bold]{term(manifest['experiment'])}[/]: {len(runs)} runs, {len(factors)} parameters; outcome {y_name}: "
@@ -144,7 +143,7 @@ def cmd_discover(args) -> int:
     man = {"command": "discover", "sweep": str(folder), "experiment": manifest["experiment"], "outcome": y_name, "method": args.method,
            "threshold": threshold, "seed": seed, "runs": len(runs), "code_version": code_version()}
     write_bundle(out, tables, figure_files(figs), man)
-    con.print(f"{t('written', args.lang)} {term(out)}/", highlight=False, soft_wrap=True)  # a path is never markup
+    print_written(con, out, args.lang)
     return 0
 
 

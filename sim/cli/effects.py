@@ -12,15 +12,15 @@ from sim.base.files import code_version, file_sha256, model_code_sha256, write_b
 from sim.base.rng import run_seed
 from sim.cli.args import (add_executor_args, add_path_flag, default_case, executor_args, input_path, out_folder,
                           positive_int, seed_arg)
-from sim.report.console import print_table, progress, stdout_console
-from sim.report.escape import md, term
+from sim.report.console import print_table, print_written, progress, stdout_console
+from sim.report.escape import md
 
 
 def cmd_effects(args) -> int:
     from sim.core.case import load_case
     from sim.report.compare_tables import markdown_table
     from sim.report.effects_tables import notes, tables
-    from sim.report.i18n import pick, t
+    from sim.report.i18n import pick
 
     reps = positive_int("--replicates")(args.replicates)
     seed = seed_arg(args.seed)
@@ -67,8 +67,7 @@ def cmd_effects(args) -> int:
            "variants": {v.id: v.params for v in variants}, "runs": runs, "code_version": code_version(),
            "model_code_sha256": model_code_sha256()}
     write_bundle(out, {"effects": res["effects"], "effects_levers": res["effects_levers"]}, files, man)
-    con.print(f"{t('written', args.lang)} {term(out)}/ " +
-              pick(f"（{runs} 次运行，{seconds:.0f} 秒）", f"({runs} runs, {seconds:.0f} s)", args.lang), highlight=False, soft_wrap=True)
+    print_written(con, out, args.lang, " " + pick(f"（{runs} 次运行，{seconds:.0f} 秒）", f"({runs} runs, {seconds:.0f} s)", args.lang))
     return 0
 
 

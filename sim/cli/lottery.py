@@ -10,8 +10,7 @@ from sim.base.rng import run_seed
 from sim.cli.args import add_executor_args, add_path_flag, default_case, executor_args, input_path, open_share, out_folder, positive_int, seed_arg
 from sim.core.case import load_case
 from sim.core.lottery_draw import LOTTERY_LEVERS
-from sim.report.console import print_table, progress, stdout_console
-from sim.report.escape import term
+from sim.report.console import print_table, print_written, progress, stdout_console
 
 
 def cmd_lottery(args) -> int:
@@ -41,7 +40,7 @@ def cmd_lottery(args) -> int:
            "share": share, "seed": seed, "run_seed": run_seed(seed, 0), "max_twins": max_twins,
            "code_version": code_version()}
     write_bundle(out, res, {}, man)
-    con.print(f"{t('written', args.lang)} {term(out)}/", highlight=False, soft_wrap=True)
+    print_written(con, out, args.lang)
     return 0
 
 

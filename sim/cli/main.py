@@ -11,7 +11,7 @@ from pathlib import Path
 from sim.base.errors import EnvironmentFailure, InputError, printable
 from sim.cli.args import (DEFAULT_CASE, Parser, add_executor_args, add_path_flag, default_case, executor_args,
                           input_path, out_folder, positive_int, seed_arg)
-from sim.report.console import print_table, stdout_console
+from sim.report.console import print_table, print_written, stdout_console
 
 
 class _Version(argparse.Action):
@@ -142,7 +142,7 @@ def cmd_run(args) -> int:
                                 bundle=sink)
             from sim.report.escape import term
 
-            Console().print(f"{t('written', args.lang)} {term(out)}/", highlight=False, soft_wrap=True)
+            print_written(None, out, args.lang)
             if report:
                 for w in rep.warnings:
                     sys.stderr.write(f"scensim: warning: typst: {printable(w)}\n")
@@ -210,7 +210,7 @@ def cmd_run_national(args, seed, replicates, workers, scheduler) -> int:
             "regions": [r.id for r in case.regions],
             "code_version": code_version(),
             "tables": {name: [f"{name}.parquet", f"{name}.csv"] for name in names}}, csv=True)
-        Console().print(f"{t('written', args.lang)} {term(out)}/", highlight=False, soft_wrap=True)
+        print_written(None, out, args.lang)
         if not args.no_report:
             from sim.report.build import build_report
 

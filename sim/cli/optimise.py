@@ -33,7 +33,7 @@ def cmd_optimise(args) -> int:
     from sim.base.files import code_version, write_into
     from sim.engine.sweep.spec import load_spec
     from sim.report.analysis_figures import factor_label, figure_files, pareto_front
-    from sim.report.console import print_table, stdout_console
+    from sim.report.console import print_table, print_written, stdout_console
 
     workers, scheduler = executor_args(args)
     spec = load_spec(input_path(args.spec, "SPEC"), allow_outside=args.allow_outside_paths)
@@ -46,7 +46,6 @@ def cmd_optimise(args) -> int:
     what = ", ".join("all targets" + (f" in {x[4:]}" if x.startswith("all:") else "") if x.startswith("all") else x
                      for x in st.targets)
     from sim.report.escape import term
-    from sim.report.i18n import t
 
     con.print(f"[bold]{term(spec.id)}[/]: cheapest mix with P({what} met) ≥ {st.probability} (Wilson 95 % lower bound), "
               f"{ev.n_scenarios} scenarios × {spec.replicates} replicates per candidate in the search, "
@@ -75,7 +74,7 @@ def cmd_optimise(args) -> int:
     man = {"command": "optimise", "experiment": spec.id, "spec_file": spec.path, "spec_sha256": spec.text_sha256, "settings": repr(st),
            "chosen": res.chosen, "verdict": verdict(res), "code_version": code_version()}
     write_into(out, res.tables(), files, man)  # beside the sweeps it ran (kept for resuming)
-    con.print(f"{t('written', args.lang)} {term(out)}/", highlight=False, soft_wrap=True)  # a path is never markup
+    print_written(con, out, args.lang)
     return 0
 
 

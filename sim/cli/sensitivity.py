@@ -39,7 +39,7 @@ def cmd_sensitivity(args) -> int:
     from sim.analysis.sensitivity import run_sensitivity, settings_of, sweep_evaluator
     from sim.base.files import code_version, write_into
     from sim.engine.sweep.spec import load_spec
-    from sim.report.console import stdout_console
+    from sim.report.console import print_written, stdout_console
 
     workers, scheduler = executor_args(args)
     spec = load_spec(input_path(args.spec, "SPEC"), allow_outside=args.allow_outside_paths)
@@ -59,10 +59,8 @@ def cmd_sensitivity(args) -> int:
            "identity_sha256": spec.identity_sha256(), "settings": repr(st), "stages": sorted(res.runs),
            "runs": {k: len(v) for k, v in res.runs.items()}, "code_version": code_version()}
     write_into(out, res.tables(), files, man)  # beside the sweeps it ran (kept for resuming)
-    from sim.report.escape import term
-    from sim.report.i18n import t
 
-    con.print(f"{t('written', args.lang)} {term(out)}/", highlight=False, soft_wrap=True)  # a path is never markup
+    print_written(con, out, args.lang)
     return 0
 
 

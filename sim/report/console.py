@@ -25,6 +25,15 @@ def progress(description: str, total: int | None, quiet: bool = False):
         yield lambda n: bar.update(task, completed=n)
 
 
+def print_written(con: Console | None, folder, lang: str, after: str = "") -> None:
+    """The closing line of a command that wrote a folder: "Results written to <folder>/" (and ``after``),
+    on one line however narrow the terminal (a wrapped path cannot be copied), the path never markup."""
+    from sim.report.escape import term
+    from sim.report.i18n import t
+
+    (con or Console()).print(f"{t('written', lang)} {term(folder)}/{after}", highlight=False, soft_wrap=True)
+
+
 def stdout_console(width_when_piped: int = 160) -> Console:
     """The console for results: the terminal's width, or a wide fixed width when piped to a file."""
     probe = Console()
