@@ -1124,3 +1124,22 @@ def test_a_preview_goes_on_only_while_nothing_else_needs_the_cores(small, monkey
     with pytest.raises(RuntimeError):
         runner._run_preview(6, small, 0, 1)
     assert gauge == [0, 0, 0]  # a preview that fails in its first year is no longer counted
+
+
+def test_scoreboard_puts_the_whole_horizon_across_every_year(small):
+    """The "all targets, every year" probability is one number for the whole horizon: its cell spans
+    the year columns (under the first year alone it read as that year's)."""
+    import re
+
+    from sim.app.compute import aggregate, digest
+    from sim.app.widgets import scoreboard_html
+
+    view = aggregate([digest(small, r, seed=2) for r in range(2)])
+    page = scoreboard_html(small, view, view, "en")
+    years = len(small.years)
+    assert years > 1
+    rows = re.findall(r"<tr.*?</tr>", page, flags=re.S)
+    overall = next(r for r in rows if "p-all-all" in r)
+    assert f"colspan='{years}'" in overall and overall.count("<td") == 2  # its label and one cell across the years
+    for r in rows[1:-1]:  # every other row: its label and a cell per year
+        assert r.count("<td") == 1 + years, r

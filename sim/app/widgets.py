@@ -72,14 +72,14 @@ def scoreboard_html(case, view, base, lang: str) -> str:
     years = [str(y) for y in case.years]
     s, b = view.summary, base.summary
 
-    def cell(df_cur, df_base, tid, period, testid):
+    def cell(df_cur, df_base, tid, period, testid, span=1):
         cur = df_cur[(df_cur["target"] == tid) & (df_cur["period"] == period)]
         if cur.empty:
             return "<td style='background:#f4f4f4;text-align:center;color:#aaa'>—</td>"
         bas = df_base[(df_base["target"] == tid) & (df_base["period"] == period)]
         p = float(cur["p_met"].iloc[0])
         pb = float(bas["p_met"].iloc[0]) if len(bas) else float("nan")
-        return (f"<td data-testid='{testid}' data-p='{p:.4f}' style='background:{_cell_color(p)};"
+        return (f"<td data-testid='{testid}' data-p='{p:.4f}' colspan='{span}' style='background:{_cell_color(p)};"
                 f"text-align:center;padding:3px 8px'><b>{p:.2f}</b><br><span style='font-size:11px;color:#444'>"
                 f"{t('base_short', lang)} {pb:.2f}</span></td>")
 
@@ -92,7 +92,7 @@ def scoreboard_html(case, view, base, lang: str) -> str:
     jc = "".join(cell(view.joint, base.joint, "all_targets", y, f"p-all-{y}") for y in years)
     rows.append(f"<tr style='border-top:2px solid #333'><td style='padding:3px 8px'><b>{t('all_targets', lang)}</b>"
                 f"</td>{jc}</tr>")
-    overall = cell(view.joint, base.joint, "all_targets", "all", "p-all-all")
+    overall = cell(view.joint, base.joint, "all_targets", "all", "p-all-all", span=len(years))  # the whole horizon, not a year
     rows.append(f"<tr><td style='padding:3px 8px'><b>{t('all_targets_all_years', lang)}</b></td>{overall}</tr>")
     return ("<table data-testid='scoreboard' style='border-collapse:collapse;font-size:13px'>"
             f"<tr><th style='text-align:left;padding:3px 8px'>{t('p_met_title', lang)}</th>{head}</tr>"
