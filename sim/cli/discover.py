@@ -43,6 +43,7 @@ def cmd_discover(args) -> int:
     from sim.engine.sweep.store import read_manifest, read_runs
     from sim.report.analysis_figures import factor_label, figure_files, limits_text
     from sim.report.console import print_table, print_written, stdout_console
+    from sim.report.escape import term
 
     threshold = open_share(args.threshold, "--threshold")
     seed = seed_arg(args.seed)
@@ -65,8 +66,6 @@ def cmd_discover(args) -> int:
     if seeds < len(runs):
         err.print(f"[yellow]note:[/] {len(runs)} runs share {seeds} seeds (common random numbers): the boxes describe "
                   "those draws only", highlight=False, soft_wrap=True)
-    from sim.report.escape import term
-
     con = stdout_console(160)
     con.print(f"[bold]{term(manifest['experiment'])}[/]: {len(runs)} runs, {len(factors)} parameters; outcome {y_name}: "
               f"{int(y.sum())} runs ({y.mean():.0%})", highlight=False)

@@ -11,7 +11,7 @@ from pathlib import Path
 from sim.base.errors import EnvironmentFailure, InputError, printable
 from sim.cli.args import (DEFAULT_CASE, Parser, add_executor_args, add_path_flag, default_case, executor_args,
                           input_path, out_folder, positive_int, seed_arg)
-from sim.report.console import print_table, print_written, stdout_console
+from sim.report.console import print_report_written, print_table, print_written, stdout_console
 
 
 class _Version(argparse.Action):
@@ -94,8 +94,6 @@ def _extensions():
 
 
 def cmd_run(args) -> int:
-    from rich.console import Console
-
     from sim.core.case import load_case, parse_assignment
     from sim.report.console import progress
 
@@ -117,7 +115,7 @@ def cmd_run(args) -> int:
     from sim.report.tables import fiscal_rows, part_year_note, target_rows
     from sim.engine.runner import run
 
-    from sim.report.i18n import pick, t
+    from sim.report.i18n import pick
     from sim.base.files import Bundle
     from sim.engine.runner import Discard
 
@@ -140,14 +138,11 @@ def cmd_run(args) -> int:
             report = not (args.no_figures or args.no_report)
             rep = write_results(results, out, lang=args.lang, figures=not args.no_figures, csv=csv, report=report,
                                 bundle=sink)
-            from sim.report.escape import term
-
             print_written(None, out, args.lang)
             if report:
                 for w in rep.warnings:
                     sys.stderr.write(f"scensim: warning: typst: {printable(w)}\n")
-                Console().print(f"{t('report_written', args.lang)} {term(rep.html)} , {term(rep.pdf)} "
-                                f"({t('report_time', args.lang).format(s=rep.seconds)})", highlight=False, soft_wrap=True)
+                print_report_written(rep, args.lang)
     return 0
 
 
@@ -157,13 +152,9 @@ def cmd_run_national(args, seed, replicates, workers, scheduler) -> int:
     ``--no-report``, its report (each region's P(met), the totals, the branches; no figures).
     ``--set flows.NAME=VALUE`` sets a cross-region flow, ``--set regions.<id>.<parameter>=VALUE`` a
     region's parameter (over the national file's value)."""
-    from rich.console import Console
-
     from sim.core.national import load_national
     from sim.engine.national import run_national
     from sim.report.console import progress
-    from sim.report.escape import term
-    from sim.report.i18n import t
 
     from sim.core.national_case import FLOW_PREFIX, parse_national_assignment
 
@@ -217,8 +208,7 @@ def cmd_run_national(args, seed, replicates, workers, scheduler) -> int:
             rep = build_report([out], lang=args.lang, out=out / "report.html")
             for w in rep.warnings:
                 sys.stderr.write(f"scensim: warning: typst: {printable(w)}\n")
-            Console().print(f"{t('report_written', args.lang)} {term(rep.html)} , {term(rep.pdf)} "
-                            f"({t('report_time', args.lang).format(s=rep.seconds)})", highlight=False, soft_wrap=True)
+            print_report_written(rep, args.lang)
     return 0
 
 

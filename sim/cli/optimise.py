@@ -34,6 +34,7 @@ def cmd_optimise(args) -> int:
     from sim.engine.sweep.spec import load_spec
     from sim.report.analysis_figures import factor_label, figure_files, pareto_front
     from sim.report.console import print_table, print_written, stdout_console
+    from sim.report.escape import term
 
     workers, scheduler = executor_args(args)
     spec = load_spec(input_path(args.spec, "SPEC"), allow_outside=args.allow_outside_paths)
@@ -45,8 +46,6 @@ def cmd_optimise(args) -> int:
     con = stdout_console(170)
     what = ", ".join("all targets" + (f" in {x[4:]}" if x.startswith("all:") else "") if x.startswith("all") else x
                      for x in st.targets)
-    from sim.report.escape import term
-
     con.print(f"[bold]{term(spec.id)}[/]: cheapest mix with P({what} met) ≥ {st.probability} (Wilson 95 % lower bound), "
               f"{ev.n_scenarios} scenarios × {spec.replicates} replicates per candidate in the search, "
               f"× {st.final_replicates} for finalists and hand-made mixes", highlight=False)

@@ -59,7 +59,6 @@ def cmd_sensitivity(args) -> int:
            "identity_sha256": spec.identity_sha256(), "settings": repr(st), "stages": sorted(res.runs),
            "runs": {k: len(v) for k, v in res.runs.items()}, "code_version": code_version()}
     write_into(out, res.tables(), files, man)  # beside the sweeps it ran (kept for resuming)
-
     print_written(con, out, args.lang)
     return 0
 

@@ -34,6 +34,15 @@ def print_written(con: Console | None, folder, lang: str, after: str = "") -> No
     (con or Console()).print(f"{t('written', lang)} {term(folder)}/{after}", highlight=False, soft_wrap=True)
 
 
+def print_report_written(rep, lang: str) -> None:
+    """The closing line after a report was written: its HTML and PDF and the time it took, on one line."""
+    from sim.report.escape import term
+    from sim.report.i18n import t
+
+    Console().print(f"{t('report_written', lang)} {term(rep.html)} , {term(rep.pdf)} "
+                    f"({t('report_time', lang).format(s=rep.seconds)})", highlight=False, soft_wrap=True)
+
+
 def stdout_console(width_when_piped: int = 160) -> Console:
     """The console for results: the terminal's width, or a wide fixed width when piped to a file."""
     probe = Console()
