@@ -102,6 +102,7 @@ class NationalMarket:
         # per host region, its branches: (supplier index there, home region, parent supplier index at home)
         self._branch_of = [[np.zeros(0, dtype=np.int64)] * 3 for _ in self.regions]
         self.closed = 0  # branches closed idle (their cash sent back)
+        self._fields = None  # the month's index of capabilities in national fields, during the exchange
         self.branch_log: list[tuple] = []  # (national month, host, home, branches opened, cash moved CNY)
 
     def __repr__(self) -> str:
@@ -138,37 +139,59 @@ class NationalMarket:
         for h in live:
             self._close_idle(h)
         if (f["cross_bid_share"] > 0 or f["alliance_visibility"] > 0) and len(live) > 1:
+            self._fields = self._field_index(live)
             for h in live:
                 self._branch_into(h, [r for r in live if r != h])
+            self._fields = None
         self._spill(live)
+
+    def _field_index(self, regions: list[int]) -> tuple[np.ndarray, ...]:
+        """The month's capabilities of ``regions`` (ascending) in national fields, of firms alive and not
+        branches: arrays (national field, home region, supplier, alliance city, the firm's place in
+        ``regions``' firms laid end to end), sorted by national field, then home region and the home's
+        capability order (numpy's stable radix sort on the field, a small integer). Built once a month for
+        every host: branches opened in one host during the exchange are branches, so never in it, and
+        nothing else in it changes before the month's last host."""
+        parts, offset = [], 0
+        for r in regions:
+            m = self.regions[r]
+            cap, sup = m.capabilities, m.suppliers
+            nat = np.repeat(self.national_of[r], cap.dcount)  # cap.order runs domain by domain
+            s = cap.supplier[cap.order]
+            firm_ok = sup.alive & ~self._is_branch(r, np.arange(len(sup)))
+            ok = (nat >= 0) & firm_ok[s]
+            s, nat = s[ok], nat[ok]
+            parts.append((nat, np.full(len(s), r), s, self.alliance[r][sup.city[s]], s + offset))
+            offset += len(sup)
+        cols = [np.concatenate([p[k] for p in parts]) for k in range(5)]
+        field = cols[0].astype(np.int16) if self.n_national < 2 ** 15 else cols[0]  # radix sort: 16 bits or less
+        order = np.argsort(field, kind="stable")
+        return (*(x[order] for x in cols), np.cumsum([0] + [len(self.regions[r].suppliers) for r in regions]),
+                np.asarray(regions))
 
     def _foreign_capabilities(self, h: int, homes: list[int]):
         """Capabilities of firms in ``homes`` (alive, not branches, no branch in region ``h`` yet) in fields
         shared with region ``h``: arrays (national field, home region, supplier, alliance city), one entry per
         capability, sorted by national field, then home region and the home's capability order.
 
-        Judged per firm, then read at its capabilities (the rest of China has some 400,000 of them), and
-        sorted by a stable radix sort on the field (a small integer): the same arrays as testing each
-        capability's firm code with ``np.isin`` and a merge sort on 64-bit fields, which took about 40 %
-        of a national replicate."""
-        parts = []
-        for r in homes:
-            m = self.regions[r]
-            cap, sup = m.capabilities, m.suppliers
-            nat = np.repeat(self.national_of[r], cap.dcount)  # cap.order runs domain by domain
-            s = cap.supplier[cap.order]
+        Read from the month's index (:meth:`_field_index`, built once for every host; the rest of China
+        alone has some 400,000 capabilities): its rows of ``homes``, less the firms with a branch in ``h``,
+        judged per firm and read at each capability — the same arrays as building them for ``h`` alone."""
+        index = self._fields
+        if index is None or not np.isin(homes, index[6]).all():  # outside the exchange
+            index = self._field_index(sorted(homes))
+        nat, home, sup, ally, firm, starts, regions = index
+        firm_ok = np.zeros(starts[-1], dtype=bool)
+        for k, r in enumerate(regions.tolist()):
+            if r not in homes:
+                continue
+            firm_ok[starts[k]:starts[k + 1]] = True
             # firms of r with a branch in h: their codes are one run of h's sorted codes (one branch per firm and region)
             codes = self._branches[h]
             lo, hi = np.searchsorted(codes, self._code(np.array([r, r + 1]), np.zeros(2, dtype=np.int64)))
-            firm_ok = sup.alive & ~self._is_branch(r, np.arange(len(sup)))
-            firm_ok[codes[lo:hi] - self._code(r, 0)] = False
-            ok = (nat >= 0) & firm_ok[s]
-            s, nat = s[ok], nat[ok]
-            parts.append((nat, np.full(len(s), r), s, self.alliance[r][sup.city[s]]))
-        cols = [np.concatenate([p[k] for p in parts]) for k in range(4)]
-        field = cols[0].astype(np.int16) if self.n_national < 2 ** 15 else cols[0]  # radix sort: 16 bits or less
-        order = np.argsort(field, kind="stable")
-        return [x[order] for x in cols]
+            firm_ok[starts[k] + codes[lo:hi] - self._code(r, 0)] = False
+        ok = firm_ok[firm]
+        return [nat[ok], home[ok], sup[ok], ally[ok]]
 
     def _is_branch(self, r: int, s: np.ndarray) -> np.ndarray:
         key = self.regions[r].suppliers.key[s]

@@ -174,8 +174,9 @@ class Matchmaking(Lever):
             if len(s) == 0:
                 continue
             s = s[np.concatenate([[True], s[1:] != s[:-1]])]  # … so np.unique's result without its sort
-            order = np.argsort(m.draws.uniform("event_invite", m.t, e, m.suppliers.key[s]))
-            came = s[order[: self.p["firms_per_event"]]]
+            # the invited: the firms_per_event lowest draws (a set: who comes, not in what order)
+            u, k = m.draws.uniform("event_invite", m.t, e, m.suppliers.key[s]), int(self.p["firms_per_event"])
+            came = s if len(s) <= k else s[np.argpartition(u, k - 1)[:k]]
             m.serve(came)
             m.register_suppliers(came)
             keys.append(came.astype(np.int64) * m.n_domains + d)
