@@ -220,9 +220,14 @@ def test_a_digest_is_what_the_public_api_s_run_gives(small):
         assert table.to_numpy().tolist() == want.to_numpy(dtype=float).tolist()
         assert list(table.index) == list(want.index) and list(table.columns) == list(metrics)
     assert d.domain_stage.to_numpy().sum() > 0 and d.cities["landed"].sum() > 0
-    sc = rr.scenarios
-    public = sc["month_landed"].notna() & sc["opener_kind"].isin(compute.PUBLIC_OWNERS)
-    assert d.public_owner_cny == float(sc.loc[public, "budget_cny"].sum()) * small.values["pilot.opener_share"] > 0
+    # owners' own pilot payments by the public-cost table's definitions (what they paid, from the money
+    # ledger; SOEs apart), not a price ceiling: the app's total public cost is the one `scensim run` reports
+    cost = rr.public_cost
+    assert d.public_owner_cny == pytest.approx(float(cost["public_owner_spending_cny"].sum())) and d.public_owner_cny > 0
+    assert d.soe_owner_cny == pytest.approx(float(cost["soe_owner_spending_cny"].sum()))
+    paid = rr.accounts[rr.accounts["source"].isin(["owners:gov", "owners:city"])]["amount_cny"].sum()
+    assert d.public_owner_cny == pytest.approx(float(paid))
+    assert sum(d.fiscal_by_lever.values()) + d.public_owner_cny == pytest.approx(float(cost["total_public_cost_cny"].sum()))
     fiscal = rr.fiscal_ledger.groupby("lever", observed=True)["amount_cny"].sum()
     # and the promotion centre's staff, paid from its own budget (the money ledger's treasury:centre)
     centre = rr.accounts.query("source == 'treasury:centre'")["amount_cny"].sum()
@@ -460,6 +465,19 @@ def test_web_font_covers_the_controls_notes(shared_small):
     notes += list(control_notes(hunan, dict(hunan.values), S.labels).values())
     missing = {c for n in notes for c in n.zh if ord(c) > 127} - text
     assert not missing, "".join(sorted(missing))
+
+
+def test_a_note_names_the_choice_a_control_waits_for(shared_small):
+    """A control that acts only at one choice of another (the centre's lowest bar: only when it lowers the
+    bar) names that choice as its slider shows it, not by its number."""
+    from sim.app.controls import control_notes
+
+    S = shared_small
+    for chase, want_zh, want_en in ((1, "降低门槛", "lower the bar"), (0, "加力征集", "solicit harder")):
+        notes = control_notes(S.case, {**S.initial, "centre.chase": chase}, S.labels)
+        name = "centre.bar_floor" if chase == 1 else "centre.solicit_max"
+        assert notes[name].idle and f"“{want_en}”" in notes[name].en and f"“{want_zh}”" in notes[name].zh
+        assert not any(ch.isdigit() for ch in notes[name].en), notes[name].en
 
 
 def test_app_command_checks_its_arguments(capsys, monkeypatch):
@@ -1081,14 +1099,20 @@ def test_the_cost_panel_draws_money_moved_inside_consortia_apart_from_public_cos
 
     from sim.app.widgets import costs_html
 
-    def view(consortia):
-        return SimpleNamespace(fiscal_cny=2e6, public_owner_cny=1e6, total_public_cny=3e6, consortia_cny=consortia)
+    def view(consortia, soe=0.0):
+        return SimpleNamespace(fiscal_cny=2e6, public_owner_cny=1e6, total_public_cny=3e6, consortia_cny=consortia,
+                               soe_owner_cny=soe)
 
     html = costs_html(view(4.0e6), view(1.2e6), "en")
     assert "cost-consortia" in html and "not public" in html
     assert costs_html(view(4.0e6), view(1.2e6), "en") != costs_html(view(1.2e6), view(1.2e6), "en")
     assert "cost-consortia" not in costs_html(view(0.0), view(0.0), "zh")
     assert "成员间分摊" in costs_html(view(0.0), view(5.0), "zh")
+    # SOEs' own pilot payments likewise: a grey row apart, only when there are any, never in the total
+    assert "cost-soe" not in costs_html(view(0.0), view(0.0), "en")
+    html = costs_html(view(0.0, soe=7e6), view(0.0), "en")
+    assert "cost-soe" in html and "not in the total" in html and "CNY 7 m" in html and "CNY 3 m" in html
+    assert "国企自付" in costs_html(view(0.0, soe=7e6), view(0.0), "zh")
 
 
 def test_a_preview_goes_on_only_while_nothing_else_needs_the_cores(small, monkeypatch):

@@ -71,6 +71,8 @@ def app_url(tmp_path_factory):
         urllib.request.urlopen(url, timeout=2)
     with pytest.raises(ProcessLookupError):  # and so did its worker processes (the same process group)
         os.killpg(proc.pid, 0)
+    # pages loaded from 127.0.0.1 did not fill the teacher's terminal with Solara's cookie warning
+    assert "samesite" not in log.read_text(errors="replace").lower()
 
 
 def open_app(browser, url, name):
@@ -143,6 +145,24 @@ def test_page_loads_without_console_errors(browser, app_url):
         assert page.console_errors == []
     finally:
         page.context.close()
+
+
+def test_the_controls_fit_a_projector_s_1024_pixels(browser, app_url):
+    """At 1024 × 768 in English (a classroom projector) the controls column does not scroll sideways:
+    its tab buttons and the reset button wrap, so no label loses its first letters."""
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    page = context.new_page()
+    try:
+        page.goto(app_url)
+        page.wait_for_selector(FINAL, timeout=300_000)
+        page.get_by_role("button", name="Uncertainties").click()
+        page.get_by_role("slider", name="Startups", exact=True).wait_for(state="attached")
+        page.wait_for_timeout(500)
+        page.screenshot(path=artefact_dir() / "app_1024_uncertainties.png")
+        width = page.eval_on_selector(".scensim-controls", "e => [e.scrollWidth, e.clientWidth, e.scrollLeft]")
+        assert width[0] <= width[1] and width[2] == 0, width
+    finally:
+        context.close()
 
 
 RECORD_STATES = """() => {

@@ -100,7 +100,10 @@ def _draw_template(case, base, lang: str) -> dict:
         metric = sim.METRICS[tg.metric]
         unit = metric.unit_zh if lang == "zh" else metric.unit_en
         ax.set_title(wrap(tg.zh if lang == "zh" else tg.en, 22 if lang == "zh" else 44), fontsize=9)
-        ax.set_ylabel(unit, fontsize=8)
+        if lang == "zh":  # a unit of a character or two, upright (个 turned sideways reads as an arrow)
+            ax.set_ylabel(unit, fontsize=8, rotation=0, labelpad=10, va="center")
+        else:
+            ax.set_ylabel(unit, fontsize=8)
         _month_ticks(ax, months)
         ax.tick_params(axis="y", labelsize=8)
         if metric.unit_en not in ("CNY",):

@@ -34,7 +34,6 @@ from sim import Case, ScenarioMarket
 
 FUNNEL = ("solicited", "selected", "published", "matched", "landed", "validated", "scaled")
 CITY_METRICS = ("landed", "validated", "zones_designated")
-PUBLIC_OWNERS = ("gov", "city", "soe")  # openers that spend public money on their own pilots
 PARTIAL_EVERY = 0.4  # seconds: a worker sends a partial at least this often (and at each year's end)
 
 
@@ -53,8 +52,9 @@ class Digest:
     cities: pd.DataFrame  # city × (landed, validated, zones_designated)
     fiscal_by_lever: dict  # lever -> net fiscal spending over the horizon, CNY (receipts subtracted); "centre":
     # the promotion centre's staff cost (paid from its own budget, not a lever's: sim/core/centre.py)
-    public_owner_cny: float  # public owners' own payments for pilots that landed, CNY
+    public_owner_cny: float  # public owners' (departments', city governments') own payments for their pilots, CNY
     consortia_cny: float = 0.0  # firms' money moved between challenge consortia's members (partners and lead), CNY
+    soe_owner_cny: float = 0.0  # SOEs' own payments for their pilots (reported apart, as in the public-cost table), CNY
 
 
 @dataclass
@@ -126,13 +126,14 @@ def market_of(m: ScenarioMarket, case: Case) -> dict:
     centre = float(m.centre.cost.sum())  # the promotion centre's staff: public money too (sim/core/centre.py)
     if centre:
         fiscal["centre"] = centre
-    s = m.scenarios
-    public_kind = np.isin(np.asarray(sim.OPENER_KINDS)[m.openers.kind[s.opener]], PUBLIC_OWNERS)
-    landed = (s.month_landed >= 0) & public_kind
-    public = float(s.budget[landed].sum()) * float(case.values["pilot.opener_share"])
+    # what owners paid for their own pilots, from the money ledger — the agreed prices less what levers paid
+    # in their place — by the definitions of the public-cost table `scensim run` writes (departments and
+    # city governments are public owners; SOEs are reported apart)
+    cost = m.money.public_cost()
+    public, soe = float(cost["public_owner_spending_cny"].sum()), float(cost["soe_owner_spending_cny"].sum())
     consortia = m.money.total(None, "consortia")  # each transfer passes this account once (sim/levers/challenge.py)
     return {"funnel": funnel, "domain_stage": dom, "cities": cit, "fiscal_by_lever": fiscal, "public_owner_cny": public,
-            "consortia_cny": consortia}
+            "consortia_cny": consortia, "soe_owner_cny": soe}
 
 
 def run_replicate(case: Case, replicate: int, seed: int, emit=None, cancelled=None) -> Digest | None:
@@ -230,6 +231,7 @@ class View:
     fiscal_cny: float = float("nan")  # mean total net fiscal spending over the horizon
     public_owner_cny: float = float("nan")  # mean public owners' own pilot payments over the horizon
     consortia_cny: float = float("nan")  # mean firms' money moved between consortium members over the horizon
+    soe_owner_cny: float = float("nan")  # mean SOEs' own pilot payments over the horizon (not in the public total)
     months: int | None = None  # months computed (None: the whole horizon)
     extra: dict = field(default_factory=dict)
 
@@ -260,7 +262,8 @@ def _market_means(digests: list) -> dict:
     return {"funnel": funnel, "domain_stage": dom, "cities": cities, "fiscal_by_lever": fiscal_by_lever,
             "fiscal_cny": float(fiscal.sum(axis=1).mean()) if len(fiscal.columns) else 0.0,
             "public_owner_cny": float(np.mean([d.public_owner_cny for d in digests])),
-            "consortia_cny": float(np.mean([d.consortia_cny for d in digests]))}
+            "consortia_cny": float(np.mean([d.consortia_cny for d in digests])),
+            "soe_owner_cny": float(np.mean([d.soe_owner_cny for d in digests]))}
 
 
 def aggregate_partial(items: list) -> View:

@@ -216,8 +216,12 @@ def control_notes(case: Case, values: dict, labels: dict | None = None) -> dict:
                 zh, en = labels.get(sub, (sub, sub))
                 if want is None:
                     what_zh, what_en = ("打开", "on") if isinstance(values[sub], bool) else ("大于 0", "above 0")
-                else:
-                    what_zh, what_en = f"为 {want}", f"at {want}"
+                else:  # a choice by its name (e.g. "lower the bar"), not its number
+                    from sim.app.controls import CHOICES  # (controls imports this module)
+
+                    names = CHOICES.get(REGISTRY[sub].unit)
+                    zh_v, en_v = names[want] if names and 0 <= want < len(names) else (want, want)
+                    what_zh, what_en = f"为“{zh_v}”", f"at “{en_v}”"
                 notes[name] = Note(f"仅当“{zh}”{what_zh}时起作用", f"acts only with “{en}” {what_en}", True)
                 continue
         for prefixes, present, zh, en in CASE_NEEDS:

@@ -54,6 +54,10 @@ CSS = """
 .scensim-controls .v-input--switch .v-input__slot { flex-wrap: nowrap; }
 .scensim-controls .v-input--switch .v-input__slot > .v-label { flex: 1 1 auto; margin: 0 !important; }
 .scensim-stale { opacity: 0.35; transition: opacity 0.2s; }
+/* a narrow column (1024 px, English) must not scroll sideways: long buttons wrap instead */
+.scensim-controls { overflow-x: hidden; }
+.scensim-controls .v-btn { max-width: 100%; height: auto !important; min-height: 28px; }
+.scensim-controls .v-btn__content { white-space: normal; flex: 1 1 auto; }
 """
 
 
@@ -311,7 +315,7 @@ def Page():
             with solara.Column(classes=["scensim-controls"],
                                style={"max-height": "calc(100vh - 130px)", "overflow-y": "auto",
                                       "padding-right": "10px"}):
-                with solara.Row(style={"gap": "4px"}):
+                with solara.Row(style={"gap": "4px", "flex-wrap": "wrap"}):
                     solara.Button(t("levers", L), on_click=lambda: panel.set("levers"), small=True,
                                   outlined=panel.value != "levers", color="primary")
                     solara.Button(t("uncertainties", L), on_click=lambda: panel.set("uncertainties"), small=True,

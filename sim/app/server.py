@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import warnings
 
 
 def _terminate(signum, frame):
@@ -22,6 +23,10 @@ def _terminate(signum, frame):
 
 def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, _terminate)
+    # Solara warns at every page load from a host other than "localhost" (127.0.0.1, a classroom's LAN
+    # address) that its session cookie falls back to SameSite=Lax over plain http: 15 lines a student,
+    # which scroll the server's own messages away. The fallback is what a page served directly needs.
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https", category=UserWarning)
     from solara.__main__ import main as solara_main
 
     sys.argv = ["solara"] + list(sys.argv[1:] if argv is None else argv)

@@ -24,12 +24,15 @@ TEXT = {
     "cost_whole": ("全期合计，各重复均值。", "Whole horizon, mean over replicates. "),
     "cost_so_far": ("初步：至 {month} 的合计，与基准同期相比。", "Provisional: totals to {month}, against the baseline's same "
                     "months. "),
-    "cost_note": ("财政净支出：各政策工具支出和促进中心人员经费，减股权退出收回；公共场景方自付：省直部门、市州政府和国企"
-                  "为自己落地试点支付的份额（试点预算 × 场景方出资比例）。",
+    "cost_note": ("财政净支出：各政策工具支出和促进中心人员经费，减股权退出收回；公共场景方自付：省直部门和市州政府"
+                  "为自己的试点实际支付的金额（成交价中场景方承担的部分，减去政策工具代付的部分），与 scensim run "
+                  "的公共成本表同一口径；国企自付的另列，不计入公共支出合计。",
                   "Net fiscal spending: every lever's payments and the "
-                  "promotion centre's staff, less equity proceeds. Public owners' own payments: the share of their "
-                  "own landed pilots that departments, city governments and SOEs pay (pilot budget × opener's "
-                  "payment share)."),
+                  "promotion centre's staff, less equity proceeds. Public owners' own payments: what departments "
+                  "and city governments actually paid for their own pilots (their part of the agreed price, less "
+                  "what a lever paid for them), as in the public-cost table of scensim run; SOEs' own payments "
+                  "are shown apart and not in the total."),
+    "soe_cost": ("国企自付试点费用（另列，不计入合计）", "SOEs' own pilot payments (apart, not in the total)"),
     "consortia_moved": ("揭榜联合体成员间分摊（企业资金，非公共支出）",
                         "Moved between consortium members (firms' money, not public)"),
     "computing": ("计算中：{n} 次重复（先给初步结果）…", "Computing: {n} replicates (a provisional answer first)…"),

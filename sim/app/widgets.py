@@ -113,11 +113,15 @@ def costs_html(view, base, lang: str, so_far: str | None = None) -> str:
         f"<tr><td style='padding:2px 8px'>{t(k, lang)}</td><td data-testid='cost-{k}' style='padding:2px 8px;"
         f"text-align:right'><b>{money(v, lang)}</b></td><td style='padding:2px 8px;text-align:right;color:#555'>"
         f"{money(bv, lang)}</td></tr>" for k, v, bv in rows)
-    if view.consortia_cny or base.consortia_cny:  # firms' money, apart: who bears a consortium's outlay
-        body += (f"<tr><td style='padding:6px 8px 2px;color:#555'>{t('consortia_moved', lang)}</td>"
-                 f"<td data-testid='cost-consortia' style='padding:6px 8px 2px;text-align:right;color:#555'>"
-                 f"{money(view.consortia_cny, lang)}</td><td style='padding:6px 8px 2px;text-align:right;color:#555'>"
-                 f"{money(base.consortia_cny, lang)}</td></tr>")
+    apart = [("soe_cost", "cost-soe", view.soe_owner_cny, base.soe_owner_cny),
+             # firms' money: who bears a consortium's outlay
+             ("consortia_moved", "cost-consortia", view.consortia_cny, base.consortia_cny)]
+    for k, testid, v, bv in apart:  # shown apart, in grey, when there is any
+        if v or bv:
+            body += (f"<tr><td style='padding:6px 8px 2px;color:#555'>{t(k, lang)}</td>"
+                     f"<td data-testid='{testid}' style='padding:6px 8px 2px;text-align:right;color:#555'>"
+                     f"{money(v, lang)}</td><td style='padding:6px 8px 2px;text-align:right;color:#555'>"
+                     f"{money(bv, lang)}</td></tr>")
     return ("<table style='border-collapse:collapse;font-size:13px'>"
             f"<tr><th></th><th style='padding:2px 8px'>{t('current', lang)}</th><th style='padding:2px 8px'>"
             f"{t('baseline', lang)}</th></tr>{body}</table>"

@@ -168,6 +168,9 @@ TRL = (1.0, 9.0)
 _TIER_ZH = {k: zh for k, (zh, _en) in TIER_LABELS.items()}
 _SUP_ZH = {k: zh for k, (zh, _en) in SUPPLIER_LABELS.items()}
 _OPN_ZH = {k: zh for k, (zh, _en) in OPENER_LABELS.items()}
+# and their English names inside a label ("Risk aversion, state-owned enterprise"), not the ids
+_TIER_EN, _SUP_EN, _OPN_EN = ({k: en[0].lower() + en[1:] for k, (_zh, en) in labels.items()}
+                              for labels in (TIER_LABELS, SUPPLIER_LABELS, OPENER_LABELS))
 
 
 def core_params() -> list[Param]:
@@ -213,7 +216,7 @@ def core_params() -> list[Param]:
     # -- suppliers ------------------------------------------------------------------------------
     ps += per(SUPPLIER_KINDS, lambda k: P(
         f"supply.readiness_mean.{k}", U, float, "TRL", TRL,
-        f"Mean readiness, {k}", f"平均技术成熟度({_SUP_ZH[k]})",
+        f"Mean readiness, {_SUP_EN[k]}", f"平均技术成熟度({_SUP_ZH[k]})",
         "Mean technology-readiness level (1–9) of a supplier of this kind in each of its domains."))
     ps.append(P("supply.readiness_sd", U, float, "TRL", (0.0, 4.0), "Readiness spread", "成熟度离散度",
                 "Standard deviation of readiness across capabilities."))
@@ -221,22 +224,22 @@ def core_params() -> list[Param]:
                 "Log-sd of a capability's delivery cost relative to a scenario's budget (median 1)."))
     ps += per(SUPPLIER_KINDS, lambda k: P(
         f"supply.cash_median_cny.{k}", U, float, "CNY", MONEY,
-        f"Median cash, {k}", f"现金中位数({_SUP_ZH[k]})", "Median cash at the start (lognormal)."))
+        f"Median cash, {_SUP_EN[k]}", f"现金中位数({_SUP_ZH[k]})", "Median cash at the start (lognormal)."))
     ps.append(P("supply.cash_sigma", U, float, "log-units", (0.0, 3.0), "Cash spread", "现金离散度",
                 "Log-sd of starting cash."))
     ps += per(SUPPLIER_KINDS, lambda k: P(
         f"supply.net_cashflow_cny_per_month.{k}", U, float, "CNY/month", (-1e10, 1e10),  # ±10 bn a month: any firm
-        f"Operating cash flow, {k}", f"月经营现金流({_SUP_ZH[k]})",
+        f"Operating cash flow, {_SUP_EN[k]}", f"月经营现金流({_SUP_ZH[k]})",
         "Mean net monthly cash flow from business outside scenario pilots (negative: burn rate). "
         "A supplier whose cash would fall below zero exits."))
     ps += per(SUPPLIER_KINDS, lambda k: P(
         f"supply.cashflow_sd_cny_per_month.{k}", U, float, "CNY/month", (0.0, 1e10),
-        f"Cash-flow spread, {k}", f"月经营现金流离散度({_SUP_ZH[k]})",
+        f"Cash-flow spread, {_SUP_EN[k]}", f"月经营现金流离散度({_SUP_ZH[k]})",
         "Standard deviation across firms of the monthly operating cash flow (some firms of a kind burn cash, "
         "others earn)."))
     ps += per(SUPPLIER_KINDS, lambda k: P(
         f"supply.capacity.{k}", U, int, "pilots", (1, 100),
-        f"Pilot capacity, {k}", f"并行试点能力({_SUP_ZH[k]})",
+        f"Pilot capacity, {_SUP_EN[k]}", f"并行试点能力({_SUP_ZH[k]})",
         "Most pilots (matched or running) a supplier of this kind handles at once."))
     ps.append(P("supply.registration_share", U, float, "share", SHARE, "Registered on capability list",
                 "能力清单登记比例", "Share of suppliers registered on the capability list at the start; "
@@ -248,7 +251,7 @@ def core_params() -> list[Param]:
     for ok in OPENER_KINDS:
         ps += per(TIERS, lambda t, ok=ok: P(
             f"opening.{ok}.{t}", U, float, "needs/opener/month", RATE,
-            f"Opening rate, {ok}, {t}", f"场景征集率({_OPN_ZH[ok]}, {_TIER_ZH[t]})",
+            f"Opening rate, {_OPN_EN[ok]}, {_TIER_EN[t]}", f"场景征集率({_OPN_ZH[ok]}, {_TIER_ZH[t]})",
             f"Scenario needs of tier {t} an opener of kind {ok} puts forward per month (Poisson mean)."))
     ps.append(P("opening.feedback", U, float, "1/validated scenario", (0.0, 5.0),
                 "Opening feedback", "开放反馈效应",
@@ -257,7 +260,7 @@ def core_params() -> list[Param]:
     # -- centre screening and lists -------------------------------------------------------------
     ps += per(TIERS, lambda t: P(
         f"selection.pass_rate.{t}", U, float, "share", SHARE,
-        f"Screening pass rate, {t}", f"遴选通过率({_TIER_ZH[t]})",
+        f"Screening pass rate, {_TIER_EN[t]}", f"遴选通过率({_TIER_ZH[t]})",
         "Share of solicited needs that pass the centre's quality screening (遴选)."))
     ps.append(P("selection.lowest_price", L, bool, "on/off", (False, True), "Lowest-price rule", "最低评标价法",
                 "Owners award pilots to the lowest-priced qualified bid (on) instead of by comprehensive "
@@ -277,27 +280,27 @@ def core_params() -> list[Param]:
     # -- scenario attributes --------------------------------------------------------------------
     ps += per(TIERS, lambda t: P(
         f"scenario.budget_median_cny.{t}", U, float, "CNY", MONEY,
-        f"Median pilot budget, {t}", f"试点预算中位数({_TIER_ZH[t]})",
+        f"Median pilot budget, {_TIER_EN[t]}", f"试点预算中位数({_TIER_ZH[t]})",
         "Median budget of a scenario's pilot (lognormal)."))
     ps.append(P("scenario.budget_sigma", U, float, "log-units", (0.0, 3.0), "Budget spread", "预算离散度",
                 "Log-sd of pilot budgets."))
     ps += per(TIERS, lambda t: P(
         f"scenario.required_readiness.{t}", U, float, "TRL", TRL,
-        f"Required readiness, {t}", f"所需成熟度({_TIER_ZH[t]})",
+        f"Required readiness, {_TIER_EN[t]}", f"所需成熟度({_TIER_ZH[t]})",
         "Mean technology-readiness a scenario of this tier requires."))
     ps.append(P("scenario.required_sd", U, float, "TRL", (0.0, 4.0), "Required readiness spread",
                 "所需成熟度离散度", "Standard deviation of required readiness."))
     # -- pilots -----------------------------------------------------------------------------------
     ps += per(TIERS, lambda t: P(
         f"pilot.duration_months.{t}", U, int, "months", (1, 60),
-        f"Pilot duration, {t}", f"试点周期({_TIER_ZH[t]})", "Months from landing to the pilot's verdict."))
+        f"Pilot duration, {_TIER_EN[t]}", f"试点周期({_TIER_ZH[t]})", "Months from landing to the pilot's verdict."))
     ps.append(P("pilot.contract_months", U, int, "months", (0, 12), "Contracting time", "签约周期",
                 "Months from a match to the pilot landing."))
     ps.append(P("pilot.opener_share", U, float, "share", SHARE, "Opener's payment share", "场景方出资比例",
                 "Share of a pilot's budget the opener pays the supplier at landing."))
     ps += per(TIERS, lambda t: P(
         f"pilot.success_max.{t}", U, float, "probability", SHARE,
-        f"Best-case success, {t}", f"最高成功率({_TIER_ZH[t]})",
+        f"Best-case success, {_TIER_EN[t]}", f"最高成功率({_TIER_ZH[t]})",
         "Success probability of a pilot by a supplier far above the required readiness."))
     ps.append(P("pilot.success_slope", U, float, "1/TRL", (0.0, 10.0), "Success slope", "成功率斜率",
                 "Logistic slope of success probability in (supplier readiness − required readiness)."))
@@ -327,7 +330,7 @@ def core_params() -> list[Param]:
     # -- owners' choice ---------------------------------------------------------------------------
     ps += per(OPENER_KINDS, lambda k: P(
         f"owner.risk_aversion.{k}", U, float, "TRL", (0.0, 9.0),
-        f"Risk aversion, {k}", f"风险规避({_OPN_ZH[k]})",
+        f"Risk aversion, {_OPN_EN[k]}", f"风险规避({_OPN_ZH[k]})",
         "Penalty (in TRL points) an owner of this kind puts on an unproven startup (half on an SME)."))
     ps.append(P("owner.perception_sd", U, float, "TRL", (0.0, 5.0), "Owner's perception noise",
                 "场景方评估误差", "Standard deviation of an owner's error in judging a bidder's readiness."))
@@ -342,7 +345,7 @@ def core_params() -> list[Param]:
                 "Bass imitation coefficient: adoption hazard per unit share of adopters."))
     ps += per(TIERS, lambda t: P(
         f"diffusion.market_size.{t}", U, int, "adopters", (1, 100_000),
-        f"Potential adopters, {t}", f"潜在采用方数({_TIER_ZH[t]})",
+        f"Potential adopters, {_TIER_EN[t]}", f"潜在采用方数({_TIER_ZH[t]})",
         "Potential adopters of a validated solution of this tier in the province (the pilot site is one)."))
     ps.append(P("diffusion.price_share", U, float, "share of budget", (0.0, 10.0), "Price per adoption",
                 "单次推广价格", "Price an adopter pays for a validated solution, as a share of its pilot budget."))
@@ -353,7 +356,7 @@ def core_params() -> list[Param]:
                 "or SME (buyers' caution; 1 = none)."))
     ps += per(TIERS, lambda t: P(
         f"diffusion.scale_adopters.{t}", U, int, "adopters", (1, 100_000),
-        f"Adopters for large-scale application, {t}", f"大规模应用门槛({_TIER_ZH[t]})",
+        f"Adopters for large-scale application, {_TIER_EN[t]}", f"大规模应用门槛({_TIER_ZH[t]})",
         "Adopters (pilot site included) at which a validated scenario counts as in large-scale application."))
     ps.append(P("diffusion.scale_counts_procured", U, bool, "yes/no", (False, True),
                 "Procured adoptions count towards large scale", "采购计入大规模应用",
@@ -374,7 +377,7 @@ def core_params() -> list[Param]:
     # -- the market at the plan's start (warm start) ----------------------------------------------
     ps += per(TIERS, lambda t: P(
         f"initial.validated.{t}", U, int, "solutions", (0, 10_000),
-        f"Validated solutions at the start, {t}", f"期初示范清单({_TIER_ZH[t]})",
+        f"Validated solutions at the start, {_TIER_EN[t]}", f"期初示范清单({_TIER_ZH[t]})",
         "Solutions already proven in a scenario of this tier before the plan starts (demonstration and "
         "first-of-a-kind lists), with their suppliers' track records; they can be bought and spread from month 1."))
     ps.append(P("initial.scale_progress", U, float, "share", SHARE, "Progress towards scale at the start",
