@@ -175,6 +175,9 @@ def test_params_command_prints_labels_in_either_language():
     assert "hunan_2026_2028 的参数" in zh and "政策工具" in zh and "创新券年度预算" in zh
     assert "Parameters of hunan_2026_2028" in en and "Voucher budget" in en and "政策工具" not in en
     assert "vouchers.budget_cny_per_year" in zh and "vouchers.budget_cny_per_year" in en
+    # units too: 元/年, 开/关 in Chinese (they printed CNY/year, on/off)
+    assert "元/年" in zh and "开/关" in zh and "CNY/year" not in zh and "on/off" not in zh
+    assert "CNY/year" in en and "on/off" in en
 
 
 def test_version_flag_prints_the_version_results_record():
@@ -206,3 +209,35 @@ def test_code_version_is_dirty_when_any_file_of_the_package_changed(tmp_path):
     assert clean.startswith(f"{__version__}+g") and not clean.endswith(".dirty")
     (pkg / "core" / "model.py").write_text("y = 2\n")
     assert code_version(pkg) == clean + ".dirty"
+
+
+def test_printed_tables_wrap_chinese_cells_rather_than_cut_them():
+    """Chinese has no spaces to wrap at: a long target name in a narrow column folds onto a second line
+    instead of losing its end (often the part that says 累计 or 每年) to an ellipsis."""
+    import io
+
+    from rich.console import Console
+
+    from sim.report.console import print_table
+
+    buf = io.StringIO()
+    con = Console(file=buf, width=40, color_system=None)
+    name = "形成大规模应用价值的场景（累计）"
+    print_table(con, "目标", ["目标", "年份", "达标概率", "中位数"], [[name, "2028", "0.00 [0.00, 0.07]", "21.5"]])
+    out = buf.getvalue()
+    assert "…" not in out and all(ch in out for ch in name) and "累计" in out
+
+
+def test_the_public_cost_table_right_aligns_every_amount(capsys):
+    """Its amounts are numbers, right-aligned; the first one (lever spending) was left-aligned."""
+    from sim.cli.main import main
+
+    assert main(["run", str(ROOT / "scenarios" / "synthetic_small.toml"), "--replicates", "1", "--no-write",
+                 "--quiet"]) == 0
+    out = capsys.readouterr().out
+    table = out[out.index("Lever spending") - 400:]
+    head = next(ln for ln in table.splitlines() if "Lever spending" in ln)
+    row = next(ln for ln in table[table.index(head):].splitlines() if ln.startswith("│ 20"))
+    cells = row.strip("│").split("│")[1:]
+    assert len(cells) >= 5 and all(len(c.rstrip()) == len(c) - 1 for c in cells if c.strip()), row
+    assert any(c.startswith("  ") for c in cells), row  # a number narrower than its column

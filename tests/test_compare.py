@@ -88,6 +88,13 @@ def test_compare_command_prints_and_writes(tmp_path):
         assert (out / f"{name}.parquet").exists() and (out / f"{name}.csv").exists()
     spend = pd.read_csv(out / "compare_spend.csv")
     assert set(spend.mix) == {"base", "vouchers"}
+    zh = subprocess.run([sys.executable, "-m", "sim.cli", "compare", experiment(tmp_path, mixes), "--out",
+                         tmp_path / "zh", "--quiet", "--replicates", "2", "--lang", "zh"], capture_output=True,
+                        text=True, cwd=tmp_path, timeout=600)
+    assert zh.returncode == 0, zh.stderr
+    # the spending table's columns are the levers' Chinese names in Chinese (they were their ids)
+    head = next(line for line in zh.stdout.splitlines() if "组合" in line and "合计" in line)
+    assert "场景创新券" in head and "vouchers" not in head and "procurement" not in head
     bad = subprocess.run([sys.executable, "-m", "sim.cli", "compare", tmp_path / "none.toml"], capture_output=True,
                          text=True, cwd=tmp_path, timeout=120)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "no such experiment file" in bad.stderr

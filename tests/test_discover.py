@@ -64,12 +64,18 @@ def test_discover_command_on_a_small_sweep(tmp_path):
                        and c.endswith(".met") and "–" not in c]].eq(False).any(axis=1)]
     note = " ".join(r.stderr.split())
     assert f"the {len(fails)} runs with the outcome come from {fails['point'].nunique()} of the 20 design points" in note
-    for stem in ("prim_tradeoff_published_per_year_fails", "prim_box_published_per_year_fails",
-                 "heatmap_published_per_year_fails"):
+    # one run of 40 fails: PRIM finds no box at this density, says so and draws no (empty) box figure
+    assert "PRIM found no box with density ≥ 0.6" in r.stdout
+    for stem in ("prim_tradeoff_published_per_year_fails", "heatmap_published_per_year_fails"):
         assert (out / "discover" / "figures" / f"{stem}.png").exists()
         assert (out / "discover" / "figures" / f"{stem}.svg").exists()
-    box = pd.read_parquet(out / "discover" / "prim_box.parquet")
-    assert {"parameter", "min", "max", "qp_low", "qp_high"} <= set(box.columns)
+    assert not list((out / "discover" / "figures").glob("prim_box*"))
+    # ten of 40 fail validated_total: a box at density 0.3, drawn, its limits printed as the table holds them
+    r = scensim("discover", out, "--target", "validated_total", "--threshold", "0.3", "--out", tmp_path / "box")
+    box = pd.read_parquet(tmp_path / "box" / "prim_box.parquet")
+    assert {"parameter", "min", "max", "qp_low", "qp_high"} <= set(box.columns) and len(box) >= 1
+    for ext in ("png", "svg"):
+        assert (tmp_path / "box" / "figures" / f"prim_box_validated_total_fails.{ext}").stat().st_size > 1000
     # the printed box in the parameters' own terms (the table keeps the exact limits)
     from sim.report.analysis_figures import factor_label, limits_text
 
@@ -84,6 +90,15 @@ def test_discover_command_on_a_small_sweep(tmp_path):
     assert not (tmp_path / "none").exists()  # nothing half-written
     bad = scensim("discover", out, "--target", "nonesuch", check=False)
     assert bad.returncode == 2 and "--target = 'nonesuch'" in bad.stderr or "nonesuch" in bad.stderr
+    # a bad --heatmap or --out is refused before the analysis, not after printing all of it
+    bad = scensim("discover", out, "--target", "published_per_year", "--heatmap", "a,b", check=False)
+    assert bad.returncode == 2 and "--heatmap" in bad.stderr and bad.stdout == ""
+    keep = tmp_path / "notes"
+    keep.mkdir()
+    (keep / "notes.txt").write_text("mine", encoding="utf-8")
+    bad = scensim("discover", out, "--target", "published_per_year", "--out", keep, check=False)
+    assert bad.returncode == 2 and "--out" in bad.stderr and bad.stdout == ""
+    assert (keep / "notes.txt").read_text(encoding="utf-8") == "mine"
 
 
 def test_discover_says_when_the_design_is_one_at_a_time(tmp_path):

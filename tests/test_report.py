@@ -55,6 +55,9 @@ def test_run_writes_the_report_in_chinese_with_every_glyph(run_dir):
     text = pdf_text(pdf)
     assert "情景仿真报告" in text and "各年目标达成情况" in text and "场景在哪个环节流失" in text
     assert "\ufffd" not in text  # no replacement character: every glyph came from a font
+    # the levers and assumptions tables give units in Chinese (they printed CNY/year, share, on/off)
+    levers = html.read_text(encoding="utf-8").split('id="table-levers"')[1].split("</table>")[0]
+    assert "元/年" in levers and "比例" in levers and "CNY/year" not in levers and ">share<" not in levers
 
 
 def test_typst_warnings_are_errors(run_dir, english):
@@ -197,7 +200,9 @@ def test_report_of_run_lottery_sweep_and_other_commands_folders(tmp_path, run_di
     assert main(["sweep", str(spec), "--workers", "1", "--out", str(tmp_path / "sweep"), "--quiet"]) == 0
     assert main(["lottery", str(SMALL), "--max-twins", "2", "--out", str(tmp_path / "lot"), "--quiet",
                  "--lang", "zh"]) == 0
-    assert "中签者减未中签者" in capsys.readouterr().out  # the printed table is in Chinese too
+    printed = capsys.readouterr().out
+    assert "中签者减未中签者" in printed  # the printed table is in Chinese too
+    assert "场景创新券的模拟抽签试验" in printed  # and its title names the lever in Chinese (was "vouchers 的")
     assert main(["summarize", str(tmp_path / "sweep"), "--lang", "zh", "--no-write"]) == 0
     assert "个设计点" in capsys.readouterr().out
     other = tmp_path / "sens"
@@ -256,3 +261,23 @@ def test_long_identifiers_may_wrap_in_pdf_tables_and_numbers_do_not(tmp_path):
         # each id wrapped, after a "_", and reads as itself once the line break is taken out
         line, rest = tail.split("\n", 1)
         assert line.endswith("_") and (line + rest.split("\n", 1)[0]) == i[len(sep):], (line, i)
+
+
+def test_two_runs_keep_both_sets_of_figures_and_a_dotted_name_keeps_its_dot(tmp_path, run_dir):
+    """A report of two run folders writes each run's figures (the second's numbered, as its tables are),
+    not the second over the first; ``--out name_v1.2`` writes name_v1.2.html/.pdf beside name_v1.2_files
+    (not name_v1.html: a v1.1 and a v1.2 report would overwrite each other)."""
+    from sim.cli.main import main
+
+    out = tmp_path / "hunan_v1.2"
+    assert main(["report", str(run_dir), str(run_dir), "--lang", "en", "--out", str(out)]) == 0
+    assert (tmp_path / "hunan_v1.2.html").exists() and (tmp_path / "hunan_v1.2.pdf").exists()
+    assert not (tmp_path / "hunan_v1.html").exists()
+    figures = tmp_path / "hunan_v1.2_files" / "figures"
+    assert (figures / "overview.svg").exists() and (figures / "overview_2.svg").exists()
+    assert (figures / "overview.png").exists() and (figures / "overview_2.png").exists()
+    from sim.report.build import report_paths
+
+    for name in ("plan.2026", "plan.2026.html", "plan.2026.PDF"):
+        html, pdf, files = report_paths([run_dir], tmp_path / name)
+        assert (html.name, pdf.name, files.name) == ("plan.2026.html", "plan.2026.pdf", "plan.2026_files")

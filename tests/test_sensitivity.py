@@ -66,6 +66,18 @@ def test_noise_share_measures_within_point_variance():
     assert quiet["var_within"] == 0 and quiet["noise_share"] == 0
 
 
+def test_no_signal_within_rounding_advises_no_replicate_count():
+    """Met indicators whose point means vary exactly as much as noise alone would (signal 0, computed
+    as 1.4e-17): no advice, not "about 172,938,225,691,027,040 replicates"."""
+    y = [0, 1, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0, 0, 1, 1]
+    runs = pd.DataFrame({"point": np.repeat(np.arange(5), 3), "y": np.array(y, dtype=float)})
+    n = noise_table(runs, ["y"]).iloc[0]
+    assert n["noise_in_mean"] == pytest.approx(1.0) and np.isnan(n["replicates_for_10pct"])
+    # a real signal still gets its count: the same noise around means 0 and 10
+    runs["y"] += np.where(runs["point"] < 2, 10.0, 0.0)
+    assert noise_table(runs, ["y"]).iloc[0]["replicates_for_10pct"] >= 1
+
+
 def test_command_on_the_model_gives_a_dummy_factor_zero_indices(tmp_path):
     """Through the real model and the sweep engine: with common random numbers, the runs at two points
     that differ only in the dummy are identical, so its Morris and Sobol indices are exactly zero; the
@@ -74,6 +86,10 @@ def test_command_on_the_model_gives_a_dummy_factor_zero_indices(tmp_path):
     out = tmp_path / "sens[/b]"  # brackets in a path are text, not console markup (they crashed the command)
     r = scensim("sensitivity", spec, "--workers", "1", "--out", out, "--quiet")
     assert "Convergence" in r.stdout and f"Results written to {out}/" in r.stdout
+    # the printed Morris table of cost is in the unit its title names (CNY 100 m), as the figure draws it
+    morris = pd.read_parquet(out / "morris_indices.parquet")
+    top = morris[morris["outcome"] == "cost.total_cny"]["mu_star"].max()
+    assert top > 1e4 and f"{top / 1e8:.3g}" in r.stdout and f"{top:.3g}" not in r.stdout
     sobol = pd.read_parquet(out / "sobol_indices.parquet")
     dummy = sobol[sobol["factor"] == "dummy"]
     assert len(dummy) and (dummy["S1"].abs() < 1e-12).all() and (dummy["ST"].abs() < 1e-12).all()

@@ -106,3 +106,21 @@ def test_validate_refuses_a_bad_pattern_file_in_one_line(tmp_path):
                         "--patterns", str(f), "-q", "--out", str(out), "--allow-outside-paths"],
                        cwd=ROOT, capture_output=True, text=True)
     assert p.returncode == 2 and p.stderr.count("\n") == 1 and "band" in p.stderr and not out.exists()
+
+
+def test_validation_rows_in_chinese_translate_units_and_reliability(tmp_path):
+    """The table in a Chinese report and in ``validate --lang zh``: units (比例, 元, 份/项需求) and the
+    reliability (强/中/弱) in Chinese, like the verdict and use columns."""
+    from sim.report.validation_tables import validation_rows
+
+    out = tmp_path / "v"
+    p = subprocess.run([sys.executable, "-m", "sim.cli", "validate", "scenarios/synthetic_small.toml", "-r", "2",
+                        "--seed", "1", "-q", "--out", str(out)], cwd=ROOT, capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    table = pd.read_csv(out / "validation.csv")
+    _, zh = validation_rows(table, "zh")
+    _, en = validation_rows(table, "en")
+    units_zh, rel_zh = {r[1] for r in zh}, {r[-1] for r in zh}
+    assert {"比例", "份/项需求"} <= units_zh and not {"share", "bids/need", "CNY"} & units_zh
+    assert rel_zh <= {"强", "中", "弱", ""} and rel_zh & {"强", "中", "弱"}
+    assert {"share", "bids/need"} <= {r[1] for r in en} and {r[-1] for r in en} & {"strong", "medium", "weak"}

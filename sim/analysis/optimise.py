@@ -9,7 +9,7 @@ Method (Optuna ask-and-tell, seeded TPE sampler):
 
 1. each batch asks ``batch_size`` candidates; the sweep engine runs every candidate × scenario ×
    replicate (a ``table`` design, common random numbers, one resumable folder per batch);
-2. a candidate's cost is the mean total public spending (``cost.total_cny``) over its runs; its
+2. a candidate's cost is the mean net fiscal spending (``cost.total_cny``) over its runs; its
    constraint is judged on the **Wilson lower bound** of P(chosen targets met) (``p - low ≤ 0`` is
    feasible, ``trial.set_constraint``);
 3. the cheapest feasible candidates (``finalists``) are **re-evaluated** with ``final_replicates`` per

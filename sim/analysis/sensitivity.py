@@ -174,7 +174,10 @@ def noise_table(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
         rows.append({"outcome": o, "replicates": reps, "var_total": total, "var_within": within,
                      "noise_share": within / total if total > 0 else np.nan, "noise_var": noise_var,
                      "noise_in_mean": noise_var / reps / means if means > 0 else np.nan,
-                     "replicates_for_10pct": (int(np.ceil(9 * noise_var / signal)) if signal > 0 else np.nan)})
+                     # signal within rounding error of 0 (all of the means' variance is noise) is no signal:
+                     # 9 · noise / 1e-17 printed "about 38,450,716,820,228,232 replicates"
+                     "replicates_for_10pct": (int(np.ceil(9 * noise_var / signal))
+                                              if signal > 1e-9 * means else np.nan)})
     return pd.DataFrame(rows)
 
 

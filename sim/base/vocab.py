@@ -77,7 +77,8 @@ UNIT_ZH = {"firms": "家", "months": "个月", "scenarios": "项", "events/month
            "weight": "（权重）", "winners": "家", "zones": "个", "× budget": "× 预算", "× cash": "× 现金",
            "× city weight": "× 城市权重", "× own propensity": "× 自身意愿", "× ticket": "× 单笔投资额",
            "× usual payment": "× 常规付款", "CNY": "元", "share": "比例", "probability": "概率", "on/off": "开/关",
-           "yes/no": "是/否", "share of budget": "占预算比例", "share/month": "比例/月", "CNY per CNY": "元/元"}
+           "yes/no": "是/否", "share of budget": "占预算比例", "share/month": "比例/月", "CNY per CNY": "元/元",
+           "bids/need": "份/项需求"}
 CNY_PER_ZH = {"/year": "/年", "/month": "/月", "/run": "/项", "/firm": "/家", "/event": "/场",
               "/investor/year": "/家机构/年", "/staff-month": "/人·月"}
 

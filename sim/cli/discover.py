@@ -39,7 +39,7 @@ def cmd_discover(args) -> int:
     from sim.analysis.discover import binned_probability, cart_boxes, case_table, feature_scores, prim_boxes
     from sim.analysis.outcomes import add_derived
     from sim.base.files import code_version, write_bundle
-    from sim.cli.args import open_share, seed_arg
+    from sim.cli.args import open_share, out_folder, seed_arg
     from sim.engine.sweep.store import read_manifest, read_runs
     from sim.report.analysis_figures import factor_label, figure_files, limits_text
     from sim.report.console import print_table, print_written, stdout_console
@@ -49,12 +49,19 @@ def cmd_discover(args) -> int:
     seed = seed_arg(args.seed)
     folder = Path(args.folder)
     manifest = read_manifest(folder)
+    out = out_folder(args.out, folder / "discover")  # checked before the work, not after it is printed
     runs = read_runs(folder)
     if len(runs) < 2:
         raise InputError(folder, None, "has fewer than 2 runs; run the sweep first (scensim sweep SPEC)")
     targets = manifest["targets"]
     runs = add_derived(runs, targets, where=folder / "manifest.json")
     factors = [f for f in manifest["varied"] if f != "dummy"]
+    pair = None
+    if args.heatmap:  # checked before the work too (and with --no-figures: the heatmap table is written)
+        pair = [p.strip() for p in args.heatmap.split(",")]
+        if len(pair) != 2 or any(p not in factors for p in pair):
+            raise InputError(None, "--heatmap", f"expected two varied parameters A,B; varied: {', '.join(factors)}",
+                             args.heatmap)
     x, y, y_name = case_table(runs, factors, args.target, args.period, targets)
     seeds = runs["seed"].nunique()
     err = Console(stderr=True)
@@ -112,7 +119,8 @@ def cmd_discover(args) -> int:
             from sim.report.analysis_figures import box_limits, prim_tradeoff
 
             figs[f"prim_tradeoff_{y_name}"] = prim_tradeoff(traj, y_name, _case(manifest), args.lang)
-            figs[f"prim_box_{y_name}"] = box_limits(res["limits"], st, y_name, _case(manifest), args.lang)
+            if len(res["limits"]):  # no box: nothing to draw (an empty frame before)
+                figs[f"prim_box_{y_name}"] = box_limits(res["limits"], st, y_name, _case(manifest), args.lang)
     else:
         boxes = cart_boxes(x, y, seed=seed)
         tables["cart_leaves"] = boxes
@@ -121,15 +129,11 @@ def cmd_discover(args) -> int:
                 for r in boxes[boxes["predicts_outcome"]].itertuples(index=False)]  # exact limits: cart_leaves.csv
         print_table(con, "CART leaves that predict the outcome", ["leaf", "coverage", "density", "mass", "parameter",
                                                                     "limits"], rows, left={4, 5})
-    if len(scores) >= 2 and not args.no_figures:
+    if len(scores) >= 2 and (pair or not args.no_figures):
         from sim.core.registry import REGISTRY
         from sim.report.analysis_figures import heatmap
 
-        if args.heatmap:
-            pair = [p.strip() for p in args.heatmap.split(",")]
-            if len(pair) != 2 or any(p not in factors for p in pair):
-                raise InputError(None, "--heatmap", f"expected two varied parameters A,B; varied: {', '.join(factors)}",
-                                 args.heatmap)
+        if pair:
             a, b = pair
         else:
             ranked = list(scores["parameter"])
@@ -137,8 +141,8 @@ def cmd_discover(args) -> int:
             a, b = (levers if len(levers) >= 2 else ranked)[:2]
         binned = binned_probability(x, y, a, b)
         tables["heatmap"] = binned
-        figs[f"heatmap_{y_name}"] = heatmap(binned, y_name, _case(manifest), args.lang)
-    out = Path(args.out) if args.out else folder / "discover"
+        if not args.no_figures:
+            figs[f"heatmap_{y_name}"] = heatmap(binned, y_name, _case(manifest), args.lang)
     man = {"command": "discover", "sweep": str(folder), "experiment": manifest["experiment"], "outcome": y_name, "method": args.method,
            "threshold": threshold, "seed": seed, "runs": len(runs), "code_version": code_version()}
     write_bundle(out, tables, figure_files(figs), man)

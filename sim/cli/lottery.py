@@ -21,7 +21,7 @@ def cmd_lottery(args) -> int:
     share = open_share(args.share)
     case = load_case(input_path(args.case or default_case(), "CASE"), allow_outside=args.allow_outside_paths)
     out = out_folder(args.out, Path("results") / f"{case.id}_lottery_{args.lever}")
-    from sim.report.i18n import t
+    from sim.report.i18n import lottery_lever, t
 
     with progress(t("lottery_progress", args.lang).format(lever=args.lever), None, args.quiet) as update:
         res = run_lottery(case, args.lever, seed, share, max_twins, workers or 1, progress=update,
@@ -30,7 +30,7 @@ def cmd_lottery(args) -> int:
 
     con = stdout_console(160)
     head, rows = lottery_rows(res["lottery_summary"], args.lang)
-    print_table(con, t("lottery_title", args.lang).format(lever=args.lever, case=case.id, seed=seed, share=share),
+    print_table(con, t("lottery_title", args.lang).format(lever=lottery_lever(args.lever, "zh") if args.lang == "zh" else args.lever, case=case.id, seed=seed, share=share),
                 head, rows, left={0, 5})
     if args.lever == "vouchers":
         con.print(t("lottery_holder_demand" if case.values["vouchers.demand_side"] else "lottery_holder_supply", args.lang),

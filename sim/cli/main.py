@@ -232,7 +232,7 @@ def print_tables(results, lang, target_rows, fiscal_rows, part_year_note) -> Non
     from sim.report.money_tables import end_of_run_lines, public_cost_rows
 
     title, ch, cr = public_cost_rows(results, lang)
-    print_table(con, title, ch, cr)
+    print_table(con, title, ch, cr, left=1)
     for line in end_of_run_lines(results, lang):
         con.print(line, highlight=False)
 

@@ -54,7 +54,7 @@ def cmd_optimise(args) -> int:
         return f"{x / 1e8:,.2f}"
 
     lev = res.levers
-    head = ["trial", "P(met) [95%]", "search low", "cost (CNY 100 m) [95%]", "meets"] + [factor_label(n, args.lang) for n in lev]
+    head = ["trial", "P(met) [95%]", "search low", "net fiscal spending (CNY 100 m) [95%]", "meets"] + [factor_label(n, args.lang) for n in lev]
     rows = [[str(int(r["trial"])), f"{r['p_met']:.2f} [{r['p_low']:.2f}, {r['p_high']:.2f}]", f"{r['search_p_low']:.2f}",
              f"{cny(r['cost_cny'])} [{cny(r['cost_low'])}, {cny(r['cost_high'])}]", "yes" if r["meets"] else "no"]
             + [_v(r[n]) for n in lev] for _, r in res.finals.iterrows()]
@@ -63,7 +63,7 @@ def cmd_optimise(args) -> int:
         rows = [[r["mix"], f"{r['p_met']:.2f} [{r['p_low']:.2f}, {r['p_high']:.2f}]",
                  f"{cny(r['cost_cny'])} [{cny(r['cost_low'])}, {cny(r['cost_high'])}]", "yes" if r["meets"] else "no"]
                 for _, r in res.mixes.iterrows()]
-        print_table(con, "Hand-made mixes, same scenarios and seeds", ["mix", "P(met) [95%]", "cost (CNY 100 m) [95%]",
+        print_table(con, "Hand-made mixes, same scenarios and seeds", ["mix", "P(met) [95%]", "net fiscal spending (CNY 100 m) [95%]",
                                                                        "meets"], rows, left=1)
     con.print(verdict(res), highlight=False)
     files = {}
@@ -84,7 +84,7 @@ def verdict(res) -> str:
         return (f"No mix found: no finalist's re-evaluated Wilson lower bound reached {p} in the searched space "
                 f"({len(res.trials)} candidates).")
     c = res.chosen
-    s = f"Chosen: trial {int(c['trial'])}, mean cost {c['cost_cny'] / 1e8:,.2f} (CNY 100 m), P(met) {c['p_met']:.2f} " \
+    s = f"Chosen: trial {int(c['trial'])}, mean net fiscal spending {c['cost_cny'] / 1e8:,.2f} (CNY 100 m), P(met) {c['p_met']:.2f} " \
         f"[{c['p_low']:.2f}, {c['p_high']:.2f}]."
     m = res.mixes
     if len(m):

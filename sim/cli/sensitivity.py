@@ -82,7 +82,7 @@ def print_results(con, res, spec, st, lang) -> None:
     from rich.table import Table
 
     from sim.analysis.sensitivity import convergence
-    from sim.report.analysis_figures import factor_label, outcome_label
+    from sim.report.analysis_figures import factor_label, outcome_label, scale_of
 
     noise = res.noise.set_index("outcome") if res.noise is not None else None
     for o in st.figures:
@@ -114,9 +114,10 @@ def print_results(con, res, spec, st, lang) -> None:
             tab = Table(title="Morris " + title, title_justify="left")
             for c in ("factor", "μ*", "±", "μ", "σ"):
                 tab.add_column(c, justify="left" if c == "factor" else "right")
+            k = scale_of(o)  # the title gives cost in CNY 100 m (亿元), as the figures draw it
             for _, r in d.iterrows():
-                tab.add_row(factor_label(r["factor"], lang), f"{r['mu_star']:.3g}", f"{r['mu_star_conf']:.2g}",
-                            f"{r['mu']:.3g}", f"{r['sigma']:.3g}")
+                tab.add_row(factor_label(r["factor"], lang), f"{r['mu_star'] / k:.3g}", f"{r['mu_star_conf'] / k:.2g}",
+                            f"{r['mu'] / k:.3g}", f"{r['sigma'] / k:.3g}")
             con.print(tab)
     conv = convergence(res.sobol)
     if len(conv):

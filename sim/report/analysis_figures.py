@@ -57,7 +57,7 @@ def outcome_label(outcome: str, case, lang: str) -> str:
             return pick("全部目标均达成的概率（全期）", "P(all targets met, every year)", lang)
         return pick(f"{parts[1]}年全部目标均达成的概率", f"P(all targets met in {parts[1]})", lang)
     if outcome == "cost.total_cny":
-        return pick("财政总支出（亿元）", "Total public cost (CNY 100 m)", lang)
+        return pick("财政总支出（亿元）", "Total fiscal spending, net (CNY 100 m)", lang)
     if parts[0] == "target" and len(parts) >= 4:
         name = labels.get(parts[1], parts[1])
         if parts[-1] == "met":
@@ -333,7 +333,7 @@ def pareto_front(trials: pd.DataFrame, finals: pd.DataFrame, mixes: pd.DataFrame
         ax.axhline(probability, ls="--", color="#cb181d", lw=0.8)
         ax.text(ax.get_xlim()[0], probability, pick(f" 要求 p = {probability:g}", f" required p = {probability:g}", lang),
                 va="bottom", fontsize=8, color="#cb181d")
-    ax.set_xlabel(pick("财政总支出（亿元，各次运行均值）", "total public cost (CNY 100 m, mean over runs)", lang))
+    ax.set_xlabel(pick("财政总支出（亿元，各次运行均值）", "total fiscal spending, net (CNY 100 m, mean over runs)", lang))
     what = "; ".join(_targets_label(x, lang) for x in targets)
     ax.set_ylabel(pick("达标概率：", "P(met): ", lang) + what)
     ax.set_title(pick("成本与达标概率：帕累托前沿", "Cost against the probability of meeting the targets: Pareto front", lang),

@@ -64,7 +64,8 @@ def report_paths(folders: list, out=None) -> tuple[Path, Path, Path]:
     stem = Path(out) if out else Path(folders[0]) / "report"
     if stem.suffix.lower() in (".html", ".htm", ".pdf"):
         stem = stem.with_suffix("")
-    return stem.with_suffix(".html"), stem.with_suffix(".pdf"), stem.parent / f"{stem.name}_files"
+    # append, never replace: "hunan_v1.2" or "plan.2026" must not lose what follows the last dot
+    return stem.parent / f"{stem.name}.html", stem.parent / f"{stem.name}.pdf", stem.parent / f"{stem.name}_files"
 
 
 def table_files(doc: Document) -> dict[str, object]:
@@ -79,11 +80,14 @@ def table_files(doc: Document) -> dict[str, object]:
         align = "".join("l" if i in tab.text_columns() else "r" for i in range(len(tab.head)))
         files[f"tables/{name}.tex"] = df.to_latex(index=False, caption=tab.title, label=f"tab:{name}", escape=True,
                                                    column_format=align)
-    for fig in doc.figures():
+    seen_figs: dict[str, int] = {}
+    for fig in doc.figures():  # two run folders draw figures of the same names: keep both, as for tables
+        k = seen_figs[fig.name] = seen_figs.get(fig.name, 0) + 1
+        name = fig.name if k == 1 else f"{fig.name}_{k}"
         if fig.svg:
-            files[f"figures/{fig.name}.svg"] = fig.svg
+            files[f"figures/{name}.svg"] = fig.svg
         if fig.png:
-            files[f"figures/{fig.name}.png"] = fig.png
+            files[f"figures/{name}.png"] = fig.png
     return files
 
 

@@ -54,7 +54,10 @@ def tables_for_print(cmp: Comparison, res: dict, lang: str):
     fiscal = res["fiscal"].pivot(index="mix", columns="lever", values="mean_cny")
     owners = fiscal[PUBLIC_OWNERS] if PUBLIC_OWNERS in fiscal.columns else None
     levers = [lv for lv in BUDGETED if lv in fiscal.columns]
-    fhead = [pick("组合", "Mix", lang)] + levers + [pick("合计", "Total", lang), pick("预算使用率", "Budget used", lang),
+    from sim.levers import LEVERS
+
+    zh_name = {L.name: L.label_zh for L in LEVERS}
+    fhead = [pick("组合", "Mix", lang)] + [zh_name.get(lv, lv) if lang == "zh" else lv for lv in levers] + [pick("合计", "Total", lang), pick("预算使用率", "Budget used", lang),
                                                   pick("公共业主支付", "Public owners paid", lang),
                                                   pick("公共总成本", "Total public cost", lang)]
     frows = []

@@ -57,7 +57,7 @@ def print_table(con: Console, title: str, head: list[str], rows: list[list[str]]
     tab = Table(title=text(title), title_justify="left")
     for i, h in enumerate(head):
         is_left = i in left if isinstance(left, set) else i < left
-        tab.add_column(text(h), justify="left" if is_left else "right")
+        tab.add_column(text(h), justify="left" if is_left else "right", overflow="fold")
     for r in rows:  # cells hold user strings (target labels, mix names): never markup, never escape codes
         tab.add_row(*[text(c) for c in r])
     con.print(tab)

@@ -72,7 +72,7 @@ TEXT = {
     "lottery_holder_demand": ("创新券由场景方持有（需求侧）；“新伙伴”项目：与此前未合作过的供给方落地的试点。",
                               "Vouchers held by owners (demand side); a new-partner project: a pilot landed with a supplier "
                               "the owner had not worked with."),
-    "lottery_title": ("{lever} 的模拟抽签试验 — {case}，随机种子 {seed}，中签率 {share}",
+    "lottery_title": ("{lever}的模拟抽签试验 — {case}，随机种子 {seed}，中签率 {share}",
                       "In-silico lottery of {lever} — {case}, seed {seed}, share {share}"),
     "sweep_done": ("{id}：共 {total} 次运行：复用 {reused}，新算 {computed}（{seconds:.1f} 秒{rate}）→ {out}/",
                    "{id}: {total} runs: {reused} reused, {computed} computed ({seconds:.1f} s{rate}) → {out}/"),
@@ -177,6 +177,18 @@ TEXT = {
 def t(key: str, lang: str) -> str:
     zh, en = TEXT[key]
     return zh if lang == "zh" else en
+
+
+LOTTERY_LEVERS = {"vouchers": ("场景创新券", "Scenario innovation vouchers"),
+                  "grant": ("补改投：财政补助", "Grant-to-equity: grants"),
+                  "equity": ("补改投：股权投资", "Grant-to-equity: equity"),
+                  "first_purchase": ("首购首用", "First purchase")}
+
+
+def lottery_lever(lever: str, lang: str) -> str:
+    """The name of a ``scensim lottery --lever`` choice as a reader of ``lang`` writes it."""
+    zh, en = LOTTERY_LEVERS.get(lever, (lever, lever))
+    return pick(zh, en, lang)
 
 
 def pick(zh: str, en: str, lang: str) -> str:

@@ -82,10 +82,12 @@ def _table(title: str, lang: str):
 
 def _add_row(tab, name: str, p, v, lang: str) -> None:
     """One parameter's row: its name as shown, label, kind, value, unit, range and source."""
+    from sim.base.vocab import unit_label
     from sim.report.escape import text
     from sim.report.i18n import pick, t
 
-    tab.add_row(name, text(pick(p.label_zh, p.label_en, lang)), t(f"params_{p.kind}", lang), value(v.value), p.unit,
+    tab.add_row(name, text(pick(p.label_zh, p.label_en, lang)), t(f"params_{p.kind}", lang), value(v.value),
+                unit_label(p.unit, lang),
                 f"{value(v.lo)} – {value(v.hi)}", text(v.source))
 
 

@@ -77,6 +77,8 @@ def question_section(run: RunView, lang: str) -> Section:
 
 
 def levers_section(run: RunView, lang: str) -> Section:
+    from sim.base.vocab import unit_label
+
     case = run.case
     sec = Section(t("r_levers", lang)).add(t("r_levers_text", lang))
     for kind, key, name in (("lever", "r_lever_table", "levers"), ("uncertainty", "r_uncertainty_table", "assumptions")):
@@ -87,7 +89,7 @@ def levers_section(run: RunView, lang: str) -> Section:
             p, spec = case.params[pname], REGISTRY[pname]
             rng = "" if p.lo == p.hi or isinstance(p.value, bool) else f"{value(p.lo)} – {value(p.hi)}"
             rows.append([pname, pick(spec.label_zh, spec.label_en, lang) or pname, value(p.value), rng,
-                         p.unit or spec.unit or "", p.source])
+                         unit_label(p.unit or spec.unit or "", lang), p.source])
         sec.add(Table(name, t(key, lang), list(t("r_param_cols", lang)), rows, left=(0, 1, 4, 5)))
     return sec
 

@@ -41,12 +41,12 @@ def compare_section(src: Source, lang: str) -> Section:
 
 
 def lottery_section(src: Source, lang: str) -> Section:
-    from sim.report.charts import lever_label
+    from sim.report.i18n import lottery_lever
     from sim.report.lottery_tables import lottery_rows
 
     man = src.manifest
     lever = str(man.get("lever", "?"))
-    sec = Section(t("r_lottery", lang).format(lever=lever_label(lever, lang) if lever != "first_purchase" else lever))
+    sec = Section(t("r_lottery", lang).format(lever=lottery_lever(lever, lang)))
     sec.add(t("r_lottery_text", lang).format(case=man.get("case", "?"), seed=man.get("seed", "?"),
                                              share=man.get("share", "?")))
     head, rows = lottery_rows(src.table("lottery_summary"), lang)

@@ -7,10 +7,12 @@ import math
 import pandas as pd
 
 from sim.base.numbers import value
+from sim.base.vocab import unit_label
 from sim.report.i18n import pick
 
 VERDICT = {"within": ("符合", "within"), "outside": ("不符", "outside"), "not measured": ("未测量", "not measured")}
 USE = {"fit": ("拟合", "fit"), "check": ("检验", "check")}
+RELIABILITY = {"strong": ("强", "strong"), "medium": ("中", "medium"), "weak": ("弱", "weak")}
 
 
 def _v(x, unit: str) -> str:
@@ -30,10 +32,11 @@ def validation_rows(table: pd.DataFrame, lang: str) -> tuple[list[str], list[lis
     rows = []
     for r in table.itertuples(index=False):
         u = r.unit
-        rows.append([pick(r.zh, r.en, lang), u, _v(r.observed, u), f"{_v(r.band_low, u)}–{_v(r.band_high, u)}",
+        rows.append([pick(r.zh, r.en, lang), unit_label(u, lang), _v(r.observed, u), f"{_v(r.band_low, u)}–{_v(r.band_high, u)}",
                      _v(r.model_median, u),
                      "—" if r.runs == 0 else f"{_v(r.model_q05, u)}–{_v(r.model_q95, u)}",
-                     pick(*VERDICT[r.verdict], lang), pick(*USE[r.use], lang), r.reliability])
+                     pick(*VERDICT[r.verdict], lang), pick(*USE[r.use], lang),
+                     pick(*RELIABILITY[r.reliability], lang) if r.reliability in RELIABILITY else r.reliability])
     return head, rows
 
 
