@@ -281,3 +281,32 @@ def test_two_runs_keep_both_sets_of_figures_and_a_dotted_name_keeps_its_dot(tmp_
     for name in ("plan.2026", "plan.2026.html", "plan.2026.PDF"):
         html, pdf, files = report_paths([run_dir], tmp_path / name)
         assert (html.name, pdf.name, files.name) == ("plan.2026.html", "plan.2026.pdf", "plan.2026_files")
+
+
+def test_wide_tables_get_landscape_pages_and_the_widest_a_pointer(tmp_path):
+    """Tables of other commands' folders (validate: 19 columns, effects, optimise) ran into each other on an
+    upright A4 page. In the PDF a table of more than 9 columns is set small on a landscape page — two in
+    a row share one — with long text cut (the note says where the whole of it is), and one of more than
+    20 columns (a sweep's runs) is replaced by a sentence naming its file. The HTML keeps everything."""
+    from sim.report.document import Document, Section, Table
+    from sim.report.pdf import LONG, render_pdf
+
+    long_text = "Chengdu city opportunity list, 2021 batch: 86 of 101 items were opened by government departments"
+    wide = [f"col_{i}_name" for i in range(12)]
+    row = ["876,722,128"] * 11 + [long_text]
+    tables = [Table("narrow", "Narrow", ["a", "b"], [["x", "1"]]),
+              Table("wide_one", "Wide one", wide, [row] * 3, left=(11,)),
+              Table("wide_two", "Wide two", wide, [row], left=(11,)),
+              Table("runs", "Runs", [f"c{i}" for i in range(25)], [["1"] * 25] * 4)]
+    pdf, warnings = render_pdf(Document("t", "s", "en", [Section("One", tables)]))
+    assert warnings == []
+    path = tmp_path / "t.pdf"
+    path.write_bytes(pdf)
+    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "9", str(path)], capture_output=True, text=True).stdout
+    sizes = [tuple(float(v) for v in re.search(r"size:\s+([\d.]+) x ([\d.]+)", ln).groups())
+             for ln in info.splitlines() if re.match(r"Page\s+\d+ size", ln)]
+    assert sum(w > h for w, h in sizes) == 1 and sizes[0][0] < sizes[0][1], sizes  # one landscape page, shared
+    text = " ".join(pdf_text(path).split())
+    assert "876,722,128" in text and long_text[:40] in text and long_text[LONG:] not in text
+    assert "Text longer than 60 characters is cut in this PDF" in text and "tables/wide_one.csv" in text
+    assert "Table “Runs” has 25 columns, too many for a PDF page: its 4 rows are in tables/runs.csv" in text

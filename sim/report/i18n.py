@@ -155,6 +155,12 @@ TEXT = {
     "r_generic": ("{command}结果（{folder}）", "Results of {command} ({folder})"),
     "r_generic_text": ("该文件夹由 scensim {command} 写出；以下列出其表格与图。", "This folder was written by scensim {command}; its tables and figures follow."),
     "r_generic_rows": ("（共 {n} 行，显示前 {k} 行）", "({n} rows; the first {k} shown)"),
+    "r_pdf_too_wide": ("表“{title}”有 {n} 列，无法排入 PDF 页面：{rows} 行完整内容见 {file} 和 HTML 报告。",
+                       "Table “{title}” has {n} columns, too many for a PDF page: its {rows} rows are in {file} and "
+                       "the HTML report."),
+    "r_pdf_cut": ("（本 PDF 中超过 {n} 个字符的文字已截断，完整内容见 {file} 和 HTML 报告。）",
+                  "(Text longer than {n} characters is cut in this PDF; every character is in {file} and the HTML "
+                  "report.)"),
     "r_method": ("方法说明与运行信息", "Method notes and run metadata"),
     "r_method_text": ("基于主体的模型（Mesa）按月模拟：开放方提出需求，推进中心遴选发布，供给方投标、试点、验证与推广；政策工具通过文档化的机制作用于各决策。第 r 次重复的随机种子为 SeedSequence(N, spawn_key=(r,))，相同输入与种子给出完全相同的表格。区间为 Wilson 95% 区间（概率）或重复的分位数（数值）。",
                       "An agent-based model (Mesa) steps monthly: openers put forward needs, the promotion centre screens and publishes them, suppliers bid, pilot, are validated and diffuse; levers act on these decisions through documented mechanisms. Replicate r uses the seed SeedSequence(N, spawn_key=(r,)); the same inputs and seed give identical tables. Intervals are Wilson 95 % intervals (probabilities) or quantiles over replicates (values)."),

@@ -32,6 +32,25 @@ TEMPLATE = r"""
 // A cell marked with U+001F between its parts may wrap there and nowhere else: each part is a box,
 // and lines break between boxes, so the PDF's text is the id as written (no invisible characters).
 #let cell(s) = if s.contains("\u{1F}") { s.split("\u{1F}").map(p => box(p)).join() } else { s }
+#let tbl(b) = {
+  set par(justify: false)  // narrow cells: justified text left gaps between words
+  let n = b.head.len()
+  let size = if b.wide { 6pt } else if n > 5 { 7pt } else { 8pt }
+  figure(
+    kind: table,
+    caption: figure.caption(position: top, b.title),
+    text(size: size, table(
+      columns: n,
+      align: (x, y) => if y == 0 or b.textcols.contains(x) { left } else { right },
+      stroke: (x, y) => if y == 0 { (bottom: 0.6pt) } else { (bottom: 0.2pt + luma(200)) },
+      fill: (x, y) => if y == 0 { luma(240) },
+      inset: (x: if b.wide { 2.5pt } else { 4pt }, y: 3pt),
+      table.header(..b.head.map(h => bold(cell(h)))),
+      ..b.rows.flatten().map(cell),
+    )),
+  )
+  if b.note != none { text(size: 8pt, fill: luma(80), b.note) }
+}
 
 #text(size: 17pt, stroke: 0.02em, d.title)
 #v(0.2em)
@@ -45,22 +64,10 @@ TEMPLATE = r"""
     if b.type == "p" {
       par(b.text)
     } else if b.type == "table" {
-      let n = b.head.len()
-      let size = if n > 5 { 7pt } else { 8pt }
-      figure(
-        kind: table,
-        caption: figure.caption(position: top, b.title),
-        text(size: size, table(
-          columns: n,
-          align: (x, y) => if y == 0 or b.textcols.contains(x) { left } else { right },
-          stroke: (x, y) => if y == 0 { (bottom: 0.6pt) } else { (bottom: 0.2pt + luma(200)) },
-          fill: (x, y) => if y == 0 { luma(240) },
-          inset: (x: 4pt, y: 3pt),
-          table.header(..b.head.map(h => bold(cell(h)))),
-          ..b.rows.flatten().map(cell),
-        )),
-      )
-      if b.note != none { text(size: 8pt, fill: luma(80), b.note) }
+      tbl(b)
+    } else if b.type == "landscape" {
+      // tables of many columns, one after the other, on landscape pages (upright they ran into each other)
+      page(flipped: true, b.tables.map(tbl).join())
     } else if b.type == "figure" {
       figure(image(b.file, width: 100%), caption: b.caption)
     }
@@ -88,15 +95,63 @@ def breakable(cell: str) -> str:
         return cell.replace(".", "." + BREAK).replace("_", "_" + BREAK)
 
 
+WIDE = 9  # a table of more columns than this is set on a landscape page, smaller
+WIDEST = 20  # one of more columns than this (a sweep's runs: every target, year and fiscal flow) is not set at all
+LONG = 60  # in a table of more than 5 columns, text cells are cut at this many characters in the PDF
+
+
+def header_cell(cell: str) -> str:
+    """A column head that may wrap after ``.`` and ``_`` whatever its length (``band_high``,
+    ``model_median``: a head wider than its numbers pushed the column into the next)."""
+    if " " in cell or not any(c in "._" for c in cell):
+        return cell
+    return cell.replace(".", "." + BREAK).replace("_", "_" + BREAK).rstrip(BREAK)
+
+
+def pdf_rows(table: Table, lang: str) -> tuple[list[list[str]], str | None]:
+    """A table's rows as the PDF sets them, and its note: in a table of more than 5 columns, text cells
+    longer than :data:`LONG` characters (sources, comments) are cut with "…" and the note says where the
+    whole table is (its CSV, and the HTML report); the HTML and the table files keep every character."""
+    from sim.report.i18n import t
+
+    rows = [[str(c) for c in r] + [""] * (len(table.head) - len(r)) for r in table.rows]
+    note = table.note
+    if len(table.head) > 5 and any(len(c) > LONG for r in rows for c in r):
+        rows = [[c if len(c) <= LONG else c[:LONG - 1].rstrip() + "…" for c in r] for r in rows]
+        cut = t("r_pdf_cut", lang).format(n=LONG, file=f"tables/{table.name}.csv")
+        note = f"{note} {cut}" if note else cut
+    return rows, note
+
+
+def _landscape(blocks: list[dict]) -> list[dict]:
+    """Consecutive wide tables grouped into one landscape block (the pages they share)."""
+    out = []
+    for b in blocks:
+        if b["type"] == "table" and b["wide"]:
+            if out and out[-1]["type"] == "landscape":
+                out[-1]["tables"].append(b)
+            else:
+                out.append({"type": "landscape", "tables": [b]})
+        else:
+            out.append(b)
+    return out
+
+
 def _blocks(doc: Document, folder: Path) -> dict:
     sections = []
     for i, sec in enumerate(doc.sections):
         blocks = []
         for j, b in enumerate(sec.blocks):
-            if isinstance(b, Table):
-                blocks.append({"type": "table", "title": b.title, "head": [breakable(str(h)) for h in b.head],
-                               "rows": [[breakable(str(c)) for c in r] + [""] * (len(b.head) - len(r)) for r in b.rows],
-                               "note": b.note, "textcols": b.text_columns()})
+            if isinstance(b, Table) and len(b.head) > WIDEST:  # no page holds it: say where it is
+                from sim.report.i18n import t
+
+                blocks.append({"type": "p", "text": t("r_pdf_too_wide", doc.lang).format(
+                    title=b.title, n=len(b.head), rows=len(b.rows), file=f"tables/{b.name}.csv")})
+            elif isinstance(b, Table):
+                rows, note = pdf_rows(b, doc.lang)
+                blocks.append({"type": "table", "title": b.title, "head": [header_cell(str(h)) for h in b.head],
+                               "rows": [[breakable(c) for c in r] for r in rows], "note": note,
+                               "textcols": b.text_columns(), "wide": len(b.head) > WIDE})
             elif isinstance(b, Figure):
                 ext = "svg" if b.svg else "png"
                 name = f"fig-{i}-{j}.{ext}"
@@ -104,7 +159,7 @@ def _blocks(doc: Document, folder: Path) -> dict:
                 blocks.append({"type": "figure", "file": name, "caption": b.caption})
             else:
                 blocks.append({"type": "p", "text": str(b)})
-        sections.append({"title": sec.title, "blocks": blocks})
+        sections.append({"title": sec.title, "blocks": _landscape(blocks)})
     from sim.report.i18n import t
 
     return {"title": doc.title, "subtitle": doc.subtitle, "lang": doc.lang, "region": "cn" if doc.lang == "zh" else "gb",
