@@ -204,7 +204,10 @@ def test_report_of_run_lottery_sweep_and_other_commands_folders(tmp_path, run_di
     assert "中签者减未中签者" in printed  # the printed table is in Chinese too
     assert "场景创新券的模拟抽签试验" in printed  # and its title names the lever in Chinese (was "vouchers 的")
     assert main(["summarize", str(tmp_path / "sweep"), "--lang", "zh", "--no-write"]) == 0
-    assert "个设计点" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "个设计点" in printed
+    # each table is titled by the target's wording in the case (it was the id alone), its rows headed 设计点
+    assert "目标：发布小切口场景（每年，测试）" in printed and "┃ 设计点 ┃" in printed
     other = tmp_path / "sens"
     other.mkdir()
     (other / "manifest.json").write_text(json.dumps({"command": "sensitivity", "seed": 1}), encoding="utf-8")
@@ -310,3 +313,14 @@ def test_wide_tables_get_landscape_pages_and_the_widest_a_pointer(tmp_path):
     assert "876,722,128" in text and long_text[:40] in text and long_text[LONG:] not in text
     assert "Text longer than 60 characters is cut in this PDF" in text and "tables/wide_one.csv" in text
     assert "Table “Runs” has 25 columns, too many for a PDF page: its 4 rows are in tables/runs.csv" in text
+
+
+def test_target_names_come_from_the_recorded_case_when_its_file_is_not_found(tmp_path):
+    """A sweep folder read from another directory (its manifest's case path is relative to where the
+    sweep ran) still names its targets: from the case the manifest records."""
+    from sim.report.sections_more import target_names
+
+    man = {"case_file": str(tmp_path / "gone.toml"),
+           "identity": {"case": {"targets": [{"id": "a", "zh": "甲目标", "en": "Target A"}, {"id": "b"}]}}}
+    assert target_names(man, "zh") == {"a": "甲目标"} and target_names(man, "en") == {"a": "Target A"}
+    assert target_names({"case_file": "gone.toml"}, "en") == {}

@@ -98,9 +98,14 @@ def cmd_summarize(args) -> int:
                                           hi=int(summary['replicates'].max())), highlight=False)
     if not shown:
         con.print(t("sum_many", lang).format(n=len(factors), folder=term(args.folder)), highlight=False)
+    from sim.report.sections_more import target_names
+
+    names = target_names(manifest, lang)  # the case's wording (ids alone if its file is gone)
     for tid, tg in targets.groupby("target", sort=False):
-        tab = Table(title=t("sum_target", lang).format(id=term(tid)), title_justify="left")
-        tab.add_column(by, justify="right")
+        title = (t("sum_target", lang).format(id=term(tid), name=term(names[tid])) if tid in names
+                 else t("sum_target_id", lang).format(id=term(tid)))
+        tab = Table(title=title, title_justify="left")
+        tab.add_column(t("sum_point_col" if by == "point" else "sum_policy_col", lang), justify="right")
         for f in shown:
             tab.add_column(f, justify="right", overflow="fold")  # a long name (regions.<id>.…) whole, over lines
         periods = list(dict.fromkeys(tg["period"]))

@@ -83,7 +83,10 @@ TEXT = {
     "sum_policies": ("政策", "policies"),
     "sum_many": ("{n} 个变化参数：各设计点的取值见 {folder}/design.parquet 与汇总文件",
                  "{n} varied parameters: their values at each point are in {folder}/design.parquet and in the summary files"),
-    "sum_target": ("目标 {id}", "target {id}"),
+    "sum_target": ("目标：{name}（{id}）", "target: {name} ({id})"),
+    "sum_target_id": ("目标 {id}", "target {id}"),
+    "sum_point_col": ("设计点", "point"),
+    "sum_policy_col": ("政策", "policy"),
     "sum_written": ("已写入 {folder}/{stem}.parquet 与 {stem}.csv", "written {folder}/{stem}.parquet and {stem}.csv"),
     "sum_note": ("注：", "note:"),
     # the report (scensim report)

@@ -71,7 +71,7 @@ def sweep_section(src: Source, lang: str) -> Section:
         last = tg.groupby("target")["period"].apply(lambda p: max(x for x in p if str(x).isdigit()) if any(
             str(x).isdigit() for x in p) else p.iloc[0])
         cols = [(tid, per) for tid, per in last.items()]
-        names = _target_names(man, lang)
+        names = target_names(man, lang)
         head = ([pick("设计点", "point", lang)] + [factor_label(v, lang) for v in varied[:4]]
                 + [f"{names.get(tid, tid)} {per}" for tid, per in cols])
         rows = []
@@ -146,9 +146,9 @@ def _national_target_names(src: Source, lang: str) -> dict:
     return {r.id: {tg.id: pick(tg.zh, tg.en, lang) for tg in r.case.targets} for r in nc.regions}
 
 
-def _target_names(man: dict, lang: str) -> dict:
-    """Target id → its name in ``lang``, from the sweep's case file (a national sweep: its region's);
-    empty if the file is not found (the table then shows ids)."""
+def target_names(man: dict, lang: str) -> dict:
+    """Target id → its name in ``lang``, from the sweep's case file (a national sweep: its region's), else
+    from the case recorded in its manifest; empty if neither has them (the table then shows ids)."""
     from sim.base.errors import InputError
     from sim.core.case import load_case
 
@@ -160,7 +160,11 @@ def _target_names(man: dict, lang: str) -> dict:
             except InputError:  # a national case file: its targets are its regions'
                 continue
             return {tg.id: pick(tg.zh, tg.en, lang) for tg in case.targets}
-    return {}
+    # else the case as the sweep recorded it (its identity holds every target's wording): a folder read
+    # from another directory than the one the sweep ran in, or moved to another machine
+    case = man.get("identity", {}).get("case", {}) if isinstance(man.get("identity"), dict) else {}
+    return {tg["id"]: pick(tg["zh"], tg["en"], lang) for tg in case.get("targets", []) or []
+            if isinstance(tg, dict) and {"id", "zh", "en"} <= set(tg)}
 
 
 def _short(x) -> str:
