@@ -85,6 +85,10 @@ def test_discover_command_on_a_small_sweep(tmp_path):
         assert factor_label(row.parameter, "en") in flat
     r = scensim("discover", out, "--method", "cart", "--target", "published_per_year", "--no-figures")
     assert "CART leaves" in r.stdout
+    zh = scensim("discover", out, "--target", "validated_total", "--threshold", "0.3", "--no-figures", "--lang", "zh",
+                 "--out", tmp_path / "zh")
+    assert "特征重要性（极端随机树）" in zh.stdout and "PRIM 区域" in zh.stdout and "剥离轨迹" in zh.stdout
+    assert "Feature scores" not in zh.stdout and "Peeling" not in zh.stdout
     none = scensim("discover", out, "--out", tmp_path / "none")  # all targets in every year: met in no run here
     assert "outcome all_targets_met: 0 runs" in none.stdout and "Nothing to discover" in none.stdout
     assert not (tmp_path / "none").exists()  # nothing half-written

@@ -1,6 +1,8 @@
 """scensim optimise: on a cheap evaluator the chosen mix meets its judged constraint and the search is
 deterministic with a seed; on the synthetic case the command runs end to end through the engine."""
 
+import json
+
 import numpy as np
 import pandas as pd
 
@@ -73,6 +75,11 @@ def test_optimise_command_on_the_synthetic_case(tmp_path):
     assert (out / "figures" / "pareto_front.png").exists() and (out / "figures" / "pareto_front.svg").exists()
     again = scensim("optimise", SPEC, "--workers", "1", "--out", out, "--no-figures", "--quiet")  # resumes: nothing recomputed
     assert "0 computed" in again.stderr and pd.read_parquet(out / "optimise_trials.parquet").equals(trials)
+    zh = scensim("optimise", SPEC, "--workers", "1", "--out", out, "--no-figures", "--quiet", "--lang", "zh")
+    assert "决选组合（重新评估）" in zh.stdout and "人工组合" in zh.stdout and "财政净支出（亿元）" in zh.stdout
+    assert ("选定：试验" in zh.stdout) or ("未找到组合" in zh.stdout)
+    assert "Finalists" not in zh.stdout and "Chosen" not in zh.stdout
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["verdict"].startswith(("Chosen", "No mix"))
 
 
 def test_pareto_front_names_of_close_mixes_do_not_overlap():

@@ -106,6 +106,7 @@ def test_command_on_the_model_gives_a_dummy_factor_zero_indices(tmp_path):
         assert (out / "figures" / f"{stem}.svg").exists()
     again = scensim("sensitivity", spec, "--workers", "1", "--out", out, "--quiet", "--no-figures", "--lang", "zh")
     assert "80 runs: 80 reused, 0 computed" in again.stdout + again.stderr
+    assert "收敛性" in again.stdout and "┃ 因素" in again.stdout and "Convergence" not in again.stdout  # printed in Chinese
     assert pd.read_parquet(out / "sobol_indices.parquet").equals(sobol)
 
 

@@ -44,6 +44,9 @@ def cmd_discover(args) -> int:
     from sim.report.analysis_figures import factor_label, figure_files, limits_text
     from sim.report.console import print_table, print_written, stdout_console
     from sim.report.escape import term
+    from sim.report.i18n import pick
+
+    L = args.lang
 
     threshold = open_share(args.threshold, "--threshold")
     seed = seed_arg(args.seed)
@@ -74,8 +77,11 @@ def cmd_discover(args) -> int:
         err.print(f"[yellow]note:[/] {len(runs)} runs share {seeds} seeds (common random numbers): the boxes describe "
                   "those draws only", highlight=False, soft_wrap=True)
     con = stdout_console(160)
-    con.print(f"[bold]{term(manifest['experiment'])}[/]: {len(runs)} runs, {len(factors)} parameters; outcome {y_name}: "
-              f"{int(y.sum())} runs ({y.mean():.0%})", highlight=False)
+    con.print(pick(f"[bold]{term(manifest['experiment'])}[/]：{len(runs)} 次运行，{len(factors)} 个参数；结果 {y_name}："
+                   f"{int(y.sum())} 次运行（{y.mean():.0%}）",
+                   f"[bold]{term(manifest['experiment'])}[/]: {len(runs)} run{'s' if len(runs) != 1 else ''}, "
+                   f"{len(factors)} parameters; outcome {y_name}: {int(y.sum())} run{'s' if int(y.sum()) != 1 else ''} "
+                   f"({y.mean():.0%})", L), highlight=False)
     if y.all() or not y.any():
         # Nothing separates runs with the outcome from runs without: a finding, not an input error.
         n, share = len(y), ("all" if y.all() else "none", "全部" if y.all() else "没有一次")
@@ -94,7 +100,8 @@ def cmd_discover(args) -> int:
     tables, figs = {}, {}
     scores = feature_scores(x, y, seed)
     tables["feature_scores"] = scores
-    print_table(con, "Feature scores (extra trees)", ["parameter", "score"],
+    print_table(con, pick("特征重要性（极端随机树）", "Feature scores (extra trees)", L), [pick("参数", "parameter", L),
+                                                                             pick("得分", "score", L)],
                 [[factor_label(p, args.lang), f"{s:.3f}"] for p, s in scores.itertuples(index=False)], left=1)
     if args.method == "prim":
         res = prim_boxes(x, y, threshold=threshold)
@@ -104,15 +111,22 @@ def cmd_discover(args) -> int:
         rows = [[factor_label(r.parameter, args.lang), limits_text(r.parameter, r.min, r.max, args.lang),
                  limits_text(r.parameter, r.full_min, r.full_max, args.lang), _qp(r.qp_low), _qp(r.qp_high)]
                 for r in res["limits"].itertuples(index=False)]  # exact limits: prim_box.csv
-        print_table(con, f"PRIM box {res['chosen']}: coverage {st['coverage']:.2f}, density {st['density']:.2f}, "
-                    f"mass {st['mass']:.2f} (threshold {threshold})",
-                    ["parameter", "box", "swept range", "qp (min)", "qp (max)"], rows, left=3)
+        print_table(con, pick(f"PRIM 区域 {res['chosen']}：覆盖率 {st['coverage']:.2f}，密度 {st['density']:.2f}，"
+                              f"质量 {st['mass']:.2f}（阈值 {threshold}）",
+                              f"PRIM box {res['chosen']}: coverage {st['coverage']:.2f}, density {st['density']:.2f}, "
+                              f"mass {st['mass']:.2f} (threshold {threshold})", L),
+                    [pick("参数", "parameter", L), pick("区域", "box", L), pick("扫描范围", "swept range", L),
+                     "qp (min)", "qp (max)"], rows, left=3)
         if not len(res["limits"]):
-            con.print(f"PRIM found no box with density ≥ {threshold}: the outcome is too rare or spread out "
-                      f"({int(y.sum())} of {len(y)} runs); the whole swept space is box 0.", highlight=False)
+            con.print(pick(f"PRIM 没有找到密度 ≥ {threshold} 的区域：该结果太少或太分散（{len(y)} 次运行中 {int(y.sum())} 次）；"
+                           "整个扫描空间即区域 0。",
+                           f"PRIM found no box with density ≥ {threshold}: the outcome is too rare or spread out "
+                           f"({int(y.sum())} of {len(y)} runs); the whole swept space is box 0.", L), highlight=False)
         traj = res["trajectory"]
         show = traj.iloc[:: max(1, len(traj) // 12)]
-        print_table(con, "Peeling trajectory (every few boxes)", ["box", "coverage", "density", "mass", "restricted"],
+        print_table(con, pick("剥离轨迹（每隔几个区域）", "Peeling trajectory (every few boxes)", L),
+                    [pick("区域", "box", L), pick("覆盖率", "coverage", L), pick("密度", "density", L),
+                     pick("质量", "mass", L), pick("受限维数", "restricted", L)],
                     [[str(int(r.id)), f"{r.coverage:.2f}", f"{r.density:.2f}", f"{r.mass:.2f}", str(int(r.res_dim))]
                      for r in show.itertuples(index=False)], left=0)
         if not args.no_figures:
@@ -127,8 +141,9 @@ def cmd_discover(args) -> int:
         rows = [[str(r.leaf), f"{r.coverage:.2f}", f"{r.density:.2f}", f"{r.mass:.2f}", factor_label(r.parameter, args.lang),
                  limits_text(r.parameter, r.min, r.max, args.lang)]
                 for r in boxes[boxes["predicts_outcome"]].itertuples(index=False)]  # exact limits: cart_leaves.csv
-        print_table(con, "CART leaves that predict the outcome", ["leaf", "coverage", "density", "mass", "parameter",
-                                                                    "limits"], rows, left={4, 5})
+        print_table(con, pick("预测该结果的 CART 叶节点", "CART leaves that predict the outcome", L),
+                    [pick("叶节点", "leaf", L), pick("覆盖率", "coverage", L), pick("密度", "density", L),
+                     pick("质量", "mass", L), pick("参数", "parameter", L), pick("范围", "limits", L)], rows, left={4, 5})
     if len(scores) >= 2 and (pair or not args.no_figures):
         from sim.core.registry import REGISTRY
         from sim.report.analysis_figures import heatmap

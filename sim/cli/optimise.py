@@ -44,28 +44,37 @@ def cmd_optimise(args) -> int:
     ev = sweep_evaluate(spec, out, workers=workers, scheduler=scheduler, console=err, progress=not args.quiet)
     res = optimise(spec, ev, st)
     con = stdout_console(170)
-    what = ", ".join("all targets" + (f" in {x[4:]}" if x.startswith("all:") else "") if x.startswith("all") else x
-                     for x in st.targets)
-    con.print(f"[bold]{term(spec.id)}[/]: cheapest mix with P({what} met) ≥ {st.probability} (Wilson 95 % lower bound), "
-              f"{ev.n_scenarios} scenarios × {spec.replicates} replicates per candidate in the search, "
-              f"× {st.final_replicates} for finalists and hand-made mixes", highlight=False)
+    L = args.lang
+    from sim.report.i18n import pick
+
+    what = ", ".join(pick("全部目标", "all targets", L) + (pick(f"（{x[4:]} 年）", f" in {x[4:]}", L) if x.startswith("all:") else "")
+                     if x.startswith("all") else x for x in st.targets)
+    con.print(pick(f"[bold]{term(spec.id)}[/]：P（{what}达标）≥ {st.probability}（Wilson 95% 下界）的最省组合；搜索中每个候选"
+                   f" {ev.n_scenarios} 个情景 × {spec.replicates} 次重复，决选组合和人工组合 × {st.final_replicates}",
+                   f"[bold]{term(spec.id)}[/]: cheapest mix with P({what} met) ≥ {st.probability} (Wilson 95 % lower bound), "
+                   f"{ev.n_scenarios} scenario{'s' if ev.n_scenarios != 1 else ''} × {spec.replicates} "
+                   f"replicate{'s' if spec.replicates != 1 else ''} per candidate in the search, "
+                   f"× {st.final_replicates} for finalists and hand-made mixes", L), highlight=False)
+    yes, no = pick("是", "yes", L), pick("否", "no", L)
+    spend = pick("财政净支出（亿元）[95%]", "net fiscal spending (CNY 100 m) [95%]", L)
 
     def cny(x):
         return f"{x / 1e8:,.2f}"
 
     lev = res.levers
-    head = ["trial", "P(met) [95%]", "search low", "net fiscal spending (CNY 100 m) [95%]", "meets"] + [factor_label(n, args.lang) for n in lev]
+    head = [pick("试验", "trial", L), "P(met) [95%]", pick("搜索下界", "search low", L), spend, pick("达到", "meets", L)] \
+        + [factor_label(n, L) for n in lev]
     rows = [[str(int(r["trial"])), f"{r['p_met']:.2f} [{r['p_low']:.2f}, {r['p_high']:.2f}]", f"{r['search_p_low']:.2f}",
-             f"{cny(r['cost_cny'])} [{cny(r['cost_low'])}, {cny(r['cost_high'])}]", "yes" if r["meets"] else "no"]
-            + [_v(r[n]) for n in lev] for _, r in res.finals.iterrows()]
-    print_table(con, "Finalists re-evaluated", head, rows, left=0)
+             f"{cny(r['cost_cny'])} [{cny(r['cost_low'])}, {cny(r['cost_high'])}]", yes if r["meets"] else no]
+            + [_v(r[n], L) for n in lev] for _, r in res.finals.iterrows()]
+    print_table(con, pick("决选组合（重新评估）", "Finalists re-evaluated", L), head, rows, left=0)
     if len(res.mixes):
         rows = [[r["mix"], f"{r['p_met']:.2f} [{r['p_low']:.2f}, {r['p_high']:.2f}]",
-                 f"{cny(r['cost_cny'])} [{cny(r['cost_low'])}, {cny(r['cost_high'])}]", "yes" if r["meets"] else "no"]
+                 f"{cny(r['cost_cny'])} [{cny(r['cost_low'])}, {cny(r['cost_high'])}]", yes if r["meets"] else no]
                 for _, r in res.mixes.iterrows()]
-        print_table(con, "Hand-made mixes, same scenarios and seeds", ["mix", "P(met) [95%]", "net fiscal spending (CNY 100 m) [95%]",
-                                                                       "meets"], rows, left=1)
-    con.print(verdict(res), highlight=False)
+        print_table(con, pick("人工组合（相同情景和随机种子）", "Hand-made mixes, same scenarios and seeds", L),
+                    [pick("组合", "mix", L), "P(met) [95%]", spend, pick("达到", "meets", L)], rows, left=1)
+    con.print(verdict(res, L), highlight=False)
     files = {}
     if not args.no_figures:
         files = figure_files({"pareto_front": pareto_front(res.trials, res.finals, res.mixes, st.probability, args.lang,
@@ -77,9 +86,12 @@ def cmd_optimise(args) -> int:
     return 0
 
 
-def verdict(res) -> str:
-    """One sentence: the chosen mix against the cheapest hand-made mix meeting the same bound."""
+def verdict(res, lang: str = "en") -> str:
+    """One sentence: the chosen mix against the cheapest hand-made mix meeting the same bound (in ``lang``;
+    the manifest keeps the English)."""
     p = res.settings.probability
+    if lang == "zh":
+        return _verdict_zh(res, p)
     if res.chosen is None:
         return (f"No mix found: no finalist's re-evaluated Wilson lower bound reached {p} in the searched space "
                 f"({len(res.trials)} candidates).")
@@ -99,8 +111,28 @@ def verdict(res) -> str:
     return s
 
 
-def _v(x) -> str:
+def _verdict_zh(res, p) -> str:
+    if res.chosen is None:
+        return f"未找到组合：在搜索空间中（{len(res.trials)} 个候选），没有决选组合重新评估后的 Wilson 下界达到 {p}。"
+    c = res.chosen
+    s = (f"选定：试验 {int(c['trial'])}，平均财政净支出 {c['cost_cny'] / 1e8:,.2f} 亿元，P(met) {c['p_met']:.2f} "
+         f"[{c['p_low']:.2f}, {c['p_high']:.2f}]。")
+    m = res.mixes
+    if len(m):
+        ok = m[m["meets"]]
+        if not len(ok):
+            s += f"没有人工组合达到下界 {p}。"
+        else:
+            best = ok.sort_values("cost_cny").iloc[0]
+            rel = "低于" if c["cost_cny"] < best["cost_cny"] else "不低于"
+            s += f"其成本{rel}达到下界的最省人工组合 {best['mix']}（{best['cost_cny'] / 1e8:,.2f} 亿元）。"
+    return s
+
+
+def _v(x, lang: str = "en") -> str:
     if isinstance(x, bool) or type(x).__name__ == "bool_":
-        return "on" if x else "off"
+        return ("开" if x else "关") if lang == "zh" else ("on" if x else "off")
     x = float(x)
-    return f"{x / 1e6:,.1f} m" if abs(x) >= 1e5 else f"{x:.3g}"
+    if abs(x) >= 1e5:
+        return f"{x / 1e4:,.0f} 万" if lang == "zh" else f"{x / 1e6:,.1f} m"
+    return f"{x:.3g}"

@@ -83,21 +83,26 @@ def print_results(con, res, spec, st, lang) -> None:
 
     from sim.analysis.sensitivity import convergence
     from sim.report.analysis_figures import factor_label, outcome_label, scale_of
+    from sim.report.i18n import pick
 
     noise = res.noise.set_index("outcome") if res.noise is not None else None
     for o in st.figures:
         title = outcome_label(o, spec.case, lang)
         if noise is not None and o in noise.index:
             r = noise.loc[o]
-            title += (f" — noise: {r['noise_share']:.0%} of the variance over runs, {r['noise_in_mean']:.0%} of the "
-                      f"variance of the {int(r['replicates'])}-replicate means")
-            if r["replicates_for_10pct"] == r["replicates_for_10pct"]:  # not NaN
-                title += f" (about {int(r['replicates_for_10pct'])} replicates would bring it to 10 %)"
+            title += pick(f" — 噪声：占各次运行方差的 {r['noise_share']:.0%}，占 {int(r['replicates'])} 次重复均值方差的 "
+                          f"{r['noise_in_mean']:.0%}",
+                          f" — noise: {r['noise_share']:.0%} of the variance over runs, {r['noise_in_mean']:.0%} of the "
+                          f"variance of the {int(r['replicates'])}-replicate means", lang)
+            n10 = r["replicates_for_10pct"]
+            if n10 == n10 and r["noise_in_mean"] > 0.10:  # not NaN, and not already below 10 %
+                title += pick(f"（约 {int(n10)} 次重复可降到 10%）",
+                              f" (about {int(n10)} replicate{'s' if int(n10) != 1 else ''} would bring it to 10 %)", lang)
         if res.sobol is not None and (res.sobol["outcome"] == o).any():
             d = res.sobol[res.sobol["outcome"] == o]
             ns = sorted(d["n_base"].unique())
             tab = Table(title="Sobol " + title, title_justify="left")
-            tab.add_column("factor")
+            tab.add_column(pick("因素", "factor", lang))
             for n in ns:
                 tab.add_column(f"S1 (N={n})", justify="right")
                 tab.add_column(f"ST (N={n})", justify="right")
@@ -112,8 +117,8 @@ def print_results(con, res, spec, st, lang) -> None:
         if res.morris is not None and (res.morris["outcome"] == o).any():
             d = res.morris[res.morris["outcome"] == o].sort_values("mu_star", ascending=False)
             tab = Table(title="Morris " + title, title_justify="left")
-            for c in ("factor", "μ*", "±", "μ", "σ"):
-                tab.add_column(c, justify="left" if c == "factor" else "right")
+            for i, c in enumerate((pick("因素", "factor", lang), "μ*", "±", "μ", "σ")):
+                tab.add_column(c, justify="left" if i == 0 else "right")
             k = scale_of(o)  # the title gives cost in CNY 100 m (亿元), as the figures draw it
             for _, r in d.iterrows():
                 tab.add_row(factor_label(r["factor"], lang), f"{r['mu_star'] / k:.3g}", f"{r['mu_star_conf'] / k:.2g}",
@@ -121,11 +126,13 @@ def print_results(con, res, spec, st, lang) -> None:
             con.print(tab)
     conv = convergence(res.sobol)
     if len(conv):
-        tab = Table(title="Convergence: Sobol indices at base N/2 against N", title_justify="left")
-        for c in ("outcome", "N/2", "N", "max |ΔS1|", "max |ΔST|", "Spearman ST", "top 3 same", "max ST ±"):
-            tab.add_column(c, justify="left" if c == "outcome" else "right")
+        tab = Table(title=pick("收敛性：基数 N/2 与 N 的 Sobol 指数", "Convergence: Sobol indices at base N/2 against N", lang),
+                    title_justify="left")
+        for i, c in enumerate((pick("结果", "outcome", lang), "N/2", "N", "max |ΔS1|", "max |ΔST|", "Spearman ST",
+                               pick("前三相同", "top 3 same", lang), "max ST ±")):
+            tab.add_column(c, justify="left" if i == 0 else "right")
         for _, r in conv.iterrows():
             tab.add_row(outcome_label(r["outcome"], spec.case, lang), str(r["n_half"]), str(r["n"]),
                         f"{r['max_change_S1']:.2f}", f"{r['max_change_ST']:.2f}", f"{r['spearman_ST']:.2f}",
-                        "yes" if r["top3_same"] else "no", f"{r['max_ST_conf']:.2f}")
+                        pick("是", "yes", lang) if r["top3_same"] else pick("否", "no", lang), f"{r['max_ST_conf']:.2f}")
         con.print(tab)
