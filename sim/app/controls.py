@@ -15,7 +15,7 @@ from pathlib import Path
 import sim
 from sim import REGISTRY, UNIT_ZH, Case  # UNIT_ZH: the units in Chinese (page.py reads them for its font too)
 from sim.app.notes import (  # noqa: F401 — the notes, kept here too for the app's other modules
-    CASE_NEEDS, NOTE_WORDS_ZH, OFF_VALUES, RARE, SUB_SWITCHES, SWITCHES, VALUE_NEEDS, Note, control_notes,
+    CASE_NEEDS, CHOICES, NOTE_WORDS_ZH, OFF_VALUES, RARE, SUB_SWITCHES, SWITCHES, VALUE_NEEDS, Note, control_notes,
     events_affordable_per_month, industry_base_floor, lever_switch)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -191,9 +191,7 @@ def group_label(group: str, lang: str) -> str:
 # -- values as people read them -------------------------------------------------------------------
 # Units that are shares of something: shown in per cent, then what they are a share of (zh, en).
 SHARE_UNITS = {"share of budget": ("（占预算）", " of budget"), "share/month": ("/月", "/month")}
-# Integer settings that choose among named behaviours: each value's name (zh, en).
-CHOICES = {"0 none · 1 solicit · 2 lower_bar": (("不加力", "none"), ("加力征集", "solicit harder"),
-                                               ("降低门槛", "lower the bar"))}
+# Integer settings that choose among named behaviours: each value's name (zh, en) is in CHOICES (notes.py).
 
 
 def fmt_value(c: Control, v, lang: str) -> str:

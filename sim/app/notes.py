@@ -193,6 +193,11 @@ def events_affordable_per_month(values: dict) -> float | None:
     return max(0.0, math.floor(values["matchmaking.budget_cny_per_year"] / cost + 1e-9) - promotions) / 12
 
 
+# the names of a choice-valued control's values (its unit lists them), as its slider shows them
+CHOICES = {"0 none · 1 solicit · 2 lower_bar": (("不加力", "none"), ("加力征集", "solicit harder"),
+                                               ("降低门槛", "lower the bar"))}
+
+
 def control_notes(case: Case, values: dict, labels: dict | None = None) -> dict:
     """``{control name: Note}`` for the controls that change nothing at ``values`` (idle, with the reason)
     or act only up to a point, or only through rare events (a hint). ``labels``: control name -> (zh, en) label, for naming the switch."""
@@ -217,8 +222,6 @@ def control_notes(case: Case, values: dict, labels: dict | None = None) -> dict:
                 if want is None:
                     what_zh, what_en = ("打开", "on") if isinstance(values[sub], bool) else ("大于 0", "above 0")
                 else:  # a choice by its name (e.g. "lower the bar"), not its number
-                    from sim.app.controls import CHOICES  # (controls imports this module)
-
                     names = CHOICES.get(REGISTRY[sub].unit)
                     zh_v, en_v = names[want] if names and 0 <= want < len(names) else (want, want)
                     what_zh, what_en = f"为“{zh_v}”", f"at “{en_v}”"
