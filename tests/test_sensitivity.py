@@ -107,6 +107,12 @@ def test_command_on_the_model_gives_a_dummy_factor_zero_indices(tmp_path):
     again = scensim("sensitivity", spec, "--workers", "1", "--out", out, "--quiet", "--no-figures", "--lang", "zh")
     assert "80 runs: 80 reused, 0 computed" in again.stdout + again.stderr
     assert "收敛性" in again.stdout and "┃ 因素" in again.stdout and "Convergence" not in again.stdout  # printed in Chinese
+    # the one-at-a-time effects are printed too (only their files and the tornado had them): the largest swing first
+    assert "One at a time: " in r.stdout and "单因素 " in again.stdout
+    cost = oat[oat["outcome"] == "cost.total_cny"].assign(swing=lambda d: (d["high"] - d["low"]).abs())
+    first = cost.sort_values("swing", ascending=False).iloc[0]
+    block = r.stdout[r.stdout.index("One at a time: Total fiscal spending"):]
+    assert f"{(first['high'] - first['base']) / 1e8:+.3g}" in block.split("└")[0]
     assert pd.read_parquet(out / "sobol_indices.parquet").equals(sobol)
 
 

@@ -124,6 +124,21 @@ def print_results(con, res, spec, st, lang) -> None:
                 tab.add_row(factor_label(r["factor"], lang), f"{r['mu_star'] / k:.3g}", f"{r['mu_star_conf'] / k:.2g}",
                             f"{r['mu'] / k:.3g}", f"{r['sigma'] / k:.3g}")
             con.print(tab)
+        if res.oat is not None and (res.oat["outcome"] == o).any():  # the tornado's numbers
+            d = res.oat[res.oat["outcome"] == o].copy()
+            k = scale_of(o)
+            d["lo"], d["hi"] = (d["low"] - d["base"]) / k, (d["high"] - d["base"]) / k
+            d = d.assign(swing=(d["hi"] - d["lo"]).abs()).sort_values("swing", ascending=False)
+            v = f"{float(d['base'].iloc[0]) / k:.3g}"
+            tab = Table(title=pick("单因素 ", "One at a time: ", lang) + title
+                        + pick(f"（相对基准值 {v} 的变化）", f" (change from the case's value, {v})", lang), title_justify="left")
+            for i, c in enumerate((pick("因素", "factor", lang), pick("取下端", "at its low end", lang),
+                                   pick("取上端", "at its high end", lang), "± 2 SE")):
+                tab.add_column(c, justify="left" if i == 0 else "right")
+            for _, r in d.iterrows():
+                se = 2 * max(r["low_se"], r["high_se"]) / k
+                tab.add_row(factor_label(r["factor"], lang), f"{r['lo']:+.3g}", f"{r['hi']:+.3g}", f"{se:.2g}")
+            con.print(tab)
     conv = convergence(res.sobol)
     if len(conv):
         tab = Table(title=pick("收敛性：基数 N/2 与 N 的 Sobol 指数", "Convergence: Sobol indices at base N/2 against N", lang),
