@@ -77,12 +77,36 @@ def test_parse_accepts_values_of_the_declared_type(name, value, ok):
     ("population.startups", 10 ** 400, "whole number of about 401 digits: must be an integer between 0 and 200,000"),
     ("vouchers.budget_cny_per_year", 10 ** 400, "must be a number between 0 and 1e+13"),
     ("supply.net_cashflow_cny_per_month.sme", -1e300, "between -10,000,000,000 and 10,000,000,000"),
+    ("scenario.budget_median_cny.small_cut", 0, "must be a number between 10000 and 1e+13"),  # 0: every bid 0/0
 ])
 def test_parse_refuses_with_one_line_naming_file_key_value_and_allowed(name, value, message):
     with pytest.raises(InputError) as e:
         REGISTRY[name].parse(value, "f.toml", "k")
     text = str(e.value)
     assert text.startswith("f.toml: k") and "\n" not in text and message in text, text
+
+
+def test_finance_line_shares_may_not_all_be_zero_wherever_they_are_set(tmp_path):
+    """All four at 0 left the finance budget unspent without a word: refused in a case file, by --set (all
+    overrides applied first: setting them one by one through 0 is fine) and by Case.with_params."""
+    from sim.core.case import load_case
+
+    names = [f"finance.line_share.{k}" for k in ("interest_subsidy", "guarantee", "premium_subsidy", "guidance_fund")]
+    status, out, err = cli("run", str(SMALL), "--no-write", *[a for n in names for a in ("--set", f"{n}=0")])
+    assert status == 2 and out == "" and err.strip() == ("scensim: error: --set: finance.line_share.* = 0: must not "
+                                                        "all be 0: the finance budget is split in these shares "
+                                                        "(normalised to sum to 1)")
+    case = load_case(SMALL, {n: 0 for n in names[:3]})  # three at 0: the fourth takes the whole budget
+    with pytest.raises(InputError, match="must not all be 0"):
+        case.with_params({names[3]: 0.0}, origin="sweep point")
+    lines = "\n".join(f'{n.split(".", 1)[1]} = {{ value = 0.0, unit = "share", range = [0.0, 1.0], source = "t" }}'
+                      for n in names)
+    f = tmp_path / "zero.toml"
+    f.write_text(f'[case]\nextends = "{SMALL.as_posix()}"\nid = "zero"\nname_zh = "零"\nname_en = "zero"\n'
+                 f'document = "t"\n\n[levers.finance]\n{lines}\n', encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load_case(f)
+    assert str(e.value).startswith(f"{f}: finance.line_share.* = 0: must not all be 0"), str(e.value)
 
 
 def test_every_count_rate_and_amount_has_a_finite_upper_bound():

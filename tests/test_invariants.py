@@ -248,3 +248,46 @@ def test_a_count_without_categories_adds_to_the_not_applicable_cell_as_cell_by_c
         slow.count_cells(t, "events", slow.cells(n), w)
     np.testing.assert_array_equal(fast.flows, slow.flows)
     assert fast.monthly("events").tolist() == [1, 4 + 14, 18]
+
+
+@pytest.fixture(scope="module")
+def small():
+    from sim.core.case import load_case
+
+    return load_case(ROOT / "scenarios" / "synthetic_small.toml")
+
+
+def test_entry_is_bounded_however_large_the_budgets(small):
+    """Scenario budgets at the top of their allowed range (a median of ¥1e13) asked for millions of entrants
+    a month until the run ran out of memory: the month's entry rate over all domains is at most ENTRY_MAX
+    (a bound on memory, documented), and it is the bound that holds it there."""
+    from sim.core.market.population import ENTRY_MAX
+
+    m = ScenarioMarket(small.with_params({"scenario.budget_median_cny.integrated": 1e13,
+                                          "scenario.budget_median_cny.small_cut": 1e13}), seed=3)
+    bound = 0
+    for _ in range(6):
+        m.step()
+        p = m.params
+        uncapped = (p["population.startup_entry_per_month"] * m.domain_weight
+                    + p["population.entry_per_100m_opportunity"] * m.opportunity_value() / 1e8).sum()
+        assert m.entry_rate().sum() <= ENTRY_MAX * (1 + 1e-12)
+        bound += uncapped > ENTRY_MAX
+    assert bound > 0  # the budgets asked for more: the test judges the bound, not a quiet month
+    assert len(m.suppliers) < 6 * ENTRY_MAX * 1.2 + 10_000
+
+
+def test_a_market_with_no_suppliers_or_no_scenarios_runs_and_writes_its_tables(small):
+    """Populations and openings of 0 are allowed: the run has nothing to match, and its tables (a ledger of
+    payments to no supplier, an empty register) are written rather than failing on an empty table."""
+    import sim
+
+    none = {f"population.{k}": 0 for k in ("startups", "smes", "leaders", "institutes")}
+    none |= {"population.startup_entry_per_month": 0.0, "population.entry_per_100m_opportunity": 0.0}
+    r = sim.run_one(small.with_params(none), seed=1)
+    assert len(r.fiscal_ledger) and (r.fiscal_ledger["supplier_id"] == -1).all()
+    assert r.scenarios["supplier_id"].eq(-1).all() and len(r.targets)
+    no_openings = {k: 0.0 for k in small.values if k.startswith("opening.")}  # and no solution from before the plan
+    no_openings |= {k: 0 for k in small.values if k.startswith("initial.validated.")}
+    r = sim.run_one(small.with_params(no_openings), seed=1)
+    assert len(r.scenarios) == 0 and len(r.targets)

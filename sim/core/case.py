@@ -155,6 +155,7 @@ class Case:
             if spec.dtype is not bool:
                 lo, hi = min(lo, v), max(hi, v)
             params[name] = ParamValue(v, lo, hi, f"{origin} (case: {old.source})", old.unit)
+        check_relations(params, origin)
         return replace(self, params=MappingProxyType(params))
 
 
@@ -188,9 +189,22 @@ def load_case(path, overrides: dict | None = None, allow_outside: bool = False) 
             raise InputError(e.file, e.key, f"{e.allowed} (inherited from {base}: this file does not set it; "
                              "give your own)", e.value) from None
         raise
+    check_relations(case.params, str(path))
     if overrides:
         case = case.with_params(overrides, origin="--set")
     return case
+
+
+def check_relations(params, file) -> None:
+    """Relations among parameters that no single range expresses: :class:`InputError` naming ``file``
+    (a case file, or the flag or spec that set them) if one fails.
+
+    * ``finance.line_share.*``: the finance budget is split in these shares, normalised to sum to 1; all
+      four at 0 left the budget unspent without a word."""
+    shares = [k for k in params if k.startswith("finance.line_share.")]
+    if shares and all(params[k].value == 0 for k in shares):
+        raise InputError(file, "finance.line_share.*", "must not all be 0: the finance budget is split in these "
+                         "shares (normalised to sum to 1)", 0)
 
 
 def _defined_in(doc: dict, key: str) -> bool:

@@ -184,14 +184,18 @@ class FiscalAccounts:
         flow = np.concatenate([np.full(len(r[6]), r[3], dtype=object) for r in self._rows])
         kinds = np.array(list(m.supplier_kind_names) + ["none"], dtype=object)
         has = sup >= 0
+        # a payment to no supplier or scenario (-1) is read at row 0 and masked: pad each column with a
+        # row, so that a run with no supplier or no scenario at all (populations or openings of 0) works
+        sup_key, sup_kind = np.append(m.suppliers.key, -1), np.append(m.suppliers.kind, -1)
+        scn_key = np.append(m.scenarios.key, -1)
         return pd.DataFrame({
             "month": m.calendar.labels_array[months],
             "budget_year": np.array(self.years)[yis],
             "lever": lever.astype(str),
             "flow": flow.astype(str),
-            "supplier_id": np.where(has, m.suppliers.key[np.maximum(sup, 0)], -1).astype(np.int64),
-            "supplier_kind": kinds[np.where(has, m.suppliers.kind[np.maximum(sup, 0)], -1)].astype(str),
-            "scenario_id": np.where(scn >= 0, m.scenarios.key[np.maximum(scn, 0)], -1).astype(np.int64),
+            "supplier_id": np.where(has, sup_key[sup], -1).astype(np.int64),
+            "supplier_kind": kinds[np.where(has, sup_kind[sup], -1)].astype(str),
+            "scenario_id": np.where(scn >= 0, scn_key[scn], -1).astype(np.int64),
             "amount_cny": amt,
         })
 

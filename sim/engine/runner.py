@@ -65,6 +65,7 @@ def scenario_register(m: ScenarioMarket) -> pd.DataFrame:
 
     sup = s.supplier
     has = sup >= 0
+    sup_key, sup_kind = np.append(m.suppliers.key, -1), np.append(m.suppliers.kind, -1)  # -1: no supplier (row -1)
     states = np.array([STATE_LABELS[State(i)][1] for i in range(len(State))], dtype=object)
     return pd.DataFrame({
         "scenario_id": s.key.astype(np.int64),
@@ -84,8 +85,8 @@ def scenario_register(m: ScenarioMarket) -> pd.DataFrame:
         "month_failed": month("month_failed"),
         "month_withdrawn": month("month_withdrawn"),
         "month_scaled": month("month_scaled"),
-        "supplier_id": np.where(has, m.suppliers.key[np.maximum(sup, 0)], -1).astype(np.int64),
-        "supplier_kind": np.where(has, np.array(SUPPLIER_KINDS + ("",), dtype=object)[m.suppliers.kind[np.maximum(sup, 0)]], "").astype(str),
+        "supplier_id": np.where(has, sup_key[sup], -1).astype(np.int64),
+        "supplier_kind": np.where(has, np.array(SUPPLIER_KINDS + ("",), dtype=object)[sup_kind[sup]], "").astype(str),
         "adopters": s.adopters.astype(np.int64),
         "adopters_procured": s.adopters_procured.astype(np.int64),
         "market_size": s.market.astype(np.int64),

@@ -162,6 +162,9 @@ MONEY = (0.0, 1e13)
 # is far above any plan's figures for one city, and leaves room for an opener that stands for many
 # (the national case's rest of China: two city openers for every city outside the three provinces).
 RATE = (0.0, 500.0)
+# Entrants a month: the base rate's upper bound, and the most a region's entry may reach over all domains
+# with its response to opportunities (sim/core/market/population.py: a bound on memory, not evidence)
+ENTRY_MAX = 5000.0
 TRL = (1.0, 9.0)
 
 # Chinese names of tiers and kinds: the vocabulary's, declared once (sim/base/vocab.py)
@@ -199,7 +202,7 @@ def core_params() -> list[Param]:
     # at most 5,000 a month: over the longest horizon (240 months) 1.2 M entrants, the scale of the
     # 1 M-supplier benchmark (bench/bench_scaling.py) and room for the national case's rest-of-China
     # region (about 1,500 a month); 1e12 would ask for terabytes
-    ps.append(P("population.startup_entry_per_month", U, float, "firms/month", (0.0, 5000.0),
+    ps.append(P("population.startup_entry_per_month", U, float, "firms/month", (0.0, ENTRY_MAX),
                 "Startup entry (base)", "新创企业进入(基础)",
                 "New startups entering the province's supplier pool each month whatever the opportunities "
                 "(Poisson mean, spread over domains by weight)."))
@@ -278,8 +281,8 @@ def core_params() -> list[Param]:
     ps.append(P("regulation.review_months", U, int, "months", (0, 36), "Regulatory review", "监管审查期",
                 "Extra months a selected need in a regulated domain waits for approval before publication."))
     # -- scenario attributes --------------------------------------------------------------------
-    ps += per(TIERS, lambda t: P(
-        f"scenario.budget_median_cny.{t}", U, float, "CNY", MONEY,
+    ps += per(TIERS, lambda t: P(  # from ¥10,000: a budget of 0 made every bid's value 0/0 (no bid in the tier)
+        f"scenario.budget_median_cny.{t}", U, float, "CNY", (1e4, MONEY[1]),
         f"Median pilot budget, {_TIER_EN[t]}", f"试点预算中位数({_TIER_ZH[t]})",
         "Median budget of a scenario's pilot (lognormal)."))
     ps.append(P("scenario.budget_sigma", U, float, "log-units", (0.0, 3.0), "Budget spread", "预算离散度",

@@ -9,7 +9,10 @@ Entry and exit (:meth:`Population.settle_suppliers`), each a decision rule with 
   published in *d* plus the follow-on revenue suppliers kept from adoptions in *d*. The base rate is
   the background formation of tech firms (Hunan's high-tech enterprises grew from 8,621 in 2020 to
   16,495 in 2023, ≈24 % a year, docs/sources.md "Populations"; × the startup population / 12); the response to
-  opportunities is assumed — uncertain, with a range that includes no response.
+  opportunities is assumed — uncertain, with a range that includes no response. The month's rate over
+  all domains is at most :data:`ENTRY_MAX` (5,000, the base rate's own upper bound): not evidence but a
+  bound on memory — every entrant is a row kept for the rest of the run, and allowed but extreme scenario
+  budgets (a median of ¥1e12) asked for millions of entrants a month. No case comes near it.
 * **Exit through failure to win work.** Each supplier's operating cash flow is its kind's mean plus
   a firm-level spread (``supply.cashflow_sd_cny_per_month.<kind>``, assumed — uncertain), so some SMEs
   burn cash too. A supplier that burns cash, has won nothing (no pilot landed, no follow-on revenue)
@@ -27,6 +30,8 @@ The methods at the end are those through which levers change suppliers and capab
 from __future__ import annotations
 
 import numpy as np
+
+from sim.params.registry import ENTRY_MAX  # most entrants a month over all domains (the base rate's upper bound)
 
 from sim.base.sets import flags
 from sim.base.table import Table
@@ -286,8 +291,10 @@ class Population:
         """Expected startup entrants this month per domain: a base rate spread by domain weight plus a
         response to the opportunity value of the past year (grounds in the module docstring)."""
         p = self.params
-        return (p["population.startup_entry_per_month"] * self.domain_weight
+        rate = (p["population.startup_entry_per_month"] * self.domain_weight
                 + p["population.entry_per_100m_opportunity"] * self.opportunity_value() / 1e8)
+        total = float(rate.sum())
+        return rate * (ENTRY_MAX / total) if total > ENTRY_MAX else rate  # a bound on memory (module docstring)
 
     def _enter(self) -> None:
         n = self.draws.poisson("entry_by_domain", self.t, np.arange(self.n_domains), lam=self.entry_rate())
