@@ -102,11 +102,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(got)} hashes written to {args.save}")
         return 0
     want = json.loads(Path(args.check).read_text(encoding="utf-8"))
-    differ = sorted(k for k in want.keys() | got.keys() if want.get(k) != got.get(k))
+    differ = sorted(k for k in want.keys() & got.keys() if want[k] != got[k])
+    missing = sorted(want.keys() - got.keys())  # saved with --national (or without --quick), not computed now
     if differ:
-        print(f"{len(differ)} of {len(want)} hashes differ: {', '.join(differ)}")
+        print(f"{len(differ)} of {len(want.keys() & got.keys())} hashes differ: {', '.join(differ)}")
         return 1
-    print(f"identical: {len(got)} hashes")
+    print(f"identical: {len(got)} hashes" + (f" ({len(missing)} saved hash{'es' if len(missing) > 1 else ''} not computed here: {', '.join(missing)}; "
+                                            "give the same --national/--quick as when saving)" if missing else ""))
     return 0
 
 

@@ -37,6 +37,12 @@ def test_the_logit_is_steep_around_the_hurdle_and_apart_from_it():
     assert bid_probability(hurdle + 0.25, hurdle, temp) > 0.99
     # the noise is its own parameter: a larger temperature, a flatter rule, at the same hurdle
     assert bid_probability(-0.1, hurdle, 0.3) > bid_probability(-0.1, hurdle, temp)
+    # at the smallest allowed temperature a clear loss is exactly 0, without numpy's overflow warning
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert bid_probability(np.array([-0.1, hurdle + 0.1]), hurdle, 1e-6).tolist() == [0.0, 1.0]
 
 
 def test_clearly_negative_value_pairs_almost_never_bid(small):

@@ -33,8 +33,11 @@ def expected_net_value(outlay, relief, bonus, p_success, followon_multiple, budg
 
 
 def bid_probability(net_value_share, hurdle, temperature):
-    """Chance a supplier bids, logistic in its expected net value as a share of the pilot budget."""
-    return 1.0 / (1.0 + np.exp(-(np.asarray(net_value_share) - hurdle) / temperature))
+    """Chance a supplier bids, logistic in its expected net value as a share of the pilot budget. At a small
+    temperature exp overflows to inf for clearly loss-making bids, whose chance is then exactly 0, as it
+    should be: not a warning."""
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-(np.asarray(net_value_share) - hurdle) / temperature))
 
 
 def owner_score(perceived_readiness, required, validated_pilots, record_bonus, risk_aversion, newness):
