@@ -273,7 +273,13 @@ def test_two_runs_keep_both_sets_of_figures_and_a_dotted_name_keeps_its_dot(tmp_
     from sim.cli.main import main
 
     out = tmp_path / "hunan_v1.2"
-    assert main(["report", str(run_dir), str(run_dir), "--lang", "en", "--out", str(out)]) == 0
+    other = tmp_path / "second_run"
+    shutil.copytree(run_dir, other)
+    assert main(["report", str(run_dir), str(other), str(other), "--lang", "en", "--out", str(out)]) == 0
+    # each run's sections say whose they are; a folder named twice is reported once
+    html = (tmp_path / "hunan_v1.2.html").read_text(encoding="utf-8")
+    assert "The question and the case (run)" in html and "The question and the case (second_run)" in html
+    assert html.count("<section>") == 2 * 6 + 1  # two runs' six sections (results and levers), the method notes
     assert (tmp_path / "hunan_v1.2.html").exists() and (tmp_path / "hunan_v1.2.pdf").exists()
     assert not (tmp_path / "hunan_v1.html").exists()
     figures = tmp_path / "hunan_v1.2_files" / "figures"

@@ -40,10 +40,15 @@ def make_document(sources: list[Source], lang: str) -> Document:
     sections: list[Section] = []
     appendix: list[Section] = []  # each run's levers and assumptions: after every result, before the method notes
     title = None
-    for src in [s for s in sources if s.kind == "run"]:
+    runs = [s for s in sources if s.kind == "run"]
+    for src in runs:
         secs, run = run_sections(src, lang)
+        lev = levers_section(run, lang)
+        if len(runs) > 1:  # several runs: each section says whose it is (the headings were the same)
+            for sec in (*secs, lev):
+                sec.title += pick(f"（{src.folder.name}）", f" ({src.folder.name})", lang)
         sections += secs
-        appendix.append(levers_section(run, lang))
+        appendix.append(lev)
         title = title or t("r_title", lang).format(name=pick(run.case.name_zh, run.case.name_en, lang))
     builders = {"compare": compare_section, "lottery": lottery_section, "sweep": sweep_section,
                 "national": national_section, "generic": generic_section}
@@ -97,6 +102,8 @@ def build_report(folders: list, lang: str = "en", out=None) -> Report:
     from sim.report.pdf import render_pdf
 
     start = time.perf_counter()
+    # a folder named twice is reported once (its sections twice over, under the same headings, said nothing more)
+    folders = list({Path(f).resolve(): f for f in reversed(list(folders))}.values())[::-1]
     sources = [detect(f) for f in folders]
     doc = make_document(sources, lang)
     html_path, pdf_path, files_dir = report_paths(folders, out)
