@@ -241,3 +241,6 @@ def test_the_public_cost_table_right_aligns_every_amount(capsys):
     cells = row.strip("│").split("│")[1:]
     assert len(cells) >= 5 and all(len(c.rstrip()) == len(c) - 1 for c in cells if c.strip()), row
     assert any(c.startswith("  ") for c in cells), row  # a number narrower than its column
+    # in CNY million in English, as the report's other money tables (it was CNY 10k, a Chinese unit)
+    assert "Public cost (CNY million" in out and all(c.strip()[-2] == "." for c in cells if c.strip()), row
+    assert "Open commitments at the end: CNY " in out
