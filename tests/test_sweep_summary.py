@@ -81,7 +81,7 @@ def test_summarize_command_prints_and_writes_what_the_runs_say(tmp_path):
     fiscal = summary[summary["outcome"] == "fiscal.vouchers.spent_cny"].set_index("point")
     by_hand = runs.groupby("point")["fiscal.vouchers.spent_cny"].mean()
     assert fiscal["mean"].to_numpy() == pytest.approx(by_hand.to_numpy())
-    assert "target published" in r.stdout and "2027 (≥20)" in r.stdout  # 40 a year, prorated to 6 months
+    assert "(published)" in r.stdout and "2027 (≥20)" in r.stdout  # 40 a year, prorated to 6 months
 
 
 def test_crossed_design_summarized_by_policy_pools_its_scenarios(tmp_path):
