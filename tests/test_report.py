@@ -330,3 +330,28 @@ def test_target_names_come_from_the_recorded_case_when_its_file_is_not_found(tmp
            "identity": {"case": {"targets": [{"id": "a", "zh": "甲目标", "en": "Target A"}, {"id": "b"}]}}}
     assert target_names(man, "zh") == {"a": "甲目标"} and target_names(man, "en") == {"a": "Target A"}
     assert target_names({"case_file": "gone.toml"}, "en") == {}
+
+
+def test_a_chinese_report_cites_the_document_in_chinese_and_a_region_never_inherits_it(tmp_path):
+    """Hunan's document in a Chinese report: 2026年4月3日印发, not "issued 2026-04-03"; a case that extends
+    another cites its own document (or none), in either language."""
+    from sim.core.case import load_case
+    from sim.report.sections import question_section
+
+    hunan = load_case(ROOT / "scenarios" / "hunan_2026_2028.toml")
+    assert "2026年4月3日印发" in hunan.document_zh and "issued" not in hunan.document_zh
+    f = tmp_path / "region.toml"
+    f.write_text(f'[case]\nextends = "{(ROOT / "scenarios" / "hunan_2026_2028.toml").as_posix()}"\nid = "region"\n'
+                 'name_zh = "区"\nname_en = "region"\ndocument = "its own"\n', encoding="utf-8")
+    region = load_case(f)
+    assert region.document == "its own" and region.document_zh == ""
+
+    class Run:  # what question_section reads of a run
+        pass
+
+    for case, lang, want, not_want in ((hunan, "zh", "2026年4月3日印发", "issued"), (hunan, "en", "issued 2026-04-03", "印发"),
+                                       (region, "zh", "its own", "印发")):
+        run = Run()
+        run.case, run.replicates, run.seed, run.manifest = case, 2, 1, {}
+        text = " ".join(str(b) for b in question_section(run, lang).blocks)
+        assert want in text and not_want not in text, (lang, text[:300])

@@ -293,7 +293,9 @@ def case_variant_toml(spec: CalibrationSpec, marg: pd.DataFrame, base_rel: str) 
              "[case]", f'id = "{spec.case.id}_calibrated"', f"extends = {json.dumps(base_rel)}",
              f"name_zh = {json.dumps(spec.case.name_zh + '（校准）', ensure_ascii=False)}",
              f"name_en = {json.dumps(spec.case.name_en + ' (calibrated)', ensure_ascii=False)}",
-             f"document = {json.dumps(spec.case.document, ensure_ascii=False)}", ""]
+             f"document = {json.dumps(spec.case.document, ensure_ascii=False)}",
+             *([f"document_zh = {json.dumps(spec.case.document_zh, ensure_ascii=False)}"] if spec.case.document_zh else []),
+             ""]
     tables: dict[str, list[str]] = {}
     for r in marg.itertuples(index=False):
         spec_p = REGISTRY.params[r.parameter]

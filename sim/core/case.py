@@ -114,6 +114,7 @@ class Case:
     # pulses of major scenarios opened at once by major projects and dated events: ((year, month), count, source)
     major_pulses: tuple = ()
     plan: bool = True  # False: a region without a plan of its own (no targets; the national case's rest of China)
+    document_zh: str = ""  # the document as a Chinese reader cites it (reports in Chinese; else ``document``)
 
     def __repr__(self) -> str:
         return f"Case({self.id!r}, {self.start[0]}-{self.start[1]:02d}..{self.end[0]}-{self.end[1]:02d})"
@@ -190,6 +191,8 @@ def load_case(path, overrides: dict | None = None, allow_outside: bool = False) 
                              "give your own)", e.value) from None
         raise
     check_relations(case.params, str(path))
+    if base is not None and "document_zh" not in own.get("case", {}):
+        case = replace(case, document_zh="")  # a case's document is its own: not the base case's (in either language)
     if overrides:
         case = case.with_params(overrides, origin="--set")
     return case
@@ -321,7 +324,8 @@ def _month(file, key, v) -> tuple[int, int]:
 def _build(file: str, doc: dict) -> Case:
     check_keys(file, doc, TOP_KEYS, "")
     c = _need(file, doc, "case", dict, "a [case] table")
-    check_keys(file, c, ("id", "name_zh", "name_en", "document", "start", "end", "part_year", "notes", "extends", "plan"),
+    check_keys(file, c, ("id", "name_zh", "name_en", "document", "document_zh", "start", "end", "part_year", "notes",
+                         "extends", "plan"),
                "case.")
     cid = _str(file, c, "id", "case.")
     if not cid.replace("_", "").isalnum():
@@ -367,6 +371,7 @@ def _build(file: str, doc: dict) -> Case:
         domains=tuple(domains), cities=tuple(cities), opener_domains=MappingProxyType(opener_domains),
         industry_zones=tuple(zones), targets=tuple(targets), params=MappingProxyType(params),
         notes=MappingProxyType(dict(notes)), major_pulses=pulses, plan=plan,
+        document_zh=_str(file, c, "document_zh", "case.", optional=True),
     )
 
 

@@ -63,7 +63,7 @@ def question_section(run: RunView, lang: str) -> Section:
     name = pick(case.name_zh, case.name_en, lang)
     sec = Section(t("r_question", lang))
     sec.add(t("r_question_text", lang).format(plan=name),
-            t("r_case_facts", lang).format(case=case.id, doc=case.document, start=f"{case.start[0]}-{case.start[1]:02d}",
+            t("r_case_facts", lang).format(case=case.id, doc=pick(case.document_zh or case.document, case.document, lang), start=f"{case.start[0]}-{case.start[1]:02d}",
                                            end=f"{case.end[0]}-{case.end[1]:02d}", n=run.replicates, seed=run.seed),
             t("r_levers_where", lang))
     rows = []
