@@ -56,7 +56,11 @@ def test_run_writes_the_report_in_chinese_with_every_glyph(run_dir):
     assert "情景仿真报告" in text and "各年目标达成情况" in text and "场景在哪个环节流失" in text
     assert "\ufffd" not in text  # no replacement character: every glyph came from a font
     # the levers and assumptions tables give units in Chinese (they printed CNY/year, share, on/off)
-    levers = html.read_text(encoding="utf-8").split('id="table-levers"')[1].split("</table>")[0]
+    page = html.read_text(encoding="utf-8")
+    # short text cells (累计, 每年, units) do not break into a character a line in a narrow column
+    targets = page.split('id="table-targets"')[1].split("</table>")[0]
+    assert '<td class="s">累计</td>' in targets or '<td class="s">每年</td>' in targets
+    levers = page.split('id="table-levers"')[1].split("</table>")[0]
     assert "元/年" in levers and "比例" in levers and "CNY/year" not in levers and ">share<" not in levers
 
 

@@ -28,6 +28,7 @@ table { border-collapse: collapse; margin: .6rem 0 1.4rem; font-size: .82rem; }
 caption { text-align: left; font-weight: bold; padding: .3rem 0; }
 th, td { border-bottom: 1px solid #e3e3e3; padding: .25rem .5rem; vertical-align: top; }
 th { background: #f4f6f8; text-align: left; } td.n { text-align: right; white-space: nowrap; }
+td.s { white-space: nowrap; }
 .note { color: #555; font-size: .8rem; margin-top: -1rem; } figure { margin: 1rem 0 1.6rem; }
 figure img { max-width: 100%; height: auto; } figcaption { font-size: .85rem; color: #444; }
 nav ol { columns: 2; font-size: .9rem; }
@@ -38,7 +39,8 @@ def _table(tab: Table, n: int, lang: str) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in tab.head)
     body, text_cols = [], set(tab.text_columns())
     for row in tab.rows:
-        cells = "".join(f"<td>{escape(str(c))}</td>" if i in text_cols else f'<td class="n">{escape(str(c))}</td>'
+        cells = "".join((f'<td class="s">{escape(str(c))}</td>' if len(str(c)) <= 6 else f"<td>{escape(str(c))}</td>")
+                        if i in text_cols else f'<td class="n">{escape(str(c))}</td>'
                         for i, c in enumerate(row))
         body.append(f"<tr>{cells}</tr>")
     note = f'<p class="note">{escape(tab.note)}</p>' if tab.note else ""
