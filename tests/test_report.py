@@ -294,6 +294,11 @@ def test_two_runs_keep_both_sets_of_figures_and_a_dotted_name_keeps_its_dot(tmp_
     for name in ("plan.2026", "plan.2026.html", "plan.2026.PDF"):
         html, pdf, files = report_paths([run_dir], tmp_path / name)
         assert (html.name, pdf.name, files.name) == ("plan.2026.html", "plan.2026.pdf", "plan.2026_files")
+    # an existing folder: the report goes into it (it was written beside it, as <folder>.html)
+    (tmp_path / "reports").mkdir()
+    html, pdf, files = report_paths([run_dir], tmp_path / "reports")
+    assert (html, pdf, files) == (tmp_path / "reports" / "report.html", tmp_path / "reports" / "report.pdf",
+                                  tmp_path / "reports" / "report_files")
 
 
 def test_wide_tables_get_landscape_pages_and_the_widest_a_pointer(tmp_path):

@@ -26,6 +26,6 @@ def register(sub) -> None:
     p.add_argument("folders", nargs="+", metavar="DIR", help="result folders, e.g. results/hunan_2026_2028")
     p.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the report (default en)")
     p.add_argument("--out", "-o", default=None, metavar="FILE",
-                   help="the report's HTML file (the PDF gets the same name with .pdf; default DIR/report.html "
-                   "in the first folder)")
+                   help="the report's HTML file (the PDF gets the same name with .pdf; an existing folder: "
+                   "report.html in it; default DIR/report.html in the first folder)")
     p.set_defaults(handler=cmd_report)

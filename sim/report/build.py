@@ -65,8 +65,11 @@ def make_document(sources: list[Source], lang: str) -> Document:
 
 
 def report_paths(folders: list, out=None) -> tuple[Path, Path, Path]:
-    """(html, pdf, files folder) for ``--out`` (a .html or .pdf name, or a stem), default ``<first folder>/report``."""
+    """(html, pdf, files folder) for ``--out`` (a .html or .pdf name, or a stem; an existing folder: its
+    ``report``), default ``<first folder>/report``."""
     stem = Path(out) if out else Path(folders[0]) / "report"
+    if out and stem.is_dir():  # "--out results/reports": into the folder, as one would expect, not beside it
+        stem = stem / "report"
     if stem.suffix.lower() in (".html", ".htm", ".pdf"):
         stem = stem.with_suffix("")
     # append, never replace: "hunan_v1.2" or "plan.2026" must not lose what follows the last dot
