@@ -89,43 +89,26 @@ def cmd_optimise(args) -> int:
 def verdict(res, lang: str = "en") -> str:
     """One sentence: the chosen mix against the cheapest hand-made mix meeting the same bound (in ``lang``;
     the manifest keeps the English)."""
-    p = res.settings.probability
-    if lang == "zh":
-        return _verdict_zh(res, p)
-    if res.chosen is None:
-        return (f"No mix found: no finalist's re-evaluated Wilson lower bound reached {p} in the searched space "
-                f"({len(res.trials)} candidates).")
-    c = res.chosen
-    s = f"Chosen: trial {int(c['trial'])}, mean net fiscal spending {c['cost_cny'] / 1e8:,.2f} (CNY 100 m), P(met) {c['p_met']:.2f} " \
-        f"[{c['p_low']:.2f}, {c['p_high']:.2f}]."
-    m = res.mixes
-    if len(m):
-        ok = m[m["meets"]]
-        if not len(ok):
-            s += f" No hand-made mix meets the bound {p}."
-        else:
-            best = ok.sort_values("cost_cny").iloc[0]
-            rel = "cheaper than" if c["cost_cny"] < best["cost_cny"] else "not cheaper than"
-            s += (f" It is {rel} the cheapest hand-made mix meeting the bound, {best['mix']} "
-                  f"({best['cost_cny'] / 1e8:,.2f}).")
-    return s
+    from sim.report.i18n import pick
 
-
-def _verdict_zh(res, p) -> str:
+    p, L = res.settings.probability, lang
     if res.chosen is None:
-        return f"未找到组合：在搜索空间中（{len(res.trials)} 个候选），没有决选组合重新评估后的 Wilson 下界达到 {p}。"
+        return pick(f"未找到组合：在搜索空间中（{len(res.trials)} 个候选），没有决选组合重新评估后的 Wilson 下界达到 {p}。",
+                    f"No mix found: no finalist's re-evaluated Wilson lower bound reached {p} in the searched space "
+                    f"({len(res.trials)} candidates).", L)
     c = res.chosen
-    s = (f"选定：试验 {int(c['trial'])}，平均财政净支出 {c['cost_cny'] / 1e8:,.2f} 亿元，P(met) {c['p_met']:.2f} "
-         f"[{c['p_low']:.2f}, {c['p_high']:.2f}]。")
-    m = res.mixes
-    if len(m):
-        ok = m[m["meets"]]
-        if not len(ok):
-            s += f"没有人工组合达到下界 {p}。"
-        else:
-            best = ok.sort_values("cost_cny").iloc[0]
-            rel = "低于" if c["cost_cny"] < best["cost_cny"] else "不低于"
-            s += f"其成本{rel}达到下界的最省人工组合 {best['mix']}（{best['cost_cny'] / 1e8:,.2f} 亿元）。"
+    cost, ci = f"{c['cost_cny'] / 1e8:,.2f}", f"P(met) {c['p_met']:.2f} [{c['p_low']:.2f}, {c['p_high']:.2f}]"
+    s = pick(f"选定：试验 {int(c['trial'])}，平均财政净支出 {cost} 亿元，{ci}。",
+             f"Chosen: trial {int(c['trial'])}, mean net fiscal spending {cost} (CNY 100 m), {ci}.", L)
+    ok = res.mixes[res.mixes["meets"]] if len(res.mixes) else None
+    if ok is not None and not len(ok):
+        s += pick(f"没有人工组合达到下界 {p}。", f" No hand-made mix meets the bound {p}.", L)
+    elif ok is not None:
+        best = ok.sort_values("cost_cny").iloc[0]
+        cheaper, other = c["cost_cny"] < best["cost_cny"], f"{best['cost_cny'] / 1e8:,.2f}"
+        s += pick(f"其成本{'低于' if cheaper else '不低于'}达到下界的最省人工组合 {best['mix']}（{other} 亿元）。",
+                  f" It is {'cheaper than' if cheaper else 'not cheaper than'} the cheapest hand-made mix meeting "
+                  f"the bound, {best['mix']} ({other}).", L)
     return s
 
 
