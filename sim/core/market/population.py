@@ -31,13 +31,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.params.registry import ENTRY_MAX  # most entrants a month over all domains (the base rate's upper bound)
-
 from sim.base.sets import flags
 from sim.base.table import Table
 from sim.base.vocab import OPENER_KINDS, SUPPLIER_KINDS, TIERS
 from sim.core.agents import NEWNESS, Opener
 from sim.core.market.pilots import P_DROPPED, P_MATCHED, P_RUNNING
+from sim.params.registry import ENTRY_MAX  # most entrants a month over all domains (the base rate's upper bound)
 
 MAX_DOMAINS_PER_SUPPLIER = 4
 CAP_KEY = np.int64(1) << np.int64(32)  # keys of (domain, supplier) and (supplier, scenario) pairs
