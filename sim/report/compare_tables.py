@@ -56,10 +56,10 @@ def tables_for_print(cmp: Comparison, res: dict, lang: str):
     levers = [lv for lv in BUDGETED if lv in fiscal.columns]
     from sim.levers import LEVERS
 
-    zh_name = {L.name: L.label_zh for L in LEVERS}
-    fhead = [pick("组合", "Mix", lang)] + [zh_name.get(lv, lv) if lang == "zh" else lv for lv in levers] + [pick("合计", "Total", lang), pick("预算使用率", "Budget used", lang),
-                                                  pick("公共业主支付", "Public owners paid", lang),
-                                                  pick("公共总成本", "Total public cost", lang)]
+    zh_name = {lever.name: lever.label_zh for lever in LEVERS}  # in Chinese the levers' names; in English their ids
+    fhead = ([pick("组合", "Mix", lang)] + [pick(zh_name.get(lv, lv), lv, lang) for lv in levers]
+             + [pick("合计", "Total", lang), pick("预算使用率", "Budget used", lang),
+                pick("公共业主支付", "Public owners paid", lang), pick("公共总成本", "Total public cost", lang)])
     frows = []
     budget = cmp.total_budget * sum(cmp.case.months_in_year(y) for y in cmp.case.years) / 12
     for m in cmp.mixes:
