@@ -154,3 +154,37 @@ def test_sensitivity_legends_lie_outside_the_plots():
         fig.canvas.draw()
         (legend,) = fig.legends
         assert legend.get_window_extent(renderer).y1 <= fig.axes[0].get_window_extent(fig.canvas.get_renderer()).y0
+
+
+def test_morris_and_pareto_labels_never_overlap():
+    """Factors close together in the Morris plot, and mixes close in cost and P in the Pareto plot,
+    get names that do not overlap (Morris names were drawn at a fixed offset, one over the other when
+    two factors had nearly the same μ* and σ)."""
+    from matplotlib.text import Annotation, Text
+
+    from sim.report.analysis_figures import morris_scatter, place_labels
+
+    factors = ["vouchers.share", "diffusion.q", "diffusion.p", "bid.hurdle", "procurement.budget_cny", "dummy"]
+    morris = pd.DataFrame({"outcome": "target.x.2028.value", "factor": factors,
+                           "kind": ["lever", "uncertainty", "uncertainty", "uncertainty", "lever", "dummy"],
+                           "mu_star": [10.0, 10.2, 10.1, 9.9, 30.0, 1.0], "mu_star_conf": 0.5,
+                           "sigma": [5.0, 5.1, 4.9, 5.05, 6.0, 0.5]})
+    import matplotlib.pyplot as plt
+
+    mixes_fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 1)
+    place_labels(ax, [1.0, 1.05, 1.1, 9.9], [0.5, 0.51, 0.49, 0.5], ["mix one", "mix two", "混合三", "far right mix"])
+    for lang in ("en", "zh"):
+        for fig in (morris_scatter(morris, "target.x.2028.value", None, lang), mixes_fig):
+            fig.canvas.draw()
+            renderer = fig.canvas.get_renderer()
+            ax = fig.axes[0]
+            names = [c for c in ax.get_children() if isinstance(c, Annotation) and c.get_text() != "σ = μ*"]
+            assert len(names) >= 4
+            boxes = [Text.get_window_extent(n, renderer) for n in names]  # the text, not its leader line
+            for i in range(len(boxes)):
+                for j in range(i):
+                    assert not boxes[i].overlaps(boxes[j]), (names[i].get_text(), names[j].get_text())
+            right = ax.get_window_extent(renderer).x1
+            assert all(b.x1 <= right + 1 for b in boxes)  # a name near the right edge turns left

@@ -108,13 +108,15 @@ def morris_scatter(morris: pd.DataFrame, outcome: str, case, lang: str = "en") -
     if len(dummy):  # label only factors whose μ* stands above the dummy's (the noise floor)
         floor = float(dummy["mu_star"].iloc[0] + dummy["mu_star_conf"].iloc[0])
         top = top[(top["mu_star"] > floor) | (top["kind"] == "dummy")]
-    for _, r in top.iterrows():
-        ax.annotate(factor_label(r["factor"], lang), (r["mu_star"] / s, r["sigma"] / s), fontsize=8,
-                    xytext=(4, 3), textcoords="offset points")
-    lim = max(float((d["mu_star"] + d["mu_star_conf"]).max()), float(d["sigma"].max()), 1e-12) / s * 1.15
-    ax.plot([0, lim], [0, lim], ls=":", color="#969696", lw=1)
-    ax.set_xlim(0, lim)
-    ax.set_ylim(0, lim)
+    xlim = max(float((d["mu_star"] + d["mu_star_conf"]).max()), 1e-12) / s * 1.15
+    ylim = max(float(d["sigma"].max()), 1e-12) / s * 1.25
+    lim = max(xlim, ylim)
+    ax.plot([0, lim], [0, lim], ls=":", color="#969696", lw=1)  # σ = μ*: above it, interactions dominate
+    ax.set_xlim(0, xlim)
+    ax.set_ylim(0, ylim)
+    end = min(xlim, ylim) * 0.97  # name the diagonal where it leaves the axes (the scales differ)
+    ax.annotate("σ = μ*", (end, end), fontsize=7, color="#737373", xytext=(3, -9), textcoords="offset points")
+    place_labels(ax, top["mu_star"] / s, top["sigma"] / s, [factor_label(f, lang) for f in top["factor"]])
     unit = pick("（每跨越全区间的变化）", " (change over the full range)", lang)
     ax.set_xlabel(pick("μ*：基本效应绝对值均值", "μ*: mean |elementary effect|", lang) + unit)
     ax.set_ylabel(pick("σ：基本效应标准差", "σ: std. dev. of elementary effects", lang))
@@ -343,23 +345,43 @@ def pareto_front(trials: pd.DataFrame, finals: pd.DataFrame, mixes: pd.DataFrame
 
 
 def _label_mixes(ax, mixes: pd.DataFrame, scale: float) -> None:
-    """Name each hand-made mix beside its marker. Names are placed above their markers, lifted line by
-    line until they clear every name already placed (judged in points on the drawn axes, so markers
-    close in cost or in P never get overlapping names; below, a name at P = 0 would fall on the axis).
+    """Name each hand-made mix beside its marker (:func:`place_labels`, sorted by cost).
     The axes' y limits must be set before (the positions are read from them)."""
-    ax.autoscale_view()  # apply the pending x autoscaling, so that data-to-points is final
+    m = mixes.sort_values("cost_cny")
+    place_labels(ax, m["cost_cny"] / scale, m["p_met"], [str(x) for x in m["mix"]], fontsize=7)
+
+
+def _text_width_pt(text: str, fontsize: float) -> float:
+    """A label's width in points: about 0.6 em a Latin character, 1 em a CJK one."""
+    wide = sum(1 for ch in text if ord(ch) > 0x2E7F)
+    return fontsize * (0.6 * (len(text) - wide) + 1.0 * wide)
+
+
+def place_labels(ax, xs, ys, texts, fontsize: float = 8) -> None:
+    """Name points beside their markers without two names overlapping. Each name goes up and to the
+    right of its point, lifted line by line until it clears every name already placed (judged in points
+    on the drawn axes; below, a name at 0 would fall on the axis); a lifted name gets a thin leader
+    line to its point. Earlier points are placed first, so pass the most important first.
+    The axes' limits must be set before (the positions are read from them)."""
+    ax.autoscale_view()  # apply pending autoscaling, so that data-to-points is final
     to_pt = 72.0 / ax.figure.dpi
+    line = fontsize * 1.3
+    right_edge = ax.get_window_extent().x1 * to_pt
     placed: list[tuple[float, float, float]] = []  # left, right, baseline of each name, in points
-    for _, r in mixes.sort_values("cost_cny").iterrows():
-        x, y = r["cost_cny"] / scale, r["p_met"]
+    for x, y, text in zip(xs, ys, texts):
         px, py = (v * to_pt for v in ax.transData.transform((x, y)))
-        width = 4.2 * len(str(r["mix"]))  # 7-point text, about 0.6 em a character
-        dy = 5.0
-        while any(px + 5 < right and left < px + 5 + width and abs(py + dy - base) < 9 for left, right, base in placed):
-            dy += 10.0
-        placed.append((px + 5, px + 5 + width, py + dy))
-        ax.annotate(r["mix"], (x, y), fontsize=7, xytext=(5, dy), textcoords="offset points",
-                    bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8})
+        width = _text_width_pt(text, fontsize)
+        dx = 5.0 if px + 5 + width <= right_edge else -5.0 - width  # left of a point near the right edge
+        left = px + dx
+        dy = 0.6 * fontsize
+        while any(left < r and l < left + width and abs(py + dy - base) < line for l, r, base in placed):
+            dy += line
+        placed.append((left, left + width, py + dy))
+        lifted = dy > 0.6 * fontsize
+        ax.annotate(text, (x, y), fontsize=fontsize, xytext=(dx, dy), textcoords="offset points",
+                    bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8},
+                    arrowprops={"arrowstyle": "-", "color": "#969696", "lw": 0.6, "shrinkA": 0, "shrinkB": 3}
+                    if lifted else None)
 
 
 def _targets_label(entry: str, lang: str) -> str:
