@@ -90,6 +90,8 @@ def test_pareto_front_names_of_close_mixes_do_not_overlap():
     matplotlib.use("Agg")
     import pandas as pd
 
+    from matplotlib.text import Text
+
     from sim.report.analysis_figures import pareto_front
 
     trials = pd.DataFrame({"cost_cny": [3e8, 9e8, 14e8], "p_met": [0.0, 0.25, 0.5]})
@@ -102,7 +104,7 @@ def test_pareto_front_names_of_close_mixes_do_not_overlap():
     fig.canvas.draw()
     names = [t for t in fig.axes[0].texts if t.get_text() in set(mixes["mix"])]
     assert len(names) == len(mixes)
-    boxes = [t.get_window_extent() for t in names]
+    boxes = [Text.get_window_extent(t) for t in names]  # the names, not their leader lines
     overlapping = [(names[i].get_text(), names[j].get_text()) for i in range(len(boxes)) for j in range(i + 1, len(boxes))
                    if boxes[i].overlaps(boxes[j])]
     assert not overlapping
