@@ -311,7 +311,7 @@ def test_wide_tables_get_landscape_pages_and_the_widest_a_pointer(tmp_path):
 
     long_text = "Chengdu city opportunity list, 2021 batch: 86 of 101 items were opened by government departments"
     wide = [f"col_{i}_name" for i in range(12)]
-    row = ["876,722,128"] * 11 + [long_text]
+    row = ["876,722,128,000.5"] * 11 + [long_text]  # numbers too wide for 11 columns upright
     tables = [Table("narrow", "Narrow", ["a", "b"], [["x", "1"]]),
               Table("wide_one", "Wide one", wide, [row] * 3, left=(11,)),
               Table("wide_two", "Wide two", wide, [row], left=(11,)),
@@ -325,9 +325,31 @@ def test_wide_tables_get_landscape_pages_and_the_widest_a_pointer(tmp_path):
              for ln in info.splitlines() if re.match(r"Page\s+\d+ size", ln)]
     assert sum(w > h for w, h in sizes) == 1 and sizes[0][0] < sizes[0][1], sizes  # one landscape page, shared
     text = " ".join(pdf_text(path).split())
-    assert "876,722,128" in text and long_text[:40] in text and long_text[LONG:] not in text
+    assert "876,722,128,000.5" in text and long_text[:40] in text and long_text[LONG:] not in text
     assert "Text longer than 60 characters is cut in this PDF" in text and "tables/wide_one.csv" in text
     assert "Table “Runs” has 25 columns, too many for a PDF page: its 4 rows are in tables/runs.csv" in text
+
+
+def test_a_wide_table_that_fits_upright_gets_no_landscape_page(tmp_path):
+    """A table of more than 9 short columns (compare's spending by lever: 7 rows, 14 columns) took a
+    landscape page of its own, mostly empty. It stays in the upright text when its cells fit the page's
+    width, and only the tables that do not fit share landscape pages, in the order they come."""
+    from sim.report.document import Document, Section, Table
+    from sim.report.pdf import render_pdf
+
+    short = Table("spend", "Spending by lever", ["lever"] + [f"m{i}" for i in range(13)],
+                  [["vouchers"] + ["1.2"] * 13] * 7)
+    wide = Table("wide", "Wide", [f"column_{i}_name" for i in range(12)], [["876,722,128,000"] * 12] * 3)
+    for blocks, landscape in (([short], 0), ([short, wide], 1), ([wide, short, wide], 2)):
+        pdf, warnings = render_pdf(Document("t", "s", "en", [Section("One", blocks)]))
+        assert warnings == []
+        path = tmp_path / "t.pdf"
+        path.write_bytes(pdf)
+        info = subprocess.run(["pdfinfo", "-f", "1", "-l", "9", str(path)], capture_output=True, text=True).stdout
+        sizes = [tuple(float(v) for v in re.search(r"size:\s+([\d.]+) x ([\d.]+)", ln).groups())
+                 for ln in info.splitlines() if re.match(r"Page\s+\d+ size", ln)]
+        assert sum(w > h for w, h in sizes) == landscape, (len(blocks), sizes)
+        assert "Spending by lever" in pdf_text(path)
 
 
 def test_target_names_come_from_the_recorded_case_when_its_file_is_not_found(tmp_path):

@@ -19,7 +19,8 @@ from sim.report.fonts import cjk_font_dir
 TEMPLATE = r"""
 #let d = json(bytes(sys.inputs.data))
 #set document(title: d.title)
-#set page(paper: "a4", margin: (x: 1.7cm, y: 1.9cm), numbering: "1")
+#let margin-x = 1.7cm
+#set page(paper: "a4", margin: (x: margin-x, y: 1.9cm), numbering: "1")
 #set text(font: ("Libertinus Serif", "Noto Sans CJK SC"), size: 9.5pt, lang: d.lang, region: d.region)
 #set par(justify: true, leading: 0.7em)
 #show heading: set text(stroke: 0.02em)
@@ -32,23 +33,49 @@ TEMPLATE = r"""
 // A cell marked with U+001F between its parts may wrap there and nowhere else: each part is a box,
 // and lines break between boxes, so the PDF's text is the id as written (no invisible characters).
 #let cell(s) = if s.contains("\u{1F}") { s.split("\u{1F}").map(p => box(p)).join() } else { s }
-#let tbl(b) = {
+#let grid-of(b) = {
   set par(justify: false)  // narrow cells: justified text left gaps between words
   let n = b.head.len()
   let size = if b.wide { 6pt } else if n > 5 { 7pt } else { 8pt }
-  figure(
-    kind: table,
-    caption: figure.caption(position: top, b.title),
-    text(size: size, table(
-      columns: n,
-      align: (x, y) => if y == 0 or b.textcols.contains(x) { left } else { right },
-      stroke: (x, y) => if y == 0 { (bottom: 0.6pt) } else { (bottom: 0.2pt + luma(200)) },
-      fill: (x, y) => if y == 0 { luma(240) },
-      inset: (x: if b.wide { 2.5pt } else { 4pt }, y: 3pt),
-      table.header(..b.head.map(h => bold(cell(h)))),
-      ..b.rows.flatten().map(cell),
-    )),
-  )
+  text(size: size, table(
+    columns: n,
+    align: (x, y) => if y == 0 or b.textcols.contains(x) { left } else { right },
+    stroke: (x, y) => if y == 0 { (bottom: 0.6pt) } else { (bottom: 0.2pt + luma(200)) },
+    fill: (x, y) => if y == 0 { luma(240) },
+    inset: (x: if b.wide { 2.5pt } else { 4pt }, y: 3pt),
+    table.header(..b.head.map(h => bold(cell(h)))),
+    ..b.rows.flatten().map(cell),
+  ))
+}
+// Whether a table's columns fit a width without a cell running over its neighbour: Typst gives each
+// auto column its natural width and, when they overflow, shrinks the widest to a fair share of the rest;
+// a column then fits if its longest unbreakable part (a word, or a part between break marks) fits.
+// The parts a cell may wrap between: words, parts between break marks, and CJK characters (measured
+// two at a time, as punctuation keeps to its neighbour).
+#let parts(c) = c.replace(regex("[\u{2E80}-\u{9FFF}\u{FF00}-\u{FFEF}]"), m => " " + m.text + m.text + " ").split(regex("[ \u{1F}]"))
+#let fits(b, avail) = {
+  let n = b.head.len()
+  let size = if b.wide { 6pt } else if n > 5 { 7pt } else { 8pt }
+  let pad = 2 * (if b.wide { 2.5pt } else { 4pt }) + 0.5pt
+  let w(s, head) = measure(text(size: size, if head { bold(s) } else { s })).width
+  let natural = ()
+  let least = ()
+  for x in range(n) {
+    let cells = ((b.head.at(x), true),) + b.rows.map(r => (r.at(x), false))
+    natural.push(calc.max(0pt, ..cells.map(((c, h)) => w(c.replace("\u{1F}", ""), h))) + pad)
+    least.push(calc.max(0pt, ..cells.map(((c, h)) => parts(c).map(p => w(p, h))).flatten()) + pad)
+  }
+  if natural.sum() <= avail { return true }
+  let rest = avail
+  let k = n
+  for v in natural.sorted() {
+    if v <= rest / k { rest -= v; k -= 1 } else { break }
+  }
+  let fair = rest / k
+  range(n).all(x => least.at(x) <= calc.min(natural.at(x), fair))
+}
+#let tbl(b) = {
+  figure(kind: table, caption: figure.caption(position: top, b.title), grid-of(b))
   if b.note != none { text(size: 8pt, fill: luma(80), b.note) }
 }
 
@@ -66,8 +93,20 @@ TEMPLATE = r"""
     } else if b.type == "table" {
       tbl(b)
     } else if b.type == "landscape" {
-      // tables of many columns, one after the other, on landscape pages (upright they ran into each other)
-      page(flipped: true, b.tables.map(tbl).join())
+      // Tables of many columns, one after the other: each that fits the upright page's width (wrapping
+      // its cells at spaces) stays in the text; the others share landscape pages (upright their cells
+      // ran into each other).
+      context {
+        let upright = page.width - 2 * margin-x
+        let run = ()
+        for t in b.tables {
+          if fits(t, upright) {
+            if run.len() > 0 { page(flipped: true, run.join()); run = () }
+            tbl(t)
+          } else { run.push(tbl(t)) }
+        }
+        if run.len() > 0 { page(flipped: true, run.join()) }
+      }
     } else if b.type == "figure" {
       figure(image(b.file, width: 100%), caption: b.caption)
     }
@@ -95,7 +134,7 @@ def breakable(cell: str) -> str:
         return cell.replace(".", "." + BREAK).replace("_", "_" + BREAK)
 
 
-WIDE = 9  # a table of more columns than this is set on a landscape page, smaller
+WIDE = 9  # a table of more columns than this is set smaller, on a landscape page unless it fits upright
 WIDEST = 20  # one of more columns than this (a sweep's runs: every target, year and fiscal flow) is not set at all
 LONG = 60  # in a table of more than 5 columns, text cells are cut at this many characters in the PDF
 
