@@ -386,3 +386,28 @@ def test_a_chinese_report_cites_the_document_in_chinese_and_a_region_never_inher
         run.case, run.replicates, run.seed, run.manifest = case, 2, 1, {}
         text = " ".join(str(b) for b in question_section(run, lang).blocks)
         assert want in text and not_want not in text, (lang, text[:300])
+
+
+def test_another_commands_figures_drawn_in_the_other_language_are_said_to_be(tmp_path):
+    """A report copies other commands' figures as they were drawn. A Chinese report of a sensitivity
+    folder drawn in English said nothing of it; now a sentence says in which language they were drawn
+    and how to redraw them (nothing is said when the languages agree or no figure is copied)."""
+    from sim.report.sections_more import generic_section
+    from sim.report.sources import Source
+
+    folder = tmp_path / "sens"
+    (folder / "figures").mkdir(parents=True)
+    (folder / "figures" / "morris_x.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    pd.DataFrame({"a": [1]}).to_csv(folder / "t.csv", index=False)
+
+    def texts(drawn, lang, with_figure=True):
+        if not with_figure:
+            (folder / "figures" / "morris_x.png").unlink(missing_ok=True)
+        sec = generic_section(Source("other", folder, {"command": "sensitivity", "lang": drawn}), lang)
+        return " ".join(b for b in sec.blocks if isinstance(b, str))
+
+    assert "drawn in Chinese when scensim sensitivity ran" in texts("zh", "en")
+    assert "以英文绘制" in texts("en", "zh") and "--lang zh" in texts("en", "zh")
+    assert "drawn in" not in texts("en", "en") and "绘制" not in texts("zh", "zh")
+    assert "drawn in" not in texts(None, "en")  # an older manifest: unknown, nothing claimed
+    assert "drawn in" not in texts("zh", "en", with_figure=False)

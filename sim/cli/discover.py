@@ -158,7 +158,7 @@ def cmd_discover(args) -> int:
         tables["heatmap"] = binned
         if not args.no_figures:
             figs[f"heatmap_{y_name}"] = heatmap(binned, y_name, _case(manifest), args.lang)
-    man = {"command": "discover", "sweep": str(folder), "experiment": manifest["experiment"], "outcome": y_name, "method": args.method,
+    man = {"command": "discover", "lang": args.lang, "sweep": str(folder), "experiment": manifest["experiment"], "outcome": y_name, "method": args.method,
            "threshold": threshold, "seed": seed, "runs": len(runs), "code_version": code_version()}
     write_bundle(out, tables, figure_files(figs), man)
     print_written(con, out, args.lang)

@@ -79,7 +79,7 @@ def cmd_optimise(args) -> int:
     if not args.no_figures:
         files = figure_files({"pareto_front": pareto_front(res.trials, res.finals, res.mixes, st.probability, args.lang,
                                                                    st.targets)})
-    man = {"command": "optimise", "experiment": spec.id, "spec_file": spec.path, "spec_sha256": spec.text_sha256, "settings": repr(st),
+    man = {"command": "optimise", "lang": args.lang, "experiment": spec.id, "spec_file": spec.path, "spec_sha256": spec.text_sha256, "settings": repr(st),
            "chosen": res.chosen, "verdict": verdict(res), "code_version": code_version()}
     write_into(out, res.tables(), files, man)  # beside the sweeps it ran (kept for resuming)
     print_written(con, out, args.lang)

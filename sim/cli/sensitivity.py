@@ -55,7 +55,7 @@ def cmd_sensitivity(args) -> int:
     files = {}
     if not args.no_figures:
         files = figures(res, spec, st, args.lang)
-    man = {"command": "sensitivity", "experiment": spec.id, "spec_file": spec.path, "spec_sha256": spec.text_sha256,
+    man = {"command": "sensitivity", "lang": args.lang, "experiment": spec.id, "spec_file": spec.path, "spec_sha256": spec.text_sha256,
            "identity_sha256": spec.identity_sha256(), "settings": repr(st), "stages": sorted(res.runs),
            "runs": {k: len(v) for k, v in res.runs.items()}, "code_version": code_version()}
     write_into(out, res.tables(), files, man)  # beside the sweeps it ran (kept for resuming)

@@ -156,6 +156,9 @@ TEXT = {
     "r_sweep_text": ("设计：{kind}；{points} 个设计点 × {reps} 次重复；变化的参数：{varied}。下表为每个设计点在各目标最后考核年的达标概率（最多显示 {cap} 个点；完整结果见 summary 表）。",
                      "Design: {kind}; {points} points × {reps} replicates; varied: {varied}. The table gives P(met) in each target's last evaluated year per design point (at most {cap} points shown; the summary table has all)."),
     "r_generic": ("{command}结果（{folder}）", "Results of {command} ({folder})"),
+    "r_generic_figs_lang": ("以下图形是 scensim {command} 运行时以{drawn}绘制的；以 --lang zh 重新运行该命令可得中文图形。",
+                            "The figures below were drawn in {drawn} when scensim {command} ran; run it again with "
+                            "--lang en to draw them in English."),
     "r_generic_text": ("该文件夹由 scensim {command} 写出；以下列出其表格与图。", "This folder was written by scensim {command}; its tables and figures follow."),
     "r_generic_rows": ("（共 {n} 行，显示前 {k} 行）", "({n} rows; the first {k} shown)"),
     "r_pdf_too_wide": ("表“{title}”有 {n} 列，无法排入 PDF 页面：{rows} 行完整内容见 {file} 和 HTML 报告。",

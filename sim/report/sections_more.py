@@ -192,7 +192,12 @@ def generic_section(src: Source, lang: str) -> Section:
                           if not pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]))
         sec.add(Table(f"{safe_name(command)}_{safe_name(name)}", name, [str(c) for c in df.columns], rows, note=note,
                       left=text_cols))
-    for p in sorted(_figure_files(src.folder)):
+    figures = sorted(_figure_files(src.folder))
+    drawn = src.manifest.get("lang")
+    if figures and drawn in ("zh", "en") and drawn != lang:  # figures are copied as the command drew them
+        sec.add(t("r_generic_figs_lang", lang).format(command=command, drawn=pick(
+            {"zh": "中文", "en": "英文"}[drawn], {"zh": "Chinese", "en": "English"}[drawn], lang)))
+    for p in figures:
         svg = p.with_suffix(".svg")
         png = p.with_suffix(".png")
         sec.add(Figure(f"{safe_name(command)}_{safe_name(p.stem)}", p.stem,
