@@ -133,8 +133,15 @@ def test_page_loads_without_console_errors(browser, app_url):
         assert events.get_attribute("data-idle") == "0" and "events budget pays for about 0.92" in events.inner_text()
         page.get_by_text("events budget pays for").scroll_into_view_if_needed()
         page.screenshot(path=artefact_dir() / "app_notes.png")
+        # switching panels shows a sign first (building the sliders took seconds with none)
+        page.evaluate("""() => { window.__loading = false;
+          new MutationObserver(records => { for (const r of records) for (const n of r.addedNodes)
+            if (n.nodeType === 1 && (n.matches('[data-testid=panel-loading]') || n.querySelector('[data-testid=panel-loading]')))
+              window.__loading = true; }).observe(document.body, {subtree: true, childList: true}); }""")
         page.get_by_role("button", name="Uncertainties").click()
         page.get_by_role("slider", name="Startups", exact=True).wait_for(state="attached")
+        assert page.evaluate("window.__loading") is True
+        assert page.locator("[data-testid=panel-loading]").count() == 0  # and goes once the sliders are there
         page.screenshot(path=artefact_dir() / "app_uncertainties.png")
         imgs = images(page)
         page.get_by_role("button", name="中文").click()

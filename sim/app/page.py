@@ -43,6 +43,7 @@ SETTINGS = env_settings()
 # sessions' first answers when many move at once; an idle core starts the full set at the back anyway).
 # Its preview goes on to the end of the horizon while nothing else needs the cores (sim/app/runner.py).
 QUICK = 1
+LOADING = "loading:"  # the panel state while a panel's controls are being built
 REFINE_EVERY = 1.5  # seconds between provisional redraws once the quick replicate is drawn
 # slider labels above their sliders (long labels would squeeze the slider), a switch's beside it; the
 # controls column scrolls
@@ -296,6 +297,21 @@ def Page():
     def reset_uncertainties():
         values.set({**values.value, **{c.name: S.initial[c.name] for c in S.uncertainties}})
 
+    # Switching panels builds every slider of the new one (Hunan's 66 uncertainties: 2–5 s on a busy
+    # server). The switch is made in two steps, so that a sign of it is on the page first: the click
+    # shows "loading" at once, and a thread then asks for the panel itself.
+    def show(name):
+        if panel.value != name:
+            panel.set(LOADING + name)
+
+    def finish_switch():
+        if panel.value.startswith(LOADING):
+            time.sleep(0.05)  # the sign is sent before the slow render starts
+            panel.set(panel.value[len(LOADING):])
+
+    solara.use_thread(finish_switch, dependencies=[panel.value], intrusive_cancel=False)
+    shown = panel.value[len(LOADING):] if panel.value.startswith(LOADING) else panel.value
+
     solara.Title(t("title", L))
     solara.Style(S.css)
     with solara.Column(style={"padding": "6px 14px", "gap": "6px"}):
@@ -316,11 +332,15 @@ def Page():
                                style={"max-height": "calc(100vh - 130px)", "overflow-y": "auto",
                                       "padding-right": "10px"}):
                 with solara.Row(style={"gap": "4px", "flex-wrap": "wrap"}):
-                    solara.Button(t("levers", L), on_click=lambda: panel.set("levers"), small=True,
-                                  outlined=panel.value != "levers", color="primary")
-                    solara.Button(t("uncertainties", L), on_click=lambda: panel.set("uncertainties"), small=True,
-                                  outlined=panel.value != "uncertainties", color="primary")
-                if panel.value == "levers":
+                    solara.Button(t("levers", L), on_click=lambda: show("levers"), small=True,
+                                  outlined=shown != "levers", color="primary")
+                    solara.Button(t("uncertainties", L), on_click=lambda: show("uncertainties"), small=True,
+                                  outlined=shown != "uncertainties", color="primary")
+                if panel.value.startswith(LOADING):
+                    with solara.Div(attributes={"data-testid": "panel-loading"}):
+                        solara.ProgressLinear(True)
+                        solara.Text(t("loading_controls", L), style={"font-size": "12px", "color": "#555"})
+                elif panel.value == "levers":
                     ControlPanel(S.levers, values.value, L, on_change, notes)
                 else:
                     solara.Text(t("unc_note", L), style={"font-size": "12px", "color": "#555"})

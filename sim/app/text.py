@@ -7,6 +7,7 @@ TEXT = {
     "levers": ("政策工具", "Policy levers"),
     "lever_off": ("未启用", "off"),
     "uncertainties": ("不确定性", "Uncertainties"),
+    "loading_controls": ("正在载入滑块……", "Loading the controls…"),
     "unc_note": ("这些是假设，不是政策选择：没有人能控制它们。改变它们，看结论是否依赖于假设。",
                  "These are assumptions, not choices: nobody controls them. Move them to see whether a conclusion "
                  "rests on an assumption."),
