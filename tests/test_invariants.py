@@ -73,6 +73,8 @@ def check(m: ScenarioMarket, before: dict) -> dict:
         assert m.recorder.monthly(metric)[: t + 1].sum() == in_plan, metric
     # suppliers: no negative cash; load equals open pilots; the dead carry none
     assert np.all(sup.cash[sup.alive] >= -1e-6), "negative cash"
+    # owners took a leaver's cash at exit, and nothing is paid to a firm that has exited since
+    assert np.all(sup.cash[~sup.alive] <= 1e-6), "cash reached a firm that has exited"
     open_pilots = np.bincount(pil.supplier[np.isin(pil.status, (P_MATCHED, P_RUNNING))], minlength=len(sup))
     open_pilots = open_pilots + m.levers["challenge"].partner_load(len(sup))  # consortium partners hold capacity
     assert np.array_equal(sup.load, open_pilots)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from sim.core.model import ScenarioMarket
-from sim.base.vocab import SUPPLIER_KINDS
+from sim.base.vocab import SUPPLIER_KINDS, State
 
 SEEDS = [1, 2, 3, 4]
 OFF = {"vouchers.budget_cny_per_year": 0.0, "grant_to_equity.budget_cny_per_year": 0.0,
@@ -308,3 +308,27 @@ def test_promotion_and_benchmarks_raise_adoption(hunan):
     assert adoptions(on) > adoptions(off)
     events = lambda ms: sum(int(m.recorder.monthly("events").sum()) for m in ms)  # noqa: E731
     assert events(on) > events(off)
+
+
+def test_procurement_never_buys_from_a_firm_that_has_exited(hunan):
+    """A public body cannot contract a firm that has exited (or a national branch that has closed): its
+    validated solution gets no first purchase and no procured adoption, and no public money reaches it
+    (in the national case, closed branches were paid ¥3.6 m for two procured adoptions). A firm in
+    business is still bought from."""
+    m = ScenarioMarket(hunan.with_params({"procurement.budget_cny_per_year": 8e8, "procurement.first_purchase": True}),
+                       seed=1)
+    s, lever = m.scenarios, m.levers["procurement"]
+    while True:
+        m.step()
+        listed = np.flatnonzero(np.isin(s.state, (State.VALIDATED, State.SCALED)) & (s.month_solicited >= 0) & (m.public_remaining(
+            np.arange(len(s))) > 1) & m.suppliers.alive[s.supplier])
+        if len(listed) >= 2:
+            break
+    gone, kept = listed[:1], listed[1:2]
+    m._exit(s.supplier[gone])
+    cash_before, paid_before = m.suppliers.cash[s.supplier[gone]].copy(), len(m.fiscal.ledger())
+    assert lever.on_adoptions(gone, np.array([2])).tolist() == [0]
+    lever.on_validated(gone)
+    assert len(m.fiscal.ledger()) == paid_before and m.suppliers.cash[s.supplier[gone]].tolist() == cash_before.tolist()
+    assert m.suppliers.cash[s.supplier[gone]][0] <= 0  # its owners took what was left at exit
+    assert lever.on_adoptions(kept, np.array([2])).tolist() == [2]  # a firm in business is bought from

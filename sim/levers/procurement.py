@@ -10,6 +10,10 @@ Mechanism. Once a solution is validated (on the demonstration list):
   ``hazard_per_year`` on top of the market's Bass hazard; each such adoption is bought with
   procurement money while the year's budget lasts.
 
+Only a supplier still in business is bought from: a public body cannot contract a firm that has exited
+(or a branch that has closed); its solution may still spread among market adopters, who pay nobody
+(:meth:`sim.core.market.diffusion.Diffusion.adopt`).
+
 Both are *procured adoptions*: recorded apart from market adoptions (``adoptions_procured``), placed
 among the non-adopters of the diffusion network (where, as public adopters, they are seen by their
 neighbours and feed imitation), and counted towards large-scale application only if the case reads the
@@ -61,7 +65,7 @@ class Procurement(Lever):
         m = self.model
         if not (self.p["first_purchase"] and self.active) or len(scenarios) == 0:
             return
-        o = scenarios[(m.public_remaining(scenarios) > 0)]
+        o = scenarios[(m.public_remaining(scenarios) > 0) & m.suppliers.alive[m.scenarios.supplier[scenarios]]]
         lottery = m.lottery_for("first_purchase")
         if lottery is not None and len(o):  # an in-silico trial: eligible solutions allotted by lottery
             o = o[lottery.draw(m, m.scenarios.supplier[o])]
@@ -77,7 +81,7 @@ class Procurement(Lever):
 
     def on_adoptions(self, scenarios, n_extra):
         m = self.model
-        want = n_extra > 0
+        want = (n_extra > 0) & m.suppliers.alive[m.scenarios.supplier[scenarios]]  # from firms in business
         funded = np.zeros_like(n_extra)
         if want.any():
             o = scenarios[want]
