@@ -122,6 +122,11 @@ BAD_INPUTS = [
     (["run", HUNAN, "--replicates", "0"], "--replicates = 0: must be at least 1"),
     (["run", HUNAN, "--seed", "x"], '--seed = "x": expected a whole number >= 0'),
     (["run", HUNAN, "--lang", "fr"], "invalid choice: 'fr'"),
+    # a region without a plan of its own (the national case's rest of China) has no targets to judge
+    # alone: one line pointing to the national case, not a KeyError after the simulation
+    (["run", ROOT / "scenarios" / "rest_of_china_2026_2028.toml"],
+     "rest_of_china_2026_2028.toml: case.plan = false: a region without a plan of its own"),
+    (["validate", ROOT / "scenarios" / "rest_of_china_2026_2028.toml"], "case.plan = false"),
 ]
 
 

@@ -34,6 +34,7 @@ from sim.core.case import Case, load_case
 from sim.core.model import ScenarioMarket
 from sim.core.observables import measure
 from sim.core.recorder import model_series
+from sim.base.errors import InputError
 from sim.base.rng import run_seed
 from sim.core.targets import summarize
 from sim.base.vocab import OPENER_KINDS, STATE_LABELS, SUPPLIER_KINDS, TIERS, State
@@ -317,6 +318,10 @@ def run(case: Case | str | Path, replicates: int = 1, seed: int = 0,
 
     if not isinstance(case, Case):
         case = load_case(case)
+    if not case.plan:  # checked before the run: its target tables would have no rows to summarize
+        raise InputError(case.path, "case.plan", "a region without a plan of its own has no targets to judge "
+                         "alone; run it as a region of a national case (e.g. scenarios/national_2026_2028.toml)",
+                         False)
     if replicates < 1:
         raise ValueError("replicates must be at least 1")
     if uncertainty not in MODES:
