@@ -411,3 +411,25 @@ def test_another_commands_figures_drawn_in_the_other_language_are_said_to_be(tmp
     assert "drawn in" not in texts("en", "en") and "绘制" not in texts("zh", "zh")
     assert "drawn in" not in texts(None, "en")  # an older manifest: unknown, nothing claimed
     assert "drawn in" not in texts("zh", "en", with_figure=False)
+
+
+def test_month_ticks_never_overlap_when_the_horizon_starts_in_december(tmp_path):
+    """Hubei's horizon starts in 2025-12: the first month's tick and January's, one month apart, were
+    printed on top of each other ("2025-2026-01") in every fan chart and in the overview."""
+    import sim
+    from sim.report.figures import overview_figure, target_figure
+
+    p = tmp_path / "december.toml"
+    p.write_text(f'[case]\nextends = "{SMALL}"\nid = "december"\nname_zh = "十二月"\nname_en = "December"\n'
+                 'document = "x"\nstart = "2029-12"\nend = "2031-12"\n', encoding="utf-8")
+    case = sim.load_case(p, allow_outside=True)
+    res = sim.run(case, replicates=2, seed=3)
+    figs = [target_figure(res.series, res.target_summary, case, tg, lang) for tg in case.targets
+            for lang in ("en", "zh")] + [overview_figure(res.series, res.target_summary, case, "zh")]
+    for fig in figs:
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        for ax in fig.axes:
+            labels = [t for t in ax.get_xticklabels() if t.get_text()]
+            boxes = [t.get_window_extent(renderer) for t in labels]
+            assert all(a.x1 < b.x0 for a, b in zip(boxes, boxes[1:])), [t.get_text() for t in labels]

@@ -163,7 +163,9 @@ def draw_target(ax, series: pd.DataFrame, summary: pd.DataFrame, case: Case, tar
             ax.axvline(in_year[-1] + 0.5, color="0.8", lw=0.8)
 
     step = 6 if not compact else 12
-    tick = [i for i, m in enumerate(months) if i == 0 or (int(m[5:7]) - 1) % step == 0]
+    tick = [i for i, m in enumerate(months) if (int(m[5:7]) - 1) % step == 0]
+    if not tick or tick[0] >= (3 if not compact else 4):  # the first month too, unless its label would
+        tick = [0] + [i for i in tick if i]                # run into the next one (a December start)
     ax.set_xticks(tick, [months[i] for i in tick], fontsize=7 if compact else 8)
     ax.set_xlim(-0.5, len(x) - 0.5)
     count_axis(ax, METRICS[target.metric].unit_en)
