@@ -1,6 +1,8 @@
 """The national case: loading (one-line errors), regions alone when flows are off, flows acting, money
 conserved per region and nationally, identical results on 1 or 2 workers."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -110,6 +112,9 @@ def _write(tmp_path, old, new):
     ('"a.big_city"', '"a.no_city"', "alliance.cities[0]"),
     ('end = "2031-12"', 'end = "2031-06"', "regions[0].case"),
     ('[flows]', '[flows]\nteleport = 1', "flows.teleport"),
+    ('zh = "合成甲"', 'zh = 3', "regions[0].zh"),  # a region's short name: one line of text
+    ('en = "Synthetic A"', 'en = "Synthetic A\\n"', "regions[0].en"),
+    ('en = "Synthetic A"', 'name = "Synthetic A"', "regions[0].name"),
 ])
 def test_bad_input_one_line(tmp_path, old, new, key):
     p = _write(tmp_path, old, new)
@@ -173,7 +178,7 @@ def test_cli_run_prints_every_region_and_the_totals(capsys):
 
     assert main(["run", str(SMALL), "--replicates", "2", "--no-write", "--quiet"]) == 0
     out = capsys.readouterr().out
-    for region in ("a:", "b:", "c:", "National totals", "money problems: 0"):
+    for region in ("Synthetic A (a):", "b:", "c:", "National totals", "money problems: 0"):
         assert region in out
     # the totals' year columns are numbers, right-aligned like the rest (the first year's was left-aligned)
     totals = out[out.index("National totals"):]
@@ -183,7 +188,7 @@ def test_cli_run_prints_every_region_and_the_totals(capsys):
     assert any(c.startswith("  ") for c in cells), row  # a number narrower than its column: the test has a case to judge
     assert main(["run", str(SMALL), "--replicates", "1", "--no-write", "--quiet", "--lang", "zh"]) == 0
     out = capsys.readouterr().out
-    for words in ("a：", "全国合计", "资金守恒问题：0", "达标概率", load_national(SMALL).regions[0].case.targets[0].zh):
+    for words in ("合成甲（a）：", "全国合计", "资金守恒问题：0", "达标概率", load_national(SMALL).regions[0].case.targets[0].zh):
         assert words in out, words
 
 
@@ -313,3 +318,33 @@ def test_params_lists_a_national_cases_flows_regions_and_a_regions_parameters(ca
         assert len(err.splitlines()) == 1 and words in err, err
     assert main(["params", str(ROOT / "scenarios" / "synthetic_small.toml"), "--region", "a"]) == 2
     assert "--region = \"a\": only for a national case" in capsys.readouterr().err
+
+
+def test_regions_are_named_and_all_years_rows_say_they_count_years(tmp_path, capsys):
+    """The national table and report named the regions by their ids only ("hunan", "rest": English in a
+    Chinese report), and a per-year target's row over all its years showed the number of years as its
+    threshold and the years met as its mean ("2026–2028 │ 3 │ 1.0"), unlabelled. Now a region's short
+    name (``zh``/``en`` in [[regions]]; the id when it has none) and "all N years" / "years met: x"."""
+    import subprocess
+
+    from sim.cli.main import main
+
+    assert main(["run", str(SMALL), "--replicates", "1", "--seed", "2", "--quiet", "--no-write"]) == 0
+    out = capsys.readouterr().out
+    assert "Synthetic A (a):" in out
+    row = next(ln for ln in out.splitlines() if "2030–2031" in ln)
+    assert "all 2 years" in row and "years met: " in row, row
+    nat = tmp_path / "nat"
+    assert main(["run", str(SMALL), "--replicates", "1", "--seed", "2", "--quiet", "--lang", "zh",
+                 "--out", str(nat)]) == 0
+    out = capsys.readouterr().out
+    assert "合成甲（a）：" in out and "2年均达标" in out
+    assert json.loads((nat / "manifest.json").read_text(encoding="utf-8"))["region_names"]["a"] == {
+        "zh": "合成甲", "en": "Synthetic A"}
+    text = subprocess.run(["pdftotext", "-layout", str(nat / "report.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    flat = "".join(text.split())
+    assert "地区：合成甲、b、c；" in flat and "2年均达标" in flat
+    table = [ln.split() for ln in text.splitlines() if "2030" in ln]
+    assert any(cells[0] == "合成甲" for cells in table) and not any(cells[0] == "a" for cells in table)
+

@@ -179,9 +179,11 @@ def cmd_run_national(args, seed, replicates, workers, scheduler) -> int:
     ts = res.target_summary
     for region in case.regions:
         names = {tg.id: pick(tg.zh, tg.en, args.lang) for tg in region.case.targets}
-        rows = target_rows(ts[ts.region == region.id], names) if len(ts) else []
-        title = pick(f"{region.id}：{region.case.name_zh} — 随机种子 {seed}，{replicates} 次重复",
-                     f"{region.id}: {region.case.name_en} — seed {seed}, {replicates} replicate(s)", args.lang)
+        rows = target_rows(ts[ts.region == region.id], names, args.lang) if len(ts) else []
+        name = region.label(args.lang)  # its short name and the id --set regions.<id>.… takes
+        name = name if name == region.id else pick(f"{name}（{region.id}）", f"{name} ({region.id})", args.lang)
+        title = pick(f"{name}：{region.case.name_zh} — 随机种子 {seed}，{replicates} 次重复",
+                     f"{name}: {region.case.name_en} — seed {seed}, {replicates} replicate(s)", args.lang)
         if not rows:
             con.print(title + pick("：无考核目标（该地区没有自身方案）", ": no targets (the region has no plan of its own)",
                                    args.lang), highlight=False)
@@ -199,6 +201,7 @@ def cmd_run_national(args, seed, replicates, workers, scheduler) -> int:
             "case_sha256": file_sha256(args.case), "seed": seed, "replicates": replicates,
             "flows": case.values, "flows_set": flows, "regions_set": regions_set,
             "regions": [r.id for r in case.regions],
+            "region_names": {r.id: {"zh": r.label("zh"), "en": r.label("en")} for r in case.regions},
             "code_version": code_version(),
             "tables": {name: [f"{name}.parquet", f"{name}.csv"] for name in names}}, csv=True)
         print_written(None, out, args.lang)

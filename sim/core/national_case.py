@@ -79,6 +79,12 @@ class Region:
     id: str
     case: Case
     alliance_cities: tuple[str, ...] = ()
+    zh: str = ""  # the region's short name in tables (湖南); its id if the file gives none
+    en: str = ""
+
+    def label(self, lang: str) -> str:
+        """The region's short name in ``lang`` (``zh`` or ``en``), else its id."""
+        return (self.zh if lang == "zh" else self.en) or self.id
 
 
 @dataclass(frozen=True)
@@ -239,13 +245,17 @@ def load_national(path, allow_outside: bool = False) -> NationalCase:
         w = f"regions[{i}]."
         if not isinstance(r, dict):
             raise InputError(file, f"regions[{i}]", "expected a table", r)
-        check_keys(file, r, ("id", "case", "overrides"), w)
+        check_keys(file, r, ("id", "zh", "en", "case", "overrides"), w)
         rid = r.get("id")
         if not isinstance(rid, str) or not rid or not rid.replace("_", "").isalnum():
             raise InputError(file, w + "id", "expected an identifier (letters, digits, underscores)", rid)
         if rid in seen:
             raise InputError(file, w + "id", "duplicate region id", rid)
         seen.add(rid)
+        names = {k: r.get(k, "") for k in ("zh", "en")}
+        for k, v in names.items():
+            if not isinstance(v, str) or v != v.strip() or "\n" in v:
+                raise InputError(file, w + k, "expected the region's short name, one line of text (optional)", v)
         ref = r.get("case")
         if not isinstance(ref, str) or not ref:
             raise InputError(file, w + "case", "expected the path of a case file (relative to this file)", ref)
@@ -268,7 +278,7 @@ def load_national(path, allow_outside: bool = False) -> NationalCase:
             raise InputError(file, w + "case", f"the region's horizon {case.start[0]}-{case.start[1]:02d}.."
                              f"{case.end[0]}-{case.end[1]:02d} must lie inside the national horizon "
                              f"{c['start']}..{c['end']}", ref)
-        regions.append(Region(rid, case))
+        regions.append(Region(rid, case, zh=names["zh"], en=names["en"]))
 
     flows = _flows(file, doc.get("flows"))
     domains = _national_domains(file, doc.get("national_domains", []), regions)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from sim.base.numbers import count as num
 from sim.core.metrics import METRICS
-from sim.report.i18n import pick
+from sim.report.i18n import pick, t
 
 
 def target_head(lang: str) -> list[str]:
@@ -14,10 +15,17 @@ def target_head(lang: str) -> list[str]:
             pick("均值", "mean", lang), pick("达标概率", "P(met)", lang), pick("95% 区间", "95 % interval", lang)]
 
 
-def target_rows(summary: pd.DataFrame, names: dict) -> list[list[str]]:
-    """One region's target summary: a row per target and period (``names``: target id → its name)."""
-    return [[names.get(str(r.target), str(r.target)), str(r.period), f"{r.threshold:g}", f"{r.mean:,.1f}",
-             f"{r.p_met:.2f}", f"[{r.p_low:.2f}, {r.p_high:.2f}]"] for r in summary.itertuples(index=False)]
+def target_rows(summary: pd.DataFrame, names: dict, lang: str = "en") -> list[list[str]]:
+    """One region's target summary: a row per target and period (``names``: target id → its name). A
+    per-year target's row over all its years counts years, and says so (as the single-region table)."""
+    rows = []
+    for r in summary.itertuples(index=False):
+        thr, mean = num(r.threshold), f"{r.mean:,.1f}"
+        if pd.isna(r.year):  # threshold: the years evaluated; mean: the years met
+            thr, mean = t("all_years", lang).format(n=int(r.threshold)), t("years_met", lang).format(v=mean)
+        rows.append([names.get(str(r.target), str(r.target)), str(r.period), thr, mean,
+                     f"{r.p_met:.2f}", f"[{r.p_low:.2f}, {r.p_high:.2f}]"])
+    return rows
 
 
 def totals_table(totals_summary: pd.DataFrame, lang: str) -> tuple[str, list[str], list[list[str]]]:

@@ -102,7 +102,10 @@ def national_section(src: Source, lang: str) -> Section:
     shown = "；".join if lang == "zh" else "; ".join
     flow_text = shown(f"{pick(FLOW_PARAMS[f'flows.{k}'].label_zh, FLOW_PARAMS[f'flows.{k}'].label_en, lang)} = {v:g}"
                       for k, v in flows.items() if f"flows.{k}" in FLOW_PARAMS)
-    regions = [str(r) for r in man.get("regions", [])]
+    ids = [str(r) for r in man.get("regions", [])]
+    named = man.get("region_names", {}) if isinstance(man.get("region_names"), dict) else {}
+    label = {r: str((named.get(r) or {}).get(lang) or r) for r in ids}  # short names (folders before them: ids)
+    regions = [label[r] for r in ids]
     sec.add(pick(f"各地区按各自的方案与考核期逐月同步运行，并有跨地区流动（{flow_text}）。地区：{'、'.join(regions)}；"
                  f"随机种子 {man.get('seed', '?')}，{man.get('replicates', '?')} 次重复。达标概率附 Wilson 95% 区间。",
                  f"The regions run month by month together, each on its own plan and horizon, with cross-region "
@@ -111,11 +114,11 @@ def national_section(src: Source, lang: str) -> Section:
     names = _national_target_names(src, lang)
     ts = src.table("target_summary")
     if len(ts):
-        rows = [[str(region)] + row for region, g in ts.groupby("region", sort=False)
-                for row in target_rows(g, names.get(str(region), {}))]
+        rows = [[label.get(str(region), str(region))] + row for region, g in ts.groupby("region", sort=False)
+                for row in target_rows(g, names.get(str(region), {}), lang)]
         sec.add(Table(f"national_{safe_name(case_id)}_targets", pick("各地区达标概率", "P(met) by region", lang),
                       [pick("地区", "region", lang)] + target_head(lang), rows, left=3))
-    no_plan = [r for r in regions if r not in set(ts["region"].astype(str))] if len(ts) else regions
+    no_plan = [label[r] for r in ids if r not in set(ts["region"].astype(str))] if len(ts) else regions
     if no_plan:
         sec.add(pick(f"没有自身方案（无考核目标）的地区：{'、'.join(no_plan)}。",
                      f"Regions without a plan of their own (no targets): {', '.join(no_plan)}.", lang))
