@@ -10,6 +10,7 @@ import pytest
 
 from sim.core.case import load_case
 from sim.base.errors import InputError
+from sim.core.metrics import METRICS
 from sim.core.model import ScenarioMarket
 from sim.core.registry import REGISTRY
 from sim.base.rng import run_seed
@@ -382,3 +383,21 @@ def test_loader_messages_quoted_in_the_guide(tmp_path):
     (tmp_path / "my_region.toml").write_text(no_doc, encoding="utf-8")
     msg = _message(tmp_path / "my_region.toml")
     assert re.search(r"case\.document: missing: a case that extends .*hunan_2026_2028\.toml must give its own", msg)
+    # the two more messages the guide quotes: a misspelt metric (with a suggestion) and a misspelt tier
+    (tmp_path / "my_region.toml").write_text(body.replace('metric = "published"', 'metric = "publish"'),
+                                             encoding="utf-8")
+    msg = _message(tmp_path / "my_region.toml")
+    assert msg.endswith("targets[0].metric = \"publish\": unknown metric (did you mean 'published'?); allowed: "
+                        + ", ".join(m for m in METRICS if METRICS[m].kind == "flow"))
+    guide = " ".join((ROOT / "docs" / "cases.md").read_text(encoding="utf-8").split())
+    assert "(`targets[0].metric = \"publish\": unknown metric (did you mean 'published'?); allowed: solicited," in guide
+
+
+def test_the_guide_lists_every_metric_a_target_may_count():
+    """docs/cases.md §1.3 lists the flow metrics a target's `metric` takes; five the loader accepts
+    (owner_withdrawn, pressed, adoptions_market, adoptions_procured, scaled_market) were missing."""
+    guide = (ROOT / "docs" / "cases.md").read_text(encoding="utf-8")
+    part = guide[guide.index("**`[[targets]]`**"):guide.index("`kind` (`per_year`")]
+    listed = re.findall(r"`([a-z_]+)`", part.split("`metric` (a")[1])
+    assert listed == [m for m in METRICS if METRICS[m].kind == "flow"]
+
