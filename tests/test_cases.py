@@ -401,3 +401,14 @@ def test_the_guide_lists_every_metric_a_target_may_count():
     listed = re.findall(r"`([a-z_]+)`", part.split("`metric` (a")[1])
     assert listed == [m for m in METRICS if METRICS[m].kind == "flow"]
 
+
+def test_a_case_cannot_extend_a_national_case(tmp_path):
+    """`extends` naming the national file gave "regions: unknown key; allowed: case, domains, …
+    (inherited from …national_2026_2028.toml …)" — true but no help; now it says what the base is."""
+    p = tmp_path / "my_region.toml"
+    p.write_text(f'[case]\nextends = "{(SCEN / "national_2026_2028.toml").as_posix()}"\nid = "x"\nname_zh = "x"\n'
+                 'name_en = "x"\ndocument = "x"\n', encoding="utf-8")
+    msg = _message(p)
+    assert msg == (f'{p}: case.extends = "{(SCEN / "national_2026_2028.toml").as_posix()}": a national case '
+                   '(kind = "national") cannot be a base: extend one of its regions\' case files, e.g. '
+                   'hunan_2026_2028.toml')

@@ -242,7 +242,13 @@ def _read_with_base(path: Path, seen: tuple, allow_outside: bool = False) -> dic
         raise InputError(path, "case.extends", f"cases may extend each other at most {MAX_EXTENDS} deep", base)
     if not base_path.is_file():
         raise InputError(path, "case.extends", "no such case file (the path is relative to this file)", base)
-    merged = _merge(_read_with_base(base_path, seen + (base_path,), allow_outside), doc)
+    base_doc = _read_with_base(base_path, seen + (base_path,), allow_outside)
+    if isinstance(base_doc.get("case"), dict) and base_doc["case"].get("kind") == "national":
+        regions = base_doc.get("regions")
+        first = regions[0].get("case") if isinstance(regions, list) and regions and isinstance(regions[0], dict) else None
+        raise InputError(path, "case.extends", "a national case (kind = \"national\") cannot be a base: extend one of "
+                         "its regions' case files" + (f", e.g. {first}" if isinstance(first, str) else ""), base)
+    merged = _merge(base_doc, doc)
     merged["case"].pop("extends", None)
     return merged
 
