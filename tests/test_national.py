@@ -348,3 +348,28 @@ def test_regions_are_named_and_all_years_rows_say_they_count_years(tmp_path, cap
     table = [ln.split() for ln in text.splitlines() if "2030" in ln]
     assert any(cells[0] == "合成甲" for cells in table) and not any(cells[0] == "a" for cells in table)
 
+
+
+def test_region_totals_are_written_add_up_to_the_national_totals_and_are_in_the_report(tmp_path):
+    """The national totals were summed over the regions and the regions' own flows thrown away: nobody
+    could see a province's published, landed or scaled scenarios in a national run, nor check the totals.
+    Now ``region_totals`` (written, and a table of the report) holds them, and they add up."""
+    import subprocess
+
+    from sim.cli.main import main
+
+    out = tmp_path / "nat"
+    assert main(["run", str(SMALL), "--replicates", "2", "--seed", "2", "--quiet", "--lang", "zh", "--out", str(out)]) == 0
+    by_region = pd.read_parquet(out / "region_totals.parquet")
+    totals = pd.read_parquet(out / "totals.parquet")
+    assert set(by_region["region"]) == {"a", "b", "c"}
+    summed = by_region.groupby(["replicate", "metric", "year"], as_index=False)["value"].sum()
+    merged = totals.merge(summed, on=["replicate", "metric", "year"], suffixes=("", "_sum"))
+    assert len(merged) == len(totals) > 0 and (merged["value"] == merged["value_sum"]).all()
+    assert by_region.groupby(["region", "metric", "year"]).size().eq(2).all()  # every replicate, every region-year
+    text = subprocess.run(["pdftotext", "-layout", str(out / "report.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "各地区流量" in "".join(text.split())
+    rows = [ln.split() for ln in text.splitlines() if ln.split()[:2] == ["合成甲", "发布场景"]]
+    mean = by_region[(by_region.region == "a") & (by_region.metric == "published")].groupby("year")["value"].mean()
+    assert len(rows) == 1 and rows[0][2:] == [f"{v:,.0f}" for v in mean], rows

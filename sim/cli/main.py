@@ -194,7 +194,7 @@ def cmd_run_national(args, seed, replicates, workers, scheduler) -> int:
     if not args.no_write:  # one set, swapped in whole (a crash leaves the earlier set), with its manifest
         from sim.base.files import code_version, file_sha256, write_bundle
 
-        names = ("targets", "target_summary", "totals", "totals_summary", "runs")
+        names = ("targets", "target_summary", "totals", "totals_summary", "region_totals", "runs")
         write_bundle(out, {name: getattr(res, name) for name in names}, manifest_doc={
             "command": "run", "case": case.id, "name_zh": case.name_zh, "name_en": case.name_en,
             "case_file": str(args.case), "case_file_abs": str(Path(args.case).resolve()),

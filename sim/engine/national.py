@@ -5,7 +5,8 @@ Replicate ``r`` of a run with seed ``N`` runs the national model with seed ``run
 ``i`` of it with ``run_seed(run_seed(N, r), i)``. Tables: ``targets`` (one row per replicate, region,
 target and period, as a region's own target table with a ``region`` column), ``target_summary``
 (P(met) with its Wilson interval and value quantiles, per region), ``totals`` (per replicate, year and
-flow metric, summed over the regions active that year) and ``runs`` (per replicate: branches opened,
+flow metric, summed over the regions active that year), ``region_totals`` (the same per region: what the
+national totals add up) and ``runs`` (per replicate: branches opened,
 cash moved between regions, money problems — must be none — and per region the money check).
 """
 
@@ -31,6 +32,7 @@ class NationalResults:
     targets: pd.DataFrame
     totals: pd.DataFrame
     runs: pd.DataFrame
+    region_totals: pd.DataFrame  # replicate, region, metric, year, value: the totals before summing regions
     target_summary: pd.DataFrame = field(init=False)
     totals_summary: pd.DataFrame = field(init=False)
 
@@ -62,9 +64,10 @@ def national_replicate(case: NationalCase, item: tuple) -> dict:
     tt = pd.concat(targets, ignore_index=True)
     tt.insert(0, "seed", np.int64(seed))
     tt.insert(0, "replicate", np.int64(r))
-    tot = pd.DataFrame(totals, columns=["region", "metric", "year", "value"])
-    tot = tot.groupby(["metric", "year"], sort=False, as_index=False)["value"].sum()
+    by_region = pd.DataFrame(totals, columns=["region", "metric", "year", "value"])
+    tot = by_region.groupby(["metric", "year"], sort=False, as_index=False)["value"].sum()
     tot.insert(0, "replicate", np.int64(r))
+    by_region.insert(0, "replicate", np.int64(r))
     problems = m.money_problems()
     run = {"replicate": r, "seed": seed, "branches": m.branches(), "branches_closed": m.closed,
            "cash_to_branches_cny": float(sum(x[4] for x in m.branch_log)), "money_problems": len(problems),
@@ -72,7 +75,7 @@ def national_replicate(case: NationalCase, item: tuple) -> dict:
     for rid, reg in zip(m.ids, m.regions):
         run[f"{rid}.suppliers_ever"] = int(len(reg.suppliers))
         run[f"{rid}.scenarios"] = int(len(reg.scenarios))
-    return {"replicate": r, "targets": tt, "totals": tot, "run": run}
+    return {"replicate": r, "targets": tt, "totals": tot, "region_totals": by_region, "run": run}
 
 
 def run_national(case: NationalCase | str, replicates: int = 1, seed: int = 0, workers: int = 1,
@@ -95,7 +98,8 @@ def run_national(case: NationalCase | str, replicates: int = 1, seed: int = 0, w
     ordered = [parts[r] for r in sorted(parts)]
     return NationalResults(case, seed, seeds, pd.concat([p["targets"] for p in ordered], ignore_index=True),
                            pd.concat([p["totals"] for p in ordered], ignore_index=True),
-                           pd.DataFrame([p["run"] for p in ordered]))
+                           pd.DataFrame([p["run"] for p in ordered]),
+                           pd.concat([p["region_totals"] for p in ordered], ignore_index=True))
 
 
 __all__ = ["NationalResults", "national_replicate", "run_national"]

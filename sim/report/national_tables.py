@@ -39,6 +39,22 @@ def totals_table(totals_summary: pd.DataFrame, lang: str) -> tuple[str, list[str
     return title, [pick("流量", "flow", lang)] + [str(y) for y in tot.columns], rows
 
 
+def region_totals_table(region_totals: pd.DataFrame, label: dict, lang: str) -> tuple[str, list[str], list[list[str]]]:
+    """Title, head and rows of each region's flows (``label``: region id → its name), a row per region and
+    flow, a column per year (— where the region was not running): the national totals are their sums."""
+    mean = region_totals.groupby(["region", "metric", "year"], sort=False)["value"].mean().reset_index()
+    years = sorted(mean["year"].unique())
+    rows = []
+    for (region, metric), g in mean.groupby(["region", "metric"], sort=False):
+        by_year = dict(zip(g["year"], g["value"]))
+        rows.append([label.get(str(region), str(region)),
+                     pick(METRICS[metric].label_zh, METRICS[metric].label_en, lang) if metric in METRICS else str(metric)]
+                    + [f"{by_year[y]:,.0f}" if y in by_year else "—" for y in years])
+    title = pick("各地区流量（各次重复的均值；全国合计为其之和）",
+                 "Flows by region (mean over replicates; the national totals are their sums)", lang)
+    return title, [pick("地区", "region", lang), pick("流量", "flow", lang)] + [str(y) for y in years], rows
+
+
 def branches_text(runs: pd.DataFrame, lang: str) -> str:
     """What crossed regions, per replicate on average, and the money check."""
     problems = int(runs.money_problems.sum())

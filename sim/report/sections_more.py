@@ -93,7 +93,8 @@ def national_section(src: Source, lang: str) -> Section:
     """A national run (``scensim run`` of a national case): each region's P(met) per target and period,
     the national totals per year and what crossed regions (branches, cash), with the flows it ran at."""
     from sim.core.national_case import FLOW_PARAMS
-    from sim.report.national_tables import branches_text, target_head, target_rows, totals_table
+    from sim.report.national_tables import (branches_text, region_totals_table, target_head, target_rows,
+                                            totals_table)
 
     man = src.manifest
     case_id = str(man.get("case", src.folder.name))
@@ -126,6 +127,10 @@ def national_section(src: Source, lang: str) -> Section:
     if len(tot):
         title, head, rows = totals_table(tot, lang)
         sec.add(Table(f"national_{safe_name(case_id)}_totals", title, head, rows))
+    by_region = src.table("region_totals") if "region_totals" in man.get("tables", {}) else None
+    if by_region is not None and len(by_region):
+        title, head, rows = region_totals_table(by_region, label, lang)
+        sec.add(Table(f"national_{safe_name(case_id)}_region_totals", title, head, rows, left=2))
     runs = src.table("runs")
     if len(runs):
         sec.add(branches_text(runs, lang))
