@@ -38,3 +38,16 @@ def test_summarize_and_compare_print_joint_attainment(tmp_path):
     c = scensim("compare", ROOT / "tests" / "specs" / "mixes_small.toml", "-r", "2", "--out", tmp_path / "cmp", "--quiet")
     assert len(_joint_lines(c.stdout)) == 3
     assert (tmp_path / "cmp" / "compare_joint.csv").exists()
+
+
+def test_a_single_evaluated_target_is_not_plural(tmp_path):
+    """Shandong's one target printed "1 targets" and "1 target-years" in the joint rows."""
+    p = tmp_path / "one.toml"
+    text = SMALL.read_text(encoding="utf-8")
+    first = text.index("[[targets]]")
+    target = text[first:text.index("[[targets]]", first + 1)]  # the small case's first target alone
+    p.write_text(f'[case]\nextends = "{SMALL.as_posix()}"\nid = "one"\nname_zh = "一"\nname_en = "one"\n'
+                 f'document = "x"\n\n{target}', encoding="utf-8")
+    r = scensim("run", p, "--replicates", "2", "--seed", "2", "--no-write", "--quiet")
+    lines = _joint_lines(r.stdout)
+    assert re.search(r"│\s+1 target │", lines[0]) and re.search(r"│\s+2 target-years │", lines[-1]), lines

@@ -50,8 +50,9 @@ def joint_rows(results, lang: str) -> list[list[str]]:
     for _, r in joint_attainment(results.targets).iterrows():
         period = pick("全期", "all years", lang) if r["period"] == "all" else r["period"]
         n = int(r["threshold"])  # targets evaluated that year; over the horizon, target-years
-        thr = (pick(f"{n}项", f"{n} targets", lang) if r["period"] != "all"
-               else pick(f"{n}项（目标×年）", f"{n} target-years", lang))
+        s = "" if n == 1 else "s"
+        thr = (pick(f"{n}项", f"{n} target{s}", lang) if r["period"] != "all"
+               else pick(f"{n}项（目标×年）", f"{n} target-year{s}", lang))
         if results.replicates == 1:
             rows.append([label, period, thr, f"{num(r['median'])}/{int(r['threshold'])}",
                          t("yes", lang) if r["met"] else t("no", lang)])
