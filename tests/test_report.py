@@ -433,3 +433,19 @@ def test_month_ticks_never_overlap_when_the_horizon_starts_in_december(tmp_path)
             labels = [t for t in ax.get_xticklabels() if t.get_text()]
             boxes = [t.get_window_extent(renderer) for t in labels]
             assert all(a.x1 < b.x0 for a, b in zip(boxes, boxes[1:])), [t.get_text() for t in labels]
+
+
+def test_the_chinese_reports_run_metadata_names_its_items_in_chinese(run_dir):
+    """The metadata table of a --lang zh report listed "run: seed", "run: replicates", "run: case" … in
+    English; now 随机种子（seed） etc. (the manifest's key kept in brackets), and still in English in en."""
+    from sim.report.document import Table
+    from sim.report.sections import method_section
+    from sim.report.sources import detect
+
+    src = detect(run_dir)
+    zh = next(b for b in method_section([src], "zh").blocks if isinstance(b, Table) and b.name == "metadata")
+    items = [r[0] for r in zh.rows]
+    assert "run：随机种子（seed）" in items and "run：重复次数（replicates）" in items and "run：案例（case）" in items
+    assert not any(re.fullmatch(r"run: \w+", i) for i in items), items
+    en = next(b for b in method_section([src], "en").blocks if isinstance(b, Table) and b.name == "metadata")
+    assert "run: seed" in [r[0] for r in en.rows]

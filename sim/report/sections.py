@@ -206,6 +206,11 @@ def table_hashes(folder: Path) -> list[tuple[str, str]]:
     return out
 
 
+META_ZH = {"case": "案例", "experiment": "实验", "seed": "随机种子", "replicates": "重复次数",
+           "code_version": "代码版本", "case_sha256": "案例文件 SHA-256", "experiment_sha256": "实验文件 SHA-256",
+           "replicate_seeds": "各次重复的随机种子"}
+
+
 def method_section(sources: list[Source], lang: str) -> Section:
     import platform
 
@@ -216,15 +221,19 @@ def method_section(sources: list[Source], lang: str) -> Section:
     sec = Section(t("r_method", lang)).add(t("r_method_text", lang))
     rows = [["scensim", code_version()], ["Python", platform.python_version()], ["Mesa", mesa.__version__],
             ["numpy", np.__version__], ["pandas", pd.__version__]]
+    def item(folder: str, key: str) -> str:  # in Chinese with the manifest's key, which the files use
+        zh = META_ZH.get(key)
+        return f"{folder}：{zh}（{key}）" if lang == "zh" and zh else f"{folder}: {key}"
+
     for s in sources:
         m = s.manifest
         for key in ("case", "experiment", "seed", "replicates", "code_version", "case_sha256", "experiment_sha256"):
             if key in m and not isinstance(m[key], (dict, list)):
-                rows.append([f"{s.folder.name}: {key}", str(m[key])])
+                rows.append([item(s.folder.name, key), str(m[key])])
         seeds = m.get("replicate_seeds")
         if isinstance(seeds, list) and seeds:
             shown = ", ".join(str(x) for x in seeds[:3]) + (f", … ({len(seeds)})" if len(seeds) > 3 else "")
-            rows.append([f"{s.folder.name}: replicate_seeds", shown])
+            rows.append([item(s.folder.name, "replicate_seeds"), shown])
     sec.add(Table("metadata", t("r_method", lang), list(t("r_meta_cols", lang)), rows))
     hrows = [[s.folder.name, name, h] for s in sources for name, h in table_hashes(s.folder)]
     if hrows:
