@@ -449,3 +449,27 @@ def test_the_chinese_reports_run_metadata_names_its_items_in_chinese(run_dir):
     assert not any(re.fullmatch(r"run: \w+", i) for i in items), items
     en = next(b for b in method_section([src], "en").blocks if isinstance(b, Table) and b.name == "metadata")
     assert "run: seed" in [r[0] for r in en.rows]
+
+
+def test_chinese_titles_never_start_a_line_with_closing_punctuation(tmp_path):
+    """Shandong's overview panel was titled "推广战略性、高价值人工智能应用场景（累计，约100个" / "）（项）": the
+    wrap at 26 characters put the closing bracket at the start of the second line."""
+    import sim
+    from sim.report.figures import overview_figure, target_figure
+
+    closing = "）)】」』，。、；：！？"
+    p = tmp_path / "long.toml"
+    text = SMALL.read_text(encoding="utf-8")
+    first = text.index("[[targets]]")
+    target = text[first:text.index("[[targets]]", first + 1)]
+    target = re.sub(r'zh = ".*"', 'zh = "推广战略性、高价值人工智能应用场景（累计，约100个）"', target, count=1)
+    p.write_text(f'[case]\nextends = "{SMALL.as_posix()}"\nid = "long"\nname_zh = "长"\nname_en = "long"\n'
+                 f'document = "x"\n\n{target}', encoding="utf-8")
+    case = sim.load_case(p, allow_outside=True)
+    res = sim.run(case, replicates=1, seed=3)
+    fig = overview_figure(res.series, res.target_summary, case, "zh")
+    title = fig.axes[0].get_title()
+    assert "\n" in title and "".join(title.split("\n")) == "推广战略性、高价值人工智能应用场景（累计，约100个）（项）"
+    single = target_figure(res.series, res.target_summary, case, case.targets[0], "zh")
+    for text in (title, single.axes[0].get_ylabel()):
+        assert not any(line[:1] and line[0] in closing for line in text.split("\n")), text

@@ -107,6 +107,19 @@ def target_paths(series: pd.DataFrame, case: Case, target: Target) -> pd.DataFra
     return s.reset_index(drop=True)
 
 
+CLOSING = "）)】」』，。、；：！？%"  # never at the start of a line (Chinese line-breaking rules)
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """``textwrap.wrap``, but a line never starts with closing punctuation: it stays on the line before
+    (a title wrapped at 26 characters left "）（项）" alone on its second line)."""
+    lines = textwrap.wrap(text, width)
+    for i in range(1, len(lines)):
+        while lines[i] and lines[i][0] in CLOSING:
+            lines[i - 1], lines[i] = lines[i - 1] + lines[i][0], lines[i][1:]
+    return [ln for ln in lines if ln]
+
+
 def axis_label(target: Target, lang: str, width: int = 44) -> str:
     """The y-axis label: what the target counts, in which unit, over which span."""
     metric = METRICS[target.metric]
@@ -114,7 +127,7 @@ def axis_label(target: Target, lang: str, width: int = 44) -> str:
     mode = t("ytd", lang) if target.kind == "per_year" else t("cumulative", lang)
     name = drawable(pick(target.zh, target.en, lang))
     if lang == "zh":
-        return "\n".join(textwrap.wrap(name, width // 2) + [f"（{unit}，{mode}）"])
+        return "\n".join(wrap(name, width // 2) + [f"（{unit}，{mode}）"])
     return "\n".join(textwrap.wrap(name, width) + [f"({unit}, {mode})"])
 
 
@@ -180,7 +193,7 @@ def target_figure(series: pd.DataFrame, summary: pd.DataFrame, case: Case, targe
     ax.set_ylabel(axis_label(target, lang), fontsize=9, linespacing=1.6 if lang == "zh" else 1.25)
     ax.set_xlabel(t("month", lang))
     title = drawable(pick(target.zh, target.en, lang))
-    ax.set_title("\n".join(textwrap.wrap(title, 70 if lang != "zh" else 36)), fontsize=11, linespacing=1.5)
+    ax.set_title("\n".join(wrap(title, 70 if lang != "zh" else 36)), fontsize=11, linespacing=1.5)
     n = int(series["replicate"].nunique())
     handles, labels = ax.get_legend_handles_labels()  # below the axes, so it never hides a curve or target
     fig.legend(handles, labels, loc="outside lower center", ncol=4, fontsize=8, frameon=False,
@@ -200,7 +213,7 @@ def overview_figure(series: pd.DataFrame, summary: pd.DataFrame, case: Case, lan
         metric = METRICS[tg.metric]
         unit = pick(metric.unit_zh, metric.unit_en, lang)
         title = drawable(pick(tg.zh, tg.en, lang))
-        ax.set_title("\n".join(textwrap.wrap(f"{title} ({unit})" if lang != "zh" else f"{title}（{unit}）",
+        ax.set_title("\n".join(wrap(f"{title} ({unit})" if lang != "zh" else f"{title}（{unit}）",
                                              52 if lang != "zh" else 26)), fontsize=9, linespacing=1.5)
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
