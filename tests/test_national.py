@@ -373,3 +373,21 @@ def test_region_totals_are_written_add_up_to_the_national_totals_and_are_in_the_
     rows = [ln.split() for ln in text.splitlines() if ln.split()[:2] == ["合成甲", "发布场景"]]
     mean = by_region[(by_region.region == "a") & (by_region.metric == "published")].groupby("year")["value"].mean()
     assert len(rows) == 1 and rows[0][2:] == [f"{v:,.0f}" for v in mean], rows
+
+
+def test_a_regions_table_has_the_columns_of_its_single_region_table():
+    """The national run printed each region's targets with a mean and no range (headers "target",
+    "period", "threshold", "mean"), so Hubei in the national run could not be read against Hubei alone
+    (median, 5 %–95 %). Now the same columns, the median and range from the region's summary."""
+    from sim.engine.national import run_national
+    from sim.report.national_tables import target_head, target_rows
+
+    res = run_national(load_national(SMALL), replicates=3, seed=2)
+    ts = res.target_summary[res.target_summary.region == "a"]
+    assert target_head("en") == ["Target", "Year", "Threshold", "P(met) [95% CI]", "Median", "5%–95%"]
+    rows = target_rows(ts, {}, "en")
+    r = ts[ts.year.notna()].iloc[0]
+    row = next(x for x in rows if x[0] == r.target and x[1] == str(r.period))
+    lo, hi = (float(v) for v in row[5].replace(",", "").split("–"))
+    assert float(row[4].replace(",", "")) == pytest.approx(r["median"], abs=0.05), row
+    assert (lo, hi) == (pytest.approx(r.q05, abs=0.05), pytest.approx(r.q95, abs=0.05)), row

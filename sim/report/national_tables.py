@@ -11,20 +11,23 @@ from sim.report.i18n import pick, t
 
 
 def target_head(lang: str) -> list[str]:
-    return [pick("目标", "target", lang), pick("考核期", "period", lang), pick("门槛", "threshold", lang),
-            pick("均值", "mean", lang), pick("达标概率", "P(met)", lang), pick("95% 区间", "95 % interval", lang)]
+    """The columns of a region's target table: those of ``scensim run`` of the region alone."""
+    return [t("col_target", lang), t("col_period", lang), t("col_threshold", lang), t("col_p", lang),
+            t("col_median", lang), t("col_q", lang)]
 
 
 def target_rows(summary: pd.DataFrame, names: dict, lang: str = "en") -> list[list[str]]:
-    """One region's target summary: a row per target and period (``names``: target id → its name). A
-    per-year target's row over all its years counts years, and says so (as the single-region table)."""
+    """One region's target summary: a row per target and period (``names``: target id → its name), in the
+    columns of the single-region table (median and 5 %–95 % over replicates). A per-year target's row
+    over all its years counts years, and says so."""
     rows = []
     for r in summary.itertuples(index=False):
-        thr, mean = num(r.threshold), f"{r.mean:,.1f}"
-        if pd.isna(r.year):  # threshold: the years evaluated; mean: the years met
-            thr, mean = t("all_years", lang).format(n=int(r.threshold)), t("years_met", lang).format(v=mean)
-        rows.append([names.get(str(r.target), str(r.target)), str(r.period), thr, mean,
-                     f"{r.p_met:.2f}", f"[{r.p_low:.2f}, {r.p_high:.2f}]"])
+        thr, med, q = num(r.threshold), num(r.median), f"{num(r.q05)}–{num(r.q95)}"
+        if pd.isna(r.year):  # threshold: the years evaluated; median and range: the years met
+            thr = t("all_years", lang).format(n=int(r.threshold))
+            med, q = t("years_met", lang).format(v=med), t("years_met", lang).format(v=q)
+        rows.append([names.get(str(r.target), str(r.target)), str(r.period), thr,
+                     f"{r.p_met:.2f} [{r.p_low:.2f}, {r.p_high:.2f}]", med, q])
     return rows
 
 
