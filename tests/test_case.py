@@ -167,3 +167,18 @@ def test_misspelt_metric_gets_a_suggestion(write_case):
     path = write_case(replace=[('metric = "zones_designated"', 'metric = "zone_designated"')])
     with pytest.raises(InputError, match="did you mean 'zones_designated'"):
         load_case(path)
+
+
+def test_a_loop_of_bases_names_every_file_in_it(tmp_path):
+    """a.toml extends b.toml extends a.toml: the message named only the file where the loop closed (by its
+    absolute path); now it lists the loop."""
+    head = '[case]\nextends = "{}"\nid = "{}"\nname_zh = "x"\nname_en = "x"\ndocument = "x"\n'
+    (tmp_path / "a.toml").write_text(head.format("b.toml", "a"), encoding="utf-8")
+    (tmp_path / "b.toml").write_text(head.format("a.toml", "b"), encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load_case(tmp_path / "a.toml")
+    assert str(e.value).endswith('case.extends = "a.toml": cases extend each other in a loop: '
+                                 "a.toml → b.toml → a.toml")
+    (tmp_path / "c.toml").write_text(head.format("c.toml", "c"), encoding="utf-8")
+    with pytest.raises(InputError, match="in a loop: c.toml → c.toml$"):
+        load_case(tmp_path / "c.toml")

@@ -176,7 +176,7 @@ def load_case(path, overrides: dict | None = None, allow_outside: bool = False) 
         raise InputError(path, "case.kind", "a national case composes regions: scensim run, params and sweep "
                          "(experiment.region) take it, other commands one of its regions' case files "
                          "(in Python: sim.core.national.load_national)", "national")
-    doc = _read_with_base(path, seen=(), allow_outside=allow_outside)
+    doc = _read_with_base(path, seen=(path.resolve(),), allow_outside=allow_outside, chain=(path.name,))
     base = own.get("case", {}).get("extends") if isinstance(own.get("case"), dict) else None
     if base is not None:
         for key in ("id", "name_zh", "name_en", "document"):
@@ -229,7 +229,9 @@ def _read_toml(path: Path) -> dict:
     return read_toml(path, "case file", "scenarios/hunan_2026_2028.toml")[0]
 
 
-def _read_with_base(path: Path, seen: tuple, allow_outside: bool = False) -> dict:
+def _read_with_base(path: Path, seen: tuple, allow_outside: bool = False, chain: tuple = ()) -> dict:
+    """``path``'s document laid over its bases'; ``seen``: the bases read so far (resolved), ``chain``: the
+    names of the files from the one loaded to ``path``, for the message of a loop."""
     doc = _read_toml(path)
     base = doc.get("case", {}).get("extends") if isinstance(doc.get("case"), dict) else None
     if base is None:
@@ -237,12 +239,13 @@ def _read_with_base(path: Path, seen: tuple, allow_outside: bool = False) -> dic
     check_path(base, path, "case.extends", "the path of another case file")
     base_path = confine(path.parent / base, path, path, "case.extends", allow_outside, base)
     if base_path in seen or base_path == path.resolve():
-        raise InputError(path, "case.extends", "cases extend each other in a loop", base)
-    if len(seen) >= MAX_EXTENDS:
+        raise InputError(path, "case.extends", "cases extend each other in a loop: "
+                         + " → ".join(chain + (base_path.name,)), base)
+    if len(seen) > MAX_EXTENDS:  # ``seen`` holds the file loaded and the bases read so far
         raise InputError(path, "case.extends", f"cases may extend each other at most {MAX_EXTENDS} deep", base)
     if not base_path.is_file():
         raise InputError(path, "case.extends", "no such case file (the path is relative to this file)", base)
-    base_doc = _read_with_base(base_path, seen + (base_path,), allow_outside)
+    base_doc = _read_with_base(base_path, seen + (base_path,), allow_outside, chain + (base_path.name,))
     if isinstance(base_doc.get("case"), dict) and base_doc["case"].get("kind") == "national":
         regions = base_doc.get("regions")
         first = regions[0].get("case") if isinstance(regions, list) and regions and isinstance(regions[0], dict) else None
