@@ -11,7 +11,7 @@ from sim.analysis.lottery import run_lottery
 from sim.core.lottery_draw import LotteryRule
 from sim.core.model import ScenarioMarket
 
-from .conftest import HUNAN
+from .conftest import HUNAN, ROOT
 
 
 def test_lottery_assigns_each_applicant_once_and_only_winners_get_awards(hunan):
@@ -95,3 +95,14 @@ def test_difference_against_a_group_that_did_not_vary_is_welchs_interval_without
     half = stats.t.ppf(0.975, len(b) - 1) * b.std(ddof=1) / np.sqrt(len(b))
     assert d == a.mean() - b.mean()
     assert np.isclose(low, d - half, rtol=1e-12) and np.isclose(high, d + half, rtol=1e-12)
+
+
+def test_a_lottery_of_a_lever_without_budget_says_what_to_do():
+    """Hubei has no vouchers: `scensim lottery hubei --lever vouchers` said "vouchers.budget_cny_per_year = 0:
+    is 0: a lottery of vouchers needs a budget to allot" — now what is needed and how to give it."""
+    r = subprocess.run([sys.executable, "-m", "sim.cli", "lottery", str(ROOT / "scenarios" / "hubei_2025_2027.toml"),
+                        "--lever", "vouchers", "--quiet"], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert r.stderr.strip().endswith("hubei_2025_2027.toml: vouchers.budget_cny_per_year = 0: must be above 0 for a "
+                                     "lottery of vouchers (there is no budget to allot): give it one in a case "
+                                     "that extends this file")
