@@ -35,7 +35,7 @@ from sim.app.controls import control_notes, controls, env_settings, is_echo, pre
 from sim.app.runner import Runner
 from sim.app.text import t
 from sim.app.webfont import font_css
-from sim.app.widgets import ControlPanel
+from sim.app.widgets import ControlsColumn
 from sim import load_case
 
 SETTINGS = env_settings()
@@ -43,7 +43,6 @@ SETTINGS = env_settings()
 # sessions' first answers when many move at once; an idle core starts the full set at the back anyway).
 # Its preview goes on to the end of the horizon while nothing else needs the cores (sim/app/runner.py).
 QUICK = 1
-LOADING = "loading:"  # the panel state while a panel's controls are being built
 REFINE_EVERY = 1.5  # seconds between provisional redraws once the quick replicate is drawn
 # slider labels above their sliders (long labels would squeeze the slider), a switch's beside it; the
 # controls column scrolls
@@ -279,7 +278,6 @@ def Page():
     lang = solara.use_reactive(SETTINGS["lang"] if SETTINGS["lang"] in ("zh", "en") else "zh")
     values = solara.use_reactive(dict(S.initial))
     active = solara.use_reactive("published")
-    panel = solara.use_reactive("levers")
     L = lang.value
     notes = control_notes(S.case, values.value, S.labels)
 
@@ -296,21 +294,6 @@ def Page():
 
     def reset_uncertainties():
         values.set({**values.value, **{c.name: S.initial[c.name] for c in S.uncertainties}})
-
-    # Switching panels builds every slider of the new one (Hunan's 66 uncertainties: 2–5 s on a busy
-    # server). The switch is made in two steps, so that a sign of it is on the page first: the click
-    # shows "loading" at once, and a thread then asks for the panel itself.
-    def show(name):
-        if panel.value != name:
-            panel.set(LOADING + name)
-
-    def finish_switch():
-        if panel.value.startswith(LOADING):
-            time.sleep(0.05)  # the sign is sent before the slow render starts
-            panel.set(panel.value[len(LOADING):])
-
-    solara.use_thread(finish_switch, dependencies=[panel.value], intrusive_cancel=False)
-    shown = panel.value[len(LOADING):] if panel.value.startswith(LOADING) else panel.value
 
     solara.Title(t("title", L))
     solara.Style(S.css)
@@ -331,21 +314,7 @@ def Page():
             with solara.Column(classes=["scensim-controls"],
                                style={"max-height": "calc(100vh - 130px)", "overflow-y": "auto",
                                       "padding-right": "10px"}):
-                with solara.Row(style={"gap": "4px", "flex-wrap": "wrap"}):
-                    solara.Button(t("levers", L), on_click=lambda: show("levers"), small=True,
-                                  outlined=shown != "levers", color="primary")
-                    solara.Button(t("uncertainties", L), on_click=lambda: show("uncertainties"), small=True,
-                                  outlined=shown != "uncertainties", color="primary")
-                if panel.value.startswith(LOADING):
-                    with solara.Div(attributes={"data-testid": "panel-loading"}):
-                        solara.ProgressLinear(True)
-                        solara.Text(t("loading_controls", L), style={"font-size": "12px", "color": "#555"})
-                elif panel.value == "levers":
-                    ControlPanel(S.levers, values.value, L, on_change, notes)
-                else:
-                    solara.Text(t("unc_note", L), style={"font-size": "12px", "color": "#555"})
-                    solara.Button(t("reset_unc", L), on_click=reset_uncertainties, small=True, text=True)
-                    ControlPanel(S.uncertainties, values.value, L, on_change, notes)
+                ControlsColumn(S.levers, S.uncertainties, values.value, L, on_change, notes, reset_uncertainties)
             with solara.Column():
                 ResultsPane(S, values.value, L)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import math
+import time
 
 import solara
 
@@ -54,6 +55,46 @@ def ControlPanel(controls: list, values: dict, lang: str, on_change, notes: dict
             solara.Text(title, style={"font-weight": "bold", "margin-top": "10px", "display": "block",
                                       "color": "#888" if off else "#08306b"})
         ControlRow(c, values[c.name], lang, on_change, notes.get(c.name))
+
+
+LOADING = "loading:"  # the panel's state while its controls are being built
+
+
+@solara.component
+def ControlsColumn(levers: list, uncertainties: list, values: dict, lang: str, on_change, notes: dict,
+                   reset_uncertainties):
+    """The two panels of controls, levers and uncertainties, one shown at a time. Switching builds every
+    slider of the new panel (Hunan's 66 uncertainties: 2–5 s on a busy server), so it is made in two
+    steps that put a sign of it on the page first: the click shows "loading" at once, and a thread then
+    asks for the panel itself."""
+    panel = solara.use_reactive("levers")
+
+    def show(name):
+        if panel.value != name:
+            panel.set(LOADING + name)
+
+    def finish_switch():
+        if panel.value.startswith(LOADING):
+            time.sleep(0.05)  # the sign is sent before the slow render starts
+            panel.set(panel.value[len(LOADING):])
+
+    solara.use_thread(finish_switch, dependencies=[panel.value], intrusive_cancel=False)
+    shown = panel.value[len(LOADING):] if panel.value.startswith(LOADING) else panel.value
+    with solara.Row(style={"gap": "4px", "flex-wrap": "wrap"}):
+        solara.Button(t("levers", lang), on_click=lambda: show("levers"), small=True,
+                      outlined=shown != "levers", color="primary")
+        solara.Button(t("uncertainties", lang), on_click=lambda: show("uncertainties"), small=True,
+                      outlined=shown != "uncertainties", color="primary")
+    if panel.value.startswith(LOADING):
+        with solara.Div(attributes={"data-testid": "panel-loading"}):
+            solara.ProgressLinear(True)
+            solara.Text(t("loading_controls", lang), style={"font-size": "12px", "color": "#555"})
+    elif panel.value == "levers":
+        ControlPanel(levers, values, lang, on_change, notes)
+    else:
+        solara.Text(t("unc_note", lang), style={"font-size": "12px", "color": "#555"})
+        solara.Button(t("reset_unc", lang), on_click=reset_uncertainties, small=True, text=True)
+        ControlPanel(uncertainties, values, lang, on_change, notes)
 
 
 def _cell_color(p: float) -> str:
