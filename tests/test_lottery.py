@@ -1,6 +1,7 @@
 """The in-silico lottery: allotment by lottery, twin runs with common random numbers, and measures that
 come from the mechanisms (additionality is higher where firms are short of cash)."""
 
+import json
 import subprocess
 import sys
 
@@ -104,5 +105,23 @@ def test_a_lottery_of_a_lever_without_budget_says_what_to_do():
                         "--lever", "vouchers", "--quiet"], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
     assert r.stderr.strip().endswith("hubei_2025_2027.toml: vouchers.budget_cny_per_year = 0: must be above 0 for a "
-                                     "lottery of vouchers (there is no budget to allot): give it one in a case "
-                                     "that extends this file")
+                                     "lottery of vouchers (there is no budget to allot): give it one with --set or in "
+                                     "a case that extends this file")
+
+
+def test_lottery_takes_set_like_run(tmp_path):
+    """`scensim lottery` takes --set as `scensim run` does (a lottery of Hubei's vouchers needed a case file
+    of its own to give them a budget): the override reaches the trial, bad ones are one-line errors, and
+    the manifest records them."""
+    small = str(ROOT / "scenarios" / "synthetic_small.toml")
+    base = [sys.executable, "-m", "sim.cli", "lottery", small, "--lever", "vouchers", "--quiet"]
+    r = subprocess.run(base + ["--set", "vouchers.budget_cny_per_year=0"], capture_output=True, text=True, cwd=ROOT,
+                       timeout=300)
+    assert r.returncode == 2 and "vouchers.budget_cny_per_year = 0: must be above 0" in r.stderr, r.stderr
+    r = subprocess.run(base + ["--set", "vouchers.nonsense=1"], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "vouchers.nonsense" in r.stderr, r.stderr
+    out = tmp_path / "lot"
+    r = subprocess.run(base + ["--set", "vouchers.budget_cny_per_year=3e6", "--max-twins", "1", "--out", str(out)],
+                       capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert json.loads((out / "manifest.json").read_text())["set"] == {"vouchers.budget_cny_per_year": 3e6}

@@ -61,7 +61,7 @@ def trial_case(case: Case, lever: str) -> Case:
     """The case as the trial runs it: grants as grants only, equity as equity only, first purchase on."""
     if case.values[BUDGET_PARAM[lever]] <= 0:
         raise InputError(case.path, BUDGET_PARAM[lever], f"must be above 0 for a lottery of {lever} (there is no "
-                         "budget to allot): give it one in a case that extends this file", 0)
+                         "budget to allot): give it one with --set or in a case that extends this file", 0)
     fixed = {"grant": {"grant_to_equity.equity_share": 0.0}, "equity": {"grant_to_equity.equity_share": 1.0},
              "first_purchase": {"procurement.first_purchase": True}}.get(lever, {})
     return case.with_params(fixed, origin=f"lottery of {lever}") if fixed else case

@@ -19,7 +19,11 @@ def cmd_lottery(args) -> int:
     workers, scheduler = executor_args(args)
     max_twins = positive_int("--max-twins")(args.max_twins) if args.max_twins is not None else None
     share = open_share(args.share)
-    case = load_case(input_path(args.case or default_case(), "CASE"), allow_outside=args.allow_outside_paths)
+    from sim.core.case import parse_assignment
+
+    overrides = dict(parse_assignment(a) for a in args.overrides)
+    case = load_case(input_path(args.case or default_case(), "CASE"), overrides or None,
+                     allow_outside=args.allow_outside_paths)
     out = out_folder(args.out, Path("results") / f"{case.id}_lottery_{args.lever}")
     from sim.report.i18n import lottery_lever, t
 
@@ -36,7 +40,7 @@ def cmd_lottery(args) -> int:
         con.print(t("lottery_holder_demand" if case.values["vouchers.demand_side"] else "lottery_holder_supply", args.lang),
                   highlight=False)
     man = {"command": "lottery", "lang": args.lang, "case": case.id, "case_file": case.path,
-           "case_sha256": file_sha256(case.path), "lever": args.lever,
+           "case_sha256": file_sha256(case.path), "set": overrides, "lever": args.lever,
            "share": share, "seed": seed, "run_seed": run_seed(seed, 0), "max_twins": max_twins,
            "code_version": code_version()}
     write_bundle(out, res, {}, man)
@@ -52,6 +56,9 @@ def register(sub) -> None:
     p.add_argument("case", nargs="?", default=None, help="case file (default: the Hunan case)")
     p.add_argument("--lever", choices=LOTTERY_LEVERS, default="vouchers", help="the lever allotted by lottery")
     p.add_argument("--share", default="0.5", help="chance an applicant wins (default 0.5)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
+                   help="override a parameter of the case, as for scensim run, e.g. --set "
+                   "vouchers.budget_cny_per_year=5e7 (repeatable)")
     p.add_argument("--seed", default="0", help="seed of the trial (default 0)")
     p.add_argument("--max-twins", default=None, help="twin runs for at most this many awards, chosen at random "
                    "(default: every award)")
