@@ -249,3 +249,26 @@ def test_the_public_cost_table_right_aligns_every_amount(capsys):
     # in CNY million in English, as the report's other money tables (it was CNY 10k, a Chinese unit)
     assert "Public cost (CNY million" in out and all(c.strip()[-2] == "." for c in cells if c.strip()), row
     assert "Open commitments at the end: CNY " in out
+
+
+def test_every_printed_money_table_counts_in_one_unit_per_language():
+    """`scensim run`'s lever-spending table was in CNY 10k in English while the public-cost table beside it
+    was in CNY million (compare's tables too): in English every money table is in CNY million, in Chinese
+    in 万元, and the same amount reads the same in both tables."""
+    import sim
+    from sim.report.compare_tables import money_text
+    from sim.report.i18n import t
+    from sim.report.money_tables import public_cost_rows
+    from sim.report.tables import fiscal_rows, fiscal_values
+
+    res = sim.run(ROOT / "scenarios" / "synthetic_small.toml", replicates=1, seed=2)
+    for lang, unit in (("en", 1e6), ("zh", 1e4)):
+        head, rows = fiscal_rows(res, lang)
+        values = fiscal_values(res, lang)
+        spent = [float(r[2].replace(",", "")) for r in rows]
+        assert spent == [round(v[2] / unit, 1 if lang == "en" else 0) for v in values]
+        title, _, cost_rows = public_cost_rows(res, lang)
+        assert ("CNY million" in title) == (lang == "en") and ("万元" in title) == (lang == "zh")
+        assert ("CNY million" in t("fiscal", lang)) == (lang == "en") and ("万元" in t("fiscal", lang)) == (lang == "zh")
+    assert money_text(12_345_678, "en") == "12.3" and money_text(12_345_678, "zh") == "1,235"
+    assert money_text(12_345_678, "en", decimals=1) == "12.35"

@@ -7,6 +7,7 @@ import math
 from sim.analysis.compare import BUDGETED, PUBLIC_OWNERS, Comparison
 from sim.core.targets import threshold_for
 from sim.report.i18n import pick
+from sim.report.tables import money_text
 from sim.base.numbers import count as num
 
 
@@ -65,22 +66,23 @@ def tables_for_print(cmp: Comparison, res: dict, lang: str):
     for m in cmp.mixes:
         vals = fiscal.loc[m.id, levers]
         own = float(owners.loc[m.id]) if owners is not None else 0.0
-        frows.append([mixname[m.id]] + [f"{v / 1e4:,.0f}" for v in vals] + [f"{vals.sum() / 1e4:,.0f}",
-                                                                             f"{vals.sum() / budget:.0%}",
-                                                                             f"{own / 1e4:,.0f}",
-                                                                             f"{(vals.sum() + own) / 1e4:,.0f}"])
-    f_table = (pick("平均财政支出（万元，整个期间，扣除股权退出收回）", "Mean fiscal spending (CNY 10k, whole horizon, net of equity receipts)", lang),
+        frows.append([mixname[m.id]] + [money_text(v, lang) for v in vals]
+                     + [money_text(vals.sum(), lang), f"{vals.sum() / budget:.0%}", money_text(own, lang),
+                        money_text(vals.sum() + own, lang)])
+    f_table = (pick("平均财政支出（万元，整个期间，扣除股权退出收回）",
+                    "Mean fiscal spending (CNY million, whole horizon, net of equity receipts)", lang),
                fhead, frows, 1)
 
     vb = res["versus_baseline"].set_index(["mix", "target", "period"])
     vhead = [pick("组合", "Mix", lang), pick("目标", "Target", lang), pick("年份", "Year", lang),
              pick("相对基准的变化 [95%]", "Δ value vs baseline [95%]", lang),
-             pick("支出变化（万元）", "Δ spending (CNY 10k)", lang),
-             pick("每增加一个单位的成本（万元）[95%]", "Cost per extra unit (CNY 10k) [95%]", lang),
-             pick("按公共总成本（万元）[95%]", "On total public cost (CNY 10k) [95%]", lang)]
+             pick("支出变化（万元）", "Δ spending (CNY million)", lang),
+             pick("每增加一个单位的成本（万元）[95%]", "Cost per extra unit (CNY million) [95%]", lang),
+             pick("按公共总成本（万元）[95%]", "On total public cost (CNY million) [95%]", lang)]
     vrows = []
-    def money(x):
-        return f"{x / 1e4:,.1f}" if math.isfinite(x) else pick("无界", "unbounded", lang)
+
+    def money(x):  # a cost per unit: one decimal more than the totals
+        return money_text(x, lang, decimals=1) if math.isfinite(x) else pick("无界", "unbounded", lang)
 
     for m in cmp.mixes:
         if m.id == cmp.baseline:
@@ -97,7 +99,7 @@ def tables_for_print(cmp: Comparison, res: dict, lang: str):
             vrows.append([mixname[m.id], label[tid], period,
                           f"{num(round(r['delta_value'], 1))} [{num(round(r['delta_value_low'], 1))}, "
                           f"{num(round(r['delta_value_high'], 1))}]",
-                          f"{r['delta_cost_cny'] / 1e4:,.0f}", cost, public])
+                          money_text(r["delta_cost_cny"], lang), cost, public])
     v_table = (pick("相对基准（共同随机数，配对比较；成本为负表示以更少支出获得增量；— 表示无增量）",
                     "Against the baseline (common random numbers, paired; a negative cost means the gain came "
                     "with less spending; — means no gain)", lang),

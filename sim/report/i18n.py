@@ -53,7 +53,7 @@ TEXT = {
                           "uniformly from their ranges."),
     "all_years_note": ("“N年均达标”各行：中位数与 5%–95% 列为达标的年数。",
                        "Rows “all N years”: the Median and 5%–95% columns count the years met."),
-    "fiscal": ("财政支出（万元，各重复中位数）", "Fiscal spending (CNY 10k, median over replicates)"),
+    "fiscal": ("财政支出（万元，各重复中位数）", "Fiscal spending (CNY million, median over replicates)"),
     "lever": ("政策工具", "Lever"),
     "budget": ("预算", "Budget"),
     "spent": ("支出", "Spent"),

@@ -91,9 +91,17 @@ def fiscal_values(results, lang: str) -> list[tuple[str, int, float, float]]:
     return out
 
 
+def money_text(cny: float, lang: str, decimals: int | None = None) -> str:
+    """An amount as the printed money tables give it: in 万元 in Chinese (no decimals), in CNY million in
+    English (one decimal) — the units each reader counts in, the same in every table."""
+    if lang == "zh":
+        return f"{cny / 1e4:,.{0 if decimals is None else decimals}f}"
+    return f"{cny / 1e6:,.{1 if decimals is None else decimals + 1}f}"
+
+
 def fiscal_rows(results, lang: str) -> tuple[list[str], list[list[str]]]:
-    """Median spending per lever and year (CNY 10k), against the budget."""
+    """Median spending per lever and year (万元 or CNY million: :func:`money_text`), against the budget."""
     head = [t("lever", lang), t("col_period", lang), t("spent", lang), t("budget", lang)]
-    rows = [[lever, str(y), f"{spent / 1e4:,.0f}", f"{budget / 1e4:,.0f}"]
+    rows = [[lever, str(y), money_text(spent, lang), money_text(budget, lang)]
             for lever, y, spent, budget in fiscal_values(results, lang)]
     return head, rows
