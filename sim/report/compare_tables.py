@@ -40,7 +40,9 @@ def tables_for_print(cmp: Comparison, res: dict, lang: str):
                      pick("全期", "all years", lang) if period == "all" else period]
                     + [f"{j.loc[(m.id, period), 'p_met']:.2f} [{j.loc[(m.id, period), 'p_low']:.2f},"
                        f"{j.loc[(m.id, period), 'p_high']:.2f}]" for m in cmp.mixes])
-    p_table = (pick("达标概率 [95% 区间]", "P(target met) [95% CI]", lang), head, rows, 2)
+    p_table = (pick("达标概率 [95% 区间]；每个目标列出最后考核年份及全期（其余年份见 compare_summary）",
+                    "P(target met) [95% CI]; each target's last year and all its years (the other years: "
+                    "compare_summary)", lang), head, rows, 2)
     med_rows = []
     for tid, period in _key_periods(cmp):
         if not period.isdigit():
