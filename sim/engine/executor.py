@@ -38,8 +38,9 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 
-from sim.base.errors import InputError
+from sim.base.errors import EnvironmentFailure, InputError
 
 IN_FLIGHT_PER_WORKER = 2
 
@@ -221,7 +222,13 @@ class Executor:
                 yield None
                 continue
             for f in finished:
-                yield f.result()
+                try:
+                    result = f.result()
+                except BrokenProcessPool:  # a worker was killed (out of memory, kill -9) or crashed
+                    raise EnvironmentFailure(
+                        "a local worker process", "ended abruptly (killed, e.g. by the out-of-memory killer or "
+                        "kill -9, or crashed); the tasks it was running are lost") from None
+                yield result
                 nxt = next(it, _END)
                 if nxt is not _END:
                     pending.add(self._pool.submit(call, fn, nxt))

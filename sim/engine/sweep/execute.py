@@ -153,7 +153,15 @@ def _run_locked(folder, spec, workers, scheduler, progress, chunk_runs, flush_se
                           "run the same command again to resume", highlight=False, soft_wrap=True)
         raise
     except BaseException:
-        writer.flush(interruptible=False)  # keep what finished, then report the error
+        try:
+            writer.flush(interruptible=False)  # keep what finished, then report the error
+        finally:  # even if that failed too (a full disk): say what is kept before the error's own line
+            if bar:
+                bar.close()
+                bar = None
+            if console is not None:
+                console.print(f"stopped: {reused + writer.written} of {total} runs are in {_term(out)}/; "
+                              "run the same command again to resume", highlight=False, soft_wrap=True)
         raise
     finally:
         if bar:

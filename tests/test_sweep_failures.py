@@ -1,0 +1,47 @@
+"""What a sweep user sees when the machine fails under a sweep: a worker process killed, a full disk,
+a second sweep started on the same new folder at once — one line, finished runs kept — and the
+Chinese summary of an unfinished sweep."""
+
+import io
+import os
+
+import pytest
+from rich.console import Console
+
+from sim.base.errors import EnvironmentFailure
+from sim.engine.executor import Executor
+from sim.engine.sweep import execute, load_spec, read_runs, run_sweep
+
+from .sweep_util import write_spec
+
+
+def dies(context, x):
+    """A task whose worker process ends abruptly (as under the out-of-memory killer or kill -9)."""
+    if x == 1:
+        os._exit(9)
+    return x
+
+
+def test_a_worker_process_that_dies_is_a_one_line_environment_failure():
+    with pytest.raises(EnvironmentFailure, match="worker process: ended abruptly"):
+        with Executor(2) as ex:
+            ex.map(dies, range(4))
+
+
+def test_a_sweep_whose_tasks_fail_part_way_keeps_its_finished_runs_and_says_how_many(tmp_path, monkeypatch):
+    spec = load_spec(write_spec(tmp_path))  # 4 points × 3 replicates, one run per batch with workers=1
+    real, calls = execute.run_batch, []
+
+    def second_batch_fails(job, batch):
+        calls.append(batch)
+        if len(calls) == 3:
+            raise EnvironmentFailure("a local worker process", "ended abruptly")
+        return real(job, batch)
+
+    monkeypatch.setattr(execute, "run_batch", second_batch_fails)
+    buf = io.StringIO()
+    with pytest.raises(EnvironmentFailure):
+        run_sweep(spec, out=tmp_path / "o", workers=1, console=Console(file=buf, width=300))
+    kept = read_runs(tmp_path / "o")
+    assert len(kept) == 2 * len(calls[0])  # the two batches that finished are on disk
+    assert f"{len(kept)} of 12 runs are in" in buf.getvalue() and "run the same command again" in buf.getvalue()
