@@ -2,6 +2,7 @@
 a second sweep started on the same new folder at once — one line, finished runs kept — and the
 Chinese summary of an unfinished sweep."""
 
+import errno
 import io
 import os
 
@@ -9,8 +10,9 @@ import pytest
 from rich.console import Console
 
 from sim.base.errors import EnvironmentFailure
+from sim.cli.main import main
 from sim.engine.executor import Executor
-from sim.engine.sweep import execute, load_spec, read_runs, run_sweep
+from sim.engine.sweep import execute, load_spec, read_runs, run_sweep, store
 
 from .sweep_util import write_spec
 
@@ -45,3 +47,22 @@ def test_a_sweep_whose_tasks_fail_part_way_keeps_its_finished_runs_and_says_how_
     kept = read_runs(tmp_path / "o")
     assert len(kept) == 2 * len(calls[0])  # the two batches that finished are on disk
     assert f"{len(kept)} of 12 runs are in" in buf.getvalue() and "run the same command again" in buf.getvalue()
+
+
+def test_a_full_disk_is_one_line_naming_the_folder_and_the_runs_kept(tmp_path, monkeypatch, capsys):
+    spec = write_spec(tmp_path)
+    out = tmp_path / "o"
+    real = store.write_atomic
+
+    def full(path, write, checksum=False):
+        if path.parent.name == "runs" and path.name.startswith("part-"):
+            raise OSError(errno.ENOSPC, "Error writing bytes to file. Detail: [errno 28] No space left on device")
+        return real(path, write, checksum)
+
+    monkeypatch.setattr(store, "write_atomic", full)
+    assert main(["sweep", str(spec), "--workers", "1", "--quiet", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("scensim: error: ") and str(out / "runs") in last and "No space left" in last, err
+    assert "0 of 12 runs are in" in err, err
+    assert not list((out / "runs").iterdir())  # nothing half-written

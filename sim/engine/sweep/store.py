@@ -37,7 +37,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.base.errors import InputError
+from sim.base.errors import EnvironmentFailure, InputError
 from sim.base.files import (checksum_path, checksum_problem, code_version, file_sha256, folder_lock, fsync_dir,
                             write_synced)
 from sim.engine.sweep.spec import ExperimentSpec, is_met_column, target_rows
@@ -337,10 +337,16 @@ class SweepFolder:
         """Write one chunk of finished runs (and their series) under the next number, atomically."""
         name = chunk_name(self.next_chunk)
         self.next_chunk += 1
-        if self.series_schema is not None:
-            write_atomic(self.series_dir / name, lambda p: pq.write_table(series.cast(self.series_schema), p),
-                         checksum=True)
-        write_atomic(self.runs_dir / name, lambda p: pq.write_table(runs.cast(self.schema), p), checksum=True)
+        where = self.runs_dir
+        try:
+            if self.series_schema is not None:
+                where = self.series_dir
+                write_atomic(self.series_dir / name, lambda p: pq.write_table(series.cast(self.series_schema), p),
+                             checksum=True)
+                where = self.runs_dir
+            write_atomic(self.runs_dir / name, lambda p: pq.write_table(runs.cast(self.schema), p), checksum=True)
+        except OSError as e:  # a full disk, a folder made read-only: name the folder (pyarrow's text does not)
+            raise EnvironmentFailure(where, "could not write a chunk of finished runs", e) from None
         return self.runs_dir / name
 
 
