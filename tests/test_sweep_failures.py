@@ -9,10 +9,11 @@ import os
 import pytest
 from rich.console import Console
 
-from sim.base.errors import EnvironmentFailure
+from sim.base.errors import EnvironmentFailure, InputError
 from sim.cli.main import main
 from sim.engine.executor import Executor
 from sim.engine.sweep import execute, load_spec, read_runs, run_sweep, store
+from sim.engine.sweep.store import SweepFolder
 
 from .sweep_util import write_spec
 
@@ -66,3 +67,22 @@ def test_a_full_disk_is_one_line_naming_the_folder_and_the_runs_kept(tmp_path, m
     assert last.startswith("scensim: error: ") and str(out / "runs") in last and "No space left" in last, err
     assert "0 of 12 runs are in" in err, err
     assert not list((out / "runs").iterdir())  # nothing half-written
+
+
+def test_a_second_sweep_started_at_once_on_a_new_folder_is_told_another_sweep_is_writing(tmp_path, monkeypatch):
+    """The first sweep takes its lock, then (spawning workers, reading git for the code version)
+    creates the folder; a second one started meanwhile used to be refused as "not a sweep folder" —
+    even with --wait — instead of hearing that another sweep is writing there."""
+    spec = load_spec(write_spec(tmp_path))
+    out = tmp_path / "o"
+    real, seen = SweepFolder.manifest, []
+
+    def manifest_with_a_second_sweep_arriving(self, extra):
+        with pytest.raises(InputError) as e:
+            run_sweep(spec, out=out, workers=1)
+        seen.append(str(e.value))
+        return real(self, extra)
+
+    monkeypatch.setattr(SweepFolder, "manifest", manifest_with_a_second_sweep_arriving)
+    run_sweep(spec, out=out, workers=1)
+    assert seen and "another scensim sweep (process" in seen[0], seen

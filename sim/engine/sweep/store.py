@@ -185,17 +185,20 @@ class SweepFolder:
         return "differs in " + "; ".join(changed) if changed else "a different identity"
 
     def create(self, design, manifest_extra: dict) -> None:
-        """Write the manifest and the design table of a new sweep (atomically)."""
+        """Write the manifest and the design table of a new sweep (atomically). The manifest comes
+        first, before any other visible entry: a second sweep started meanwhile then sees a sweep
+        folder (and is told another sweep is writing it), never a non-empty folder without one."""
+        man = self.manifest(manifest_extra)  # slow (it asks git for the code version): before any entry
         self.out.mkdir(parents=True, exist_ok=True)
-        self.runs_dir.mkdir(exist_ok=True)
-        if self.series_schema is not None:
-            self.series_dir.mkdir(exist_ok=True)
-        man = self.manifest(manifest_extra)
         write_atomic(self.out / MANIFEST, lambda p: p.write_text(json.dumps(man, ensure_ascii=False, indent=2) + "\n",
                                                                  encoding="utf-8"))
         self.write_design(design)
 
     def write_design(self, design) -> None:
+        """The chunk folders and the design table (again, if a start was interrupted before it)."""
+        self.runs_dir.mkdir(exist_ok=True)
+        if self.series_schema is not None:
+            self.series_dir.mkdir(exist_ok=True)
         write_atomic(self.out / DESIGN, lambda p: pq.write_table(pa.Table.from_pandas(design, preserve_index=False), p))
 
     def manifest(self, extra: dict) -> dict:
