@@ -86,3 +86,16 @@ def test_a_second_sweep_started_at_once_on_a_new_folder_is_told_another_sweep_is
     monkeypatch.setattr(SweepFolder, "manifest", manifest_with_a_second_sweep_arriving)
     run_sweep(spec, out=out, workers=1)
     assert seen and "another scensim sweep (process" in seen[0], seen
+
+
+def test_the_chinese_summary_of_an_unfinished_sweep_has_no_english_left(tmp_path, capsys):
+    spec = load_spec(write_spec(tmp_path))
+    out = tmp_path / "o"
+    run_sweep(spec, out=out, workers=1, chunk_runs=4)
+    (out / "runs" / "part-000002.parquet").unlink()  # an unfinished sweep: 8 of 12 runs
+    assert main(["summarize", str(out), "--lang", "zh", "--no-write"]) == 0
+    cap = capsys.readouterr()
+    text = cap.out + cap.err
+    for english in ("runs are present", "all targets met together", "all years", "point", "note"):
+        assert english not in text, (english, text)
+    assert "12 次运行中有 8 次" in text

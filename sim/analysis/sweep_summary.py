@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.base.errors import InputError
+from sim.base.errors import InputError, Note
 from sim.core.registry import REGISTRY
 from sim.core.targets import wilson
 from sim.engine.sweep.store import read_manifest, read_runs, valid_chunks, write_atomic
@@ -100,12 +100,14 @@ def summarize_folder(folder, write: bool = True, by: str = "point") -> tuple[pd.
     runs = read_runs(folder)
     dup = runs.duplicated(["point", "replicate"])
     if dup.any():  # two processes wrote this folder (older versions had no lock): count each run once
-        notes.append(f"{int(dup.sum())} runs appear in more than one chunk (the folder was written twice at "
-                     "once); each is counted once")
+        notes.append(Note(f"{int(dup.sum())} runs appear in more than one chunk (the folder was written twice at "
+                          "once); each is counted once", f"{int(dup.sum())} 次运行出现在多个数据块中（该文件夹曾被同时写入两次）；"
+                          "每次运行只计一次"))
         runs = runs[~dup].reset_index(drop=True)
     if len(runs) < manifest["runs"]:
-        notes.append(f"{len(runs)} of {manifest['runs']} runs are present (the sweep is unfinished; "
-                     "run it again to complete it)")
+        notes.append(Note(f"{len(runs)} of {manifest['runs']} runs are present (the sweep is unfinished; "
+                          "run it again to complete it)", f"{manifest['runs']} 次运行中有 {len(runs)} 次已完成"
+                          "（该 sweep 尚未完成；再次运行即可补全）"))
     factors = None
     if by == "policy":
         if manifest["design"]["kind"] != "crossed":

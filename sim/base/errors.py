@@ -96,3 +96,23 @@ class EnvironmentFailure(Exception):
 
 # Kept for readability at call sites that deal with case files.
 CaseError = InputError
+
+
+class Note(str):
+    """A note for the user: the string is its English wording, ``zh`` its Chinese one (lower layers
+    write both; the command or report picks with :meth:`text`)."""
+
+    zh: str
+
+    def __new__(cls, en: str, zh: str):
+        note = super().__new__(cls, en)
+        note.zh = zh
+        return note
+
+    def text(self, lang: str) -> str:
+        return self.zh if lang == "zh" else str(self)
+
+
+def in_lang(note: str, lang: str) -> str:
+    """``note`` in ``lang`` if it is a :class:`Note`, else as it is."""
+    return note.text(lang) if isinstance(note, Note) else note

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sim.base.errors import InputError, printable
+from sim.base.errors import InputError, in_lang, printable
 from sim.base.numbers import value
 from sim.cli.args import add_executor_args, add_path_flag, executor_args, input_path, out_folder, positive_int
 from sim.report.escape import term
@@ -80,7 +80,7 @@ def cmd_summarize(args) -> int:
     summary, manifest, notes = summarize_folder(input_path(args.folder, "DIR"), write=not args.no_write, by=by)
     err = Console(stderr=True)
     for n in notes:
-        err.print(f"[yellow]{t('sum_note', lang)}[/] {term(n)}", highlight=False, soft_wrap=True)
+        err.print(f"[yellow]{t('sum_note', lang)}[/] {term(in_lang(n, lang))}", highlight=False, soft_wrap=True)
     probe = Console()
     con = Console(width=probe.width if probe.is_terminal else 160)
     factors = [c for c in summary.columns[1:summary.columns.get_loc("outcome")]]
@@ -121,19 +121,20 @@ def cmd_summarize(args) -> int:
             tab.add_row(*cells)
         con.print(tab)
     if args.target is None:
-        _print_joint(con, args.folder, manifest, by, summary)
+        _print_joint(con, args.folder, manifest, by, summary, lang)
     if not args.no_write:
         stem = "summary" if by == "point" else f"summary_by_{by}"
         con.print(t("sum_written", lang).format(folder=term(args.folder), stem=stem), highlight=False)
     return 0
 
 
-def _print_joint(con, folder, manifest, by, summary) -> None:
+def _print_joint(con, folder, manifest, by, summary, lang: str = "en") -> None:
     """P(all targets met together) per point (or policy), per year and over the horizon."""
     from rich.table import Table
 
     from sim.analysis.sweep_summary import joint_by_point
     from sim.engine.sweep.store import read_runs
+    from sim.report.i18n import t
 
     runs = read_runs(folder)
     if by == "policy":
@@ -144,11 +145,11 @@ def _print_joint(con, folder, manifest, by, summary) -> None:
     joint = joint_by_point(runs, manifest, by)
     if not len(joint):
         return
-    tab = Table(title="all targets met together", title_justify="left")
-    tab.add_column(by, justify="right")
+    tab = Table(title=t("sum_joint", lang), title_justify="left")
+    tab.add_column(t("sum_point_col" if by == "point" else "sum_policy_col", lang), justify="right")
     periods = list(dict.fromkeys(joint["period"]))
     for per in periods:
-        tab.add_column("all years" if per == "all" else per, justify="right", no_wrap=True)
+        tab.add_column(t("sum_all_years", lang) if per == "all" else per, justify="right", no_wrap=True)
     for point, rows in joint.groupby(by, sort=True):
         r = rows.set_index("period")
         tab.add_row(str(point), *[f"{r.at[p, 'p_met']:.2f} [{r.at[p, 'p_low']:.2f}, {r.at[p, 'p_high']:.2f}]"

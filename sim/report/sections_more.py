@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.base.errors import in_lang
 from sim.report.document import Figure, Section, Table, figure, safe_name
 from sim.report.i18n import pick, t
 from sim.report.sources import Source
@@ -65,7 +66,7 @@ def sweep_section(src: Source, lang: str) -> Section:
     sec.add(t("r_sweep_text", lang).format(kind=man.get("design", {}).get("kind", "?"),
                                            points=summary["point"].nunique(), reps=reps,
                                            varied=", ".join(varied) or "—", cap=MAX_ROWS))
-    sec.add(*notes)
+    sec.add(*[in_lang(n, lang) for n in notes])
     tg = summary[summary["target"].notna()]
     if len(tg):
         last = tg.groupby("target")["period"].apply(lambda p: max(x for x in p if str(x).isdigit()) if any(

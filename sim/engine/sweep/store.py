@@ -37,7 +37,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.base.errors import EnvironmentFailure, InputError
+from sim.base.errors import EnvironmentFailure, InputError, Note
 from sim.base.files import (checksum_path, checksum_problem, code_version, file_sha256, folder_lock, fsync_dir,
                             write_synced)
 from sim.engine.sweep.spec import ExperimentSpec, is_met_column, target_rows
@@ -361,14 +361,17 @@ def valid_chunks(folder: Path) -> tuple[list[Path], list[str]]:
         if not CHUNK_RE.match(p.name):
             continue
         problem = checksum_problem(p)
+        name = p.relative_to(folder)
         if problem:
-            notes.append(f"skipped {p.relative_to(folder)}: it {problem} (run the sweep again to recompute it)")
+            notes.append(Note(f"skipped {name}: it {problem} (run the sweep again to recompute it)",
+                              f"已跳过 {name}：缺少写入时的校验和或与之不符（再次运行该 sweep 即可重算这些运行）"))
             continue
         try:
             pq.read_metadata(p)
             good.append(p)
         except (pa.ArrowException, OSError):
-            notes.append(f"skipped {p.relative_to(folder)}: cannot be read (run the sweep again to recompute it)")
+            notes.append(Note(f"skipped {name}: cannot be read (run the sweep again to recompute it)",
+                              f"已跳过 {name}：无法读取（再次运行该 sweep 即可重算这些运行）"))
     return good, notes
 
 
