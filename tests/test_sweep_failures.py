@@ -99,3 +99,27 @@ def test_the_chinese_summary_of_an_unfinished_sweep_has_no_english_left(tmp_path
     for english in ("runs are present", "all targets met together", "all years", "point", "note"):
         assert english not in text, (english, text)
     assert "12 次运行中有 8 次" in text
+
+
+def test_summarize_into_a_read_only_folder_prints_its_tables_then_one_line_naming_the_files(tmp_path, monkeypatch,
+                                                                                          capsys):
+    """A sweep folder the user may read but not write (another user's results, a read-only mount):
+    the tables are printed, then one line naming the summary files and --no-write — not the hidden
+    temporary file the write failed on, and not nothing at all."""
+    from sim.analysis import sweep_summary
+
+    spec = load_spec(write_spec(tmp_path))
+    out = tmp_path / "o"
+    run_sweep(spec, out=out, workers=1)
+
+    def read_only(path, write, checksum=False):
+        raise OSError(errno.EROFS, "Read-only file system", str(path.parent / f".{path.name}.123.tmp"))
+
+    monkeypatch.setattr(sweep_summary, "write_atomic", read_only)
+    assert main(["summarize", str(out)]) == 1
+    cap = capsys.readouterr()
+    assert "P(met)" in cap.out and "(published)" in cap.out  # the tables came first
+    last = cap.err.strip().splitlines()[-1]
+    assert last.startswith("scensim: error: ") and str(out) in last and "summary.parquet" in last, cap.err
+    assert "--no-write" in last and ".tmp" not in last and "Read-only file system" in last, cap.err
+    assert not (out / "summary.csv").exists()

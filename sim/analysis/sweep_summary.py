@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.base.errors import InputError, Note
+from sim.base.errors import EnvironmentFailure, InputError, Note
 from sim.core.registry import REGISTRY
 from sim.core.targets import wilson
 from sim.engine.sweep.store import read_manifest, read_runs, valid_chunks, write_atomic
@@ -118,10 +118,21 @@ def summarize_folder(folder, write: bool = True, by: str = "point") -> tuple[pd.
         factors = [n for n in manifest["varied"] if n in REGISTRY and REGISTRY[n].kind == "lever"]
     summary = summarize_runs(runs, manifest, by=by, factors=factors)
     if write:
-        stem = "summary" if by == "point" else f"summary_by_{by}"
+        write_summary(folder, summary, by)
+    return summary, manifest, notes
+
+
+def write_summary(folder, summary: pd.DataFrame, by: str = "point") -> None:
+    """Write ``summary.parquet`` and ``summary.csv`` (``summary_by_<by>.*``) into a sweep folder,
+    atomically; a folder that cannot be written is one line naming the files."""
+    folder = Path(folder)
+    stem = "summary" if by == "point" else f"summary_by_{by}"
+    try:
         write_atomic(folder / f"{stem}.parquet", lambda p: summary.to_parquet(p, index=False))
         write_atomic(folder / f"{stem}.csv", lambda p: summary.to_csv(p, index=False))
-    return summary, manifest, notes
+    except OSError as e:  # a read-only folder, a full disk: not the hidden temporary name it failed on
+        raise EnvironmentFailure(folder, f"cannot write {stem}.parquet and {stem}.csv here (pass --no-write to "
+                                 "print only)", e) from None
 
 
 

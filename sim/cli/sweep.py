@@ -72,12 +72,13 @@ def cmd_summarize(args) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from sim.analysis.sweep_summary import summarize_folder
+    from sim.analysis.sweep_summary import summarize_folder, write_summary
     from sim.report.i18n import t
 
     lang = args.lang
     by = args.by
-    summary, manifest, notes = summarize_folder(input_path(args.folder, "DIR"), write=not args.no_write, by=by)
+    folder = input_path(args.folder, "DIR")
+    summary, manifest, notes = summarize_folder(folder, write=False, by=by)  # written after the tables
     err = Console(stderr=True)
     for n in notes:
         err.print(f"[yellow]{t('sum_note', lang)}[/] {term(in_lang(n, lang))}", highlight=False, soft_wrap=True)
@@ -123,6 +124,7 @@ def cmd_summarize(args) -> int:
     if args.target is None:
         _print_joint(con, args.folder, manifest, by, summary, lang)
     if not args.no_write:
+        write_summary(folder, summary, by)
         stem = "summary" if by == "point" else f"summary_by_{by}"
         con.print(t("sum_written", lang).format(folder=term(args.folder), stem=stem), highlight=False)
     return 0
