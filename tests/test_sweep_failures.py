@@ -123,3 +123,32 @@ def test_summarize_into_a_read_only_folder_prints_its_tables_then_one_line_namin
     assert last.startswith("scensim: error: ") and str(out) in last and "summary.parquet" in last, cap.err
     assert "--no-write" in last and ".tmp" not in last and "Read-only file system" in last, cap.err
     assert not (out / "summary.csv").exists()
+
+
+def test_sigterm_stops_a_sweep_like_ctrl_c_keeping_its_finished_runs(tmp_path):
+    """``timeout``, ``kill PID``, a batch scheduler at the end of a job's time and ``docker stop`` send
+    SIGTERM: the sweep writes the runs it has finished, says how many it kept and exits 130 — it used
+    to die silently (status 143), losing the runs finished since its last chunk."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from .conftest import ROOT
+
+    spec = write_spec(tmp_path, [("replicates  = 3", "replicates  = 30")])  # 120 runs: seconds to go
+    out = tmp_path / "o"
+    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "sweep", str(spec), "--workers", "1", "--out", str(out),
+                             "--chunk-runs", "4", "-q"], cwd=ROOT, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while not ((out / "runs").exists() and list((out / "runs").glob("part-*.parquet"))):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "no chunk was written"
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "run the same command again to resume" in err, (proc.returncode, err)
+    kept = read_runs(out)
+    assert f"interrupted: {len(kept)} of 120 runs are in" in err, err
+    assert not kept.duplicated(["point", "replicate"]).any()

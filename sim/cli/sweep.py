@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
+
 from sim.base.errors import InputError, in_lang, printable
 from sim.base.numbers import value
 from sim.cli.args import add_executor_args, add_path_flag, executor_args, input_path, out_folder, positive_int
@@ -56,8 +59,9 @@ def cmd_sweep(args) -> int:
 
     out = out_folder(args.out, default_out(spec), replaced=False)
     err = Console(stderr=True)
-    report = run_sweep(spec, out=out, workers=workers, scheduler=scheduler,
-                       progress=not args.quiet, chunk_runs=chunk_runs, console=err, wait=args.wait)
+    with _sigterm_as_ctrl_c():
+        report = run_sweep(spec, out=out, workers=workers, scheduler=scheduler,
+                           progress=not args.quiet, chunk_runs=chunk_runs, console=err, wait=args.wait)
     from sim.report.i18n import t
 
     rate = t("sweep_rate", args.lang).format(r=report.computed / report.seconds) \
@@ -66,6 +70,20 @@ def cmd_sweep(args) -> int:
                                                       computed=report.computed, seconds=report.seconds, rate=rate,
                                                       out=report.out)))
     return 0
+
+
+@contextlib.contextmanager
+def _sigterm_as_ctrl_c():
+    """SIGTERM (``kill PID``, ``timeout``, a batch scheduler ending a job, ``docker stop``) stops the
+    sweep as Ctrl-C does: finished runs written, how many are kept said, exit status 130."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def cmd_summarize(args) -> int:

@@ -232,16 +232,19 @@ class _ChunkWriter:
 
 @contextmanager
 def _sigint_held(reraise: bool = True):
-    """Hold back SIGINT (Ctrl-C) inside the block; raise KeyboardInterrupt after it if one came."""
+    """Hold back SIGINT (Ctrl-C) — and SIGTERM where a handler makes it an interrupt (``scensim
+    sweep`` does) — inside the block; raise KeyboardInterrupt after it if one came."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     got = []
-    previous = signal.signal(signal.SIGINT, lambda *_: got.append(True))
+    held = [signal.SIGINT] + [signal.SIGTERM] * callable(signal.getsignal(signal.SIGTERM))
+    previous = {s: signal.signal(s, lambda *_: got.append(True)) for s in held}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
     if got and reraise:
         raise KeyboardInterrupt
 
