@@ -152,3 +152,25 @@ def test_sigterm_stops_a_sweep_like_ctrl_c_keeping_its_finished_runs(tmp_path):
     kept = read_runs(out)
     assert f"interrupted: {len(kept)} of 120 runs are in" in err, err
     assert not kept.duplicated(["point", "replicate"]).any()
+
+
+def test_ctrl_c_while_the_command_starts_is_no_traceback():
+    """Ctrl-C in the first second or two, while ``scensim`` imports Mesa and pandas, printed a
+    traceback of the import machinery; it is the usual one line and status 130."""
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    code = ("import builtins, runpy, sys\n"
+            "real = builtins.__import__\n"
+            "def imp(name, *a, **k):\n"
+            "    if name == 'mesa':\n"
+            "        raise KeyboardInterrupt\n"
+            "    return real(name, *a, **k)\n"
+            "builtins.__import__ = imp\n"
+            "sys.argv = ['scensim', 'sweep', 'experiments/synthetic_sobol.toml']\n"
+            "runpy.run_module('sim.cli', run_name='__main__', alter_sys=True)\n")
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 130 and "Traceback" not in r.stderr, (r.returncode, r.stderr)
+    assert r.stderr.strip() == "scensim: interrupted", r.stderr
