@@ -129,7 +129,7 @@ def checksum_problem(chunk: Path) -> str | None:
 
 
 @contextlib.contextmanager
-def folder_lock(folder: Path, name: str, who: str, wait: bool = False, console=None):
+def folder_lock(folder: Path, name: str, who: str, wait: bool = False, console=None, can_wait: bool = True):
     """Hold an advisory ``flock`` on ``folder/name`` (the kernel releases it when the process ends, even
     on ``kill -9``). If another process holds it: :class:`InputError` naming its pid — or, with
     ``wait``, wait for it. Creates ``folder`` if needed. Local file systems only (not across NFS)."""
@@ -146,7 +146,8 @@ def folder_lock(folder: Path, name: str, who: str, wait: bool = False, console=N
             holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "?"
             if not wait:
                 raise InputError(folder, None, f"{who} (process {holder}) is writing into this folder; wait for it "
-                                 "to finish, pass --wait to wait, or give another --out folder") from None
+                                 f"to finish, {'pass --wait to wait, ' if can_wait else ''}or give another --out "
+                                 "folder") from None
             if console is not None:
                 console.print(f"waiting for process {holder}, which is writing into {folder} …",
                               highlight=False, markup=False)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from sim.base.files import code_version, file_sha256, write_bundle
+from sim.base.files import code_version, file_sha256, folder_lock, write_bundle
 from sim.cli.args import add_executor_args, add_path_flag, executor_args, input_path, out_folder, positive_int
 from sim.report.console import print_table, stdout_console
 from sim.report.escape import term
@@ -25,7 +26,24 @@ def _predictive(context, item):
 
 
 def cmd_calibrate(args) -> int:
-    from sim.analysis.calibrate import calibrate, case_variant_toml, load_spec, marginals
+    from sim.analysis.calibrate import load_spec
+
+    workers, scheduler = executor_args(args)
+    n_predictive = positive_int("--predictive", 10_000)(args.predictive)  # checked before an hour of fitting
+    spec = load_spec(input_path(args.spec, "SPEC"), allow_outside=args.allow_outside_paths)
+    out = out_folder(args.out, Path("results") / spec.id)
+    work = out.parent / f".{out.name}.calibrating"  # pyabc's history database while fitting
+    lock = folder_lock(work, ".lock", "another scensim calibrate", can_wait=False)  # one line if one runs:
+    lock.__enter__()  # two calibrations into one folder: the second used to delete the first's database
+    try:
+        return _calibrate(args, spec, out, work, workers, scheduler, n_predictive)
+    finally:  # finished, failed or interrupted: the database is not resumable, leave nothing behind
+        lock.__exit__(None, None, None)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _calibrate(args, spec, out, work, workers, scheduler, n_predictive) -> int:
+    from sim.analysis.calibrate import calibrate, case_variant_toml, marginals
     from sim.analysis.patterns import evaluate
     from sim.base.rng import run_seed
     from sim.core.registry import REGISTRY
@@ -35,14 +53,8 @@ def cmd_calibrate(args) -> int:
     from sim.report.i18n import pick
     from sim.report.validation_tables import markdown, validation_rows
 
-    workers, scheduler = executor_args(args)
-    n_predictive = positive_int("--predictive", 10_000)(args.predictive)  # checked before an hour of fitting
-    spec = load_spec(input_path(args.spec, "SPEC"), allow_outside=args.allow_outside_paths)
-    out = out_folder(args.out, Path("results") / spec.id)
-    work = out.parent / f".{out.name}.calibrating"
-    work.mkdir(parents=True, exist_ok=True)
     db = work / "abc.sqlite"
-    if db.exists():  # an earlier calibration left unfinished: start again (pyabc history is per run)
+    if db.exists():  # left by an older version's unfinished calibration: start again (history is per run)
         db.unlink()
     con = stdout_console(200)
     if not args.quiet:
@@ -96,11 +108,6 @@ def cmd_calibrate(args) -> int:
     files.update(figure_writers({"posterior_marginals": marginals_figure(post, marg, args.lang),
                                  "posterior_pairs": pairs_figure(post, list(spec.priors), args.lang)}))
     write_bundle(out, {"posterior": post, "marginals": marg, "fit": fit, "predictive": pred}, files, man, csv=True)
-    db.unlink(missing_ok=True)
-    try:
-        work.rmdir()
-    except OSError:
-        pass
     con.print(f"{pick('已写入', 'written', args.lang)} {term(out)}/", highlight=False)
     return 0
 
