@@ -31,7 +31,7 @@ import pandas as pd
 from sim.analysis.patterns import Pattern, load_patterns
 from sim.base.errors import InputError, did_you_mean
 from sim.base.tomlfile import check_path, confine, read_toml
-from sim.core.case import Case, check_keys, load_case
+from sim.core.case import Case, check_keys, check_spec_kind, load_case
 from sim.core.registry import REGISTRY
 
 NAN_PENALTY = 3.0  # half-bands: a simulation that cannot measure a fitted pattern (assumed)
@@ -151,6 +151,8 @@ def load_spec(path, allow_outside: bool = False) -> CalibrationSpec:
     path = check_path(path, None, None, "the path of a calibration spec")
     doc = read_toml(path, "calibration spec", "experiments/hunan_calibrate.toml")[0]
     f = str(path)
+    check_spec_kind(f, doc, "scensim calibrate", "a calibration spec with [calibration] and [parameters] "
+                    "(docs/validation.md)")
     check_keys(f, doc, ("calibration", "parameters"), "")
     c = doc.get("calibration")
     if not isinstance(c, dict):

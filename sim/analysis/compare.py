@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.core.case import Case, check_keys, load_case
+from sim.core.case import Case, check_keys, check_spec_kind, load_case
 from sim.base.errors import InputError
 from sim.base.tomlfile import check_path, confine, read_toml
 from sim.core.registry import REGISTRY
@@ -63,6 +63,8 @@ def load_comparison(path, replicates: int | None = None, seed: int | None = None
     path = check_path(path, None, None, "the path of an experiment file")
     doc = read_toml(path, "experiment file", "experiments/hunan_policy_mixes.toml")[0]
     f = str(path)
+    check_spec_kind(f, doc, "scensim compare", "a policy-mix experiment with [experiment] and [mixes] "
+                    "(docs/experiments.md)")
     check_keys(f, doc, ("experiment", "mixes"), "")
     e = doc.get("experiment")
     if not isinstance(e, dict):

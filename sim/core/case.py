@@ -313,6 +313,23 @@ def _num(file, doc, key, where, lo=-math.inf, hi=math.inf):
     return float(v)
 
 
+# The experiment files of the commands, by the table only that kind has: (table, command, what it is)
+SPEC_KINDS = (("mixes", "scensim compare", "a policy-mix experiment"),
+              ("calibration", "scensim calibrate", "a calibration spec"),
+              ("design", "scensim sweep", "a sweep's experiment spec"),
+              ("vary", "scensim sweep", "a sweep's experiment spec"))
+
+
+def check_spec_kind(file, doc: dict, command: str, expected: str) -> None:
+    """Refuse in one line a file meant for another command than ``command`` (a policy-mix experiment
+    given to ``scensim sweep``, …), naming what it is and the command that reads it; ``expected`` says
+    what this command takes."""
+    for table, cmd, what in SPEC_KINDS:
+        if table in doc and cmd != command:
+            raise InputError(file, None, f"is {what} (it has [{table}]): run `{cmd} {file}`; this command "
+                             f"takes {expected}")
+
+
 def check_keys(file, doc: dict, allowed, where: str):
     for k in doc:
         if k not in allowed:

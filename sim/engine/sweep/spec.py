@@ -21,7 +21,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from sim.core.case import Case, check_keys, load_case
+from sim.core.case import Case, check_keys, check_spec_kind, load_case
 from sim.core.national_case import (FLOW_PARAMS, FLOW_PREFIX, REGION_PREFIX, is_national, load_national, region_setting,
                                     setting_param)
 from sim.base.errors import InputError, did_you_mean
@@ -256,6 +256,8 @@ def load_spec(path, allow_outside: bool = False) -> ExperimentSpec:
     text = read_text(path, "experiment spec", "experiments/voucher_sweep.toml")
     doc = parse_toml(text, file)
 
+    check_spec_kind(file, doc, "scensim sweep", "an experiment spec with [experiment], [design] and [vary] "
+                    "(docs/sweeps.md)")
     check_keys(file, doc, TOP_KEYS, "")
     ex = _table(file, doc, "experiment", required=True)
     check_keys(file, ex, EXPERIMENT_KEYS, "experiment.")
