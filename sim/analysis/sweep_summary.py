@@ -141,12 +141,16 @@ def joint_by_point(runs: pd.DataFrame, manifest: dict, by: str = "point") -> pd.
     :func:`sim.core.targets.joint_attainment` on the runs' per-year met columns."""
     from sim.core.targets import joint_attainment
 
+    # joint_attainment counts "replicates" within a group: here every run is one — by point, its
+    # replicate; by policy, each (point, replicate), so that a policy's scenarios are not lumped together
+    run_id = (runs["replicate"].to_numpy() if by == "point"
+              else runs["point"].to_numpy() * (int(runs["replicate"].max()) + 1) + runs["replicate"].to_numpy())
     parts = []
     for t in manifest["targets"]:
         col = f"target.{t['target']}.{t['period']}.met"
         if t.get("year") is None or col not in runs:
             continue
-        parts.append(pd.DataFrame({by: runs[by].to_numpy(), "replicate": runs["replicate"].to_numpy(),
+        parts.append(pd.DataFrame({by: runs[by].to_numpy(), "replicate": run_id,
                                    "target": t["target"], "period": t["period"],
                                    "year": pd.array([int(t["year"])] * len(runs), dtype="Int64"),
                                    "met": runs[col].to_numpy(dtype=bool)}))
