@@ -174,3 +174,23 @@ def test_ctrl_c_while_the_command_starts_is_no_traceback():
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert r.returncode == 130 and "Traceback" not in r.stderr, (r.returncode, r.stderr)
     assert r.stderr.strip() == "scensim: interrupted", r.stderr
+
+
+def slow(context, x):
+    import time
+
+    time.sleep(1.5)
+    return x
+
+
+def test_on_a_dask_cluster_the_stream_ticks_so_finished_runs_reach_the_disk_on_time():
+    """The sweep writes buffered runs when ``stream`` yields None (no batch finished lately); on a Dask
+    cluster it never did, so with slow batches finished runs waited in memory for the next batch —
+    more than the 5 s docs/sweeps.md promises a ``kill -9`` loses."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp",
+                                  dashboard_address=None, host="127.0.0.1") as cluster:
+        with Executor(scheduler=cluster.scheduler_address) as ex:
+            got = list(ex.stream(slow, [1, 2], tick=0.2))
+    assert sorted(x for x in got if x is not None) == [1, 2]
+    assert got[0] is None and got.count(None) >= 3, got  # ticks while the first batch runs

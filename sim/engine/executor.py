@@ -171,11 +171,11 @@ class Executor:
 
     def stream(self, fn: Callable, items: Iterable, tick: float | None = None) -> Iterator:
         """``fn(context, item)`` for each item, yielded as tasks finish (in any order), with at most a
-        few tasks per worker in flight. With ``tick`` (local processes), ``None`` is yielded whenever
+        few tasks per worker in flight. With ``tick`` (local processes or Dask), ``None`` is yielded whenever
         ``tick`` seconds pass without a result, so the caller can do its housekeeping (flush a buffer)."""
         it = iter(items)
         if self._client is not None:
-            yield from self._stream_dask(fn, it)
+            yield from self._stream_dask(fn, it, tick=tick)
         elif self._pool is not None:
             yield from self._stream_pool(fn, it, tick=tick)
         else:
@@ -233,8 +233,8 @@ class Executor:
                 if nxt is not _END:
                     pending.add(self._pool.submit(call, fn, nxt))
 
-    def _stream_dask(self, fn, it, indexed: bool = False):
-        from distributed import as_completed
+    def _stream_dask(self, fn, it, indexed: bool = False, tick: float | None = None):
+        from distributed import wait as wait_some
 
         def submit(item):
             f = self._client.submit(_on_dask, fn, self._context_future, item, indexed, pure=False)
@@ -242,17 +242,23 @@ class Executor:
             return f
 
         window = self.workers * IN_FLIGHT_PER_WORKER
-        first = []
+        pending = set()
         for item in it:
-            first.append(submit(item))
-            if len(first) >= window:
+            pending.add(submit(item))
+            if len(pending) >= window:
                 break
-        ac = as_completed(first)
-        for f in ac:
-            self._pending.discard(f)
-            result = f.result()
-            f.release()
-            yield result
-            nxt = next(it, _END)
-            if nxt is not _END:
-                ac.add(submit(nxt))
+        while pending:
+            try:  # like the local pool: None every ``tick`` seconds without a result
+                finished, _ = wait_some(list(pending), timeout=tick, return_when="FIRST_COMPLETED")
+            except TimeoutError:
+                yield None
+                continue
+            for f in finished:
+                pending.discard(f)
+                self._pending.discard(f)
+                result = f.result()
+                f.release()
+                yield result
+                nxt = next(it, _END)
+                if nxt is not _END:
+                    pending.add(submit(nxt))
