@@ -194,3 +194,19 @@ def test_on_a_dask_cluster_the_stream_ticks_so_finished_runs_reach_the_disk_on_t
             got = list(ex.stream(slow, [1, 2], tick=0.2))
     assert sorted(x for x in got if x is not None) == [1, 2]
     assert got[0] is None and got.count(None) >= 3, got  # ticks while the first batch runs
+
+
+def test_summarize_while_the_sweep_runs_says_it_is_still_running_not_to_run_it_again(tmp_path, capsys):
+    """``summarize`` of a folder a sweep is still writing said "the sweep is unfinished; run it again to
+    complete it" — and running it again is refused while the first one runs."""
+    from sim.base.files import folder_lock
+
+    spec = load_spec(write_spec(tmp_path))
+    out = tmp_path / "o"
+    run_sweep(spec, out=out, workers=1, chunk_runs=4)
+    (out / "runs" / "part-000002.parquet").unlink()
+    with folder_lock(out, ".lock", "another scensim sweep"):  # a sweep writing it right now
+        assert main(["summarize", str(out), "--no-write"]) == 0
+    err = capsys.readouterr().err
+    assert f"8 of 12 runs are present (a sweep, process {os.getpid()}, is still writing this folder)" in err, err
+    assert "run it again" not in err

@@ -20,9 +20,10 @@ import numpy as np
 import pandas as pd
 
 from sim.base.errors import EnvironmentFailure, InputError, Note
+from sim.base.files import lock_holder
 from sim.core.registry import REGISTRY
 from sim.core.targets import wilson
-from sim.engine.sweep.store import read_manifest, read_runs, valid_chunks, write_atomic
+from sim.engine.sweep.store import LOCK, read_manifest, read_runs, valid_chunks, write_atomic
 
 SUMMARY_COLUMNS = ["outcome", "target", "period", "year", "threshold", "replicates", "met", "p_met", "p_low",
                    "p_high", "mean", "q05", "median", "q95"]
@@ -105,9 +106,15 @@ def summarize_folder(folder, write: bool = True, by: str = "point") -> tuple[pd.
                           "每次运行只计一次"))
         runs = runs[~dup].reset_index(drop=True)
     if len(runs) < manifest["runs"]:
-        notes.append(Note(f"{len(runs)} of {manifest['runs']} runs are present (the sweep is unfinished; "
-                          "run it again to complete it)", f"{manifest['runs']} 次运行中有 {len(runs)} 次已完成"
-                          "（该 sweep 尚未完成；再次运行即可补全）"))
+        writer = lock_holder(folder, LOCK)
+        if writer is not None:  # "run it again" would be refused while it runs
+            notes.append(Note(f"{len(runs)} of {manifest['runs']} runs are present (a sweep, process {writer}, is "
+                              "still writing this folder)", f"{manifest['runs']} 次运行中有 {len(runs)} 次已完成"
+                              f"（sweep 仍在写入该文件夹，进程 {writer}）"))
+        else:
+            notes.append(Note(f"{len(runs)} of {manifest['runs']} runs are present (the sweep is unfinished; "
+                              "run it again to complete it)", f"{manifest['runs']} 次运行中有 {len(runs)} 次已完成"
+                              "（该 sweep 尚未完成；再次运行即可补全）"))
     factors = None
     if by == "policy":
         if manifest["design"]["kind"] != "crossed":

@@ -22,6 +22,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -141,7 +142,14 @@ def folder_lock(folder: Path, name: str, who: str, wait: bool = False, console=N
     fd = os.open(folder / name, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            for attempt in range(10):  # a reader's brief probe (lock_holder) is not a writer: try again
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if attempt == 9:
+                        raise
+                    time.sleep(0.05)
         except BlockingIOError:
             holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "?"
             if not wait:
@@ -157,6 +165,26 @@ def folder_lock(folder: Path, name: str, who: str, wait: bool = False, console=N
         yield
     finally:
         os.close(fd)  # releases the lock
+
+
+def lock_holder(folder: Path, name: str) -> str | None:
+    """The pid written in ``folder/name`` if another process holds its :func:`folder_lock`, else None.
+    Reads only (the lock file is not created)."""
+    import fcntl
+
+    try:
+        fd = os.open(Path(folder) / name, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "?"
+    except OSError:
+        return None
+    finally:
+        os.close(fd)  # releases the shared lock if it was taken
+    return None
 
 
 def file_sha256(path) -> str:
