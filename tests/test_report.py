@@ -301,13 +301,28 @@ def test_two_runs_keep_both_sets_of_figures_and_a_dotted_name_keeps_its_dot(tmp_
                                   tmp_path / "reports" / "report_files")
 
 
+def _pdf_pages(tmp_path, doc):
+    """Render ``doc`` (no Typst warnings allowed) to ``tmp_path/t.pdf``: the path and the (width, height)
+    of its first nine pages."""
+    from sim.report.pdf import render_pdf
+
+    pdf, warnings = render_pdf(doc)
+    assert warnings == []
+    path = tmp_path / "t.pdf"
+    path.write_bytes(pdf)
+    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "9", str(path)], capture_output=True, text=True).stdout
+    sizes = [tuple(float(v) for v in re.search(r"size:\s+([\d.]+) x ([\d.]+)", ln).groups())
+             for ln in info.splitlines() if re.match(r"Page\s+\d+ size", ln)]
+    return path, sizes
+
+
 def test_wide_tables_get_landscape_pages_and_the_widest_a_pointer(tmp_path):
     """Tables of other commands' folders (validate: 19 columns, effects, optimise) ran into each other on an
     upright A4 page. In the PDF a table of more than 9 columns is set small on a landscape page — two in
     a row share one — with long text cut (the note says where the whole of it is), and one of more than
     20 columns (a sweep's runs) is replaced by a sentence naming its file. The HTML keeps everything."""
     from sim.report.document import Document, Section, Table
-    from sim.report.pdf import LONG, render_pdf
+    from sim.report.pdf import LONG
 
     long_text = "Chengdu city opportunity list, 2021 batch: 86 of 101 items were opened by government departments"
     wide = [f"col_{i}_name" for i in range(12)]
@@ -316,13 +331,7 @@ def test_wide_tables_get_landscape_pages_and_the_widest_a_pointer(tmp_path):
               Table("wide_one", "Wide one", wide, [row] * 3, left=(11,)),
               Table("wide_two", "Wide two", wide, [row], left=(11,)),
               Table("runs", "Runs", [f"c{i}" for i in range(25)], [["1"] * 25] * 4)]
-    pdf, warnings = render_pdf(Document("t", "s", "en", [Section("One", tables)]))
-    assert warnings == []
-    path = tmp_path / "t.pdf"
-    path.write_bytes(pdf)
-    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "9", str(path)], capture_output=True, text=True).stdout
-    sizes = [tuple(float(v) for v in re.search(r"size:\s+([\d.]+) x ([\d.]+)", ln).groups())
-             for ln in info.splitlines() if re.match(r"Page\s+\d+ size", ln)]
+    path, sizes = _pdf_pages(tmp_path, Document("t", "s", "en", [Section("One", tables)]))
     assert sum(w > h for w, h in sizes) == 1 and sizes[0][0] < sizes[0][1], sizes  # one landscape page, shared
     text = " ".join(pdf_text(path).split())
     assert "876,722,128,000.5" in text and long_text[:40] in text and long_text[LONG:] not in text
@@ -335,19 +344,12 @@ def test_a_wide_table_that_fits_upright_gets_no_landscape_page(tmp_path):
     landscape page of its own, mostly empty. It stays in the upright text when its cells fit the page's
     width, and only the tables that do not fit share landscape pages, in the order they come."""
     from sim.report.document import Document, Section, Table
-    from sim.report.pdf import render_pdf
 
     short = Table("spend", "Spending by lever", ["lever"] + [f"m{i}" for i in range(13)],
                   [["vouchers"] + ["1.2"] * 13] * 7)
     wide = Table("wide", "Wide", [f"column_{i}_name" for i in range(12)], [["876,722,128,000"] * 12] * 3)
     for blocks, landscape in (([short], 0), ([short, wide], 1), ([wide, short, wide], 2)):
-        pdf, warnings = render_pdf(Document("t", "s", "en", [Section("One", blocks)]))
-        assert warnings == []
-        path = tmp_path / "t.pdf"
-        path.write_bytes(pdf)
-        info = subprocess.run(["pdfinfo", "-f", "1", "-l", "9", str(path)], capture_output=True, text=True).stdout
-        sizes = [tuple(float(v) for v in re.search(r"size:\s+([\d.]+) x ([\d.]+)", ln).groups())
-                 for ln in info.splitlines() if re.match(r"Page\s+\d+ size", ln)]
+        path, sizes = _pdf_pages(tmp_path, Document("t", "s", "en", [Section("One", blocks)]))
         assert sum(w > h for w, h in sizes) == landscape, (len(blocks), sizes)
         assert "Spending by lever" in pdf_text(path)
 

@@ -143,24 +143,16 @@ def _run_locked(folder, spec, workers, scheduler, progress, chunk_runs, flush_se
                     if bar:
                         bar.advance(runs.num_rows)
         writer.flush()
-    except KeyboardInterrupt:
-        writer.flush(interruptible=False)  # a second Ctrl-C while saving is ignored, never half-done
-        if bar:
-            bar.close()
-            bar = None
-        if console is not None:
-            console.print(f"interrupted: {reused + writer.written} of {total} runs are in {_term(out)}/; "
-                          "run the same command again to resume", highlight=False, soft_wrap=True)
-        raise
-    except BaseException:
-        try:
-            writer.flush(interruptible=False)  # keep what finished, then report the error
+    except BaseException as e:
+        try:  # keep what finished (a second Ctrl-C while saving is ignored, never half-done), then report
+            writer.flush(interruptible=False)
         finally:  # even if that failed too (a full disk): say what is kept before the error's own line
             if bar:
                 bar.close()
                 bar = None
             if console is not None:
-                console.print(f"stopped: {reused + writer.written} of {total} runs are in {_term(out)}/; "
+                word = "interrupted" if isinstance(e, KeyboardInterrupt) else "stopped"
+                console.print(f"{word}: {reused + writer.written} of {total} runs are in {_term(out)}/; "
                               "run the same command again to resume", highlight=False, soft_wrap=True)
         raise
     finally:
