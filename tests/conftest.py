@@ -13,6 +13,19 @@ ROOT = Path(__file__).resolve().parent.parent
 HUNAN = ROOT / "scenarios" / "hunan_2026_2028.toml"
 
 
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close every matplotlib figure a test left open: pyplot keeps them, and a later test in the same
+    process that opens more than 20 (``target_figures``) then warned about them, which tests that turn
+    every warning into an error failed on (whether it happened depended on how files were shared out)."""
+    yield
+    import sys
+
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        plt.close("all")
+
+
 @pytest.fixture(scope="session")
 def hunan():
     from sim.core.case import load_case
