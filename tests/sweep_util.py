@@ -56,3 +56,16 @@ def reference_sweep(folder: Path, replicates: int):
     spec = write_spec(folder, [("replicates  = 3", f"replicates  = {replicates}")])
     run_sweep(load_spec(spec), out=Path(folder) / "ref", workers=1)
     return spec, read_runs(Path(folder) / "ref")
+
+
+def crossed_sweep(folder: Path) -> Path:
+    """Run the tiny spec as a crossed design (a grid of policies × 3 LHS scenarios, 2 replicates) into
+    ``folder/o``; returns that folder."""
+    from sim.engine.sweep import load_spec, run_sweep
+
+    spec = write_spec(folder, [('kind   = "grid"\nlevels = 2',
+                                'kind = "crossed"\npolicies = { kind = "grid" }\nscenarios = { kind = "lhs", points = 3 }'),
+                               ("replicates  = 3", "replicates  = 2")])
+    out = folder / "o"
+    run_sweep(load_spec(spec), out=out, workers=1)
+    return out

@@ -6,18 +6,14 @@ import pytest
 
 from sim.analysis.sweep_summary import joint_by_point
 from sim.core.targets import wilson
-from sim.engine.sweep import load_spec, read_runs, run_sweep
+from sim.engine.sweep import read_runs
 from sim.engine.sweep.store import read_manifest
 
-from .sweep_util import write_spec
+from .sweep_util import crossed_sweep
 
 
 def test_all_targets_by_policy_counts_every_run_of_the_policy(tmp_path):
-    spec = write_spec(tmp_path, [('kind   = "grid"\nlevels = 2',
-                                  'kind = "crossed"\npolicies = { kind = "grid" }\nscenarios = { kind = "lhs", points = 3 }'),
-                                 ("replicates  = 3", "replicates  = 2")])
-    out = tmp_path / "o"
-    run_sweep(load_spec(spec), out=out, workers=1)
+    out = crossed_sweep(tmp_path)
     man = read_manifest(out)
     runs = read_runs(out).merge(pd.read_parquet(out / "design.parquet")[["point", "policy"]], on="point")
     joint = joint_by_point(runs, man, "policy")

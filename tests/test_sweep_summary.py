@@ -9,7 +9,7 @@ import pytest
 from sim.analysis.sweep_summary import summarize_runs
 from sim.engine.sweep import load_spec, read_runs, run_sweep
 
-from .sweep_util import scensim, write_spec
+from .sweep_util import crossed_sweep, scensim, write_spec
 
 Z = 1.959963984540054  # the 97.5 % normal quantile
 
@@ -85,11 +85,7 @@ def test_summarize_command_prints_and_writes_what_the_runs_say(tmp_path):
 
 
 def test_crossed_design_summarized_by_policy_pools_its_scenarios(tmp_path):
-    spec = write_spec(tmp_path, [('kind   = "grid"\nlevels = 2',
-                                  'kind = "crossed"\npolicies = { kind = "grid" }\nscenarios = { kind = "lhs", points = 3 }'),
-                                 ("replicates  = 3", "replicates  = 2")])
-    out = tmp_path / "o"
-    run_sweep(load_spec(spec), out=out, workers=1)
+    out = crossed_sweep(tmp_path)
     r = scensim("summarize", out, "--by", "policy")
     s = pd.read_csv(out / "summary_by_policy.csv")
     assert list(s.columns[:2]) == ["policy", "vouchers.budget_cny_per_year"]  # the levers only
