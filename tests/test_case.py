@@ -94,6 +94,13 @@ BAD = [
      r"uncertainties\.population\.startups: missing"),
     ([("threshold = 1000", "threshold = -1")], r"targets\[5\]\.threshold = -1: must be a number between 0"),
     ([("[levers.zones]", "[uncertainties.zones]")], r"uncertainties\.zones\.min_landed: zones\.min_landed is a lever"),
+    ([('zh = "场景创新试验区（累计）"', 'zh = "场景创新试验区（累计，个）"')],
+     r'targets\[0\]\.zh = "场景创新试验区（累计，个）": ends in the unit 个, which figures and tables add to a '
+     r'target\'s name themselves \(metric zones_designated\); write "场景创新试验区（累计）"$'),
+    ([('en = "Enterprises served with scenario matchmaking (per year)"',
+       'en = "Enterprises served with scenario matchmaking (per year, about 1,000 firms)"')],
+     r'targets\[5\]\.en = "Enterprises served .*": ends in the unit firms, .* \(metric served\); '
+     r'write "Enterprises served with scenario matchmaking \(per year\)"$'),
     ([('source = "assumed — uncertain: a provincial centre\'s events budget"', 'source = ""')],
      r"levers\.matchmaking\.budget_cny_per_year\.source = \"\": expected a non-empty string"),
 ]
@@ -110,6 +117,24 @@ def test_bad_case_gives_one_line_naming_file_key_value_and_allowed(write_case, r
     import re
 
     assert re.search(pattern, msg), msg
+
+
+def test_a_target_name_may_not_give_the_unit_the_figures_add():
+    """Only the last bracket's items that are the metric's unit, alone or after a number, are taken out;
+    a kind, a note or another word is the writer's."""
+    from sim.core.case import name_without_unit
+
+    assert name_without_unit("为企业提供场景服务（每年，次）", "次") == "为企业提供场景服务（每年）"
+    assert name_without_unit("Scenario services to firms (per year, services)", "services") == \
+        "Scenario services to firms (per year)"
+    assert name_without_unit("Firms served (Firms)", "firms") == "Firms served"
+    assert name_without_unit("Services (about 10,000 services)", "services") == "Services"
+    assert name_without_unit("发布场景（累计，约1000项）", "项") == "发布场景（累计）"
+    for name, unit in (("每年发布场景（合成）", "项"), ("Scenarios validated, cumulative (synthetic)", "scenarios"),
+                       ("Matchmaking and promotion events (per year)", "events"), ("落地场景（每年）", "项"),
+                       ("Services to firms (services per year)", "services"), ("Scenarios (bids)", "scenarios"),
+                       ("场景（次）需求", "次"), ("No bracket", "scenarios")):
+        assert name_without_unit(name, unit) is None, name
 
 
 def test_missing_file_and_syntax_error(tmp_path, write_case):

@@ -84,6 +84,47 @@ def test_every_case_runs_one_replicate_and_gives_its_target_rows(path):
             assert len(rows) == len(judged) + 1
 
 
+UNITS = {m.unit_zh for m in METRICS.values()} | {m.unit_en.casefold() for m in METRICS.values()}
+
+
+def _units_given(label: str, lang: str, unit: str | None = None) -> int:
+    """How many items of the brackets in ``label`` give ``unit`` (any metric's unit if None), alone or after
+    a number: "为企业提供场景服务（每年，次）\n（次，当年累计）" gives 次 twice, "（累计，约100个）" gives 个 once."""
+    text = ("" if lang == "zh" else " ").join(label.split("\n"))  # a wrapped label, joined again
+    items = [x.strip().casefold() for g in re.findall(r"[（(]([^（）()]*)[）)]", text)
+             for x in re.split(r"[，、；;]|,(?!\d{3})", g)]
+    units = UNITS if unit is None else {unit.casefold()}
+    return sum(any(x == u or (x.endswith(u) and re.search(r"\d\s*$", x[:-len(u)])) for u in units) for x in items)
+
+
+@pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
+def test_a_target_label_gives_its_unit_once(path):
+    """Hubei named its targets with their units ("为企业提供场景服务（每年，次）", "… (per year, services)") and
+    the figures added the unit again: the y axis read "为企业提供场景服务（每年，次）（次，当年累计）". A target's
+    name gives what is counted and its kind, never a unit or a count (Shandong's "（累计，约100个）"); the
+    figures' labels (axis, overview panel) add the metric's unit once, the app its y axis, the report's
+    cost table its values."""
+    from sim.report.figures import axis_label, panel_title
+
+    case = load_case(path)
+    for tg in case.targets:
+        m = METRICS[tg.metric]
+        for lang, name, unit in (("zh", tg.zh, m.unit_zh), ("en", tg.en, m.unit_en)):
+            assert _units_given(name, lang) == 0, (tg.id, name)
+            for label in (axis_label(tg, lang), panel_title(tg, lang)):
+                assert _units_given(label, lang, unit) == 1, (tg.id, label)
+
+
+def test_case_names_its_targets_alike():
+    """Every case gives a target's kind the way Hunan does: its name ends in "（每年）"/"(per year)" or
+    "（累计）"/"(cumulative)", or the kind is said in the name ("每年发布场景", "Scenarios validated, cumulative")."""
+    said = {"per_year": ("每年", "per year"), "cumulative": ("累计", "cumulative")}
+    for path in CASES:
+        for tg in load_case(path).targets:
+            zh, en = said[tg.kind]
+            assert zh in tg.zh and en in tg.en.casefold(), (path.stem, tg.id, tg.zh, tg.en)
+
+
 def test_region_cases_give_their_own_source_for_every_value_they_change(hubei, shandong, hunan):
     """A value (or range) that differs from the Hunan case it extends must not carry Hunan's source."""
     for case in (hubei, shandong):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -550,6 +551,34 @@ def _zones(file, doc, dom_ids, city_ids) -> list[IndustryZone]:
     return out
 
 
+_LAST_BRACKET = re.compile(r"[（(]([^（）()]*)[）)]\s*$")
+
+
+def name_without_unit(name: str, unit: str) -> str | None:
+    """A target's name without the unit its metric is counted in, if its last bracket gives it — the unit
+    itself or a number in it, e.g. "为企业提供场景服务（每年，次）" → "为企业提供场景服务（每年）" and
+    "Scenario services to firms (per year, services)" → "Scenario services to firms (per year)" for a
+    metric counted in 次/services — else None. Figures and tables add the unit to the name themselves
+    (:func:`sim.report.figures.axis_label`), so a name that gives it shows it twice."""
+    m = _LAST_BRACKET.search(name)
+    if m is None:
+        return None
+    u = unit.casefold()
+
+    def gives(item: str) -> bool:
+        item = item.strip().casefold()
+        return item == u or (item.endswith(u) and re.search(r"\d\s*$", item[:-len(u)]) is not None)
+
+    items = re.split(r"[，、；;]|,(?!\d{3})", m.group(1))  # not the comma of "1,000"
+    keep = [x.strip() for x in items if not gives(x)]
+    if len(keep) == len(items):
+        return None
+    head = name[:m.start()].rstrip()
+    if not keep:
+        return head
+    return head + (f"（{'，'.join(keep)}）" if m.group(0)[0] == "（" else f" ({', '.join(keep)})")
+
+
 def _targets(file, doc, years, dom_ids) -> list[Target]:
     rows = _table_list(file, doc, "targets", "the plan's targets")
     out = []
@@ -580,8 +609,14 @@ def _targets(file, doc, years, dom_ids) -> list[Target]:
             raise InputError(file, w + "tier", f"metric {metric} has no tier breakdown", tier)
         if dom is not None and "domain" not in METRICS[metric].dims:
             raise InputError(file, w + "domain", f"metric {metric} has no domain breakdown", dom)
-        out.append(Target(id=_ident(file, w + "id", r.get("id")), text=_str(file, r, "text", w),
-                          zh=_str(file, r, "zh", w), en=_str(file, r, "en", w), metric=metric, kind=kind,
+        tid, text, names = _ident(file, w + "id", r.get("id")), _str(file, r, "text", w), {}
+        for lang, unit in (("zh", METRICS[metric].unit_zh), ("en", METRICS[metric].unit_en)):
+            names[lang] = _str(file, r, lang, w)
+            bare = name_without_unit(names[lang], unit)
+            if bare is not None:
+                raise InputError(file, w + lang, f"ends in the unit {unit}, which figures and tables add to a target's "
+                                 f"name themselves (metric {metric}); write \"{bare}\"", names[lang])
+        out.append(Target(id=tid, text=text, zh=names["zh"], en=names["en"], metric=metric, kind=kind,
                           threshold=_num(file, r, "threshold", w, 0.0), years=tuple(sorted(ys)), tier=tier,
                           domain=dom))
     _unique(file, "targets", [t.id for t in out])

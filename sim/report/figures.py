@@ -131,6 +131,14 @@ def axis_label(target: Target, lang: str, width: int = 44) -> str:
     return "\n".join(textwrap.wrap(name, width) + [f"({unit}, {mode})"])
 
 
+def panel_title(target: Target, lang: str) -> str:
+    """An overview panel's title: the target's name and the unit it is counted in, wrapped."""
+    metric = METRICS[target.metric]
+    unit = pick(metric.unit_zh, metric.unit_en, lang)
+    title = drawable(pick(target.zh, target.en, lang))
+    return "\n".join(wrap(f"{title} ({unit})" if lang != "zh" else f"{title}（{unit}）", 52 if lang != "zh" else 26))
+
+
 def draw_target(ax, series: pd.DataFrame, summary: pd.DataFrame, case: Case, target: Target, lang: str = "en",
                 compact: bool = False) -> None:
     """One target on ``ax``: median and 50 %/90 % bands of its running value, the threshold per
@@ -210,11 +218,7 @@ def overview_figure(series: pd.DataFrame, summary: pd.DataFrame, case: Case, lan
                              squeeze=False)
     for ax, tg in zip(axes.flat, case.targets):
         draw_target(ax, series, summary, case, tg, lang, compact=True)
-        metric = METRICS[tg.metric]
-        unit = pick(metric.unit_zh, metric.unit_en, lang)
-        title = drawable(pick(tg.zh, tg.en, lang))
-        ax.set_title("\n".join(wrap(f"{title} ({unit})" if lang != "zh" else f"{title}（{unit}）",
-                                             52 if lang != "zh" else 26)), fontsize=9, linespacing=1.5)
+        ax.set_title(panel_title(tg, lang), fontsize=9, linespacing=1.5)
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
     handles, labels = axes.flat[0].get_legend_handles_labels()
