@@ -1167,3 +1167,29 @@ def test_scoreboard_puts_the_whole_horizon_across_every_year(small):
     assert f"colspan='{years}'" in overall and overall.count("<td") == 2  # its label and one cell across the years
     for r in rows[1:-1]:  # every other row: its label and a cell per year
         assert r.count("<td") == 1 + years, r
+
+
+@pytest.mark.parametrize("n", [13, 25, 37, 61])
+@pytest.mark.parametrize("start", ["2025-07", "2025-09", "2025-10", "2025-11", "2025-12", "2026-01"])
+def test_month_labels_of_a_target_panel_do_not_overlap(start, n):
+    """Hubei's horizon starts in December 2025: the panels labelled the first month "2025-12" and the
+    next January "2026" one month apart, drawn over each other. Drawn at the panel's size, no two x tick
+    labels overlap; the first month is labelled when the horizon starts in January or far from one."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from sim.app import charts
+
+    y, m = int(start[:4]), int(start[5:])
+    months = [f"{y + (m - 1 + i) // 12}-{(m - 1 + i) % 12 + 1:02d}" for i in range(n)]
+    fig = Figure(figsize=(3.6, 2.45), dpi=84)  # one panel of the app's targets figure, three abreast
+    canvas = FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    fig.subplots_adjust(left=0.165, right=0.96)
+    charts._month_ticks(ax, months)
+    canvas.draw()
+    boxes = [t.get_window_extent() for t in ax.get_xticklabels() if t.get_text()]
+    assert all(a.x1 < b.x0 for a, b in zip(boxes, boxes[1:])), [t.get_text() for t in ax.get_xticklabels()]
+    first_january = next(i for i, x in enumerate(months) if x.endswith("-01"))
+    if first_january == 0 or first_january >= n / 4:
+        assert ax.get_xticks()[0] == 0

@@ -22,7 +22,12 @@ sim.use_cjk_font()
 
 
 def _month_ticks(ax, months: list[str]):
-    ticks = [i for i, m in enumerate(months) if m.endswith("-01") or i == 0]
+    """A tick each January, labelled with its year, and the first month (labelled with its month) unless a
+    January follows too soon for both labels to fit: within an eighth of the horizon, at least three
+    months (Hubei's December start drew "2025-12" over "2026")."""
+    ticks = [i for i, m in enumerate(months) if m.endswith("-01")]
+    if not ticks or ticks[0] >= max(3, len(months) / 8):
+        ticks = [0] + ticks
     ax.set_xticks(ticks, [months[i][:4] if months[i].endswith("-01") else months[i] for i in ticks], fontsize=8)
     ax.set_xlim(-0.5, len(months) - 0.5)
 
