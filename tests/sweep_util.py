@@ -1,6 +1,7 @@
 """Helpers shared by the sweep tests: the tiny test spec, spec variants, running the CLI."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -69,3 +70,15 @@ def crossed_sweep(folder: Path) -> Path:
     out = folder / "o"
     run_sweep(load_spec(spec), out=out, workers=1)
     return out
+
+
+_PATH = re.compile(r"[A-Za-z0-9_.\-]*/[A-Za-z0-9_.\-/]*")  # a path: its words are names, not English
+_OPTION = re.compile(r"--[a-z][a-z-]*")
+_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def english_words(text: str, allowed=()) -> list[str]:
+    """The English words in ``text`` (a command's output in Chinese should have none): words of two or
+    more Latin letters outside paths and --options, but for ``allowed`` (ids, the command's name)."""
+    text = _OPTION.sub(" ", _PATH.sub(" ", text))
+    return [w for w in _WORD.findall(text) if w not in set(allowed)]

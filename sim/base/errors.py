@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import errno
 import unicodedata
 
 
@@ -30,6 +31,15 @@ class InputError(Exception):
         return (type(self), (self.file, self.key, self.allowed, *value))
 
     def __str__(self) -> str:
+        return self._line(str(self.allowed), ": ")
+
+    def text(self, lang: str) -> str:
+        """The line in ``lang``: in Chinese if what is allowed was written in both (a :class:`Note`)."""
+        if lang != "zh" or not isinstance(self.allowed, Note):
+            return str(self)
+        return self._line(self.allowed.zh, "：")
+
+    def _line(self, allowed: str, sep: str) -> str:
         parts = []
         if self.file:
             parts.append(printable(self.file, 240))
@@ -38,8 +48,8 @@ class InputError(Exception):
             head = f"{head} = {_show(self.value)}" if head else _show(self.value)
         if head:
             parts.append(head)
-        parts.append(self.allowed)
-        return printable(": ".join(parts))
+        parts.append(allowed)
+        return printable(sep.join(parts))
 
 
 def printable(text: str, limit: int | None = None) -> str:
@@ -86,12 +96,34 @@ def did_you_mean(name, options, show=None) -> str:
 
 class EnvironmentFailure(Exception):
     """The machine, not the input, failed (disk full, file too large, permission denied while writing):
-    one line on stderr, exit status 1."""
+    one line on stderr, exit status 1. ``path`` and ``what`` may be :class:`Note` s (then :meth:`text`
+    gives the line in Chinese too)."""
 
     def __init__(self, path, what: str, err: OSError | None = None):
         self.path = str(path)
+        self._where, self._what, self._err = path, what, err
         reason = (err.strerror or str(err)) if err is not None else ""
         super().__init__(f"{self.path}: {what}" + (f": {reason}" if reason else ""))
+
+    def text(self, lang: str) -> str:
+        if lang != "zh":
+            return str(self)
+        err = self._err
+        reason = os_reason(err, lang, err.strerror or str(err)) if err is not None else ""
+        return f"{in_lang(self._where, lang)}：{in_lang(self._what, lang)}" + (f"：{reason}" if reason else "")
+
+
+# the system's reasons a sweep's user meets most, as glibc's Chinese messages word them
+_OS_REASONS_ZH = {errno.ENOSPC: "设备上没有空间", errno.EDQUOT: "超出磁盘限额", errno.EROFS: "只读文件系统",
+                  errno.EACCES: "权限不够", errno.EPERM: "不允许的操作", errno.EFBIG: "文件过大",
+                  errno.ENOENT: "没有那个文件或目录", errno.EIO: "输入/输出错误", errno.ENOMEM: "无法分配内存"}
+
+
+def os_reason(err: BaseException, lang: str, default: str) -> str:
+    """Why the system refused, in Chinese where ``lang`` is and the reason is a known one, else ``default``
+    (the system's own words, ``err.strerror``)."""
+    code = getattr(err, "errno", None)
+    return _OS_REASONS_ZH[code] if lang == "zh" and code in _OS_REASONS_ZH else default
 
 
 # Kept for readability at call sites that deal with case files.
@@ -111,6 +143,9 @@ class Note(str):
 
     def text(self, lang: str) -> str:
         return self.zh if lang == "zh" else str(self)
+
+    def __reduce__(self):  # picklable (an error raised in a worker process carries its notes to the parent)
+        return (type(self), (str(self), self.zh))
 
 
 def in_lang(note: str, lang: str) -> str:

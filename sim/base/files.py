@@ -120,23 +120,29 @@ def checksum_path(chunk: Path) -> Path:
 
 def checksum_problem(chunk: Path) -> str | None:
     """None if ``chunk`` matches the checksum written with it, else what is wrong."""
+    from sim.base.errors import Note
+
     try:
         expected = checksum_path(chunk).read_text(encoding="ascii").strip()
     except (OSError, UnicodeDecodeError):
-        return "has no checksum beside it (written by an older version, or its checksum file was lost)"
+        return Note("has no checksum beside it (written by an older version, or its checksum file was lost)",
+                    "旁边没有校验和文件（由旧版本写入，或校验和文件已丢失）")
     if file_sha256(chunk) != expected:
-        return "does not match the checksum written with it (the file changed or is corrupt on disk)"
+        return Note("does not match the checksum written with it (the file changed or is corrupt on disk)",
+                    "与写入时的校验和不符（文件被改动，或在磁盘上已损坏）")
     return None
 
 
 @contextlib.contextmanager
-def folder_lock(folder: Path, name: str, who: str, wait: bool = False, console=None, can_wait: bool = True):
+def folder_lock(folder: Path, name: str, who: str, wait: bool = False, console=None, can_wait: bool = True,
+                lang: str = "en"):
     """Hold an advisory ``flock`` on ``folder/name`` (the kernel releases it when the process ends, even
     on ``kill -9``). If another process holds it: :class:`InputError` naming its pid — or, with
-    ``wait``, wait for it. Creates ``folder`` if needed. Local file systems only (not across NFS)."""
+    ``wait``, wait for it (saying so on ``console``, in ``lang``). Creates ``folder`` if needed. Local
+    file systems only (not across NFS). ``who`` may be a :class:`~sim.base.errors.Note`."""
     import fcntl
 
-    from sim.base.errors import InputError
+    from sim.base.errors import InputError, Note, in_lang
 
     folder.mkdir(parents=True, exist_ok=True)
     fd = os.open(folder / name, os.O_RDWR | os.O_CREAT, 0o644)
@@ -153,11 +159,14 @@ def folder_lock(folder: Path, name: str, who: str, wait: bool = False, console=N
         except BlockingIOError:
             holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "?"
             if not wait:
-                raise InputError(folder, None, f"{who} (process {holder}) is writing into this folder; wait for it "
-                                 f"to finish, {'pass --wait to wait, ' if can_wait else ''}or give another --out "
-                                 "folder") from None
+                raise InputError(folder, None, Note(
+                    f"{who} (process {holder}) is writing into this folder; wait for it to finish, "
+                    f"{'pass --wait to wait, ' if can_wait else ''}or give another --out folder",
+                    f"{in_lang(who, 'zh')}（进程 {holder}）正在写入该文件夹；请等它结束、"
+                    f"{'加 --wait 等待，' if can_wait else ''}或另给一个 --out 文件夹")) from None
             if console is not None:
-                console.print(f"waiting for process {holder}, which is writing into {folder} …",
+                console.print(in_lang(Note(f"waiting for process {holder}, which is writing into {folder} …",
+                                           f"进程 {holder} 正在写入 {folder}，等它结束 …"), lang),
                               highlight=False, markup=False)
             fcntl.flock(fd, fcntl.LOCK_EX)
         os.ftruncate(fd, 0)

@@ -8,10 +8,11 @@ import contextlib
 import sys
 from pathlib import Path
 
-from sim.base.errors import EnvironmentFailure, InputError, printable
+from sim.base.errors import EnvironmentFailure, InputError, os_reason, printable
 from sim.cli.args import (DEFAULT_CASE, Parser, add_executor_args, add_path_flag, default_case, executor_args,
                           input_path, out_folder, positive_int, seed_arg)
 from sim.report.console import print_report_written, print_table, print_written, stdout_console
+from sim.report.i18n import t
 
 
 class _Version(argparse.Action):
@@ -281,12 +282,16 @@ def _params_national(args, path) -> int:
     return 0
 
 
+MESSAGES_IN_LANG = ("sweep",)  # commands whose every line (error and interrupt lines included) follows --lang
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 0
+    lang = args.lang if args.command in MESSAGES_IN_LANG else "en"
     try:
         if args.command == "run":
             return cmd_run(args)
@@ -295,18 +300,18 @@ def main(argv=None) -> int:
         if hasattr(args, "handler"):
             return args.handler(args)
     except InputError as e:
-        sys.stderr.write(f"scensim: error: {e}\n")
+        sys.stderr.write(f"{t('cli_error', lang)}{e.text(lang)}\n")
         return 2
     except EnvironmentFailure as e:  # the machine failed (disk full, …): not the user's input
-        sys.stderr.write(f"scensim: error: {printable(str(e))}\n")
+        sys.stderr.write(f"{t('cli_error', lang)}{printable(e.text(lang))}\n")
         return 1
     except (OSError, MemoryError) as e:  # any other failure of the machine: one line, never a traceback
-        what = getattr(e, "strerror", None) or type(e).__name__
+        what = os_reason(e, lang, getattr(e, "strerror", None) or type(e).__name__)
         where = getattr(e, "filename", None)
-        sys.stderr.write(f"scensim: error: {printable(f'{where}: {what}' if where else what)}\n")
+        sep = "：" if lang == "zh" else ": "
+        sys.stderr.write(f"{t('cli_error', lang)}{printable(f'{where}{sep}{what}' if where else what)}\n")
         return 1
     except KeyboardInterrupt:
-        sys.stderr.write("scensim: interrupted; files already written are intact\n")
+        sys.stderr.write(t("cli_interrupted", lang) + "\n")
         return 130
     return 0
-

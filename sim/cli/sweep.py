@@ -25,7 +25,10 @@ def register(sub) -> None:
     s.add_argument("--out", "-o", default=None, metavar="DIR", help="output folder (default results/<experiment id>/)")
     s.add_argument("--chunk-runs", default=None, metavar="N",
                    help="runs per Parquet chunk (default 500; finished runs are also written every 5 s)")
-    s.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the printed summary line")
+    s.add_argument("--lang", choices=("zh", "en"), default="en",
+                   help="language of every line the command prints: the progress bar, notes, the summary line, "
+                   "the runs kept when it is interrupted or stopped, and its errors (a bad spec or argument is "
+                   "described in English)")
     s.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     s.add_argument("--wait", action="store_true",
                    help="if another process is running a sweep into the same folder, wait for it to finish "
@@ -61,7 +64,8 @@ def cmd_sweep(args) -> int:
     err = Console(stderr=True)
     with _sigterm_as_ctrl_c():
         report = run_sweep(spec, out=out, workers=workers, scheduler=scheduler,
-                           progress=not args.quiet, chunk_runs=chunk_runs, console=err, wait=args.wait)
+                           progress=not args.quiet, chunk_runs=chunk_runs, console=err, wait=args.wait,
+                           lang=args.lang)
     from sim.report.i18n import t
 
     rate = t("sweep_rate", args.lang).format(r=report.computed / report.seconds) \

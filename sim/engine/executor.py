@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
-from sim.base.errors import EnvironmentFailure, InputError
+from sim.base.errors import EnvironmentFailure, InputError, Note
 
 IN_FLIGHT_PER_WORKER = 2
 
@@ -226,8 +226,10 @@ class Executor:
                     result = f.result()
                 except BrokenProcessPool:  # a worker was killed (out of memory, kill -9) or crashed
                     raise EnvironmentFailure(
-                        "a local worker process", "ended abruptly (killed, e.g. by the out-of-memory killer or "
-                        "kill -9, or crashed); the tasks it was running are lost") from None
+                        Note("a local worker process", "一个本地工作进程"),
+                        Note("ended abruptly (killed, e.g. by the out-of-memory killer or kill -9, or crashed); the "
+                             "tasks it was running are lost", "意外退出（例如内存不足时被 OOM killer 结束、被 "
+                             "kill -9 结束，或崩溃）；它正在运行的任务已丢失")) from None
                 yield result
                 nxt = next(it, _END)
                 if nxt is not _END:

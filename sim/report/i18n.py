@@ -77,6 +77,9 @@ TEXT = {
     "sweep_done": ("{id}：共 {total} 次运行：复用 {reused}，新算 {computed}（{seconds:.1f} 秒{rate}）→ {out}/",
                    "{id}: {total} runs: {reused} reused, {computed} computed ({seconds:.1f} s{rate}) → {out}/"),
     "sweep_rate": ("，每秒 {r:.1f} 次", ", {r:.1f} runs/s"),
+    # the command's own lines (in the language of the commands in sim.cli.interrupt.MESSAGES_IN_LANG)
+    "cli_error": ("scensim：错误：", "scensim: error: "),
+    "cli_interrupted": ("scensim：已中断；已写入的文件完好无损", "scensim: interrupted; files already written are intact"),
     "sum_title": ("{exp} — {n} 个{unit}，每个{by}的运行次数：{lo}–{hi}；达标概率 [Wilson 95% 区间]",
                   "{exp} — {n} {unit}, runs per {by}: {lo}–{hi}; P(met) [Wilson 95 % interval]"),
     "sum_points": ("设计点", "design points"),

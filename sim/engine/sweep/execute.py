@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from sim.base.errors import printable
+from sim.base.errors import Note, in_lang, printable
 from sim.engine.sweep.design import design_table
 from sim.engine.sweep.spec import n_points
 from sim.engine.sweep.spec import ExperimentSpec
@@ -45,6 +45,17 @@ DEFAULT_FLUSH_SECONDS = 5.0  # finished runs reach the disk within this (docs/sw
 SERIES_ROWS_PER_CHUNK = 500_000
 MAX_BATCH_RUNS = 16
 TASKS_PER_WORKER = 32
+
+# what a sweep prints on its console, in both languages (run_sweep's lang picks)
+NOTE = Note("note:", "注：")
+KEPT_INTERRUPTED = Note("interrupted: {kept} of {total} runs are in {out}/; run the same command again to resume",
+                        "已中断：{total} 次运行中已有 {kept} 次保存在 {out}/；再次运行同一命令即可接着完成")
+KEPT_STOPPED = Note("stopped: {kept} of {total} runs are in {out}/; run the same command again to resume",
+                    "已停止：{total} 次运行中已有 {kept} 次保存在 {out}/；再次运行同一命令即可接着完成")
+BAR_RUNS = Note("runs", "次运行")
+BAR_RATE = Note("{r} runs/s", "每秒 {r} 次")
+BAR_ETA = Note("ETA", "剩余")
+BAR_REUSED = Note(" ({n} reused)", "（复用 {n}）")
 
 
 @dataclass
@@ -77,26 +88,30 @@ def batch_size(n_runs: int, workers: int) -> int:
 
 def run_sweep(spec: ExperimentSpec, out=None, workers: int | None = None, scheduler: str | None = None,
               progress: bool = False, chunk_runs: int = DEFAULT_CHUNK_RUNS,
-              flush_seconds: float = DEFAULT_FLUSH_SECONDS, console=None, wait: bool = False) -> SweepReport:
+              flush_seconds: float = DEFAULT_FLUSH_SECONDS, console=None, wait: bool = False,
+              lang: str = "en") -> SweepReport:
     """Run (or resume) the sweep of ``spec`` into ``out`` (default ``results/<id>/``).
 
     Raises :class:`~sim.base.errors.InputError` before writing anything if ``out`` holds another
     experiment, and if another process is writing into ``out`` (unless ``wait``: then it waits).
-    On Ctrl-C, finished runs are written and ``KeyboardInterrupt`` propagates."""
+    On Ctrl-C, finished runs are written and ``KeyboardInterrupt`` propagates. ``lang`` ("zh" or
+    "en") is the language of what it prints on ``console``: notes, the progress bar, how many runs
+    an interrupted sweep kept (the report's notes and errors' lines carry both: :class:`Note`)."""
     out = Path(out) if out is not None else default_out(spec)
     folder = SweepFolder(out, spec, n_points(spec))
     folder.check()  # refuses another experiment's folder before anything is written
     existed = out.exists()
-    with folder.lock(wait=wait, console=console):
+    with folder.lock(wait=wait, console=console, lang=lang):
         try:
-            return _run_locked(folder, spec, workers, scheduler, progress, chunk_runs, flush_seconds, console)
+            return _run_locked(folder, spec, workers, scheduler, progress, chunk_runs, flush_seconds, console, lang)
         except BaseException:
             if not existed and not (out / "manifest.json").exists():  # only our lock file: leave no trace
                 shutil.rmtree(out, ignore_errors=True)
             raise
 
 
-def _run_locked(folder, spec, workers, scheduler, progress, chunk_runs, flush_seconds, console) -> SweepReport:
+def _run_locked(folder, spec, workers, scheduler, progress, chunk_runs, flush_seconds, console,
+                lang="en") -> SweepReport:
     t0 = time.perf_counter()
     out, P = folder.out, folder.n_points
     existing = folder.check()  # again, now that no other process can be writing
@@ -105,7 +120,8 @@ def _run_locked(folder, spec, workers, scheduler, progress, chunk_runs, flush_se
     notes = list(scan.notes)
     if console is not None:
         for n in notes:
-            console.print(f"[yellow]note:[/] {_term(n)}", highlight=False, soft_wrap=True)
+            console.print(f"[yellow]{in_lang(NOTE, lang)}[/] {_term(in_lang(n, lang))}", highlight=False,
+                          soft_wrap=True)
 
     total = P * spec.replicates
     reused = scan.n_done
@@ -128,7 +144,7 @@ def _run_locked(folder, spec, workers, scheduler, progress, chunk_runs, flush_se
 
     computed = 0
     writer = _ChunkWriter(folder, chunk_runs, flush_seconds)
-    bar = _Bar(spec.id, total, reused, console) if progress and console is not None else None
+    bar = _Bar(spec.id, total, reused, console, lang) if progress and console is not None else None
     try:
         if executor is not None:
             with executor:
@@ -151,9 +167,9 @@ def _run_locked(folder, spec, workers, scheduler, progress, chunk_runs, flush_se
                 bar.close()
                 bar = None
             if console is not None:
-                word = "interrupted" if isinstance(e, KeyboardInterrupt) else "stopped"
-                console.print(f"{word}: {reused + writer.written} of {total} runs are in {_term(out)}/; "
-                              "run the same command again to resume", highlight=False, soft_wrap=True)
+                kept = KEPT_INTERRUPTED if isinstance(e, KeyboardInterrupt) else KEPT_STOPPED
+                console.print(in_lang(kept, lang).format(kept=reused + writer.written, total=total, out=_term(out)),
+                              highlight=False, soft_wrap=True)
         raise
     finally:
         if bar:
@@ -244,20 +260,22 @@ def _sigint_held(reraise: bool = True):
 class _Bar:
     """A rich progress bar on stderr: runs done / total, runs per second, elapsed and ETA."""
 
-    def __init__(self, name: str, total: int, reused: int, console):
+    def __init__(self, name: str, total: int, reused: int, console, lang: str = "en"):
         from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn,
                                    TimeElapsedColumn, TimeRemainingColumn)
         from rich.text import Text
 
+        rate = in_lang(BAR_RATE, lang)
+
         class RateColumn(ProgressColumn):
             def render(self, task):
-                return Text(f"{task.speed:.1f} runs/s" if task.speed else "– runs/s")
+                return Text(rate.format(r=f"{task.speed:.1f}" if task.speed else "–"))
 
         self.progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TextColumn("runs"), RateColumn(), TimeElapsedColumn(), TextColumn("ETA"),
-                                 TimeRemainingColumn(), console=console)
+                                 TextColumn(in_lang(BAR_RUNS, lang)), RateColumn(), TimeElapsedColumn(),
+                                 TextColumn(in_lang(BAR_ETA, lang)), TimeRemainingColumn(), console=console)
         self.progress.start()
-        label = f"{name}" + (f" ({reused} reused)" if reused else "")
+        label = f"{name}" + (in_lang(BAR_REUSED, lang).format(n=reused) if reused else "")
         self.task = self.progress.add_task(label, total=total, completed=reused)
 
     def advance(self, n: int) -> None:

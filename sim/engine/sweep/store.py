@@ -21,6 +21,10 @@ complete. ``runs/part-N`` and ``series/part-N`` hold the same runs; the runs chu
 a series chunk without its runs chunk is a leftover of an interrupted write and is set aside.
 Every chunk has the same explicit schema (``runs_schema``), so ``pd.read_parquet(folder / "runs")``
 reads them all (it skips names starting with ``.`` or ``_``, which is where set-aside chunks go).
+
+Why this module is long: the folder's layout, its identity check, the scan that sets bad chunks aside
+and the writes all follow one format and belong together; the notes it leaves for the user are
+written in English and Chinese (``scensim sweep --lang``).
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.base.errors import EnvironmentFailure, InputError, Note
+from sim.base.errors import EnvironmentFailure, InputError, Note, in_lang
 from sim.base.files import (checksum_path, checksum_problem, code_version, file_sha256, folder_lock, fsync_dir,
                             write_synced)
 from sim.engine.sweep.spec import ExperimentSpec, is_met_column, target_rows
@@ -242,10 +246,11 @@ class SweepFolder:
         }
 
     # -- one writer at a time ---------------------------------------------------------------------
-    def lock(self, wait: bool = False, console=None):
+    def lock(self, wait: bool = False, console=None, lang: str = "en"):
         """Hold ``.lock`` while this process writes the folder (see :func:`sim.base.files.folder_lock`):
         a second process refuses with one line, or with ``wait`` waits. Creates the folder if needed."""
-        return folder_lock(self.out, LOCK, "another scensim sweep", wait, console)
+        return folder_lock(self.out, LOCK, Note("another scensim sweep", "另一个 scensim sweep"), wait, console,
+                           lang=lang)
 
     # -- chunks -----------------------------------------------------------------------------------
     def scan(self) -> ScanReport:
@@ -260,7 +265,9 @@ class SweepFolder:
             for p in sorted(d.iterdir()):
                 if p.name.startswith(".") and p.name.endswith(".tmp"):
                     p.unlink()
-                    rep.notes.append(f"removed {p.relative_to(self.out)}: an unfinished write of an interrupted sweep")
+                    name = p.relative_to(self.out)
+                    rep.notes.append(Note(f"removed {name}: an unfinished write of an interrupted sweep",
+                                          f"已删除 {name}：这是被中断的扫描未写完的文件"))
                     continue
                 m = re.search(r"part-(\d{6})", p.name)
                 if m:
@@ -271,27 +278,29 @@ class SweepFolder:
             if problem is None:
                 pts, reps = keys
                 if (pts >= self.n_points).any() or (reps >= self.spec.replicates).any() or (pts < 0).any() or (reps < 0).any():
-                    problem = "holds runs outside this experiment's design"
+                    problem = Note("holds runs outside this experiment's design", "含有本实验设计之外的运行")
                 elif rep.done[pts, reps].any() or len(set(zip(pts.tolist(), reps.tolist()))) != len(pts):
-                    problem = "repeats runs already present in another chunk"
+                    problem = Note("repeats runs already present in another chunk", "所含运行已在另一个数据块中出现")
             if problem is None and self.series_schema is not None:
                 sp = self.series_dir / p.name
                 if not sp.exists():
-                    problem = "has no series chunk beside it"
+                    problem = Note("has no series chunk beside it", "旁边没有对应的序列数据块")
                 else:
                     sprob = self._check_file(sp, self.series_schema)
                     if sprob:
-                        problem = f"has a series chunk that {sprob}"
+                        problem = Note(f"has a series chunk that {sprob}", f"对应的序列数据块{in_lang(sprob, 'zh')}")
             if problem is not None:
                 rep.notes.append(self._set_aside(p, problem))
                 if self.series_schema is not None and (self.series_dir / p.name).exists():
-                    self._set_aside(self.series_dir / p.name, "belongs to a set-aside runs chunk")
+                    self._set_aside(self.series_dir / p.name, Note("belongs to a set-aside runs chunk",
+                                                                    "属于已搁置的运行数据块"))
                 continue
             rep.done[keys[0], keys[1]] = True
         if self.series_schema is not None:
             for number, sp in self._chunks(self.series_dir).items():
                 if number not in runs_chunks or not (self.runs_dir / sp.name).exists():
-                    rep.notes.append(self._set_aside(sp, "has no runs chunk beside it (an interrupted write)"))
+                    rep.notes.append(self._set_aside(sp, Note("has no runs chunk beside it (an interrupted write)",
+                                                              "旁边没有对应的运行数据块（写入被中断）")))
         rep.next_chunk = max(numbers) + 1 if numbers else 0
         self.next_chunk = rep.next_chunk
         return rep
@@ -309,10 +318,11 @@ class SweepFolder:
         try:
             meta = pq.read_metadata(p)
             if not pq.read_schema(p).remove_metadata().equals(schema.remove_metadata()):
-                return "has another schema (written by another version of the spec or code)"
+                return Note("has another schema (written by another version of the spec or code)",
+                            "数据结构不同（由另一版本的实验说明或代码写入）")
             del meta
         except (pa.ArrowException, OSError) as e:
-            return f"cannot be read: truncated or corrupt ({type(e).__name__})"
+            return _unreadable(e)
         return None
 
     def _read_keys(self, p: Path):
@@ -322,10 +332,10 @@ class SweepFolder:
         try:
             t = pq.read_table(p, columns=["point", "replicate"])
         except (pa.ArrowException, OSError) as e:
-            return f"cannot be read: truncated or corrupt ({type(e).__name__})", None
+            return _unreadable(e), None
         return None, (t.column("point").to_numpy(), t.column("replicate").to_numpy())
 
-    def _set_aside(self, p: Path, why: str) -> str:
+    def _set_aside(self, p: Path, why: str) -> Note:
         target = p.with_name(f".set-aside-{p.name}")
         k = 1
         while target.exists():
@@ -333,8 +343,9 @@ class SweepFolder:
             k += 1
         os.replace(p, target)
         fsync_dir(p.parent)
-        return (f"set aside {p.relative_to(self.out)} (it {why}) as {target.relative_to(self.out)}; "
-                "its runs will be computed again")
+        name, aside = p.relative_to(self.out), target.relative_to(self.out)
+        return Note(f"set aside {name} (it {why}) as {aside}; its runs will be computed again",
+                    f"已搁置 {name}：{in_lang(why, 'zh')}；已改名为 {aside}，其中的运行将重新计算")
 
     def write_chunk(self, runs: pa.Table, series: pa.Table | None) -> Path:
         """Write one chunk of finished runs (and their series) under the next number, atomically."""
@@ -349,8 +360,14 @@ class SweepFolder:
                 where = self.runs_dir
             write_atomic(self.runs_dir / name, lambda p: pq.write_table(runs.cast(self.schema), p), checksum=True)
         except OSError as e:  # a full disk, a folder made read-only: name the folder (pyarrow's text does not)
-            raise EnvironmentFailure(where, "could not write a chunk of finished runs", e) from None
+            raise EnvironmentFailure(where, Note("could not write a chunk of finished runs",
+                                                 "无法写入一个已完成运行的数据块"), e) from None
         return self.runs_dir / name
+
+
+def _unreadable(e: BaseException) -> Note:
+    return Note(f"cannot be read: truncated or corrupt ({type(e).__name__})",
+                f"无法读取，文件被截断或已损坏（{type(e).__name__}）")
 
 
 def valid_chunks(folder: Path) -> tuple[list[Path], list[str]]:
