@@ -176,6 +176,74 @@ def test_ctrl_c_while_the_command_starts_is_no_traceback():
     assert r.stderr.strip() == "scensim: interrupted", r.stderr
 
 
+# A real SIGINT (os.kill) that arrives while one module is being imported — what Ctrl-C at start-up
+# does: scipy.stats is imported while the parser is built, pandas while the command's modules load.
+# ``presses`` Ctrl-Cs, 0.2 s apart; with ``as_import_error`` a KeyboardInterrupt raised inside the
+# import becomes an ImportError, as numpy's C code turns one into "PyCapsule_Import could not import".
+_CTRL_C_IN_IMPORT = """\
+import os, runpy, signal, sys, time
+
+class CtrlCWhileImporting:
+    done = False
+
+    def find_spec(self, name, path=None, target=None):
+        if name != {module!r} or self.done:
+            return None
+        self.done = True
+        try:
+            for _ in range({presses}):
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.2)
+        except KeyboardInterrupt:
+            if {as_import_error}:
+                raise ImportError("cannot import {module} (interrupted)") from None
+            raise
+        return None
+
+sys.meta_path.insert(0, CtrlCWhileImporting())
+sys.argv = ["scensim", "sweep", {spec!r}, "--out", {out!r}, "--workers", "1", "-q", *{extra!r}]
+runpy.run_module("sim.cli", run_name="__main__", alter_sys=True)
+"""
+
+
+@pytest.mark.parametrize("module, presses, as_import_error, lang", [
+    ("scipy.stats", 1, False, "en"),   # used to be a traceback: the parser is built outside any handler
+    ("scipy.stats", 1, False, "zh"),
+    ("pandas", 1, True, "en"),         # used to be an ImportError traceback
+    ("pandas", 2, True, "en"),         # a second Ctrl-C is not deferred: its ImportError is told apart
+    ("scipy.stats", 2, True, "en"),
+], ids=["interrupt-en", "interrupt-zh", "import-error", "import-error-twice-at-start", "import-error-twice-parsing"])
+def test_ctrl_c_inside_an_import_at_start_up_is_one_line_and_status_130(tmp_path, module, presses,
+                                                                        as_import_error, lang):
+    """About one Ctrl-C in eight in the first 1.5 s of ``scensim sweep`` printed a traceback (measured
+    by sending SIGINT at random moments): Python raised KeyboardInterrupt inside scipy's or pandas'
+    import, before the command's handler was there to catch it, or as an ImportError. Now Ctrl-C
+    waits for the import to end (sim/cli/interrupt.py) and the command ends with its one line."""
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    spec = write_spec(tmp_path)
+    code = _CTRL_C_IN_IMPORT.format(module=module, presses=presses, as_import_error=as_import_error,
+                                    spec=str(spec), out=str(tmp_path / "o"),
+                                    extra=["--lang", "zh"] if lang == "zh" else [])
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    expected = "scensim：已中断" if lang == "zh" else "scensim: interrupted"
+    assert r.returncode == 130 and r.stderr.strip() == expected, (r.returncode, r.stderr)
+    assert not (tmp_path / "o").exists()  # stopped before the sweep began
+
+
+def test_a_command_run_in_process_leaves_ctrl_c_as_it_found_it(tmp_path):
+    """``main()`` puts its Ctrl-C handler in place while it runs and takes it away after: a process
+    that calls it (these tests) keeps Python's own."""
+    import signal
+
+    before = signal.getsignal(signal.SIGINT)
+    assert main(["sweep", str(tmp_path / "missing.toml")]) == 2
+    assert signal.getsignal(signal.SIGINT) is before
+
+
 def slow(context, x):
     import time
 

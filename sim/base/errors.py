@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import errno
 import unicodedata
 
@@ -88,6 +87,8 @@ def _show(value) -> str:
 def did_you_mean(name, options, show=None) -> str:
     """`` (did you mean 'x'?)`` for the closest of ``options`` to ``name``, or "" (``show`` maps the
     match to how the user would write it). The one place the project suggests names."""
+    import difflib  # here: `scensim` imports this module first, before its Ctrl-C handler is in place
+
     close = difflib.get_close_matches(str(name), [str(o) for o in options], n=1)
     if not close:
         return ""

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from sim.base.errors import EnvironmentFailure, InputError, os_reason, printable
+import sim.cli.interrupt as interrupt
 from sim.cli.args import (DEFAULT_CASE, Parser, add_executor_args, add_path_flag, default_case, executor_args,
                           input_path, out_folder, positive_int, seed_arg)
 from sim.report.console import print_report_written, print_table, print_written, stdout_console
@@ -282,17 +283,27 @@ def _params_national(args, path) -> int:
     return 0
 
 
-MESSAGES_IN_LANG = ("sweep",)  # commands whose every line (error and interrupt lines included) follows --lang
-
-
 def main(argv=None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
-    lang = args.lang if args.command in MESSAGES_IN_LANG else "en"
+    previous = interrupt.install()  # Ctrl-C from here on: one line, status 130 (sim/cli/interrupt.py)
     try:
+        return _main(argv)
+    finally:
+        interrupt.restore(previous)
+
+
+def _main(argv) -> int:
+    lang = interrupt.argv_lang(sys.argv[1:] if argv is None else argv)  # the command's lines, before parsing
+    args = None
+    try:
+        interrupt.check()  # a Ctrl-C while `scensim` imported its modules
+        parser = build_parser()
+        interrupt.check()  # … or the commands' modules
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 0
+        if args.command in interrupt.MESSAGES_IN_LANG:
+            lang = args.lang
         if args.command == "run":
             return cmd_run(args)
         if args.command == "params":
@@ -312,6 +323,17 @@ def main(argv=None) -> int:
         sys.stderr.write(f"{t('cli_error', lang)}{printable(f'{where}{sep}{what}' if where else what)}\n")
         return 1
     except KeyboardInterrupt:
-        sys.stderr.write(t("cli_interrupted", lang) + "\n")
-        return 130
+        return _interrupted(args, lang)
+    except ImportError:  # a Ctrl-C while a module was imported can surface as an ImportError
+        if not interrupt.pressed():
+            raise
+        return _interrupted(args, lang)
     return 0
+
+
+def _interrupted(args, lang: str) -> int:
+    """The one line of Ctrl-C (or SIGTERM where a command makes it one): before the command ran, while
+    the arguments were read, as at start-up; once it ran, saying that what it wrote is intact."""
+    line = t("cli_interrupted", lang) if args is not None else interrupt.STARTING.text(lang)
+    sys.stderr.write(line + "\n")
+    return 130

@@ -7,6 +7,7 @@ import signal
 
 from sim.base.errors import InputError, in_lang, printable
 from sim.base.numbers import value
+import sim.cli.interrupt as interrupt
 from sim.cli.args import add_executor_args, add_path_flag, executor_args, input_path, out_folder, positive_int
 from sim.report.escape import term
 
@@ -62,6 +63,7 @@ def cmd_sweep(args) -> int:
 
     out = out_folder(args.out, default_out(spec), replaced=False)
     err = Console(stderr=True)
+    interrupt.check()  # a Ctrl-C while the modules above were imported, if it was lost on the way
     with _sigterm_as_ctrl_c():
         report = run_sweep(spec, out=out, workers=workers, scheduler=scheduler,
                            progress=not args.quiet, chunk_runs=chunk_runs, console=err, wait=args.wait,
