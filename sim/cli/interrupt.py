@@ -55,6 +55,9 @@ def _in_import(frame) -> bool:
 
 def _retry() -> None:
     global _retrying
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # worker processes starting (sim.engine.executor)
+        _schedule_retry()  # would be dropped: look again later
+        return
     _retrying = True
     _thread.interrupt_main(signal.SIGINT)  # calls the handler in the main thread, as a key press would
 

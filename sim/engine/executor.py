@@ -38,6 +38,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from concurrent.futures.process import BrokenProcessPool
 
 from sim.base.errors import EnvironmentFailure, InputError, Note
@@ -62,6 +63,25 @@ def _init_process(context, parent_pid: int) -> None:
             time.sleep(0.5)
 
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
+@contextmanager
+def _started_ignoring_ctrl_c():
+    """Worker processes started inside start with Ctrl-C ignored. Ctrl-C in a terminal reaches the
+    whole process group, and one that came while a worker was still importing (Mesa, scipy, pandas:
+    a second or two, before its initializer ignores SIGINT) printed the worker's traceback. An ignored
+    signal stays ignored across exec, and Python then installs no handler of its own. The parent's
+    own Ctrl-C meanwhile is held (blocked), not lost: it is raised on the way out."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)  # first the handler, then unblock: a held Ctrl-C reaches it
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 def _in_process(fn, item):
@@ -135,6 +155,9 @@ class Executor:
             if self.workers > 1:
                 import multiprocessing
 
+                from multiprocessing import resource_tracker
+
+                resource_tracker.ensure_running()  # now: starting it unblocks SIGINT (_started_ignoring_ctrl_c)
                 self._pool = ProcessPoolExecutor(max_workers=self.workers,
                                                  mp_context=multiprocessing.get_context("spawn"),
                                                  initializer=_init_process, initargs=(context, os.getpid()))
@@ -208,12 +231,20 @@ class Executor:
         else:
             yield from self._stream_pool(fn, pairs, indexed=True)
 
+    def _submit(self, call, fn, item):
+        """Submit to the pool; while it may start worker processes (it starts them as tasks come), they
+        start ignoring Ctrl-C (:func:`_started_ignoring_ctrl_c`)."""
+        if len(getattr(self._pool, "_processes", None) or {}) >= self.workers:
+            return self._pool.submit(call, fn, item)
+        with _started_ignoring_ctrl_c():
+            return self._pool.submit(call, fn, item)
+
     def _stream_pool(self, fn, it, indexed: bool = False, tick: float | None = None):
         call = _indexed_in_process if indexed else _in_process
         window = self.workers * IN_FLIGHT_PER_WORKER
         pending = set()
         for item in it:
-            pending.add(self._pool.submit(call, fn, item))
+            pending.add(self._submit(call, fn, item))
             if len(pending) >= window:
                 break
         while pending:
@@ -233,7 +264,7 @@ class Executor:
                 yield result
                 nxt = next(it, _END)
                 if nxt is not _END:
-                    pending.add(self._pool.submit(call, fn, nxt))
+                    pending.add(self._submit(call, fn, nxt))
 
     def _stream_dask(self, fn, it, indexed: bool = False, tick: float | None = None):
         from distributed import wait as wait_some
