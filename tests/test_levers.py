@@ -151,38 +151,6 @@ def test_diligence_exemption_lowers_public_owners_risk_aversion(hunan):
     assert np.array_equal(m_off.risk_aversion(o_off), m_off.opener_risk[m_off.openers.kind[m_off.scenarios.opener[o_off]]])
 
 
-def test_diligence_exemption_releases_needs_withheld_for_fear_of_blame(hunan):
-    """Public owners withhold needs in proportion to blame aversion × their tier's failure chance; the
-    exemption cuts the fear by risk_cut (the same cut as in choosing a supplier), so its rise in opening
-    follows from those two and the tier's risk — no rise typed in."""
-    from sim.levers.diligence_exemption import withheld_share
-
-    def rates(**params):
-        m = ScenarioMarket(hunan.with_params({"diligence_exemption.on": True, **params}), seed=1)
-        return m, m.own_opening_rates()
-
-    m, on = rates()
-    _, off = rates(**{"diligence_exemption.on": False})
-    public = np.isin(np.array(["gov", "city", "soe", "leader", "base"])[m.openers.kind], PUBLIC)
-    assert public.any() and (~public).any()
-    assert np.array_equal(on[~public], off[~public])  # firms and bases: no blame to relieve
-    rise = on[public] / off[public]
-    fail = 1.0 - m.tier_success_max / 2
-    b, c = m.params["diligence_exemption.blame_aversion"], m.params["diligence_exemption.risk_cut"]
-    np.testing.assert_allclose(rise, np.broadcast_to((1 - b * (1 - c) * fail) / (1 - b * fail), rise.shape))
-    assert np.all(rise > 1)
-    riskier = np.argsort(fail)  # the riskier a tier, the more its opening rises
-    assert np.all(np.diff(rise[0][riskier]) > 0)
-    # nothing to relieve without fear of blame, or without a cut in it: today's rates
-    for params in ({"diligence_exemption.blame_aversion": 0.0}, {"diligence_exemption.risk_cut": 0.0}):
-        assert np.array_equal(rates(**params)[1], off)
-    assert np.allclose(withheld_share(0.5, [0.8, 0.9]), [0.3, 0.275])
-    # more published needs over a run with the exemption than without (common random numbers)
-    pub = lambda ms: sum(int((m.scenarios.month_published >= 0).sum()) for m in ms)  # noqa: E731
-    assert pub(runs(hunan, {"diligence_exemption.on": True, "diligence_exemption.risk_cut": 0.8}, SEEDS[:2])) > \
-        pub(runs(hunan, {"diligence_exemption.on": False}, SEEDS[:2]))
-
-
 def test_sandbox_opens_regulated_domains_earlier_and_admits_incidents(hunan):
     off = runs(hunan, {"sandbox.on": False})
     on = runs(hunan, {"sandbox.on": True, "sandbox.relief": 0.9, "sandbox.incident_rate": 0.1})

@@ -150,7 +150,7 @@ class Lever:
         """Supplier arrays grew to ``n_total`` rows; grow any per-supplier state."""
 
     def opening_multiplier(self) -> np.ndarray | float:
-        """Multiplier on each opener's opening rate per tier (array of openers × tiers, or a scalar)."""
+        """Multiplier on each opener's opening rate (array over openers, or a scalar)."""
         return 1.0
 
     def extra_needs(self) -> np.ndarray | float:

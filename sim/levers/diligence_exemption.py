@@ -1,23 +1,11 @@
 """Due-diligence exemption (尽职免责) for officials and SOE managers who buy innovative solutions.
 
 Mechanism. With the exemption on, public owners (government departments, city governments, SOEs)
-fear blame for a failed pilot less: the share ``risk_cut`` of that fear falls away, in each decision
-where it acts.
-
-* **Choosing a supplier**: their risk aversion towards startups and SMEs falls by ``risk_cut``.
-* **Putting a need forward**: a public owner withholds a candidate need with probability
-  ``blame_aversion`` × the chance that a pilot of its tier fails — the chance for a supplier just as
-  ready as the need requires, 1 − ``pilot.success_max.<tier>``/2 (:func:`withheld_share`). The case's
-  opening rates are owners' rates today, fear of blame included; the exemption cuts the fear by
-  ``risk_cut`` and releases part of what was withheld, so public openers' rates rise by
-  (1 − b(1 − c)f) / (1 − bf) for blame aversion b, cut c and failure chance f. Riskier tiers gain
-  more. This replaces a typed-in rise of public opening rates (``opening_uplift``, +10 %).
-* **Buying a validated solution**: public buyers' caution towards small suppliers' solutions falls by
-  ``buyer_relief`` (weighted by the public share of adopters).
-
-It costs no fiscal money. Source: Hunan plan §(十四)
-"对负责场景创新解决方案采购的相关责任人，依法依规采取'尽职免责'监管模式". No public figure gives how many needs
-fear of blame holds back: ``blame_aversion`` and ``risk_cut`` are assumed — uncertain, with ranges.
+no longer fear blame for a failed pilot with an unproven supplier: their risk aversion towards
+startups and SMEs falls by ``risk_cut``; they open more scenarios (``opening_uplift``); and public
+buyers' caution towards small suppliers' validated solutions falls by ``buyer_relief`` (weighted by
+the public share of adopters). It costs no fiscal money. Source: Hunan plan §(十四)
+"对负责场景创新解决方案采购的相关责任人，依法依规采取'尽职免责'监管模式".
 """
 
 from __future__ import annotations
@@ -41,9 +29,8 @@ class DiligenceExemption(Lever):
               "Whether officials and SOE managers are exempt from blame for diligent innovative purchases."),
         Param("diligence_exemption.risk_cut", U, float, "share", SHARE, "Cut in owners' risk aversion",
               "风险规避下降", "Share of public owners' risk aversion towards unproven suppliers that falls away."),
-        Param("diligence_exemption.blame_aversion", U, float, "share", SHARE, "Public owners' fear of blame",
-              "公共业主问责顾虑", "Chance a public owner withholds a need whose pilot would surely fail; a need is "
-              "withheld with this chance × its tier's failure chance (without the exemption: today's rates)."),
+        Param("diligence_exemption.opening_uplift", U, float, "share", (0.0, 5.0), "Rise in public opening",
+              "公共开放增加", "Relative rise in public openers' opening rates."),
         Param("diligence_exemption.buyer_relief", U, float, "share", SHARE, "Relief of public buyers' caution",
               "采购方顾虑缓解", "Share of public buyers' caution towards small suppliers' solutions that falls away."),
     ]
@@ -66,22 +53,9 @@ class DiligenceExemption(Lever):
         return 1.0 - self.p["risk_cut"] * self._public(scenarios)
 
     def opening_multiplier(self):
-        """Public openers' rates per tier, relative to today's: the needs fear of blame withheld that the
-        exemption releases (module docstring)."""
         if not self.active:
             return 1.0
-        m = self.model
-        now = withheld_share(self.p["blame_aversion"], m.tier_success_max)
-        exempt = withheld_share(self.p["blame_aversion"] * (1.0 - self.p["risk_cut"]), m.tier_success_max)
-        rise = (1.0 - exempt) / (1.0 - now)  # per tier
-        return np.where(self.public_kind[m.openers.kind][:, None], rise[None, :], 1.0)
-
-
-def withheld_share(blame_aversion, success_max) -> np.ndarray:
-    """Share of candidate needs a public owner withholds for fear of blame, per tier: ``blame_aversion`` ×
-    the chance a pilot by a supplier exactly as ready as the need requires fails (1 − success_max / 2,
-    :func:`~sim.core.agents.success_probability` at readiness = requirement)."""
-    return blame_aversion * (1.0 - 0.5 * np.asarray(success_max, dtype=float))
+        return 1.0 + self.p["opening_uplift"] * self.public_kind[self.model.openers.kind]
 
     def buyer_caution_relief(self, scenarios):
         if not self.active:

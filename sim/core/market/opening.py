@@ -26,8 +26,8 @@ class Opening:
         propensity, raised by validated scenarios and by levers that make opening more attractive)."""
         o = self.openers
         mult = 1.0 + self.params["opening.feedback"] * o.n_validated
-        rates = self.opening_base[o.kind] * mult[:, None]
-        return rates * self.levers.combine("opening_multiplier")  # per opener and tier, or a scalar
+        mult = self.levers.combine("opening_multiplier", start=mult)
+        return self.opening_base[o.kind] * np.asarray(mult, dtype=float)[:, None]
 
     def opening_pressure(self) -> np.ndarray:
         """Multiple of their own rate at which openers open under pressure, per opener and tier: levers
