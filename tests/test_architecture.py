@@ -198,3 +198,40 @@ def test_the_checker_catches_an_upward_import(tmp_path, monkeypatch, snippet, ex
         assert any(expect in v for v in violations())
     finally:
         fake.unlink()
+
+
+def hooks_defined_outside_a_lever(source: str) -> list[str]:
+    """Functions named after a lever hook that are not methods of a class: a hook indented under a
+    module-level function (or written at module level) is never called, and the lever silently stops
+    acting through it (``Lever.overrides`` finds only class attributes)."""
+    from sim.levers.base import HOOKS
+
+    found = []
+
+    def walk(node, in_class: bool):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if child.name in HOOKS and not in_class:
+                    found.append(f"{child.name} (line {child.lineno})")
+                walk(child, False)
+            elif isinstance(child, ast.ClassDef):
+                walk(child, True)
+            else:
+                walk(child, in_class)
+
+    walk(ast.parse(source), False)
+    return found
+
+
+def test_every_lever_hook_is_a_method_of_its_lever():
+    """A hook written where no lever has it does nothing, silently. This happened once: a module-level
+    helper inserted between two methods left the next method, buyer_caution_relief, in the helper's body."""
+    for path in sorted((ROOT / "sim" / "levers").glob("*.py")):
+        assert hooks_defined_outside_a_lever(path.read_text(encoding="utf-8")) == [], path.name
+
+
+def test_the_hook_check_catches_a_hook_left_in_a_function():
+    stray = ("class L:\n    def act(self):\n        pass\n\n\ndef helper():\n    return 1\n\n"
+             "    def buyer_caution_relief(self, scenarios):\n        return 0.0\n")
+    assert hooks_defined_outside_a_lever(stray) == ["buyer_caution_relief (line 9)"]
+    assert hooks_defined_outside_a_lever("class L:\n    def act(self):\n        pass\n") == []
