@@ -1,5 +1,6 @@
 """Helpers shared by the sweep tests: the tiny test spec, spec variants, running the CLI."""
 
+import errno
 import os
 import re
 import subprocess
@@ -82,3 +83,17 @@ def english_words(text: str, allowed=()) -> list[str]:
     more Latin letters outside paths and --options, but for ``allowed`` (ids, the command's name)."""
     text = _OPTION.sub(" ", _PATH.sub(" ", text))
     return [w for w in _WORD.findall(text) if w not in set(allowed)]
+
+
+def disk_full_for_run_chunks(monkeypatch, message="No space left on device") -> None:
+    """Make every write of a runs chunk (``runs/part-*``) fail as a full disk does; other files are written."""
+    from sim.engine.sweep import store
+
+    real = store.write_atomic
+
+    def full(path, write, checksum=False):
+        if path.parent.name == "runs" and path.name.startswith("part-"):
+            raise OSError(errno.ENOSPC, message)
+        return real(path, write, checksum)
+
+    monkeypatch.setattr(store, "write_atomic", full)

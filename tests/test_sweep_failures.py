@@ -12,10 +12,10 @@ from rich.console import Console
 from sim.base.errors import EnvironmentFailure, InputError
 from sim.cli.main import main
 from sim.engine.executor import Executor
-from sim.engine.sweep import execute, load_spec, read_runs, run_sweep, store
+from sim.engine.sweep import execute, load_spec, read_runs, run_sweep
 from sim.engine.sweep.store import SweepFolder
 
-from .sweep_util import write_spec
+from .sweep_util import disk_full_for_run_chunks, write_spec
 
 
 def dies(context, x):
@@ -53,14 +53,7 @@ def test_a_sweep_whose_tasks_fail_part_way_keeps_its_finished_runs_and_says_how_
 def test_a_full_disk_is_one_line_naming_the_folder_and_the_runs_kept(tmp_path, monkeypatch, capsys):
     spec = write_spec(tmp_path)
     out = tmp_path / "o"
-    real = store.write_atomic
-
-    def full(path, write, checksum=False):
-        if path.parent.name == "runs" and path.name.startswith("part-"):
-            raise OSError(errno.ENOSPC, "Error writing bytes to file. Detail: [errno 28] No space left on device")
-        return real(path, write, checksum)
-
-    monkeypatch.setattr(store, "write_atomic", full)
+    disk_full_for_run_chunks(monkeypatch, "Error writing bytes to file. Detail: [errno 28] No space left on device")
     assert main(["sweep", str(spec), "--workers", "1", "--quiet", "--out", str(out)]) == 1
     err = capsys.readouterr().err
     last = err.strip().splitlines()[-1]

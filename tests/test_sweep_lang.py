@@ -4,7 +4,6 @@ set-aside chunks, the summary line, the runs kept when it is interrupted or stop
 the rest English. The checks look for English words (outside paths, options, the spec's id and the
 command's name), not for particular numbers."""
 
-import errno
 import os
 import re
 import threading
@@ -16,9 +15,9 @@ from sim.base.errors import EnvironmentFailure
 from sim.base.files import folder_lock
 from sim.cli.main import main
 from sim.engine.executor import Executor
-from sim.engine.sweep import execute, store
+from sim.engine.sweep import execute
 
-from .sweep_util import english_words, write_spec
+from .sweep_util import disk_full_for_run_chunks, english_words, write_spec
 
 NAMES = ("tiny", "scensim", "sweep")  # the spec's id and the command: the same in both languages
 
@@ -66,14 +65,7 @@ def test_an_interrupted_sweep_says_in_chinese_how_many_runs_it_kept(tmp_path, mo
 def test_a_full_disk_is_one_chinese_line(tmp_path, monkeypatch, capsys):
     spec = write_spec(tmp_path)
     out = tmp_path / "o"
-    real = store.write_atomic
-
-    def full(path, write, checksum=False):
-        if path.parent.name == "runs" and path.name.startswith("part-"):
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return real(path, write, checksum)
-
-    monkeypatch.setattr(store, "write_atomic", full)
+    disk_full_for_run_chunks(monkeypatch)
     assert sweep(spec, out, "-q") == 1
     err = capsys.readouterr().err
     last = err.strip().splitlines()[-1]
